@@ -1,0 +1,176 @@
+import { z } from 'zod';
+import { MessageError } from './errors.js';
+import { nodeStatusSchema } from './objects/node.js';
+import { podSchema, podStatusSchema } from './objects/pod.js';
+import { labelsSchema } from './objects/meta.js';
+
+/**
+ * Every MQTT payload is JSON in a versioned envelope: { v: 1, type, sentAt, ... }.
+ * `type` discriminates the union; each topic accepts exactly one type.
+ */
+export const PROTOCOL_VERSION = 1;
+/** Default refusal size for one payload (bytes). The broker enforces it too. */
+export const MAX_PAYLOAD_BYTES = 4 * 1024 * 1024;
+
+const envelope = { v: z.literal(PROTOCOL_VERSION), sentAt: z.string() };
+
+/** Agent -> hub, on nodes/NODE/status: the node's facts, on connect and every few seconds. */
+export const nodeStatusMessageSchema = z.strictObject({
+  ...envelope,
+  type: z.literal('nodeStatus'),
+  /** Labels the agent derives from its facts (kubernetes.io/arch, ...). */
+  labels: labelsSchema.optional(),
+  status: nodeStatusSchema,
+});
+export type NodeStatusMessage = z.infer<typeof nodeStatusMessageSchema>;
+
+export const podStatusEntrySchema = z.strictObject({
+  namespace: z.string(),
+  name: z.string(),
+  uid: z.string(),
+  status: podStatusSchema,
+});
+export type PodStatusEntry = z.infer<typeof podStatusEntrySchema>;
+
+/**
+ * Agent -> hub, on nodes/NODE/pods: the status of pods on the node. `full` means the list is every
+ * pod the agent runs (a resync); otherwise only the pods that changed.
+ */
+export const podStatusMessageSchema = z.strictObject({
+  ...envelope,
+  type: z.literal('podStatus'),
+  /** The generation of the desired set the agent is working from. */
+  generation: z.number().int().min(0),
+  full: z.boolean(),
+  pods: z.array(podStatusEntrySchema),
+});
+export type PodStatusMessage = z.infer<typeof podStatusMessageSchema>;
+
+/** Agent -> hub, on nodes/NODE/presence (retained; the offline form is the last will). */
+export const presenceMessageSchema = z.strictObject({
+  ...envelope,
+  type: z.literal('presence'),
+  state: z.enum(['online', 'offline']),
+  agentVersion: z.string().optional(),
+});
+export type PresenceMessage = z.infer<typeof presenceMessageSchema>;
+
+/** A ConfigMap or Secret payload sent with a desired set: only those the node's pods use. */
+export const configDataSchema = z.strictObject({
+  kind: z.enum(['ConfigMap', 'Secret']),
+  namespace: z.string(),
+  name: z.string(),
+  /** Values base64-encoded (binary-safe for both kinds). */
+  data: z.record(z.string(), z.string()),
+});
+export type ConfigData = z.infer<typeof configDataSchema>;
+
+/** Hub -> agent, on nodes/NODE/desired (retained): the full set of pods the node should run. */
+export const desiredSetMessageSchema = z.strictObject({
+  ...envelope,
+  type: z.literal('desiredSet'),
+  node: z.string(),
+  generation: z.number().int().min(0),
+  pods: z.array(podSchema),
+  config: z.array(configDataSchema).default([]),
+});
+export type DesiredSetMessage = z.infer<typeof desiredSetMessageSchema>;
+
+/** Hub -> agent, on nodes/NODE/cmd: a request that expects a reply on nodes/NODE/reply/ID. */
+export const commandMessageSchema = z.discriminatedUnion('command', [
+  z.strictObject({
+    ...envelope,
+    type: z.literal('command'),
+    command: z.literal('logs'),
+    requestId: z.string().min(1).max(64),
+    namespace: z.string(),
+    pod: z.string(),
+    container: z.string().optional(),
+    tailLines: z.number().int().min(0).optional(),
+    previous: z.boolean().optional(),
+  }),
+  z.strictObject({
+    ...envelope,
+    type: z.literal('command'),
+    command: z.literal('exec'),
+    requestId: z.string().min(1).max(64),
+    namespace: z.string(),
+    pod: z.string(),
+    container: z.string().optional(),
+    argv: z.array(z.string()).min(1),
+    timeoutSeconds: z.number().int().min(1).max(3600).optional(),
+  }),
+]);
+export type CommandMessage = z.infer<typeof commandMessageSchema>;
+
+/** Agent -> hub, on nodes/NODE/reply/ID. */
+export const replyMessageSchema = z.strictObject({
+  ...envelope,
+  type: z.literal('reply'),
+  requestId: z.string(),
+  ok: z.boolean(),
+  output: z.string().optional(),
+  exitCode: z.number().int().optional(),
+  error: z.string().optional(),
+});
+export type ReplyMessage = z.infer<typeof replyMessageSchema>;
+
+/** Agent -> hub, on join/CLIENT/request, sent with a join token as the MQTT password. */
+export const joinRequestMessageSchema = z.strictObject({
+  ...envelope,
+  type: z.literal('joinRequest'),
+  nodeName: z.string(),
+  hostname: z.string().optional(),
+});
+export type JoinRequestMessage = z.infer<typeof joinRequestMessageSchema>;
+
+/** Hub -> agent, on join/CLIENT/reply: the node's own credentials, or why not. */
+export const joinReplyMessageSchema = z.discriminatedUnion('ok', [
+  z.strictObject({
+    ...envelope,
+    type: z.literal('joinReply'),
+    ok: z.literal(true),
+    nodeName: z.string(),
+    username: z.string(),
+    password: z.string(),
+  }),
+  z.strictObject({ ...envelope, type: z.literal('joinReply'), ok: z.literal(false), error: z.string() }),
+]);
+export type JoinReplyMessage = z.infer<typeof joinReplyMessageSchema>;
+
+export type AnyMessage =
+  | NodeStatusMessage
+  | PodStatusMessage
+  | PresenceMessage
+  | DesiredSetMessage
+  | CommandMessage
+  | ReplyMessage
+  | JoinRequestMessage
+  | JoinReplyMessage;
+
+/** Parse and validate a payload; throws MessageError with the reason (never anything else). */
+export function decodeMessage<S extends z.ZodType>(schema: S, topic: string, payload: Buffer | string, maxBytes = MAX_PAYLOAD_BYTES): z.infer<S> {
+  const size = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
+  if (size > maxBytes) throw new MessageError(topic, `payload of ${size} bytes exceeds the limit of ${maxBytes}`);
+  let json: unknown;
+  try {
+    json = JSON.parse(typeof payload === 'string' ? payload : payload.toString('utf8'));
+  } catch (err) {
+    throw new MessageError(topic, 'payload is not JSON', { cause: err });
+  }
+  const result = schema.safeParse(json);
+  if (!result.success) {
+    const first = result.error.issues[0]!;
+    const path = first.path.map(String).join('.');
+    throw new MessageError(topic, `${path ? `${path}: ` : ''}${first.message}`, { cause: result.error });
+  }
+  return result.data;
+}
+
+export function encodeMessage(message: AnyMessage): string {
+  return JSON.stringify(message);
+}
+
+export function nowIso(clock: () => number = Date.now): string {
+  return new Date(clock()).toISOString();
+}

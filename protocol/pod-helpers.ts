@@ -1,0 +1,44 @@
+import { cpuToMillis, memoryToBytes } from './quantity.js';
+import type { Pod } from './objects/pod.js';
+
+/** Labels every runtime adapter puts on what it creates, so the agent finds its own after a restart. */
+export const RUNTIME_LABELS = {
+  managed: 'io.drover.managed',
+  node: 'io.drover.node',
+  podUid: 'io.drover.pod.uid',
+  podName: 'io.drover.pod.name',
+  podNamespace: 'io.drover.pod.namespace',
+  container: 'io.drover.container',
+  specHash: 'io.drover.spec-hash',
+} as const;
+
+/** Sum of the pod's container requests (limits stand in for missing requests, as in Kubernetes). */
+export function podRequests(pod: Pod): { cpuMillis: number; memoryBytes: number } {
+  let cpuMillis = 0;
+  let memoryBytes = 0;
+  for (const c of pod.spec.containers) {
+    const req = c.resources?.requests ?? {};
+    const lim = c.resources?.limits ?? {};
+    const cpu = req.cpu ?? lim.cpu;
+    const mem = req.memory ?? lim.memory;
+    if (cpu !== undefined) cpuMillis += cpuToMillis(cpu);
+    if (mem !== undefined) memoryBytes += memoryToBytes(mem);
+  }
+  return { cpuMillis, memoryBytes };
+}
+
+/** Host ports the pod claims, as "PROTO/port". */
+export function podHostPorts(pod: Pod): string[] {
+  const out: string[] = [];
+  for (const c of pod.spec.containers) {
+    for (const p of c.ports ?? []) {
+      if (p.hostPort) out.push(`${p.protocol ?? 'TCP'}/${p.hostPort}`);
+      else if (pod.spec.hostNetwork) out.push(`${p.protocol ?? 'TCP'}/${p.containerPort}`);
+    }
+  }
+  return out;
+}
+
+export function podKey(pod: { metadata: { namespace?: string; name: string } }): string {
+  return `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}`;
+}

@@ -1,0 +1,67 @@
+/**
+ * MQTT topic layout. Everything lives under one versioned root with one subtree per node:
+ *   drover/v1/nodes/NODE/{status,pods,presence,desired,cmd,reply/REQUEST}
+ * plus the join exchange, used once with a join token before a node has its own credentials:
+ *   drover/v1/join/CLIENT/{request,reply}
+ */
+export const TOPIC_ROOT = 'drover/v1';
+
+/** Channels a node publishes (up) and reads (down). */
+export const NODE_UP_CHANNELS = ['status', 'pods', 'presence', 'reply'] as const;
+export const NODE_DOWN_CHANNELS = ['desired', 'cmd'] as const;
+export type NodeUpChannel = (typeof NODE_UP_CHANNELS)[number];
+export type NodeDownChannel = (typeof NODE_DOWN_CHANNELS)[number];
+export type NodeChannel = NodeUpChannel | NodeDownChannel;
+
+const NODE_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+
+export function isValidNodeName(name: string): boolean {
+  return name.length <= 63 && NODE_NAME.test(name);
+}
+
+function assertNodeName(node: string): void {
+  if (!isValidNodeName(node)) throw new RangeError(`invalid node name "${node}"`);
+}
+
+export const topics = {
+  nodeStatus: (node: string) => (assertNodeName(node), `${TOPIC_ROOT}/nodes/${node}/status`),
+  nodePods: (node: string) => (assertNodeName(node), `${TOPIC_ROOT}/nodes/${node}/pods`),
+  nodePresence: (node: string) => (assertNodeName(node), `${TOPIC_ROOT}/nodes/${node}/presence`),
+  nodeDesired: (node: string) => (assertNodeName(node), `${TOPIC_ROOT}/nodes/${node}/desired`),
+  nodeCmd: (node: string) => (assertNodeName(node), `${TOPIC_ROOT}/nodes/${node}/cmd`),
+  nodeReply: (node: string, requestId: string) => (assertNodeName(node), `${TOPIC_ROOT}/nodes/${node}/reply/${requestId}`),
+  /** Wildcards the hub subscribes to. */
+  allNodesUp: (channel: NodeUpChannel) =>
+    channel === 'reply' ? `${TOPIC_ROOT}/nodes/+/reply/+` : `${TOPIC_ROOT}/nodes/+/${channel}`,
+  joinRequest: (clientId: string) => `${TOPIC_ROOT}/join/${clientId}/request`,
+  joinReply: (clientId: string) => `${TOPIC_ROOT}/join/${clientId}/reply`,
+  allJoinRequests: () => `${TOPIC_ROOT}/join/+/request`,
+} as const;
+
+export type ParsedTopic =
+  | { kind: 'node'; node: string; channel: NodeChannel; requestId?: string }
+  | { kind: 'join'; clientId: string; channel: 'request' | 'reply' };
+
+/** Parse a concrete topic (no wildcards). Returns undefined for anything outside the layout. */
+export function parseTopic(topic: string): ParsedTopic | undefined {
+  const parts = topic.split('/');
+  if (parts[0] !== 'drover' || parts[1] !== 'v1') return undefined;
+  if (parts[2] === 'nodes' && parts.length >= 5) {
+    const node = parts[3]!;
+    if (!isValidNodeName(node)) return undefined;
+    const channel = parts[4]!;
+    if (channel === 'reply') {
+      if (parts.length !== 6 || !parts[5]) return undefined;
+      return { kind: 'node', node, channel: 'reply', requestId: parts[5] };
+    }
+    if (parts.length !== 5) return undefined;
+    if ((NODE_UP_CHANNELS as readonly string[]).includes(channel) || (NODE_DOWN_CHANNELS as readonly string[]).includes(channel)) {
+      return { kind: 'node', node, channel: channel as NodeChannel };
+    }
+    return undefined;
+  }
+  if (parts[2] === 'join' && parts.length === 5 && parts[3] && (parts[4] === 'request' || parts[4] === 'reply')) {
+    return { kind: 'join', clientId: parts[3], channel: parts[4] };
+  }
+  return undefined;
+}

@@ -1,0 +1,98 @@
+/**
+ * The ContainerRuntime contract. The agent drives containers only through this interface; the docker,
+ * containerd and fake adapters each declare that they conform and pass test/contract/.
+ *
+ * Containers are created one by one; a pod is the set of containers carrying the same
+ * io.drover.pod.uid label (see RUNTIME_LABELS in protocol). Every container an adapter creates carries
+ * io.drover.managed=true, and list() returns only those, so the agent never touches anything else.
+ */
+
+export type RuntimeName = 'docker' | 'containerd' | 'fake';
+
+export interface PortMapping {
+  containerPort: number;
+  /** Port on the host; for host-network containers it must equal containerPort or be unset. */
+  hostPort?: number;
+  protocol: 'TCP' | 'UDP' | 'SCTP';
+  hostIP?: string;
+}
+
+export interface Mount {
+  hostPath: string;
+  containerPath: string;
+  readOnly: boolean;
+}
+
+export interface ContainerSpec {
+  /** Runtime-unique name; adapters may sanitise it but must keep it stable. */
+  name: string;
+  image: string;
+  /** Overrides the image's entrypoint (Kubernetes `command`). */
+  command?: string[];
+  /** Overrides the image's cmd (Kubernetes `args`). */
+  args?: string[];
+  env: Record<string, string>;
+  workingDir?: string;
+  ports: PortMapping[];
+  mounts: Mount[];
+  labels: Record<string, string>;
+  hostNetwork: boolean;
+  /** CPU limit in millicores; undefined = unlimited. */
+  cpuLimitMillis?: number;
+  /** Memory limit in bytes; undefined = unlimited. */
+  memoryLimitBytes?: number;
+}
+
+export type ContainerState = 'created' | 'running' | 'exited' | 'unknown';
+
+export interface ContainerInfo {
+  id: string;
+  name: string;
+  image: string;
+  labels: Record<string, string>;
+  state: ContainerState;
+  exitCode?: number;
+  /** ISO timestamps. */
+  createdAt?: string;
+  startedAt?: string;
+  finishedAt?: string;
+  /** IP address the container is reachable at (host IP for host networking). */
+  ip?: string;
+  /** Runtime's own message about the state (OOMKilled, error text, ...). */
+  reason?: string;
+}
+
+export type PullPolicy = 'Always' | 'IfNotPresent' | 'Never';
+
+export interface LogOptions {
+  tailLines?: number;
+}
+
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface ContainerRuntime {
+  readonly name: RuntimeName;
+  /** Runtime version, e.g. "docker://20.10.24" or "containerd://1.6.20". Throws RuntimeUnavailableError if the daemon is down. */
+  version(): Promise<string>;
+  /** Make the image present per policy. Throws ImageNotFoundError / ImagePullError. */
+  ensureImage(image: string, policy: PullPolicy): Promise<void>;
+  /** Image references present locally. */
+  listImages(): Promise<string[]>;
+  /** Create (not start) a container. Returns its id. Throws ContainerExistsError if the name is taken. */
+  create(spec: ContainerSpec): Promise<string>;
+  start(id: string): Promise<void>;
+  /** SIGTERM, then SIGKILL after graceSeconds. Stopping a stopped container is not an error. */
+  stop(id: string, graceSeconds: number): Promise<void>;
+  /** Remove a container (stopping it hard first if it runs). Removing a missing one is not an error. */
+  remove(id: string): Promise<void>;
+  /** Containers this runtime created for Drover, optionally filtered by more labels. */
+  list(labels?: Record<string, string>): Promise<ContainerInfo[]>;
+  /** Throws ContainerNotFoundError. */
+  inspect(id: string): Promise<ContainerInfo>;
+  logs(id: string, options?: LogOptions): Promise<string>;
+  exec(id: string, argv: string[], timeoutMs?: number): Promise<ExecResult>;
+}
