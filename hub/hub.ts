@@ -1,0 +1,150 @@
+/**
+ * createHub: the hub's composition root. Opens the store, the credentials, the embedded MQTT broker, the
+ * fleet layer, the scheduler and controllers, and the HTTP API, and tears them down in reverse order.
+ * Nothing here holds logic of its own; each part lives in its folder with its own README.
+ */
+import { chmod, mkdir, rename, writeFile, open } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import type { Logger } from '../protocol/logger.js';
+import { createSqliteStore } from './store/sqlite-store.js';
+import { AlreadyExistsError } from './store/errors.js';
+import type { Store } from './store/store.js';
+import { createAuthService } from './auth/index.js';
+import { createBroker } from './broker/index.js';
+import { createFleet } from './fleet/index.js';
+import { createSchedulerRunner } from './scheduler/runner.js';
+import { createApiServer } from './api/index.js';
+
+export interface ListenAddress {
+  host: string;
+  port: number;
+}
+
+export interface HubOptions {
+  dataDir: string;
+  http: ListenAddress;
+  mqtt: ListenAddress;
+  logger: Logger;
+  clock?: () => number;
+  /** Where to write the local admin's CLI config ({server, token}); undefined = don't. */
+  configPath?: string;
+  /** A node whose status stops for this long is NotReady (default 15 s). */
+  statusStaleAfterMs?: number;
+}
+
+export interface Hub {
+  httpUrl: string;
+  mqttUrl: string;
+  adminToken: string;
+  configPath: string | undefined;
+  store: Store;
+  close(): Promise<void>;
+}
+
+/** Write a small file atomically with mode 0600: temp file, fsync, rename. */
+async function writePrivateFile(path: string, content: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  const tmp = `${path}.tmp-${process.pid}`;
+  const fh = await open(tmp, 'w', 0o600);
+  try {
+    await fh.writeFile(content);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await rename(tmp, path);
+  await chmod(path, 0o600);
+}
+
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+async function ensureNamespace(store: Store, name: string): Promise<void> {
+  try {
+    await store.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, namespace: '' }, status: { phase: 'Active' } });
+  } catch (err) {
+    if (!(err instanceof AlreadyExistsError)) throw err;
+  }
+}
+
+export async function createHub(opts: HubOptions): Promise<Hub> {
+  const logger = opts.logger.child({ component: 'hub' });
+  const clock = opts.clock ?? Date.now;
+  await mkdir(opts.dataDir, { recursive: true, mode: 0o700 });
+
+  const closers: (() => Promise<void>)[] = [];
+  const closeAll = async () => {
+    for (const close of closers.reverse()) {
+      try {
+        await close();
+      } catch (err) {
+        logger.error({ err }, 'error while shutting down');
+      }
+    }
+  };
+
+  try {
+    const store = await createSqliteStore({ path: join(opts.dataDir, 'state.db'), logger: opts.logger.child({ component: 'store' }), clock });
+    closers.push(() => store.close());
+    await ensureNamespace(store, 'default');
+    await ensureNamespace(store, 'kube-system');
+
+    const auth = createAuthService({ store, logger: opts.logger.child({ component: 'auth' }), clock });
+    const adminToken = await auth.ensureAdminToken(join(opts.dataDir, 'admin.token'));
+
+    const broker = await createBroker({ auth, logger: opts.logger.child({ component: 'broker' }) });
+    closers.push(() => broker.close());
+    const mqttBound = await broker.listen(opts.mqtt.host, opts.mqtt.port);
+
+    const fleet = await createFleet({
+      store,
+      broker,
+      auth,
+      logger: opts.logger.child({ component: 'fleet' }),
+      clock,
+      statusStaleAfterMs: opts.statusStaleAfterMs,
+    });
+    await fleet.start();
+    closers.push(() => fleet.stop());
+
+    const scheduler = await createSchedulerRunner({ store, logger: opts.logger.child({ component: 'scheduler' }), clock });
+    await scheduler.start();
+    closers.push(() => scheduler.stop());
+
+    const registry = new Registry();
+    collectDefaultMetrics({ register: registry, prefix: 'drover_hub_' });
+    const api = createApiServer({
+      store,
+      auth,
+      logger: opts.logger.child({ component: 'api' }),
+      registry,
+      clock,
+      isReady: () => ({ ready: true, reasons: [] }),
+    });
+    const httpBound = await api.listen(opts.http.host, opts.http.port);
+    closers.push(() => api.close());
+
+    const httpUrl = `http://${urlHost(opts.http.host)}:${httpBound.port}`;
+    const mqttUrl = `mqtt://${urlHost(opts.mqtt.host)}:${mqttBound.port}`;
+    if (opts.configPath) {
+      await writePrivateFile(opts.configPath, `${JSON.stringify({ server: httpUrl, token: adminToken }, null, 2)}\n`);
+    }
+    await writeFile(join(opts.dataDir, 'hub.json'), `${JSON.stringify({ httpUrl, mqttUrl, pid: process.pid }, null, 2)}\n`);
+    logger.info({ httpUrl, mqttUrl, dataDir: opts.dataDir }, 'hub started');
+
+    return {
+      httpUrl,
+      mqttUrl,
+      adminToken,
+      configPath: opts.configPath,
+      store,
+      close: closeAll,
+    };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}

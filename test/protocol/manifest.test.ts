@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { ManifestError, parseManifests, validateObject } from '../../protocol/index.js';
+
+const pod = `apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+  labels: { app: web }
+spec:
+  containers:
+    - name: web
+      image: drover.local/busybox:test
+      command: ["httpd", "-f", "-p", "8080", "-h", "/"]
+      ports:
+        - containerPort: 8080
+          hostPort: 18080
+      resources:
+        requests: { cpu: 100m, memory: 32Mi }
+`;
+
+function problemsOf(text: string): string[] {
+  try {
+    parseManifests(text, 'web.yaml');
+  } catch (err) {
+    expect(err).toBeInstanceOf(ManifestError);
+    return (err as ManifestError).problems.map((p) => p.message);
+  }
+  throw new Error('expected a ManifestError');
+}
+
+describe('parseManifests', () => {
+  it('parses a valid pod and keeps its fields', () => {
+    const [obj] = parseManifests(pod, 'web.yaml');
+    expect(obj?.kind).toBe('Pod');
+    expect(obj?.metadata.name).toBe('web');
+    const spec = obj?.spec as { containers: { ports: { hostPort: number }[]; resources: { requests: { cpu: string } } }[] };
+    expect(spec.containers[0]?.ports[0]?.hostPort).toBe(18080);
+    expect(spec.containers[0]?.resources.requests.cpu).toBe('100m');
+  });
+
+  it('parses several documents, skipping empty ones', () => {
+    const ns = 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n';
+    const objs = parseManifests(`${ns}---\n${pod}---\n`, 'all.yaml');
+    expect(objs.map((o) => o.kind)).toEqual(['Namespace', 'Pod']);
+  });
+
+  it('names the document and the path of an unknown field', () => {
+    const problems = problemsOf(pod.replace('image:', 'imagee:'));
+    expect(problems).toContain('web.yaml (document 1) Pod/web: spec.containers[0].imagee: unknown field');
+  });
+
+  it('names a missing required field', () => {
+    const problems = problemsOf(pod.replace(/      image: .*\n/, ''));
+    expect(problems.some((p) => p.includes('spec.containers[0].image: required field is missing'))).toBe(true);
+  });
+
+  it('names a wrong type', () => {
+    const problems = problemsOf(pod.replace('hostPort: 18080', 'hostPort: "eighty"'));
+    expect(problems.some((p) => p.includes('spec.containers[0].ports[0].hostPort:'))).toBe(true);
+  });
+
+  it('reports problems of every document at once', () => {
+    const bad1 = pod.replace('image:', 'imagee:');
+    const bad2 = pod.replace('name: web\n  labels', 'name: Web_Bad\n  labels');
+    const problems = problemsOf(`${bad1}---\n${bad2}`);
+    expect(problems.some((p) => p.includes('document 1'))).toBe(true);
+    expect(problems.some((p) => p.includes('document 2') && p.includes('metadata.name'))).toBe(true);
+  });
+
+  it('refuses an unknown kind and a wrong apiVersion by name', () => {
+    expect(problemsOf('apiVersion: v1\nkind: Gadget\nmetadata: {name: x}\n')[0]).toMatch(/kind: unsupported kind "Gadget"/);
+    expect(problemsOf(pod.replace('apiVersion: v1', 'apiVersion: apps/v1'))[0]).toMatch(/apiVersion: Pod is served as apiVersion "v1"/);
+  });
+
+  it('refuses invalid YAML with a clear message', () => {
+    expect(problemsOf('apiVersion: v1\nkind: [Pod\n')[0]).toMatch(/invalid YAML/);
+  });
+
+  it('refuses a bad quantity', () => {
+    const problems = problemsOf(pod.replace('cpu: 100m', 'cpu: lots'));
+    expect(problems.some((p) => p.includes('spec.containers[0].resources.requests.cpu'))).toBe(true);
+  });
+
+  it('requires a container', () => {
+    expect(() => validateObject({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'x' }, spec: { containers: [] } })).toThrow(
+      /spec.containers: a pod needs at least one container/,
+    );
+  });
+});
