@@ -2,6 +2,9 @@ import type { z } from 'zod';
 import { namespaceSchema } from './objects/namespace.js';
 import { nodeSchema } from './objects/node.js';
 import { podSchema } from './objects/pod.js';
+import { daemonSetSchema, deploymentSchema, replicaSetSchema } from './objects/workloads.js';
+import { configMapSchema, secretSchema } from './objects/config.js';
+import { eventSchema } from './objects/event.js';
 
 /** What Drover knows of one kind: where it lives in the API and how to validate it. */
 export interface KindInfo {
@@ -37,6 +40,31 @@ registerKind({
 registerKind({
   kind: 'Pod', apiVersion: 'v1', group: '', version: 'v1', plural: 'pods', singular: 'pod',
   shortNames: ['po'], namespaced: true, schema: podSchema,
+});
+
+registerKind({
+  kind: 'Event', apiVersion: 'v1', group: '', version: 'v1', plural: 'events', singular: 'event',
+  shortNames: ['ev'], namespaced: true, schema: eventSchema,
+});
+registerKind({
+  kind: 'ConfigMap', apiVersion: 'v1', group: '', version: 'v1', plural: 'configmaps', singular: 'configmap',
+  shortNames: ['cm'], namespaced: true, schema: configMapSchema,
+});
+registerKind({
+  kind: 'Secret', apiVersion: 'v1', group: '', version: 'v1', plural: 'secrets', singular: 'secret',
+  shortNames: [], namespaced: true, schema: secretSchema,
+});
+registerKind({
+  kind: 'Deployment', apiVersion: 'apps/v1', group: 'apps', version: 'v1', plural: 'deployments', singular: 'deployment',
+  shortNames: ['deploy'], namespaced: true, schema: deploymentSchema,
+});
+registerKind({
+  kind: 'ReplicaSet', apiVersion: 'apps/v1', group: 'apps', version: 'v1', plural: 'replicasets', singular: 'replicaset',
+  shortNames: ['rs'], namespaced: true, schema: replicaSetSchema,
+});
+registerKind({
+  kind: 'DaemonSet', apiVersion: 'apps/v1', group: 'apps', version: 'v1', plural: 'daemonsets', singular: 'daemonset',
+  shortNames: ['ds'], namespaced: true, schema: daemonSetSchema,
 });
 
 export function allKinds(): readonly KindInfo[] {

@@ -87,3 +87,36 @@ describe('parseManifests', () => {
     );
   });
 });
+
+describe('workload kinds', () => {
+  it('accepts the nginx Deployment from the Kubernetes docs unchanged', () => {
+    const text = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: nginx-deployment
+  labels:
+    app: nginx
+spec:
+  replicas: 3
+  selector:
+    matchLabels:
+      app: nginx
+  template:
+    metadata:
+      labels:
+        app: nginx
+    spec:
+      containers:
+      - name: nginx
+        image: nginx:1.14.2
+        ports:
+        - containerPort: 80
+`;
+    const [d] = parseManifests(text, 'nginx.yaml');
+    expect(d?.kind).toBe('Deployment');
+  });
+  it('names an unknown field inside a Deployment template', () => {
+    const text = 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  selector: {matchLabels: {a: b}}\n  template:\n    spec:\n      containers: [{name: c, image: i, imagee: j}]\n';
+    expect(problemsOf(text)[0]).toContain('spec.template.spec.containers[0].imagee: unknown field');
+  });
+});

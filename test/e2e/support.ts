@@ -1,0 +1,145 @@
+/**
+ * Helpers for e2e tests: start real `drover hub` and `drover agent` processes from the built CLI
+ * (dist/), talk to them with the real CLI, and wait for conditions.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { execa } from 'execa';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+export const DROVER = join(ROOT, 'dist/hub/cli/main.js');
+export const TEST_IMAGE = 'drover.local/busybox:test';
+
+export interface Proc {
+  child: ChildProcess;
+  output: () => string;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+function track(child: ChildProcess): Proc {
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
+  return {
+    child,
+    output: () => out,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      child.kill(signal);
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}
+
+export function startDrover(args: string[], env: Record<string, string> = {}): Proc {
+  const child = spawn(process.execPath, [DROVER, ...args], {
+    env: { ...process.env, DROVER_LOG_LEVEL: process.env.DROVER_LOG_LEVEL ?? 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return track(child);
+}
+
+export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 60_000, intervalMs = 250): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastErr: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await fn();
+      if (v !== undefined && v !== false) return v;
+    } catch (err) {
+      lastErr = err;
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  throw new Error(`timed out waiting for ${what}${lastErr ? `: ${String(lastErr)}` : ''}`);
+}
+
+export interface TestHub {
+  dir: string;
+  configPath: string;
+  httpUrl: string;
+  mqttUrl: string;
+  proc: Proc;
+  env: Record<string, string>;
+  /** Run the CLI against this hub. */
+  cli(args: string[], opts?: { input?: string; reject?: boolean }): Promise<{ stdout: string; stderr: string; exitCode: number }>;
+  json<T = unknown>(args: string[]): Promise<T>;
+  stop(): Promise<void>;
+}
+
+export async function startHub(extraArgs: string[] = [], dir?: string): Promise<TestHub> {
+  const base = dir ?? (await mkdtemp(join(tmpdir(), 'drover-e2e-')));
+  const configPath = join(base, 'config.json');
+  const env = { DROVER_CONFIG: configPath };
+  const proc = startDrover(['hub', '--data-dir', join(base, 'hub'), '--http', '127.0.0.1:0', '--mqtt', '127.0.0.1:0', ...extraArgs], env);
+  const info = await waitFor(
+    'the hub to start',
+    async () => {
+      if (proc.child.exitCode !== null) throw new Error(`hub exited: ${proc.output()}`);
+      const text = await readFile(join(base, 'hub', 'hub.json'), 'utf8').catch(() => undefined);
+      if (!text) return undefined;
+      const parsed = JSON.parse(text) as { httpUrl: string; mqttUrl: string; pid: number };
+      if (parsed.pid !== proc.child.pid) return undefined;
+      const cfg = await readFile(configPath, 'utf8').catch(() => undefined);
+      return cfg ? parsed : undefined;
+    },
+    30_000,
+  );
+  const cli: TestHub['cli'] = async (args, opts = {}) => {
+    const r = await execa(process.execPath, [DROVER, ...args], {
+      env: { ...process.env, ...env },
+      input: opts.input,
+      reject: opts.reject ?? true,
+      timeout: 120_000,
+    });
+    return { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode ?? 0 };
+  };
+  return {
+    dir: base,
+    configPath,
+    httpUrl: info.httpUrl,
+    mqttUrl: info.mqttUrl,
+    proc,
+    env,
+    cli,
+    async json<T>(args: string[]) {
+      const r = await cli([...args, '-o', 'json']);
+      return JSON.parse(r.stdout) as T;
+    },
+    async stop() {
+      await proc.stop();
+    },
+  };
+}
+
+export async function startAgent(hub: TestHub, name: string, runtime: 'docker' | 'containerd', token: string): Promise<Proc> {
+  return startDrover(
+    ['agent', '--hub', hub.mqttUrl, '--token', token, '--name', name, '--runtime', runtime, '--data-dir', join(hub.dir, `agent-${name}`),
+      '--status-interval', '2'],
+    hub.env,
+  );
+}
+
+export async function cleanup(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+}
+
+/** Containers of a pod in a runtime, found by Drover's labels. */
+export async function runtimeContainers(runtime: 'docker' | 'containerd', podName: string): Promise<string[]> {
+  if (runtime === 'docker') {
+    const r = await execa('docker', ['ps', '-a', '-q', '--filter', `label=io.drover.pod.name=${podName}`]);
+    return r.stdout.split('\n').filter(Boolean);
+  }
+  const r = await execa('ctr', ['-n', 'drover', 'containers', 'ls', '-q', `labels."io.drover.pod.name"==${podName}`]);
+  return r.stdout.split('\n').filter(Boolean);
+}
+
+export function rssKiB(pid: number): Promise<number> {
+  return readFile(`/proc/${pid}/status`, 'utf8').then((s) => Number(/VmRSS:\s+(\d+)/.exec(s)?.[1] ?? NaN));
+}
