@@ -1,0 +1,72 @@
+/**
+ * The walking skeleton's figures: time from `drover apply` to the pod answering on its hostPort (per runtime),
+ * and the idle memory (RSS) of the hub and of an agent.
+ */
+import { readFile } from 'node:fs/promises';
+import { cleanup, rssKiB, startAgent, startHub, waitFor, TEST_IMAGE } from '../e2e/support.js';
+import type { BenchResult } from './run.js';
+
+const ROUNDS = 3;
+
+function manifest(name: string, node: string, port: number): string {
+  return `apiVersion: v1
+kind: Pod
+metadata: {name: ${name}}
+spec:
+  nodeSelector: {kubernetes.io/hostname: ${node}}
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: web
+    image: ${TEST_IMAGE}
+    imagePullPolicy: Never
+    command: ["sh", "-c", "mkdir -p /www && echo ok > /www/index.html && exec httpd -f -p ${port} -h /www"]
+    ports: [{containerPort: ${port}, hostPort: ${port}}]
+`;
+}
+
+export async function run(): Promise<BenchResult[]> {
+  const results: BenchResult[] = [];
+  const hub = await startHub();
+  const agents = [];
+  try {
+    const nodes = [
+      { runtime: 'containerd' as const, node: 'bench-ctr', port: 18281 },
+      { runtime: 'docker' as const, node: 'bench-docker', port: 18282 },
+    ];
+    for (const n of nodes) {
+      const token = (await hub.cli(['token', 'create'])).stdout.trim();
+      agents.push({ ...n, proc: await startAgent(hub, n.node, n.runtime, token) });
+    }
+    await waitFor('nodes Ready', async () => {
+      const out = (await hub.cli(['get', 'nodes'])).stdout;
+      return nodes.every((n) => new RegExp(`${n.node}\\s+Ready`).test(out));
+    });
+    for (const n of nodes) {
+      const times: number[] = [];
+      for (let i = 0; i < ROUNDS; i++) {
+        const name = `bench-${n.runtime}-${i}`;
+        const t0 = performance.now();
+        await hub.cli(['apply', '-f', '-'], { input: manifest(name, n.node, n.port) });
+        await waitFor('answer', async () => (await fetch(`http://127.0.0.1:${n.port}/`).catch(() => undefined))?.ok, 60_000, 20);
+        times.push(performance.now() - t0);
+        await hub.cli(['delete', 'pod', name]);
+      }
+      times.sort((a, b) => a - b);
+      results.push({ name: `apply -> answering (${n.runtime}), median of ${ROUNDS}`, value: Math.round(times[Math.floor(ROUNDS / 2)]!), unit: 'ms', note: `min ${Math.round(times[0]!)} ms, max ${Math.round(times[ROUNDS - 1]!)} ms; includes the CLI process start` });
+    }
+    await new Promise((r) => setTimeout(r, 10_000)); // settle to idle
+    results.push({ name: 'hub idle RSS (2 nodes, 0 pods)', value: Math.round((await rssKiB(hub.proc.child.pid!)) / 1024), unit: 'MiB' });
+    for (const a of agents) {
+      // `drover agent` runs the agent's own entry point as its child: measure that process (what a device runs under systemd)
+      const pid = a.proc.child.pid!;
+      const children = (await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8')).trim().split(/\s+/).filter(Boolean);
+      const agentPid = children.length > 0 ? Number(children[0]) : pid;
+      results.push({ name: `agent idle RSS (${a.runtime})`, value: Math.round((await rssKiB(agentPid)) / 1024), unit: 'MiB', note: 'the agent process itself, without the `drover agent` launcher' });
+    }
+  } finally {
+    for (const a of agents) await a.proc.stop();
+    await hub.stop();
+    await cleanup(hub.dir);
+  }
+  return results;
+}
