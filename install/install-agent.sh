@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Install a Drover agent on a Debian / Raspberry Pi OS device from the agent bundle, as root:
+#   tar xzf drover-agent-VERSION.tgz && sudo drover-agent/install-agent.sh --hub mqtt://HUB:1883 --token T [--name N] [--runtime containerd|docker]
+# Installs nodejs, npm, containerd and runc from the OS packages if missing, the agent under /opt/drover-agent,
+# and a systemd unit that starts it at boot.
+set -euo pipefail
+hub="" token="" name="$(hostname | tr 'A-Z' 'a-z' | tr -c 'a-z0-9-\n' '-')" runtime=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --hub) hub="$2"; shift 2 ;;
+    --token) token="$2"; shift 2 ;;
+    --name) name="$2"; shift 2 ;;
+    --runtime) runtime="$2"; shift 2 ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+[ -n "$hub" ] && [ -n "$token" ] || { echo "usage: $0 --hub mqtt://HUB:1883 --token TOKEN [--name NAME] [--runtime containerd|docker]" >&2; exit 2; }
+[ "$(id -u)" = 0 ] || { echo "run as root (sudo)" >&2; exit 1; }
+here="$(cd "$(dirname "$0")" && pwd)"
+export DEBIAN_FRONTEND=noninteractive
+need=()
+command -v node >/dev/null || need+=(nodejs)
+command -v npm >/dev/null || need+=(npm)
+if [ -z "$runtime" ]; then
+  if command -v ctr >/dev/null; then runtime=containerd; elif command -v docker >/dev/null; then runtime=docker; else runtime=containerd; need+=(containerd runc); fi
+fi
+if [ ${#need[@]} -gt 0 ]; then apt-get update && apt-get install -y "${need[@]}"; fi
+systemctl enable --now "$runtime" 2>/dev/null || true
+rm -rf /opt/drover-agent && mkdir -p /opt/drover-agent /etc/drover /var/lib/drover/agent
+cp -r "$here"/. /opt/drover-agent/
+(cd /opt/drover-agent && npm install --omit=dev --no-audit --no-fund)
+umask 077
+printf 'DROVER_HUB=%s\nDROVER_TOKEN=%s\nDROVER_NAME=%s\nDROVER_RUNTIME=%s\n' "$hub" "$token" "$name" "$runtime" > /etc/drover/agent.env
+cp /opt/drover-agent/drover-agent.service /etc/systemd/system/drover-agent.service
+systemctl daemon-reload
+systemctl enable --now drover-agent
+echo "drover agent $name installed; it joins $hub with the token. Check: journalctl -u drover-agent -f"
