@@ -9,6 +9,7 @@ export const RUNTIME_ERROR_CODES = {
   containerExists: 'ECONTAINER_EXISTS',
   invalidSpec: 'EINVALID_SPEC',
   command: 'ERUNTIME_COMMAND',
+  notFound: 'ERUNTIME_NOT_FOUND',
 } as const;
 
 export class RuntimeError extends DroverError {
@@ -58,5 +59,20 @@ export class RuntimeCommandError extends RuntimeError {
   constructor(runtime: string, message: string, exitCode: number | undefined, options?: { cause?: unknown }) {
     super(RUNTIME_ERROR_CODES.command, runtime, message, options);
     this.exitCode = exitCode;
+  }
+}
+
+/** No container runtime answers on this machine; the message says how to get one. */
+export class RuntimeNotFoundError extends RuntimeError {
+  constructor(details: string, options?: { cause?: unknown }) {
+    super(
+      RUNTIME_ERROR_CODES.notFound,
+      'detect',
+      `no container runtime answers (${details}). Install and start one: ` +
+        '`sudo apt-get install -y containerd runc && sudo systemctl enable --now containerd` ' +
+        '(or Docker: `sudo apt-get install -y docker.io && sudo systemctl enable --now docker`), ' +
+        'then pass --runtime containerd|docker',
+      options,
+    );
   }
 }

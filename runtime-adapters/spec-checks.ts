@@ -1,0 +1,46 @@
+import { InvalidSpecError } from './errors.js';
+import type { ContainerSpec } from './runtime.js';
+import { RUNTIME_LABELS } from '../protocol/pod-helpers.js';
+
+/** Checks every adapter applies before creating a container. */
+export function checkSpec(runtime: string, spec: ContainerSpec): void {
+  if (!spec.name) throw new InvalidSpecError(runtime, 'container name is empty');
+  if (!spec.image) throw new InvalidSpecError(runtime, `container ${spec.name}: image is empty`);
+  for (const p of spec.ports) {
+    if (!Number.isInteger(p.containerPort) || p.containerPort < 1 || p.containerPort > 65535) {
+      throw new InvalidSpecError(runtime, `container ${spec.name}: containerPort ${p.containerPort} is not a port number`);
+    }
+    if (p.hostPort !== undefined && (!Number.isInteger(p.hostPort) || p.hostPort < 1 || p.hostPort > 65535)) {
+      throw new InvalidSpecError(runtime, `container ${spec.name}: hostPort ${p.hostPort} is not a port number`);
+    }
+    if (spec.hostNetwork && p.hostPort !== undefined && p.hostPort !== p.containerPort) {
+      throw new InvalidSpecError(
+        runtime,
+        `container ${spec.name}: with hostNetwork, hostPort (${p.hostPort}) must equal containerPort (${p.containerPort})`,
+      );
+    }
+  }
+  for (const m of spec.mounts) {
+    if (!m.hostPath.startsWith('/') || !m.containerPath.startsWith('/')) {
+      throw new InvalidSpecError(runtime, `container ${spec.name}: mount paths must be absolute (${m.hostPath} -> ${m.containerPath})`);
+    }
+  }
+  if (spec.command && spec.command.length === 0) {
+    throw new InvalidSpecError(runtime, `container ${spec.name}: command is an empty list`);
+  }
+}
+
+/** Kubernetes semantics: command replaces the image ENTRYPOINT, args replaces its CMD. */
+export function resolveArgv(
+  image: { entrypoint: string[]; cmd: string[] },
+  command: string[] | undefined,
+  args: string[] | undefined,
+): string[] {
+  if (command && command.length > 0) return [...command, ...(args ?? [])];
+  return [...image.entrypoint, ...(args ?? image.cmd)];
+}
+
+/** Labels every Drover container carries, merged over the caller's. */
+export function managedLabels(labels: Record<string, string>): Record<string, string> {
+  return { ...labels, [RUNTIME_LABELS.managed]: 'true' };
+}
