@@ -1,0 +1,188 @@
+/**
+ * createBroker: the hub's embedded MQTT broker (aedes 1.2) with Drover's policy as hooks:
+ * authenticate.ts (who may connect), authorize-publish.ts and authorize-subscribe.ts (where).
+ * The hub itself publishes and subscribes in-process, without credentials.
+ */
+import { createServer, type Server } from 'node:net';
+import { once } from 'node:events';
+import { Aedes, type AedesPublishPacket, type Client } from 'aedes';
+import type { Logger } from '../../protocol/logger.js';
+import { MAX_PAYLOAD_BYTES } from '../../protocol/messages.js';
+import { createAuthenticate, createPreConnect, type BrokerAuth, type WillTopics } from './authenticate.js';
+import { createAuthorizePublish } from './authorize-publish.js';
+import { createAuthorizeSubscribe } from './authorize-subscribe.js';
+import { createClientRegistry } from './client-registry.js';
+import { BrokerClosedError, BrokerListenError, BrokerPublishError, PublishDeniedError } from './errors.js';
+import { nodeClientId, type ClientIdentity } from './identity.js';
+import { topicMatchesFilter } from './topic-filter.js';
+
+export interface BrokerOptions {
+  auth: BrokerAuth;
+  logger: Logger;
+  /** Largest payload a client may publish (default protocol MAX_PAYLOAD_BYTES). */
+  maxPayloadBytes?: number;
+}
+
+export interface PublishOptions {
+  retain?: boolean;
+  qos?: 0 | 1 | 2;
+}
+
+/** What the broker knows about where a message came from. */
+export interface PublishMeta {
+  /** The MQTT client that published it; undefined for the hub's own in-process publishes. */
+  clientId?: string;
+  /** That client's authenticated identity. */
+  identity?: ClientIdentity;
+  /** True when the broker published this as the last will of a connection that has gone. */
+  lastWill: boolean;
+}
+
+export type MessageHandler = (topic: string, payload: Buffer, meta: PublishMeta) => void | Promise<void>;
+
+export interface Broker {
+  /** Accept MQTT over TCP. Port 0 picks a free port; the bound one is returned. */
+  listen(host: string, port: number): Promise<{ port: number }>;
+  /** Publish in-process (no credentials, no ACL). Resolves once the broker has taken the message. */
+  publish(topic: string, payload: Buffer | string, options?: PublishOptions): Promise<void>;
+  /**
+   * Receive, in-process, every message published on topics matching the filter (MQTT wildcards allowed),
+   * from clients or from the hub. Handler errors are logged. Returns the unsubscribe function.
+   */
+  subscribe(topicFilter: string, handler: MessageHandler): () => void;
+  /** True when node <name> has a live, authenticated connection. */
+  isNodeConnected(node: string): boolean;
+  /** Close node <name>'s connection, if any (e.g. after its credential is revoked). */
+  disconnectNode(node: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+interface InProcessSubscription {
+  filter: string;
+  handler: MessageHandler;
+}
+
+export async function createBroker(opts: BrokerOptions): Promise<Broker> {
+  const logger = opts.logger;
+  const registry = createClientRegistry();
+  const willTopics: WillTopics = new WeakMap();
+  const aedes = await Aedes.createBroker({
+    preConnect: createPreConnect(willTopics),
+    authenticate: createAuthenticate({ auth: opts.auth, registry, willTopics, logger }),
+    authorizePublish: createAuthorizePublish({
+      registry,
+      maxPayloadBytes: opts.maxPayloadBytes ?? MAX_PAYLOAD_BYTES,
+      logger,
+    }),
+    authorizeSubscribe: createAuthorizeSubscribe({ registry, logger }),
+  });
+  const servers: Server[] = [];
+  const subscriptions = new Set<InProcessSubscription>();
+  let closed = false;
+
+  aedes.on('clientDisconnect', (client: Client) => {
+    registry.release(client);
+    logger.info({ clientId: client.id }, 'MQTT client disconnected');
+  });
+  aedes.on('clientError', (client: Client, err: Error) => {
+    // Refused publishes were logged by the hook already; anything else is worth a warning.
+    if (err instanceof PublishDeniedError) logger.debug({ clientId: client.id, err }, 'MQTT client closed after a refused publish');
+    else logger.warn({ clientId: client.id, err }, 'MQTT client error');
+  });
+  aedes.on('connectionError', (client: Client, err: Error) => {
+    logger.warn({ clientId: client.id, err }, 'MQTT connection error before CONNECT completed');
+  });
+  aedes.on('publish', (packet: AedesPublishPacket, client: Client | null) => {
+    if (subscriptions.size === 0 || packet.topic.startsWith('$SYS/')) return;
+    const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+    const meta: PublishMeta = {
+      clientId: client?.id,
+      identity: client ? registry.identityOf(client) : undefined,
+      lastWill: client !== null && client.closed,
+    };
+    for (const sub of subscriptions) {
+      if (!topicMatchesFilter(sub.filter, packet.topic)) continue;
+      deliver(sub, packet.topic, payload, meta);
+    }
+  });
+
+  function deliver(sub: InProcessSubscription, topic: string, payload: Buffer, meta: PublishMeta): void {
+    const fail = (err: unknown) => logger.error({ err, topic, filter: sub.filter }, 'in-process MQTT handler failed');
+    try {
+      const result = sub.handler(topic, payload, meta);
+      if (result instanceof Promise) result.catch(fail);
+    } catch (err) {
+      fail(err);
+    }
+  }
+
+  return {
+    async listen(host, port) {
+      if (closed) throw new BrokerClosedError();
+      const server = createServer((socket) => aedes.handle(socket));
+      try {
+        server.listen(port, host);
+        await once(server, 'listening');
+      } catch (err) {
+        throw new BrokerListenError(host, port, { cause: err });
+      }
+      servers.push(server);
+      const address = server.address();
+      const bound = typeof address === 'object' && address ? address.port : port;
+      logger.info({ host, port: bound }, 'MQTT broker listening');
+      return { port: bound };
+    },
+
+    publish(topic, payload, options = {}) {
+      if (closed) return Promise.reject(new BrokerClosedError());
+      return new Promise<void>((resolve, reject) => {
+        aedes.publish(
+          {
+            cmd: 'publish',
+            topic,
+            payload: typeof payload === 'string' ? Buffer.from(payload) : payload,
+            qos: options.qos ?? 0,
+            retain: options.retain ?? false,
+            dup: false,
+          },
+          (err?: Error) => (err ? reject(new BrokerPublishError(topic, { cause: err })) : resolve()),
+        );
+      });
+    },
+
+    subscribe(topicFilter, handler) {
+      const sub: InProcessSubscription = { filter: topicFilter, handler };
+      subscriptions.add(sub);
+      return () => {
+        subscriptions.delete(sub);
+      };
+    },
+
+    isNodeConnected(node) {
+      return registry.liveClient(nodeClientId(node)) !== undefined;
+    },
+
+    async disconnectNode(node) {
+      const client = registry.liveClient(nodeClientId(node));
+      if (!client) return;
+      logger.info({ node, clientId: client.id }, 'disconnecting node');
+      await new Promise<void>((resolve) => client.close(() => resolve()));
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      subscriptions.clear();
+      await new Promise<void>((resolve) => aedes.close(() => resolve()));
+      await Promise.all(
+        servers.map(
+          (server) =>
+            new Promise<void>((resolve, reject) => {
+              server.close((err) => (err && (err as NodeJS.ErrnoException).code !== 'ERR_SERVER_NOT_RUNNING' ? reject(err) : resolve()));
+            }),
+        ),
+      );
+      logger.info('MQTT broker closed');
+    },
+  };
+}
