@@ -1,0 +1,279 @@
+/**
+ * The Store on one SQLite file (better-sqlite3). See store.ts for the contract and README.md for the
+ * choices made here. Every write is one IMMEDIATE transaction: read-check (existence, CAS), bump the
+ * revision in `meta`, write `objects` and one `history` row, trim `history` to `historyLimit` rows.
+ * synchronous=FULL in WAL mode means the commit is fsync'd before the call returns.
+ */
+import { randomUUID } from 'node:crypto';
+import { ValidationError } from '../../protocol/errors.js';
+import { matchesSelector } from '../../protocol/labels.js';
+import type { Logger } from '../../protocol/logger.js';
+import {
+  AlreadyExistsError,
+  ConflictError,
+  NotFoundError,
+  RevisionCompactedError,
+  StoreClosedError,
+} from './errors.js';
+import { jsonEqual } from './deep-equal.js';
+import { checkFieldSelector, matchesFieldSelector } from './field-selector.js';
+import { checkWritable, generateNameSuffix, keyOf, specChanged } from './object-metadata.js';
+import { withIOErrors } from './sqlite-errors.js';
+import { openStoreDatabase, type SqliteDatabase } from './sqlite-schema.js';
+import type { ListOptions, ListResult, ObjectKey, Store, StoredObject, WatchEvent, WatchOptions, WriteOptions } from './store.js';
+import { createWatcherRegistry, type ChangeRecord } from './watchers.js';
+
+export interface SqliteStoreOptions {
+  /** The database file (created if missing; its directory must exist). */
+  path: string;
+  logger: Logger;
+  /** Milliseconds since the epoch; used for creationTimestamp. Default Date.now. */
+  clock?: () => number;
+  /** metadata.uid for new objects. Default crypto.randomUUID. */
+  uid?: () => string;
+  /** How many history rows (one per revision) are kept for watch-from-revision. Default 10000. */
+  historyLimit?: number;
+  /** How long a write waits on a lock held by another connection (ms). Default 5000. */
+  busyTimeoutMs?: number;
+  /** Cap the database size (bytes); a write beyond it fails with StoreIOError (SQLITE_FULL). Default: no cap. */
+  maxSizeBytes?: number;
+}
+
+export const DEFAULT_HISTORY_LIMIT = 10_000;
+const GENERATE_NAME_ATTEMPTS = 8;
+
+interface ObjectRow {
+  json: string;
+  resource_version: number;
+}
+interface HistoryRow {
+  revision: number;
+  type: ChangeRecord['type'];
+  kind: string;
+  namespace: string;
+  name: string;
+  json: string;
+}
+
+/** A write's outcome: the change to publish to watchers (undefined when nothing changed). */
+interface WriteOutcome {
+  json: string;
+  change?: ChangeRecord;
+}
+
+const jsonClone = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+
+export async function createSqliteStore(opts: SqliteStoreOptions): Promise<Store> {
+  const log = opts.logger.child({ component: 'store' });
+  const clock = opts.clock ?? Date.now;
+  const newUid = opts.uid ?? randomUUID;
+  const historyLimit = opts.historyLimit ?? DEFAULT_HISTORY_LIMIT;
+  if (!Number.isInteger(historyLimit) || historyLimit < 1) {
+    throw new ValidationError('SqliteStoreOptions', 'historyLimit', 'must be a positive integer');
+  }
+  const db: SqliteDatabase = openStoreDatabase({
+    path: opts.path,
+    busyTimeoutMs: opts.busyTimeoutMs ?? 5000,
+    ...(opts.maxSizeBytes !== undefined ? { maxSizeBytes: opts.maxSizeBytes } : {}),
+  });
+
+  const sql = {
+    getObject: db.prepare<[string, string, string], ObjectRow>(
+      'SELECT json, resource_version FROM objects WHERE kind = ? AND namespace = ? AND name = ?',
+    ),
+    objectExists: db.prepare<[string, string, string], { one: number }>(
+      'SELECT 1 AS one FROM objects WHERE kind = ? AND namespace = ? AND name = ?',
+    ),
+    listKind: db.prepare<[string], { json: string }>('SELECT json FROM objects WHERE kind = ? ORDER BY namespace, name'),
+    listKindNamespace: db.prepare<[string, string], { json: string }>(
+      'SELECT json FROM objects WHERE kind = ? AND namespace = ? ORDER BY name',
+    ),
+    getMeta: db.prepare<[string], { value: number }>('SELECT value FROM meta WHERE key = ?'),
+    setMeta: db.prepare<[number, string]>('UPDATE meta SET value = ? WHERE key = ?'),
+    insertObject: db.prepare<[string, string, string, string, number, string]>(
+      'INSERT INTO objects (kind, namespace, name, uid, resource_version, json) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
+    replaceObject: db.prepare<[number, string, string, string, string]>(
+      'UPDATE objects SET resource_version = ?, json = ? WHERE kind = ? AND namespace = ? AND name = ?',
+    ),
+    deleteObject: db.prepare<[string, string, string]>('DELETE FROM objects WHERE kind = ? AND namespace = ? AND name = ?'),
+    insertHistory: db.prepare<[number, string, string, string, string, string]>(
+      'INSERT INTO history (revision, type, kind, namespace, name, json) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
+    trimHistory: db.prepare<[number]>('DELETE FROM history WHERE revision <= ?'),
+    historyAfter: db.prepare<[{ from: number; kind: string | null; namespace: string | null }], HistoryRow>(
+      `SELECT revision, type, kind, namespace, name, json FROM history
+       WHERE revision > @from AND (@kind IS NULL OR kind = @kind) AND (@namespace IS NULL OR namespace = @namespace)
+       ORDER BY revision`,
+    ),
+  };
+
+  const readMeta = (key: 'revision' | 'compacted'): number => sql.getMeta.get(key)?.value ?? 0;
+
+  /** Inside a write transaction: take the next revision, record the history row, trim old history. */
+  const recordChange = (change: Omit<ChangeRecord, 'revision'>, revision: number): ChangeRecord => {
+    sql.insertHistory.run(revision, change.type, change.kind, change.namespace, change.name, change.json);
+    sql.setMeta.run(revision, 'revision');
+    const keepAfter = revision - historyLimit;
+    if (keepAfter > readMeta('compacted')) {
+      sql.trimHistory.run(keepAfter);
+      sql.setMeta.run(keepAfter, 'compacted');
+    }
+    return { ...change, revision };
+  };
+
+  const createTx = db.transaction((input: StoredObject): WriteOutcome => {
+    const object = jsonClone(input);
+    const meta = object.metadata as StoredObject['metadata'] & { name?: string };
+    const namespace = meta.namespace ?? '';
+    if (!meta.name) {
+      for (let attempt = 0; attempt < GENERATE_NAME_ATTEMPTS && !meta.name; attempt++) {
+        const candidate = `${meta.generateName}${generateNameSuffix()}`;
+        if (!sql.objectExists.get(object.kind, namespace, candidate)) meta.name = candidate;
+      }
+      if (!meta.name) throw new AlreadyExistsError({ kind: object.kind, namespace, name: `${meta.generateName}*` });
+    }
+    const key: ObjectKey = { kind: object.kind, namespace, name: meta.name };
+    if (sql.objectExists.get(key.kind, key.namespace, key.name)) throw new AlreadyExistsError(key);
+    const revision = readMeta('revision') + 1;
+    meta.uid = meta.uid || newUid();
+    meta.resourceVersion = String(revision);
+    meta.creationTimestamp = new Date(clock()).toISOString();
+    meta.generation = 1;
+    const json = JSON.stringify(object);
+    sql.insertObject.run(key.kind, key.namespace, key.name, meta.uid, revision, json);
+    return { json, change: recordChange({ type: 'ADDED', ...key, json }, revision) };
+  });
+
+  const updateTx = db.transaction((input: StoredObject, expected: string | undefined): WriteOutcome => {
+    const object = jsonClone(input);
+    const key = keyOf(object);
+    const row = sql.getObject.get(key.kind, key.namespace, key.name);
+    if (!row) throw new NotFoundError(key);
+    const current = String(row.resource_version);
+    if (expected !== undefined && expected !== current) throw new ConflictError(key, expected, current);
+    const previous = JSON.parse(row.json) as StoredObject;
+    const meta = object.metadata;
+    meta.uid = previous.metadata.uid;
+    meta.creationTimestamp = previous.metadata.creationTimestamp;
+    meta.generation = (previous.metadata.generation ?? 1) + (specChanged(previous, object) ? 1 : 0);
+    meta.resourceVersion = current;
+    // A write that changes nothing is not a write (as in the Kubernetes API server): no new revision, no event.
+    if (jsonEqual(object, previous)) return { json: row.json };
+    const revision = readMeta('revision') + 1;
+    meta.resourceVersion = String(revision);
+    const json = JSON.stringify(object);
+    sql.replaceObject.run(revision, json, key.kind, key.namespace, key.name);
+    return { json, change: recordChange({ type: 'MODIFIED', ...key, json }, revision) };
+  });
+
+  const deleteTx = db.transaction((key: ObjectKey, expected: string | undefined): WriteOutcome => {
+    const row = sql.getObject.get(key.kind, key.namespace, key.name);
+    if (!row) throw new NotFoundError(key);
+    const current = String(row.resource_version);
+    if (expected !== undefined && expected !== current) throw new ConflictError(key, expected, current);
+    const object = JSON.parse(row.json) as StoredObject;
+    const revision = readMeta('revision') + 1;
+    object.metadata.resourceVersion = String(revision);
+    const json = JSON.stringify(object);
+    sql.deleteObject.run(key.kind, key.namespace, key.name);
+    return { json, change: recordChange({ type: 'DELETED', ...key, json }, revision) };
+  });
+
+  const watchers = createWatcherRegistry({ logger: log });
+  let closed = false;
+  const ensureOpen = (): void => {
+    if (closed) throw new StoreClosedError();
+  };
+
+  const write = (what: string, run: () => WriteOutcome): string => {
+    ensureOpen();
+    const outcome = withIOErrors(what, run);
+    if (outcome.change) watchers.publish(outcome.change);
+    return outcome.json;
+  };
+
+  log.info({ path: opts.path, revision: readMeta('revision'), historyLimit }, 'store opened');
+
+  return {
+    async get<T extends StoredObject = StoredObject>(key: ObjectKey): Promise<T | undefined> {
+      ensureOpen();
+      const row = withIOErrors('get', () => sql.getObject.get(key.kind, key.namespace, key.name));
+      return row ? (JSON.parse(row.json) as T) : undefined;
+    },
+
+    async list<T extends StoredObject = StoredObject>(kind: string, options: ListOptions = {}): Promise<ListResult<T>> {
+      ensureOpen();
+      checkFieldSelector(options.fieldSelector);
+      const { rows, revision } = withIOErrors('list', () =>
+        db.transaction(() => ({
+          rows: options.namespace === undefined ? sql.listKind.all(kind) : sql.listKindNamespace.all(kind, options.namespace!),
+          revision: readMeta('revision'),
+        }))(),
+      );
+      const items: T[] = [];
+      for (const row of rows) {
+        const object = JSON.parse(row.json) as T;
+        if (!matchesSelector(object.metadata.labels, options.labelSelector)) continue;
+        if (!matchesFieldSelector(object, options.fieldSelector)) continue;
+        items.push(object);
+      }
+      return { items, revision };
+    },
+
+    async create<T extends StoredObject>(object: T): Promise<T> {
+      ensureOpen();
+      checkWritable(object, false);
+      return JSON.parse(write('create', () => createTx.immediate(object))) as T;
+    },
+
+    async update<T extends StoredObject>(object: T, options: WriteOptions = {}): Promise<T> {
+      ensureOpen();
+      checkWritable(object, true);
+      return JSON.parse(write('update', () => updateTx.immediate(object, options.expectedResourceVersion))) as T;
+    },
+
+    async delete<T extends StoredObject = StoredObject>(key: ObjectKey, options: WriteOptions = {}): Promise<T> {
+      ensureOpen();
+      return JSON.parse(write('delete', () => deleteTx.immediate(key, options.expectedResourceVersion))) as T;
+    },
+
+    /**
+     * Throws synchronously: StoreClosedError; RevisionCompactedError when fromRevision is older than
+     * the kept history; ValidationError for a negative or fractional fromRevision.
+     */
+    watch(options: WatchOptions, handler: (event: WatchEvent) => void) {
+      ensureOpen();
+      const from = options.fromRevision;
+      let backlog: ChangeRecord[] = [];
+      if (from !== undefined) {
+        if (!Number.isInteger(from) || from < 0) {
+          throw new ValidationError('watch', 'fromRevision', 'must be a non-negative integer');
+        }
+        backlog = withIOErrors('watch', () =>
+          db.transaction(() => {
+            const compacted = readMeta('compacted');
+            if (from < compacted) throw new RevisionCompactedError(from, compacted + 1);
+            return sql.historyAfter.all({ from, kind: options.kind ?? null, namespace: options.namespace ?? null });
+          })(),
+        );
+      }
+      // Everything here is synchronous: no write can commit between reading the backlog and registering.
+      return watchers.add(options, handler, backlog);
+    },
+
+    async revision(): Promise<number> {
+      ensureOpen();
+      return withIOErrors('revision', () => readMeta('revision'));
+    },
+
+    /** Idempotent: closing a closed store is a no-op. */
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      watchers.closeAll();
+      withIOErrors('close', () => db.close());
+      log.info({ path: opts.path }, 'store closed');
+    },
+  };
+}
