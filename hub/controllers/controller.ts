@@ -1,0 +1,21 @@
+import type { Logger } from '../../protocol/index.js';
+import type { Store } from '../store/store.js';
+import type { EventRecorder } from './events.js';
+
+/**
+ * What every controller takes and gives. One file per controller (deployment.ts, daemonset.ts,
+ * node-lifecycle.ts, ...), each exporting `createXController(opts: ControllerOptions): Promise<Controller>`.
+ */
+export interface ControllerOptions {
+  store: Store;
+  logger: Logger;
+  clock: () => number;
+  events: EventRecorder;
+}
+
+export interface Controller {
+  /** List, watch and reconcile; resolves once the watches are established. */
+  start(): Promise<void>;
+  /** Close the watches and wait for the reconcile in progress. Idempotent. */
+  stop(): Promise<void>;
+}

@@ -1,0 +1,197 @@
+import { randomBytes } from 'node:crypto';
+import type { Event, Logger } from '../../protocol/index.js';
+import { ConflictError, NotFoundError } from '../store/errors.js';
+import type { Store } from '../store/store.js';
+import { kubeTimestamp } from './time.js';
+
+export const DEFAULT_MAX_EVENTS_PER_NAMESPACE = 1000;
+/** How many distinct events the recorder remembers for bumping (Kubernetes' client keeps 4096). */
+export const EVENT_CACHE_SIZE = 4096;
+/** Events about cluster-scoped objects (nodes) go to this namespace, as in Kubernetes. */
+export const CLUSTER_EVENT_NAMESPACE = 'default';
+
+export type EventType = 'Normal' | 'Warning';
+
+export interface InvolvedObject {
+  apiVersion?: string;
+  kind: string;
+  /** Absent or '' for cluster-scoped objects. */
+  namespace?: string;
+  name: string;
+  uid?: string;
+  resourceVersion?: string;
+  fieldPath?: string;
+}
+
+export interface EventSource {
+  component: string;
+  host?: string;
+}
+
+export interface EventRecorder {
+  /**
+   * Record that `reason` happened to `involvedObject`. An event equal to one recorded before (same
+   * object, type, reason, message, source) is bumped (count + 1, lastTimestamp) instead of created
+   * again. Events are best effort, as in Kubernetes: a failed write is logged with its context and
+   * resolves undefined; it never rejects.
+   */
+  record(involvedObject: InvolvedObject, type: EventType, reason: string, message: string, source: EventSource): Promise<Event | undefined>;
+}
+
+export interface EventRecorderOptions {
+  store: Store;
+  logger: Logger;
+  clock?: () => number;
+  /** Keep at most this many events per namespace, deleting the oldest (default 1000). */
+  maxEventsPerNamespace?: number;
+  /** The random part of new event names (default 16 hex digits). */
+  randomSuffix?: () => string;
+}
+
+const MAX_NAME = 253;
+
+function eventName(objectName: string, suffix: string): string {
+  return `${objectName.slice(0, MAX_NAME - suffix.length - 1)}.${suffix}`;
+}
+
+function eventNamespace(obj: InvolvedObject): string {
+  return obj.namespace ? obj.namespace : CLUSTER_EVENT_NAMESPACE;
+}
+
+/** Oldest first: by lastTimestamp, then by the revision of the last write. */
+function compareAge(a: Event, b: Event): number {
+  const ta = a.lastTimestamp ?? a.firstTimestamp ?? '';
+  const tb = b.lastTimestamp ?? b.firstTimestamp ?? '';
+  if (ta !== tb) return ta < tb ? -1 : 1;
+  return Number(a.metadata.resourceVersion ?? 0) - Number(b.metadata.resourceVersion ?? 0);
+}
+
+/**
+ * Writes v1 Events to the store, as Kubernetes' event recorder does: aggregate repeats by bumping
+ * count, and keep each namespace to a bounded number of events. Calls are serialized so the count
+ * per namespace and the bump cache stay coherent.
+ */
+export async function createEventRecorder(opts: EventRecorderOptions): Promise<EventRecorder> {
+  const { store } = opts;
+  const logger = opts.logger.child({ component: 'events' });
+  const clock = opts.clock ?? Date.now;
+  const maxPerNamespace = opts.maxEventsPerNamespace ?? DEFAULT_MAX_EVENTS_PER_NAMESPACE;
+  const randomSuffix = opts.randomSuffix ?? (() => randomBytes(8).toString('hex'));
+  /** aggregation key -> the event's name (namespace is part of the key). */
+  const recent = new Map<string, string>();
+  /** namespace -> how many events it holds, as far as this recorder knows. */
+  const counts = new Map<string, number>();
+  let tail: Promise<unknown> = Promise.resolve();
+
+  const remember = (key: string, name: string): void => {
+    recent.delete(key);
+    recent.set(key, name);
+    if (recent.size > EVENT_CACHE_SIZE) {
+      const oldest = recent.keys().next();
+      if (!oldest.done) recent.delete(oldest.value);
+    }
+  };
+
+  async function bump(namespace: string, name: string, now: string): Promise<Event | undefined> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const current = await store.get<Event>({ kind: 'Event', namespace, name });
+      if (!current) return undefined;
+      try {
+        return await store.update<Event>(
+          { ...current, count: (current.count ?? 1) + 1, lastTimestamp: now },
+          { expectedResourceVersion: current.metadata.resourceVersion },
+        );
+      } catch (err) {
+        if (err instanceof NotFoundError) return undefined;
+        if (!(err instanceof ConflictError)) throw err;
+        logger.debug({ namespace, name }, 'event changed while bumping it; reading it again');
+      }
+    }
+    return undefined;
+  }
+
+  async function trim(namespace: string): Promise<void> {
+    const { items } = await store.list<Event>('Event', { namespace });
+    counts.set(namespace, items.length);
+    if (items.length <= maxPerNamespace) return;
+    const excess = [...items].sort(compareAge).slice(0, items.length - maxPerNamespace);
+    for (const old of excess) {
+      try {
+        await store.delete({ kind: 'Event', namespace, name: old.metadata.name });
+      } catch (err) {
+        if (!(err instanceof NotFoundError)) throw err;
+        logger.debug({ namespace, name: old.metadata.name }, 'old event already deleted');
+      }
+    }
+    counts.set(namespace, maxPerNamespace);
+  }
+
+  async function recordNow(
+    obj: InvolvedObject,
+    type: EventType,
+    reason: string,
+    message: string,
+    source: EventSource,
+  ): Promise<Event> {
+    const namespace = eventNamespace(obj);
+    const now = kubeTimestamp(clock());
+    const key = JSON.stringify([namespace, obj.kind, obj.name, obj.uid ?? '', type, reason, message, source.component, source.host ?? '']);
+    const known = recent.get(key);
+    if (known !== undefined) {
+      const bumped = await bump(namespace, known, now);
+      if (bumped) {
+        remember(key, known);
+        return bumped;
+      }
+    }
+    if (!counts.has(namespace)) {
+      counts.set(namespace, (await store.list('Event', { namespace })).items.length);
+    }
+    const event: Event = {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: eventName(obj.name, randomSuffix()), namespace },
+      involvedObject: {
+        ...(obj.apiVersion !== undefined ? { apiVersion: obj.apiVersion } : {}),
+        kind: obj.kind,
+        ...(obj.namespace ? { namespace: obj.namespace } : {}),
+        name: obj.name,
+        ...(obj.uid !== undefined ? { uid: obj.uid } : {}),
+        ...(obj.resourceVersion !== undefined ? { resourceVersion: obj.resourceVersion } : {}),
+        ...(obj.fieldPath !== undefined ? { fieldPath: obj.fieldPath } : {}),
+      },
+      reason,
+      message,
+      type,
+      count: 1,
+      firstTimestamp: now,
+      lastTimestamp: now,
+      source: { component: source.component, ...(source.host !== undefined ? { host: source.host } : {}) },
+      reportingComponent: source.component,
+      reportingInstance: source.host ?? '',
+    };
+    const created = await store.create<Event>(event);
+    remember(key, created.metadata.name);
+    const count = (counts.get(namespace) ?? 0) + 1;
+    counts.set(namespace, count);
+    if (count > maxPerNamespace) await trim(namespace);
+    return created;
+  }
+
+  return {
+    record(obj, type, reason, message, source) {
+      const result = tail.then(() => recordNow(obj, type, reason, message, source)).then(
+        (event) => event,
+        (err: unknown) => {
+          logger.warn(
+            { err, involvedObject: { kind: obj.kind, namespace: obj.namespace, name: obj.name }, reason, message },
+            'could not record event',
+          );
+          return undefined;
+        },
+      );
+      tail = result;
+      return result;
+    },
+  };
+}

@@ -1,0 +1,16 @@
+import { podHostPorts } from '../../../protocol/index.js';
+import { requestedOnNode } from '../snapshot.js';
+import { FITS, unfit, type NodeFilter } from './filter.js';
+
+export const HOST_PORTS_REASON = "node(s) didn't have free ports for the requested pod ports";
+
+/** Kubernetes' NodePorts: no host port (protocol/port) the pod claims may be taken on the node. */
+export const hostPorts: NodeFilter = {
+  name: 'NodePorts',
+  filter(pod, node, snapshot) {
+    const wanted = podHostPorts(pod);
+    if (wanted.length === 0) return FITS;
+    const taken = requestedOnNode(snapshot, node.metadata.name).hostPorts;
+    return wanted.some((p) => taken.has(p)) ? unfit(HOST_PORTS_REASON) : FITS;
+  },
+};

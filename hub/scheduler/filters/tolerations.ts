@@ -1,0 +1,27 @@
+import type { Pod, Taint, Toleration } from '../../../protocol/index.js';
+
+/** Taints the node lifecycle puts on nodes (as Kubernetes does); pods may tolerate them. */
+export const TAINT_NODE_NOT_READY = 'node.kubernetes.io/not-ready';
+export const TAINT_NODE_UNSCHEDULABLE = 'node.kubernetes.io/unschedulable';
+
+/**
+ * Kubernetes' Toleration.ToleratesTaint: the effect must match unless the toleration's is empty; the
+ * key must match unless the toleration's is empty (with operator Exists: tolerate every key);
+ * operator Exists ignores the value, Equal (the default) compares it.
+ */
+export function toleratesTaint(toleration: Toleration, taint: Pick<Taint, 'key' | 'value' | 'effect'>): boolean {
+  if (toleration.effect && toleration.effect !== taint.effect) return false;
+  if (toleration.key && toleration.key !== taint.key) return false;
+  switch (toleration.operator ?? 'Equal') {
+    case 'Exists':
+      return true;
+    case 'Equal':
+      return (toleration.value ?? '') === (taint.value ?? '');
+    default:
+      return false;
+  }
+}
+
+export function podToleratesTaint(pod: Pod, taint: Pick<Taint, 'key' | 'value' | 'effect'>): boolean {
+  return (pod.spec.tolerations ?? []).some((t) => toleratesTaint(t, taint));
+}

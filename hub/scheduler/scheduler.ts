@@ -1,0 +1,81 @@
+import type { Pod } from '../../protocol/index.js';
+import type { NodeFilter } from './filters/filter.js';
+import { nodeReady } from './filters/node-ready.js';
+import { nodeSchedulable } from './filters/node-schedulable.js';
+import { nodeSelector } from './filters/node-selector.js';
+import { hostPorts } from './filters/host-ports.js';
+import { resourcesFit } from './filters/resources-fit.js';
+import type { WeightedScorer } from './scorers/scorer.js';
+import { leastAllocated } from './scorers/least-allocated.js';
+import { spread } from './scorers/spread.js';
+import { imageLocality } from './scorers/image-locality.js';
+import type { ClusterSnapshot } from './snapshot.js';
+
+/** Which filters run (in order: a node's first failing filter gives its reasons) and how nodes are ranked. */
+export interface SchedulerProfile {
+  filters: readonly NodeFilter[];
+  scorers: readonly WeightedScorer[];
+}
+
+/** Kubernetes' filter order: readiness, unschedulable/taints, affinity/selector, ports, resources. */
+export const DEFAULT_PROFILE: SchedulerProfile = {
+  filters: [nodeReady, nodeSchedulable, nodeSelector, hostPorts, resourcesFit],
+  scorers: [
+    { scorer: leastAllocated, weight: 1 },
+    { scorer: spread, weight: 2 },
+    { scorer: imageLocality, weight: 1 },
+  ],
+};
+
+export const NO_NODES_MESSAGE = 'no nodes available to schedule pods';
+
+export type ScheduleResult =
+  | { node: string; score: number }
+  | { node: undefined; message: string; reasons: Record<string, number> };
+
+/**
+ * Kubernetes' FitError text: "0/N nodes are available: " then "COUNT REASON" for each reason,
+ * sorted as strings (as Kubernetes sorts them), joined with ", ", ended with ".".
+ */
+export function unschedulableMessage(nodeCount: number, reasons: Record<string, number>): string {
+  if (nodeCount === 0) return NO_NODES_MESSAGE;
+  const parts = Object.entries(reasons)
+    .map(([reason, count]) => `${count} ${reason}`)
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return `0/${nodeCount} nodes are available: ${parts.join(', ')}.`;
+}
+
+/**
+ * Decide where `pod` goes: filter every node of the snapshot, score the feasible ones (weighted sum
+ * of 0..100 scores), take the highest; equal scores go to the node whose name sorts first. Pure.
+ */
+export function schedulePod(pod: Pod, snapshot: ClusterSnapshot, profile: SchedulerProfile = DEFAULT_PROFILE): ScheduleResult {
+  const reasons: Record<string, number> = {};
+  const feasible = [];
+  for (const node of snapshot.nodes) {
+    let fits = true;
+    for (const f of profile.filters) {
+      const verdict = f.filter(pod, node, snapshot);
+      if (verdict.ok) continue;
+      for (const reason of [verdict.reason, ...(verdict.moreReasons ?? [])]) reasons[reason] = (reasons[reason] ?? 0) + 1;
+      fits = false;
+      break;
+    }
+    if (fits) feasible.push(node);
+  }
+  if (feasible.length === 0) {
+    return { node: undefined, message: unschedulableMessage(snapshot.nodes.length, reasons), reasons };
+  }
+  feasible.sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0));
+  if (feasible.length === 1) return { node: feasible[0]!.metadata.name, score: 0 };
+
+  const totals = feasible.map(() => 0);
+  for (const { scorer, weight } of profile.scorers) {
+    const raw = feasible.map((node) => scorer.score(pod, node, snapshot));
+    const scores = scorer.normalize ? scorer.normalize(raw) : raw;
+    scores.forEach((s, i) => (totals[i]! += s * weight));
+  }
+  let best = 0;
+  for (let i = 1; i < feasible.length; i++) if (totals[i]! > totals[best]!) best = i;
+  return { node: feasible[best]!.metadata.name, score: totals[best]! };
+}

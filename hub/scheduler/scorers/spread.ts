@@ -1,0 +1,43 @@
+import type { Pod } from '../../../protocol/index.js';
+import { isTerminal } from '../node-resources.js';
+import { MAX_NODE_SCORE, type NodeScorer } from './scorer.js';
+
+function controllerUid(pod: Pod): string | undefined {
+  return pod.metadata.ownerReferences?.find((o) => o.controller === true)?.uid;
+}
+
+/**
+ * Whether `other` belongs to the same group as `pod`: same namespace and, when `pod` has a controller
+ * owner, the same controller (ownerReferences uid); otherwise `other` carries all of `pod`'s labels.
+ * A pod with neither owner nor labels has no group.
+ */
+export function isPeer(pod: Pod, other: Pod): boolean {
+  if (other.metadata.uid !== undefined && other.metadata.uid === pod.metadata.uid) return false;
+  if ((other.metadata.namespace ?? 'default') !== (pod.metadata.namespace ?? 'default')) return false;
+  const owner = controllerUid(pod);
+  if (owner !== undefined) return controllerUid(other) === owner;
+  const labels = Object.entries(pod.metadata.labels ?? {});
+  if (labels.length === 0) return false;
+  const otherLabels = other.metadata.labels ?? {};
+  return labels.every(([k, v]) => otherLabels[k] === v);
+}
+
+/**
+ * Like Kubernetes' (selector) spreading: the raw score is how many of the pod's peers already run on
+ * the node; normalized, the node with the most peers scores 0 and a node with none scores 100.
+ */
+export const spread: NodeScorer = {
+  name: 'Spread',
+  score(pod, node, snapshot) {
+    let peers = 0;
+    for (const other of snapshot.podsOnNode(node.metadata.name)) {
+      if (!isTerminal(other) && isPeer(pod, other)) peers++;
+    }
+    return peers;
+  },
+  normalize(scores) {
+    const max = Math.max(0, ...scores);
+    if (max === 0) return scores.map(() => MAX_NODE_SCORE);
+    return scores.map((s) => Math.floor((MAX_NODE_SCORE * (max - s)) / max));
+  },
+};
