@@ -1,0 +1,32 @@
+/** What every handler receives: the request, the caller, and the hub's parts the API uses. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from '../../protocol/logger.js';
+import type { Store } from '../store/store.js';
+import type { ApiAuth, ApiPrincipal } from './auth.js';
+
+export interface ApiDeps {
+  store: Store;
+  auth: ApiAuth;
+  logger: Logger;
+  clock: () => number;
+  /** Open watch streams, ended when the server closes. */
+  activeStreams: Set<{ end(): void }>;
+}
+
+export interface RequestContext {
+  req: IncomingMessage;
+  res: ServerResponse;
+  method: string;
+  url: URL;
+  principal: ApiPrincipal | undefined;
+  /** Parse the JSON body (size-limited); `optional` allows an empty body. */
+  readJson(optional?: boolean): Promise<unknown>;
+}
+
+/** A handler's answer: a JSON body with a code, or "I wrote the response myself" (streams, text). */
+export type Reply = { code: number; body: unknown } | { handled: true };
+
+/** RFC 3339 at second precision, as Kubernetes writes timestamps. */
+export function rfc3339(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}

@@ -1,0 +1,140 @@
+/**
+ * DELETE semantics beyond "remove the row":
+ * - A Pod bound to an existing node is deleted gracefully: metadata.deletionTimestamp (now + grace) and
+ *   deletionGracePeriodSeconds are set and the object stays; the fleet layer removes it once the agent
+ *   reports the pod gone. gracePeriodSeconds=0 (force), an unbound pod, or a pod whose node no longer
+ *   exists is removed at once.
+ * - A Namespace takes its objects with it ("default" may not be deleted).
+ * - A Node loses its MQTT credential too, so it cannot come back without a new join token.
+ */
+import { allKinds, kindByName } from '../../protocol/kinds.js';
+import type { KubeObject } from '../../protocol/objects/meta.js';
+import { ConflictError, NotFoundError } from '../store/errors.js';
+import type { ObjectKey } from '../store/store.js';
+import { rfc3339, type ApiDeps } from './context.js';
+import { apiErrors, pluralOf } from './status.js';
+
+export const DEFAULT_GRACE_PERIOD_SECONDS = 30;
+const CAS_RETRIES = 5;
+
+export interface DeleteOptions {
+  gracePeriodSeconds?: number;
+  preconditions?: { uid?: string; resourceVersion?: string };
+}
+
+/** DeleteOptions from the (optional) body and the query (?gracePeriodSeconds=). */
+export function parseDeleteOptions(body: unknown, params: URLSearchParams): DeleteOptions {
+  const out: DeleteOptions = {};
+  if (body !== undefined) {
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw apiErrors.badRequest('DeleteOptions must be a JSON object');
+    const b = body as { gracePeriodSeconds?: unknown; preconditions?: unknown };
+    if (b.gracePeriodSeconds !== undefined && b.gracePeriodSeconds !== null) {
+      if (typeof b.gracePeriodSeconds !== 'number' || !Number.isInteger(b.gracePeriodSeconds) || b.gracePeriodSeconds < 0) {
+        throw apiErrors.badRequest('gracePeriodSeconds must be a non-negative integer');
+      }
+      out.gracePeriodSeconds = b.gracePeriodSeconds;
+    }
+    if (b.preconditions !== undefined && b.preconditions !== null) {
+      const p = b.preconditions as { uid?: unknown; resourceVersion?: unknown };
+      out.preconditions = {};
+      if (typeof p.uid === 'string') out.preconditions.uid = p.uid;
+      if (typeof p.resourceVersion === 'string') out.preconditions.resourceVersion = p.resourceVersion;
+    }
+  }
+  const q = params.get('gracePeriodSeconds');
+  if (q !== null) {
+    const n = Number(q);
+    if (!Number.isInteger(n) || n < 0) throw apiErrors.badRequest(`gracePeriodSeconds must be a non-negative integer, not "${q}"`);
+    out.gracePeriodSeconds = n;
+  }
+  return out;
+}
+
+function checkPreconditions(obj: KubeObject, options: DeleteOptions): void {
+  const pre = options.preconditions;
+  if (pre?.uid !== undefined && pre.uid !== obj.metadata.uid) {
+    throw apiErrors.conflict(pluralOf(obj.kind), obj.metadata.name);
+  }
+  if (pre?.resourceVersion !== undefined && pre.resourceVersion !== obj.metadata.resourceVersion) {
+    throw apiErrors.conflict(pluralOf(obj.kind), obj.metadata.name);
+  }
+}
+
+async function getOr404(deps: ApiDeps, key: ObjectKey): Promise<KubeObject> {
+  const obj = await deps.store.get(key);
+  if (!obj) throw apiErrors.notFound(pluralOf(key.kind), key.name, kindByName(key.kind)?.group ?? '');
+  return obj;
+}
+
+/** Delete a Pod, gracefully when a node has to stop it first. Returns the deleted or now-terminating pod. */
+export async function deletePod(deps: ApiDeps, key: ObjectKey, options: DeleteOptions): Promise<KubeObject> {
+  for (let attempt = 0; ; attempt++) {
+    const pod = await getOr404(deps, key);
+    checkPreconditions(pod, options);
+    const spec = (pod.spec ?? {}) as { nodeName?: string; terminationGracePeriodSeconds?: number };
+    const grace = options.gracePeriodSeconds ?? spec.terminationGracePeriodSeconds ?? DEFAULT_GRACE_PERIOD_SECONDS;
+    const node = spec.nodeName ? await deps.store.get({ kind: 'Node', namespace: '', name: spec.nodeName }) : undefined;
+    try {
+      if (!node || grace === 0) {
+        return await deps.store.delete(key, { expectedResourceVersion: pod.metadata.resourceVersion });
+      }
+      if (pod.metadata.deletionTimestamp) return pod; // already terminating: the node is on it
+      const terminating: KubeObject = {
+        ...pod,
+        metadata: { ...pod.metadata, deletionTimestamp: rfc3339(deps.clock() + grace * 1000), deletionGracePeriodSeconds: grace },
+      };
+      return await deps.store.update(terminating, { expectedResourceVersion: pod.metadata.resourceVersion });
+    } catch (err) {
+      // Someone else wrote the pod meanwhile (status report, scheduler): read it again, unless the
+      // caller asked for a specific version.
+      if (err instanceof ConflictError && !options.preconditions?.resourceVersion && attempt < CAS_RETRIES) continue;
+      throw err;
+    }
+  }
+}
+
+/** Delete a Namespace and every namespaced object in it. */
+export async function deleteNamespace(deps: ApiDeps, name: string, options: DeleteOptions): Promise<KubeObject> {
+  if (name === 'default') throw apiErrors.forbidden('namespaces "default" is forbidden: this namespace may not be deleted');
+  const ns = await getOr404(deps, { kind: 'Namespace', namespace: '', name });
+  checkPreconditions(ns, options);
+  for (const info of allKinds()) {
+    if (!info.namespaced) continue;
+    const { items } = await deps.store.list(info.kind, { namespace: name });
+    for (const obj of items) {
+      const key = { kind: info.kind, namespace: name, name: obj.metadata.name };
+      try {
+        if (info.kind === 'Pod') await deletePod(deps, key, { gracePeriodSeconds: options.gracePeriodSeconds });
+        else await deps.store.delete(key);
+      } catch (err) {
+        if (!(err instanceof NotFoundError)) throw err;
+        deps.logger.debug({ key }, 'object already gone while deleting its namespace');
+      }
+    }
+  }
+  return deps.store.delete({ kind: 'Namespace', namespace: '', name }, { expectedResourceVersion: ns.metadata.resourceVersion });
+}
+
+/** Delete a Node and revoke its MQTT credential. */
+export async function deleteNode(deps: ApiDeps, name: string, options: DeleteOptions): Promise<KubeObject> {
+  const node = await getOr404(deps, { kind: 'Node', namespace: '', name });
+  checkPreconditions(node, options);
+  try {
+    await deps.auth.revokeNodeCredential(name);
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    // A node that never finished joining has no credential: nothing to revoke.
+    if (typeof code === 'string' && /NOT_?FOUND/i.test(code)) {
+      deps.logger.debug({ node: name, err }, 'node had no credential to revoke');
+    } else {
+      throw err;
+    }
+  }
+  return deps.store.delete({ kind: 'Node', namespace: '', name }, { expectedResourceVersion: node.metadata.resourceVersion });
+}
+
+export async function deleteGeneric(deps: ApiDeps, key: ObjectKey, options: DeleteOptions): Promise<KubeObject> {
+  const obj = await getOr404(deps, key);
+  checkPreconditions(obj, options);
+  return deps.store.delete(key, { expectedResourceVersion: obj.metadata.resourceVersion });
+}

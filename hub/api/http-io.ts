@@ -1,0 +1,65 @@
+/** Reading request bodies and writing responses on plain node:http. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { apiErrors } from './status.js';
+
+export const DEFAULT_BODY_LIMIT = 3 * 1024 * 1024;
+
+/** Read the whole body as text, at most `limit` bytes (413 beyond). The rest of an oversized body is drained, not kept. */
+export function readBodyText(req: IncomingMessage, limit: number): Promise<string> {
+  const declared = Number(req.headers['content-length']);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = Number.isFinite(declared) && declared > limit;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) tooLarge = true;
+      if (!tooLarge) chunks.push(chunk);
+      // A client that keeps sending far past the limit is cut off rather than drained forever.
+      else if (size > limit * 4) req.destroy();
+    });
+    req.on('end', () => {
+      if (tooLarge) reject(apiErrors.tooLarge(limit));
+      else resolve(Buffer.concat(chunks).toString('utf8'));
+    });
+    req.on('close', () => {
+      // Settles only if 'end' never came (client went away, or we cut it off); otherwise a no-op.
+      if (tooLarge) reject(apiErrors.tooLarge(limit));
+      else if (!req.complete) reject(apiErrors.badRequest('the client closed the connection before sending the whole body'));
+    });
+    req.on('error', (err) => reject(apiErrors.badRequest(`reading the request body failed: ${err.message}`)));
+  });
+}
+
+/** Read and parse a JSON body. `optional` bodies may be empty (then undefined). */
+export async function readJsonBody(req: IncomingMessage, limit: number, optional = false): Promise<unknown> {
+  const text = await readBodyText(req, limit);
+  if (text.trim() === '') {
+    if (optional) return undefined;
+    throw apiErrors.badRequest('the request body is empty: send a JSON object');
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw apiErrors.badRequest(`the request body is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+export function sendJson(res: ServerResponse, code: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-store' });
+  res.end(text);
+}
+
+export function sendText(res: ServerResponse, code: number, text: string, contentType = 'text/plain; charset=utf-8'): void {
+  res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-store' });
+  res.end(text);
+}
+
+/** True when the peer is on this machine (127.0.0.0/8, ::1, or IPv4-mapped loopback). */
+export function isLoopback(address: string | undefined): boolean {
+  if (!address) return false;
+  if (address === '::1') return true;
+  const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
+  return /^127\.\d+\.\d+\.\d+$/.test(v4);
+}

@@ -1,0 +1,290 @@
+/**
+ * CRUD on stored kinds, generic over protocol's kind registry: get, list, create, replace (PUT),
+ * merge-patch (PATCH), delete, and the /status subresource. Every body is validated by
+ * protocol validateObject. Writes to the main resource keep the stored status; writes to /status
+ * change only the status (as in Kubernetes).
+ */
+import { ManifestError } from '../../protocol/errors.js';
+import type { KindInfo } from '../../protocol/kinds.js';
+import { validateObject } from '../../protocol/manifest.js';
+import type { KubeObject } from '../../protocol/objects/meta.js';
+import { ConflictError } from '../store/errors.js';
+import type { ObjectKey } from '../store/store.js';
+import { authorize, type Verb } from './auth.js';
+import { type ApiDeps, type Reply, type RequestContext } from './context.js';
+import { deleteGeneric, deleteNamespace, deleteNode, deletePod, parseDeleteOptions } from './deletion.js';
+import { applyMergePatch } from './merge-patch.js';
+import type { ResourceRoute } from './router.js';
+import { equalityFields, matchesSelectors, parseSelectors } from './selectors.js';
+import { apiErrors, manifestErrorToApiError } from './status.js';
+import { serveWatch } from './watch.js';
+
+const PATCH_RETRIES = 5;
+const MERGE_PATCH_TYPES = ['application/merge-patch+json', 'application/strategic-merge-patch+json'];
+
+type Obj = Record<string, unknown> & { metadata?: Record<string, unknown> };
+
+function isTrue(value: string | null): boolean {
+  return value === '1' || value === 'true';
+}
+
+/** The verb, for authorization and metrics. */
+export function resourceVerb(method: string, route: ResourceRoute, params: URLSearchParams): Verb | undefined {
+  switch (method) {
+    case 'GET':
+      if (route.watchPath || isTrue(params.get('watch'))) return 'watch';
+      return route.name === undefined ? 'list' : 'get';
+    case 'POST':
+      return 'create';
+    case 'PUT':
+      return 'update';
+    case 'PATCH':
+      return 'patch';
+    case 'DELETE':
+      return 'delete';
+    default:
+      return undefined;
+  }
+}
+
+function keyOf(route: ResourceRoute, name: string): ObjectKey {
+  return { kind: route.info.kind, namespace: route.info.namespaced ? route.namespace ?? '' : '', name };
+}
+
+function isDryRun(params: URLSearchParams): boolean {
+  return params.getAll('dryRun').includes('All');
+}
+
+function asObject(body: unknown, what: string): Obj {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw apiErrors.badRequest(`${what} must be a JSON object`);
+  return body as Obj;
+}
+
+/** Validate with the kind's schema; 422 with every field problem otherwise. */
+function validate(info: KindInfo, obj: Obj): KubeObject {
+  const name = String(obj.metadata?.name ?? obj.metadata?.generateName ?? '');
+  try {
+    return validateObject(obj, `${info.kind} "${name}"`);
+  } catch (err) {
+    if (err instanceof ManifestError) throw manifestErrorToApiError(err, info.kind, name);
+    throw err;
+  }
+}
+
+/**
+ * Check kind/apiVersion/name/namespace of an incoming body against the URL and fill what the URL
+ * implies. Returns a copy.
+ */
+function shapeIncoming(route: ResourceRoute, body: unknown): Obj {
+  const obj = structuredClone(asObject(body, 'the request body'));
+  const { info } = route;
+  obj.kind ??= info.kind;
+  obj.apiVersion ??= info.apiVersion;
+  if (obj.kind !== info.kind || obj.apiVersion !== info.apiVersion) {
+    throw apiErrors.badRequest(
+      `the object in the body (${String(obj.apiVersion)}, ${String(obj.kind)}) does not match the URL (${info.apiVersion}, ${info.kind})`,
+    );
+  }
+  if (obj.metadata === undefined) obj.metadata = {};
+  const metadata = asObject(obj.metadata, 'metadata');
+  if (route.name !== undefined) {
+    metadata.name ??= route.name;
+    if (metadata.name !== route.name) {
+      throw apiErrors.badRequest(`the name of the object (${String(metadata.name)}) does not match the name on the URL (${route.name})`);
+    }
+  }
+  if (info.namespaced) {
+    metadata.namespace ??= route.namespace;
+    if (metadata.namespace !== route.namespace) {
+      throw apiErrors.badRequest(
+        `the namespace of the provided object (${String(metadata.namespace)}) does not match the namespace sent on the request (${route.namespace})`,
+      );
+    }
+  } else {
+    delete metadata.namespace;
+  }
+  return obj;
+}
+
+async function requireNamespace(deps: ApiDeps, namespace: string): Promise<void> {
+  if (!(await deps.store.get({ kind: 'Namespace', namespace: '', name: namespace }))) {
+    throw apiErrors.notFound('namespaces', namespace);
+  }
+}
+
+async function getOr404(deps: ApiDeps, route: ResourceRoute, name: string): Promise<KubeObject> {
+  const obj = await deps.store.get(keyOf(route, name));
+  if (!obj) throw apiErrors.notFound(route.info.plural, name, route.info.group);
+  return obj;
+}
+
+/** Fields a client may not change through the main resource: kept from the stored object. */
+function mergeForWrite(route: ResourceRoute, existing: KubeObject, incoming: Obj): Obj {
+  if (route.subresource === 'status') {
+    return { ...structuredClone(existing), status: incoming.status };
+  }
+  const metadata = { ...(incoming.metadata ?? {}) };
+  for (const k of ['uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation'] as const) {
+    if (existing.metadata[k] === undefined) delete metadata[k];
+    else metadata[k] = existing.metadata[k];
+  }
+  const out: Obj = { ...incoming, metadata };
+  if (existing.status === undefined) delete out.status;
+  else out.status = structuredClone(existing.status);
+  return out;
+}
+
+function checkImmutable(route: ResourceRoute, existing: KubeObject, next: KubeObject): void {
+  if (route.info.kind !== 'Pod') return;
+  const before = (existing.spec as { nodeName?: string } | undefined)?.nodeName;
+  const after = (next.spec as { nodeName?: string } | undefined)?.nodeName;
+  if (before && after !== before) {
+    throw apiErrors.invalid('Pod', existing.metadata.name, [
+      { field: 'spec.nodeName', message: `field is immutable once the pod is bound (bound to "${before}")`, reason: 'FieldValueForbidden' },
+    ]);
+  }
+}
+
+async function list(ctx: RequestContext, route: ResourceRoute, deps: ApiDeps): Promise<Reply> {
+  const selectors = parseSelectors(ctx.url.searchParams);
+  const result = await deps.store.list(route.info.kind, {
+    namespace: route.info.namespaced ? route.namespace : undefined,
+    labelSelector: selectors.labels,
+    fieldSelector: equalityFields(selectors.fields),
+  });
+  return {
+    code: 200,
+    body: {
+      apiVersion: route.info.apiVersion,
+      kind: `${route.info.kind}List`,
+      metadata: { resourceVersion: String(result.revision) },
+      items: result.items.filter((o) => matchesSelectors(o, selectors)),
+    },
+  };
+}
+
+async function create(ctx: RequestContext, route: ResourceRoute, deps: ApiDeps): Promise<Reply> {
+  if (route.name !== undefined || route.subresource) throw apiErrors.methodNotAllowed('POST creates objects in a collection: drop the name from the URL');
+  if (route.info.kind === 'Node') {
+    throw apiErrors.methodNotAllowed(
+      'nodes cannot be created through the API: a node joins with a join token (`drover token create`, then `drover agent --hub URL --token T` on the device)',
+    );
+  }
+  if (route.info.namespaced && route.namespace === undefined) {
+    throw apiErrors.badRequest(`${route.info.plural} are namespaced: POST to /…/namespaces/NAMESPACE/${route.info.plural}`);
+  }
+  const obj = shapeIncoming(route, await ctx.readJson());
+  const metadata = obj.metadata!;
+  for (const k of ['uid', 'resourceVersion', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation']) {
+    delete metadata[k];
+  }
+  if (route.info.kind === 'Pod') obj.status = { phase: 'Pending' };
+  if (route.info.kind === 'Namespace') obj.status = { phase: 'Active' };
+  const valid = validate(route.info, obj);
+  if (route.info.namespaced) await requireNamespace(deps, route.namespace!);
+  if (isDryRun(ctx.url.searchParams)) return { code: 201, body: valid };
+  return { code: 201, body: await deps.store.create(valid) };
+}
+
+async function replace(ctx: RequestContext, route: ResourceRoute, deps: ApiDeps): Promise<Reply> {
+  const name = route.name!;
+  const incoming = shapeIncoming(route, await ctx.readJson());
+  const existing = await getOr404(deps, route, name);
+  const merged = mergeForWrite(route, existing, incoming);
+  const valid = validate(route.info, merged);
+  checkImmutable(route, existing, valid);
+  const expected = incoming.metadata?.resourceVersion;
+  if (isDryRun(ctx.url.searchParams)) return { code: 200, body: valid };
+  const updated = await deps.store.update(valid, typeof expected === 'string' && expected !== '' ? { expectedResourceVersion: expected } : {});
+  return { code: 200, body: updated };
+}
+
+async function patch(ctx: RequestContext, route: ResourceRoute, deps: ApiDeps): Promise<Reply> {
+  const name = route.name!;
+  const contentType = (ctx.req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (!MERGE_PATCH_TYPES.includes(contentType)) {
+    throw apiErrors.unsupportedMediaType(
+      `the patch content type "${contentType}" is not supported: use application/merge-patch+json (or application/strategic-merge-patch+json, applied as a merge patch)`,
+    );
+  }
+  const patchBody = asObject(await ctx.readJson(), 'a merge patch');
+  const precondition = (patchBody.metadata as { resourceVersion?: unknown } | undefined)?.resourceVersion;
+  for (let attempt = 0; ; attempt++) {
+    const existing = await getOr404(deps, route, name);
+    const patched = applyMergePatch(existing, patchBody) as Obj;
+    const pm = asObject(patched.metadata ?? {}, 'metadata');
+    pm.name = existing.metadata.name;
+    if (route.info.namespaced) pm.namespace = existing.metadata.namespace;
+    patched.metadata = pm;
+    const merged = mergeForWrite(route, existing, patched);
+    const valid = validate(route.info, merged);
+    checkImmutable(route, existing, valid);
+    if (isDryRun(ctx.url.searchParams)) return { code: 200, body: valid };
+    const expected = typeof precondition === 'string' ? precondition : existing.metadata.resourceVersion;
+    try {
+      return { code: 200, body: await deps.store.update(valid, { expectedResourceVersion: expected }) };
+    } catch (err) {
+      if (err instanceof ConflictError && typeof precondition !== 'string' && attempt < PATCH_RETRIES) continue;
+      throw err;
+    }
+  }
+}
+
+async function remove(ctx: RequestContext, route: ResourceRoute, deps: ApiDeps): Promise<Reply> {
+  if (route.name === undefined) throw apiErrors.methodNotAllowed('deleting a whole collection is not supported: name the objects to delete');
+  if (route.subresource) throw apiErrors.methodNotAllowed('the status subresource cannot be deleted');
+  const options = parseDeleteOptions(await ctx.readJson(true), ctx.url.searchParams);
+  const key = keyOf(route, route.name);
+  let deleted: KubeObject;
+  switch (route.info.kind) {
+    case 'Pod':
+      deleted = await deletePod(deps, key, options);
+      break;
+    case 'Namespace':
+      deleted = await deleteNamespace(deps, route.name, options);
+      break;
+    case 'Node':
+      deleted = await deleteNode(deps, route.name, options);
+      break;
+    default:
+      deleted = await deleteGeneric(deps, key, options);
+  }
+  deps.logger.info({ kind: route.info.kind, namespace: key.namespace, name: key.name, by: ctx.principal?.id, terminating: Boolean(deleted.metadata.deletionTimestamp) }, 'delete');
+  return { code: 200, body: deleted };
+}
+
+/** Handle a request on a resource path (authorization included). */
+export async function handleResource(ctx: RequestContext, route: ResourceRoute, deps: ApiDeps): Promise<Reply> {
+  const verb = resourceVerb(ctx.method, route, ctx.url.searchParams);
+  if (!verb) throw apiErrors.methodNotAllowed(`method ${ctx.method} is not supported on ${ctx.url.pathname}`);
+  if (ctx.principal) {
+    authorize(ctx.principal, {
+      verb,
+      resource: route.info.plural,
+      namespace: route.info.namespaced ? route.namespace : undefined,
+      namespaced: route.info.namespaced,
+      ...(route.name !== undefined ? { name: route.name } : {}),
+    });
+  }
+  if (route.subresource === 'status' && (verb === 'create' || verb === 'delete' || verb === 'list' || verb === 'watch')) {
+    throw apiErrors.methodNotAllowed(`the status subresource supports get, update and patch, not ${verb}`);
+  }
+  switch (verb) {
+    case 'watch':
+      return serveWatch(ctx, route, deps);
+    case 'list':
+      return list(ctx, route, deps);
+    case 'get':
+      return { code: 200, body: await getOr404(deps, route, route.name!) };
+    case 'create':
+      return create(ctx, route, deps);
+    case 'update':
+      if (route.name === undefined) throw apiErrors.methodNotAllowed('PUT needs an object name in the URL');
+      return replace(ctx, route, deps);
+    case 'patch':
+      if (route.name === undefined) throw apiErrors.methodNotAllowed('PATCH needs an object name in the URL');
+      return patch(ctx, route, deps);
+    case 'delete':
+      return remove(ctx, route, deps);
+  }
+}

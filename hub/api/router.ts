@@ -1,0 +1,132 @@
+/**
+ * Turns a request path into a Route: which handler, and for resources which kind, namespace, name and
+ * subresource. Paths follow Kubernetes: core kinds under /api/v1, others under /apis/GROUP/VERSION,
+ * namespaced objects under .../namespaces/NS/PLURAL[/NAME[/status]], and the legacy /watch/ prefix.
+ */
+import { allKinds, type KindInfo } from '../../protocol/kinds.js';
+
+export const DROVER_GROUP = 'drover.io';
+export const DROVER_VERSION = 'v1';
+export const TOKEN_RESOURCES = ['jointokens', 'apitokens'] as const;
+export type TokenResource = (typeof TOKEN_RESOURCES)[number];
+
+export interface ResourceRoute {
+  type: 'resource';
+  info: KindInfo;
+  /** Set for namespaced paths; undefined for cluster-scoped kinds and all-namespaces lists. */
+  namespace: string | undefined;
+  name: string | undefined;
+  subresource: 'status' | undefined;
+  /** The path carried the legacy /watch/ segment. */
+  watchPath: boolean;
+}
+
+export type Route =
+  | { type: 'health'; check: 'healthz' | 'livez' | 'readyz' }
+  | { type: 'metrics' }
+  | { type: 'statusPage' }
+  | { type: 'statusJson' }
+  | { type: 'version' }
+  | { type: 'coreVersions' }
+  | { type: 'groupList' }
+  | { type: 'resourceList'; group: string; version: string }
+  | { type: 'tokens'; resource: TokenResource; id: string | undefined }
+  | ResourceRoute
+  | { type: 'notFound' };
+
+/** API groups served: '' (core) and every group of the kind registry, plus drover.io. */
+export function servedGroupVersions(): Array<{ group: string; version: string }> {
+  const out: Array<{ group: string; version: string }> = [];
+  for (const k of allKinds()) {
+    if (!out.some((g) => g.group === k.group && g.version === k.version)) out.push({ group: k.group, version: k.version });
+  }
+  if (!out.some((g) => g.group === DROVER_GROUP)) out.push({ group: DROVER_GROUP, version: DROVER_VERSION });
+  return out;
+}
+
+function kindIn(group: string, version: string, plural: string): KindInfo | undefined {
+  return allKinds().find((k) => k.group === group && k.version === version && k.plural === plural);
+}
+
+function decode(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined; // malformed escapes: the path cannot name anything
+  }
+}
+
+function resourceRoute(group: string, version: string, rawSegments: string[]): Route {
+  const decoded = rawSegments.map(decode);
+  if (decoded.some((s) => s === undefined || s === '')) return { type: 'notFound' };
+  let segs = decoded as string[];
+  let watchPath = false;
+  if (segs[0] === 'watch') {
+    watchPath = true;
+    segs = segs.slice(1);
+  }
+  if (segs.length === 0) return { type: 'resourceList', group, version };
+
+  // Namespaced: namespaces/NS/PLURAL[/NAME[/status]]
+  if (segs[0] === 'namespaces' && segs.length >= 3) {
+    const info = kindIn(group, version, segs[2]!);
+    if (info) {
+      if (!info.namespaced || segs.length > 5) return { type: 'notFound' };
+      const subresource = segs[4];
+      if (subresource !== undefined && subresource !== 'status') return { type: 'notFound' };
+      return { type: 'resource', info, namespace: segs[1], name: segs[3], subresource, watchPath };
+    }
+  }
+  // Cluster-scoped kinds, or a namespaced kind across all namespaces (list/watch only).
+  const info = kindIn(group, version, segs[0]!);
+  if (!info || segs.length > 3) return { type: 'notFound' };
+  if (info.namespaced && segs.length > 1) return { type: 'notFound' };
+  const subresource = segs[2];
+  if (subresource !== undefined && subresource !== 'status') return { type: 'notFound' };
+  return { type: 'resource', info, namespace: undefined, name: segs[1], subresource, watchPath };
+}
+
+export function parseRoute(pathname: string): Route {
+  const path = pathname.length > 1 ? pathname.replace(/\/+$/, '') : pathname;
+  switch (path) {
+    case '/':
+    case '/index.html':
+      return { type: 'statusPage' };
+    case '/status.json':
+      return { type: 'statusJson' };
+    case '/healthz':
+    case '/livez':
+    case '/readyz':
+      return { type: 'health', check: path.slice(1) as 'healthz' | 'livez' | 'readyz' };
+    case '/metrics':
+      return { type: 'metrics' };
+    case '/version':
+      return { type: 'version' };
+    case '/api':
+      return { type: 'coreVersions' };
+    case '/apis':
+      return { type: 'groupList' };
+    default:
+      break;
+  }
+  const segs = path.split('/').slice(1);
+  if (segs[0] === 'api') {
+    if (segs[1] !== 'v1') return { type: 'notFound' };
+    return resourceRoute('', 'v1', segs.slice(2));
+  }
+  if (segs[0] === 'apis' && segs.length >= 3) {
+    const group = segs[1]!;
+    const version = segs[2]!;
+    if (group === DROVER_GROUP && version === DROVER_VERSION) {
+      if (segs.length === 3) return { type: 'resourceList', group, version };
+      const resource = segs[3] as TokenResource;
+      if (!TOKEN_RESOURCES.includes(resource) || segs.length > 5) return { type: 'notFound' };
+      const id = segs[4] === undefined ? undefined : decode(segs[4]);
+      if (segs[4] !== undefined && !id) return { type: 'notFound' };
+      return { type: 'tokens', resource, id };
+    }
+    if (!servedGroupVersions().some((g) => g.group === group && g.version === version)) return { type: 'notFound' };
+    return resourceRoute(group, version, segs.slice(3));
+  }
+  return { type: 'notFound' };
+}

@@ -1,0 +1,213 @@
+/**
+ * The hub's HTTP API on node:http: Kubernetes-shaped resources, Drover's token endpoints, discovery,
+ * health, metrics and the status page. This file only routes, authenticates, times and answers;
+ * each concern lives in its own module.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Registry } from 'prom-client';
+import type { Logger } from '../../protocol/logger.js';
+import type { Store } from '../store/store.js';
+import { authenticate, bearerToken, type ApiAuth, type ApiPrincipal } from './auth.js';
+import type { ApiDeps, Reply, RequestContext } from './context.js';
+import { coreVersions, groupList, resourceList, versionInfo } from './discovery.js';
+import { DEFAULT_BODY_LIMIT, isLoopback, readJsonBody, sendJson, sendText } from './http-io.js';
+import { createApiMetrics } from './metrics.js';
+import { handleResource, resourceVerb } from './resources.js';
+import { parseRoute, type Route } from './router.js';
+import { renderStatusPage } from './status-page.js';
+import { buildFleetSummary } from './status-summary.js';
+import { ApiError, apiErrors, toApiError } from './status.js';
+import { handleTokens } from './tokens.js';
+
+export interface ApiServerOptions {
+  store: Store;
+  auth: ApiAuth;
+  logger: Logger;
+  /** Where /metrics comes from; a new one (with default process metrics) if absent. */
+  registry?: Registry;
+  /** For /readyz; always ready if absent. */
+  isReady?: () => { ready: boolean; reasons: string[] };
+  clock?: () => number;
+  /** Request body limit in bytes (default 3 MiB). */
+  maxBodyBytes?: number;
+  /** Create the "default" namespace on listen if it is missing, as kube-apiserver does (default true). */
+  ensureDefaultNamespace?: boolean;
+}
+
+export interface ApiServer {
+  listen(host: string, port: number): Promise<{ port: number }>;
+  close(): Promise<void>;
+}
+
+const PUBLIC_ROUTES = new Set<Route['type']>(['health']);
+const LOOPBACK_OPEN_ROUTES = new Set<Route['type']>(['statusPage', 'statusJson']);
+
+function metricLabels(route: Route, method: string, url: URL): { verb: string; resource: string } {
+  if (route.type === 'resource') {
+    const verb = resourceVerb(method, route, url.searchParams) ?? method.toLowerCase();
+    return { verb, resource: route.subresource ? `${route.info.plural}/status` : route.info.plural };
+  }
+  if (route.type === 'tokens') return { verb: method.toLowerCase(), resource: route.resource };
+  return { verb: method.toLowerCase(), resource: route.type === 'notFound' ? 'unknown' : route.type };
+}
+
+export function createApiServer(opts: ApiServerOptions): ApiServer {
+  const logger = opts.logger.child({ component: 'api' });
+  const clock = opts.clock ?? Date.now;
+  const maxBody = opts.maxBodyBytes ?? DEFAULT_BODY_LIMIT;
+  const metrics = createApiMetrics(opts.registry);
+  const deps: ApiDeps = { store: opts.store, auth: opts.auth, logger, clock, activeStreams: new Set() };
+  const sockets = new Set<Socket>();
+  let serverAddress = '';
+
+  async function dispatch(ctx: RequestContext, route: Route): Promise<Reply> {
+    const { res } = ctx;
+    switch (route.type) {
+      case 'health': {
+        if (route.check !== 'readyz') {
+          sendText(res, 200, 'ok');
+          return { handled: true };
+        }
+        const state = opts.isReady?.() ?? { ready: true, reasons: [] };
+        if (state.ready) sendText(res, 200, 'ok');
+        else sendText(res, 503, `${state.reasons.map((r) => `[-] ${r}`).join('\n')}\nreadyz check failed\n`);
+        return { handled: true };
+      }
+      case 'metrics':
+        sendText(res, 200, await metrics.registry.metrics(), metrics.registry.contentType);
+        return { handled: true };
+      case 'statusJson':
+        return { code: 200, body: await buildFleetSummary(deps.store, clock, ctx.principal) };
+      case 'statusPage': {
+        const nonce = randomBytes(16).toString('base64');
+        const html = renderStatusPage(await buildFleetSummary(deps.store, clock, ctx.principal), clock(), nonce);
+        res.setHeader(
+          'Content-Security-Policy',
+          `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:`,
+        );
+        res.setHeader('X-Content-Type-Options', 'nosniff');
+        sendText(res, 200, html, 'text/html; charset=utf-8');
+        return { handled: true };
+      }
+      case 'version':
+        return { code: 200, body: versionInfo() };
+      case 'coreVersions':
+        return { code: 200, body: coreVersions(serverAddress) };
+      case 'groupList':
+        return { code: 200, body: groupList() };
+      case 'resourceList':
+        return { code: 200, body: resourceList(route.group, route.version) };
+      case 'tokens':
+        return handleTokens(ctx, route.resource, route.id, deps);
+      case 'resource':
+        return handleResource(ctx, route, deps);
+      case 'notFound':
+        throw apiErrors.resourceNotFound(ctx.url.pathname);
+    }
+  }
+
+  async function principalFor(req: IncomingMessage, route: Route, url: URL): Promise<ApiPrincipal | undefined> {
+    if (PUBLIC_ROUTES.has(route.type)) return undefined;
+    const token = bearerToken(req) ?? (LOOPBACK_OPEN_ROUTES.has(route.type) ? url.searchParams.get('token') ?? undefined : undefined);
+    if (LOOPBACK_OPEN_ROUTES.has(route.type) && !token && isLoopback(req.socket.remoteAddress)) return undefined;
+    return authenticate(deps.auth, token);
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now();
+    const method = req.method ?? 'GET';
+    const url = new URL(req.url ?? '/', 'http://drover.invalid');
+    const route = parseRoute(url.pathname);
+    const labels = metricLabels(route, method, url);
+    res.on('close', () => metrics.observe({ ...labels, code: res.statusCode }, (performance.now() - started) / 1000));
+    try {
+      const principal = await principalFor(req, route, url);
+      const ctx: RequestContext = {
+        req,
+        res,
+        method,
+        url,
+        principal,
+        readJson: (optional = false) => readJsonBody(req, maxBody, optional),
+      };
+      const reply = await dispatch(ctx, route);
+      if ('code' in reply) sendJson(res, reply.code, reply.body);
+    } catch (err) {
+      const apiError = toApiError(err);
+      if (apiError.httpCode >= 500) logger.error({ err, method, path: url.pathname }, 'request failed');
+      else logger.debug({ method, path: url.pathname, reason: apiError.reason, message: apiError.message }, 'request refused');
+      if (res.headersSent) {
+        res.destroy(apiError);
+        return;
+      }
+      if (apiError.reason === 'RequestEntityTooLarge') res.setHeader('Connection', 'close');
+      if (apiError.reason === 'Unauthorized') res.setHeader('WWW-Authenticate', 'Bearer realm="drover"');
+      sendJson(res, apiError.httpCode, apiError.toStatus());
+    }
+    logger.trace({ method, path: url.pathname, code: res.statusCode }, 'request');
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      logger.error({ err }, 'request handler crashed');
+      if (!res.headersSent) sendJson(res, 500, new ApiError('InternalError', 'internal error').toStatus());
+      else res.destroy();
+    });
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  server.on('clientError', (err, socket) => {
+    logger.debug({ err }, 'bad HTTP request from client');
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+
+  async function ensureDefault(): Promise<void> {
+    if (opts.ensureDefaultNamespace === false) return;
+    if (await opts.store.get({ kind: 'Namespace', namespace: '', name: 'default' })) return;
+    try {
+      await opts.store.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'default' }, status: { phase: 'Active' } });
+      logger.info('created the "default" namespace');
+    } catch (err) {
+      if (toApiError(err).reason !== 'AlreadyExists') throw err;
+      logger.debug('"default" namespace created concurrently');
+    }
+  }
+
+  return {
+    async listen(host, port) {
+      await ensureDefault();
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      const address = server.address() as AddressInfo;
+      serverAddress = `${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+      logger.info({ host, port: address.port }, 'API listening');
+      return { port: address.port };
+    },
+    async close() {
+      for (const stream of [...deps.activeStreams]) stream.end();
+      if (!server.listening) return;
+      const closed = new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
+      server.closeIdleConnections();
+      // Give in-flight requests a moment, then cut whatever is left.
+      const timer = setTimeout(() => {
+        for (const s of sockets) s.destroy();
+      }, 2000);
+      try {
+        await closed;
+      } finally {
+        clearTimeout(timer);
+      }
+      logger.info('API closed');
+    },
+  };
+}

@@ -1,0 +1,202 @@
+/**
+ * Kubernetes Status objects: the body of every API error (and of a few successful deletes), and the
+ * typed ApiError that handlers throw. toApiError() maps the errors of the store, the protocol and
+ * selectors onto the reason and HTTP code a Kubernetes client expects.
+ */
+import { DroverError, ManifestError, ValidationError } from '../../protocol/errors.js';
+import { kindByName } from '../../protocol/kinds.js';
+import { SelectorSyntaxError } from '../../protocol/labels.js';
+import {
+  AlreadyExistsError,
+  ConflictError,
+  NotFoundError,
+  RevisionCompactedError,
+  StoreClosedError,
+  StoreIOError,
+} from '../store/errors.js';
+import type { ObjectKey } from '../store/store.js';
+
+export type StatusReason =
+  | 'NotFound'
+  | 'AlreadyExists'
+  | 'Conflict'
+  | 'Invalid'
+  | 'BadRequest'
+  | 'Unauthorized'
+  | 'Forbidden'
+  | 'Gone'
+  | 'MethodNotAllowed'
+  | 'RequestEntityTooLarge'
+  | 'UnsupportedMediaType'
+  | 'ServiceUnavailable'
+  | 'InternalError';
+
+export interface StatusCause {
+  field?: string;
+  message: string;
+  reason?: string;
+}
+
+export interface StatusDetails {
+  name?: string;
+  group?: string;
+  kind?: string;
+  causes?: StatusCause[];
+}
+
+export interface StatusObject {
+  kind: 'Status';
+  apiVersion: 'v1';
+  metadata: Record<string, never>;
+  status: 'Success' | 'Failure';
+  message?: string;
+  reason?: StatusReason;
+  code: number;
+  details?: StatusDetails;
+}
+
+const HTTP_CODES: Record<StatusReason, number> = {
+  NotFound: 404,
+  AlreadyExists: 409,
+  Conflict: 409,
+  Invalid: 422,
+  BadRequest: 400,
+  Unauthorized: 401,
+  Forbidden: 403,
+  Gone: 410,
+  MethodNotAllowed: 405,
+  RequestEntityTooLarge: 413,
+  UnsupportedMediaType: 415,
+  ServiceUnavailable: 503,
+  InternalError: 500,
+};
+
+/** The API's error catalogue: one code per Status reason. */
+export const API_ERROR_CODES: Record<StatusReason, string> = {
+  NotFound: 'EAPI_NOT_FOUND',
+  AlreadyExists: 'EAPI_ALREADY_EXISTS',
+  Conflict: 'EAPI_CONFLICT',
+  Invalid: 'EAPI_INVALID',
+  BadRequest: 'EAPI_BAD_REQUEST',
+  Unauthorized: 'EAPI_UNAUTHORIZED',
+  Forbidden: 'EAPI_FORBIDDEN',
+  Gone: 'EAPI_GONE',
+  MethodNotAllowed: 'EAPI_METHOD_NOT_ALLOWED',
+  RequestEntityTooLarge: 'EAPI_TOO_LARGE',
+  UnsupportedMediaType: 'EAPI_UNSUPPORTED_MEDIA_TYPE',
+  ServiceUnavailable: 'EAPI_UNAVAILABLE',
+  InternalError: 'EAPI_INTERNAL',
+};
+
+/** An error the API answers with a Status object. */
+export class ApiError extends DroverError {
+  readonly reason: StatusReason;
+  readonly httpCode: number;
+  readonly details: StatusDetails | undefined;
+  constructor(reason: StatusReason, message: string, details?: StatusDetails, options?: { cause?: unknown }) {
+    super(API_ERROR_CODES[reason], message, options);
+    this.reason = reason;
+    this.httpCode = HTTP_CODES[reason];
+    this.details = details;
+  }
+
+  toStatus(): StatusObject {
+    return failureStatus(this.reason, this.message, this.details);
+  }
+}
+
+export function failureStatus(reason: StatusReason, message: string, details?: StatusDetails): StatusObject {
+  const status: StatusObject = {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message,
+    reason,
+    code: HTTP_CODES[reason],
+  };
+  if (details) status.details = details;
+  return status;
+}
+
+export function successStatus(details?: StatusDetails): StatusObject {
+  const status: StatusObject = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 200 };
+  if (details) status.details = details;
+  return status;
+}
+
+/** "pods" for kind "Pod" (falls back to a lower-cased kind for kinds outside the registry). */
+export function pluralOf(kind: string): string {
+  return kindByName(kind)?.plural ?? `${kind.toLowerCase()}s`;
+}
+
+function groupOf(kind: string): string {
+  return kindByName(kind)?.group ?? '';
+}
+
+export const apiErrors = {
+  notFound: (plural: string, name: string, group = '') =>
+    new ApiError('NotFound', `${plural} "${name}" not found`, { name, group, kind: plural }),
+  resourceNotFound: (path: string) =>
+    new ApiError('NotFound', `the server could not find the requested resource (${path})`),
+  alreadyExists: (plural: string, name: string, group = '') =>
+    new ApiError('AlreadyExists', `${plural} "${name}" already exists`, { name, group, kind: plural }),
+  conflict: (plural: string, name: string, group = '') =>
+    new ApiError(
+      'Conflict',
+      `Operation cannot be fulfilled on ${plural} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+      { name, group, kind: plural },
+    ),
+  badRequest: (message: string) => new ApiError('BadRequest', message),
+  unauthorized: (message = 'Unauthorized') => new ApiError('Unauthorized', message),
+  forbidden: (message: string, details?: StatusDetails) => new ApiError('Forbidden', message, details),
+  methodNotAllowed: (message: string) => new ApiError('MethodNotAllowed', message),
+  gone: (message: string) => new ApiError('Gone', message),
+  tooLarge: (limit: number) => new ApiError('RequestEntityTooLarge', `request body is larger than the limit of ${limit} bytes`),
+  unsupportedMediaType: (message: string) => new ApiError('UnsupportedMediaType', message),
+  /** One or more field problems: `Kind "name" is invalid: field: message, ...`. */
+  invalid: (kind: string, name: string, causes: StatusCause[]) =>
+    new ApiError(
+      'Invalid',
+      `${kind} "${name}" is invalid: ${causes.map((c) => (c.field ? `${c.field}: ${c.message}` : c.message)).join(', ')}`,
+      { name, kind, group: groupOf(kind), causes },
+    ),
+};
+
+/** The reason part of a ValidationError (its message is "document: field: reason"). */
+function validationReason(problem: ValidationError): string {
+  const prefix = `${problem.document}: ${problem.field ? `${problem.field}: ` : ''}`;
+  return problem.message.startsWith(prefix) ? problem.message.slice(prefix.length) : problem.message;
+}
+
+export function manifestErrorToApiError(err: ManifestError, kind: string, name: string): ApiError {
+  const causes = err.problems.map((p) => ({ field: p.field, message: validationReason(p), reason: 'FieldValueInvalid' }));
+  return apiErrors.invalid(kind, name, causes);
+}
+
+function keyNotFound(key: ObjectKey): ApiError {
+  return apiErrors.notFound(pluralOf(key.kind), key.name, groupOf(key.kind));
+}
+
+/**
+ * Map any error onto an ApiError. Unknown errors become InternalError (the caller logs them: they are
+ * bugs or I/O failures, and the client only sees a generic message plus the error's own text).
+ */
+export function toApiError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  if (err instanceof NotFoundError) return keyNotFound(err.key);
+  if (err instanceof AlreadyExistsError) return apiErrors.alreadyExists(pluralOf(err.key.kind), err.key.name, groupOf(err.key.kind));
+  if (err instanceof ConflictError) return apiErrors.conflict(pluralOf(err.key.kind), err.key.name, groupOf(err.key.kind));
+  if (err instanceof RevisionCompactedError) {
+    return new ApiError('Gone', `too old resource version: ${err.requested} (${err.oldest})`, undefined, { cause: err });
+  }
+  if (err instanceof ManifestError) {
+    const causes = err.problems.map((p) => ({ field: p.field, message: validationReason(p) }));
+    return new ApiError('Invalid', err.message, { causes }, { cause: err });
+  }
+  if (err instanceof SelectorSyntaxError) return new ApiError('BadRequest', err.message, undefined, { cause: err });
+  if (err instanceof StoreClosedError) return new ApiError('ServiceUnavailable', 'the hub is shutting down', undefined, { cause: err });
+  if (err instanceof StoreIOError) return new ApiError('InternalError', `storage error: ${err.message}`, undefined, { cause: err });
+  const message = err instanceof Error ? err.message : String(err);
+  return new ApiError('InternalError', `internal error: ${message}`, undefined, { cause: err });
+}
