@@ -121,13 +121,16 @@ async function getOr404(deps: ApiDeps, route: ResourceRoute, name: string): Prom
 /** Fields a client may not change through the main resource: kept from the stored object. */
 function mergeForWrite(route: ResourceRoute, existing: KubeObject, incoming: Obj): Obj {
   if (route.subresource === 'status') {
-    return { ...structuredClone(existing), status: incoming.status };
+    const out: Obj = { ...structuredClone(existing), status: incoming.status };
+    if (!route.info.namespaced) delete out.metadata!.namespace;
+    return out;
   }
   const metadata = { ...(incoming.metadata ?? {}) };
   for (const k of ['uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation'] as const) {
     if (existing.metadata[k] === undefined) delete metadata[k];
     else metadata[k] = existing.metadata[k];
   }
+  if (!route.info.namespaced) delete metadata.namespace;
   const out: Obj = { ...incoming, metadata };
   if (existing.status === undefined) delete out.status;
   else out.status = structuredClone(existing.status);
@@ -215,6 +218,7 @@ async function patch(ctx: RequestContext, route: ResourceRoute, deps: ApiDeps): 
     const pm = asObject(patched.metadata ?? {}, 'metadata');
     pm.name = existing.metadata.name;
     if (route.info.namespaced) pm.namespace = existing.metadata.namespace;
+    else delete pm.namespace;
     patched.metadata = pm;
     const merged = mergeForWrite(route, existing, patched);
     const valid = validate(route.info, merged);

@@ -194,6 +194,9 @@ export function toApiError(err: unknown): ApiError {
     const causes = err.problems.map((p) => ({ field: p.field, message: validationReason(p) }));
     return new ApiError('Invalid', err.message, { causes }, { cause: err });
   }
+  if (err instanceof ValidationError) {
+    return new ApiError('Invalid', err.message, { causes: [{ field: err.field, message: validationReason(err) }] }, { cause: err });
+  }
   if (err instanceof SelectorSyntaxError) return new ApiError('BadRequest', err.message, undefined, { cause: err });
   if (err instanceof StoreClosedError) return new ApiError('ServiceUnavailable', 'the hub is shutting down', undefined, { cause: err });
   if (err instanceof StoreIOError) return new ApiError('InternalError', `storage error: ${err.message}`, undefined, { cause: err });

@@ -1,0 +1,152 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Store } from '../../../hub/store/store.js';
+import { pod, startTestApi, type TestApi } from './support.js';
+
+interface WatchLine {
+  type: string;
+  object: any;
+}
+
+/** Open a watch and read its JSON lines as they come. */
+async function openWatch(api: TestApi, path: string, token = api.tokens.admin) {
+  const controller = new AbortController();
+  const res = await fetch(`${api.url}${path}`, { headers: { authorization: `Bearer ${token}` }, signal: controller.signal });
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  const queue: WatchLine[] = [];
+  let done = false;
+  const pump = (async () => {
+    try {
+      for (;;) {
+        const { value, done: d } = await reader.read();
+        if (d) break;
+        buffer += decoder.decode(value, { stream: true });
+        let i: number;
+        while ((i = buffer.indexOf('\n')) >= 0) {
+          queue.push(JSON.parse(buffer.slice(0, i)) as WatchLine);
+          buffer = buffer.slice(i + 1);
+        }
+      }
+    } catch (err) {
+      if ((err as Error).name !== 'AbortError') throw err;
+    } finally {
+      done = true;
+    }
+  })();
+  return {
+    res,
+    async next(n: number, timeoutMs = 5000): Promise<WatchLine[]> {
+      const deadline = Date.now() + timeoutMs;
+      while (queue.length < n) {
+        if (Date.now() > deadline) throw new Error(`only ${queue.length} of ${n} watch events: ${JSON.stringify(queue)}`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      return queue.splice(0, n);
+    },
+    ended: () => done,
+    pump,
+    close: () => controller.abort(),
+  };
+}
+
+async function waitUntil(what: string, fn: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!fn()) {
+    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('API watch streams', () => {
+  let api: TestApi;
+  let openStoreWatches = 0;
+  beforeAll(async () => {
+    // Count the store watches the API holds open, to see that a disconnect closes them.
+    const wrap = (store: Store): Store =>
+      Object.assign(Object.create(store) as Store, {
+        watch: (...args: Parameters<Store['watch']>) => {
+          const w = store.watch(...args);
+          openStoreWatches++;
+          let closed = false;
+          return {
+            close() {
+              if (!closed) openStoreWatches--;
+              closed = true;
+              w.close();
+            },
+          };
+        },
+      });
+    api = await startTestApi({ historyLimit: 20, wrapStore: wrap });
+  });
+  afterAll(async () => {
+    await api.close();
+  });
+
+  it('streams ADDED, MODIFIED and DELETED events and closes the store watch on disconnect', async () => {
+    await api.call('POST', '/api/v1/namespaces/default/pods', { body: pod('existing') });
+    const w = await openWatch(api, '/api/v1/namespaces/default/pods?watch=1');
+    expect(w.res.status).toBe(200);
+    expect(w.res.headers.get('content-type')).toContain('application/json');
+    const [initial] = await w.next(1);
+    expect(initial).toMatchObject({ type: 'ADDED', object: { metadata: { name: 'existing' } } });
+
+    await api.call('POST', '/api/v1/namespaces/default/pods', { body: pod('w1') });
+    await api.call('PATCH', '/api/v1/namespaces/default/pods/w1', { body: { metadata: { labels: { x: 'y' } } }, contentType: 'application/merge-patch+json' });
+    await api.call('DELETE', '/api/v1/namespaces/default/pods/w1');
+    const events = await w.next(3);
+    expect(events.map((e) => e.type)).toEqual(['ADDED', 'MODIFIED', 'DELETED']);
+    expect(events.every((e) => e.object.metadata.name === 'w1')).toBe(true);
+    expect(events[1]!.object.metadata.labels).toEqual({ x: 'y' });
+
+    expect(openStoreWatches).toBe(1);
+    w.close();
+    await waitUntil('the store watch to close', () => openStoreWatches === 0);
+  });
+
+  it('starts after resourceVersion, filters by selector, and honours timeoutSeconds', async () => {
+    const list = await api.call('GET', '/api/v1/namespaces/default/pods');
+    const rv = list.body.metadata.resourceVersion;
+    const w = await openWatch(api, `/api/v1/namespaces/default/pods?watch=true&resourceVersion=${rv}&labelSelector=app%3Dweb&timeoutSeconds=2`);
+    await api.call('POST', '/api/v1/namespaces/default/pods', { body: pod('other', { labels: { app: 'db' } }) });
+    await api.call('POST', '/api/v1/namespaces/default/pods', { body: pod('web1', { labels: { app: 'web' } }) });
+    await api.call('PATCH', '/api/v1/namespaces/default/pods/web1', { body: { metadata: { labels: { app: 'gone' } } }, contentType: 'application/merge-patch+json' });
+    const events = await w.next(2);
+    expect(events.map((e) => [e.type, e.object.metadata.name])).toEqual([
+      ['ADDED', 'web1'],
+      ['DELETED', 'web1'], // stopped matching the selector
+    ]);
+    await waitUntil('the stream to end after timeoutSeconds', () => w.ended(), 6000);
+    await waitUntil('the store watch to close', () => openStoreWatches === 0);
+  });
+
+  it('sends an ERROR event with a 410 Gone Status for a compacted resourceVersion', async () => {
+    for (let i = 0; i < 30; i++) await api.call('PATCH', '/api/v1/namespaces/default/pods/other', { body: { metadata: { annotations: { i: String(i) } } }, contentType: 'application/merge-patch+json' });
+    const w = await openWatch(api, '/api/v1/namespaces/default/pods?watch=1&resourceVersion=1');
+    const [event] = await w.next(1);
+    expect(event!.type).toBe('ERROR');
+    expect(event!.object).toMatchObject({ kind: 'Status', status: 'Failure', reason: 'Gone', code: 410 });
+    await waitUntil('the stream to end', () => w.ended());
+  });
+
+  it('watches one object through the legacy /watch/ path', async () => {
+    const w = await openWatch(api, '/api/v1/watch/namespaces/default/pods/web1');
+    const [initial] = await w.next(1);
+    expect(initial).toMatchObject({ type: 'ADDED', object: { metadata: { name: 'web1' } } });
+    await api.call('PATCH', '/api/v1/namespaces/default/pods/other', { body: { metadata: { labels: { z: '1' } } }, contentType: 'application/merge-patch+json' });
+    await api.call('PATCH', '/api/v1/namespaces/default/pods/web1', { body: { metadata: { labels: { z: '1' } } }, contentType: 'application/merge-patch+json' });
+    const [mod] = await w.next(1);
+    expect(mod).toMatchObject({ type: 'MODIFIED', object: { metadata: { name: 'web1', labels: { z: '1' } } } });
+    w.close();
+  });
+
+  it('a view token may watch; the stream ends when the server closes', async () => {
+    const w = await openWatch(api, '/api/v1/nodes?watch=1', api.tokens.view);
+    expect(w.res.status).toBe(200);
+    await waitUntil('store watch open', () => openStoreWatches >= 1);
+    await api.server.close();
+    await waitUntil('the stream to end', () => w.ended());
+    expect(openStoreWatches).toBe(0);
+  });
+});
