@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- tests read untyped JSON answers */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pod, putNode, startTestApi, type TestApi } from './support.js';
 

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- tests read untyped JSON answers */
 /**
  * A real API server for tests: a SQLite store in a temp dir, the API on 127.0.0.1:0, and an auth
  * service with one token per role. Uses the hub's real auth service when it is importable, else a
