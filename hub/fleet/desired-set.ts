@@ -1,0 +1,32 @@
+/** Building a node's desired set from stored Pods; pure, for tests. */
+import { nowIso, type DesiredSetMessage } from '../../protocol/messages.js';
+import type { Pod } from '../../protocol/objects/pod.js';
+
+/**
+ * What the agent gets of a Pod: everything but status and resourceVersion (status is the agent's own
+ * report; resourceVersion changes with every status write and would make identical sets differ).
+ */
+export function desiredPod(pod: Pod): Pod {
+  const { status: _status, ...rest } = pod;
+  const { resourceVersion: _rv, ...metadata } = pod.metadata;
+  return { ...rest, metadata } as Pod;
+}
+
+/** The fingerprint of what a Pod contributes to a desired set: the node it is bound to and its desired form. */
+export function podFingerprint(pod: Pod): string {
+  return JSON.stringify([pod.spec?.nodeName ?? '', desiredPod(pod)]);
+}
+
+/**
+ * The desired set for `node`: its bound Pods that are not being deleted, sorted by namespace/name.
+ * `nodeExists` false (the Node was deleted) gives an empty set.
+ */
+export function buildDesiredSet(node: string, pods: Pod[], generation: number, nodeExists: boolean, clock: () => number): DesiredSetMessage {
+  const selected = nodeExists
+    ? pods
+        .filter((p) => p.spec.nodeName === node && !p.metadata.deletionTimestamp)
+        .map(desiredPod)
+        .sort((a, b) => `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.metadata.name}`))
+    : [];
+  return { v: 1, type: 'desiredSet', sentAt: nowIso(clock), node, generation, pods: selected, config: [] };
+}

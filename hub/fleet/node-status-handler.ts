@@ -1,0 +1,61 @@
+/**
+ * drover/v1/nodes/NODE/status: the agent's facts. Written into the Node's status (capacity,
+ * allocatable, nodeInfo, addresses, usage, images), the well-known labels the agent derives merged
+ * into metadata.labels, and Ready=True (KubeletReady) with a fresh heartbeat. Status from a node the
+ * store does not know is logged and dropped.
+ */
+import { nodeStatusMessageSchema, nowIso, type NodeStatusMessage } from '../../protocol/messages.js';
+import type { Node } from '../../protocol/objects/node.js';
+import type { MessageHandler } from '../broker/broker.js';
+import { setCondition } from './conditions.js';
+import { decodeOrDrop, nodeOfTopic, type FleetContext } from './context.js';
+import { updateWithRetry } from './update-with-retry.js';
+
+/** Labels an agent may set on its own Node; anything else it sends is ignored (only users label nodes). */
+export const AGENT_OWNED_LABELS = ['kubernetes.io/arch', 'kubernetes.io/os', 'kubernetes.io/hostname'] as const;
+
+/** The Node after a status report; pure, for tests. */
+export function applyNodeStatusReport(node: Node, report: NodeStatusMessage, now: string): Node {
+  const reported = report.status;
+  const status = { ...node.status };
+  if (reported.capacity) status.capacity = reported.capacity;
+  if (reported.allocatable) status.allocatable = reported.allocatable;
+  if (reported.nodeInfo) status.nodeInfo = reported.nodeInfo;
+  if (reported.addresses) status.addresses = reported.addresses;
+  if (reported.usage) status.usage = reported.usage;
+  if (reported.images) status.images = reported.images;
+  let conditions = status.conditions;
+  // Conditions the agent observes itself (MemoryPressure, DiskPressure, ...); Ready is the hub's to set.
+  for (const c of reported.conditions ?? []) {
+    if (c.type !== 'Ready') conditions = setCondition(conditions, { ...c, lastHeartbeatTime: now }, now);
+  }
+  status.conditions = setCondition(
+    conditions,
+    { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'the agent is posting ready status', lastHeartbeatTime: now },
+    now,
+  );
+  const labels = { ...node.metadata.labels };
+  for (const key of AGENT_OWNED_LABELS) {
+    const value = report.labels?.[key];
+    if (value !== undefined) labels[key] = value;
+  }
+  return { ...node, metadata: { ...node.metadata, labels }, status };
+}
+
+export function createNodeStatusHandler(ctx: FleetContext): MessageHandler {
+  const logger = ctx.logger.child({ handler: 'node-status' });
+  return async (topic, payload) => {
+    const node = nodeOfTopic(logger, topic, 'status');
+    if (!node) return;
+    const report = decodeOrDrop(logger, nodeStatusMessageSchema, topic, payload);
+    if (!report) return;
+    const ignored = Object.keys(report.labels ?? {}).filter((k) => !(AGENT_OWNED_LABELS as readonly string[]).includes(k));
+    if (ignored.length > 0) logger.debug({ node, ignored }, 'labels the agent may not set were ignored');
+    const result = await updateWithRetry<Node>(
+      ctx.store,
+      { kind: 'Node', namespace: '', name: node },
+      (current) => applyNodeStatusReport(current, report, nowIso(ctx.clock)),
+    );
+    if (result.outcome === 'notFound') logger.warn({ node }, 'status from a node the store does not know dropped');
+  };
+}

@@ -1,0 +1,373 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { MqttClient } from 'mqtt';
+import {
+  desiredSetMessageSchema,
+  joinReplyMessageSchema,
+  type DesiredSetMessage,
+  type JoinReplyMessage,
+  type NodeStatusMessage,
+  type PodStatusMessage,
+} from '../../../protocol/messages.js';
+import type { Node } from '../../../protocol/objects/node.js';
+import type { Pod } from '../../../protocol/objects/pod.js';
+import { topics } from '../../../protocol/topics.js';
+import { eventually } from '../broker/helpers.js';
+import { connectTracked, send, startHarness, type Harness } from './harness.js';
+
+const sentAt = () => new Date().toISOString();
+
+function statusMessage(overrides: Partial<NodeStatusMessage['status']> = {}): NodeStatusMessage {
+  return {
+    v: 1,
+    type: 'nodeStatus',
+    sentAt: sentAt(),
+    labels: { 'kubernetes.io/arch': 'arm64', 'kubernetes.io/os': 'linux', 'example.com/role': 'self-promoted' },
+    status: {
+      capacity: { cpu: '4', memory: '8Gi', pods: '110' },
+      allocatable: { cpu: '4', memory: '7Gi', pods: '110' },
+      nodeInfo: { architecture: 'arm64', operatingSystem: 'linux', hostname: 'pi-1' },
+      addresses: [{ type: 'InternalIP', address: '10.0.0.5' }],
+      usage: { cpuPercent: 12.5, memoryUsedBytes: 1_000_000, timestamp: sentAt() },
+      ...overrides,
+    },
+  };
+}
+
+function podObject(name: string, nodeName: string | undefined, image = 'drover.local/busybox:test'): Pod {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: 'default' },
+    spec: { ...(nodeName ? { nodeName } : {}), containers: [{ name: 'main', image }] },
+  };
+}
+
+const getNode = (h: Harness, name: string) => h.store.get<Node>({ kind: 'Node', namespace: '', name });
+const getPod = (h: Harness, name: string) => h.store.get<Pod>({ kind: 'Pod', namespace: 'default', name });
+const ready = (node: Node | undefined) => node?.status?.conditions?.find((c) => c.type === 'Ready');
+
+async function requestJoin(h: Harness, clientId: string, token: string, nodeName: string): Promise<JoinReplyMessage> {
+  const j = await connectTracked(h, { username: 'join', password: token, clientId });
+  const replies: JoinReplyMessage[] = [];
+  j.on('message', (_t, payload) => replies.push(joinReplyMessageSchema.parse(JSON.parse(payload.toString()))));
+  await j.subscribeAsync(topics.joinReply(clientId), { qos: 1 });
+  await send(j, topics.joinRequest(clientId), { v: 1, type: 'joinRequest', sentAt: sentAt(), nodeName, hostname: nodeName });
+  const reply = await eventually(() => replies[0]);
+  await j.endAsync();
+  return reply;
+}
+
+async function connectNode(h: Harness, name: string, password: string, withWill = true): Promise<MqttClient> {
+  return connectTracked(h, {
+    username: `node:${name}`,
+    password,
+    clientId: `node-${name}`,
+    ...(withWill
+      ? {
+          will: {
+            topic: topics.nodePresence(name),
+            payload: Buffer.from(JSON.stringify({ v: 1, type: 'presence', sentAt: sentAt(), state: 'offline' })),
+            qos: 1 as const,
+            retain: true,
+          },
+        }
+      : {}),
+  });
+}
+
+/** Join `name` and connect it as a node that has posted one status. */
+async function enrolledNode(h: Harness, name: string): Promise<{ client: MqttClient; password: string }> {
+  h.auth.addJoinToken(`token-for-${name}`);
+  const reply = await requestJoin(h, `dev-${name}`, `token-for-${name}`, name);
+  if (!reply.ok) throw new Error(reply.error);
+  const client = await connectNode(h, name, reply.password);
+  await send(client, topics.nodeStatus(name), statusMessage());
+  await eventually(async () => ready(await getNode(h, name))?.status === 'True');
+  return { client, password: reply.password };
+}
+
+function desiredSets(client: MqttClient): Array<DesiredSetMessage & { retained: boolean }> {
+  const got: Array<DesiredSetMessage & { retained: boolean }> = [];
+  client.on('message', (topic, payload, packet) => {
+    if (topic.endsWith('/desired')) got.push({ ...desiredSetMessageSchema.parse(JSON.parse(payload.toString())), retained: packet.retain });
+  });
+  return got;
+}
+
+describe('fleet', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await startHarness();
+  });
+  afterEach(async () => {
+    await h.close();
+  });
+
+  it('joins a device, creates its Node, and turns a status report into a Ready Node with its facts', async () => {
+    h.auth.addJoinToken('tok-secret', true);
+    const reply = await requestJoin(h, 'dev-1', 'tok-secret', 'pi-1');
+    expect(reply).toMatchObject({ ok: true, nodeName: 'pi-1', username: 'node:pi-1' });
+    if (!reply.ok) return;
+    const created = await getNode(h, 'pi-1');
+    expect(created?.metadata.labels).toEqual({ 'kubernetes.io/hostname': 'pi-1' });
+    expect(ready(created)).toMatchObject({ status: 'Unknown', reason: 'NodeStatusNeverUpdated' });
+
+    // The single-use token was spent: joining again with it is refused at connect.
+    expect(await h.auth.verifyJoinToken('tok-secret')).toEqual({ ok: false, reason: 'used' });
+
+    const node = await connectNode(h, 'pi-1', reply.password);
+    await send(node, topics.nodeStatus('pi-1'), statusMessage());
+    const first = await eventually(async () => {
+      const n = await getNode(h, 'pi-1');
+      return ready(n)?.status === 'True' ? n : undefined;
+    });
+    expect(ready(first)).toMatchObject({ reason: 'KubeletReady', lastHeartbeatTime: new Date(h.clock.now).toISOString() });
+    expect(first.status?.capacity).toEqual({ cpu: '4', memory: '8Gi', pods: '110' });
+    expect(first.status?.allocatable?.memory).toBe('7Gi');
+    expect(first.status?.nodeInfo?.architecture).toBe('arm64');
+    expect(first.status?.addresses).toEqual([{ type: 'InternalIP', address: '10.0.0.5' }]);
+    expect(first.status?.usage?.cpuPercent).toBe(12.5);
+    expect(first.metadata.labels).toEqual({ 'kubernetes.io/hostname': 'pi-1', 'kubernetes.io/arch': 'arm64', 'kubernetes.io/os': 'linux' });
+
+    // A later report moves the heartbeat, not the transition time.
+    const transition = ready(first)?.lastTransitionTime;
+    h.clock.advance(5000);
+    await send(node, topics.nodeStatus('pi-1'), statusMessage({ capacity: { cpu: '8', memory: '8Gi', pods: '110' } }));
+    const second = await eventually(async () => {
+      const n = await getNode(h, 'pi-1');
+      return n?.status?.capacity?.cpu === '8' ? n : undefined;
+    });
+    expect(ready(second)?.lastTransitionTime).toBe(transition);
+    expect(ready(second)?.lastHeartbeatTime).toBe(new Date(h.clock.now).toISOString());
+  });
+
+  it('refuses a join for a name held by a Ready, connected node, an invalid name, and a spent single-use token', async () => {
+    await enrolledNode(h, 'pi-1');
+    h.auth.addJoinToken('tok-2');
+    const taken = await requestJoin(h, 'dev-2', 'tok-2', 'pi-1');
+    expect(taken.ok).toBe(false);
+    expect(!taken.ok && taken.error).toMatch(/pi-1.*taken/);
+
+    const invalid = await requestJoin(h, 'dev-3', 'tok-2', 'Not_A_Name');
+    expect(!invalid.ok && invalid.error).toMatch(/invalid node name/);
+
+    // Two devices connected with the same single-use token: only the first request wins.
+    h.auth.addJoinToken('once', true);
+    const a = await connectTracked(h, { username: 'join', password: 'once', clientId: 'dev-a' });
+    const b = await connectTracked(h, { username: 'join', password: 'once', clientId: 'dev-b' });
+    const replies = new Map<string, JoinReplyMessage>();
+    for (const [c, id] of [[a, 'dev-a'], [b, 'dev-b']] as const) {
+      c.on('message', (_t, p) => replies.set(id, joinReplyMessageSchema.parse(JSON.parse(p.toString()))));
+      await c.subscribeAsync(topics.joinReply(id), { qos: 1 });
+    }
+    await send(a, topics.joinRequest('dev-a'), { v: 1, type: 'joinRequest', sentAt: sentAt(), nodeName: 'pi-a' });
+    await send(b, topics.joinRequest('dev-b'), { v: 1, type: 'joinRequest', sentAt: sentAt(), nodeName: 'pi-b' });
+    await eventually(() => replies.size === 2);
+    expect(replies.get('dev-a')?.ok).toBe(true);
+    expect(replies.get('dev-b')).toMatchObject({ ok: false, error: expect.stringMatching(/used/) });
+    expect(await getNode(h, 'pi-b')).toBeUndefined();
+  });
+
+  it('allows re-joining under an existing name once the old agent is gone', async () => {
+    const { client } = await enrolledNode(h, 'pi-1');
+    await client.endAsync();
+    await eventually(() => !h.broker.isNodeConnected('pi-1'));
+    h.auth.addJoinToken('tok-again');
+    const again = await requestJoin(h, 'dev-new', 'tok-again', 'pi-1');
+    expect(again.ok).toBe(true);
+    if (again.ok) await connectNode(h, 'pi-1', again.password);
+  });
+
+  it('publishes retained desired sets with increasing generations as pods are bound', async () => {
+    const { client } = await enrolledNode(h, 'pi-1');
+    const sets = desiredSets(client);
+    await client.subscribeAsync(topics.nodeDesired('pi-1'), { qos: 1 });
+    const initial = await eventually(() => sets[0]);
+    expect(initial).toMatchObject({ node: 'pi-1', pods: [], retained: true, config: [] });
+
+    await h.store.create(podObject('web', 'pi-1'));
+    await h.store.create(podObject('elsewhere', 'pi-2'));
+    await h.store.create(podObject('unbound', undefined));
+    const withWeb = await eventually(() => sets.find((s) => s.pods.length === 1));
+    expect(withWeb.pods[0]!.metadata.name).toBe('web');
+    expect(withWeb.pods[0]!.status).toBeUndefined();
+    expect(withWeb.generation).toBeGreaterThan(initial.generation);
+
+    await h.store.create(podObject('db', 'pi-1'));
+    const withBoth = await eventually(() => sets.find((s) => s.pods.length === 2));
+    expect(withBoth.generation).toBeGreaterThan(withWeb.generation);
+    expect(withBoth.pods.map((p) => p.metadata.name)).toEqual(['db', 'web']);
+
+    // A status-only write changes nothing the node runs: no new set.
+    const web = (await getPod(h, 'web'))!;
+    await h.store.update({ ...web, status: { phase: 'Running' } });
+    // A pod being deleted leaves the set.
+    const db = (await getPod(h, 'db'))!;
+    await h.store.update({ ...db, metadata: { ...db.metadata, deletionTimestamp: new Date(h.clock.now).toISOString() } });
+    const afterDelete = await eventually(() => sets.find((s) => s.generation > withBoth.generation));
+    expect(afterDelete.pods.map((p) => p.metadata.name)).toEqual(['web']);
+    await h.fleet.flushDesired();
+    expect(sets.filter((s) => s.generation > withBoth.generation)).toHaveLength(1);
+
+    // A fresh subscription gets the latest set, retained.
+    await client.unsubscribeAsync(topics.nodeDesired('pi-1'));
+    const before = sets.length;
+    await client.subscribeAsync(topics.nodeDesired('pi-1'), { qos: 1 });
+    const retained = await eventually(() => sets[before]);
+    expect(retained).toMatchObject({ retained: true, generation: afterDelete.generation });
+  });
+
+  it('publishes an empty set when the Node is deleted', async () => {
+    const { client } = await enrolledNode(h, 'pi-1');
+    await h.store.create(podObject('web', 'pi-1'));
+    const sets = desiredSets(client);
+    await client.subscribeAsync(topics.nodeDesired('pi-1'), { qos: 1 });
+    await eventually(() => sets.find((s) => s.pods.length === 1));
+    await h.store.delete({ kind: 'Node', namespace: '', name: 'pi-1' });
+    const empty = await eventually(() => sets.find((s, i) => i > 0 && s.pods.length === 0));
+    expect(empty.node).toBe('pi-1');
+  });
+
+  it('writes pod status reports, ignores reports for other nodes or old uids, and completes graceful deletion on a full report', async () => {
+    const { client } = await enrolledNode(h, 'pi-1');
+    const web = await h.store.create(podObject('web', 'pi-1'));
+    const other = await h.store.create(podObject('other', 'pi-2'));
+    const report: PodStatusMessage = {
+      v: 1,
+      type: 'podStatus',
+      sentAt: sentAt(),
+      generation: 1,
+      full: false,
+      pods: [
+        { namespace: 'default', name: 'web', uid: web.metadata.uid!, status: { phase: 'Running', podIP: '10.88.0.2' } },
+        { namespace: 'default', name: 'other', uid: other.metadata.uid!, status: { phase: 'Failed' } },
+        { namespace: 'default', name: 'web-old', uid: 'not-a-uid', status: { phase: 'Running' } },
+      ],
+    };
+    await send(client, topics.nodePods('pi-1'), report);
+    await eventually(async () => (await getPod(h, 'web'))?.status?.phase === 'Running');
+    expect((await getPod(h, 'web'))?.status?.podIP).toBe('10.88.0.2');
+    expect((await getPod(h, 'other'))?.status).toBeUndefined();
+
+    // Graceful deletion: the pod is marked, the agent's next full report no longer lists it.
+    const current = (await getPod(h, 'web'))!;
+    await h.store.update({ ...current, metadata: { ...current.metadata, deletionTimestamp: new Date(h.clock.now).toISOString() } });
+    const keep = await h.store.create(podObject('keep', 'pi-1'));
+    await send(client, topics.nodePods('pi-1'), {
+      ...report,
+      full: true,
+      pods: [{ namespace: 'default', name: 'keep', uid: keep.metadata.uid!, status: { phase: 'Pending' } }],
+    });
+    await eventually(async () => (await getPod(h, 'web')) === undefined);
+    expect((await getPod(h, 'keep'))?.status?.phase).toBe('Pending');
+    expect(await getPod(h, 'other')).toBeDefined();
+  });
+
+  it('drops malformed and wrong-schema payloads and keeps working', async () => {
+    const { client } = await enrolledNode(h, 'pi-1');
+    const before = await getNode(h, 'pi-1');
+    await client.publishAsync(topics.nodeStatus('pi-1'), '{not json', { qos: 1 });
+    await client.publishAsync(topics.nodeStatus('pi-1'), JSON.stringify({ v: 1, type: 'podStatus', sentAt: sentAt() }), { qos: 1 });
+    await client.publishAsync(topics.nodePods('pi-1'), JSON.stringify({ hello: 'world' }), { qos: 1 });
+    await client.publishAsync(topics.nodePresence('pi-1'), 'null', { qos: 1 });
+    const dropped = await eventually(() => {
+      const d = h.logs.filter((l) => l.msg === 'invalid message dropped');
+      return d.length === 4 ? d : undefined;
+    });
+    expect(dropped.map((l) => l.topic)).toEqual([
+      topics.nodeStatus('pi-1'),
+      topics.nodeStatus('pi-1'),
+      topics.nodePods('pi-1'),
+      topics.nodePresence('pi-1'),
+    ]);
+    await h.fleet.idle();
+    expect((await getNode(h, 'pi-1'))?.metadata.resourceVersion).toBe(before?.metadata.resourceVersion);
+    expect(client.connected).toBe(true);
+    h.clock.advance(1000);
+    await send(client, topics.nodeStatus('pi-1'), statusMessage({ capacity: { cpu: '2', memory: '1Gi', pods: '10' } }));
+    await eventually(async () => (await getNode(h, 'pi-1'))?.status?.capacity?.cpu === '2');
+  });
+
+  it("marks the node Ready=Unknown when its last will arrives", async () => {
+    const { client } = await enrolledNode(h, 'pi-1');
+    client.stream.destroy();
+    const node = await eventually(async () => {
+      const n = await getNode(h, 'pi-1');
+      return ready(n)?.status === 'Unknown' ? n : undefined;
+    });
+    expect(ready(node)).toMatchObject({ reason: 'NodeStatusUnknown', message: 'agent went offline (last will)' });
+  });
+
+  it('ignores the last will of a connection replaced by a reconnecting agent', async () => {
+    const { password } = await enrolledNode(h, 'pi-1');
+    const wills: boolean[] = [];
+    h.broker.subscribe(topics.nodePresence('pi-1'), (_t, _p, meta) => void wills.push(meta.lastWill));
+    // Same client id again: aedes closes the old connection, whose will is published.
+    const again = await connectNode(h, 'pi-1', password);
+    expect(again.connected).toBe(true);
+    await eventually(() => wills.length > 0);
+    expect(wills).toEqual([true]);
+    await h.fleet.idle();
+    expect(ready(await getNode(h, 'pi-1'))?.status).toBe('True');
+    expect(h.logs.some((l) => String(l.msg).startsWith('last will of a replaced connection ignored'))).toBe(true);
+  });
+
+  it('marks a node Ready=Unknown when its status goes stale', async () => {
+    await enrolledNode(h, 'pi-1');
+    h.clock.advance(10_000);
+    expect(await h.fleet.checkLiveness()).toEqual([]);
+    h.clock.advance(6_000);
+    expect(await h.fleet.checkLiveness()).toEqual(['pi-1']);
+    expect(ready(await getNode(h, 'pi-1'))).toMatchObject({
+      status: 'Unknown',
+      reason: 'NodeStatusUnknown',
+      message: 'status not updated for 16s',
+    });
+  });
+});
+
+describe('fleet liveness timer and restarts', () => {
+  it('checks liveness on its own with a short interval', async () => {
+    const h = await startHarness({ fleet: { statusStaleAfterMs: 1000, livenessIntervalMs: 20 } });
+    try {
+      await enrolledNode(h, 'pi-1');
+      h.clock.advance(1500);
+      await eventually(async () => ready(await getNode(h, 'pi-1'))?.status === 'Unknown');
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('keeps desired-set generations increasing across a hub restart', async () => {
+    const first = await startHarness();
+    let lastGeneration: number;
+    try {
+      const { client } = await enrolledNode(first, 'pi-1');
+      await first.store.create(podObject('web', 'pi-1'));
+      const sets = desiredSets(client);
+      await client.subscribeAsync(topics.nodeDesired('pi-1'), { qos: 1 });
+      lastGeneration = (await eventually(() => sets.find((s) => s.pods.length === 1))).generation;
+      await first.stopHub();
+      await first.store.close();
+    } catch (err) {
+      await first.close();
+      throw err;
+    }
+    const second = await startHarness({ dir: first.dir, auth: first.auth });
+    try {
+      const node = await connectNode(second, 'pi-1', await reissue(second));
+      const sets = desiredSets(node);
+      await node.subscribeAsync(topics.nodeDesired('pi-1'), { qos: 1 });
+      const set = await eventually(() => sets[0]);
+      expect(set).toMatchObject({ retained: true });
+      expect(set.pods.map((p) => p.metadata.name)).toEqual(['web']);
+      expect(set.generation).toBeGreaterThanOrEqual(lastGeneration);
+    } finally {
+      await second.close();
+    }
+  });
+});
+
+async function reissue(h: Harness): Promise<string> {
+  return (await h.auth.issueNodeCredential('pi-1')).password;
+}
