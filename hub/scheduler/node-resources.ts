@@ -16,6 +16,21 @@ export interface NodeRequested {
   memoryBytes: number;
   pods: number;
   hostPorts: ReadonlySet<string>;
+  /** cpu and memory with Kubernetes' non-zero defaults for pods that ask for nothing (for scoring). */
+  nonZeroCpuMillis: number;
+  nonZeroMemoryBytes: number;
+}
+
+/** Kubernetes counts a pod that requests nothing as this much when scoring, so empty pods still spread. */
+export const DEFAULT_CPU_REQUEST_MILLIS = 100;
+export const DEFAULT_MEMORY_REQUEST_BYTES = 200 * 1024 * 1024;
+
+/** The pod's requests, with the non-zero defaults for cpu or memory it does not ask for. */
+export function nonZeroRequests(requests: { cpuMillis: number; memoryBytes: number }): { cpuMillis: number; memoryBytes: number } {
+  return {
+    cpuMillis: requests.cpuMillis > 0 ? requests.cpuMillis : DEFAULT_CPU_REQUEST_MILLIS,
+    memoryBytes: requests.memoryBytes > 0 ? requests.memoryBytes : DEFAULT_MEMORY_REQUEST_BYTES,
+  };
 }
 
 /** Pods that have finished hold no resources any more. */
@@ -37,19 +52,26 @@ export function nodeAllocatable(node: Node): NodeAllocatable {
   };
 }
 
+export function emptyRequested(): NodeRequested & { hostPorts: Set<string> } {
+  return { cpuMillis: 0, memoryBytes: 0, pods: 0, hostPorts: new Set(), nonZeroCpuMillis: 0, nonZeroMemoryBytes: 0 };
+}
+
+/** Add one pod bound to the node to its totals (a finished pod adds nothing). */
+export function addToRequested(total: NodeRequested & { hostPorts: Set<string> }, pod: Pod): void {
+  if (isTerminal(pod)) return;
+  const r = podRequests(pod);
+  const nz = nonZeroRequests(r);
+  total.cpuMillis += r.cpuMillis;
+  total.memoryBytes += r.memoryBytes;
+  total.nonZeroCpuMillis += nz.cpuMillis;
+  total.nonZeroMemoryBytes += nz.memoryBytes;
+  total.pods++;
+  for (const p of podHostPorts(pod)) total.hostPorts.add(p);
+}
+
 /** Sum what the given pods (those bound to one node) request. */
 export function sumRequested(pods: readonly Pod[]): NodeRequested {
-  let cpuMillis = 0;
-  let memoryBytes = 0;
-  let count = 0;
-  const hostPorts = new Set<string>();
-  for (const pod of pods) {
-    if (isTerminal(pod)) continue;
-    const r = podRequests(pod);
-    cpuMillis += r.cpuMillis;
-    memoryBytes += r.memoryBytes;
-    count++;
-    for (const p of podHostPorts(pod)) hostPorts.add(p);
-  }
-  return { cpuMillis, memoryBytes, pods: count, hostPorts };
+  const total = emptyRequested();
+  for (const pod of pods) addToRequested(total, pod);
+  return total;
 }

@@ -1,16 +1,19 @@
-import { podHostPorts, podRequests } from '../../protocol/index.js';
 import type { Node, Pod } from '../../protocol/index.js';
-import { isTerminal, sumRequested, type NodeRequested } from './node-resources.js';
+import { normalizeImageName } from './image-names.js';
+import { addToRequested, emptyRequested, sumRequested, type NodeRequested } from './node-resources.js';
 
 /**
  * The scheduler's only view of the cluster: the nodes, and what is bound to each. Filters and
- * scorers read nothing else, so they are tested with plain objects and no server.
+ * scorers read nothing else, so they are tested with plain objects and no server. The optional
+ * methods are fast paths a snapshot may precompute; without them, helpers below derive the same.
  */
 export interface ClusterSnapshot {
   nodes: Node[];
   podsOnNode(name: string): Pod[];
   /** Image names present on the node; when absent, scorers read node.status.images. */
   imagesOnNode?(name: string): string[];
+  /** imagesOnNode, normalized (normalizeImageName) into a set. */
+  imageSetOnNode?(name: string): ReadonlySet<string>;
   /** Precomputed sum of the requests on the node; when absent, filters sum podsOnNode() themselves. */
   requestedOnNode?(name: string): NodeRequested;
 }
@@ -29,47 +32,47 @@ export function imagesOnNode(snapshot: ClusterSnapshot, node: Node): string[] {
   return snapshot.imagesOnNode?.(node.metadata.name) ?? (node.status?.images ?? []).flatMap((i) => i.names);
 }
 
+export function imageSetOnNode(snapshot: ClusterSnapshot, node: Node): ReadonlySet<string> {
+  return snapshot.imageSetOnNode?.(node.metadata.name) ?? new Set(imagesOnNode(snapshot, node).map(normalizeImageName));
+}
+
 interface NodeEntry {
   pods: Pod[];
-  cpuMillis: number;
-  memoryBytes: number;
-  count: number;
-  hostPorts: Set<string>;
+  requested: ReturnType<typeof emptyRequested>;
 }
 
 /** Pure and in-memory: index `pods` by spec.nodeName (unbound pods are left out). */
 export function snapshotFromObjects(nodes: readonly Node[], pods: readonly Pod[]): InMemorySnapshot {
   const byNode = new Map<string, NodeEntry>();
-  const entry = (name: string): NodeEntry => {
+  const images = new Map<string, ReadonlySet<string>>();
+  const empty = emptyRequested();
+  const add = (pod: Pod, name: string): void => {
     let e = byNode.get(name);
     if (!e) {
-      e = { pods: [], cpuMillis: 0, memoryBytes: 0, count: 0, hostPorts: new Set() };
+      e = { pods: [], requested: emptyRequested() };
       byNode.set(name, e);
     }
-    return e;
-  };
-  const add = (pod: Pod, name: string): void => {
-    const e = entry(name);
     e.pods.push(pod);
-    if (isTerminal(pod)) return;
-    const r = podRequests(pod);
-    e.cpuMillis += r.cpuMillis;
-    e.memoryBytes += r.memoryBytes;
-    e.count++;
-    for (const p of podHostPorts(pod)) e.hostPorts.add(p);
+    addToRequested(e.requested, pod);
   };
   for (const pod of pods) {
     if (pod.spec.nodeName) add(pod, pod.spec.nodeName);
   }
-  return {
-    nodes: [...nodes],
+  const list = [...nodes];
+  const snapshot: InMemorySnapshot = {
+    nodes: list,
     podsOnNode: (name) => byNode.get(name)?.pods ?? [],
-    requestedOnNode: (name) => {
-      const e = byNode.get(name);
-      return e
-        ? { cpuMillis: e.cpuMillis, memoryBytes: e.memoryBytes, pods: e.count, hostPorts: e.hostPorts }
-        : { cpuMillis: 0, memoryBytes: 0, pods: 0, hostPorts: new Set() };
+    requestedOnNode: (name) => byNode.get(name)?.requested ?? empty,
+    imageSetOnNode: (name) => {
+      let set = images.get(name);
+      if (!set) {
+        const node = list.find((n) => n.metadata.name === name);
+        set = new Set((node?.status?.images ?? []).flatMap((i) => i.names).map(normalizeImageName));
+        images.set(name, set);
+      }
+      return set;
     },
     assume: (pod, nodeName) => add({ ...pod, spec: { ...pod.spec, nodeName } }, nodeName),
   };
+  return snapshot;
 }
