@@ -11,7 +11,7 @@ import {
 import type { Node } from '../../../protocol/objects/node.js';
 import type { Pod } from '../../../protocol/objects/pod.js';
 import { topics } from '../../../protocol/topics.js';
-import { eventually } from '../broker/helpers.js';
+import { connectRefused, eventually } from '../broker/helpers.js';
 import { connectTracked, send, startHarness, type Harness } from './harness.js';
 
 const sentAt = () => new Date().toISOString();
@@ -371,3 +371,28 @@ describe('fleet liveness timer and restarts', () => {
 async function reissue(h: Harness): Promise<string> {
   return (await h.auth.issueNodeCredential('pi-1')).password;
 }
+
+describe('fleet with the real AuthService', () => {
+  it('enrols a device with a single-use join token end to end', async () => {
+    const h = await startHarness({ realAuth: true });
+    try {
+      const { token } = await h.authService!.createJoinToken({ singleUse: true });
+      const reply = await requestJoin(h, 'dev-1', token, 'pi-1');
+      expect(reply).toMatchObject({ ok: true, username: 'node:pi-1' });
+      if (!reply.ok) return;
+      // The token is spent: the broker refuses it now.
+      expect(await connectRefused(h.port, { username: 'join', password: token, clientId: 'dev-2' })).toBe(5);
+      expect(await connectRefused(h.port, { username: 'node:pi-1', password: 'wrong', clientId: 'node-pi-1' })).toBe(5);
+      const node = await connectNode(h, 'pi-1', reply.password);
+      await send(node, topics.nodeStatus('pi-1'), statusMessage());
+      await eventually(async () => ready(await getNode(h, 'pi-1'))?.status === 'True');
+      const sets = desiredSets(node);
+      await node.subscribeAsync(topics.nodeDesired('pi-1'), { qos: 1 });
+      await h.store.create(podObject('web', 'pi-1'));
+      const set = await eventually(() => sets.find((s) => s.pods.length === 1));
+      expect(set.pods[0]!.metadata.name).toBe('web');
+    } finally {
+      await h.close();
+    }
+  });
+});

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { createBroker, type Broker, type BrokerAuth } from '../../../hub/broker/index.js';
 import { createFleet, type Fleet, type FleetAuth, type FleetOptions } from '../../../hub/fleet/index.js';
+import { createAuthService, type AuthService } from '../../../hub/auth/index.js';
 import { createSqliteStore } from '../../../hub/store/sqlite-store.js';
 import type { Store } from '../../../hub/store/store.js';
 import { encodeMessage, type AnyMessage } from '../../../protocol/messages.js';
@@ -51,6 +52,8 @@ export interface Harness {
   broker: Broker;
   fleet: Fleet;
   auth: HarnessAuth;
+  /** The real AuthService when started with `realAuth`. */
+  authService?: AuthService;
   port: number;
   clock: { now: number; advance(ms: number): void; fn: () => number };
   clients: MqttClient[];
@@ -62,7 +65,7 @@ export interface Harness {
 }
 
 export async function startHarness(
-  options: { dir?: string; auth?: HarnessAuth; fleet?: Partial<FleetOptions> } = {},
+  options: { dir?: string; auth?: HarnessAuth; realAuth?: boolean; fleet?: Partial<FleetOptions> } = {},
 ): Promise<Harness> {
   const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'drover-fleet-')));
   const clock = {
@@ -75,7 +78,14 @@ export async function startHarness(
   const logs: Harness['logs'] = [];
   const logger = pino({ level: 'debug' }, { write: (line: string) => void logs.push(JSON.parse(line)) });
   const store = await createSqliteStore({ path: join(dir, 'state.db'), logger, clock: clock.fn });
-  const auth = options.auth ?? createTestAuth();
+  const authService = options.realAuth ? createAuthService({ store, logger, clock: clock.fn }) : undefined;
+  const auth: HarnessAuth = authService
+    ? Object.assign(authService, {
+        addJoinToken(): string {
+          throw new Error('with the real AuthService, use authService.createJoinToken()');
+        },
+      })
+    : (options.auth ?? createTestAuth());
   const broker = await createBroker({ auth, logger });
   const { port } = await broker.listen('127.0.0.1', 0);
   const fleet = await createFleet({ store, broker, auth, logger, clock: clock.fn, desiredCoalesceMs: 10, ...options.fleet });
@@ -88,9 +98,10 @@ export async function startHarness(
     await Promise.all(clients.splice(0).map((c) => c.endAsync(true)));
     await fleet.stop();
     await broker.close();
+    authService?.close();
   };
   return {
-    dir, store, broker, fleet, auth, port, clock, clients, logs, stopHub,
+    dir, store, broker, fleet, auth, authService, port, clock, clients, logs, stopHub,
     async close() {
       await stopHub();
       await store.close();
