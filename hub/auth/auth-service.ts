@@ -25,7 +25,8 @@ export interface AuthServiceOptions {
 }
 
 export function createAuthService(opts: AuthServiceOptions): AuthService {
-  const logger = opts.logger.child({ component: 'auth' });
+  // The caller may already have made our child logger; do not add the binding twice.
+  const logger = opts.logger.bindings().component === 'auth' ? opts.logger : opts.logger.child({ component: 'auth' });
   const clock = opts.clock ?? Date.now;
   const deps = { store: opts.store, logger, clock };
   const joinTokens = createJoinTokens(deps);

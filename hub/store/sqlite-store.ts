@@ -64,7 +64,8 @@ interface WriteOutcome {
 const jsonClone = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
 export async function createSqliteStore(opts: SqliteStoreOptions): Promise<Store> {
-  const log = opts.logger.child({ component: 'store' });
+  // The caller may already have made our child logger; do not add the binding twice.
+  const log = opts.logger.bindings().component === 'store' ? opts.logger : opts.logger.child({ component: 'store' });
   const clock = opts.clock ?? Date.now;
   const newUid = opts.uid ?? randomUUID;
   const historyLimit = opts.historyLimit ?? DEFAULT_HISTORY_LIMIT;
