@@ -22,9 +22,10 @@ export async function startTcpForwarder(opts: {
     sockets.add(s);
     s.once('close', () => sockets.delete(s));
   };
-  const server: Server = createServer((client) => {
+  // allowHalfOpen on both legs: a client that sends its request and then half-closes still gets the answer.
+  const server: Server = createServer({ allowHalfOpen: true }, (client) => {
     track(client);
-    const upstream = connect({ port: opts.targetPort, host: '127.0.0.1' });
+    const upstream = connect({ port: opts.targetPort, host: '127.0.0.1', allowHalfOpen: true });
     track(upstream);
     client.pipe(upstream);
     upstream.pipe(client);
