@@ -1,5 +1,5 @@
 import type { Logger, Node, Pod } from '../../protocol/index.js';
-import { ConflictError } from '../store/errors.js';
+import { ConflictError, NotFoundError } from '../store/errors.js';
 import type { Store, Watch, WatchEvent } from '../store/store.js';
 import { createEventRecorder, type EventRecorder, type InvolvedObject } from '../controllers/events.js';
 import { kubeTimestamp } from '../controllers/time.js';
@@ -208,6 +208,11 @@ export async function createSchedulerRunner(opts: SchedulerRunnerOptions): Promi
         try {
           outcome = await decide(pod, key);
         } catch (err) {
+          if (err instanceof NotFoundError) {
+            log.debug({ pod: key }, 'pod deleted while being scheduled');
+            forget(key);
+            return;
+          }
           if (!(err instanceof ConflictError)) throw err;
           if (attempt >= MAX_WRITE_ATTEMPTS) throw new BindConflictError(key, attempt, { cause: err });
           log.debug({ pod: key, attempt }, 'pod changed under the write; reading it again');
