@@ -73,7 +73,8 @@ function compareAge(a: Event, b: Event): number {
  */
 export async function createEventRecorder(opts: EventRecorderOptions): Promise<EventRecorder> {
   const { store } = opts;
-  const logger = opts.logger.child({ component: 'events' });
+  // The caller may already have made our child logger; do not add the binding twice.
+  const logger = opts.logger.bindings().component === 'events' ? opts.logger : opts.logger.child({ component: 'events' });
   const clock = opts.clock ?? Date.now;
   const maxPerNamespace = opts.maxEventsPerNamespace ?? DEFAULT_MAX_EVENTS_PER_NAMESPACE;
   const randomSuffix = opts.randomSuffix ?? (() => randomBytes(8).toString('hex'));

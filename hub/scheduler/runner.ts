@@ -72,7 +72,8 @@ export function nodeSchedulingFingerprint(node: Node): string {
  */
 export async function createSchedulerRunner(opts: SchedulerRunnerOptions): Promise<SchedulerRunner> {
   const { store } = opts;
-  const log = opts.logger.child({ component: 'scheduler' });
+  // The caller may already have made our child logger; do not add the binding twice.
+  const log = opts.logger.bindings().component === 'scheduler' ? opts.logger : opts.logger.child({ component: 'scheduler' });
   const clock = opts.clock ?? Date.now;
   const schedulerName = opts.schedulerName ?? DEFAULT_SCHEDULER_NAME;
   const profile = opts.profile ?? DEFAULT_PROFILE;
