@@ -1,0 +1,202 @@
+/**
+ * createAgent: the agent's composition root. Wires the parts, each in its own file:
+ *   join + connection   the node's credentials and its MQTT session with the hub
+ *   desired-state-store the desired pod set, on disk before it is acted on
+ *   reconciler          runtime containers <- desired set (pod workers, back-off, adoption)
+ *   pod-status(-reporter) kubelet-style pod status, published as deltas and full reports
+ *   fingerprint/ + node-status  the host's facts, published every status interval
+ *   cmd-handler         logs / exec requests from the hub
+ * Holds no logic of its own beyond routing messages and timers.
+ */
+import { mkdir } from 'node:fs/promises';
+import type { Logger } from '../protocol/logger.js';
+import { parseTopic, topics } from '../protocol/topics.js';
+import type { ContainerRuntime } from '../runtime-adapters/runtime.js';
+import { createCommandHandler } from './cmd-handler.js';
+import { createNodeConnection, type NodeConnection } from './connection.js';
+import { createContainerRecords } from './container-records.js';
+import { createDesiredStateStore } from './desired-state-store.js';
+import { InvalidOptionError } from './errors.js';
+import { createFactsCollector, defaultFingerprinters, type FactsCollector } from './fingerprint/collector.js';
+import { ensureCredentials, type EnsureCredentialsOptions } from './join.js';
+import { AGENT_VERSION, buildNodeStatusMessage, hostIPOf } from './node-status.js';
+import { createPodStatusReporter, type PodStatusReporter } from './pod-status-reporter.js';
+import { createReconciler, type Reconciler } from './reconciler.js';
+
+export const DEFAULT_STATUS_INTERVAL_MS = 5_000;
+
+export interface AgentOptions {
+  /** mqtt://host:port; optional when the data dir holds credentials (their hub is used). */
+  hubUrl?: string | undefined;
+  /** Join token; needed only the first time (no credentials in the data dir). */
+  token?: string | undefined;
+  /** The node name to join as. */
+  name: string;
+  runtime: ContainerRuntime;
+  dataDir: string;
+  logger: Logger;
+  clock?: () => number;
+  statusIntervalMs?: number;
+  reconcileIntervalMs?: number;
+  /** Full pod status report period (default 30 s). */
+  fullReportIntervalMs?: number;
+  /** Reconnect back-off bounds (defaults 1 s .. 30 s). */
+  reconnectMinMs?: number;
+  reconnectMaxMs?: number;
+  joinTimeoutMs?: number;
+  /** Replaces the host fingerprinters (tests). */
+  facts?: FactsCollector;
+}
+
+export interface Agent {
+  /** The node name, known once start() has the credentials. */
+  readonly nodeName: string | undefined;
+  /** Join if needed, load the stored desired set, start running pods and connect to the hub. */
+  start(): Promise<void>;
+  /** Publish presence offline and disconnect. Pods keep running; a restarted agent adopts them. */
+  stop(): Promise<void>;
+  /** True while the MQTT session with the hub is up. */
+  isConnected(): boolean;
+}
+
+export async function createAgent(opts: AgentOptions): Promise<Agent> {
+  if (opts.statusIntervalMs !== undefined && !(opts.statusIntervalMs > 0)) throw new InvalidOptionError('the status interval must be positive');
+  if (opts.reconcileIntervalMs !== undefined && !(opts.reconcileIntervalMs > 0)) throw new InvalidOptionError('the reconcile interval must be positive');
+  await mkdir(opts.dataDir, { recursive: true, mode: 0o700 });
+  const clock = opts.clock ?? Date.now;
+  const log = opts.logger.child({ component: 'agent' });
+  const statusIntervalMs = opts.statusIntervalMs ?? DEFAULT_STATUS_INTERVAL_MS;
+
+  let nodeName: string | undefined;
+  let connection: NodeConnection | undefined;
+  let reconciler: Reconciler | undefined;
+  let reporter: PodStatusReporter | undefined;
+  let facts: FactsCollector | undefined;
+  let statusTimer: NodeJS.Timeout | undefined;
+
+  async function start(): Promise<void> {
+    const credOpts: EnsureCredentialsOptions = {
+      dataDir: opts.dataDir,
+      hubUrl: opts.hubUrl,
+      token: opts.token,
+      nodeName: opts.name,
+      logger: opts.logger,
+      clock,
+    };
+    if (opts.joinTimeoutMs !== undefined) credOpts.joinTimeoutMs = opts.joinTimeoutMs;
+    const credentials = await ensureCredentials(credOpts);
+    const name = credentials.nodeName;
+    nodeName = name;
+    const logger = opts.logger.child({ node: name });
+
+    const records = createContainerRecords({ dataDir: opts.dataDir, logger });
+    await records.load();
+    const store = createDesiredStateStore({ dataDir: opts.dataDir, nodeName: name, logger });
+    const stored = await store.loadOrDiscard();
+    if (stored) log.info({ generation: stored.generation, pods: stored.pods.length }, 'running the stored desired set until the hub sends a newer one');
+
+    facts = opts.facts ?? createFactsCollector({ fingerprinters: defaultFingerprinters({ dataDir: opts.dataDir, runtime: opts.runtime }), logger });
+    await facts.start();
+    const currentFacts = facts;
+
+    const conn = createNodeConnection({
+      credentials,
+      logger,
+      clock,
+      agentVersion: AGENT_VERSION,
+      ...(opts.reconnectMinMs === undefined ? {} : { reconnectMinMs: opts.reconnectMinMs }),
+      ...(opts.reconnectMaxMs === undefined ? {} : { reconnectMaxMs: opts.reconnectMaxMs }),
+    });
+    connection = conn;
+
+    const podReporter = createPodStatusReporter({
+      records,
+      runtimeName: opts.runtime.name,
+      hostIP: () => hostIPOf(currentFacts.facts()),
+      publish: (message) => conn.publish(topics.nodePods(name), message, { qos: 1 }),
+      isConnected: () => conn.isConnected(),
+      logger,
+      clock,
+      ...(opts.fullReportIntervalMs === undefined ? {} : { fullIntervalMs: opts.fullReportIntervalMs }),
+    });
+    reporter = podReporter;
+
+    const rec = createReconciler({
+      runtime: opts.runtime,
+      records,
+      nodeName: name,
+      dataDir: opts.dataDir,
+      logger,
+      clock,
+      ...(opts.reconcileIntervalMs === undefined ? {} : { intervalMs: opts.reconcileIntervalMs }),
+      onObserved: (observation) => podReporter.observe(observation),
+    });
+    reconciler = rec;
+
+    const commands = createCommandHandler({
+      nodeName: name,
+      runtime: opts.runtime,
+      desired: () => store.current(),
+      publish: (topic, message) => conn.publish(topic, message, { qos: 1 }),
+      logger,
+      clock,
+    });
+
+    const publishNodeStatus = async (): Promise<void> => {
+      if (!conn.isConnected()) return;
+      try {
+        await conn.publish(topics.nodeStatus(name), buildNodeStatusMessage(currentFacts.facts(), name, clock), { qos: 1 });
+      } catch (err) {
+        log.warn({ err }, 'could not publish node status');
+      }
+    };
+
+    conn.onMessage((topic, payload) => {
+      const parsed = parseTopic(topic);
+      if (parsed?.kind !== 'node' || parsed.node !== name) {
+        log.warn({ topic }, 'message on an unexpected topic dropped');
+        return;
+      }
+      if (parsed.channel === 'desired') {
+        store.receive(topic, payload).then(
+          (set) => {
+            if (set) rec.setDesired(set);
+          },
+          (err: unknown) => log.error({ err }, 'could not store the desired set; it is not acted on until stored'),
+        );
+      } else if (parsed.channel === 'cmd') {
+        commands.handle(topic, payload).catch((err: unknown) => log.error({ err }, 'could not answer a command'));
+      } else {
+        log.warn({ topic }, 'message on an unexpected channel dropped');
+      }
+    });
+    conn.onConnect(() => {
+      void publishNodeStatus();
+      void podReporter.sendFull();
+    });
+
+    rec.setDesired(stored);
+    rec.start();
+    podReporter.start();
+    statusTimer = setInterval(() => void publishNodeStatus(), statusIntervalMs);
+    conn.start();
+    log.info({ node: name, runtime: opts.runtime.name, dataDir: opts.dataDir }, 'agent started');
+  }
+
+  return {
+    get nodeName() {
+      return nodeName;
+    },
+    start,
+    async stop() {
+      if (statusTimer) clearInterval(statusTimer);
+      statusTimer = undefined;
+      reporter?.stop();
+      facts?.stop();
+      await reconciler?.stop();
+      await connection?.stop();
+      log.info('agent stopped; its pods keep running');
+    },
+    isConnected: () => connection?.isConnected() ?? false,
+  };
+}

@@ -1,0 +1,133 @@
+import { DroverError } from '../protocol/errors.js';
+
+/**
+ * The agent's error catalogue. Every error the agent raises on purpose is one of these, with a stable
+ * `code` (unique across the catalogue: see test/agent/errors.test.ts).
+ */
+export const AGENT_ERROR_CODES = {
+  joinRejected: 'EAGENT_JOIN_REJECTED',
+  joinRefused: 'EAGENT_JOIN_REFUSED',
+  joinTimeout: 'EAGENT_JOIN_TIMEOUT',
+  hubUnreachable: 'EAGENT_HUB_UNREACHABLE',
+  noCredentials: 'EAGENT_NO_CREDENTIALS',
+  credentialsCorrupt: 'EAGENT_CREDENTIALS_CORRUPT',
+  desiredStateCorrupt: 'EAGENT_DESIRED_STATE_CORRUPT',
+  containerRecordsCorrupt: 'EAGENT_CONTAINER_RECORDS_CORRUPT',
+  containerConfig: 'EAGENT_CONTAINER_CONFIG',
+  podNotFound: 'EAGENT_POD_NOT_FOUND',
+  containerNotRunning: 'EAGENT_CONTAINER_NOT_RUNNING',
+  invalidOption: 'EAGENT_INVALID_OPTION',
+  publishTimeout: 'EAGENT_PUBLISH_TIMEOUT',
+  notConnected: 'EAGENT_NOT_CONNECTED',
+} as const;
+
+/** The join token was refused by the broker at CONNACK (expired, unknown or already used). */
+export class JoinRejectedError extends DroverError {
+  constructor(options?: { cause?: unknown }) {
+    super(AGENT_ERROR_CODES.joinRejected, 'join token rejected by the hub (expired or unknown)', options);
+  }
+}
+
+/** The hub answered the join request with ok:false; `reason` is the hub's own words. */
+export class JoinRefusedError extends DroverError {
+  readonly reason: string;
+  constructor(reason: string) {
+    super(AGENT_ERROR_CODES.joinRefused, `the hub refused to let this node join: ${reason}`);
+    this.reason = reason;
+  }
+}
+
+export class JoinTimeoutError extends DroverError {
+  constructor(hubUrl: string, timeoutMs: number) {
+    super(
+      AGENT_ERROR_CODES.joinTimeout,
+      `no answer to the join request from the hub at ${hubUrl} within ${Math.round(timeoutMs / 1000)} s (is the hub running and up to date?)`,
+    );
+  }
+}
+
+export class HubUnreachableError extends DroverError {
+  constructor(hubUrl: string, options?: { cause?: unknown }) {
+    const detail = options?.cause instanceof Error ? `: ${options.cause.message}` : '';
+    super(AGENT_ERROR_CODES.hubUnreachable, `cannot reach the hub at ${hubUrl}${detail}`, options);
+  }
+}
+
+/** No credentials in the data dir and no join token to get some. */
+export class NoCredentialsError extends DroverError {
+  constructor(path: string) {
+    super(
+      AGENT_ERROR_CODES.noCredentials,
+      `this node has not joined yet (no ${path}): pass --token with a join token from \`drover token create\``,
+    );
+  }
+}
+
+export class CredentialsCorruptError extends DroverError {
+  readonly path: string;
+  constructor(path: string, reason: string, options?: { cause?: unknown }) {
+    super(
+      AGENT_ERROR_CODES.credentialsCorrupt,
+      `the credentials file ${path} is unreadable (${reason}); delete it and join again with --token`,
+      options,
+    );
+    this.path = path;
+  }
+}
+
+export class DesiredStateCorruptError extends DroverError {
+  readonly path: string;
+  constructor(path: string, reason: string, options?: { cause?: unknown }) {
+    super(AGENT_ERROR_CODES.desiredStateCorrupt, `the stored desired state ${path} is unreadable: ${reason}`, options);
+    this.path = path;
+  }
+}
+
+export class ContainerRecordsCorruptError extends DroverError {
+  readonly path: string;
+  constructor(path: string, reason: string, options?: { cause?: unknown }) {
+    super(AGENT_ERROR_CODES.containerRecordsCorrupt, `the stored container records ${path} are unreadable: ${reason}`, options);
+    this.path = path;
+  }
+}
+
+/**
+ * A container cannot be configured from its pod spec (a field the agent does not support yet, a
+ * missing hostPath, ...). Reported as the container's waiting reason CreateContainerConfigError.
+ */
+export class ContainerConfigError extends DroverError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(AGENT_ERROR_CODES.containerConfig, message, options);
+  }
+}
+
+export class PodNotFoundError extends DroverError {
+  constructor(namespace: string, name: string) {
+    super(AGENT_ERROR_CODES.podNotFound, `pod ${namespace}/${name} is not on this node`);
+  }
+}
+
+export class ContainerNotRunningError extends DroverError {
+  constructor(message: string) {
+    super(AGENT_ERROR_CODES.containerNotRunning, message);
+  }
+}
+
+export class InvalidOptionError extends DroverError {
+  constructor(message: string) {
+    super(AGENT_ERROR_CODES.invalidOption, message);
+  }
+}
+
+/** An MQTT publish (or disconnect) was not acknowledged in time. */
+export class PublishTimeoutError extends DroverError {
+  constructor(what: string, ms: number) {
+    super(AGENT_ERROR_CODES.publishTimeout, `${what}: no acknowledgement from the hub within ${ms} ms`);
+  }
+}
+
+export class NotConnectedError extends DroverError {
+  constructor(what: string) {
+    super(AGENT_ERROR_CODES.notConnected, `${what}: the connection to the hub has not been started`);
+  }
+}

@@ -1,0 +1,19 @@
+import type { ContainerRuntime } from '../../runtime-adapters/runtime.js';
+import type { Fingerprinter } from './fingerprinter.js';
+
+export interface RuntimeFacts {
+  /** e.g. "docker://24.0.5" or "containerd://1.6.20". */
+  version: string;
+  images: string[];
+}
+
+export function createRuntimeFingerprinter(opts: { runtime: ContainerRuntime; periodMs?: number }): Fingerprinter<RuntimeFacts> {
+  return {
+    name: 'runtime',
+    periodMs: opts.periodMs ?? 30_000,
+    async collect() {
+      const [version, images] = await Promise.all([opts.runtime.version(), opts.runtime.listImages()]);
+      return { version, images };
+    },
+  };
+}
