@@ -15,7 +15,13 @@ const env = { TEST_ENV_NAMESPACE: NAMESPACE, TEST_ENV_TAGS: TAGS.join(' ') };
 async function cleanup(): Promise<void> {
   await execa('docker', ['rmi', ...TAGS], { reject: false });
   await execa('ctr', ['-n', NAMESPACE, 'images', 'rm', ...TAGS], { reject: false });
-  await execa('ctr', ['namespaces', 'rm', NAMESPACE], { reject: false });
+  // containerd garbage-collects the image's snapshots a moment after `images rm`; until then the namespace is not empty
+  for (let i = 0; i < 20; i++) {
+    const { stdout } = await execa('ctr', ['namespaces', 'ls', '-q']);
+    if (!stdout.split('\n').includes(NAMESPACE)) return;
+    if ((await execa('ctr', ['namespaces', 'rm', NAMESPACE], { reject: false })).exitCode === 0) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
 
 describe('install/test-env.sh', () => {
