@@ -14,7 +14,8 @@ import { createAuthService } from './auth/index.js';
 import { createBroker } from './broker/index.js';
 import { createFleet } from './fleet/index.js';
 import { createSchedulerRunner } from './scheduler/runner.js';
-import { createApiServer } from './api/index.js';
+import { createApiServer, type ApiAuth } from './api/index.js';
+import { createEventRecorder } from './controllers/events.js';
 
 export interface ListenAddress {
   host: string;
@@ -93,7 +94,9 @@ export async function createHub(opts: HubOptions): Promise<Hub> {
     await ensureNamespace(store, 'kube-system');
 
     const auth = createAuthService({ store, logger: opts.logger.child({ component: 'auth' }), clock });
+    closers.push(async () => auth.close());
     const adminToken = await auth.ensureAdminToken(join(opts.dataDir, 'admin.token'));
+    const events = await createEventRecorder({ store, logger: opts.logger.child({ component: 'events' }), clock });
 
     const broker = await createBroker({ auth, logger: opts.logger.child({ component: 'broker' }) });
     closers.push(() => broker.close());
@@ -110,15 +113,30 @@ export async function createHub(opts: HubOptions): Promise<Hub> {
     await fleet.start();
     closers.push(() => fleet.stop());
 
-    const scheduler = await createSchedulerRunner({ store, logger: opts.logger.child({ component: 'scheduler' }), clock });
+    const scheduler = await createSchedulerRunner({ store, logger: opts.logger.child({ component: 'scheduler' }), clock, events });
     await scheduler.start();
     closers.push(() => scheduler.stop());
 
     const registry = new Registry();
     collectDefaultMetrics({ register: registry, prefix: 'drover_hub_' });
+    // Deleting a Node through the API revokes its credential and drops its live connection at once.
+    const apiAuth: ApiAuth = {
+      verifyApiToken: (t) => auth.verifyApiToken(t),
+      createJoinToken: (o) => auth.createJoinToken(o),
+      listJoinTokens: () => auth.listJoinTokens(),
+      revokeJoinToken: (id) => auth.revokeJoinToken(id),
+      createApiToken: (o) => auth.createApiToken(o),
+      listApiTokens: () => auth.listApiTokens(),
+      revokeApiToken: (id) => auth.revokeApiToken(id),
+      revokeNodeCredential: async (name) => {
+        const revoked = await auth.revokeNodeCredential(name);
+        await broker.disconnectNode(name);
+        return revoked;
+      },
+    };
     const api = createApiServer({
       store,
-      auth,
+      auth: apiAuth,
       logger: opts.logger.child({ component: 'api' }),
       registry,
       clock,
