@@ -1,0 +1,81 @@
+/**
+ * The agent's command line: options, their defaults and checks. main.ts runs it; kept apart so the
+ * parsing is tested without starting anything.
+ */
+import { homedir, hostname } from 'node:os';
+import { join } from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { isValidNodeName } from '../protocol/topics.js';
+import { InvalidOptionError } from './errors.js';
+
+export interface AgentCliOptions {
+  hubUrl: string | undefined;
+  token: string | undefined;
+  name: string;
+  runtime: 'docker' | 'containerd' | undefined;
+  dataDir: string;
+  statusIntervalMs: number;
+}
+
+/** A hostname as a node name: lowercase, a DNS label (a-z, 0-9, "-"), at most 63 characters. */
+export function nodeNameFromHostname(host: string): string {
+  const label = host
+    .toLowerCase()
+    .split('.')[0]!
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^-+/, '')
+    .slice(0, 63)
+    .replace(/-+$/, '');
+  return label || 'node';
+}
+
+function positiveSeconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number of seconds');
+  return n;
+}
+
+function hubUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError('must be a URL such as mqtt://hub.local:1883');
+  }
+  if (!['mqtt:', 'mqtts:', 'tcp:', 'ws:', 'wss:'].includes(url.protocol)) {
+    throw new InvalidArgumentError('must be an mqtt://, mqtts://, ws:// or wss:// URL');
+  }
+  return value;
+}
+
+export function buildAgentCommand(): Command {
+  return new Command('drover-agent')
+    .description('Drover node agent: joins a hub, reports this machine and runs the pods the hub assigns to it')
+    .option('--hub <url>', 'the hub\'s MQTT address, e.g. mqtt://hub.local:1883 (default: the one stored at join)', hubUrl)
+    .option('--token <token>', 'join token from `drover token create` (only needed to join)')
+    .option('--name <name>', 'node name (default: the hostname as a DNS label)')
+    .addOption(new Option('--runtime <runtime>', 'container runtime (default: detect)').choices(['docker', 'containerd']))
+    .option('--data-dir <dir>', 'where the agent keeps its state (default: ~/.drover/agent-NAME)')
+    .option('--status-interval <seconds>', 'node status period', positiveSeconds, 5)
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
+}
+
+/** Parse argv (without node and the script). Throws commander's errors or InvalidOptionError. */
+export function parseAgentArgs(argv: string[], host = hostname(), home = homedir()): AgentCliOptions {
+  const cmd = buildAgentCommand();
+  cmd.parse(argv, { from: 'user' });
+  const o = cmd.opts<{ hub?: string; token?: string; name?: string; runtime?: 'docker' | 'containerd'; dataDir?: string; statusInterval: number }>();
+  const name = o.name ?? nodeNameFromHostname(host);
+  if (!isValidNodeName(name)) {
+    throw new InvalidOptionError(`--name "${name}" is not a valid node name: use lowercase letters, digits, "-" and "." (at most 63)`);
+  }
+  return {
+    hubUrl: o.hub,
+    token: o.token ?? process.env.DROVER_JOIN_TOKEN,
+    name,
+    runtime: o.runtime,
+    dataDir: o.dataDir ?? join(home, '.drover', `agent-${name}`),
+    statusIntervalMs: Math.round(o.statusInterval * 1000),
+  };
+}

@@ -1,0 +1,80 @@
+#!/usr/bin/env node
+/**
+ * The agent's entry point (dist/agent/main.js), started by `drover agent ...` or directly on a device.
+ * Runs until SIGINT/SIGTERM, then publishes presence offline, disconnects and exits 0 without stopping
+ * pods: they keep running and a restarted agent adopts them.
+ */
+import { join } from 'node:path';
+import { CommanderError } from 'commander';
+import { createRootLogger, type Logger } from '../protocol/logger.js';
+import { createRuntime, detectRuntime, RuntimeNotFoundError } from '../runtime-adapters/index.js';
+import { createAgent } from './agent.js';
+import { parseAgentArgs, type AgentCliOptions } from './cli.js';
+
+function fail(logger: Logger | undefined, message: string, err?: unknown, code = 1): never {
+  if (logger && err) logger.error({ err }, message);
+  logger?.flush();
+  process.stderr.write(`drover agent: ${message}\n`);
+  process.exit(code);
+}
+
+async function main(): Promise<void> {
+  let options: AgentCliOptions;
+  try {
+    options = parseAgentArgs(process.argv.slice(2));
+  } catch (err) {
+    if (err instanceof CommanderError) process.exit(err.exitCode);
+    fail(undefined, (err as Error).message, undefined, 2);
+  }
+  const logger = createRootLogger().child({ component: 'agent-main' });
+
+  const runtimeName = options.runtime ?? (await detectRuntime(logger));
+  if (!runtimeName) fail(logger, new RuntimeNotFoundError('neither `ctr version` nor `docker version` reached a daemon').message);
+  const runtime = createRuntime(runtimeName, { logger, stateDir: join(options.dataDir, 'containerd') });
+  try {
+    await runtime.version();
+  } catch (err) {
+    fail(logger, `the ${runtimeName} runtime does not answer: ${(err as Error).message}`, err);
+  }
+
+  const agent = await createAgent({
+    hubUrl: options.hubUrl,
+    token: options.token,
+    name: options.name,
+    runtime,
+    dataDir: options.dataDir,
+    logger,
+    statusIntervalMs: options.statusIntervalMs,
+  });
+
+  let stopping = false;
+  const shutdown = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal while stopping: exiting now');
+      logger.flush();
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, 'stopping the agent (pods keep running)');
+    agent.stop().then(
+      () => {
+        logger.flush();
+        process.exit(0);
+      },
+      (err: unknown) => fail(logger, `error while stopping: ${(err as Error).message}`, err),
+    );
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+
+  try {
+    await agent.start();
+  } catch (err) {
+    fail(logger, (err as Error).message, err);
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`drover agent: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});
