@@ -105,7 +105,10 @@ export function toContainerInfo(raw: DockerInspect, hostIp: () => string): Conta
   const finishedAt = timestamp(raw.State?.FinishedAt);
   if (createdAt) info.createdAt = createdAt;
   if (startedAt) info.startedAt = startedAt;
-  if (finishedAt && state === 'exited') info.finishedAt = finishedAt;
+  // Docker stamps StartedAt once the process is running; one that exits at once can show an earlier FinishedAt.
+  if (finishedAt && state === 'exited') {
+    info.finishedAt = startedAt && Date.parse(finishedAt) < Date.parse(startedAt) ? startedAt : finishedAt;
+  }
   if (hostNet) info.ip = hostIp();
   else if (bridgeIp) info.ip = bridgeIp;
   if (reason) info.reason = reason;

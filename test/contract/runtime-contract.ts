@@ -205,6 +205,19 @@ export function describeRuntimeContract(name: string, makeSubject: () => Promise
       expect((await rt.list({ [POD_UID]: info.labels[POD_UID]! }))[0]?.exitCode).toBe(3);
     });
 
+    it('an exited container can be started again: a new run, a new exit, logs kept', async () => {
+      const id = await createStarted(spec('again', subject.workloads.printAndExit(['run'], 5)));
+      const first = await waitExited(id);
+      expect(first.exitCode).toBe(5);
+      await rt.start(id);
+      const second = await waitFor('the second run to exit', async () => {
+        const i = await rt.inspect(id);
+        return i.state === 'exited' && i.startedAt !== first.startedAt ? i : undefined;
+      });
+      expect(second.exitCode).toBe(5);
+      expect((await rt.logs(id)).match(/run\n/g)?.length).toBe(2);
+    });
+
     it('exit code 0 is reported as 0', async () => {
       const id = await createStarted(spec('exit0', subject.workloads.printAndExit(['ok'], 0)));
       const info = await waitExited(id);
