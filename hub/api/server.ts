@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../../protocol/logger.js';
@@ -34,6 +35,11 @@ export interface ApiServerOptions {
   maxBodyBytes?: number;
   /** Create the "default" namespace on listen if it is missing, as kube-apiserver does (default true). */
   ensureDefaultNamespace?: boolean;
+  /**
+   * Serve HTTPS with this PEM key and certificate. kubectl (client-go) sends bearer tokens only over
+   * TLS, so pointing kubectl at the hub with a token needs this.
+   */
+  tls?: { key: string | Buffer; cert: string | Buffer };
 }
 
 export interface ApiServer {
@@ -149,13 +155,14 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     logger.trace({ method, path: url.pathname, code: res.statusCode }, 'request');
   }
 
-  const server = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     handle(req, res).catch((err: unknown) => {
       logger.error({ err }, 'request handler crashed');
       if (!res.headersSent) sendJson(res, 500, new ApiError('InternalError', 'internal error').toStatus());
       else res.destroy();
     });
-  });
+  };
+  const server = opts.tls ? createTlsServer({ key: opts.tls.key, cert: opts.tls.cert }, onRequest) : createServer(onRequest);
   server.on('connection', (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));

@@ -1,0 +1,66 @@
+/**
+ * `drover hub [--data-dir D] [--http HOST:PORT] [--mqtt HOST:PORT]`: run a hub in this process until
+ * SIGINT/SIGTERM, then close it gracefully. Writes the local admin's CLI config.
+ */
+import type { Command } from 'commander';
+import { join } from 'node:path';
+import { createRootLogger, type Logger } from '../../../protocol/logger.js';
+import { createHub, type Hub } from '../../hub.js';
+import { configPath } from '../config.js';
+import type { CliIO } from '../io.js';
+import { parseHostPort } from '../shared.js';
+
+export interface HubFlags {
+  dataDir?: string;
+  http: string;
+  mqtt: string;
+}
+
+export const DEFAULT_HTTP = '127.0.0.1:7070';
+export const DEFAULT_MQTT = '0.0.0.0:1883';
+
+export async function startHub(flags: HubFlags, dataDir: string, io: CliIO, logger: Logger): Promise<Hub> {
+  return createHub({
+    dataDir,
+    http: parseHostPort(flags.http, '127.0.0.1'),
+    mqtt: parseHostPort(flags.mqtt, '0.0.0.0'),
+    logger,
+    configPath: configPath(io),
+  });
+}
+
+/** Resolves on the first SIGINT/SIGTERM. */
+export function interrupted(io: CliIO): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const stop = io.onInterrupt((signal) => {
+      stop();
+      resolve(signal);
+    });
+  });
+}
+
+export function flushLogger(logger: Logger): Promise<void> {
+  return new Promise((resolve) => logger.flush(() => resolve()));
+}
+
+export function registerHubCommand(program: Command, io: CliIO): void {
+  program
+    .command('hub')
+    .description('run a hub: the API, status page, MQTT broker, scheduler and controllers')
+    .option('--data-dir <dir>', 'where the hub keeps its state (default ~/.drover/hub)')
+    .option('--http <host:port>', 'API and status page address', DEFAULT_HTTP)
+    .option('--mqtt <host:port>', 'MQTT broker address for agents', DEFAULT_MQTT)
+    .action(async (flags: HubFlags) => {
+      const logger = createRootLogger();
+      const dataDir = flags.dataDir ?? join(io.homedir, '.drover', 'hub');
+      const stopping = interrupted(io);
+      const hub = await startHub(flags, dataDir, io, logger);
+      io.out(`Drover hub is running.\n  Status page: ${hub.httpUrl}/\n  API:         ${hub.httpUrl}\n  MQTT:        ${hub.mqttUrl}\n  Data:        ${dataDir}\n`);
+      if (hub.configPath) io.out(`  CLI config:  ${hub.configPath} (admin token)\n`);
+      io.out('Add a node: drover token create, then on the device: drover agent --hub MQTT_URL --token TOKEN\n');
+      const signal = await stopping;
+      logger.info({ signal }, 'stopping the hub');
+      await hub.close();
+      await flushLogger(logger);
+    });
+}

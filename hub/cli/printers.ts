@@ -1,0 +1,183 @@
+/**
+ * kubectl-like output: aligned tables per kind (nodes, pods, namespaces, events, generic NAME AGE),
+ * and -o wide|json|yaml|name.
+ */
+import { stringify } from 'yaml';
+import { kindByName } from '../../protocol/kinds.js';
+import type { KubeObject } from '../../protocol/objects/meta.js';
+import type { Node } from '../../protocol/objects/node.js';
+import type { Pod } from '../../protocol/objects/pod.js';
+import { formatBytes, memoryToBytes, parseQuantity } from '../../protocol/quantity.js';
+import { podDisplayStatus, podPorts, podReady, podRestarts, shortAge } from '../api/pod-display.js';
+import { UsageError } from './errors.js';
+
+export type OutputFormat = 'table' | 'wide' | 'json' | 'yaml' | 'name';
+
+export function parseOutputFormat(value: string | undefined): OutputFormat {
+  if (value === undefined || value === '') return 'table';
+  if (['wide', 'json', 'yaml', 'name'].includes(value)) return value as OutputFormat;
+  throw new UsageError(`unknown output format "${value}": use one of json, yaml, wide, name`);
+}
+
+/** Columns padded to their widest cell, three spaces apart, as kubectl prints them. */
+export function renderTable(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
+      .join('   ')
+      .trimEnd();
+  return `${[line(headers), ...rows.map(line)].join('\n')}\n`;
+}
+
+interface Column {
+  header: string;
+  value: (obj: KubeObject, now: number) => string;
+  wideOnly?: boolean;
+}
+
+const age: Column = { header: 'AGE', value: (o, now) => shortAge(o.metadata.creationTimestamp, now) };
+
+function nodeStatus(n: Node): string {
+  const ready = n.status?.conditions?.find((c) => c.type === 'Ready');
+  let s = ready?.status === 'True' ? 'Ready' : ready?.status === 'False' ? 'NotReady' : 'Unknown';
+  if (n.spec?.unschedulable) s += ',SchedulingDisabled';
+  return s;
+}
+
+function nodeRoles(n: Node): string {
+  const roles = Object.keys(n.metadata.labels ?? {})
+    .filter((k) => k.startsWith('node-role.kubernetes.io/'))
+    .map((k) => k.slice('node-role.kubernetes.io/'.length))
+    .filter(Boolean);
+  return roles.length ? roles.sort().join(',') : '<none>';
+}
+
+function address(n: Node, type: string): string {
+  return n.status?.addresses?.find((a) => a.type === type)?.address ?? '<none>';
+}
+
+function safeQuantity(v: string | undefined, f: (s: string) => string): string {
+  if (v === undefined) return '<none>';
+  try {
+    return f(v);
+  } catch {
+    return v; // not a quantity we can parse: show it as reported
+  }
+}
+
+const NODE_COLUMNS: Column[] = [
+  { header: 'STATUS', value: (o) => nodeStatus(o as Node) },
+  { header: 'ROLES', value: (o) => nodeRoles(o as Node) },
+  age,
+  { header: 'VERSION', value: (o) => (o as Node).status?.nodeInfo?.kubeletVersion ?? '' },
+  { header: 'INTERNAL-IP', value: (o) => address(o as Node, 'InternalIP'), wideOnly: true },
+  { header: 'OS-IMAGE', value: (o) => (o as Node).status?.nodeInfo?.osImage ?? '<unknown>', wideOnly: true },
+  { header: 'KERNEL-VERSION', value: (o) => (o as Node).status?.nodeInfo?.kernelVersion ?? '<unknown>', wideOnly: true },
+  { header: 'CONTAINER-RUNTIME', value: (o) => (o as Node).status?.nodeInfo?.containerRuntimeVersion ?? '<unknown>', wideOnly: true },
+  { header: 'CPU', value: (o) => safeQuantity((o as Node).status?.capacity?.cpu, (v) => String(parseQuantity(v))), wideOnly: true },
+  { header: 'MEMORY', value: (o) => safeQuantity((o as Node).status?.capacity?.memory, (v) => formatBytes(memoryToBytes(v))), wideOnly: true },
+  {
+    header: 'ARCH',
+    value: (o) => (o as Node).status?.nodeInfo?.architecture ?? (o as Node).metadata.labels?.['kubernetes.io/arch'] ?? '<unknown>',
+    wideOnly: true,
+  },
+];
+
+const POD_COLUMNS: Column[] = [
+  { header: 'READY', value: (o) => podReady(o as Pod) },
+  { header: 'STATUS', value: (o) => podDisplayStatus(o as Pod) },
+  { header: 'RESTARTS', value: (o) => String(podRestarts(o as Pod)) },
+  age,
+  { header: 'IP', value: (o) => (o as Pod).status?.podIP ?? '<none>', wideOnly: true },
+  { header: 'NODE', value: (o) => (o as Pod).spec?.nodeName ?? '<none>', wideOnly: true },
+  { header: 'PORTS', value: (o) => podPorts(o as Pod).join(',') || '<none>', wideOnly: true },
+];
+
+const NAMESPACE_COLUMNS: Column[] = [{ header: 'STATUS', value: (o) => String((o.status as { phase?: string } | undefined)?.phase ?? 'Active') }, age];
+
+interface EventLike {
+  type?: string;
+  reason?: string;
+  message?: string;
+  lastTimestamp?: string | null;
+  eventTime?: string | null;
+  firstTimestamp?: string | null;
+  involvedObject?: { kind?: string; name?: string };
+}
+
+export function eventTime(e: EventLike & KubeObject): string | undefined {
+  return e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? e.metadata.creationTimestamp ?? undefined;
+}
+
+// Events put LAST SEEN first, so their name column is replaced rather than prefixed.
+const EVENT_COLUMNS: Column[] = [
+  { header: 'TYPE', value: (o) => (o as EventLike & KubeObject).type ?? '' },
+  { header: 'REASON', value: (o) => (o as EventLike & KubeObject).reason ?? '' },
+  {
+    header: 'OBJECT',
+    value: (o) => {
+      const io = (o as EventLike & KubeObject).involvedObject;
+      return io ? `${(io.kind ?? '').toLowerCase()}/${io.name ?? ''}` : '';
+    },
+  },
+  { header: 'MESSAGE', value: (o) => ((o as EventLike & KubeObject).message ?? '').replace(/\s+/g, ' ') },
+];
+
+function columnsFor(kind: string): Column[] {
+  switch (kind) {
+    case 'Node':
+      return NODE_COLUMNS;
+    case 'Pod':
+      return POD_COLUMNS;
+    case 'Namespace':
+      return NAMESPACE_COLUMNS;
+    case 'Event':
+      return EVENT_COLUMNS;
+    default:
+      return [age];
+  }
+}
+
+export function qualifiedName(obj: KubeObject): string {
+  const info = kindByName(obj.kind);
+  const resource = info ? (info.group ? `${info.singular}.${info.group}` : info.singular) : obj.kind.toLowerCase();
+  return `${resource}/${obj.metadata.name}`;
+}
+
+export interface TableOptions {
+  wide: boolean;
+  withNamespace: boolean;
+  /** Prefix names with their kind (pod/web), as kubectl does when several kinds are printed. */
+  withKind: boolean;
+  noHeaders?: boolean;
+  now: number;
+}
+
+/** Rows (and headers) for objects of one kind. */
+export function tableFor(kind: string, objects: KubeObject[], opts: TableOptions): { headers: string[]; rows: string[][] } {
+  const cols = columnsFor(kind).filter((c) => opts.wide || !c.wideOnly);
+  const headers: string[] = [];
+  if (opts.withNamespace) headers.push('NAMESPACE');
+  if (kind === 'Event') headers.push('LAST SEEN');
+  else headers.push('NAME');
+  headers.push(...cols.map((c) => c.header));
+  const rows = objects.map((o) => {
+    const row: string[] = [];
+    if (opts.withNamespace) row.push(o.metadata.namespace ?? '');
+    if (kind === 'Event') row.push(shortAge(eventTime(o as EventLike & KubeObject), opts.now));
+    else row.push(opts.withKind ? qualifiedName(o) : o.metadata.name);
+    row.push(...cols.map((c) => c.value(o, opts.now)));
+    return row;
+  });
+  return { headers, rows };
+}
+
+export function listDocument(items: KubeObject[]): Record<string, unknown> {
+  return { apiVersion: 'v1', kind: 'List', metadata: { resourceVersion: '' }, items };
+}
+
+/** Serialise for -o json|yaml. */
+export function serialize(doc: unknown, format: 'json' | 'yaml'): string {
+  return format === 'json' ? `${JSON.stringify(doc, null, 4)}\n` : stringify(doc, { lineWidth: 0 });
+}

@@ -1,0 +1,59 @@
+/**
+ * The `drover` command line: buildProgram() assembles the commander program (tests call its
+ * parseAsync with captured output); runCli() runs it and turns any error into one `error: ...` line
+ * and exit code 1 (the stack only with DROVER_DEBUG=1).
+ */
+import { Command, CommanderError } from 'commander';
+import { registerAgentCommand } from './commands/agent.js';
+import { registerApplyCommand } from './commands/apply.js';
+import { registerDeleteCommand } from './commands/delete.js';
+import { registerDescribeCommand } from './commands/describe.js';
+import { registerGetCommand } from './commands/get.js';
+import { registerHubCommand } from './commands/hub.js';
+import { registerTokenCommand } from './commands/token.js';
+import { registerUpCommand } from './commands/up.js';
+import { ExitRequest } from './errors.js';
+import { processIO, type CliIO } from './io.js';
+
+export const CLI_VERSION = '0.1.0';
+
+export function buildProgram(io: CliIO = processIO()): Command {
+  const program = new Command('drover')
+    .description('Kubernetes-style orchestration for fleets of edge machines')
+    .version(CLI_VERSION)
+    .option('--server <url>', 'the hub API (default: $DROVER_SERVER, the config file, http://127.0.0.1:7070)')
+    .option('--token <token>', 'API token (default: $DROVER_TOKEN, the config file)')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s), outputError: () => undefined })
+    .showHelpAfterError(false);
+  registerHubCommand(program, io);
+  registerUpCommand(program, io);
+  registerAgentCommand(program, io);
+  registerTokenCommand(program, io);
+  registerApplyCommand(program, io);
+  registerGetCommand(program, io);
+  registerDescribeCommand(program, io);
+  registerDeleteCommand(program, io);
+  return program;
+}
+
+/** Run with user arguments (no node/script prefix). Resolves to the exit code. */
+export async function runCli(argv: string[], io: CliIO = processIO()): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.exitCode === 0) return 0; // --help, --version
+      io.err(`${err.message.startsWith('error:') ? err.message : `error: ${err.message}`}\n`);
+      return err.exitCode || 1;
+    }
+    if (err instanceof ExitRequest) return err.exitCode;
+    const message = err instanceof Error ? err.message : String(err);
+    // One `error:` line per problem (a manifest can have several).
+    io.err(`${message.split('\n').map((line) => `error: ${line}`).join('\n')}\n`);
+    if (io.env.DROVER_DEBUG === '1' && err instanceof Error) io.err(`${err.stack ?? ''}\n`);
+    return 1;
+  }
+}

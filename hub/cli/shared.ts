@@ -1,0 +1,64 @@
+/** Helpers the commands share: the API client from global flags, kinds, namespaces, durations. */
+import type { Command } from 'commander';
+import { resolveResource, type KindInfo } from '../../protocol/kinds.js';
+import { createClient, type ApiClient } from './client.js';
+import { resolveConnection } from './config.js';
+import { UsageError } from './errors.js';
+import type { CliIO } from './io.js';
+
+export interface GlobalFlags {
+  server?: string;
+  token?: string;
+}
+
+export function clientFor(cmd: Command, io: CliIO): ApiClient {
+  const flags = cmd.optsWithGlobals<GlobalFlags>();
+  return createClient(resolveConnection({ server: flags.server, token: flags.token }, io));
+}
+
+/** "pods", "po", "pod,node", "deployments.apps" -> kinds. */
+export function resolveKinds(text: string): KindInfo[] {
+  return text.split(',').map((part) => {
+    const info = resolveResource(part.trim());
+    if (!info) throw new UsageError(`the server doesn't have a resource type "${part.trim()}"`);
+    return info;
+  });
+}
+
+/** "pod/web" -> [kind, name]; undefined when there is no slash. */
+export function splitKindName(text: string): [KindInfo, string] | undefined {
+  const i = text.indexOf('/');
+  if (i < 0) return undefined;
+  const [info] = resolveKinds(text.slice(0, i));
+  return [info!, text.slice(i + 1)];
+}
+
+export function namespaceFor(info: KindInfo, namespace: string | undefined): string | undefined {
+  return info.namespaced ? namespace ?? 'default' : undefined;
+}
+
+/** "90s", "10m", "24h", "1h30m", "2d", or plain seconds. */
+export function parseDuration(text: string): number {
+  const trimmed = text.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed);
+  const re = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/g;
+  let total = 0;
+  let consumed = 0;
+  for (const m of trimmed.matchAll(re)) {
+    const n = Number(m[1]);
+    total += m[2] === 'ms' ? n / 1000 : m[2] === 's' ? n : m[2] === 'm' ? n * 60 : m[2] === 'h' ? n * 3600 : n * 86400;
+    consumed += m[0].length;
+  }
+  if (consumed === 0 || consumed !== trimmed.length) throw new UsageError(`invalid duration "${text}": use e.g. 90s, 10m, 24h`);
+  return total;
+}
+
+/** "HOST:PORT", ":PORT", "[::1]:PORT" or "PORT". */
+export function parseHostPort(text: string, defaultHost: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]*))?:?(\d+)$/.exec(text.trim());
+  const port = Number(m?.[3]);
+  if (!m || !Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`invalid address "${text}": use HOST:PORT`);
+  return { host: m[1] ?? (m[2] || defaultHost), port };
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
