@@ -95,8 +95,9 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
     const stored = await store.loadOrDiscard();
     if (stored) log.info({ generation: stored.generation, pods: stored.pods.length }, 'running the stored desired set until the hub sends a newer one');
 
+    // Facts are collected in the background of the first pods starting: the stored desired set runs
+    // as early as possible, and the first node status goes out once the facts are in.
     facts = opts.facts ?? createFactsCollector({ fingerprinters: defaultFingerprinters({ dataDir: opts.dataDir, runtime: opts.runtime }), logger });
-    await facts.start();
     const currentFacts = facts;
 
     const conn = createNodeConnection({
@@ -177,6 +178,7 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
 
     rec.setDesired(stored);
     rec.start();
+    await currentFacts.start();
     podReporter.start();
     statusTimer = setInterval(() => void publishNodeStatus(), statusIntervalMs);
     conn.start();

@@ -3,6 +3,7 @@
  * container in the runtime and answer on drover/v1/nodes/<name>/reply/<requestId>. A malformed command
  * is logged and dropped (there is no request id to answer); every other failure is answered ok:false.
  */
+import { DroverError } from '../protocol/errors.js';
 import type { Logger } from '../protocol/logger.js';
 import {
   commandMessageSchema,
@@ -110,7 +111,10 @@ export function createCommandHandler(opts: CommandHandlerOptions): CommandHandle
       try {
         body = await run(cmd);
       } catch (err) {
-        log.info({ err, command: cmd.command, pod: `${cmd.namespace}/${cmd.pod}` }, 'command failed');
+        const context = { command: cmd.command, pod: `${cmd.namespace}/${cmd.pod}`, requestId: cmd.requestId };
+        // the agent's own refusals are expected answers; anything else is worth a stack trace
+        if (err instanceof DroverError) log.info({ ...context, code: err.code, error: err.message }, 'command failed');
+        else log.warn({ ...context, err }, 'command failed');
         body = { ok: false, error: (err as Error).message };
       }
       const reply: ReplyMessage = { v: 1, type: 'reply', sentAt: nowIso(clock), requestId: cmd.requestId, ...body };

@@ -90,6 +90,8 @@ export function createNodeConnection(opts: NodeConnectionOptions): NodeConnectio
   let attempt = 0;
   let reconnectTimer: NodeJS.Timeout | undefined;
   let refused = false;
+  /** The last connection error, so a long outage logs one warning, not one per attempt. */
+  let lastError: string | undefined;
 
   const presence = (state: 'online' | 'offline'): PresenceMessage => {
     const m: PresenceMessage = { v: 1, type: 'presence', sentAt: nowIso(clock), state };
@@ -100,6 +102,7 @@ export function createNodeConnection(opts: NodeConnectionOptions): NodeConnectio
   async function onConnected(c: mqtt.MqttClient, sessionPresent: boolean): Promise<void> {
     attempt = 0;
     refused = false;
+    lastError = undefined;
     log.info({ sessionPresent }, 'connected to the hub');
     try {
       await c.publishAsync(presenceTopic, encodeMessage(presence('online')), { qos: 1, retain: true });
@@ -117,7 +120,7 @@ export function createNodeConnection(opts: NodeConnectionOptions): NodeConnectio
     if (stopping || reconnectTimer || !client) return;
     const delay = refused ? maxMs : reconnectDelay(attempt, minMs, maxMs, random);
     attempt++;
-    log.info({ inMs: delay, attempt }, 'reconnecting to the hub');
+    log.debug({ inMs: delay, attempt }, 'reconnecting to the hub');
     reconnectTimer = setTimeout(() => {
       reconnectTimer = undefined;
       if (stopping || !client) return;
@@ -160,9 +163,12 @@ export function createNodeConnection(opts: NodeConnectionOptions): NodeConnectio
             `the hub refused this node's credentials (node "${nodeName}" deleted or its credentials revoked): ` +
               'delete credentials.json in the data dir and join again with --token',
           );
+        } else if (err.message !== lastError) {
+          log.warn({ err }, 'connection to the hub failed; retrying with back-off');
         } else {
-          log.warn({ err }, 'connection to the hub failed');
+          log.debug({ err }, 'connection to the hub failed again');
         }
+        lastError = err.message;
       });
       c.on('close', () => {
         if (ready) log.warn('disconnected from the hub; pods keep running');
