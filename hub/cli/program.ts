@@ -23,6 +23,9 @@ export function buildProgram(io: CliIO = processIO()): Command {
     .version(CLI_VERSION)
     .option('--server <url>', 'the hub API (default: $DROVER_SERVER, the config file, http://127.0.0.1:7070)')
     .option('--token <token>', 'API token (default: $DROVER_TOKEN, the config file)')
+    // Root options only before the subcommand, so `drover agent --token T` reaches the agent untouched;
+    // each API command declares --server/--token itself too.
+    .enablePositionalOptions()
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s), outputError: () => undefined })
     .showHelpAfterError(false);

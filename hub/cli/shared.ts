@@ -11,6 +11,11 @@ export interface GlobalFlags {
   token?: string;
 }
 
+/** Let an API command take --server/--token after its name too (`drover get pods --token T`). */
+export function withConnectionOptions(cmd: Command): Command {
+  return cmd.option('--server <url>', 'the hub API (default: $DROVER_SERVER, the config file)').option('--token <token>', 'API token (default: $DROVER_TOKEN, the config file)');
+}
+
 export function clientFor(cmd: Command, io: CliIO): ApiClient {
   const flags = cmd.optsWithGlobals<GlobalFlags>();
   return createClient(resolveConnection({ server: flags.server, token: flags.token }, io));

@@ -14,6 +14,7 @@ export function registerAgentCommand(program: Command, io: CliIO): void {
     .description('run the node agent: drover agent --hub mqtt://HUB:1883 --token T [--name N] [--runtime docker|containerd] [--data-dir D]')
     .helpOption(false)
     .allowUnknownOption()
+    .passThroughOptions()
     .allowExcessArguments()
     .argument('[args...]', 'the agent\'s options (see drover agent --help)')
     .action(async (args: string[]) => {

@@ -12,7 +12,7 @@ import { ServerError } from '../errors.js';
 import type { CliIO } from '../io.js';
 import { readManifests } from '../manifests.js';
 import { qualifiedName } from '../printers.js';
-import { clientFor } from '../shared.js';
+import { clientFor, withConnectionOptions } from '../shared.js';
 
 const CONFLICT_RETRIES = 3;
 
@@ -51,8 +51,7 @@ export async function applyObject(client: ApiClient, desired: KubeObject, defaul
 }
 
 export function registerApplyCommand(program: Command, io: CliIO): void {
-  program
-    .command('apply')
+  withConnectionOptions(program.command('apply'))
     .description('create or update objects from YAML/JSON manifests')
     .requiredOption('-f, --filename <file...>', 'manifest file, directory, or - for standard input')
     .option('-n, --namespace <ns>', 'namespace for objects that do not name one')

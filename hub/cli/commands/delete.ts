@@ -9,7 +9,7 @@ import { resourcePath, type ApiClient } from '../client.js';
 import { TimeoutError, UsageError } from '../errors.js';
 import type { CliIO } from '../io.js';
 import { readManifests } from '../manifests.js';
-import { clientFor, namespaceFor, parseDuration, resolveKinds, sleep, splitKindName } from '../shared.js';
+import { clientFor, withConnectionOptions, namespaceFor, parseDuration, resolveKinds, sleep, splitKindName } from '../shared.js';
 
 interface DeleteFlags {
   namespace?: string;
@@ -47,8 +47,7 @@ function parseWait(value: string | boolean): boolean {
 }
 
 export function registerDeleteCommand(program: Command, io: CliIO): void {
-  program
-    .command('delete')
+  withConnectionOptions(program.command('delete'))
     .description('delete objects by kind and name, or those of a manifest')
     .argument('[kind]', 'kind (pods, nodes, ...) or KIND/NAME')
     .argument('[names...]', 'object names (or more KIND/NAME)')

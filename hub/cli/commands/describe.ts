@@ -14,7 +14,7 @@ import { LAST_APPLIED_ANNOTATION } from '../apply-merge.js';
 import { resourcePath, type ApiClient, type ObjectList } from '../client.js';
 import type { CliIO } from '../io.js';
 import { eventTime, renderTable } from '../printers.js';
-import { clientFor, namespaceFor, resolveKinds, splitKindName } from '../shared.js';
+import { clientFor, withConnectionOptions, namespaceFor, resolveKinds, splitKindName } from '../shared.js';
 
 interface EventObject extends KubeObject {
   type?: string;
@@ -270,8 +270,7 @@ export async function describeObject(client: ApiClient, obj: KubeObject, now = D
 }
 
 export function registerDescribeCommand(program: Command, io: CliIO): void {
-  program
-    .command('describe')
+  withConnectionOptions(program.command('describe'))
     .description('show an object in detail, with its events')
     .argument('<kind>', 'kind (pod, node, ...) or KIND/NAME')
     .argument('[names...]', 'object names')

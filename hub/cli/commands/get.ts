@@ -5,7 +5,7 @@ import type { KubeObject } from '../../../protocol/objects/meta.js';
 import { resourcePath, type ObjectList } from '../client.js';
 import type { CliIO } from '../io.js';
 import { listDocument, parseOutputFormat, qualifiedName, renderTable, serialize, tableFor, type OutputFormat } from '../printers.js';
-import { clientFor, namespaceFor, resolveKinds, splitKindName } from '../shared.js';
+import { clientFor, withConnectionOptions, namespaceFor, resolveKinds, splitKindName } from '../shared.js';
 
 interface GetFlags {
   namespace?: string;
@@ -56,8 +56,7 @@ function printGroups(io: CliIO, groups: Group[], format: OutputFormat, flags: Ge
 }
 
 export function registerGetCommand(program: Command, io: CliIO): void {
-  program
-    .command('get')
+  withConnectionOptions(program.command('get'))
     .description('list objects, or show some by name (nodes, pods, namespaces, events, deployments, ...)')
     .argument('<kinds>', 'kind or kinds, comma-separated (pods, po, nodes, ns, ...), or KIND/NAME')
     .argument('[names...]', 'object names')

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { CliIO } from '../io.js';
 import { parseOutputFormat, renderTable, serialize } from '../printers.js';
 import { shortAge } from '../../api/pod-display.js';
-import { clientFor, parseDuration } from '../shared.js';
+import { clientFor, parseDuration, withConnectionOptions } from '../shared.js';
 
 interface JoinTokenInfo {
   id: string;
@@ -24,8 +24,7 @@ function expiresIn(iso: string | undefined, now: number): string {
 
 export function registerTokenCommand(program: Command, io: CliIO): void {
   const token = program.command('token').description('manage join tokens (what a new node needs to join)');
-  token
-    .command('create')
+  withConnectionOptions(token.command('create'))
     .description('create a join token and print it')
     .option('--ttl <duration>', 'how long the token is valid (e.g. 30m, 24h)', '24h')
     .option('--description <text>', 'what the token is for')
@@ -37,8 +36,7 @@ export function registerTokenCommand(program: Command, io: CliIO): void {
       });
       io.out(`${created.token}\n`);
     });
-  token
-    .command('list')
+  withConnectionOptions(token.command('list'))
     .description('list join tokens (never their secrets)')
     .option('-o, --output <format>', 'json or yaml')
     .action(async (flags: { output?: string }, cmd: Command) => {
@@ -62,8 +60,7 @@ export function registerTokenCommand(program: Command, io: CliIO): void {
       ]);
       io.out(renderTable(['ID', 'EXPIRES IN', 'USAGE', 'USES', 'DESCRIPTION'], rows));
     });
-  token
-    .command('revoke')
+  withConnectionOptions(token.command('revoke'))
     .description('revoke a join token by id')
     .argument('<id>', 'token id (the part after "drover-join.")')
     .action(async (id: string, _flags: unknown, cmd: Command) => {

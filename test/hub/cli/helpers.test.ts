@@ -62,3 +62,33 @@ describe('CLI helpers', () => {
     expect(JSON.parse(merged.metadata.annotations![LAST_APPLIED_ANNOTATION]!).metadata.labels).toEqual({ a: '1' });
   });
 });
+
+describe('argument parsing', () => {
+  it('passes every agent option through to the agent, --token included', async () => {
+    const { buildProgram } = await import('../../../hub/cli/program.js');
+    const program = buildProgram(captureIO());
+    const agent = program.commands.find((c) => c.name() === 'agent')!;
+    let received: string[] = [];
+    agent.action((args: string[]) => {
+      received = args;
+    });
+    await program.parseAsync(['agent', '--hub', 'mqtt://h:1883', '--token', 'drover-join.a.b', '--name', 'n1', '--help'], { from: 'user' });
+    expect(received).toEqual(['--hub', 'mqtt://h:1883', '--token', 'drover-join.a.b', '--name', 'n1', '--help']);
+  });
+
+  it('accepts --server/--token before or after the command', async () => {
+    const { buildProgram } = await import('../../../hub/cli/program.js');
+    const { clientFor } = await import('../../../hub/cli/shared.js');
+    for (const argv of [['--server', 'http://a:1', '--token', 't', 'get', 'pods'], ['get', 'pods', '--server', 'http://a:1', '--token', 't']]) {
+      const io = captureIO({ env: { DROVER_CONFIG: '/nonexistent' } });
+      const program = buildProgram(io);
+      const get = program.commands.find((c) => c.name() === 'get')!;
+      let server = '';
+      get.action((_k: string, _n: string[], _f: unknown, cmd: import('commander').Command) => {
+        server = clientFor(cmd, io).server;
+      });
+      await program.parseAsync(argv, { from: 'user' });
+      expect(server).toBe('http://a:1');
+    }
+  });
+});
