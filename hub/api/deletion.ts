@@ -9,13 +9,13 @@
  */
 import { allKinds, kindByName } from '../../protocol/kinds.js';
 import type { KubeObject } from '../../protocol/objects/meta.js';
-import { ConflictError, NotFoundError } from '../store/errors.js';
+import { NotFoundError } from '../store/errors.js';
+import { deletePodGracefully } from '../controllers/pod-deletion.js';
 import type { ObjectKey } from '../store/store.js';
-import { rfc3339, type ApiDeps } from './context.js';
+import type { ApiDeps } from './context.js';
 import { apiErrors, pluralOf } from './status.js';
 
-export const DEFAULT_GRACE_PERIOD_SECONDS = 30;
-const CAS_RETRIES = 5;
+export { DEFAULT_GRACE_PERIOD_SECONDS } from '../controllers/pod-deletion.js';
 
 export interface DeleteOptions {
   gracePeriodSeconds?: number;
@@ -66,31 +66,17 @@ async function getOr404(deps: ApiDeps, key: ObjectKey): Promise<KubeObject> {
   return obj;
 }
 
-/** Delete a Pod, gracefully when a node has to stop it first. Returns the deleted or now-terminating pod. */
+/** Delete a Pod, gracefully when a node has to stop it first (the shared rule in hub/controllers/pod-deletion.ts). */
 export async function deletePod(deps: ApiDeps, key: ObjectKey, options: DeleteOptions): Promise<KubeObject> {
-  for (let attempt = 0; ; attempt++) {
-    const pod = await getOr404(deps, key);
-    checkPreconditions(pod, options);
-    const spec = (pod.spec ?? {}) as { nodeName?: string; terminationGracePeriodSeconds?: number };
-    const grace = options.gracePeriodSeconds ?? spec.terminationGracePeriodSeconds ?? DEFAULT_GRACE_PERIOD_SECONDS;
-    const node = spec.nodeName ? await deps.store.get({ kind: 'Node', namespace: '', name: spec.nodeName }) : undefined;
-    try {
-      if (!node || grace === 0) {
-        return await deps.store.delete(key, { expectedResourceVersion: pod.metadata.resourceVersion });
-      }
-      if (pod.metadata.deletionTimestamp) return pod; // already terminating: the node is on it
-      const terminating: KubeObject = {
-        ...pod,
-        metadata: { ...pod.metadata, deletionTimestamp: rfc3339(deps.clock() + grace * 1000), deletionGracePeriodSeconds: grace },
-      };
-      return await deps.store.update(terminating, { expectedResourceVersion: pod.metadata.resourceVersion });
-    } catch (err) {
-      // Someone else wrote the pod meanwhile (status report, scheduler): read it again, unless the
-      // caller asked for a specific version.
-      if (err instanceof ConflictError && !options.preconditions?.resourceVersion && attempt < CAS_RETRIES) continue;
-      throw err;
-    }
-  }
+  const deleted = await deletePodGracefully(deps.store, key, {
+    clock: deps.clock,
+    gracePeriodSeconds: options.gracePeriodSeconds,
+    check: (pod) => checkPreconditions(pod, options),
+    // A caller who asked for a specific version gets the conflict, not a retry.
+    retryOnConflict: !options.preconditions?.resourceVersion,
+  });
+  if (!deleted) throw apiErrors.notFound(pluralOf(key.kind), key.name, kindByName(key.kind)?.group ?? '');
+  return deleted;
 }
 
 /** Delete a Namespace and every namespaced object in it. */
