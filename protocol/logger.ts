@@ -5,10 +5,13 @@ export type { Logger };
 /**
  * The root logger of a process. Components take `logger.child({ component: 'scheduler' })`; nothing
  * creates its own root. Level from DROVER_LOG_LEVEL (default info); JSON lines on stderr so that
- * CLI output on stdout stays clean.
+ * CLI output on stdout stays clean. DROVER_LOG_FILE (or destinationFile) sends them to a file instead.
  */
-export function createRootLogger(options: LoggerOptions & { destinationFd?: number } = {}): Logger {
-  const { destinationFd = 2, ...rest } = options;
+export function createRootLogger(options: LoggerOptions & { destinationFd?: number; destinationFile?: string } = {}): Logger {
+  const { destinationFd = 2, destinationFile = process.env.DROVER_LOG_FILE || undefined, ...rest } = options;
+  const destination = destinationFile
+    ? pino.destination({ dest: destinationFile, mkdir: true, sync: false })
+    : pino.destination({ fd: destinationFd, sync: false });
   return pino(
     {
       level: process.env.DROVER_LOG_LEVEL ?? 'info',
@@ -16,7 +19,7 @@ export function createRootLogger(options: LoggerOptions & { destinationFd?: numb
       redact: { paths: ['password', '*.password', 'token', '*.token', 'data', '*.data', 'stringData'], censor: '[redacted]' },
       ...rest,
     },
-    pino.destination({ fd: destinationFd, sync: false }),
+    destination,
   );
 }
 

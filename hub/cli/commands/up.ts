@@ -35,8 +35,11 @@ export function registerUpCommand(program: Command, io: CliIO): void {
     .option('--runtime <name>', 'container runtime for the local agent: docker or containerd (default: detect)')
     .option('--name <name>', 'node name of the local agent (default: the hostname)')
     .action(async (flags: { dataDir?: string; http: string; mqtt: string; runtime?: string; name?: string }) => {
-      const logger = createRootLogger();
       const base = flags.dataDir ?? join(io.homedir, '.drover');
+      // On a terminal the quick start prints a summary, not JSON: logs go to files beside the state.
+      const hubLog = io.env.DROVER_LOG_FILE || join(base, 'hub.log');
+      const agentLog = join(base, 'agent.log');
+      const logger = createRootLogger({ destinationFile: hubLog });
       const stopping = interrupted(io);
       const hub = await startHub(flags, join(base, 'hub'), io, logger);
       let agentExit: Promise<number> | undefined;
@@ -49,7 +52,7 @@ export function registerUpCommand(program: Command, io: CliIO): void {
         const name = flags.name ?? nodeNameFromHostname(hostname());
         const args = ['--hub', hub.mqttUrl, '--token', token, '--name', name, '--data-dir', join(base, 'agent')];
         if (flags.runtime) args.push('--runtime', flags.runtime);
-        agent = spawnAgent(args, { env: io.env });
+        agent = spawnAgent(args, { env: { ...io.env, DROVER_LOG_FILE: agentLog } });
         agentExit = exitCodeOf(agent);
         agentExit.then(
           (code) => {
@@ -61,6 +64,7 @@ export function registerUpCommand(program: Command, io: CliIO): void {
           `Drover is up: a hub and a local agent (node "${name}").\n` +
             `  Status page: ${hub.httpUrl}/\n` +
             `  MQTT:        ${hub.mqttUrl}\n` +
+            `  Logs:        ${hubLog}, ${agentLog}\n` +
             `Try: drover get nodes   (the node shows Ready within a few seconds)\n` +
             `Press Ctrl-C to stop.\n`,
         );
