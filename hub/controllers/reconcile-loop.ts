@@ -1,0 +1,165 @@
+/**
+ * The level-triggered work loop every controller runs on (Kubernetes' workqueue + resync, small):
+ * watch handlers `enqueue(key)`; keys are deduplicated and reconciled one at a time, each from a fresh
+ * read of the store; a reconcile that fails is retried with back-off (a write conflict soon, anything
+ * else 1 s doubling to 30 s); `requeueAfter(key, ms)` re-checks a key later (minReadySeconds,
+ * progress deadlines); and every `resyncMs` all keys are listed and queued again, so a missed or
+ * mishandled event never matters.
+ */
+import type { Logger } from '../../protocol/index.js';
+import { ConflictError } from '../store/errors.js';
+import { ReconcileError } from './errors.js';
+
+export const DEFAULT_RESYNC_MS = 10_000;
+const CONFLICT_RETRY_MS = 20;
+const ERROR_BACKOFF_MS = 1000;
+const MAX_ERROR_BACKOFF_MS = 30_000;
+
+export interface ReconcileLoopOptions {
+  name: string;
+  logger: Logger;
+  /** Bring `key` to its desired state. Must tolerate the object being gone. */
+  reconcile(key: string): Promise<void>;
+  /** Every key the controller owns, for the periodic resync. */
+  listKeys(): Promise<string[]>;
+  resyncMs?: number;
+}
+
+export interface ReconcileLoop {
+  enqueue(key: string): void;
+  /** Reconcile `key` again after `ms` (the earliest request wins). */
+  requeueAfter(key: string, ms: number): void;
+  /** Queue every key now and every resyncMs from now on. */
+  start(): Promise<void>;
+  /** Stop timers and wait for the reconcile in progress. Idempotent. */
+  stop(): Promise<void>;
+  /** Resolves once the queue is empty and nothing is running (tests). */
+  idle(): Promise<void>;
+}
+
+export function createReconcileLoop(opts: ReconcileLoopOptions): ReconcileLoop {
+  const { logger, name } = opts;
+  const resyncMs = opts.resyncMs ?? DEFAULT_RESYNC_MS;
+  const queue = new Set<string>();
+  const delayed = new Map<string, { at: number; timer: NodeJS.Timeout }>();
+  const failures = new Map<string, number>();
+  let running = false;
+  let stopped = false;
+  let draining: Promise<void> | undefined;
+  let resyncTimer: NodeJS.Timeout | undefined;
+  let idleWaiters: (() => void)[] = [];
+
+  const notifyIdle = (): void => {
+    if (draining || queue.size > 0) return;
+    const waiters = idleWaiters;
+    idleWaiters = [];
+    for (const w of waiters) w();
+  };
+
+  function enqueue(key: string): void {
+    if (stopped) return;
+    queue.add(key);
+    kick();
+  }
+
+  function requeueAfter(key: string, ms: number): void {
+    if (stopped) return;
+    const at = Date.now() + ms;
+    const existing = delayed.get(key);
+    if (existing && existing.at <= at) return;
+    if (existing) clearTimeout(existing.timer);
+    const timer = setTimeout(() => {
+      delayed.delete(key);
+      enqueue(key);
+    }, Math.max(0, ms));
+    timer.unref();
+    delayed.set(key, { at, timer });
+  }
+
+  async function processOne(key: string): Promise<void> {
+    try {
+      await opts.reconcile(key);
+      failures.delete(key);
+    } catch (err) {
+      const n = (failures.get(key) ?? 0) + 1;
+      failures.set(key, n);
+      if (err instanceof ConflictError) {
+        logger.debug({ key, attempt: n }, 'object changed under a write; reconciling again');
+        requeueAfter(key, CONFLICT_RETRY_MS * Math.min(n, 50));
+        return;
+      }
+      const delay = Math.min(ERROR_BACKOFF_MS * 2 ** (n - 1), MAX_ERROR_BACKOFF_MS);
+      logger.error({ err: new ReconcileError(name, key, { cause: err }), key, retryInMs: delay }, 'reconcile failed; retrying');
+      requeueAfter(key, delay);
+    }
+  }
+
+  async function drain(): Promise<void> {
+    while (running && queue.size > 0) {
+      const key = queue.values().next().value as string;
+      queue.delete(key);
+      await processOne(key);
+    }
+  }
+
+  function kick(): void {
+    if (!running || draining) return;
+    draining = drain().finally(() => {
+      draining = undefined;
+      if (running && queue.size > 0) kick();
+      else notifyIdle();
+    });
+  }
+
+  async function resync(): Promise<void> {
+    try {
+      for (const key of await opts.listKeys()) enqueue(key);
+    } catch (err) {
+      logger.error({ err }, 'resync failed to list keys; trying again at the next resync');
+    }
+  }
+
+  function scheduleResync(): void {
+    if (stopped) return;
+    resyncTimer = setTimeout(() => {
+      void resync().finally(scheduleResync);
+    }, resyncMs);
+    resyncTimer.unref();
+  }
+
+  return {
+    enqueue,
+    requeueAfter,
+    async start() {
+      if (running || stopped) return;
+      running = true;
+      await resync();
+      scheduleResync();
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      running = false;
+      if (resyncTimer) clearTimeout(resyncTimer);
+      for (const d of delayed.values()) clearTimeout(d.timer);
+      delayed.clear();
+      queue.clear();
+      await draining;
+      notifyIdle();
+    },
+    idle() {
+      if (!draining && queue.size === 0) return Promise.resolve();
+      return new Promise((resolve) => idleWaiters.push(resolve));
+    },
+  };
+}
+
+/** "namespace/name", the key of a namespaced object in a controller's queue. */
+export function objectKey(obj: { metadata: { namespace?: string; name: string } }): string {
+  return `${obj.metadata.namespace ?? 'default'}/${obj.metadata.name}`;
+}
+
+export function splitObjectKey(key: string): { namespace: string; name: string } {
+  const slash = key.indexOf('/');
+  return { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
+}
