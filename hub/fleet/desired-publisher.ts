@@ -7,18 +7,22 @@
  *   Status-only writes are ignored. Dirty nodes are flushed after `coalesceMs`, so a burst of changes
  *   gives one message per node.
  * - generation = the store revision the set's Pods were listed at: monotonic, across hub restarts too.
+ * - `config`: the ConfigMaps/Secrets the node's pods reference, nothing more (desired-config.ts). A
+ *   change to one of them (or its deletion) marks dirty the nodes whose pods reference it.
  * - A set identical to the last one published for the node is not published again.
  * - A failed publish is logged and retried after `retryMs`.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { encodeMessage } from '../../protocol/messages.js';
+import { encodeMessage, type DesiredSetMessage } from '../../protocol/messages.js';
 import type { Logger } from '../../protocol/logger.js';
+import type { ConfigMap, Secret } from '../../protocol/objects/config.js';
 import type { Node } from '../../protocol/objects/node.js';
 import type { Pod } from '../../protocol/objects/pod.js';
 import { isValidNodeName, topics } from '../../protocol/topics.js';
 import type { Broker } from '../broker/broker.js';
 import type { Store, Watch, WatchEvent } from '../store/store.js';
-import { buildDesiredSet, podFingerprint } from './desired-set.js';
+import { configRefKey, configRefsOf, podConfigRefs, toConfigData } from './desired-config.js';
+import { buildDesiredSet, podFingerprint, podsForNode } from './desired-set.js';
 
 export interface DesiredPublisherOptions {
   store: Store;
@@ -42,8 +46,8 @@ export function createDesiredPublisher(opts: DesiredPublisherOptions): DesiredPu
   const logger = opts.logger.child({ part: 'desired-publisher' });
   const coalesceMs = opts.coalesceMs ?? 50;
   const retryMs = opts.retryMs ?? 1000;
-  /** uid -> fingerprint of the Pod as last seen. */
-  const pods = new Map<string, { node: string; fingerprint: string }>();
+  /** uid -> fingerprint of the Pod as last seen, and the ConfigMaps/Secrets it references. */
+  const pods = new Map<string, { node: string; fingerprint: string; refs: string[] }>();
   /** node -> the pods of the last set published (to skip identical sets). */
   const published = new Map<string, unknown>();
   const dirty = new Set<string>();
@@ -82,7 +86,7 @@ export function createDesiredPublisher(opts: DesiredPublisherOptions): DesiredPu
     }
     const fingerprint = podFingerprint(pod);
     if (before && before.fingerprint === fingerprint) return;
-    pods.set(uid, { node, fingerprint });
+    pods.set(uid, { node, fingerprint, refs: podConfigRefs(pod).map(configRefKey) });
     markDirty(node);
     if (before && before.node !== node) markDirty(before.node);
   }
@@ -91,16 +95,34 @@ export function createDesiredPublisher(opts: DesiredPublisherOptions): DesiredPu
     if (event.type !== 'MODIFIED') markDirty(event.object.metadata.name);
   }
 
+  /** A ConfigMap or Secret changed: the nodes whose pods use it get a new set. */
+  function onConfigEvent(event: WatchEvent): void {
+    const { kind, metadata } = event.object;
+    const key = configRefKey({ kind: kind as 'ConfigMap' | 'Secret', namespace: metadata.namespace ?? '', name: metadata.name });
+    for (const entry of pods.values()) if (entry.refs.includes(key)) markDirty(entry.node);
+  }
+
+  /** The referenced ConfigMaps/Secrets that exist; a missing one is the agent's to report. */
+  async function configFor(bound: Pod[]): Promise<DesiredSetMessage['config']> {
+    const objects = await Promise.all(
+      configRefsOf(bound).map((ref) => store.get<ConfigMap | Secret>({ kind: ref.kind, namespace: ref.namespace, name: ref.name })),
+    );
+    return objects.filter((o): o is ConfigMap | Secret => o !== undefined).map(toConfigData);
+  }
+
   async function publishFor(node: string): Promise<void> {
     const [nodeObject, bound] = await Promise.all([
       store.get<Node>({ kind: 'Node', namespace: '', name: node }),
       store.list<Pod>('Pod', { fieldSelector: { 'spec.nodeName': node } }),
     ]);
-    const set = buildDesiredSet(node, bound.items, bound.revision, nodeObject !== undefined, clock);
-    if (published.has(node) && isDeepStrictEqual(published.get(node), set.pods)) return;
+    const config = nodeObject ? await configFor(podsForNode(node, bound.items)) : [];
+    const set = buildDesiredSet(node, bound.items, bound.revision, nodeObject !== undefined, clock, config);
+    const content = { pods: set.pods, config: set.config };
+    if (published.has(node) && isDeepStrictEqual(published.get(node), content)) return;
     await broker.publish(topics.nodeDesired(node), encodeMessage(set), { retain: true, qos: 1 });
-    published.set(node, set.pods);
-    logger.debug({ node, generation: set.generation, pods: set.pods.length }, 'desired set published');
+    published.set(node, content);
+    // names only: config values never reach the logs
+    logger.debug({ node, generation: set.generation, pods: set.pods.length, config: set.config.map((c) => `${c.kind}/${c.namespace}/${c.name}`) }, 'desired set published');
   }
 
   /** Publishes for every dirty node; returns the nodes whose publish failed. */
@@ -152,10 +174,13 @@ export function createDesiredPublisher(opts: DesiredPublisherOptions): DesiredPu
         pods.set(pod.metadata.uid ?? `${pod.metadata.namespace}/${pod.metadata.name}`, {
           node: pod.spec.nodeName ?? '',
           fingerprint: podFingerprint(pod),
+          refs: podConfigRefs(pod).map(configRefKey),
         });
       }
       watches.push(store.watch({ kind: 'Pod', fromRevision: podList.revision }, onPodEvent));
       watches.push(store.watch({ kind: 'Node', fromRevision: nodes.revision }, onNodeEvent));
+      watches.push(store.watch({ kind: 'ConfigMap', fromRevision: podList.revision }, onConfigEvent));
+      watches.push(store.watch({ kind: 'Secret', fromRevision: podList.revision }, onConfigEvent));
       for (const node of nodes.items) dirty.add(node.metadata.name);
       await flush();
       logger.info({ nodes: nodes.items.length }, 'desired sets published for every node');

@@ -1,5 +1,5 @@
 /** Building a node's desired set from stored Pods; pure, for tests. */
-import { nowIso, type DesiredSetMessage } from '../../protocol/messages.js';
+import { nowIso, type ConfigData, type DesiredSetMessage } from '../../protocol/messages.js';
 import type { Pod } from '../../protocol/objects/pod.js';
 
 /**
@@ -17,16 +17,28 @@ export function podFingerprint(pod: Pod): string {
   return JSON.stringify([pod.spec?.nodeName ?? '', desiredPod(pod)]);
 }
 
+/** The pods of `node`'s desired set: bound to it and not being deleted. */
+export function podsForNode(node: string, pods: Pod[]): Pod[] {
+  return pods.filter((p) => p.spec.nodeName === node && !p.metadata.deletionTimestamp);
+}
+
 /**
  * The desired set for `node`: its bound Pods that are not being deleted, sorted by namespace/name.
- * `nodeExists` false (the Node was deleted) gives an empty set.
+ * `nodeExists` false (the Node was deleted) gives an empty set. `config` is the ConfigMaps/Secrets
+ * those pods reference (see desired-config.ts); the caller fetches them.
  */
-export function buildDesiredSet(node: string, pods: Pod[], generation: number, nodeExists: boolean, clock: () => number): DesiredSetMessage {
+export function buildDesiredSet(
+  node: string,
+  pods: Pod[],
+  generation: number,
+  nodeExists: boolean,
+  clock: () => number,
+  config: ConfigData[] = [],
+): DesiredSetMessage {
   const selected = nodeExists
-    ? pods
-        .filter((p) => p.spec.nodeName === node && !p.metadata.deletionTimestamp)
+    ? podsForNode(node, pods)
         .map(desiredPod)
         .sort((a, b) => `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.metadata.name}`))
     : [];
-  return { v: 1, type: 'desiredSet', sentAt: nowIso(clock), node, generation, pods: selected, config: [] };
+  return { v: 1, type: 'desiredSet', sentAt: nowIso(clock), node, generation, pods: selected, config: selected.length > 0 ? config : [] };
 }
