@@ -1,0 +1,288 @@
+/**
+ * The node lifecycle controller: what happens to a node's pods when the node stops answering.
+ *
+ * hub/fleet says whether a node is Ready (Unknown at its MQTT last will or when its status goes
+ * stale). From that, per node, level-triggered:
+ * 1. taints (node-taints.ts): Ready=Unknown -> node.kubernetes.io/unreachable:NoExecute, Ready=False
+ *    -> node.kubernetes.io/not-ready:NoExecute, removed when Ready=True again; spec.unschedulable ->
+ *    node.kubernetes.io/unschedulable:NoSchedule. Events NodeNotReady / NodeReady and
+ *    NodeNotSchedulable / NodeSchedulable on the node when they come and go.
+ * 2. the pods of a node that is not Ready are marked Ready=False (reason NodeNotReady).
+ * 3. taint-based eviction (taint-eviction.ts): a pod is deleted gracefully (the shared rule of
+ *    pod-deletion.ts: it stays Terminating while its node exists) once its tolerations run out,
+ *    with event TaintManagerEviction. Its owner replaces it at once (terminating pods do not count);
+ *    when the node comes back its desired set no longer holds the pod, the agent stops it and its
+ *    full report completes the deletion, so nothing runs twice.
+ * 4. pods bound to a node that no longer exists: a terminating one is deleted at once; any other
+ *    after `orphanGraceMs` (Kubernetes' pod GC does the same after 40 s).
+ *
+ * Node and Pod changes queue the node's name; one reconcile runs at a time. Pending evictions are
+ * checked every `tickMs`, and every node is reconciled again every `resyncMs`.
+ */
+import type { Node, Taint } from '../../protocol/objects/node.js';
+import type { Pod } from '../../protocol/objects/pod.js';
+import { podKey } from '../../protocol/pod-helpers.js';
+import { updateWithRetry } from '../fleet/update-with-retry.js';
+import type { Watch } from '../store/store.js';
+import type { Controller, ControllerOptions } from './controller.js';
+import { hasNotReadyTaint, hasUnschedulableTaint, nodeReadyStatus, reconcileTaints } from './node-taints.js';
+import { deletePodGracefully } from './pod-deletion.js';
+import { markedNotReady } from './pod-not-ready.js';
+import { evictionTime, noExecuteTaints } from './taint-eviction.js';
+
+export const DEFAULT_EVICTION_GRACE_MS = 30_000;
+export const DEFAULT_ORPHAN_GRACE_MS = 40_000;
+const DEFAULT_TICK_MS = 1_000;
+const DEFAULT_RESYNC_MS = 10_000;
+/** After a failed reconcile, try that node again this much later. */
+const RETRY_MS = 1_000;
+
+export const NODE_CONTROLLER = 'node-controller';
+export const TAINT_EVICTION_CONTROLLER = 'taint-eviction-controller';
+
+export interface NodeLifecycleOptions extends ControllerOptions {
+  /** How long a pod without a matching toleration stays on a not-ready/unreachable node (30 s). */
+  evictionGraceMs?: number;
+  /** How long a pod bound to a node that no longer exists is kept, unless it is terminating (40 s). */
+  orphanGraceMs?: number;
+  /** How often pending evictions are checked (1 s). */
+  tickMs?: number;
+  /** How often every node is reconciled again (10 s). */
+  resyncMs?: number;
+}
+
+export interface NodeLifecycleController extends Controller {
+  /** Reconcile every node, and the pods of nodes that are gone, now; resolves when done. */
+  sync(): Promise<void>;
+  /** Resolves once the queued work is done. */
+  idle(): Promise<void>;
+}
+
+const nodeKey = (name: string) => ({ kind: 'Node', namespace: '', name });
+const podObjectKey = (pod: Pod) => ({ kind: 'Pod', namespace: pod.metadata.namespace ?? 'default', name: pod.metadata.name });
+
+export async function createNodeLifecycleController(opts: NodeLifecycleOptions): Promise<NodeLifecycleController> {
+  const { store, clock, events } = opts;
+  const logger = opts.logger.bindings().component === 'node-lifecycle' ? opts.logger : opts.logger.child({ component: 'node-lifecycle' });
+  const evictionGraceMs = opts.evictionGraceMs ?? DEFAULT_EVICTION_GRACE_MS;
+  const orphanGraceMs = opts.orphanGraceMs ?? DEFAULT_ORPHAN_GRACE_MS;
+  const tickMs = opts.tickMs ?? DEFAULT_TICK_MS;
+  const resyncMs = opts.resyncMs ?? DEFAULT_RESYNC_MS;
+
+  const dirty = new Set<string>();
+  /** node -> when it must be looked at again (a pending eviction, a retry). */
+  const deadlines = new Map<string, number>();
+  /** Nodes last seen Ready with no NoExecute taint: their pods' changes need no look. */
+  const healthy = new Set<string>();
+  /** uid of a pod bound to a missing node -> when it was first seen so. */
+  const orphanSince = new Map<string, number>();
+  const watches: Watch[] = [];
+  const timers: NodeJS.Timeout[] = [];
+  let loop: Promise<void> | undefined;
+  let stopped = false;
+
+  const iso = () => new Date(clock()).toISOString();
+  const nodeRef = (node: Node) => ({ apiVersion: 'v1', kind: 'Node', name: node.metadata.name, ...(node.metadata.uid ? { uid: node.metadata.uid } : {}) });
+
+  function enqueue(name: string): void {
+    if (stopped) return;
+    dirty.add(name);
+    if (!loop) {
+      loop = drain().finally(() => {
+        loop = undefined;
+        if (dirty.size > 0 && !stopped) enqueue([...dirty][0]!);
+      });
+    }
+  }
+
+  async function drain(): Promise<void> {
+    while (dirty.size > 0 && !stopped) {
+      const name = dirty.values().next().value!;
+      dirty.delete(name);
+      deadlines.delete(name);
+      try {
+        const next = await reconcileNode(name);
+        if (next !== undefined) deadlines.set(name, Math.min(next, deadlines.get(name) ?? Number.POSITIVE_INFINITY));
+      } catch (err) {
+        logger.error({ err, node: name }, 'node lifecycle reconcile failed; trying again shortly');
+        deadlines.set(name, clock() + RETRY_MS);
+      }
+    }
+  }
+
+  /** Taints in line with the node's conditions; events on transitions. Returns the node as stored. */
+  async function reconcileNodeTaints(node: Node): Promise<Node> {
+    let before = node.spec?.taints;
+    const result = await updateWithRetry<Node>(store, nodeKey(node.metadata.name), (current) => {
+      before = current.spec?.taints;
+      const taints = reconcileTaints(current, iso());
+      if (!taints) return undefined;
+      const spec = { ...current.spec };
+      if (taints.length > 0) spec.taints = taints;
+      else delete spec.taints;
+      return { ...current, spec };
+    });
+    if (result.outcome === 'notFound') return node;
+    const after = result.object;
+    if (result.outcome !== 'updated') return after;
+    const name = after.metadata.name;
+    const wasNotReady = hasNotReadyTaint(before);
+    const isNotReady = hasNotReadyTaint(after.spec?.taints);
+    const readyReason = after.status?.conditions?.find((c) => c.type === 'Ready')?.reason;
+    if (!wasNotReady && isNotReady) {
+      logger.warn({ node: name, ready: nodeReadyStatus(after), reason: readyReason }, 'node is not ready: tainted NoExecute');
+      // A node that has never reported is not news; one that stopped is.
+      if (readyReason !== 'NodeStatusNeverUpdated') {
+        await events.record(nodeRef(after), 'Normal', 'NodeNotReady', `Node ${name} status is now: NodeNotReady`, { component: NODE_CONTROLLER });
+      }
+    } else if (wasNotReady && !isNotReady) {
+      logger.info({ node: name }, 'node is ready again: NoExecute taint removed');
+      await events.record(nodeRef(after), 'Normal', 'NodeReady', `Node ${name} status is now: NodeReady`, { component: NODE_CONTROLLER });
+    }
+    const wasCordoned = hasUnschedulableTaint(before);
+    const isCordoned = hasUnschedulableTaint(after.spec?.taints);
+    if (wasCordoned !== isCordoned) {
+      const status = isCordoned ? 'NodeNotSchedulable' : 'NodeSchedulable';
+      logger.info({ node: name, unschedulable: isCordoned }, isCordoned ? 'node cordoned: tainted unschedulable' : 'node uncordoned');
+      await events.record(nodeRef(after), 'Normal', status, `Node ${name} status is now: ${status}`, { component: NODE_CONTROLLER });
+    }
+    return after;
+  }
+
+  /** Mark the node's pods not ready, re-reading the node before each write: it may be back already. */
+  async function markPodsNotReady(nodeName: string, pods: Pod[]): Promise<void> {
+    for (const pod of pods) {
+      if (!markedNotReady(pod, nodeName, iso())) continue;
+      const node = await store.get<Node>(nodeKey(nodeName));
+      if (!node || nodeReadyStatus(node) === 'True') return;
+      const result = await updateWithRetry<Pod>(store, podObjectKey(pod), (current) =>
+        current.metadata.uid === pod.metadata.uid && current.spec.nodeName === nodeName ? markedNotReady(current, nodeName, iso()) : undefined,
+      );
+      if (result.outcome === 'updated') logger.info({ node: nodeName, pod: podKey(pod) }, 'pod marked not ready: its node is not ready');
+    }
+  }
+
+  async function evict(pod: Pod, nodeName: string, taints: readonly Taint[]): Promise<void> {
+    const deleted = await deletePodGracefully(store, podObjectKey(pod), { clock, ...(pod.metadata.uid ? { uid: pod.metadata.uid } : {}) });
+    if (!deleted) return;
+    logger.warn({ node: nodeName, pod: podKey(pod), taints: taints.map((t) => `${t.key}:${t.effect}`) }, 'pod evicted from a tainted node: marked for deletion');
+    await events.record(
+      { apiVersion: 'v1', kind: 'Pod', namespace: pod.metadata.namespace ?? 'default', name: pod.metadata.name, ...(pod.metadata.uid ? { uid: pod.metadata.uid } : {}) },
+      'Normal',
+      'TaintManagerEviction',
+      `Marking for deletion Pod ${podKey(pod)}`,
+      { component: TAINT_EVICTION_CONTROLLER },
+    );
+  }
+
+  /** Evict the pods whose time has come; returns the earliest time still pending. */
+  async function evictPods(node: Node, pods: Pod[]): Promise<number | undefined> {
+    const taints = noExecuteTaints(node.spec?.taints);
+    if (taints.length === 0) return undefined;
+    let next: number | undefined;
+    for (const pod of pods) {
+      if (pod.metadata.deletionTimestamp) continue;
+      const now = clock();
+      const at = evictionTime(pod, taints, evictionGraceMs, now);
+      if (at === undefined) continue;
+      if (at <= now) await evict(pod, node.metadata.name, taints);
+      else next = Math.min(next ?? at, at);
+    }
+    return next;
+  }
+
+  /** Pods bound to a node that does not exist; returns when to look again. */
+  async function collectOrphans(nodeName: string): Promise<number | undefined> {
+    const { items } = await store.list<Pod>('Pod', { fieldSelector: { 'spec.nodeName': nodeName } });
+    let next: number | undefined;
+    for (const pod of items) {
+      const uid = pod.metadata.uid ?? podKey(pod);
+      const now = clock();
+      const since = orphanSince.get(uid) ?? now;
+      orphanSince.set(uid, since);
+      const terminating = Boolean(pod.metadata.deletionTimestamp);
+      if (!terminating && now < since + orphanGraceMs) {
+        next = Math.min(next ?? since + orphanGraceMs, since + orphanGraceMs);
+        continue;
+      }
+      // The node is gone, so the shared rule deletes at once.
+      const deleted = await deletePodGracefully(store, podObjectKey(pod), { clock, ...(pod.metadata.uid ? { uid: pod.metadata.uid } : {}) });
+      orphanSince.delete(uid);
+      if (deleted) logger.warn({ node: nodeName, pod: podKey(pod), terminating }, 'pod of a node that no longer exists deleted');
+    }
+    return next;
+  }
+
+  async function reconcileNode(name: string): Promise<number | undefined> {
+    const stored = await store.get<Node>(nodeKey(name));
+    if (!stored) {
+      healthy.delete(name);
+      return collectOrphans(name);
+    }
+    const node = await reconcileNodeTaints(stored);
+    const ready = nodeReadyStatus(node) === 'True';
+    const taints = noExecuteTaints(node.spec?.taints);
+    if (ready && taints.length === 0) {
+      healthy.add(name);
+      return undefined;
+    }
+    healthy.delete(name);
+    const { items: pods } = await store.list<Pod>('Pod', { fieldSelector: { 'spec.nodeName': name } });
+    for (const pod of pods) orphanSince.delete(pod.metadata.uid ?? podKey(pod));
+    if (!ready) await markPodsNotReady(name, pods);
+    return evictPods(node, pods);
+  }
+
+  async function sync(): Promise<void> {
+    const [nodes, pods] = await Promise.all([store.list<Node>('Node'), store.list<Pod>('Pod')]);
+    const names = new Set(nodes.items.map((n) => n.metadata.name));
+    for (const pod of pods.items) if (pod.spec.nodeName) names.add(pod.spec.nodeName);
+    for (const name of names) enqueue(name);
+    await idle();
+  }
+
+  async function idle(): Promise<void> {
+    while (loop) await loop;
+  }
+
+  function tick(): void {
+    const now = clock();
+    for (const [name, at] of deadlines) if (at <= now) enqueue(name);
+  }
+
+  return {
+    async start() {
+      if (stopped || watches.length > 0) return;
+      watches.push(
+        store.watch({ kind: 'Node' }, (event) => {
+          if (event.type === 'DELETED') healthy.delete(event.object.metadata.name);
+          enqueue(event.object.metadata.name);
+        }),
+        store.watch({ kind: 'Pod' }, (event) => {
+          const nodeName = (event.object as Pod).spec?.nodeName;
+          if (!nodeName) return;
+          // A pod on a healthy node needs nothing from us; a new one is looked at in case the node is not.
+          if (event.type === 'ADDED' || !healthy.has(nodeName)) enqueue(nodeName);
+        }),
+      );
+      const tickTimer = setInterval(tick, tickMs);
+      const resyncTimer = setInterval(() => {
+        sync().catch((err: unknown) => logger.error({ err }, 'node lifecycle resync failed'));
+      }, resyncMs);
+      tickTimer.unref();
+      resyncTimer.unref();
+      timers.push(tickTimer, resyncTimer);
+      await sync();
+      logger.info({ evictionGraceMs, orphanGraceMs }, 'node lifecycle controller started');
+    },
+    async stop() {
+      stopped = true;
+      for (const w of watches.splice(0)) w.close();
+      for (const t of timers.splice(0)) clearInterval(t);
+      dirty.clear();
+      await idle();
+    },
+    sync,
+    idle,
+  };
+}

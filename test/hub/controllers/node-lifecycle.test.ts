@@ -1,0 +1,280 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createEventRecorder } from '../../../hub/controllers/events.js';
+import { createNodeLifecycleController, type NodeLifecycleController } from '../../../hub/controllers/node-lifecycle.js';
+import { TAINT_NODE_NOT_READY, TAINT_NODE_UNREACHABLE, TAINT_NODE_UNSCHEDULABLE } from '../../../hub/controllers/node-taints.js';
+import type { Store } from '../../../hub/store/store.js';
+import { silentLogger, type Event, type Node, type Pod, type Toleration } from '../../../protocol/index.js';
+import { eventually, tempStore } from './temp-store.js';
+
+const START = Date.parse('2026-11-24T10:00:00Z');
+let now = START;
+const clock = () => now;
+let store: Store;
+let dispose: () => Promise<void>;
+let controller: NodeLifecycleController | undefined;
+
+beforeEach(async () => {
+  now = START;
+  ({ store, dispose } = await tempStore('drover-node-lifecycle-', clock));
+});
+afterEach(async () => {
+  await controller?.stop();
+  controller = undefined;
+  await dispose();
+});
+
+async function startController(extra: { evictionGraceMs?: number; orphanGraceMs?: number; tickMs?: number; resyncMs?: number } = {}) {
+  const logger = silentLogger();
+  const events = await createEventRecorder({ store, logger, clock });
+  controller = await createNodeLifecycleController({ store, logger, clock, events, evictionGraceMs: 30_000, ...extra });
+  await controller.start();
+  return controller;
+}
+
+async function putNode(name: string, ready: 'True' | 'False' | 'Unknown', spec: Node['spec'] = {}): Promise<void> {
+  await store.create<Node>({
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name, namespace: '' },
+    spec,
+    status: { conditions: [{ type: 'Ready', status: ready, reason: ready === 'True' ? 'KubeletReady' : 'NodeStatusUnknown' }] },
+  });
+}
+
+async function getNode(name: string): Promise<Node> {
+  return (await store.get<Node>({ kind: 'Node', namespace: '', name }))!;
+}
+
+async function setReady(name: string, ready: 'True' | 'False' | 'Unknown'): Promise<void> {
+  const node = await getNode(name);
+  await store.update<Node>({ ...node, status: { ...node.status, conditions: [{ type: 'Ready', status: ready, reason: ready === 'True' ? 'KubeletReady' : 'NodeStatusUnknown' }] } });
+}
+
+async function putPod(name: string, nodeName: string, tolerations?: Toleration[], owner?: string): Promise<Pod> {
+  return store.create<Pod>({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name,
+      namespace: 'default',
+      ...(owner ? { ownerReferences: [{ apiVersion: 'apps/v1', kind: owner, name: `${name}-owner`, uid: `uid-${name}-owner`, controller: true }] } : {}),
+    },
+    spec: { nodeName, containers: [{ name: 'main', image: 'drover.local/busybox:test' }], ...(tolerations ? { tolerations } : {}) },
+    status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] },
+  });
+}
+
+const getPod = (name: string) => store.get<Pod>({ kind: 'Pod', namespace: 'default', name });
+const events = async () => (await store.list<Event>('Event')).items;
+const reasons = async () => (await events()).map((e) => `${e.involvedObject.kind}/${e.involvedObject.name} ${e.reason}`).sort();
+
+/** DaemonSet pods tolerate the node-condition taints forever. */
+const DAEMONSET_TOLERATIONS: Toleration[] = [
+  { key: TAINT_NODE_NOT_READY, operator: 'Exists', effect: 'NoExecute' },
+  { key: TAINT_NODE_UNREACHABLE, operator: 'Exists', effect: 'NoExecute' },
+];
+
+describe('node lifecycle: taints', () => {
+  it('taints an unreachable node NoExecute with timeAdded, records NodeNotReady, and lifts it when Ready again', async () => {
+    await putNode('nf-a', 'True', { taints: [{ key: 'dedicated', value: 'edge', effect: 'NoSchedule' }] });
+    const c = await startController();
+    expect((await getNode('nf-a')).spec?.taints).toEqual([{ key: 'dedicated', value: 'edge', effect: 'NoSchedule' }]);
+
+    await setReady('nf-a', 'Unknown');
+    await c.sync();
+    expect((await getNode('nf-a')).spec?.taints).toEqual([
+      { key: 'dedicated', value: 'edge', effect: 'NoSchedule' },
+      { key: TAINT_NODE_UNREACHABLE, effect: 'NoExecute', timeAdded: new Date(START).toISOString() },
+    ]);
+    const notReady = (await events()).find((e) => e.reason === 'NodeNotReady');
+    expect(notReady).toMatchObject({
+      metadata: { namespace: 'default' },
+      involvedObject: { kind: 'Node', name: 'nf-a' },
+      type: 'Normal',
+      message: 'Node nf-a status is now: NodeNotReady',
+      source: { component: 'node-controller' },
+    });
+
+    // timeAdded stays as it was on later passes
+    now += 5_000;
+    await c.sync();
+    expect((await getNode('nf-a')).spec?.taints?.[1]?.timeAdded).toBe(new Date(START).toISOString());
+
+    await setReady('nf-a', 'False');
+    await c.sync();
+    expect((await getNode('nf-a')).spec?.taints?.map((t) => `${t.key}:${t.effect}`)).toEqual(['dedicated:NoSchedule', `${TAINT_NODE_NOT_READY}:NoExecute`]);
+
+    await setReady('nf-a', 'True');
+    await c.sync();
+    expect((await getNode('nf-a')).spec?.taints).toEqual([{ key: 'dedicated', value: 'edge', effect: 'NoSchedule' }]);
+    expect(await reasons()).toEqual(['Node/nf-a NodeNotReady', 'Node/nf-a NodeReady']);
+  });
+
+  it('follows Node changes through its watch, without a sync call', async () => {
+    await putNode('nf-w', 'True');
+    await startController();
+    await setReady('nf-w', 'Unknown');
+    await eventually('the unreachable taint', async () => ((await getNode('nf-w')).spec?.taints?.some((t) => t.key === TAINT_NODE_UNREACHABLE) ? true : undefined));
+    await setReady('nf-w', 'True');
+    await eventually('the taint lifted', async () => ((await getNode('nf-w')).spec?.taints === undefined ? true : undefined));
+  });
+
+  it('keeps spec.unschedulable and the unschedulable:NoSchedule taint consistent, with events', async () => {
+    await putNode('nf-c', 'True');
+    const c = await startController();
+    const node = await getNode('nf-c');
+    await store.update<Node>({ ...node, spec: { ...node.spec, unschedulable: true } });
+    await c.sync();
+    expect((await getNode('nf-c')).spec?.taints).toEqual([{ key: TAINT_NODE_UNSCHEDULABLE, effect: 'NoSchedule', timeAdded: new Date(START).toISOString() }]);
+    const cordoned = await getNode('nf-c');
+    await store.update<Node>({ ...cordoned, spec: { ...cordoned.spec, unschedulable: false } });
+    await c.sync();
+    expect((await getNode('nf-c')).spec?.taints).toBeUndefined();
+    expect(await reasons()).toEqual(['Node/nf-c NodeNotSchedulable', 'Node/nf-c NodeSchedulable']);
+  });
+
+  it('does not announce NodeNotReady for a node that has never reported', async () => {
+    await store.create<Node>({
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: { name: 'nf-new', namespace: '' },
+      status: { conditions: [{ type: 'Ready', status: 'Unknown', reason: 'NodeStatusNeverUpdated' }] },
+    });
+    await startController();
+    expect((await getNode('nf-new')).spec?.taints?.map((t) => t.key)).toEqual([TAINT_NODE_UNREACHABLE]);
+    expect(await events()).toEqual([]);
+  });
+});
+
+describe('node lifecycle: pods of a node that is not ready', () => {
+  it('marks them Ready=False, reason NodeNotReady, and leaves the pods of ready nodes alone', async () => {
+    await putNode('nf-down', 'True');
+    await putNode('nf-up', 'True');
+    await putPod('down-1', 'nf-down');
+    await putPod('up-1', 'nf-up');
+    const c = await startController();
+    await setReady('nf-down', 'Unknown');
+    await c.sync();
+    const down = await getPod('down-1');
+    expect(down?.status?.conditions?.find((x) => x.type === 'Ready')).toMatchObject({ status: 'False', reason: 'NodeNotReady' });
+    expect(down?.status?.phase).toBe('Running');
+    expect((await getPod('up-1'))?.status?.conditions?.find((x) => x.type === 'Ready')?.status).toBe('True');
+  });
+
+  it('evicts a pod without tolerations after the default grace, with a TaintManagerEviction event', async () => {
+    await putNode('nf-g', 'True');
+    await putPod('bare', 'nf-g');
+    const c = await startController({ evictionGraceMs: 30_000 });
+    await setReady('nf-g', 'Unknown');
+    await c.sync();
+    now += 29_000;
+    await c.sync();
+    expect((await getPod('bare'))?.metadata.deletionTimestamp).toBeUndefined();
+    now += 1_000;
+    await c.sync();
+    const evicted = await getPod('bare');
+    // Deleted gracefully: the node still exists, so the pod stays Terminating until the agent confirms.
+    expect(evicted?.metadata.deletionTimestamp).toBe(new Date(now + 30_000).toISOString().replace(/\.\d{3}Z$/, 'Z'));
+    expect(evicted?.metadata.deletionGracePeriodSeconds).toBe(30);
+    const eviction = (await events()).find((e) => e.reason === 'TaintManagerEviction');
+    expect(eviction).toMatchObject({
+      metadata: { namespace: 'default' },
+      involvedObject: { kind: 'Pod', namespace: 'default', name: 'bare', uid: evicted?.metadata.uid },
+      message: 'Marking for deletion Pod default/bare',
+      source: { component: 'taint-eviction-controller' },
+    });
+  });
+
+  it('honours each pod\'s tolerationSeconds, and never evicts pods that tolerate the taint forever', async () => {
+    await putNode('nf-t', 'True');
+    await putPod('short', 'nf-t', [{ key: TAINT_NODE_UNREACHABLE, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 5 }]);
+    await putPod('long', 'nf-t', [{ key: TAINT_NODE_UNREACHABLE, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 120 }]);
+    await putPod('default-grace', 'nf-t');
+    await putPod('daemon', 'nf-t', DAEMONSET_TOLERATIONS, 'DaemonSet');
+    // tolerates only not-ready, so the unreachable taint gets the default grace
+    await putPod('other-key', 'nf-t', [{ key: TAINT_NODE_NOT_READY, operator: 'Exists', effect: 'NoExecute' }]);
+    const c = await startController({ evictionGraceMs: 30_000 });
+    await setReady('nf-t', 'Unknown');
+    await c.sync();
+    const terminating = async () => {
+      const names: string[] = [];
+      for (const p of (await store.list<Pod>('Pod')).items) if (p.metadata.deletionTimestamp) names.push(p.metadata.name);
+      return names.sort();
+    };
+    now += 4_000;
+    await c.sync();
+    expect(await terminating()).toEqual([]);
+    now += 1_000;
+    await c.sync();
+    expect(await terminating()).toEqual(['short']);
+    now += 25_000;
+    await c.sync();
+    expect(await terminating()).toEqual(['default-grace', 'other-key', 'short']);
+    now += 90_000;
+    await c.sync();
+    expect(await terminating()).toEqual(['default-grace', 'long', 'other-key', 'short']);
+    now += 3_600_000;
+    await c.sync();
+    expect(await terminating()).toEqual(['default-grace', 'long', 'other-key', 'short']);
+    // the DaemonSet pod stays, though marked not ready
+    expect((await getPod('daemon'))?.status?.conditions?.find((x) => x.type === 'Ready')?.status).toBe('False');
+  });
+
+  it('evicts nothing when the node is back before the grace ends', async () => {
+    await putNode('nf-back', 'True');
+    await putPod('survivor', 'nf-back');
+    const c = await startController({ evictionGraceMs: 30_000 });
+    await setReady('nf-back', 'Unknown');
+    await c.sync();
+    now += 20_000;
+    await setReady('nf-back', 'True');
+    await c.sync();
+    now += 60_000;
+    await c.sync();
+    expect((await getPod('survivor'))?.metadata.deletionTimestamp).toBeUndefined();
+    expect((await events()).some((e) => e.reason === 'TaintManagerEviction')).toBe(false);
+  });
+
+  it('evicts on a user NoExecute taint at once unless tolerated, stamping the taint\'s timeAdded', async () => {
+    await putNode('nf-u', 'True', { taints: [{ key: 'maintenance', effect: 'NoExecute' }] });
+    await putPod('intolerant', 'nf-u');
+    await putPod('tolerant', 'nf-u', [{ key: 'maintenance', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 60 }]);
+    const c = await startController();
+    expect((await getNode('nf-u')).spec?.taints).toEqual([{ key: 'maintenance', effect: 'NoExecute', timeAdded: new Date(START).toISOString() }]);
+    expect((await getPod('intolerant'))?.metadata.deletionTimestamp).toBeDefined();
+    expect((await getPod('tolerant'))?.metadata.deletionTimestamp).toBeUndefined();
+    now += 60_000;
+    await c.sync();
+    expect((await getPod('tolerant'))?.metadata.deletionTimestamp).toBeDefined();
+    // Ready node: nobody is marked not ready for a user taint
+    expect((await getPod('tolerant'))?.status?.conditions?.find((x) => x.type === 'Ready')?.status).toBe('True');
+  });
+
+  it('evicts when the grace passes on its own, through the periodic check', async () => {
+    await putNode('nf-tick', 'True');
+    await putPod('ticked', 'nf-tick');
+    await startController({ evictionGraceMs: 10_000, tickMs: 20 });
+    await setReady('nf-tick', 'Unknown');
+    await eventually('the taint', async () => ((await getNode('nf-tick')).spec?.taints ? true : undefined));
+    now += 10_000;
+    await eventually('the eviction', async () => ((await getPod('ticked'))?.metadata.deletionTimestamp ? true : undefined));
+  });
+});
+
+describe('node lifecycle: pods of a node that is gone', () => {
+  it('deletes a terminating pod at once and any other after the orphan grace', async () => {
+    await putNode('nf-gone', 'True');
+    await putPod('terminating', 'nf-gone');
+    await putPod('running', 'nf-gone');
+    const c = await startController({ orphanGraceMs: 40_000 });
+    const t = (await getPod('terminating'))!;
+    await store.update<Pod>({ ...t, metadata: { ...t.metadata, deletionTimestamp: '2026-11-24T10:00:30Z', deletionGracePeriodSeconds: 30 } });
+    await store.delete({ kind: 'Node', namespace: '', name: 'nf-gone' });
+    await eventually('the terminating pod deleted', async () => ((await getPod('terminating')) === undefined ? true : undefined));
+    await c.sync();
+    expect(await getPod('running')).toBeDefined();
+    now += 40_000;
+    await c.sync();
+    expect(await getPod('running')).toBeUndefined();
+  });
+});
