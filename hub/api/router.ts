@@ -1,6 +1,6 @@
 /**
  * Turns a request path into a Route: which handler, and for resources which kind, namespace, name and
- * subresource. Paths follow Kubernetes: core kinds under /api/v1, others under /apis/GROUP/VERSION,
+ * subresource (status; and log, exec, scale as their own route type). Paths follow Kubernetes: core kinds under /api/v1, others under /apis/GROUP/VERSION,
  * namespaced objects under .../namespaces/NS/PLURAL[/NAME[/status]], and the legacy /watch/ prefix.
  */
 import { allKinds, type KindInfo } from '../../protocol/kinds.js';
@@ -21,6 +21,25 @@ export interface ResourceRoute {
   watchPath: boolean;
 }
 
+/** Kinds and the action subresources they have (besides status): pod logs and exec, scale. */
+export const ACTION_SUBRESOURCES = { log: ['Pod'], exec: ['Pod'], scale: ['Deployment', 'ReplicaSet'] } as const;
+export type ActionSubresource = keyof typeof ACTION_SUBRESOURCES;
+
+/** .../namespaces/NS/pods/NAME/{log,exec}, .../deployments/NAME/scale: handled outside generic CRUD. */
+export interface SubresourceRoute {
+  type: 'subresource';
+  info: KindInfo;
+  namespace: string;
+  name: string;
+  subresource: ActionSubresource;
+}
+
+function actionSubresource(info: KindInfo, segment: string | undefined): ActionSubresource | undefined {
+  if (segment === undefined || !Object.hasOwn(ACTION_SUBRESOURCES, segment)) return undefined;
+  const kinds: readonly string[] = ACTION_SUBRESOURCES[segment as ActionSubresource];
+  return kinds.includes(info.kind) ? (segment as ActionSubresource) : undefined;
+}
+
 export type Route =
   | { type: 'health'; check: 'healthz' | 'livez' | 'readyz' }
   | { type: 'metrics' }
@@ -32,6 +51,7 @@ export type Route =
   | { type: 'resourceList'; group: string; version: string }
   | { type: 'tokens'; resource: TokenResource; id: string | undefined }
   | ResourceRoute
+  | SubresourceRoute
   | { type: 'notFound' };
 
 /** API groups served: '' (core) and every group of the kind registry, plus drover.io. */
@@ -72,6 +92,8 @@ function resourceRoute(group: string, version: string, rawSegments: string[]): R
     const info = kindIn(group, version, segs[2]!);
     if (info) {
       if (!info.namespaced || segs.length > 5) return { type: 'notFound' };
+      const action = actionSubresource(info, segs[4]);
+      if (action) return watchPath ? { type: 'notFound' } : { type: 'subresource', info, namespace: segs[1]!, name: segs[3]!, subresource: action };
       const subresource = segs[4];
       if (subresource !== undefined && subresource !== 'status') return { type: 'notFound' };
       return { type: 'resource', info, namespace: segs[1], name: segs[3], subresource, watchPath };

@@ -9,13 +9,16 @@ import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../../protocol/logger.js';
+import type { NodeCommands } from '../fleet/node-commands.js';
 import type { Store } from '../store/store.js';
 import { authenticate, bearerToken, type ApiAuth, type ApiPrincipal } from './auth.js';
 import type { ApiDeps, Reply, RequestContext } from './context.js';
 import { coreVersions, groupList, resourceList, versionInfo } from './discovery.js';
 import { DEFAULT_BODY_LIMIT, isLoopback, readJsonBody, sendJson, sendText } from './http-io.js';
 import { createApiMetrics } from './metrics.js';
+import { handlePodCommand } from './pod-commands.js';
 import { handleResource, resourceVerb } from './resources.js';
+import { handleScale } from './scale.js';
 import { parseRoute, type Route } from './router.js';
 import { renderStatusPage } from './status-page.js';
 import { buildFleetSummary } from './status-summary.js';
@@ -40,6 +43,11 @@ export interface ApiServerOptions {
    * TLS, so pointing kubectl at the hub with a token needs this.
    */
   tls?: { key: string | Buffer; cert: string | Buffer };
+  /**
+   * How pod logs and exec reach agents (the fleet's createNodeCommands). Without it those endpoints
+   * answer 503.
+   */
+  nodeCommands?: NodeCommands;
 }
 
 export interface ApiServer {
@@ -56,6 +64,7 @@ function metricLabels(route: Route, method: string, url: URL): { verb: string; r
     return { verb, resource: route.subresource ? `${route.info.plural}/status` : route.info.plural };
   }
   if (route.type === 'tokens') return { verb: method.toLowerCase(), resource: route.resource };
+  if (route.type === 'subresource') return { verb: method.toLowerCase(), resource: `${route.info.plural}/${route.subresource}` };
   return { verb: method.toLowerCase(), resource: route.type === 'notFound' ? 'unknown' : route.type };
 }
 
@@ -109,6 +118,8 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
         return handleTokens(ctx, route.resource, route.id, deps);
       case 'resource':
         return handleResource(ctx, route, deps);
+      case 'subresource':
+        return route.subresource === 'scale' ? handleScale(ctx, route, deps) : handlePodCommand(ctx, route, deps, opts.nodeCommands);
       case 'notFound':
         throw apiErrors.resourceNotFound(ctx.url.pathname);
     }

@@ -29,6 +29,7 @@ export type StatusReason =
   | 'RequestEntityTooLarge'
   | 'UnsupportedMediaType'
   | 'ServiceUnavailable'
+  | 'Timeout'
   | 'InternalError';
 
 export interface StatusCause {
@@ -68,6 +69,7 @@ const HTTP_CODES: Record<StatusReason, number> = {
   RequestEntityTooLarge: 413,
   UnsupportedMediaType: 415,
   ServiceUnavailable: 503,
+  Timeout: 504,
   InternalError: 500,
 };
 
@@ -85,6 +87,7 @@ export const API_ERROR_CODES: Record<StatusReason, string> = {
   RequestEntityTooLarge: 'EAPI_TOO_LARGE',
   UnsupportedMediaType: 'EAPI_UNSUPPORTED_MEDIA_TYPE',
   ServiceUnavailable: 'EAPI_UNAVAILABLE',
+  Timeout: 'EAPI_TIMEOUT',
   InternalError: 'EAPI_INTERNAL',
 };
 
