@@ -22,6 +22,8 @@ export interface AuthServiceOptions {
   logger: Logger;
   /** Milliseconds since the epoch; decides join token expiry. Default Date.now. */
   clock?: () => number;
+  /** Hex SHA-256 of the hub CA certificate (hub/pki): join tokens are then issued as `K10<hash>::...`. */
+  caFingerprint?: string | undefined;
 }
 
 export function createAuthService(opts: AuthServiceOptions): AuthService {
@@ -29,7 +31,7 @@ export function createAuthService(opts: AuthServiceOptions): AuthService {
   const logger = opts.logger.bindings().component === 'auth' ? opts.logger : opts.logger.child({ component: 'auth' });
   const clock = opts.clock ?? Date.now;
   const deps = { store: opts.store, logger, clock };
-  const joinTokens = createJoinTokens(deps);
+  const joinTokens = createJoinTokens({ ...deps, caFingerprint: opts.caFingerprint });
   const nodeCredentials = createNodeCredentials(deps);
   const apiTokens = createApiTokens(deps);
   let closed = false;

@@ -2,19 +2,26 @@
  * Join tokens: what an administrator hands to a device so it can enrol (MQTT username `join`,
  * password = the token). Format `drover-join.<id>.<secret>`, id 6 and secret 32 characters of [a-z0-9].
  * Stored as JoinToken objects named by id, holding only the secret's SHA-256.
+ * When the hub has a CA (`caFingerprint`), tokens are handed out K3s-style as
+ * `K10<CA DER SHA-256 hex>::drover-join.<id>.<secret>` (protocol/join-token.ts) so the device can check
+ * the hub before talking to it; verify accepts both forms, and refuses a K10 hash that is not ours.
  */
 import type { Logger } from '../../protocol/logger.js';
 import { AlreadyExistsError, ConflictError, NotFoundError } from '../store/errors.js';
 import type { Store } from '../store/store.js';
 import { InvalidAuthRequestError, JoinTokenUnusableError } from './errors.js';
 import { AUTH_API_VERSION, JOIN_TOKEN_KIND, clusterKey, type JoinTokenObject } from './kinds.js';
+import { formatJoinTokenWithCa, parseJoinTokenString } from '../../protocol/join-token.js';
 import { formatToken, generateSecret, generateTokenId, hashSecret, parseToken, secretMatches } from './secrets.js';
 
 export const DEFAULT_JOIN_TOKEN_TTL_SECONDS = 24 * 60 * 60;
 const ID_ATTEMPTS = 5;
 const CONSUME_ATTEMPTS = 5;
 
-export type JoinTokenVerdict = { ok: true; id: string } | { ok: false; reason: 'malformed' | 'unknown' | 'expired' | 'used' };
+/** `pinned`: the token carried this hub's CA hash (K10 form); false for the bare form. */
+export type JoinTokenVerdict =
+  | { ok: true; id: string; pinned: boolean }
+  | { ok: false; reason: 'malformed' | 'unknown' | 'expired' | 'used' | 'wrong-ca' };
 
 /** What listJoinTokens() shows: never the secret or its hash. */
 export interface JoinTokenInfo {
@@ -37,8 +44,9 @@ export interface JoinTokens {
   deleteExpiredJoinTokens(): Promise<number>;
 }
 
-export function createJoinTokens(opts: { store: Store; logger: Logger; clock: () => number }): JoinTokens {
+export function createJoinTokens(opts: { store: Store; logger: Logger; clock: () => number; caFingerprint?: string | undefined }): JoinTokens {
   const { store, clock } = opts;
+  const caFingerprint = opts.caFingerprint?.toLowerCase();
   const log = opts.logger;
   const isExpired = (t: JoinTokenObject): boolean => clock() >= Date.parse(t.spec.expiresAt);
   const unusableReason = (t: JoinTokenObject): 'expired' | 'used' | undefined => {
@@ -69,18 +77,23 @@ export function createJoinTokens(opts: { store: Store; logger: Logger; clock: ()
           throw err;
         }
         log.info({ id, expiresAt, singleUse: object.spec.singleUse }, 'join token created');
-        return { token: formatToken('drover-join', id, secret), id, expiresAt };
+        const bare = formatToken('drover-join', id, secret);
+        return { token: caFingerprint ? formatJoinTokenWithCa(caFingerprint, bare) : bare, id, expiresAt };
       }
     },
 
     async verifyJoinToken(token) {
-      const parsed = parseToken('drover-join', token);
+      if (typeof token !== 'string') return { ok: false, reason: 'malformed' };
+      const { caHash, bare } = parseJoinTokenString(token);
+      // A token minted by another hub (or for an older CA): the device would trust the wrong CA.
+      if (caHash !== undefined && caHash !== caFingerprint) return { ok: false, reason: 'wrong-ca' };
+      const parsed = parseToken('drover-join', bare);
       if (!parsed) return { ok: false, reason: 'malformed' };
       const stored = await store.get<JoinTokenObject>(clusterKey(JOIN_TOKEN_KIND, parsed.id));
       // A wrong secret reads as "unknown": do not tell a guesser that the id exists.
       if (!stored || !secretMatches(parsed.secret, stored.spec.secretHash)) return { ok: false, reason: 'unknown' };
       const reason = unusableReason(stored);
-      return reason ? { ok: false, reason } : { ok: true, id: parsed.id };
+      return reason ? { ok: false, reason } : { ok: true, id: parsed.id, pinned: caHash !== undefined };
     },
 
     async consumeJoinToken(id) {

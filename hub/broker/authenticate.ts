@@ -5,13 +5,17 @@
  *   `node-<name>` (so no client can take over another node's session) and its last will, if any,
  *   must go to its own presence topic.
  * - username `join` + a join token as password: a device enrolling. Its client id must be a plain
- *   token not starting with `node-`, and it may not register a last will.
+ *   token not starting with `node-`, and it may not register a last will. A bare token (without the
+ *   CA hash, `K10<hash>::`) is accepted only over plain MQTT from loopback: anywhere else the device
+ *   should have checked the hub's CA against the hash first.
  * - anything else (anonymous, unknown username, wrong password): CONNACK "not authorized".
  */
 import type { AedesOptions, AuthenticateError, Client } from 'aedes';
 import type { Logger } from '../../protocol/logger.js';
 import { checkWill } from './acl.js';
 import type { ClientRegistry } from './client-registry.js';
+import type { ClientTransport } from './transport.js';
+import { transportOf } from './transport.js';
 import { CONNACK, ConnectRefusedError } from './errors.js';
 import {
   JOIN_USERNAME,
@@ -24,7 +28,8 @@ import {
 
 /** The part of the hub's AuthService the broker needs. */
 export interface BrokerAuth {
-  verifyJoinToken(token: string): Promise<{ ok: true; id: string } | { ok: false; reason: string }>;
+  /** `pinned`: the token carried the hub CA's hash (K10 form). */
+  verifyJoinToken(token: string): Promise<{ ok: true; id: string; pinned?: boolean } | { ok: false; reason: string }>;
   /** The node name the credential belongs to, or undefined when it is not valid. */
   verifyNodeCredential(username: string, password: string): Promise<string | undefined>;
 }
@@ -51,6 +56,7 @@ export interface AuthenticateDeps {
 
 async function identify(
   auth: BrokerAuth,
+  transport: ClientTransport,
   clientId: string,
   username: string | undefined,
   password: Buffer | undefined,
@@ -66,6 +72,9 @@ async function identify(
     }
     const verdict = await auth.verifyJoinToken(secret);
     if (!verdict.ok) throw new ConnectRefusedError(`join token refused: ${verdict.reason}`);
+    if (verdict.pinned !== true && (transport.secure || !transport.loopback)) {
+      throw new ConnectRefusedError('join token refused: a token without the hub CA hash (K10...::) is accepted only over plain MQTT on loopback');
+    }
     return { kind: 'join', clientId, tokenId: verdict.id, token: secret };
   }
   const node = nodeNameFromUsername(username);
@@ -85,7 +94,7 @@ export function createAuthenticate(deps: AuthenticateDeps): AuthenticateHandler 
       logger.warn({ clientId: client.id, username, reason: err.message }, 'MQTT connect refused');
       done(err as unknown as AuthenticateError, false);
     };
-    identify(auth, client.id, username, password)
+    identify(auth, transportOf(client), client.id, username, password)
       .then((identity) => {
         const willRefusal = checkWill(identity, willTopics.get(client));
         willTopics.delete(client);

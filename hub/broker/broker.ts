@@ -4,6 +4,7 @@
  * The hub itself publishes and subscribes in-process, without credentials.
  */
 import { createServer, type Server } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { once } from 'node:events';
 import { Aedes, type AedesPublishPacket, type Client } from 'aedes';
 import type { Logger } from '../../protocol/logger.js';
@@ -23,6 +24,15 @@ export interface BrokerOptions {
   maxPayloadBytes?: number;
 }
 
+/** A TLS listener's key and certificate chain (PEM), e.g. from hub/pki. */
+export interface BrokerTlsOptions {
+  key: string | Buffer;
+  cert: string | Buffer;
+}
+
+/** A TLS handshake must finish within this time, or the connection is dropped. */
+export const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
+
 export interface PublishOptions {
   retain?: boolean;
   qos?: 0 | 1 | 2;
@@ -41,8 +51,8 @@ export interface PublishMeta {
 export type MessageHandler = (topic: string, payload: Buffer, meta: PublishMeta) => void | Promise<void>;
 
 export interface Broker {
-  /** Accept MQTT over TCP. Port 0 picks a free port; the bound one is returned. */
-  listen(host: string, port: number): Promise<{ port: number }>;
+  /** Accept MQTT over TCP, or over TLS (mqtts) when `tls` is given. Port 0 picks a free port; the bound one is returned. */
+  listen(host: string, port: number, options?: { tls?: BrokerTlsOptions }): Promise<{ port: number }>;
   /** Publish in-process (no credentials, no ACL). Resolves once the broker has taken the message. */
   publish(topic: string, payload: Buffer | string, options?: PublishOptions): Promise<void>;
   /**
@@ -117,9 +127,19 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
   }
 
   return {
-    async listen(host, port) {
+    async listen(host, port, options = {}) {
       if (closed) throw new BrokerClosedError();
-      const server = createServer((socket) => aedes.handle(socket));
+      let server: Server;
+      if (options.tls) {
+        const tlsServer = createTlsServer(
+          { key: options.tls.key, cert: options.tls.cert, handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS, minVersion: 'TLSv1.2' },
+          (socket) => aedes.handle(socket),
+        );
+        tlsServer.on('tlsClientError', (err, socket) => logger.debug({ err, remote: socket.remoteAddress }, 'MQTT TLS handshake failed'));
+        server = tlsServer;
+      } else {
+        server = createServer((socket) => aedes.handle(socket));
+      }
       try {
         server.listen(port, host);
         await once(server, 'listening');
@@ -129,7 +149,7 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
       servers.push(server);
       const address = server.address();
       const bound = typeof address === 'object' && address ? address.port : port;
-      logger.info({ host, port: bound }, 'MQTT broker listening');
+      logger.info({ host, port: bound, tls: options.tls !== undefined }, 'MQTT broker listening');
       return { port: bound };
     },
 

@@ -51,7 +51,7 @@ describe('join tokens', () => {
     expect(t.token).toMatch(/^drover-join\.[a-z0-9]{6}\.[a-z0-9]{32}$/);
     expect(t.token.split('.')[1]).toBe(t.id);
     expect(t.expiresAt).toBe(new Date(T0 + 24 * HOUR).toISOString());
-    expect(await auth.verifyJoinToken(t.token)).toEqual({ ok: true, id: t.id });
+    expect(await auth.verifyJoinToken(t.token)).toEqual({ ok: true, id: t.id, pinned: false });
     now = T0 + 24 * HOUR - 1;
     expect((await auth.verifyJoinToken(t.token)).ok).toBe(true);
     now = T0 + 24 * HOUR;
