@@ -16,8 +16,9 @@
  * 4. pods bound to a node that no longer exists: a terminating one is deleted at once; any other
  *    after `orphanGraceMs` (Kubernetes' pod GC does the same after 40 s).
  *
- * Node and Pod changes queue the node's name; one reconcile runs at a time. Pending evictions are
- * checked every `tickMs`, and every node is reconciled again every `resyncMs`.
+ * Runs on reconcile-loop.ts: Node and Pod changes queue the node's name; one reconcile runs at a
+ * time; a node with an eviction pending is queued again when it is due; every node is reconciled
+ * again every `resyncMs`.
  */
 import type { Node, Taint } from '../../protocol/objects/node.js';
 import type { Pod } from '../../protocol/objects/pod.js';
@@ -25,6 +26,7 @@ import { podKey } from '../../protocol/pod-helpers.js';
 import { updateWithRetry } from '../fleet/update-with-retry.js';
 import type { Watch } from '../store/store.js';
 import type { Controller, ControllerOptions } from './controller.js';
+import { createReconcileLoop, DEFAULT_RESYNC_MS } from './reconcile-loop.js';
 import { hasNotReadyTaint, hasUnschedulableTaint, nodeReadyStatus, reconcileTaints } from './node-taints.js';
 import { deletePodGracefully } from './pod-deletion.js';
 import { markedNotReady } from './pod-not-ready.js';
@@ -32,10 +34,6 @@ import { evictionTime, noExecuteTaints } from './taint-eviction.js';
 
 export const DEFAULT_EVICTION_GRACE_MS = 30_000;
 export const DEFAULT_ORPHAN_GRACE_MS = 40_000;
-const DEFAULT_TICK_MS = 1_000;
-const DEFAULT_RESYNC_MS = 10_000;
-/** After a failed reconcile, try that node again this much later. */
-const RETRY_MS = 1_000;
 
 export const NODE_CONTROLLER = 'node-controller';
 export const TAINT_EVICTION_CONTROLLER = 'taint-eviction-controller';
@@ -45,8 +43,6 @@ export interface NodeLifecycleOptions extends ControllerOptions {
   evictionGraceMs?: number;
   /** How long a pod bound to a node that no longer exists is kept, unless it is terminating (40 s). */
   orphanGraceMs?: number;
-  /** How often pending evictions are checked (1 s). */
-  tickMs?: number;
   /** How often every node is reconciled again (10 s). */
   resyncMs?: number;
 }
@@ -66,49 +62,17 @@ export async function createNodeLifecycleController(opts: NodeLifecycleOptions):
   const logger = opts.logger.bindings().component === 'node-lifecycle' ? opts.logger : opts.logger.child({ component: 'node-lifecycle' });
   const evictionGraceMs = opts.evictionGraceMs ?? DEFAULT_EVICTION_GRACE_MS;
   const orphanGraceMs = opts.orphanGraceMs ?? DEFAULT_ORPHAN_GRACE_MS;
-  const tickMs = opts.tickMs ?? DEFAULT_TICK_MS;
   const resyncMs = opts.resyncMs ?? DEFAULT_RESYNC_MS;
 
-  const dirty = new Set<string>();
-  /** node -> when it must be looked at again (a pending eviction, a retry). */
-  const deadlines = new Map<string, number>();
   /** Nodes last seen Ready with no NoExecute taint: their pods' changes need no look. */
   const healthy = new Set<string>();
-  /** uid of a pod bound to a missing node -> when it was first seen so. */
-  const orphanSince = new Map<string, number>();
+  /** missing node -> uid of a pod bound to it -> when that was first seen. */
+  const orphanSince = new Map<string, Map<string, number>>();
   const watches: Watch[] = [];
-  const timers: NodeJS.Timeout[] = [];
-  let loop: Promise<void> | undefined;
   let stopped = false;
 
   const iso = () => new Date(clock()).toISOString();
   const nodeRef = (node: Node) => ({ apiVersion: 'v1', kind: 'Node', name: node.metadata.name, ...(node.metadata.uid ? { uid: node.metadata.uid } : {}) });
-
-  function enqueue(name: string): void {
-    if (stopped) return;
-    dirty.add(name);
-    if (!loop) {
-      loop = drain().finally(() => {
-        loop = undefined;
-        if (dirty.size > 0 && !stopped) enqueue([...dirty][0]!);
-      });
-    }
-  }
-
-  async function drain(): Promise<void> {
-    while (dirty.size > 0 && !stopped) {
-      const name = dirty.values().next().value!;
-      dirty.delete(name);
-      deadlines.delete(name);
-      try {
-        const next = await reconcileNode(name);
-        if (next !== undefined) deadlines.set(name, Math.min(next, deadlines.get(name) ?? Number.POSITIVE_INFINITY));
-      } catch (err) {
-        logger.error({ err, node: name }, 'node lifecycle reconcile failed; trying again shortly');
-        deadlines.set(name, clock() + RETRY_MS);
-      }
-    }
-  }
 
   /** Taints in line with the node's conditions; events on transitions. Returns the node as stored. */
   async function reconcileNodeTaints(node: Node): Promise<Node> {
@@ -194,22 +158,25 @@ export async function createNodeLifecycleController(opts: NodeLifecycleOptions):
   /** Pods bound to a node that does not exist; returns when to look again. */
   async function collectOrphans(nodeName: string): Promise<number | undefined> {
     const { items } = await store.list<Pod>('Pod', { fieldSelector: { 'spec.nodeName': nodeName } });
+    const seen = orphanSince.get(nodeName) ?? new Map<string, number>();
+    const still = new Map<string, number>();
     let next: number | undefined;
     for (const pod of items) {
       const uid = pod.metadata.uid ?? podKey(pod);
       const now = clock();
-      const since = orphanSince.get(uid) ?? now;
-      orphanSince.set(uid, since);
+      const since = seen.get(uid) ?? now;
       const terminating = Boolean(pod.metadata.deletionTimestamp);
       if (!terminating && now < since + orphanGraceMs) {
+        still.set(uid, since);
         next = Math.min(next ?? since + orphanGraceMs, since + orphanGraceMs);
         continue;
       }
       // The node is gone, so the shared rule deletes at once.
       const deleted = await deletePodGracefully(store, podObjectKey(pod), { clock, ...(pod.metadata.uid ? { uid: pod.metadata.uid } : {}) });
-      orphanSince.delete(uid);
       if (deleted) logger.warn({ node: nodeName, pod: podKey(pod), terminating }, 'pod of a node that no longer exists deleted');
     }
+    if (still.size > 0) orphanSince.set(nodeName, still);
+    else orphanSince.delete(nodeName);
     return next;
   }
 
@@ -219,6 +186,7 @@ export async function createNodeLifecycleController(opts: NodeLifecycleOptions):
       healthy.delete(name);
       return collectOrphans(name);
     }
+    orphanSince.delete(name);
     const node = await reconcileNodeTaints(stored);
     const ready = nodeReadyStatus(node) === 'True';
     const taints = noExecuteTaints(node.spec?.taints);
@@ -228,26 +196,32 @@ export async function createNodeLifecycleController(opts: NodeLifecycleOptions):
     }
     healthy.delete(name);
     const { items: pods } = await store.list<Pod>('Pod', { fieldSelector: { 'spec.nodeName': name } });
-    for (const pod of pods) orphanSince.delete(pod.metadata.uid ?? podKey(pod));
     if (!ready) await markPodsNotReady(name, pods);
     return evictPods(node, pods);
   }
 
-  async function sync(): Promise<void> {
+  /** Every node, and every node name pods are bound to (some may be gone). */
+  async function listKeys(): Promise<string[]> {
     const [nodes, pods] = await Promise.all([store.list<Node>('Node'), store.list<Pod>('Pod')]);
     const names = new Set(nodes.items.map((n) => n.metadata.name));
     for (const pod of pods.items) if (pod.spec.nodeName) names.add(pod.spec.nodeName);
-    for (const name of names) enqueue(name);
-    await idle();
+    return [...names];
   }
 
-  async function idle(): Promise<void> {
-    while (loop) await loop;
-  }
+  const loop = createReconcileLoop({
+    name: 'node-lifecycle',
+    logger,
+    resyncMs,
+    listKeys,
+    async reconcile(name) {
+      const next = await reconcileNode(name);
+      if (next !== undefined) loop.requeueAfter(name, Math.max(0, next - clock()));
+    },
+  });
 
-  function tick(): void {
-    const now = clock();
-    for (const [name, at] of deadlines) if (at <= now) enqueue(name);
+  async function sync(): Promise<void> {
+    for (const name of await listKeys()) loop.enqueue(name);
+    await loop.idle();
   }
 
   return {
@@ -256,33 +230,25 @@ export async function createNodeLifecycleController(opts: NodeLifecycleOptions):
       watches.push(
         store.watch({ kind: 'Node' }, (event) => {
           if (event.type === 'DELETED') healthy.delete(event.object.metadata.name);
-          enqueue(event.object.metadata.name);
+          loop.enqueue(event.object.metadata.name);
         }),
         store.watch({ kind: 'Pod' }, (event) => {
           const nodeName = (event.object as Pod).spec?.nodeName;
           if (!nodeName) return;
           // A pod on a healthy node needs nothing from us; a new one is looked at in case the node is not.
-          if (event.type === 'ADDED' || !healthy.has(nodeName)) enqueue(nodeName);
+          if (event.type === 'ADDED' || !healthy.has(nodeName)) loop.enqueue(nodeName);
         }),
       );
-      const tickTimer = setInterval(tick, tickMs);
-      const resyncTimer = setInterval(() => {
-        sync().catch((err: unknown) => logger.error({ err }, 'node lifecycle resync failed'));
-      }, resyncMs);
-      tickTimer.unref();
-      resyncTimer.unref();
-      timers.push(tickTimer, resyncTimer);
-      await sync();
+      await loop.start();
+      await loop.idle();
       logger.info({ evictionGraceMs, orphanGraceMs }, 'node lifecycle controller started');
     },
     async stop() {
       stopped = true;
       for (const w of watches.splice(0)) w.close();
-      for (const t of timers.splice(0)) clearInterval(t);
-      dirty.clear();
-      await idle();
+      await loop.stop();
     },
     sync,
-    idle,
+    idle: () => loop.idle(),
   };
 }
