@@ -3,6 +3,8 @@
  *   join + connection   the node's credentials and its MQTT session with the hub
  *   desired-state-store the desired pod set, on disk before it is acted on
  *   reconciler          runtime containers <- desired set (pod workers, back-off, adoption)
+ *   probes/prober       startup/readiness/liveness probes; a failed liveness asks the reconciler to kill
+ *   pod-events          Pulling/Started/Killing/BackOff/Unhealthy..., sent up with the pod status
  *   pod-status(-reporter) kubelet-style pod status, published as deltas and full reports
  *   fingerprint/ + node-status  the host's facts, published every status interval
  *   cmd-handler         logs / exec requests from the hub
@@ -20,6 +22,9 @@ import { InvalidOptionError } from './errors.js';
 import { createFactsCollector, defaultFingerprinters, type FactsCollector } from './fingerprint/collector.js';
 import { ensureCredentials, type EnsureCredentialsOptions } from './join.js';
 import { AGENT_VERSION, buildNodeStatusMessage, hostIPOf } from './node-status.js';
+import { createPodEventQueue } from './pod-events.js';
+import { podUid } from './pod-runtime.js';
+import { createProber, type Prober } from './probes/prober.js';
 import { createPodStatusReporter, type PodStatusReporter } from './pod-status-reporter.js';
 import { createReconciler, type Reconciler } from './reconciler.js';
 
@@ -72,6 +77,7 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
   let reconciler: Reconciler | undefined;
   let reporter: PodStatusReporter | undefined;
   let facts: FactsCollector | undefined;
+  let prober: Prober | undefined;
   let statusTimer: NodeJS.Timeout | undefined;
 
   async function start(): Promise<void> {
@@ -110,8 +116,27 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
     });
     connection = conn;
 
+    const events = createPodEventQueue({ clock, logger });
+    // The prober and the reconciler call each other: a failed liveness probe kills through the
+    // reconciler (set below), and every reconcile pass tells the prober which containers run.
+    const podProber = createProber({
+      runtime: opts.runtime,
+      logger,
+      clock,
+      events,
+      hostIP: () => hostIPOf(currentFacts.facts()),
+      onChange: () => reconciler?.trigger(),
+      onFailure: (f) => {
+        const request = { podUid: podUid(f.pod), container: f.container, containerId: f.containerId, message: f.message };
+        reconciler?.killContainer(f.graceSeconds === undefined ? request : { ...request, graceSeconds: f.graceSeconds });
+      },
+    });
+    prober = podProber;
+
     const podReporter = createPodStatusReporter({
       records,
+      events,
+      probes: (uid, container) => podProber.state(uid, container),
       runtimeName: opts.runtime.name,
       hostIP: () => hostIPOf(currentFacts.facts()),
       publish: (message) => conn.publish(topics.nodePods(name), message, { qos: 1 }),
@@ -129,8 +154,12 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
       dataDir: opts.dataDir,
       logger,
       clock,
+      events,
       ...(opts.reconcileIntervalMs === undefined ? {} : { intervalMs: opts.reconcileIntervalMs }),
-      onObserved: (observation) => podReporter.observe(observation),
+      onObserved: (observation) => {
+        podProber.sync(observation);
+        podReporter.observe(observation);
+      },
     });
     reconciler = rec;
 
@@ -194,6 +223,7 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
       if (statusTimer) clearInterval(statusTimer);
       statusTimer = undefined;
       reporter?.stop();
+      prober?.stop();
       facts?.stop();
       await reconciler?.stop();
       await connection?.stop();

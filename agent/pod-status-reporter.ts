@@ -2,12 +2,16 @@
  * Publishes pod status on the node's pods topic: a delta (full: false) shortly after any pod's status
  * changes, coalescing changes that come close together, and a full report (full: true) on connect,
  * every fullIntervalMs, and soon after a pod drops out of the report (so the hub can finish deleting it).
+ * Pod events waiting in the event queue ride along (at most MAX_EVENTS_PER_MESSAGE per message); a new
+ * event schedules a delta like a status change does, and events not delivered go back to the queue.
  */
 import type { Logger } from '../protocol/logger.js';
-import { nowIso, type PodStatusEntry, type PodStatusMessage } from '../protocol/messages.js';
+import { MAX_EVENTS_PER_MESSAGE, nowIso, type PodEvent, type PodStatusEntry, type PodStatusMessage } from '../protocol/messages.js';
 import type { PodStatus } from '../protocol/objects/pod.js';
 import type { ContainerRecords } from './container-records.js';
+import type { PodEventQueue } from './pod-events.js';
 import { computePodStatus, podsToReport, toEntry } from './pod-status.js';
+import type { ProbeState } from './probes/prober.js';
 import type { Observation } from './reconciler.js';
 
 export const DEFAULT_DELTA_DELAY_MS = 250;
@@ -25,6 +29,10 @@ export interface PodStatusReporterOptions {
   clock?: () => number;
   deltaDelayMs?: number;
   fullIntervalMs?: number;
+  /** Pod events to send up with the status. */
+  events?: PodEventQueue;
+  /** The prober's state of a pod's container. */
+  probes?: (podUid: string, container: string) => ProbeState | undefined;
 }
 
 export interface PodStatusReporter {
@@ -54,9 +62,12 @@ export function createPodStatusReporter(opts: PodStatusReporterOptions): PodStat
   let flushTimer: NodeJS.Timeout | undefined;
   let fullTimer: NodeJS.Timeout | undefined;
   let sending: Promise<void> = Promise.resolve();
+  let closed = false;
 
-  function message(full: boolean, pods: PodStatusEntry[]): PodStatusMessage {
-    return { v: 1, type: 'podStatus', sentAt: nowIso(clock), generation, full, pods };
+  function message(full: boolean, pods: PodStatusEntry[], events: PodEvent[]): PodStatusMessage {
+    const m: PodStatusMessage = { v: 1, type: 'podStatus', sentAt: nowIso(clock), generation, full, pods };
+    if (events.length > 0) m.events = events;
+    return m;
   }
 
   function send(full: boolean): Promise<void> {
@@ -72,34 +83,41 @@ export function createPodStatusReporter(opts: PodStatusReporterOptions): PodStat
         pods = [...latest.values()];
       } else {
         pods = [...changed].map((uid) => latest.get(uid)).filter((e): e is PodStatusEntry => !!e);
-        if (pods.length === 0) return;
+        if (pods.length === 0 && (opts.events?.size() ?? 0) === 0) return;
       }
+      const events = opts.events?.take(MAX_EVENTS_PER_MESSAGE) ?? [];
       const sentChanges = new Set(changed);
       changed.clear();
       const wasFull = needFull;
       needFull = false;
       try {
-        await opts.publish(message(full, pods));
+        await opts.publish(message(full, pods, events));
       } catch (err) {
         // keep what was not delivered for the next attempt
         for (const uid of sentChanges) changed.add(uid);
         needFull ||= wasFull || full;
+        opts.events?.putBack(events);
         throw err;
       }
       if (full) published.clear();
       for (const e of pods) published.set(e.uid, JSON.stringify(e.status));
+      if ((opts.events?.size() ?? 0) > 0) scheduleFlush();
     });
     sending = run.catch((err: unknown) => log.warn({ err }, 'could not publish pod status; it is sent again on the next change or resync'));
     return sending;
   }
 
   function scheduleFlush(): void {
-    if (flushTimer) return;
+    if (flushTimer || closed) return;
     flushTimer = setTimeout(() => {
       flushTimer = undefined;
       void send(false);
     }, deltaDelayMs);
   }
+
+  opts.events?.onRecorded(() => {
+    if (observed) scheduleFlush();
+  });
 
   return {
     observe(observation) {
@@ -116,6 +134,7 @@ export function createPodStatusReporter(opts: PodStatusReporterOptions): PodStat
           hostIP: opts.hostIP(),
           now,
           previous,
+          probes: opts.probes ? (name) => opts.probes?.(reported.uid, name) : undefined,
         });
         next.set(reported.uid, toEntry(reported, status));
       }
@@ -126,14 +145,16 @@ export function createPodStatusReporter(opts: PodStatusReporterOptions): PodStat
       for (const uid of changed) if (!next.has(uid)) changed.delete(uid);
       latest = next;
       observed = true;
-      if (changed.size > 0 || needFull) scheduleFlush();
+      if (changed.size > 0 || needFull || (opts.events?.size() ?? 0) > 0) scheduleFlush();
     },
     sendFull: () => send(true),
     current: () => new Map(latest),
     start() {
+      closed = false;
       fullTimer = setInterval(() => void send(true), fullIntervalMs);
     },
     stop() {
+      closed = true;
       if (flushTimer) clearTimeout(flushTimer);
       if (fullTimer) clearInterval(fullTimer);
       flushTimer = undefined;

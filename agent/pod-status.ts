@@ -9,6 +9,7 @@ import type { PodStatusEntry } from '../protocol/messages.js';
 import { RUNTIME_LABELS } from '../protocol/pod-helpers.js';
 import type { ContainerInfo } from '../runtime-adapters/runtime.js';
 import type { ContainerRecord, TerminatedRecord } from './container-records.js';
+import type { ProbeState } from './probes/prober.js';
 import { podNamespace, podUid, restartPolicyOf } from './pod-runtime.js';
 import type { Observation } from './reconciler.js';
 
@@ -25,6 +26,8 @@ export interface PodStatusInput {
   now: string;
   /** The status last computed for this pod, to keep transition times and startTime stable. */
   previous?: PodStatus | undefined;
+  /** What the prober says about a container of this pod (absent: no probes, or not probed yet). */
+  probes?: ((container: string) => ProbeState | undefined) | undefined;
 }
 
 export function computePodStatus(input: PodStatusInput): PodStatus {
@@ -37,6 +40,9 @@ export function computePodStatus(input: PodStatusInput): PodStatus {
       info: byName.get(c.name),
       record: input.record(c.name),
       runtimeName: input.runtimeName,
+      probeState: input.probes?.(c.name),
+      hasReadinessProbe: !!c.readinessProbe,
+      hasStartupProbe: !!c.startupProbe,
     }),
   );
   const phase = podPhase(restartPolicyOf(pod), containerStatuses);
@@ -62,6 +68,10 @@ export interface ContainerStatusInput {
   info: ContainerInfo | undefined;
   record: ContainerRecord | undefined;
   runtimeName: string;
+  /** The prober's word on this container; used when it is about the running instance. */
+  probeState?: ProbeState | undefined;
+  hasReadinessProbe?: boolean;
+  hasStartupProbe?: boolean;
 }
 
 export function computeContainerStatus(input: ContainerStatusInput): ContainerStatus {
@@ -87,9 +97,15 @@ export function computeContainerStatus(input: ContainerStatusInput): ContainerSt
   switch (info.state) {
     case 'running':
       status.state = { running: info.startedAt ? { startedAt: info.startedAt } : {} };
-      // No readiness probes yet: a running container is ready.
-      status.ready = true;
-      status.started = true;
+      if (input.probeState?.containerId === info.id) {
+        status.started = input.probeState.started;
+        status.ready = input.probeState.ready;
+      } else {
+        // Not probed yet: a startup probe means not started, a readiness probe means not ready;
+        // with neither, a running container is started and ready.
+        status.started = !input.hasStartupProbe;
+        status.ready = status.started && !input.hasReadinessProbe;
+      }
       return status;
     case 'exited': {
       const terminated = terminatedState(info, input.runtimeName);

@@ -7,16 +7,20 @@
  *   - a pod no longer desired (or marked for deletion): stop with its grace period, then remove.
  * Passes run on every desired-set change, every time a pod worker finishes, and every intervalMs.
  * After each pass `onObserved` gets what was seen, from which pod status is computed.
+ * What happens to pods is told to `events` in the kubelet's words (Pulling, Pulled, Created, Started,
+ * Killing, BackOff, Failed). killContainer() is how a failed liveness/startup probe restarts a container:
+ * the pod worker stops it with its grace period, and the restart policy and back-off take over.
  */
 import type { Logger } from '../protocol/logger.js';
 import type { Container, Pod } from '../protocol/objects/pod.js';
 import { RUNTIME_LABELS } from '../protocol/pod-helpers.js';
 import { ContainerExistsError, ImageNotFoundError } from '../runtime-adapters/errors.js';
-import type { ContainerInfo, ContainerRuntime } from '../runtime-adapters/runtime.js';
+import type { ContainerInfo, ContainerRuntime, PullPolicy } from '../runtime-adapters/runtime.js';
 import { backoffAfterExit, formatDuration, nextBackoff } from './backoff.js';
 import type { DesiredSet } from './desired-state-store.js';
 import type { ContainerRecord, ContainerRecords, TerminatedRecord, WaitingRecord } from './container-records.js';
 import { ContainerConfigError } from './errors.js';
+import { podRefOf, type PodEventSink, type PodEventType, type PodRef } from './pod-events.js';
 import {
   containerSpecHash,
   graceSecondsOf,
@@ -27,6 +31,7 @@ import {
   toContainerSpec,
 } from './pod-runtime.js';
 import { listPodDirs, preparePodVolumes, removePodDir } from './pod-volumes.js';
+import { configLookupFrom } from './pod-config.js';
 
 export const DEFAULT_RECONCILE_INTERVAL_MS = 2_000;
 
@@ -50,6 +55,20 @@ export interface ReconcilerOptions {
   clock?: () => number;
   intervalMs?: number;
   onObserved?: (observation: Observation) => void;
+  /** Where pod events go (Pulling, Started, Killing, BackOff, ...). */
+  events?: PodEventSink;
+}
+
+/** Kill a running container instance (a failed liveness or startup probe); the restart policy decides what follows. */
+export interface KillRequest {
+  podUid: string;
+  container: string;
+  /** Only this instance: a container that was restarted meanwhile is left alone. */
+  containerId: string;
+  /** The Killing event's message. */
+  message: string;
+  /** Grace period; default the pod's. */
+  graceSeconds?: number;
 }
 
 export interface Reconciler {
@@ -61,6 +80,8 @@ export interface Reconciler {
   stop(): Promise<void>;
   /** One pass that also waits for the pod work it started (for tests and shutdown-free callers). */
   reconcileOnce(): Promise<void>;
+  /** Ask for a container instance to be killed by its pod worker (soon, on the next pass). */
+  killContainer(request: KillRequest): void;
 }
 
 interface PodWorker {
@@ -80,7 +101,8 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
   const clock = opts.clock ?? Date.now;
   const intervalMs = opts.intervalMs ?? DEFAULT_RECONCILE_INTERVAL_MS;
   const log = opts.logger.child({ component: 'reconciler' });
-  const ctx = { nodeName, dataDir };
+  // the current desired set's ConfigMaps/Secrets, read at use (env when a container is created, volume files every sync)
+  const ctx = { nodeName, dataDir, config: configLookupFrom(() => desired?.config) };
 
   let desired: DesiredSet | undefined;
   const knownPods = new Map<string, Pod>();
@@ -94,6 +116,12 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let lastListError: string | undefined;
+  /** Kill requests by `uid/container`. */
+  const pendingKills = new Map<string, KillRequest>();
+
+  function event(pod: PodRef, container: string | undefined, type: PodEventType, reason: string, message: string): void {
+    opts.events?.record(pod, container, type, reason, message);
+  }
 
   function worker(uid: string): PodWorker {
     let w = workers.get(uid);
@@ -146,21 +174,56 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
     return t;
   }
 
+  /**
+   * Make the container's image present per its pull policy, telling events what happened: "already
+   * present on machine" without pulling, else Pulling / Pulled. A presence check (policy Never) comes
+   * first so that the events say whether a pull happened.
+   */
+  async function pullImage(pod: Pod, container: Container, policy: PullPolicy): Promise<void> {
+    const ref = podRefOf(pod);
+    const image = container.image;
+    if (policy !== 'Always') {
+      try {
+        await runtime.ensureImage(image, 'Never');
+        event(ref, container.name, 'Normal', 'Pulled', `Container image "${image}" already present on machine`);
+        return;
+      } catch (err) {
+        if (policy === 'Never' || !(err instanceof ImageNotFoundError)) throw err;
+      }
+    }
+    event(ref, container.name, 'Normal', 'Pulling', `Pulling image "${image}"`);
+    const began = clock();
+    await runtime.ensureImage(image, policy);
+    const took = `${((clock() - began) / 1000).toFixed(3)}s`;
+    event(ref, container.name, 'Normal', 'Pulled', `Successfully pulled image "${image}" in ${took}`);
+  }
+
   /** Create and start one container. Failures become the record's waiting reason with back-off. */
   async function createAndStart(pod: Pod, container: Container, rec: ContainerRecord): Promise<void> {
     const now = clock();
+    const ref = podRefOf(pod);
     if (rec.retryAfter !== undefined && now < rec.retryAfter) return; // still backing off; waiting reason stays
     if (rec.pullRetryAfter !== undefined && now < rec.pullRetryAfter) {
+      if (rec.waiting?.reason !== 'ImagePullBackOff') {
+        event(ref, container.name, 'Normal', 'BackOff', `Back-off pulling image "${container.image}"`);
+        event(ref, container.name, 'Warning', 'Failed', 'Error: ImagePullBackOff');
+      }
       setWaiting(rec, { reason: 'ImagePullBackOff', message: `Back-off pulling image "${container.image}"` }, pod, container.name);
       return;
     }
     const policy = pullPolicyOf(container);
     try {
-      await runtime.ensureImage(container.image, policy);
+      await pullImage(pod, container, policy);
     } catch (err) {
       rec.pullBackoffMs = nextBackoff(rec.pullBackoffMs);
       rec.pullRetryAfter = now + rec.pullBackoffMs;
       const reason = policy === 'Never' && err instanceof ImageNotFoundError ? 'ErrImageNeverPull' : 'ErrImagePull';
+      if (reason === 'ErrImageNeverPull') {
+        event(ref, container.name, 'Warning', 'ErrImageNeverPull', `Container image "${container.image}" is not present with pull policy of Never`);
+      } else {
+        event(ref, container.name, 'Warning', 'Failed', `Failed to pull image "${container.image}": ${(err as Error).message}`);
+      }
+      event(ref, container.name, 'Warning', 'Failed', `Error: ${reason}`);
       setWaiting(rec, { reason, message: (err as Error).message }, pod, container.name);
       return;
     }
@@ -172,6 +235,9 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
       spec = toContainerSpec(pod, container, ctx);
     } catch (err) {
       if (!(err instanceof ContainerConfigError)) throw err;
+      if (rec.waiting?.reason !== 'CreateContainerConfigError' || rec.waiting.message !== err.message) {
+        event(ref, container.name, 'Warning', 'Failed', `Error: ${err.message}`);
+      }
       setWaiting(rec, { reason: 'CreateContainerConfigError', message: err.message }, pod, container.name);
       return;
     }
@@ -185,6 +251,7 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
       }
       return;
     }
+    event(ref, container.name, 'Normal', 'Created', `Created container ${container.name}`);
     try {
       await runtime.start(id);
     } catch (err) {
@@ -192,6 +259,7 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
       await runtime.remove(id);
       return;
     }
+    event(ref, container.name, 'Normal', 'Started', `Started container ${container.name}`);
     setWaiting(rec, undefined, pod, container.name);
     rec.runningSince = clock();
     delete rec.retryAfter;
@@ -200,6 +268,7 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
   }
 
   function failStart(rec: ContainerRecord, pod: Pod, container: Container, reason: string, err: unknown, now: number): void {
+    event(podRefOf(pod), container.name, 'Warning', 'Failed', `Error: ${(err as Error).message}`);
     rec.backoffMs = nextBackoff(rec.backoffMs);
     rec.retryAfter = now + rec.backoffMs;
     setWaiting(rec, { reason, message: (err as Error).message }, pod, container.name);
@@ -216,6 +285,13 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
       rec.retryAfter = now + rec.backoffMs;
       rec.exitCountedFor = info.id;
       delete rec.runningSince;
+      event(
+        podRefOf(pod),
+        container.name,
+        'Warning',
+        'BackOff',
+        `Back-off restarting failed container ${container.name} in pod ${pod.metadata.name}_${podNamespace(pod)}(${podUid(pod)})`,
+      );
     }
     if (rec.retryAfter !== undefined && now < rec.retryAfter) {
       const message = `back-off ${formatDuration(rec.backoffMs)} restarting failed container=${container.name} pod=${pod.metadata.name}_${podNamespace(pod)}(${podUid(pod)})`;
@@ -245,13 +321,14 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
       if (specNames.has(name)) byName.set(name, info);
       else {
         log.info({ podUid: uid, container: name, id: info.id }, 'removing a container the pod no longer has');
+        if (info.state === 'running') event(podRefOf(pod), name, 'Normal', 'Killing', `Stopping container ${name}`);
         await runtime.stop(info.id, grace);
         await runtime.remove(info.id);
         records.forgetContainer(uid, name);
       }
     }
     try {
-      await preparePodVolumes(pod, dataDir);
+      await preparePodVolumes(pod, dataDir, ctx.config);
     } catch (err) {
       if (!(err instanceof ContainerConfigError)) throw err;
       for (const c of pod.spec.containers) {
@@ -267,6 +344,9 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
       let info = byName.get(container.name);
       if (info && info.labels[RUNTIME_LABELS.specHash] !== containerSpecHash(pod, container)) {
         log.info({ pod: `${podNamespace(pod)}/${pod.metadata.name}`, container: container.name }, 'container spec changed: replacing it');
+        if (info.state === 'running') {
+          event(podRefOf(pod), container.name, 'Normal', 'Killing', `Container ${container.name} definition changed, will be restarted`);
+        }
         await runtime.stop(info.id, grace);
         rec.lastTerminated = terminatedFrom(await runtime.inspect(info.id));
         await runtime.remove(info.id);
@@ -280,8 +360,16 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
         await createAndStart(pod, container, rec);
         continue;
       }
+      const killKey = `${uid}/${container.name}`;
+      const kill = pendingKills.get(killKey);
+      if (kill && (info.state !== 'running' || kill.containerId !== info.id)) pendingKills.delete(killKey);
       switch (info.state) {
         case 'running':
+          if (kill?.containerId === info.id) {
+            pendingKills.delete(killKey);
+            await killForRestart(pod, container, info, rec, kill);
+            break;
+          }
           // adopted after an agent restart, or still running since we started it
           rec.runningSince ??= clock();
           setWaiting(rec, undefined, pod, container.name);
@@ -309,12 +397,29 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
     }
   }
 
+  /** A failed liveness/startup probe: stop this instance, then let the restart policy and back-off decide. */
+  async function killForRestart(pod: Pod, container: Container, info: ContainerInfo, rec: ContainerRecord, kill: KillRequest): Promise<void> {
+    const grace = kill.graceSeconds ?? graceSecondsOf(pod);
+    log.info({ pod: `${podNamespace(pod)}/${pod.metadata.name}`, container: container.name, id: info.id, grace }, kill.message);
+    event(podRefOf(pod), container.name, 'Normal', 'Killing', kill.message);
+    await runtime.stop(info.id, grace);
+    const after = await runtime.inspect(info.id);
+    if (after.state === 'exited') await handleExited(pod, container, after, rec);
+  }
+
   async function killPod(uid: string, containers: ContainerInfo[], pod: Pod | undefined): Promise<void> {
     const grace = graceSecondsOf(pod);
     const name = pod ? `${podNamespace(pod)}/${pod.metadata.name}` : containers[0]?.labels[RUNTIME_LABELS.podName];
     log.info({ pod: name, podUid: uid, grace }, 'stopping a pod that is no longer desired');
+    const first = containers[0]?.labels ?? {};
+    const ref: PodRef = pod
+      ? podRefOf(pod)
+      : { uid, name: first[RUNTIME_LABELS.podName] ?? uid, namespace: first[RUNTIME_LABELS.podNamespace] ?? 'default' };
+    for (const key of pendingKills.keys()) if (key.startsWith(`${uid}/`)) pendingKills.delete(key);
     await Promise.all(
       containers.map(async (info) => {
+        const container = info.labels[RUNTIME_LABELS.container] ?? info.name;
+        if (info.state === 'running') event(ref, container, 'Normal', 'Killing', `Stopping container ${container}`);
         if (info.state === 'running') await runtime.stop(info.id, grace);
         await runtime.remove(info.id);
       }),
@@ -422,5 +527,9 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
       await records.save();
     },
     reconcileOnce: () => runPass(true),
+    killContainer(request) {
+      pendingKills.set(`${request.podUid}/${request.container}`, request);
+      trigger();
+    },
   };
 }

@@ -109,6 +109,7 @@ export async function createHub(opts: HubOptions): Promise<Hub> {
       logger: opts.logger.child({ component: 'fleet' }),
       clock,
       statusStaleAfterMs: opts.statusStaleAfterMs,
+      events,
     });
     await fleet.start();
     closers.push(() => fleet.stop());

@@ -32,9 +32,32 @@ export const podStatusEntrySchema = z.strictObject({
 });
 export type PodStatusEntry = z.infer<typeof podStatusEntrySchema>;
 
+/** At most this many events ride in one pod status message; the agent sends the rest in the next. */
+export const MAX_EVENTS_PER_MESSAGE = 100;
+
+/**
+ * An event the agent saw happen to a pod (Pulling, Started, Unhealthy, BackOff, ...), in Kubernetes'
+ * words. `count` is how many times it happened since the agent last sent it (repeats are folded).
+ */
+export const podEventSchema = z.strictObject({
+  namespace: z.string(),
+  name: z.string(),
+  uid: z.string(),
+  /** The part of the pod it is about, e.g. `spec.containers{web}`. */
+  fieldPath: z.string().optional(),
+  type: z.enum(['Normal', 'Warning']),
+  reason: z.string().min(1).max(128),
+  message: z.string().max(4096),
+  count: z.number().int().min(1),
+  firstTimestamp: z.string(),
+  lastTimestamp: z.string(),
+});
+export type PodEvent = z.infer<typeof podEventSchema>;
+
 /**
  * Agent -> hub, on nodes/NODE/pods: the status of pods on the node. `full` means the list is every
- * pod the agent runs (a resync); otherwise only the pods that changed.
+ * pod the agent runs (a resync); otherwise only the pods that changed. `events` carries what happened
+ * to pods since the last message (at most MAX_EVENTS_PER_MESSAGE).
  */
 export const podStatusMessageSchema = z.strictObject({
   ...envelope,
@@ -43,6 +66,7 @@ export const podStatusMessageSchema = z.strictObject({
   generation: z.number().int().min(0),
   full: z.boolean(),
   pods: z.array(podStatusEntrySchema),
+  events: z.array(podEventSchema).max(MAX_EVENTS_PER_MESSAGE).optional(),
 });
 export type PodStatusMessage = z.infer<typeof podStatusMessageSchema>;
 

@@ -7,6 +7,7 @@
 import type { Logger } from '../../protocol/logger.js';
 import { parseTopic, topics } from '../../protocol/topics.js';
 import type { Broker, MessageHandler } from '../broker/broker.js';
+import type { EventRecorder } from '../controllers/events.js';
 import type { Store } from '../store/store.js';
 import type { FleetAuth, FleetContext } from './context.js';
 import { createDesiredPublisher, type DesiredPublisher } from './desired-publisher.js';
@@ -29,6 +30,8 @@ export interface FleetOptions {
   livenessIntervalMs?: number;
   /** How long to gather store changes before publishing desired sets (default 50). */
   desiredCoalesceMs?: number;
+  /** Records the pod events agents send with their pod status (none recorded without it). */
+  events?: EventRecorder;
 }
 
 export interface Fleet {
@@ -89,7 +92,7 @@ export async function createFleet(opts: FleetOptions): Promise<Fleet> {
         broker.subscribe(topics.allJoinRequests(), serial('join/', createJoinHandler(ctx))),
         broker.subscribe(topics.allNodesUp('status'), perNode(createNodeStatusHandler(ctx))),
         broker.subscribe(topics.allNodesUp('presence'), perNode(createPresenceHandler(ctx))),
-        broker.subscribe(topics.allNodesUp('pods'), perNode(createPodStatusHandler(ctx))),
+        broker.subscribe(topics.allNodesUp('pods'), perNode(createPodStatusHandler(ctx, opts.events))),
       );
       await desired.start();
       liveness.start();

@@ -4,12 +4,19 @@
  * runs: a Pod bound to the node that is being deleted (deletionTimestamp set) and is absent from it
  * has been stopped by the agent, so it is now removed from the store: this is how graceful deletion
  * completes. Pods with finalizers are left for whoever owns the finalizer.
+ *
+ * The message's `events` (Pulling, Started, Unhealthy, BackOff, ...) are recorded as v1 Events with the
+ * event recorder, source component `drover-agent` and host = the node, when the pod they are about
+ * exists with that uid and is bound to this node (a node speaks only for its own pods). An event the
+ * agent folded `count` times is recorded once and its count raised by the rest.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { podStatusMessageSchema, type PodStatusEntry } from '../../protocol/messages.js';
+import { podStatusMessageSchema, type PodEvent, type PodStatusEntry } from '../../protocol/messages.js';
+import type { Event } from '../../protocol/objects/event.js';
 import type { Pod } from '../../protocol/objects/pod.js';
 import type { Logger } from '../../protocol/logger.js';
 import type { MessageHandler } from '../broker/broker.js';
+import type { EventRecorder } from '../controllers/events.js';
 import { ConflictError, NotFoundError } from '../store/errors.js';
 import type { Store } from '../store/store.js';
 import { decodeOrDrop, nodeOfTopic, type FleetContext } from './context.js';
@@ -51,7 +58,36 @@ async function finishDeletions(store: Store, logger: Logger, node: string, repor
   }
 }
 
-export function createPodStatusHandler(ctx: FleetContext): MessageHandler {
+export const AGENT_EVENT_SOURCE = 'drover-agent';
+
+async function recordEvents(store: Store, recorder: EventRecorder, logger: Logger, node: string, events: PodEvent[]): Promise<void> {
+  /** Whether the pod `namespace/name` with this uid is bound to the node, asked once per message. */
+  const allowed = new Map<string, boolean>();
+  for (const e of events) {
+    const podKey = `${e.namespace}/${e.name}/${e.uid}`;
+    let ok = allowed.get(podKey);
+    if (ok === undefined) {
+      const pod = await store.get<Pod>({ kind: 'Pod', namespace: e.namespace, name: e.name });
+      ok = pod?.metadata.uid === e.uid && pod.spec.nodeName === node;
+      allowed.set(podKey, ok);
+      if (!ok) logger.debug({ node, pod: `${e.namespace}/${e.name}`, uid: e.uid }, 'events for a pod not bound to this node ignored');
+    }
+    if (!ok) continue;
+    const involved = { apiVersion: 'v1', kind: 'Pod', namespace: e.namespace, name: e.name, uid: e.uid, ...(e.fieldPath ? { fieldPath: e.fieldPath } : {}) };
+    const recorded = await recorder.record(involved, e.type, e.reason, e.message, { component: AGENT_EVENT_SOURCE, host: node });
+    if (recorded && e.count > 1) await addCount(store, recorded, e.count - 1);
+  }
+}
+
+/** Raise a recorded event's count by `extra` (the repeats the agent folded into one). */
+async function addCount(store: Store, event: Event, extra: number): Promise<void> {
+  await updateWithRetry<Event>(store, { kind: 'Event', namespace: event.metadata.namespace ?? '', name: event.metadata.name }, (current) => ({
+    ...current,
+    count: (current.count ?? 1) + extra,
+  }));
+}
+
+export function createPodStatusHandler(ctx: FleetContext, events?: EventRecorder): MessageHandler {
   const logger = ctx.logger.child({ handler: 'pod-status' });
   return async (topic, payload) => {
     const node = nodeOfTopic(logger, topic, 'pods');
@@ -59,6 +95,8 @@ export function createPodStatusHandler(ctx: FleetContext): MessageHandler {
     const report = decodeOrDrop(logger, podStatusMessageSchema, topic, payload);
     if (!report) return;
     for (const entry of report.pods) await writeEntry(ctx.store, logger, node, entry);
+    // Events before deletions: the last words about a pod (Killing) are written while it still exists.
+    if (events && report.events?.length) await recordEvents(ctx.store, events, logger, node, report.events);
     if (report.full) await finishDeletions(ctx.store, logger, node, new Set(report.pods.map((p) => p.uid)));
   };
 }

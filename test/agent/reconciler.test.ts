@@ -250,8 +250,9 @@ describe('reconciler (fake runtime, fake clock)', () => {
     h.clock.advance(1_000);
     await h.reconciler.reconcileOnce();
     expect((await h.containers())[0]?.state).toBe('running');
+    // each attempt is a presence check (policy Never) then the pull: two attempts, one 10 s apart
     const pulls = h.runtime.hooks.calls.filter((c) => c === 'ensureImage registry.local/app:v1');
-    expect(pulls).toHaveLength(2);
+    expect(pulls).toHaveLength(4);
   });
 
   it('reports ErrImageNeverPull for a missing image with imagePullPolicy Never', async () => {
@@ -259,13 +260,13 @@ describe('reconciler (fake runtime, fake clock)', () => {
     expect(h.status('never')?.containerStatuses?.[0]?.state?.waiting?.reason).toBe('ErrImageNeverPull');
   });
 
-  it('reports CreateContainerConfigError for env from ConfigMaps (not supported yet)', async () => {
+  it('reports CreateContainerConfigError for env from a ConfigMap the desired set does not carry', async () => {
     await run([
       makePod('cfg', { containers: [{ name: 'main', image: TEST_IMAGE, env: [{ name: 'X', valueFrom: { configMapKeyRef: { name: 'c', key: 'k' } } }] }] }),
     ]);
     const s = h.status('cfg')!.containerStatuses![0]!;
     expect(s.state?.waiting?.reason).toBe('CreateContainerConfigError');
-    expect(s.state?.waiting?.message).toContain('valueFrom');
+    expect(s.state?.waiting?.message).toBe('configmap "c" not found');
     expect(await h.containers()).toEqual([]);
   });
 
