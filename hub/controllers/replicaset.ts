@@ -1,0 +1,143 @@
+/**
+ * The ReplicaSet controller: keeps spec.replicas active Pods owned by each ReplicaSet (controller
+ * ownerReference), creating them from spec.template as `<rs>-<5 random>` and deleting the surplus
+ * (unscheduled, then not ready, then the newest first) by the graceful pod-deletion rule. Terminating
+ * and finished pods do not count, so they are replaced. Writes status.replicas, readyReplicas,
+ * availableReplicas (ready for minReadySeconds), fullyLabeledReplicas and observedGeneration.
+ */
+import { isDeepStrictEqual } from 'node:util';
+import { matchesSelector, type Pod, type ReplicaSet } from '../../protocol/index.js';
+import { updateWithRetry } from '../fleet/update-with-retry.js';
+import type { WatchEvent } from '../store/store.js';
+import type { Controller, ControllerOptions } from './controller.js';
+import type { InvolvedObject } from './events.js';
+import { deletePodGracefully } from './pod-deletion.js';
+import { compareForDeletion, isPodActive, isPodAvailable, isPodReady, msUntilAvailable } from './pod-state.js';
+import { controllerOf, isControlledBy, podFromTemplate } from './pod-template.js';
+import { createReconcileLoop, objectKey, splitObjectKey } from './reconcile-loop.js';
+
+export const REPLICASET_CONTROLLER = 'replicaset-controller';
+
+/** Options every workload controller takes beyond ControllerOptions. */
+export interface WorkloadControllerOptions extends ControllerOptions {
+  /** How often every object is reconciled again even without an event (default 10 s). */
+  resyncMs?: number;
+}
+
+export function involvedObjectOf(obj: { apiVersion: string; kind: string; metadata: { namespace?: string; name: string; uid?: string; resourceVersion?: string } }): InvolvedObject {
+  return {
+    apiVersion: obj.apiVersion,
+    kind: obj.kind,
+    namespace: obj.metadata.namespace ?? 'default',
+    name: obj.metadata.name,
+    ...(obj.metadata.uid !== undefined ? { uid: obj.metadata.uid } : {}),
+    ...(obj.metadata.resourceVersion !== undefined ? { resourceVersion: obj.metadata.resourceVersion } : {}),
+  };
+}
+
+type ReplicaSetStatus = NonNullable<ReplicaSet['status']>;
+
+/** The status of `rs` given its active pods. */
+export function replicaSetStatus(rs: ReplicaSet, active: readonly Pod[], now: number): ReplicaSetStatus {
+  const minReady = rs.spec.minReadySeconds ?? 0;
+  const templateLabels = rs.spec.template.metadata?.labels ?? {};
+  return {
+    replicas: active.length,
+    fullyLabeledReplicas: active.filter((p) => matchesSelector(p.metadata.labels, { matchLabels: templateLabels })).length,
+    readyReplicas: active.filter(isPodReady).length,
+    availableReplicas: active.filter((p) => isPodAvailable(p, minReady, now)).length,
+    observedGeneration: rs.metadata.generation ?? 1,
+  };
+}
+
+export async function createReplicaSetController(opts: WorkloadControllerOptions): Promise<Controller> {
+  const { store, clock, events } = opts;
+  const logger = opts.logger.child({ controller: 'replicaset' });
+  const source = { component: REPLICASET_CONTROLLER };
+  let watches: { close(): void }[] = [];
+
+  async function createPods(rs: ReplicaSet, count: number): Promise<Pod[]> {
+    const created: Pod[] = [];
+    const namespace = rs.metadata.namespace ?? 'default';
+    for (let i = 0; i < count; i++) {
+      try {
+        const pod = await store.create<Pod>(podFromTemplate(rs.spec.template, { base: rs.metadata.name, namespace, owner: rs }));
+        created.push(pod);
+        logger.info({ replicaset: objectKey(rs), pod: pod.metadata.name }, 'created pod');
+        await events.record(involvedObjectOf(rs), 'Normal', 'SuccessfulCreate', `Created pod: ${pod.metadata.name}`, source);
+      } catch (err) {
+        await events.record(involvedObjectOf(rs), 'Warning', 'FailedCreate', `Error creating: ${(err as Error).message}`, source);
+        throw err;
+      }
+    }
+    return created;
+  }
+
+  async function deletePods(rs: ReplicaSet, pods: readonly Pod[]): Promise<void> {
+    for (const pod of pods) {
+      const key = { kind: 'Pod', namespace: pod.metadata.namespace ?? 'default', name: pod.metadata.name };
+      const deleted = await deletePodGracefully(store, key, { clock, uid: pod.metadata.uid });
+      if (!deleted) continue;
+      logger.info({ replicaset: objectKey(rs), pod: pod.metadata.name }, 'deleted pod');
+      await events.record(involvedObjectOf(rs), 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name}`, source);
+    }
+  }
+
+  async function reconcile(key: string): Promise<void> {
+    const { namespace, name } = splitObjectKey(key);
+    const rs = await store.get<ReplicaSet>({ kind: 'ReplicaSet', namespace, name });
+    if (!rs || rs.metadata.deletionTimestamp) return;
+    const pods = (await store.list<Pod>('Pod', { namespace })).items.filter((p) => isControlledBy(p, rs));
+    let active = pods.filter(isPodActive);
+    const want = rs.spec.replicas ?? 1;
+    if (active.length < want) {
+      active = [...active, ...(await createPods(rs, want - active.length))];
+    } else if (active.length > want) {
+      const doomed = [...active].sort(compareForDeletion).slice(0, active.length - want);
+      await deletePods(rs, doomed);
+      active = active.filter((p) => !doomed.includes(p));
+    }
+    const now = clock();
+    const status = replicaSetStatus(rs, active, now);
+    const result = await updateWithRetry<ReplicaSet>(store, { kind: 'ReplicaSet', namespace, name }, (current) => {
+      if (current.metadata.uid !== rs.metadata.uid || isDeepStrictEqual(current.status, status)) return undefined;
+      return { ...current, status };
+    });
+    if (result.outcome === 'updated') logger.debug({ replicaset: key, status }, 'status updated');
+    // Pods ready but not yet available: look again when the first of them is.
+    const waits = active.map((p) => msUntilAvailable(p, rs.spec.minReadySeconds ?? 0, now)).filter((ms): ms is number => ms !== undefined);
+    if (waits.length > 0) loop.requeueAfter(key, Math.min(...waits) + 10);
+  }
+
+  const loop = createReconcileLoop({
+    name: REPLICASET_CONTROLLER,
+    logger,
+    reconcile,
+    resyncMs: opts.resyncMs,
+    listKeys: async () => (await store.list<ReplicaSet>('ReplicaSet')).items.map(objectKey),
+  });
+
+  function onPod(event: WatchEvent): void {
+    const ref = controllerOf(event.object);
+    if (ref?.kind === 'ReplicaSet') loop.enqueue(`${event.object.metadata.namespace ?? 'default'}/${ref.name}`);
+  }
+
+  return {
+    async start() {
+      const revision = await store.revision();
+      watches = [
+        store.watch({ kind: 'ReplicaSet', fromRevision: revision }, (e) => {
+          if (e.type !== 'DELETED') loop.enqueue(objectKey(e.object));
+        }),
+        store.watch({ kind: 'Pod', fromRevision: revision }, onPod),
+      ];
+      await loop.start();
+      logger.info('replicaset controller started');
+    },
+    async stop() {
+      for (const w of watches) w.close();
+      watches = [];
+      await loop.stop();
+    },
+  };
+}
