@@ -9,10 +9,13 @@ import { RUNTIME_LABELS } from '../protocol/pod-helpers.js';
 import { cpuToMillis, memoryToBytes } from '../protocol/quantity.js';
 import type { ContainerSpec, Mount, PortMapping, PullPolicy } from '../runtime-adapters/runtime.js';
 import { ContainerConfigError } from './errors.js';
+import { configValue, isValidEnvName, missingKeyMessage, noConfig, requireConfig, type ConfigLookup } from './pod-config.js';
 
 export interface PodRuntimeContext {
   nodeName: string;
   dataDir: string;
+  /** The ConfigMaps/Secrets of the desired set (env valueFrom, envFrom); none when absent. */
+  config?: ConfigLookup;
 }
 
 export type RestartPolicy = 'Always' | 'OnFailure' | 'Never';
@@ -56,7 +59,7 @@ export function containerRuntimeName(pod: Pod, containerName: string): string {
   return `drover_${podNamespace(pod)}_${pod.metadata.name}_${containerName}_${podUid(pod).replace(/-/g, '').slice(0, 8)}`;
 }
 
-/** Where an emptyDir volume of a pod lives on the host. */
+/** Where an emptyDir, configMap or secret volume of a pod lives on the host. */
 export function emptyDirPath(dataDir: string, uid: string, volumeName: string): string {
   return join(podDir(dataDir, uid), 'volumes', volumeName);
 }
@@ -90,7 +93,7 @@ export function containerSpecHash(pod: Pod, container: Container): string {
 /** Build the runtime's ContainerSpec. Throws ContainerConfigError for what the agent cannot honour yet. */
 export function toContainerSpec(pod: Pod, container: Container, ctx: PodRuntimeContext): ContainerSpec {
   const hostNetwork = pod.spec.hostNetwork ?? false;
-  const env = buildEnv(container);
+  const env = buildEnv(pod, container, ctx.config ?? noConfig);
   const expand = (s: string): string => expandReferences(s, env);
   const spec: ContainerSpec = {
     name: containerRuntimeName(pod, container.name),
@@ -122,17 +125,50 @@ export function runtimeLabels(pod: Pod, container: Container, nodeName: string):
   };
 }
 
-function buildEnv(container: Container): Record<string, string> {
-  if (container.envFrom?.length) {
-    throw new ContainerConfigError(`container ${container.name}: envFrom (ConfigMaps/Secrets) is not supported by this agent yet`);
-  }
+/**
+ * The container's environment, in the kubelet's order: each envFrom source (keys that are not valid
+ * variable names are skipped), then env (later entries win). A missing ConfigMap/Secret or key that
+ * is not optional throws ContainerConfigError with the kubelet's message. Values are read when the
+ * container is created: a changed value reaches the environment only when the container restarts.
+ */
+function buildEnv(pod: Pod, container: Container, config: ConfigLookup): Record<string, string> {
+  const namespace = podNamespace(pod);
   const env: Record<string, string> = {};
-  for (const e of container.env ?? []) {
-    if (e.valueFrom) {
-      throw new ContainerConfigError(`container ${container.name}: env ${e.name}: valueFrom is not supported by this agent yet`);
+  for (const source of container.envFrom ?? []) {
+    const ref = source.configMapRef
+      ? { kind: 'ConfigMap' as const, ...source.configMapRef }
+      : source.secretRef
+        ? { kind: 'Secret' as const, ...source.secretRef }
+        : undefined;
+    if (!ref) throw new ContainerConfigError(`container ${container.name}: an envFrom entry names neither configMapRef nor secretRef`);
+    const found = requireConfig(config, ref.kind, namespace, ref.name, ref.optional);
+    for (const key of Object.keys(found?.data ?? {}).sort()) {
+      const name = `${source.prefix ?? ''}${key}`;
+      if (isValidEnvName(name)) env[name] = configValue(found!, key)!.toString('utf8');
     }
-    // Kubernetes expands $(VAR) against the variables defined before this one.
-    env[e.name] = expandReferences(e.value ?? '', env);
+  }
+  for (const e of container.env ?? []) {
+    if (!e.valueFrom) {
+      // Kubernetes expands $(VAR) against the variables defined before this one.
+      env[e.name] = expandReferences(e.value ?? '', env);
+      continue;
+    }
+    const selector = e.valueFrom.configMapKeyRef
+      ? { kind: 'ConfigMap' as const, ...e.valueFrom.configMapKeyRef }
+      : e.valueFrom.secretKeyRef
+        ? { kind: 'Secret' as const, ...e.valueFrom.secretKeyRef }
+        : undefined;
+    if (!selector) {
+      throw new ContainerConfigError(`container ${container.name}: env ${e.name}: fieldRef and resourceFieldRef are not supported by this agent yet`);
+    }
+    const found = requireConfig(config, selector.kind, namespace, selector.name ?? '', selector.optional);
+    if (!found) continue;
+    const value = configValue(found, selector.key);
+    if (value === undefined) {
+      if (selector.optional) continue;
+      throw new ContainerConfigError(missingKeyMessage(found, selector.key));
+    }
+    env[e.name] = value.toString('utf8');
   }
   return env;
 }
@@ -189,13 +225,12 @@ function buildMounts(pod: Pod, container: Container, ctx: PodRuntimeContext): Mo
     const v = volumes[i]!;
     let hostPath: string;
     if (v.hostPath) hostPath = v.hostPath.path;
-    else if (v.emptyDir) hostPath = emptyDirPath(ctx.dataDir, podUid(pod), v.name);
-    else {
-      const kind = v.configMap ? 'configMap' : v.secret ? 'secret' : 'this kind of';
-      throw new ContainerConfigError(`container ${container.name}: volume "${v.name}": ${kind} volumes are not supported by this agent yet`);
-    }
+    else if (v.emptyDir || v.configMap || v.secret) hostPath = emptyDirPath(ctx.dataDir, podUid(pod), v.name);
+    else throw new ContainerConfigError(`container ${container.name}: volume "${v.name}": this kind of volume is not supported by this agent`);
     if (m.subPath) hostPath = join(hostPath, checkedSubPath(container, m.subPath));
-    return { hostPath, containerPath: m.mountPath, readOnly: m.readOnly ?? false };
+    // ConfigMap and Secret volumes are always read-only in the container, as in Kubernetes.
+    const readOnly = v.configMap || v.secret ? true : m.readOnly ?? false;
+    return { hostPath, containerPath: m.mountPath, readOnly };
   });
 }
 

@@ -1,15 +1,21 @@
 /**
  * The host side of a pod's volumes: emptyDirs are created under the data dir (and removed with the
- * pod), hostPaths are checked or created according to their `type`, as the kubelet does.
+ * pod), hostPaths are checked or created according to their `type`, as the kubelet does, and
+ * configMap/secret volumes are written as files (config-volume.ts) and kept up to date.
  */
 import { chmod, mkdir, open, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Pod, Volume } from '../protocol/objects/pod.js';
+import { writeConfigVolume } from './config-volume.js';
 import { ContainerConfigError } from './errors.js';
-import { emptyDirPath, podDir, podUid } from './pod-runtime.js';
+import { noConfig, type ConfigLookup } from './pod-config.js';
+import { emptyDirPath, podDir, podNamespace, podUid } from './pod-runtime.js';
 
-/** Make every volume the pod's containers mount ready on the host. Throws ContainerConfigError. */
-export async function preparePodVolumes(pod: Pod, dataDir: string): Promise<void> {
+/**
+ * Make every volume the pod's containers mount ready on the host. Throws ContainerConfigError.
+ * Called on every sync of the pod, so a changed ConfigMap/Secret reaches its volume files.
+ */
+export async function preparePodVolumes(pod: Pod, dataDir: string, config: ConfigLookup = noConfig): Promise<void> {
   const mounted = new Set(pod.spec.containers.flatMap((c) => (c.volumeMounts ?? []).map((m) => m.name)));
   for (const volume of pod.spec.volumes ?? []) {
     if (!mounted.has(volume.name)) continue;
@@ -20,6 +26,8 @@ export async function preparePodVolumes(pod: Pod, dataDir: string): Promise<void
       await chmod(dir, 0o777);
     } else if (volume.hostPath) {
       await prepareHostPath(volume as Volume & { hostPath: NonNullable<Volume['hostPath']> });
+    } else if (volume.configMap || volume.secret) {
+      await writeConfigVolume(volume, podNamespace(pod), emptyDirPath(dataDir, podUid(pod), volume.name), config);
     }
   }
 }
@@ -63,7 +71,7 @@ async function prepareHostPath(volume: Volume & { hostPath: NonNullable<Volume['
   }
 }
 
-/** Remove a pod's directory (its emptyDirs) once its containers are gone. */
+/** Remove a pod's directory (its emptyDirs, configMap and secret files) once its containers are gone. */
 export async function removePodDir(dataDir: string, uid: string): Promise<void> {
   await rm(podDir(dataDir, uid), { recursive: true, force: true });
 }
