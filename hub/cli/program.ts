@@ -6,8 +6,10 @@
 import { Command, CommanderError } from 'commander';
 import { registerAgentCommand } from './commands/agent.js';
 import { registerApplyCommand } from './commands/apply.js';
+import { registerCordonCommands } from './commands/cordon.js';
 import { registerDeleteCommand } from './commands/delete.js';
 import { registerDescribeCommand } from './commands/describe.js';
+import { registerDrainCommand } from './commands/drain.js';
 import { registerGetCommand } from './commands/get.js';
 import { registerHubCommand } from './commands/hub.js';
 import { registerTokenCommand } from './commands/token.js';
@@ -37,6 +39,8 @@ export function buildProgram(io: CliIO = processIO()): Command {
   registerGetCommand(program, io);
   registerDescribeCommand(program, io);
   registerDeleteCommand(program, io);
+  registerCordonCommands(program, io);
+  registerDrainCommand(program, io);
   return program;
 }
 
