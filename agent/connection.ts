@@ -5,12 +5,15 @@
  * (QoS 1) and cmd (QoS 0: a command is interactive, a stale one replayed after a reconnect is
  * unwanted) topics. Reconnects with exponential back-off and jitter: mqtt.js' own fixed-period
  * reconnect is switched off (reconnectPeriod 0) and client.reconnect() is called on our schedule.
+ * An mqtts:// hub is verified against the CA pinned at join (credentials.caCert, dataDir/ca.crt);
+ * plain mqtt:// is allowed only to loopback (hub-ca.ts mqttTlsOptions).
  */
 import mqtt from 'mqtt';
 import type { Logger } from '../protocol/logger.js';
 import { encodeMessage, nowIso, type AnyMessage, type PresenceMessage } from '../protocol/messages.js';
 import { topics } from '../protocol/topics.js';
 import { NotConnectedError, PublishTimeoutError } from './errors.js';
+import { mqttTlsOptions } from './hub-ca.js';
 import { isAuthRefusal, type Credentials } from './join.js';
 
 export const KEEPALIVE_SECONDS = 15;
@@ -71,8 +74,10 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
   });
 }
 
+/** Throws InsecureHubError when the hub address is plain and remote, or TLS without a pinned CA. */
 export function createNodeConnection(opts: NodeConnectionOptions): NodeConnection {
   const { credentials } = opts;
+  const tlsOptions = mqttTlsOptions(credentials.hubUrl, credentials.caCert);
   const nodeName = credentials.nodeName;
   const clock = opts.clock ?? Date.now;
   const log = opts.logger.child({ component: 'connection', hub: credentials.hubUrl });
@@ -134,6 +139,7 @@ export function createNodeConnection(opts: NodeConnectionOptions): NodeConnectio
     start() {
       stopping = false;
       const c = mqtt.connect(credentials.hubUrl, {
+        ...tlsOptions,
         clientId: `node-${nodeName}`,
         username: credentials.username,
         password: credentials.password,

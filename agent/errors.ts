@@ -19,6 +19,8 @@ export const AGENT_ERROR_CODES = {
   invalidOption: 'EAGENT_INVALID_OPTION',
   publishTimeout: 'EAGENT_PUBLISH_TIMEOUT',
   notConnected: 'EAGENT_NOT_CONNECTED',
+  hubCaMismatch: 'EAGENT_HUB_CA_MISMATCH',
+  insecureHub: 'EAGENT_INSECURE_HUB',
 } as const;
 
 /** The join token was refused by the broker at CONNACK (expired, unknown or already used). */
@@ -129,5 +131,31 @@ export class PublishTimeoutError extends DroverError {
 export class NotConnectedError extends DroverError {
   constructor(what: string) {
     super(AGENT_ERROR_CODES.notConnected, `${what}: the connection to the hub has not been started`);
+  }
+}
+
+/**
+ * The hub's TLS chain holds no certificate whose SHA-256 matches the hash in the join token: the
+ * agent is talking to another hub (or a man in the middle) and has sent it nothing.
+ */
+export class HubCaMismatchError extends DroverError {
+  readonly expected: string;
+  readonly presented: string[];
+  constructor(hubUrl: string, expected: string, presented: string[]) {
+    super(
+      AGENT_ERROR_CODES.hubCaMismatch,
+      `the hub at ${hubUrl} is not the one the join token was made for: its certificate authority does not match ` +
+        `the token's hash K10${expected.slice(0, 16)}... (presented: ${presented.map((h) => `${h.slice(0, 16)}...`).join(', ') || 'no certificate'}); ` +
+        'nothing was sent. Check the --hub address, or get a token from this hub with `drover token create`',
+    );
+    this.expected = expected;
+    this.presented = presented;
+  }
+}
+
+/** A connection the agent will not make: credentials or tokens would travel unprotected or unverified. */
+export class InsecureHubError extends DroverError {
+  constructor(message: string) {
+    super(AGENT_ERROR_CODES.insecureHub, message);
   }
 }
