@@ -3,7 +3,7 @@
  * ApiAuth subset below); roles are Drover's three:
  *   admin - everything;
  *   edit  - read everything it may see, write workloads (not Nodes, Namespaces or tokens);
- *   view  - get, list and watch only.
+ *   view  - get, list and watch only, and never Secrets (as Kubernetes' view role: their values are credentials).
  * A token with a namespace sees only namespaced objects of that namespace (and may get that Namespace).
  */
 import type { IncomingMessage } from 'node:http';
@@ -51,6 +51,8 @@ export interface AccessRequest {
 
 /** Resources only an admin may write. */
 const ADMIN_WRITE_ONLY = new Set(['nodes', 'namespaces']);
+/** Resources the view role may not even read (Kubernetes' view ClusterRole leaves Secrets out). */
+const VIEW_HIDDEN = new Set(['secrets']);
 /** Resources only an admin may touch at all. */
 const ADMIN_ONLY = new Set(['jointokens', 'apitokens']);
 
@@ -88,7 +90,7 @@ export function authorize(principal: ApiPrincipal, req: AccessRequest): void {
   if (principal.role === 'admin') return;
   if (ADMIN_ONLY.has(req.resource)) deny(principal, req);
   const isRead = READ_VERBS.includes(req.verb);
-  if (principal.role === 'view' && !isRead) deny(principal, req);
+  if (principal.role === 'view' && (!isRead || VIEW_HIDDEN.has(req.resource))) deny(principal, req);
   if (principal.role === 'edit' && !isRead && ADMIN_WRITE_ONLY.has(req.resource)) deny(principal, req);
   if (principal.namespace !== undefined) {
     if (req.namespaced) {
