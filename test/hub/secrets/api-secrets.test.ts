@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- tests read untyped JSON answers */
 /** Secrets through the real HTTP API over the encrypting store: stringData, the view role, nothing in plaintext on disk. */
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
