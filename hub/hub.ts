@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { Logger } from '../protocol/logger.js';
 import { createSqliteStore } from './store/sqlite-store.js';
+import { createEncryptingStore } from './secrets/index.js';
 import { AlreadyExistsError } from './store/errors.js';
 import type { Store } from './store/store.js';
 import { createAuthService } from './auth/index.js';
@@ -88,8 +89,10 @@ export async function createHub(opts: HubOptions): Promise<Hub> {
   };
 
   try {
-    const store = await createSqliteStore({ path: join(opts.dataDir, 'state.db'), logger: opts.logger.child({ component: 'store' }), clock });
-    closers.push(() => store.close());
+    const sqlite = await createSqliteStore({ path: join(opts.dataDir, 'state.db'), logger: opts.logger.child({ component: 'store' }), clock });
+    closers.push(() => sqlite.close());
+    // Secrets are encrypted at rest with the key in <data dir>/secrets.key (created 0600 on first start).
+    const store = await createEncryptingStore(sqlite, { keyFile: join(opts.dataDir, 'secrets.key'), logger: opts.logger.child({ component: 'secrets' }) });
     await ensureNamespace(store, 'default');
     await ensureNamespace(store, 'kube-system');
 
