@@ -191,3 +191,37 @@ describe('which pods a report covers', () => {
     expect(reported[2]!.pod.metadata.namespace).toBe('ns1');
   });
 });
+
+describe('pod status with probes', () => {
+  const probe = { exec: { command: ['check'] } };
+  const pod = makePod('probed', {
+    containers: [
+      { name: 'web', image: TEST_IMAGE, readinessProbe: probe },
+      { name: 'slow', image: TEST_IMAGE, startupProbe: probe },
+      { name: 'plain', image: TEST_IMAGE },
+    ],
+  });
+  const running = [info(pod, 'web', {}), info(pod, 'slow', {}), info(pod, 'plain', {})];
+  const withProbes = (states: Record<string, { containerId: string; started: boolean; ready: boolean }>) =>
+    computePodStatus({ pod, containers: running, record: () => undefined, runtimeName: 'docker', hostIP: undefined, now: NOW, probes: (c) => states[c] });
+
+  it('is not ready before the prober has a word: readiness probe = unready, startup probe = not started', () => {
+    const s = withProbes({});
+    expect(s.containerStatuses?.map((c) => [c.name, c.started, c.ready])).toEqual([
+      ['web', true, false],
+      ['slow', false, false],
+      ['plain', true, true],
+    ]);
+    expect(cond(s, 'Ready')).toMatchObject({ status: 'False', reason: 'ContainersNotReady', message: 'containers with unready status: [web slow]' });
+    expect(s.phase).toBe('Running');
+  });
+
+  it('follows the prober for the running instance, and ignores a word about an older instance', () => {
+    const ready = withProbes({ web: { containerId: 'id-web', started: true, ready: true }, slow: { containerId: 'id-slow', started: true, ready: true } });
+    expect(cond(ready, 'Ready')?.status).toBe('True');
+    expect(cond(ready, 'ContainersReady')?.status).toBe('True');
+    const stale = withProbes({ web: { containerId: 'id-old', started: true, ready: true }, slow: { containerId: 'id-slow', started: true, ready: true } });
+    expect(stale.containerStatuses?.[0]?.ready).toBe(false);
+    expect(cond(stale, 'Ready')?.status).toBe('False');
+  });
+});
