@@ -29,6 +29,8 @@ export interface RequestOptions {
 export interface ApiClient {
   readonly server: string;
   request<T = unknown>(method: string, path: string, opts?: RequestOptions): Promise<T>;
+  /** A request whose answer is plain text (pod logs). */
+  requestText(method: string, path: string, opts?: RequestOptions): Promise<string>;
   /** GET that answers undefined for 404 instead of throwing. */
   getOptional<T = KubeObject>(path: string): Promise<T | undefined>;
   /** Stream a watch; resolves when the server ends it or `signal` aborts. */
@@ -99,6 +101,11 @@ export function createClient(conn: Connection, fetchImpl: typeof fetch = fetch):
       if (!res.ok) throw await failure(res);
       const text = await res.text();
       return (text ? JSON.parse(text) : undefined) as T;
+    },
+    async requestText(method: string, path: string, opts: RequestOptions = {}): Promise<string> {
+      const res = await send(method, path, opts);
+      if (!res.ok) throw await failure(res);
+      return res.text();
     },
     async getOptional<T>(path: string): Promise<T | undefined> {
       try {

@@ -8,6 +8,7 @@ export const CLI_ERROR_CODES = {
   timeout: 'ECLI_TIMEOUT',
   config: 'ECLI_CONFIG',
   child: 'ECLI_CHILD',
+  rollout: 'ECLI_ROLLOUT',
 } as const;
 
 /** The user asked for something that cannot work (bad flag value, unknown kind). */
@@ -39,6 +40,13 @@ export class ServerError extends DroverError {
 export class TimeoutError extends DroverError {
   constructor(message: string) {
     super(CLI_ERROR_CODES.timeout, message);
+  }
+}
+
+/** A rollout that cannot finish (progress deadline exceeded, object deleted while waiting). */
+export class RolloutFailedError extends DroverError {
+  constructor(message: string) {
+    super(CLI_ERROR_CODES.rollout, message);
   }
 }
 

@@ -1,15 +1,17 @@
 /**
- * kubectl-like output: aligned tables per kind (nodes, pods, namespaces, events, generic NAME AGE),
- * and -o wide|json|yaml|name.
+ * kubectl-like output: aligned tables per kind (nodes, pods, namespaces, events, deployments,
+ * replicasets, daemonsets, generic NAME AGE), and -o wide|json|yaml|name.
  */
 import { stringify } from 'yaml';
 import { kindByName } from '../../protocol/kinds.js';
 import type { KubeObject } from '../../protocol/objects/meta.js';
 import type { Node } from '../../protocol/objects/node.js';
 import type { Pod } from '../../protocol/objects/pod.js';
+import type { DaemonSet, Deployment, ReplicaSet } from '../../protocol/objects/workloads.js';
 import { formatBytes, memoryToBytes, parseQuantity } from '../../protocol/quantity.js';
 import { podDisplayStatus, podPorts, podReady, podRestarts, shortAge } from '../api/pod-display.js';
 import { UsageError } from './errors.js';
+import { containerImages, containerNames, selectorText, type Workload } from './workloads.js';
 
 export type OutputFormat = 'table' | 'wide' | 'json' | 'yaml' | 'name';
 
@@ -124,6 +126,53 @@ const EVENT_COLUMNS: Column[] = [
   { header: 'MESSAGE', value: (o) => ((o as EventLike & KubeObject).message ?? '').replace(/\s+/g, ' ') },
 ];
 
+const n = (v: number | undefined): string => String(v ?? 0);
+const WORKLOAD_WIDE: Column[] = [
+  { header: 'CONTAINERS', value: (o) => containerNames(o as Workload), wideOnly: true },
+  { header: 'IMAGES', value: (o) => containerImages(o as Workload), wideOnly: true },
+  { header: 'SELECTOR', value: (o) => selectorText(o as Workload), wideOnly: true },
+];
+
+const DEPLOYMENT_COLUMNS: Column[] = [
+  { header: 'READY', value: (o) => `${n((o as Deployment).status?.readyReplicas)}/${(o as Deployment).spec.replicas ?? 1}` },
+  { header: 'UP-TO-DATE', value: (o) => n((o as Deployment).status?.updatedReplicas) },
+  { header: 'AVAILABLE', value: (o) => n((o as Deployment).status?.availableReplicas) },
+  age,
+  ...WORKLOAD_WIDE,
+];
+
+const REPLICASET_COLUMNS: Column[] = [
+  { header: 'DESIRED', value: (o) => String((o as ReplicaSet).spec.replicas ?? 1) },
+  { header: 'CURRENT', value: (o) => n((o as ReplicaSet).status?.replicas) },
+  { header: 'READY', value: (o) => n((o as ReplicaSet).status?.readyReplicas) },
+  age,
+  ...WORKLOAD_WIDE,
+];
+
+function nodeSelectorText(ds: DaemonSet): string {
+  const sel = ds.spec.template.spec.nodeSelector ?? {};
+  const parts = Object.entries(sel).map(([k, v]) => `${k}=${v}`);
+  return parts.length ? parts.join(',') : '<none>';
+}
+
+const DAEMONSET_COLUMNS: Column[] = [
+  { header: 'DESIRED', value: (o) => n((o as DaemonSet).status?.desiredNumberScheduled) },
+  { header: 'CURRENT', value: (o) => n((o as DaemonSet).status?.currentNumberScheduled) },
+  { header: 'READY', value: (o) => n((o as DaemonSet).status?.numberReady) },
+  { header: 'UP-TO-DATE', value: (o) => n((o as DaemonSet).status?.updatedNumberScheduled) },
+  { header: 'AVAILABLE', value: (o) => n((o as DaemonSet).status?.numberAvailable) },
+  { header: 'NODE SELECTOR', value: (o) => nodeSelectorText(o as DaemonSet) },
+  age,
+  ...WORKLOAD_WIDE,
+];
+
+/** Objects in the order kubectl prints them: events by time (oldest first), everything else as listed. */
+export function sortForDisplay(kind: string, objects: KubeObject[]): KubeObject[] {
+  if (kind !== 'Event') return objects;
+  const t = (o: KubeObject) => Date.parse(eventTime(o as EventLike & KubeObject) ?? '') || 0;
+  return [...objects].sort((a, b) => t(a) - t(b));
+}
+
 function columnsFor(kind: string): Column[] {
   switch (kind) {
     case 'Node':
@@ -134,6 +183,12 @@ function columnsFor(kind: string): Column[] {
       return NAMESPACE_COLUMNS;
     case 'Event':
       return EVENT_COLUMNS;
+    case 'Deployment':
+      return DEPLOYMENT_COLUMNS;
+    case 'ReplicaSet':
+      return REPLICASET_COLUMNS;
+    case 'DaemonSet':
+      return DAEMONSET_COLUMNS;
     default:
       return [age];
   }
@@ -162,7 +217,7 @@ export function tableFor(kind: string, objects: KubeObject[], opts: TableOptions
   if (kind === 'Event') headers.push('LAST SEEN');
   else headers.push('NAME');
   headers.push(...cols.map((c) => c.header));
-  const rows = objects.map((o) => {
+  const rows = sortForDisplay(kind, objects).map((o) => {
     const row: string[] = [];
     if (opts.withNamespace) row.push(o.metadata.namespace ?? '');
     if (kind === 'Event') row.push(shortAge(eventTime(o as EventLike & KubeObject), opts.now));

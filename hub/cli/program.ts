@@ -14,6 +14,12 @@ import { registerGetCommand } from './commands/get.js';
 import { registerHubCommand } from './commands/hub.js';
 import { registerTokenCommand } from './commands/token.js';
 import { registerUpCommand } from './commands/up.js';
+import { registerExecCommand } from './commands/exec.js';
+import { registerLogsCommand } from './commands/logs.js';
+import { registerRolloutCommand } from './commands/rollout.js';
+import { registerScaleCommand } from './commands/scale.js';
+import { registerSetCommand } from './commands/set.js';
+import { registerTopCommand } from './commands/top.js';
 import { ExitRequest } from './errors.js';
 import { processIO, type CliIO } from './io.js';
 
@@ -39,6 +45,12 @@ export function buildProgram(io: CliIO = processIO()): Command {
   registerGetCommand(program, io);
   registerDescribeCommand(program, io);
   registerDeleteCommand(program, io);
+  registerScaleCommand(program, io);
+  registerSetCommand(program, io);
+  registerRolloutCommand(program, io);
+  registerLogsCommand(program, io);
+  registerExecCommand(program, io);
+  registerTopCommand(program, io);
   registerCordonCommands(program, io);
   registerDrainCommand(program, io);
   return program;

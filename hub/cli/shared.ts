@@ -67,3 +67,26 @@ export function parseHostPort(text: string, defaultHost: string): { host: string
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * Objects named on the command line as `KIND NAME...` or `KIND/NAME...` (kubectl's two forms),
+ * restricted to `allowed` kinds; `what` names the command in the refusal.
+ */
+export function targetObjects(args: string[], allowed: readonly string[], what: string): Array<[KindInfo, string]> {
+  if (args.length === 0) throw new UsageError(`${what}: name the object, e.g. deployment/NAME`);
+  const slashed = args.map(splitKindName);
+  let targets: Array<[KindInfo, string]>;
+  if (slashed.every((s) => s !== undefined)) targets = slashed as Array<[KindInfo, string]>;
+  else if (slashed.some((s) => s !== undefined)) throw new UsageError(`${what}: use either KIND NAME... or KIND/NAME..., not both`);
+  else {
+    const [info] = resolveKinds(args[0]!);
+    if (args.length < 2) throw new UsageError(`${what}: name the ${info!.singular}, e.g. ${info!.singular}/NAME`);
+    targets = args.slice(1).map((name) => [info!, name]);
+  }
+  for (const [info] of targets) {
+    if (!allowed.includes(info.kind)) {
+      throw new UsageError(`${what} is not supported for ${info.plural}: use ${allowed.map((k) => k.toLowerCase()).join(' or ')}`);
+    }
+  }
+  return targets;
+}

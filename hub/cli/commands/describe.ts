@@ -1,68 +1,23 @@
 /**
  * `drover describe KIND NAME [-n NS]`: kubectl-like human text. Pods: node, status, IP, containers,
  * conditions, events. Nodes: labels, taints, unschedulable, conditions, addresses, capacity,
- * allocatable, system info, non-terminated pods, events. Other kinds: their fields as YAML, plus events.
+ * allocatable, system info, non-terminated pods, events. Deployments and DaemonSets: see
+ * describe-workloads.ts. Other kinds: their fields as YAML, plus events.
  */
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import type { KubeObject } from '../../../protocol/objects/meta.js';
 import type { Node } from '../../../protocol/objects/node.js';
 import type { ContainerState, Pod } from '../../../protocol/objects/pod.js';
+import type { DaemonSet, Deployment } from '../../../protocol/objects/workloads.js';
 import { resolveResource } from '../../../protocol/kinds.js';
 import { podDisplayStatus, podReady, podRestarts, shortAge } from '../../api/pod-display.js';
-import { LAST_APPLIED_ANNOTATION } from '../apply-merge.js';
 import { resourcePath, type ApiClient, type ObjectList } from '../client.js';
+import { eventsFor, eventsSection, shownAnnotations, Text, type EventObject } from '../describe-text.js';
+import { describeDaemonSet, describeDeployment } from '../describe-workloads.js';
 import type { CliIO } from '../io.js';
-import { eventTime, renderTable } from '../printers.js';
+import { renderTable } from '../printers.js';
 import { clientFor, withConnectionOptions, namespaceFor, resolveKinds, splitKindName } from '../shared.js';
-
-interface EventObject extends KubeObject {
-  type?: string;
-  reason?: string;
-  message?: string;
-  count?: number;
-  involvedObject: { kind?: string; name?: string; namespace?: string; uid?: string };
-  source?: { component?: string; host?: string };
-  reportingComponent?: string;
-}
-
-/** Lines of "Key:  value", values aligned. */
-class Text {
-  private lines: string[] = [];
-  private static width(key: string): number {
-    return Math.max(16, key.length + 2);
-  }
-  field(key: string, value: string | number | undefined | null, indent = 0): this {
-    this.lines.push(`${' '.repeat(indent)}${`${key}:`.padEnd(Text.width(key))}${value ?? '<none>'}`);
-    return this;
-  }
-  line(text = ''): this {
-    this.lines.push(text);
-    return this;
-  }
-  block(text: string, indent: number): this {
-    for (const l of text.replace(/\n$/, '').split('\n')) this.lines.push(`${' '.repeat(indent)}${l}`.trimEnd());
-    return this;
-  }
-  map(key: string, values: Record<string, string> | undefined, indent = 0): this {
-    const entries = Object.entries(values ?? {});
-    if (entries.length === 0) return this.field(key, '<none>', indent);
-    entries.forEach(([k, v], i) => {
-      if (i === 0) this.field(key, `${k}=${v}`, indent);
-      else this.lines.push(`${' '.repeat(indent + Text.width(key))}${k}=${v}`);
-    });
-    return this;
-  }
-  toString(): string {
-    return `${this.lines.join('\n')}\n`;
-  }
-}
-
-/** kubectl leaves the (long) last-applied annotation out of describe. */
-function shownAnnotations(obj: KubeObject): Record<string, string> | undefined {
-  const { [LAST_APPLIED_ANNOTATION]: _last, ...rest } = obj.metadata.annotations ?? {};
-  return rest;
-}
 
 function stateText(state: ContainerState | undefined, text: Text, label: string): void {
   if (state?.running) {
@@ -218,49 +173,11 @@ function describeGeneric(obj: KubeObject, events: EventObject[], now: number): s
   return t.toString();
 }
 
-function eventsSection(t: Text, events: EventObject[], now: number): void {
-  if (events.length === 0) {
-    t.field('Events', '<none>');
-    return;
-  }
-  t.line('Events:');
-  const sorted = [...events].sort((a, b) => Date.parse(eventTime(a) ?? '') - Date.parse(eventTime(b) ?? ''));
-  t.block(
-    renderTable(
-      ['Type', 'Reason', 'Age', 'From', 'Message'],
-      [
-        ['----', '------', '----', '----', '-------'],
-        ...sorted.map((e) => [
-          e.type ?? 'Normal',
-          e.reason ?? '',
-          `${shortAge(eventTime(e), now)}${e.count && e.count > 1 ? ` (x${e.count})` : ''}`,
-          e.source?.component ?? e.reportingComponent ?? '',
-          (e.message ?? '').replace(/\s+/g, ' '),
-        ]),
-      ],
-    ),
-    2,
-  );
-}
-
-/** Events about one object. The API filters events by name/namespace only, so match the kind here. */
-async function eventsFor(client: ApiClient, obj: KubeObject): Promise<EventObject[]> {
-  const info = resolveResource('events');
-  if (!info) return [];
-  const list = await client.request<ObjectList<EventObject>>('GET', resourcePath(info, undefined), {
-    query: obj.metadata.namespace ? { fieldSelector: `metadata.namespace=${obj.metadata.namespace}` } : undefined,
-  });
-  return list.items.filter(
-    (e) =>
-      e.involvedObject?.name === obj.metadata.name &&
-      (e.involvedObject.kind === undefined || e.involvedObject.kind === obj.kind) &&
-      (e.involvedObject.uid === undefined || obj.metadata.uid === undefined || e.involvedObject.uid === obj.metadata.uid),
-  );
-}
-
 export async function describeObject(client: ApiClient, obj: KubeObject, now = Date.now()): Promise<string> {
   const events = await eventsFor(client, obj);
   if (obj.kind === 'Pod') return describePod(obj as Pod, events, now);
+  if (obj.kind === 'Deployment') return describeDeployment(client, obj as Deployment, events, now);
+  if (obj.kind === 'DaemonSet') return describeDaemonSet(obj as DaemonSet, events, now);
   if (obj.kind === 'Node') {
     const podInfo = resolveResource('pods')!;
     const pods = await client.request<ObjectList<Pod>>('GET', resourcePath(podInfo, undefined), { query: { fieldSelector: `spec.nodeName=${obj.metadata.name}` } });
