@@ -1,0 +1,202 @@
+/**
+ * createHub: the hub's composition root. Opens the store, the credentials, the embedded MQTT broker, the
+ * fleet layer, the scheduler and controllers, and the HTTP API, and tears them down in reverse order.
+ * Nothing here holds logic of its own; each part lives in its folder with its own README.
+ */
+import { chmod, mkdir, rename, writeFile, open } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import type { Logger } from '../protocol/logger.js';
+import { createSqliteStore } from './store/sqlite-store.js';
+import { createEncryptingStore } from './secrets/index.js';
+import { AlreadyExistsError } from './store/errors.js';
+import type { Store } from './store/store.js';
+import { createAuthService } from './auth/index.js';
+import { ensurePki } from './pki/index.js';
+import { isLoopbackHost } from '../protocol/join-token.js';
+import { InvalidHubOptionError } from './hub-errors.js';
+import { createBroker } from './broker/index.js';
+import { createFleet } from './fleet/index.js';
+import { createSchedulerRunner } from './scheduler/runner.js';
+import { createApiServer, type ApiAuth } from './api/index.js';
+import { createEventRecorder } from './controllers/events.js';
+
+export interface ListenAddress {
+  host: string;
+  port: number;
+}
+
+export interface HubOptions {
+  dataDir: string;
+  http: ListenAddress;
+  mqtt: ListenAddress;
+  /** Serve `mqtt` as mqtts (default: unless its host is loopback). */
+  mqttTls?: boolean;
+  /** An extra plain MQTT listener; loopback only (e.g. 127.0.0.1:1883). */
+  mqttPlain?: ListenAddress;
+  /** Serve `http` as HTTPS (default: unless its host is loopback). */
+  httpTls?: boolean;
+  /** Extra subjectAltNames for the hub's TLS certificate (--tls-san). */
+  tlsSans?: string[];
+  logger: Logger;
+  clock?: () => number;
+  /** Where to write the local admin's CLI config ({server, token}); undefined = don't. */
+  configPath?: string;
+  /** A node whose status stops for this long is NotReady (default 15 s). */
+  statusStaleAfterMs?: number;
+}
+
+export interface Hub {
+  httpUrl: string;
+  mqttUrl: string;
+  /** The plain loopback MQTT listener's URL, when there is one. */
+  mqttPlainUrl: string | undefined;
+  /** Hex SHA-256 of the hub CA (DER), as join tokens carry it; and where the CA certificate is. */
+  caFingerprint: string;
+  caCertPath: string;
+  adminToken: string;
+  configPath: string | undefined;
+  store: Store;
+  close(): Promise<void>;
+}
+
+/** Write a small file atomically with mode 0600: temp file, fsync, rename. */
+async function writePrivateFile(path: string, content: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  const tmp = `${path}.tmp-${process.pid}`;
+  const fh = await open(tmp, 'w', 0o600);
+  try {
+    await fh.writeFile(content);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await rename(tmp, path);
+  await chmod(path, 0o600);
+}
+
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+async function ensureNamespace(store: Store, name: string): Promise<void> {
+  try {
+    await store.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, namespace: '' }, status: { phase: 'Active' } });
+  } catch (err) {
+    if (!(err instanceof AlreadyExistsError)) throw err;
+  }
+}
+
+export async function createHub(opts: HubOptions): Promise<Hub> {
+  const logger = opts.logger.child({ component: 'hub' });
+  const clock = opts.clock ?? Date.now;
+  await mkdir(opts.dataDir, { recursive: true, mode: 0o700 });
+
+  const closers: (() => Promise<void>)[] = [];
+  const closeAll = async () => {
+    for (const close of closers.reverse()) {
+      try {
+        await close();
+      } catch (err) {
+        logger.error({ err }, 'error while shutting down');
+      }
+    }
+  };
+
+  try {
+    const sqlite = await createSqliteStore({ path: join(opts.dataDir, 'state.db'), logger: opts.logger.child({ component: 'store' }), clock });
+    closers.push(() => sqlite.close());
+    // Secrets are encrypted at rest with the key in <data dir>/secrets.key (created 0600 on first start).
+    const store = await createEncryptingStore(sqlite, { keyFile: join(opts.dataDir, 'secrets.key'), logger: opts.logger.child({ component: 'secrets' }) });
+    await ensureNamespace(store, 'default');
+    await ensureNamespace(store, 'kube-system');
+
+    const mqttTls = opts.mqttTls ?? !isLoopbackHost(opts.mqtt.host);
+    const httpTls = opts.httpTls ?? !isLoopbackHost(opts.http.host);
+    if (!mqttTls && !isLoopbackHost(opts.mqtt.host)) throw new InvalidHubOptionError(`plain MQTT is served only on loopback, not on ${opts.mqtt.host}`);
+    if (opts.mqttPlain && !isLoopbackHost(opts.mqttPlain.host)) {
+      throw new InvalidHubOptionError(`--mqtt-plain must be a loopback address such as 127.0.0.1:1883, not ${opts.mqttPlain.host}`);
+    }
+    const pki = await ensurePki({ dataDir: opts.dataDir, extraSans: opts.tlsSans, logger: opts.logger.child({ component: 'pki' }), clock });
+    const tls = { key: pki.serverKeyPem, cert: pki.serverChainPem };
+    const auth = createAuthService({ store, logger: opts.logger.child({ component: 'auth' }), clock, caFingerprint: pki.caFingerprint });
+    closers.push(async () => auth.close());
+    const adminToken = await auth.ensureAdminToken(join(opts.dataDir, 'admin.token'));
+    const events = await createEventRecorder({ store, logger: opts.logger.child({ component: 'events' }), clock });
+
+    const broker = await createBroker({ auth, logger: opts.logger.child({ component: 'broker' }) });
+    closers.push(() => broker.close());
+    const mqttBound = await broker.listen(opts.mqtt.host, opts.mqtt.port, mqttTls ? { tls } : {});
+    const mqttPlainBound = opts.mqttPlain ? await broker.listen(opts.mqttPlain.host, opts.mqttPlain.port) : undefined;
+
+    const fleet = await createFleet({
+      store,
+      broker,
+      auth,
+      logger: opts.logger.child({ component: 'fleet' }),
+      clock,
+      statusStaleAfterMs: opts.statusStaleAfterMs,
+      events,
+    });
+    await fleet.start();
+    closers.push(() => fleet.stop());
+
+    const scheduler = await createSchedulerRunner({ store, logger: opts.logger.child({ component: 'scheduler' }), clock, events });
+    await scheduler.start();
+    closers.push(() => scheduler.stop());
+
+    const registry = new Registry();
+    collectDefaultMetrics({ register: registry, prefix: 'drover_hub_' });
+    // Deleting a Node through the API revokes its credential and drops its live connection at once.
+    const apiAuth: ApiAuth = {
+      verifyApiToken: (t) => auth.verifyApiToken(t),
+      createJoinToken: (o) => auth.createJoinToken(o),
+      listJoinTokens: () => auth.listJoinTokens(),
+      revokeJoinToken: (id) => auth.revokeJoinToken(id),
+      createApiToken: (o) => auth.createApiToken(o),
+      listApiTokens: () => auth.listApiTokens(),
+      revokeApiToken: (id) => auth.revokeApiToken(id),
+      revokeNodeCredential: async (name) => {
+        const revoked = await auth.revokeNodeCredential(name);
+        await broker.disconnectNode(name);
+        return revoked;
+      },
+    };
+    const api = createApiServer({
+      ...(httpTls ? { tls } : {}),
+      store,
+      auth: apiAuth,
+      logger: opts.logger.child({ component: 'api' }),
+      registry,
+      clock,
+      isReady: () => ({ ready: true, reasons: [] }),
+    });
+    const httpBound = await api.listen(opts.http.host, opts.http.port);
+    closers.push(() => api.close());
+
+    const httpUrl = `${httpTls ? 'https' : 'http'}://${urlHost(opts.http.host)}:${httpBound.port}`;
+    const mqttUrl = `${mqttTls ? 'mqtts' : 'mqtt'}://${urlHost(opts.mqtt.host)}:${mqttBound.port}`;
+    const mqttPlainUrl = opts.mqttPlain && mqttPlainBound ? `mqtt://${urlHost(opts.mqttPlain.host)}:${mqttPlainBound.port}` : undefined;
+    if (opts.configPath) {
+      await writePrivateFile(opts.configPath, `${JSON.stringify({ server: httpUrl, token: adminToken, certificateAuthority: pki.caCertPath }, null, 2)}\n`);
+    }
+    await writeFile(join(opts.dataDir, 'hub.json'), `${JSON.stringify({ httpUrl, mqttUrl, mqttPlainUrl, caFingerprint: pki.caFingerprint, pid: process.pid }, null, 2)}\n`);
+    logger.info({ httpUrl, mqttUrl, mqttPlainUrl, caFingerprint: pki.caFingerprint, dataDir: opts.dataDir }, 'hub started');
+
+    return {
+      httpUrl,
+      mqttUrl,
+      mqttPlainUrl,
+      caFingerprint: pki.caFingerprint,
+      caCertPath: pki.caCertPath,
+      adminToken,
+      configPath: opts.configPath,
+      store,
+      close: closeAll,
+    };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}
