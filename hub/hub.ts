@@ -20,6 +20,7 @@ import { createFleet } from './fleet/index.js';
 import { createSchedulerRunner } from './scheduler/runner.js';
 import { createApiServer, type ApiAuth } from './api/index.js';
 import { createEventRecorder } from './controllers/events.js';
+import { createWorkloadControllers } from './controllers/workloads.js';
 
 export interface ListenAddress {
   host: string;
@@ -145,6 +146,10 @@ export async function createHub(opts: HubOptions): Promise<Hub> {
     const scheduler = await createSchedulerRunner({ store, logger: opts.logger.child({ component: 'scheduler' }), clock, events });
     await scheduler.start();
     closers.push(() => scheduler.stop());
+
+    const workloads = await createWorkloadControllers({ store, logger: opts.logger.child({ component: 'controllers' }), clock, events });
+    await workloads.start();
+    closers.push(() => workloads.stop());
 
     const registry = new Registry();
     collectDefaultMetrics({ register: registry, prefix: 'drover_hub_' });
