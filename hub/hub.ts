@@ -20,6 +20,7 @@ import { createFleet } from './fleet/index.js';
 import { createSchedulerRunner } from './scheduler/runner.js';
 import { createApiServer, type ApiAuth } from './api/index.js';
 import { createEventRecorder } from './controllers/events.js';
+import { createNodeLifecycleController } from './controllers/node-lifecycle.js';
 import { createWorkloadControllers } from './controllers/workloads.js';
 
 export interface ListenAddress {
@@ -45,6 +46,8 @@ export interface HubOptions {
   configPath?: string;
   /** A node whose status stops for this long is NotReady (default 15 s). */
   statusStaleAfterMs?: number;
+  /** How long a pod stays on a NotReady node before it is evicted, unless it tolerates that (default 30 s). */
+  evictionGraceMs?: number;
 }
 
 export interface Hub {
@@ -146,6 +149,16 @@ export async function createHub(opts: HubOptions): Promise<Hub> {
     const scheduler = await createSchedulerRunner({ store, logger: opts.logger.child({ component: 'scheduler' }), clock, events });
     await scheduler.start();
     closers.push(() => scheduler.stop());
+
+    const nodeLifecycle = await createNodeLifecycleController({
+      store,
+      logger: opts.logger.child({ component: 'node-lifecycle' }),
+      clock,
+      events,
+      evictionGraceMs: opts.evictionGraceMs,
+    });
+    await nodeLifecycle.start();
+    closers.push(() => nodeLifecycle.stop());
 
     const workloads = await createWorkloadControllers({ store, logger: opts.logger.child({ component: 'controllers' }), clock, events });
     await workloads.start();
