@@ -10,6 +10,7 @@ import type { Pod } from '../../protocol/objects/pod.js';
 import type { DaemonSet, Deployment, ReplicaSet } from '../../protocol/objects/workloads.js';
 import { formatBytes, memoryToBytes, parseQuantity } from '../../protocol/quantity.js';
 import { podDisplayStatus, podPorts, podReady, podRestarts, shortAge } from '../api/pod-display.js';
+import { configColumns } from './config-printers.js';
 import { UsageError } from './errors.js';
 import { containerImages, containerNames, selectorText, type Workload } from './workloads.js';
 
@@ -183,6 +184,9 @@ function columnsFor(kind: string): Column[] {
       return NAMESPACE_COLUMNS;
     case 'Event':
       return EVENT_COLUMNS;
+    case 'ConfigMap':
+    case 'Secret':
+      return [...configColumns(kind), age];
     case 'Deployment':
       return DEPLOYMENT_COLUMNS;
     case 'ReplicaSet':

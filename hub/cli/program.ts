@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerAgentCommand } from './commands/agent.js';
 import { registerApplyCommand } from './commands/apply.js';
+import { registerCreateCommand } from './commands/create.js';
 import { registerCordonCommands } from './commands/cordon.js';
 import { registerDeleteCommand } from './commands/delete.js';
 import { registerDescribeCommand } from './commands/describe.js';
@@ -42,6 +43,7 @@ export function buildProgram(io: CliIO = processIO()): Command {
   registerAgentCommand(program, io);
   registerTokenCommand(program, io);
   registerApplyCommand(program, io);
+  registerCreateCommand(program, io);
   registerGetCommand(program, io);
   registerDescribeCommand(program, io);
   registerDeleteCommand(program, io);

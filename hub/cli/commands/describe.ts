@@ -15,6 +15,8 @@ import { podDisplayStatus, podReady, podRestarts, shortAge } from '../../api/pod
 import { resourcePath, type ApiClient, type ObjectList } from '../client.js';
 import { eventsFor, eventsSection, shownAnnotations, Text, type EventObject } from '../describe-text.js';
 import { describeDaemonSet, describeDeployment } from '../describe-workloads.js';
+import { LAST_APPLIED_ANNOTATION } from '../apply-merge.js';
+import { describeConfigObject, isConfigKind } from '../config-printers.js';
 import type { CliIO } from '../io.js';
 import { renderTable } from '../printers.js';
 import { clientFor, withConnectionOptions, namespaceFor, resolveKinds, splitKindName } from '../shared.js';
@@ -176,6 +178,12 @@ function describeGeneric(obj: KubeObject, events: EventObject[], now: number): s
 export async function describeObject(client: ApiClient, obj: KubeObject, now = Date.now()): Promise<string> {
   const events = await eventsFor(client, obj);
   if (obj.kind === 'Pod') return describePod(obj as Pod, events, now);
+  if (isConfigKind(obj)) {
+    // a Secret's values are never shown: sizes only
+    const t = new Text();
+    eventsSection(t, events, now);
+    return `${describeConfigObject(obj, [LAST_APPLIED_ANNOTATION])}\n${t.toString()}`;
+  }
   if (obj.kind === 'Deployment') return describeDeployment(client, obj as Deployment, events, now);
   if (obj.kind === 'DaemonSet') return describeDaemonSet(obj as DaemonSet, events, now);
   if (obj.kind === 'Node') {

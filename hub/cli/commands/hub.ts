@@ -8,10 +8,14 @@ import { createRootLogger, type Logger } from '../../../protocol/logger.js';
 import { createHub, type Hub } from '../../hub.js';
 import { configPath } from '../config.js';
 import type { CliIO } from '../io.js';
-import { parseHostPort } from '../shared.js';
+import { parseDuration, parseHostPort } from '../shared.js';
 
 export interface HubFlags {
   dataDir?: string;
+  /** How long a silent node stays Ready (duration, default 15s). */
+  nodeMonitorGrace?: string;
+  /** How long pods stay on a NotReady node before eviction (duration, default 30s). */
+  evictionGrace?: string;
   http: string;
   mqtt: string;
 }
@@ -24,6 +28,8 @@ export async function startHub(flags: HubFlags, dataDir: string, io: CliIO, logg
     dataDir,
     http: parseHostPort(flags.http, '127.0.0.1'),
     mqtt: parseHostPort(flags.mqtt, '0.0.0.0'),
+    ...(flags.nodeMonitorGrace ? { statusStaleAfterMs: parseDuration(flags.nodeMonitorGrace) * 1000 } : {}),
+    ...(flags.evictionGrace ? { evictionGraceMs: parseDuration(flags.evictionGrace) * 1000 } : {}),
     logger,
     configPath: configPath(io),
   });
@@ -48,6 +54,8 @@ export function registerHubCommand(program: Command, io: CliIO): void {
     .command('hub')
     .description('run a hub: the API, status page, MQTT broker, scheduler and controllers')
     .option('--data-dir <dir>', 'where the hub keeps its state (default ~/.drover/hub)')
+    .option('--node-monitor-grace <duration>', 'a node whose status stops this long is NotReady (default 15s)')
+    .option('--eviction-grace <duration>', 'pods leave a NotReady node after this long, unless they tolerate it (default 30s)')
     .option('--http <host:port>', 'API and status page address', DEFAULT_HTTP)
     .option('--mqtt <host:port>', 'MQTT broker address for agents', DEFAULT_MQTT)
     .action(async (flags: HubFlags) => {
