@@ -6,6 +6,7 @@ import type { KindInfo } from '../../protocol/kinds.js';
 import type { KubeObject } from '../../protocol/objects/meta.js';
 import type { Connection } from './config.js';
 import { ServerError, ServerUnreachableError } from './errors.js';
+import { createCaFetch } from './tls-fetch.js';
 
 export interface ObjectList<T = KubeObject> {
   apiVersion: string;
@@ -69,7 +70,11 @@ async function failure(res: Response): Promise<ServerError> {
   return new ServerError(res.status, '', `the hub answered HTTP ${res.status}${text ? `: ${text.slice(0, 300).trim()}` : ''}`);
 }
 
-export function createClient(conn: Connection, fetchImpl: typeof fetch = fetch): ApiClient {
+/** Without a fetchImpl, https:// servers are verified against conn.certificateAuthority (the hub CA) when there is one. */
+export function createClient(
+  conn: Connection,
+  fetchImpl: typeof fetch = conn.certificateAuthority ? createCaFetch(conn.certificateAuthority) : fetch,
+): ApiClient {
   const unreachable = (err: unknown) =>
     new ServerUnreachableError(
       conn.server,

@@ -1,10 +1,12 @@
 /**
  * Which hub the CLI talks to and with what token: --server/--token, else DROVER_SERVER/DROVER_TOKEN,
- * else the config file ($DROVER_CONFIG or ~/.drover/config.json, `{ "server", "token" }`, written by
- * the hub for the local admin), else http://127.0.0.1:7070 without a token.
+ * else the config file ($DROVER_CONFIG or ~/.drover/config.json, `{ "server", "token",
+ * "certificateAuthority" }`, written by the hub for the local admin), else http://127.0.0.1:7070
+ * without a token. `certificateAuthority` (a PEM file's path, relative to the config file, or the PEM
+ * itself; or $DROVER_CA_FILE) is the hub CA that https:// servers are verified against.
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { ConfigError } from './errors.js';
 import type { CliIO } from './io.js';
 
@@ -13,6 +15,8 @@ export const DEFAULT_SERVER = 'http://127.0.0.1:7070';
 export interface Connection {
   server: string;
   token: string | undefined;
+  /** The hub CA (PEM) to verify https:// servers against; undefined = the system's CAs. */
+  certificateAuthority?: string | undefined;
   /** Where each part came from, for error messages. */
   source: string;
   configPath: string;
@@ -22,7 +26,13 @@ export function configPath(io: CliIO): string {
   return io.env.DROVER_CONFIG || join(io.homedir, '.drover', 'config.json');
 }
 
-function readConfig(path: string): { server?: string; token?: string } | undefined {
+interface ConfigFile {
+  server?: string;
+  token?: string;
+  certificateAuthority?: string;
+}
+
+function readConfig(path: string): ConfigFile | undefined {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -33,16 +43,31 @@ function readConfig(path: string): { server?: string; token?: string } | undefin
   try {
     const parsed = JSON.parse(text) as unknown;
     if (typeof parsed !== 'object' || parsed === null) throw new Error('not a JSON object');
-    const { server, token } = parsed as { server?: unknown; token?: unknown };
-    return { ...(typeof server === 'string' ? { server } : {}), ...(typeof token === 'string' ? { token } : {}) };
+    const { server, token, certificateAuthority: ca } = parsed as { server?: unknown; token?: unknown; certificateAuthority?: unknown };
+    return {
+      ...(typeof server === 'string' ? { server } : {}),
+      ...(typeof token === 'string' ? { token } : {}),
+      ...(typeof ca === 'string' ? { certificateAuthority: ca } : {}),
+    };
   } catch (err) {
     throw new ConfigError(`the CLI config ${path} is not valid JSON ({ "server": URL, "token": T }): ${(err as Error).message}`, { cause: err });
   }
 }
 
+/** The CA's PEM from a path (relative to `baseDir`) or the PEM itself. */
+function loadCertificateAuthority(value: string, baseDir: string, from: string): string {
+  if (value.includes('-----BEGIN CERTIFICATE-----')) return value;
+  const file = resolve(baseDir, value);
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read the hub CA ${file} (certificateAuthority from ${from}): ${(err as Error).message}`, { cause: err });
+  }
+}
+
 export function resolveConnection(flags: { server?: string; token?: string }, io: CliIO): Connection {
   const path = configPath(io);
-  const needFile = !(flags.server ?? io.env.DROVER_SERVER) || !(flags.token ?? io.env.DROVER_TOKEN);
+  const needFile = !(flags.server ?? io.env.DROVER_SERVER) || !(flags.token ?? io.env.DROVER_TOKEN) || !io.env.DROVER_CA_FILE;
   const file = needFile ? readConfig(path) : undefined;
   let source = 'the default';
   let server = DEFAULT_SERVER;
@@ -50,5 +75,11 @@ export function resolveConnection(flags: { server?: string; token?: string }, io
   else if (io.env.DROVER_SERVER) [server, source] = [io.env.DROVER_SERVER, 'DROVER_SERVER'];
   else if (file?.server) [server, source] = [file.server, path];
   const token = flags.token || io.env.DROVER_TOKEN || file?.token;
-  return { server: server.replace(/\/+$/, ''), token, source, configPath: path };
+  // Only an https server needs the CA: a stale path in the config must not break a plain loopback hub.
+  let certificateAuthority: string | undefined;
+  if (/^https:/i.test(server)) {
+    if (io.env.DROVER_CA_FILE) certificateAuthority = loadCertificateAuthority(io.env.DROVER_CA_FILE, process.cwd(), 'DROVER_CA_FILE');
+    else if (file?.certificateAuthority) certificateAuthority = loadCertificateAuthority(file.certificateAuthority, dirname(path), path);
+  }
+  return { server: server.replace(/\/+$/, ''), token, certificateAuthority, source, configPath: path };
 }

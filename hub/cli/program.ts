@@ -13,6 +13,7 @@ import { registerDescribeCommand } from './commands/describe.js';
 import { registerDrainCommand } from './commands/drain.js';
 import { registerGetCommand } from './commands/get.js';
 import { registerHubCommand } from './commands/hub.js';
+import { registerNodeCommand } from './commands/node.js';
 import { registerTokenCommand } from './commands/token.js';
 import { registerUpCommand } from './commands/up.js';
 import { registerExecCommand } from './commands/exec.js';
@@ -42,6 +43,7 @@ export function buildProgram(io: CliIO = processIO()): Command {
   registerUpCommand(program, io);
   registerAgentCommand(program, io);
   registerTokenCommand(program, io);
+  registerNodeCommand(program, io);
   registerApplyCommand(program, io);
   registerCreateCommand(program, io);
   registerGetCommand(program, io);

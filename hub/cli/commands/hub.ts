@@ -1,6 +1,8 @@
 /**
- * `drover hub [--data-dir D] [--http HOST:PORT] [--mqtt HOST:PORT]`: run a hub in this process until
- * SIGINT/SIGTERM, then close it gracefully. Writes the local admin's CLI config.
+ * `drover hub [--data-dir D] [--http HOST:PORT] [--mqtt HOST:PORT] [--mqtt-plain 127.0.0.1:PORT]
+ * [--tls] [--tls-san NAME]...`: run a hub in this process until SIGINT/SIGTERM, then close it
+ * gracefully. Writes the local admin's CLI config. --mqtt and --http are TLS (mqtts, https; the hub's
+ * own CA in D/pki) unless they listen on loopback, where --tls still asks for TLS.
  */
 import type { Command } from 'commander';
 import { join } from 'node:path';
@@ -18,16 +20,22 @@ export interface HubFlags {
   evictionGrace?: string;
   http: string;
   mqtt: string;
+  mqttPlain?: string;
+  tls?: boolean;
+  tlsSan?: string[];
 }
 
 export const DEFAULT_HTTP = '127.0.0.1:7070';
-export const DEFAULT_MQTT = '0.0.0.0:1883';
+export const DEFAULT_MQTT = '0.0.0.0:8883';
 
 export async function startHub(flags: HubFlags, dataDir: string, io: CliIO, logger: Logger): Promise<Hub> {
   return createHub({
     dataDir,
     http: parseHostPort(flags.http, '127.0.0.1'),
     mqtt: parseHostPort(flags.mqtt, '0.0.0.0'),
+    ...(flags.mqttPlain ? { mqttPlain: parseHostPort(flags.mqttPlain, '127.0.0.1') } : {}),
+    ...(flags.tls ? { mqttTls: true, httpTls: true } : {}),
+    ...(flags.tlsSan?.length ? { tlsSans: flags.tlsSan } : {}),
     ...(flags.nodeMonitorGrace ? { statusStaleAfterMs: parseDuration(flags.nodeMonitorGrace) * 1000 } : {}),
     ...(flags.evictionGrace ? { evictionGraceMs: parseDuration(flags.evictionGrace) * 1000 } : {}),
     logger,
@@ -57,13 +65,16 @@ export function registerHubCommand(program: Command, io: CliIO): void {
     .option('--node-monitor-grace <duration>', 'a node whose status stops this long is NotReady (default 15s)')
     .option('--eviction-grace <duration>', 'pods leave a NotReady node after this long, unless they tolerate it (default 30s)')
     .option('--http <host:port>', 'API and status page address', DEFAULT_HTTP)
-    .option('--mqtt <host:port>', 'MQTT broker address for agents', DEFAULT_MQTT)
+    .option('--mqtt <host:port>', 'MQTT broker address for agents (mqtts unless on loopback)', DEFAULT_MQTT)
+    .option('--mqtt-plain <host:port>', 'also serve plain MQTT on this loopback address, e.g. 127.0.0.1:1883')
+    .option('--tls', 'serve --mqtt and --http over TLS even on loopback')
+    .option('--tls-san <name>', 'extra DNS name or IP address for the hub TLS certificate (repeatable)', (v: string, all: string[] = []) => [...all, v])
     .action(async (flags: HubFlags) => {
       const logger = createRootLogger();
       const dataDir = flags.dataDir ?? join(io.homedir, '.drover', 'hub');
       const stopping = interrupted(io);
       const hub = await startHub(flags, dataDir, io, logger);
-      io.out(`Drover hub is running.\n  Status page: ${hub.httpUrl}/\n  API:         ${hub.httpUrl}\n  MQTT:        ${hub.mqttUrl}\n  Data:        ${dataDir}\n`);
+      io.out(`Drover hub is running.\n  Status page: ${hub.httpUrl}/\n  API:         ${hub.httpUrl}\n  MQTT:        ${hub.mqttUrl}\n${hub.mqttPlainUrl ? `  MQTT plain:  ${hub.mqttPlainUrl} (loopback)\n` : ''}  CA:          ${hub.caCertPath} (sha256 ${hub.caFingerprint})\n  Data:        ${dataDir}\n`);
       if (hub.configPath) io.out(`  CLI config:  ${hub.configPath} (admin token)\n`);
       io.out('Add a node: drover token create, then on the device: drover agent --hub MQTT_URL --token TOKEN\n');
       const signal = await stopping;

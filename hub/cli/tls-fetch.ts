@@ -1,0 +1,42 @@
+/**
+ * A fetch that trusts the hub's own CA for https:// URLs (Node's global fetch cannot be given a CA
+ * without undici, which Drover does not ship). Plain http:// goes to the global fetch. Network
+ * failures reject like fetch does (TypeError "fetch failed" with the socket error as cause), aborts
+ * with the AbortError, so the API client handles both the same way.
+ */
+import { request } from 'node:https';
+import { Readable } from 'node:stream';
+
+function headersOf(init: RequestInit): Record<string, string> {
+  return Object.fromEntries(new Headers(init.headers).entries());
+}
+
+export function createCaFetch(ca: string, fallback: typeof fetch = fetch): typeof fetch {
+  return (async (input: string | URL | Request, init: RequestInit = {}) => {
+    const url = new URL(typeof input === 'string' || input instanceof URL ? input : input.url);
+    if (url.protocol !== 'https:') return fallback(input, init);
+    const method = (init.method ?? 'GET').toUpperCase();
+    return new Promise<Response>((resolve, reject) => {
+      const req = request(url, { method, headers: headersOf(init), ca, ...(init.signal ? { signal: init.signal } : {}) }, (res) => {
+        const headers = new Headers();
+        for (const [k, v] of Object.entries(res.headers)) {
+          if (Array.isArray(v)) for (const one of v) headers.append(k, one);
+          else if (v !== undefined) headers.set(k, v);
+        }
+        const status = res.statusCode ?? 502;
+        const empty = method === 'HEAD' || status === 204 || status === 304;
+        if (empty) res.resume();
+        const body = empty ? null : (Readable.toWeb(res) as unknown as ReadableStream<Uint8Array>);
+        resolve(new Response(body, { status, statusText: res.statusMessage ?? '', headers }));
+      });
+      req.on('error', (err) => reject(err.name === 'AbortError' ? err : new TypeError('fetch failed', { cause: err })));
+      if (typeof init.body === 'string') req.write(init.body);
+      else if (init.body !== undefined && init.body !== null) {
+        req.destroy();
+        reject(new TypeError('createCaFetch: only string bodies are supported'));
+        return;
+      }
+      req.end();
+    });
+  }) as typeof fetch;
+}
