@@ -16,7 +16,7 @@ import { ensurePki } from './pki/index.js';
 import { isLoopbackHost } from '../protocol/join-token.js';
 import { InvalidHubOptionError } from './hub-errors.js';
 import { createBroker } from './broker/index.js';
-import { createFleet } from './fleet/index.js';
+import { createFleet, createNodeCommands } from './fleet/index.js';
 import { createSchedulerRunner } from './scheduler/runner.js';
 import { createApiServer, type ApiAuth } from './api/index.js';
 import { createEventRecorder } from './controllers/events.js';
@@ -145,6 +145,10 @@ export async function createHub(opts: HubOptions): Promise<Hub> {
     });
     await fleet.start();
     closers.push(() => fleet.stop());
+    // `drover logs` / `drover exec`: the API asks agents over cmd/reply topics
+    const nodeCommands = createNodeCommands({ broker, logger: opts.logger.child({ component: 'fleet' }), clock });
+    nodeCommands.start();
+    closers.push(async () => nodeCommands.stop());
 
     const scheduler = await createSchedulerRunner({ store, logger: opts.logger.child({ component: 'scheduler' }), clock, events });
     await scheduler.start();
@@ -189,6 +193,7 @@ export async function createHub(opts: HubOptions): Promise<Hub> {
       registry,
       clock,
       isReady: () => ({ ready: true, reasons: [] }),
+      nodeCommands,
     });
     const httpBound = await api.listen(opts.http.host, opts.http.port);
     closers.push(() => api.close());
