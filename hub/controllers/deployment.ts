@@ -25,7 +25,22 @@ export const DEPLOYMENT_CONTROLLER = 'deployment-controller';
 export const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
 export const DESIRED_REPLICAS_ANNOTATION = 'deployment.kubernetes.io/desired-replicas';
 export const MAX_REPLICAS_ANNOTATION = 'deployment.kubernetes.io/max-replicas';
+export const REVISION_HISTORY_ANNOTATION = 'deployment.kubernetes.io/revision-history';
 export const DEFAULT_REVISION_HISTORY_LIMIT = 10;
+/** Deployment annotations Kubernetes does not copy onto its ReplicaSets. */
+const NOT_COPIED = new Set([
+  'kubectl.kubernetes.io/last-applied-configuration',
+  REVISION_ANNOTATION,
+  REVISION_HISTORY_ANNOTATION,
+  DESIRED_REPLICAS_ANNOTATION,
+  MAX_REPLICAS_ANNOTATION,
+  'deprecated.deployment.rollback.to',
+]);
+
+/** The Deployment's own annotations a ReplicaSet carries (kubernetes.io/change-cause, ...), as Kubernetes copies them. */
+export function copiedAnnotations(d: Deployment): Record<string, string> {
+  return Object.fromEntries(Object.entries(d.metadata.annotations ?? {}).filter(([k]) => !NOT_COPIED.has(k)));
+}
 const MAX_COLLISIONS = 5;
 
 export function revisionOf(obj: { metadata: { annotations?: Record<string, string> } }): number {
@@ -113,6 +128,7 @@ export async function createDeploymentController(opts: WorkloadControllerOptions
         namespace: s.namespace,
         labels: { ...(template.metadata?.labels ?? {}) },
         annotations: {
+          ...copiedAnnotations(d),
           [REVISION_ANNOTATION]: String(revision),
           [DESIRED_REPLICAS_ANNOTATION]: String(s.replicas),
           [MAX_REPLICAS_ANNOTATION]: String(s.replicas + s.fence.maxSurge),
@@ -162,11 +178,17 @@ export async function createDeploymentController(opts: WorkloadControllerOptions
       const wantRevision = revisionOf(rs) > maxOld ? revisionOf(rs) : maxOld + 1;
       if (revisionOf(rs) !== wantRevision || (rs.spec.minReadySeconds ?? 0) !== minReady(s.d)) {
         // A template that came back (rollout undo) takes the next revision; minReadySeconds follows the Deployment.
-        const result = await updateWithRetry<ReplicaSet>(store, { kind: 'ReplicaSet', namespace: s.namespace, name: rs.metadata.name }, (cur) => ({
-          ...cur,
-          metadata: { ...cur.metadata, annotations: { ...(cur.metadata.annotations ?? {}), [REVISION_ANNOTATION]: String(wantRevision) } },
-          spec: { ...cur.spec, minReadySeconds: minReady(s.d) },
-        }));
+        const result = await updateWithRetry<ReplicaSet>(store, { kind: 'ReplicaSet', namespace: s.namespace, name: rs.metadata.name }, (cur) => {
+          const annotations = { ...(cur.metadata.annotations ?? {}) };
+          const previous = revisionOf(cur);
+          if (previous !== wantRevision) {
+            // Kubernetes keeps the revisions a reused ReplicaSet had before, and its change-cause follows the Deployment.
+            Object.assign(annotations, copiedAnnotations(s.d));
+            if (previous > 0) annotations[REVISION_HISTORY_ANNOTATION] = [annotations[REVISION_HISTORY_ANNOTATION], String(previous)].filter(Boolean).join(',');
+            annotations[REVISION_ANNOTATION] = String(wantRevision);
+          }
+          return { ...cur, metadata: { ...cur.metadata, annotations }, spec: { ...cur.spec, minReadySeconds: minReady(s.d) } };
+        });
         if (result.outcome === 'notFound') throw new NotFoundError({ kind: 'ReplicaSet', namespace: s.namespace, name: rs.metadata.name });
         if (revisionOf(rs) !== wantRevision) logger.info({ deployment: objectKey(s.d), replicaset: rs.metadata.name, revision: wantRevision }, 'replica set is new again');
         s.newRs = result.object;

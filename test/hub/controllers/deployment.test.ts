@@ -197,13 +197,18 @@ describe('Deployment controller', () => {
     await update(h, 'wl-undo', withImage('registry.local/nginx:1.27'));
     await drive(h, 'wl-undo');
     expect(await replicaSets(h, 'wl-undo')).toHaveLength(2);
-    await update(h, 'wl-undo', withImage('registry.local/nginx:1.26'));
+    await update(h, 'wl-undo', (d) => {
+      const back = withImage('registry.local/nginx:1.26')(d);
+      return { ...back, metadata: { ...back.metadata, annotations: { ...back.metadata.annotations, 'kubernetes.io/change-cause': 'back to 1.26' } } };
+    });
     await drive(h, 'wl-undo');
     const sets = await replicaSets(h, 'wl-undo');
     expect(sets).toHaveLength(2);
     const reused = sets.find((r) => r.metadata.uid === v1!.metadata.uid)!;
     expect(reused.spec.replicas).toBe(2);
     expect(reused.metadata.annotations?.[REVISION_ANNOTATION]).toBe('3');
+    expect(reused.metadata.annotations?.['deployment.kubernetes.io/revision-history']).toBe('1');
+    expect(reused.metadata.annotations?.['kubernetes.io/change-cause']).toBe('back to 1.26');
     expect(sets.find((r) => r !== reused)!.spec.replicas).toBe(0);
     expect((await getDeploy(h, 'wl-undo')).metadata.annotations?.[REVISION_ANNOTATION]).toBe('3');
   });
