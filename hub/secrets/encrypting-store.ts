@@ -2,9 +2,10 @@
  * createEncryptingStore: a Store over another Store (the SQLite one) that keeps Secret payloads
  * encrypted at rest, like a Kubernetes EncryptionConfiguration with the aesgcm provider.
  *
- * - Written Secrets: `stringData` is merged into `data` (base64), then `data` is replaced by one
- *   ciphertext in the `drover.io/encrypted` field; metadata (name, labels, ...) stays readable so the
- *   store can list and select. Nothing else of the object changes.
+ * - Written Secrets: `stringData` is merged into `data` (base64), then `data` and the annotations
+ *   (`kubectl.kubernetes.io/last-applied-configuration` holds the applied data too) are replaced by one
+ *   ciphertext in the `drover.io/encrypted` field; name, namespace, labels and the rest of metadata stay
+ *   readable so the store can list and select. Nothing else of the object changes.
  * - Read Secrets (get, list, create/update/delete results, watch events): decrypted back to `data`.
  *   Other kinds pass through untouched.
  * - An update whose data equals what is stored keeps the stored ciphertext, so a no-op update is still
@@ -30,6 +31,17 @@ export interface EncryptingStoreOptions {
   logger: Logger;
 }
 
+/** What the ciphertext holds: the data and the annotations (canonical JSON, so equal content compares equal). */
+interface SealedPayload {
+  data: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
+function sealedPayload(data: Record<string, string> | undefined, annotations: Record<string, string> | undefined): string {
+  const ann = annotations && Object.keys(annotations).length > 0 ? `,"annotations":${canonicalData(annotations)}` : '';
+  return `{"data":${canonicalData(data)}${ann}}`;
+}
+
 type StoredSecret = StoredObject & { [ENCRYPTED_FIELD]?: string; data?: Record<string, string>; stringData?: Record<string, string> };
 
 const isSecret = (o: { kind?: string }): boolean => o.kind === 'Secret';
@@ -45,7 +57,9 @@ export async function createEncryptingStore(inner: Store, opts: EncryptingStoreO
     if (!isSecret(object)) return object;
     const { data, ...rest } = mergeStringData(object as SecretLike);
     delete (rest as StoredSecret)[ENCRYPTED_FIELD];
-    const plaintext = canonicalData(data);
+    const { annotations, ...metadata } = rest.metadata;
+    rest.metadata = metadata;
+    const plaintext = sealedPayload(data, annotations);
     let envelope: string | undefined;
     if (reuse?.[ENCRYPTED_FIELD] !== undefined && aadOf(reuse) === aadOf(object)) {
       try {
@@ -63,14 +77,17 @@ export async function createEncryptingStore(inner: Store, opts: EncryptingStoreO
     if (!isSecret(object)) return object;
     const { [ENCRYPTED_FIELD]: envelope, ...rest } = object as StoredSecret;
     if (envelope === undefined) return mergeStringData(object as SecretLike) as unknown as T; // stored before encryption was on
-    let data: Record<string, string>;
+    let payload: SealedPayload;
     try {
-      data = JSON.parse(decrypt(key, envelope, aadOf(object)).toString('utf8')) as Record<string, string>;
+      payload = JSON.parse(decrypt(key, envelope, aadOf(object)).toString('utf8')) as SealedPayload;
     } catch (err) {
       throw new SecretDecryptError(secretName(object), (err as Error).message, { cause: err });
     }
     const { data: _ignored, ...withoutData } = rest;
-    return (Object.keys(data).length > 0 ? { ...withoutData, data } : withoutData) as T;
+    const opened = { ...withoutData } as StoredSecret;
+    if (payload.annotations) opened.metadata = { ...opened.metadata, annotations: payload.annotations };
+    if (Object.keys(payload.data).length > 0) opened.data = payload.data;
+    return opened as unknown as T;
   }
 
   async function encryptLegacySecrets(): Promise<void> {

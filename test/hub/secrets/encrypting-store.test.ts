@@ -54,6 +54,20 @@ describe('createEncryptingStore', () => {
     expect(deleted.data?.b).toBe(b64(PLAINTEXT));
   });
 
+  it('encrypts the annotations too (last-applied-configuration carries the data) and restores them', async () => {
+    const lastApplied = JSON.stringify({ apiVersion: 'v1', kind: 'Secret', data: { k: b64(PLAINTEXT) } });
+    const annotations = { 'kubectl.kubernetes.io/last-applied-configuration': lastApplied, note: 'n' };
+    await store.create({ ...secret('s1', { data: { k: b64(PLAINTEXT) } }), metadata: { name: 's1', namespace: 'default', labels: { app: 'x' }, annotations } } as StoredObject);
+    const read = await store.get<SecretObject>({ kind: 'Secret', namespace: 'default', name: 's1' });
+    expect(read?.metadata.annotations).toEqual(annotations);
+    expect(read?.metadata.labels).toEqual({ app: 'x' });
+    const raw = await inner.get({ kind: 'Secret', namespace: 'default', name: 's1' });
+    expect(raw?.metadata.annotations).toBeUndefined();
+    expect(raw?.metadata.labels).toEqual({ app: 'x' });
+    const again = await store.update({ ...read!, metadata: { ...read!.metadata } });
+    expect(again.metadata.resourceVersion).toBe(read!.metadata.resourceVersion);
+  });
+
   it('leaves other kinds untouched', async () => {
     const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'default' }, data: { k: 'v' } } as StoredObject;
     await store.create(cm);
