@@ -17,17 +17,20 @@ export function createCaFetch(ca: string, fallback: typeof fetch = fetch): typeo
     if (url.protocol !== 'https:') return fallback(input, init);
     const method = (init.method ?? 'GET').toUpperCase();
     return new Promise<Response>((resolve, reject) => {
-      const req = request(url, { method, headers: headersOf(init), ca, ...(init.signal ? { signal: init.signal } : {}) }, (res) => {
-        const headers = new Headers();
+      const headers = headersOf(init);
+      // like fetch: a string body goes with its length, never chunked
+      if (typeof init.body === 'string') headers['content-length'] = String(Buffer.byteLength(init.body));
+      const req = request(url, { method, headers, ca, ...(init.signal ? { signal: init.signal } : {}) }, (res) => {
+        const answerHeaders = new Headers();
         for (const [k, v] of Object.entries(res.headers)) {
-          if (Array.isArray(v)) for (const one of v) headers.append(k, one);
-          else if (v !== undefined) headers.set(k, v);
+          if (Array.isArray(v)) for (const one of v) answerHeaders.append(k, one);
+          else if (v !== undefined) answerHeaders.set(k, v);
         }
         const status = res.statusCode ?? 502;
         const empty = method === 'HEAD' || status === 204 || status === 304;
         if (empty) res.resume();
         const body = empty ? null : (Readable.toWeb(res) as unknown as ReadableStream<Uint8Array>);
-        resolve(new Response(body, { status, statusText: res.statusMessage ?? '', headers }));
+        resolve(new Response(body, { status, statusText: res.statusMessage ?? '', headers: answerHeaders }));
       });
       req.on('error', (err) => reject(err.name === 'AbortError' ? err : new TypeError('fetch failed', { cause: err })));
       if (typeof init.body === 'string') req.write(init.body);

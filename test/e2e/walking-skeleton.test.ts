@@ -61,7 +61,7 @@ describe('walking skeleton (real hub, agents, containerd and Docker)', () => {
     hub = await startHub();
     for (const { runtime, node } of RUNTIMES) {
       const { stdout: token } = await hub.cli(['token', 'create', '--ttl', '10m']);
-      expect(token.trim()).toMatch(/^drover-join\./);
+      expect(token.trim()).toMatch(/^K10[0-9a-f]{64}::drover-join\./);
       agents.push(await startAgent(hub, node, runtime, token.trim()));
     }
   });

@@ -78,6 +78,16 @@ describe('drover CLI over HTTPS', () => {
     expect((await drover(['token', 'list'])).stdout).not.toContain(id);
   });
 
+  it('apply and delete (a DELETE with a body) work over https', async () => {
+    const cm = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: tls-cm\ndata:\n  a: "1"\n';
+    const io = captureIO({ env: { DROVER_CONFIG: configPath }, stdin: cm });
+    expect(await runCli(['apply', '-f', '-'], io)).toBe(0);
+    expect(io.stdout()).toBe('configmap/tls-cm created\n');
+    const deleted = await drover(['delete', 'configmap', 'tls-cm']);
+    expect(deleted).toMatchObject({ code: 0, stdout: 'configmap "tls-cm" deleted\n' });
+    expect((await drover(['get', 'configmap', 'tls-cm'])).code).toBe(1);
+  });
+
   it('node delete: a missing node is an error unless --ignore-not-found', async () => {
     const missing = await drover(['node', 'delete', 'sec-nope']);
     expect(missing.code).toBe(1);
