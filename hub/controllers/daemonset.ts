@@ -18,8 +18,8 @@ import { placeDaemonPod, withDaemonTolerations, type Placement } from './daemons
 import { scaledValue } from './int-or-percent.js';
 import { deletePodGracefully } from './pod-deletion.js';
 import { isPodAvailable, isPodReady, msUntilAvailable } from './pod-state.js';
-import { CONTROLLER_REVISION_HASH_LABEL, controllerOf, isControlledBy, podFromTemplate, podTemplateHash } from './pod-template.js';
-import { createReconcileLoop, objectKey, splitObjectKey } from './reconcile-loop.js';
+import { CONTROLLER_REVISION_HASH_LABEL, controllerKey, isControlledBy, podFromTemplate, podTemplateHash } from './pod-template.js';
+import { createReconcileLoop, loopController, objectKey, splitObjectKey } from './reconcile-loop.js';
 import { involvedObjectOf, type WorkloadControllerOptions } from './replicaset.js';
 
 export const DAEMONSET_CONTROLLER = 'daemonset-controller';
@@ -38,7 +38,6 @@ export async function createDaemonSetController(opts: WorkloadControllerOptions)
   const logger = opts.logger.child({ controller: 'daemonset' });
   const source = { component: DAEMONSET_CONTROLLER };
   const nodeFingerprints = new Map<string, string>();
-  let watches: { close(): void }[] = [];
 
   async function createPod(ds: DaemonSet, node: string, hash: string): Promise<Pod> {
     const template = { ...ds.spec.template, spec: { ...ds.spec.template.spec, tolerations: withDaemonTolerations(ds.spec.template.spec.tolerations) } };
@@ -203,29 +202,18 @@ export async function createDaemonSetController(opts: WorkloadControllerOptions)
     enqueueAll().catch((err: unknown) => logger.error({ err, node: name }, 'could not list daemon sets after a node change; the resync will catch up'));
   }
 
-  function onPod(event: WatchEvent): void {
-    const ref = controllerOf(event.object);
-    if (ref?.kind === 'DaemonSet') loop.enqueue(`${event.object.metadata.namespace ?? 'default'}/${ref.name}`);
-  }
-
-  return {
-    async start() {
-      const nodes = await store.list<Node>('Node');
-      for (const node of nodes.items) nodeFingerprints.set(node.metadata.name, nodeSchedulingFingerprint(node));
-      watches = [
-        store.watch({ kind: 'DaemonSet', fromRevision: nodes.revision }, (e) => {
-          if (e.type !== 'DELETED') loop.enqueue(objectKey(e.object));
-        }),
-        store.watch({ kind: 'Node', fromRevision: nodes.revision }, onNode),
-        store.watch({ kind: 'Pod', fromRevision: nodes.revision }, onPod),
-      ];
-      await loop.start();
-      logger.info('daemonset controller started');
-    },
-    async stop() {
-      for (const w of watches) w.close();
-      watches = [];
-      await loop.stop();
-    },
-  };
+  return loopController(loop, logger, async () => {
+    const nodes = await store.list<Node>('Node');
+    for (const node of nodes.items) nodeFingerprints.set(node.metadata.name, nodeSchedulingFingerprint(node));
+    return [
+      store.watch({ kind: 'DaemonSet', fromRevision: nodes.revision }, (e) => {
+        if (e.type !== 'DELETED') loop.enqueue(objectKey(e.object));
+      }),
+      store.watch({ kind: 'Node', fromRevision: nodes.revision }, onNode),
+      store.watch({ kind: 'Pod', fromRevision: nodes.revision }, (e) => {
+        const owner = controllerKey(e.object, 'DaemonSet');
+        if (owner !== undefined) loop.enqueue(owner);
+      }),
+    ];
+  });
 }

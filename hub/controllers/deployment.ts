@@ -17,8 +17,8 @@ import { HashCollisionError } from './errors.js';
 import { newReplicaSetTarget, oldReplicaSetTargets, resolveFenceposts, type Fenceposts, type RolloutReplicaSet } from './deployment-rollout.js';
 import { deploymentStatus, isDeploymentComplete, msUntilProgressDeadline, type NewReplicaSetEvent } from './deployment-status.js';
 import { isPodActive, isPodAvailable, isPodReady, msUntilAvailable } from './pod-state.js';
-import { controllerOf, controllerRefTo, isControlledBy, podTemplateHash, POD_TEMPLATE_HASH_LABEL, templateWithLabel, templateWithoutLabel } from './pod-template.js';
-import { createReconcileLoop, objectKey, splitObjectKey } from './reconcile-loop.js';
+import { controllerKey, controllerOf, controllerRefTo, isControlledBy, podTemplateHash, POD_TEMPLATE_HASH_LABEL, templateWithLabel, templateWithoutLabel } from './pod-template.js';
+import { createReconcileLoop, loopController, objectKey, splitObjectKey } from './reconcile-loop.js';
 import { involvedObjectOf, type WorkloadControllerOptions } from './replicaset.js';
 
 export const DEPLOYMENT_CONTROLLER = 'deployment-controller';
@@ -77,9 +77,8 @@ export async function createDeploymentController(opts: WorkloadControllerOptions
   const { store, clock, events } = opts;
   const logger = opts.logger.child({ controller: 'deployment' });
   const source = { component: DEPLOYMENT_CONTROLLER };
-  /** "ns/rs" -> the name of the Deployment controlling it, so pod events reach the Deployment. */
+  /** "ns/rs" -> "ns/deployment" controlling it, so pod events reach the Deployment. */
   const ownerOfReplicaSet = new Map<string, string>();
-  let watches: { close(): void }[] = [];
 
   const activeOf = (s: SyncState, rs: ReplicaSet): Pod[] => (s.podsOf.get(rs.metadata.uid ?? '') ?? []).filter(isPodActive);
   const minReady = (d: Deployment): number => d.spec.minReadySeconds ?? 0;
@@ -370,42 +369,30 @@ export async function createDeploymentController(opts: WorkloadControllerOptions
   });
 
   function onReplicaSet(event: WatchEvent): void {
-    const rsKey = objectKey(event.object);
-    const ref = controllerOf(event.object);
-    if (event.type === 'DELETED') ownerOfReplicaSet.delete(rsKey);
-    else if (ref?.kind === 'Deployment') ownerOfReplicaSet.set(rsKey, ref.name);
-    if (ref?.kind === 'Deployment') loop.enqueue(`${event.object.metadata.namespace ?? 'default'}/${ref.name}`);
+    const owner = controllerKey(event.object, 'Deployment');
+    if (event.type === 'DELETED' || owner === undefined) ownerOfReplicaSet.delete(objectKey(event.object));
+    else ownerOfReplicaSet.set(objectKey(event.object), owner);
+    if (owner !== undefined) loop.enqueue(owner);
   }
 
   function onPod(event: WatchEvent): void {
-    const ref = controllerOf(event.object);
-    if (ref?.kind !== 'ReplicaSet') return;
-    const namespace = event.object.metadata.namespace ?? 'default';
-    const owner = ownerOfReplicaSet.get(`${namespace}/${ref.name}`);
-    if (owner !== undefined) loop.enqueue(`${namespace}/${owner}`);
+    const rs = controllerKey(event.object, 'ReplicaSet');
+    const owner = rs === undefined ? undefined : ownerOfReplicaSet.get(rs);
+    if (owner !== undefined) loop.enqueue(owner);
   }
 
-  return {
-    async start() {
-      const existing = await store.list<ReplicaSet>('ReplicaSet');
-      for (const rs of existing.items) {
-        const ref = controllerOf(rs);
-        if (ref?.kind === 'Deployment') ownerOfReplicaSet.set(objectKey(rs), ref.name);
-      }
-      watches = [
-        store.watch({ kind: 'Deployment', fromRevision: existing.revision }, (e) => {
-          if (e.type !== 'DELETED') loop.enqueue(objectKey(e.object));
-        }),
-        store.watch({ kind: 'ReplicaSet', fromRevision: existing.revision }, onReplicaSet),
-        store.watch({ kind: 'Pod', fromRevision: existing.revision }, onPod),
-      ];
-      await loop.start();
-      logger.info('deployment controller started');
-    },
-    async stop() {
-      for (const w of watches) w.close();
-      watches = [];
-      await loop.stop();
-    },
-  };
+  return loopController(loop, logger, async () => {
+    const existing = await store.list<ReplicaSet>('ReplicaSet');
+    for (const rs of existing.items) {
+      const owner = controllerKey(rs, 'Deployment');
+      if (owner !== undefined) ownerOfReplicaSet.set(objectKey(rs), owner);
+    }
+    return [
+      store.watch({ kind: 'Deployment', fromRevision: existing.revision }, (e) => {
+        if (e.type !== 'DELETED') loop.enqueue(objectKey(e.object));
+      }),
+      store.watch({ kind: 'ReplicaSet', fromRevision: existing.revision }, onReplicaSet),
+      store.watch({ kind: 'Pod', fromRevision: existing.revision }, onPod),
+    ];
+  });
 }

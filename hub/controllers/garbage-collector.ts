@@ -14,7 +14,7 @@ import { NotFoundError } from '../store/errors.js';
 import type { ObjectKey, WatchEvent } from '../store/store.js';
 import type { Controller } from './controller.js';
 import { deletePodGracefully } from './pod-deletion.js';
-import { createReconcileLoop } from './reconcile-loop.js';
+import { createReconcileLoop, loopController } from './reconcile-loop.js';
 import type { WorkloadControllerOptions } from './replicaset.js';
 
 export const GARBAGE_COLLECTOR = 'garbage-collector';
@@ -41,7 +41,6 @@ const keyOf = (obj: KubeObject): ObjectKey => ({ kind: obj.kind, namespace: obj.
 export async function createGarbageCollector(opts: WorkloadControllerOptions): Promise<Controller> {
   const { store, clock } = opts;
   const logger = opts.logger.child({ controller: 'garbage-collector' });
-  let watches: { close(): void }[] = [];
 
   async function ownerExists(ref: OwnerReference, namespace: string): Promise<boolean> {
     const info = kindByName(ref.kind);
@@ -108,18 +107,9 @@ export async function createGarbageCollector(opts: WorkloadControllerOptions): P
     if (event.type === 'ADDED' && (event.object.metadata.ownerReferences ?? []).length > 0) loop.enqueue(keyText(keyOf(event.object)));
   }
 
-  return {
-    async start() {
-      const revision = await store.revision();
-      const kinds = new Set<string>([...OWNER_KINDS, ...dependentKinds()]);
-      watches = [...kinds].map((kind) => store.watch({ kind, fromRevision: revision }, onEvent));
-      await loop.start();
-      logger.info('garbage collector started');
-    },
-    async stop() {
-      for (const w of watches) w.close();
-      watches = [];
-      await loop.stop();
-    },
-  };
+  return loopController(loop, logger, async () => {
+    const revision = await store.revision();
+    const kinds = new Set<string>([...OWNER_KINDS, ...dependentKinds()]);
+    return [...kinds].map((kind) => store.watch({ kind, fromRevision: revision }, onEvent));
+  });
 }

@@ -78,6 +78,12 @@ export function controllerOf(obj: KubeObject): OwnerReference | undefined {
   return obj.metadata.ownerReferences?.find((r) => r.controller === true);
 }
 
+/** "namespace/name" of the object's controller when it is of `kind` (the key its controller queues). */
+export function controllerKey(obj: KubeObject, kind: string): string | undefined {
+  const ref = controllerOf(obj);
+  return ref?.kind === kind ? `${obj.metadata.namespace ?? 'default'}/${ref.name}` : undefined;
+}
+
 export function isControlledBy(obj: KubeObject, owner: KubeObject): boolean {
   const ref = controllerOf(obj);
   return ref !== undefined && ref.uid === owner.metadata.uid && ref.kind === owner.kind;

@@ -8,6 +8,8 @@
  */
 import type { Logger } from '../../protocol/index.js';
 import { ConflictError } from '../store/errors.js';
+import type { Watch } from '../store/store.js';
+import type { Controller } from './controller.js';
 import { ReconcileError } from './errors.js';
 
 export const DEFAULT_RESYNC_MS = 10_000;
@@ -162,4 +164,24 @@ export function objectKey(obj: { metadata: { namespace?: string; name: string } 
 export function splitObjectKey(key: string): { namespace: string; name: string } {
   const slash = key.indexOf('/');
   return { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
+}
+
+/**
+ * The Controller around a loop: `openWatches` lists what it needs and opens its watches (from the
+ * revision it listed at), then the loop starts; stop closes the watches and drains the loop.
+ */
+export function loopController(loop: ReconcileLoop, logger: Logger, openWatches: () => Promise<Watch[]>): Controller {
+  let watches: Watch[] = [];
+  return {
+    async start() {
+      watches = await openWatches();
+      await loop.start();
+      logger.info('controller started');
+    },
+    async stop() {
+      for (const w of watches) w.close();
+      watches = [];
+      await loop.stop();
+    },
+  };
 }

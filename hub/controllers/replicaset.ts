@@ -8,13 +8,12 @@
 import { isDeepStrictEqual } from 'node:util';
 import { matchesSelector, type Pod, type ReplicaSet } from '../../protocol/index.js';
 import { updateWithRetry } from '../fleet/update-with-retry.js';
-import type { WatchEvent } from '../store/store.js';
 import type { Controller, ControllerOptions } from './controller.js';
 import type { InvolvedObject } from './events.js';
 import { deletePodGracefully } from './pod-deletion.js';
 import { compareForDeletion, isPodActive, isPodAvailable, isPodReady, msUntilAvailable } from './pod-state.js';
-import { controllerOf, isControlledBy, podFromTemplate } from './pod-template.js';
-import { createReconcileLoop, objectKey, splitObjectKey } from './reconcile-loop.js';
+import { controllerKey, isControlledBy, podFromTemplate } from './pod-template.js';
+import { createReconcileLoop, loopController, objectKey, splitObjectKey } from './reconcile-loop.js';
 
 export const REPLICASET_CONTROLLER = 'replicaset-controller';
 
@@ -54,7 +53,6 @@ export async function createReplicaSetController(opts: WorkloadControllerOptions
   const { store, clock, events } = opts;
   const logger = opts.logger.child({ controller: 'replicaset' });
   const source = { component: REPLICASET_CONTROLLER };
-  let watches: { close(): void }[] = [];
 
   async function createPods(rs: ReplicaSet, count: number): Promise<Pod[]> {
     const created: Pod[] = [];
@@ -117,27 +115,16 @@ export async function createReplicaSetController(opts: WorkloadControllerOptions
     listKeys: async () => (await store.list<ReplicaSet>('ReplicaSet')).items.map(objectKey),
   });
 
-  function onPod(event: WatchEvent): void {
-    const ref = controllerOf(event.object);
-    if (ref?.kind === 'ReplicaSet') loop.enqueue(`${event.object.metadata.namespace ?? 'default'}/${ref.name}`);
-  }
-
-  return {
-    async start() {
-      const revision = await store.revision();
-      watches = [
-        store.watch({ kind: 'ReplicaSet', fromRevision: revision }, (e) => {
-          if (e.type !== 'DELETED') loop.enqueue(objectKey(e.object));
-        }),
-        store.watch({ kind: 'Pod', fromRevision: revision }, onPod),
-      ];
-      await loop.start();
-      logger.info('replicaset controller started');
-    },
-    async stop() {
-      for (const w of watches) w.close();
-      watches = [];
-      await loop.stop();
-    },
-  };
+  return loopController(loop, logger, async () => {
+    const revision = await store.revision();
+    return [
+      store.watch({ kind: 'ReplicaSet', fromRevision: revision }, (e) => {
+        if (e.type !== 'DELETED') loop.enqueue(objectKey(e.object));
+      }),
+      store.watch({ kind: 'Pod', fromRevision: revision }, (e) => {
+        const owner = controllerKey(e.object, 'ReplicaSet');
+        if (owner !== undefined) loop.enqueue(owner);
+      }),
+    ];
+  });
 }
