@@ -1,9 +1,10 @@
 /** Helpers the commands share: the API client from global flags, kinds, namespaces, durations. */
 import type { Command } from 'commander';
 import { resolveResource, type KindInfo } from '../../protocol/kinds.js';
+import type { KubeObject } from '../../protocol/objects/meta.js';
 import { createClient, type ApiClient } from './client.js';
 import { resolveConnection } from './config.js';
-import { UsageError } from './errors.js';
+import { ServerError, UsageError } from './errors.js';
 import type { CliIO } from './io.js';
 
 export interface GlobalFlags {
@@ -89,4 +90,23 @@ export function targetObjects(args: string[], allowed: readonly string[], what: 
     }
   }
   return targets;
+}
+
+const CONFLICT_RETRIES = 5;
+
+/**
+ * Read-modify-write of one object: GET, `change` it in place, PUT it back with its resourceVersion,
+ * again from the GET on a 409 Conflict. `change` returns false for "nothing to do" (nothing is written).
+ */
+export async function updateObject<T extends KubeObject>(client: ApiClient, path: string, change: (obj: T) => boolean): Promise<{ obj: T; changed: boolean }> {
+  for (let attempt = 0; ; attempt++) {
+    const obj = await client.request<T>('GET', path);
+    if (!change(obj)) return { obj, changed: false };
+    try {
+      return { obj: await client.request<T>('PUT', path, { body: obj }), changed: true };
+    } catch (err) {
+      if (err instanceof ServerError && err.httpStatus === 409 && attempt < CONFLICT_RETRIES) continue;
+      throw err;
+    }
+  }
 }

@@ -11,14 +11,12 @@ import type { KindInfo } from '../../../protocol/kinds.js';
 import type { KubeObject } from '../../../protocol/objects/meta.js';
 import type { DaemonSet, Deployment } from '../../../protocol/objects/workloads.js';
 import { resourcePath, type ApiClient } from '../client.js';
-import { RolloutFailedError, ServerError, TimeoutError, UsageError } from '../errors.js';
+import { RolloutFailedError, TimeoutError, UsageError } from '../errors.js';
 import type { CliIO } from '../io.js';
 import { qualifiedName, renderTable } from '../printers.js';
 import { daemonSetRolloutStatus, deploymentRolloutStatus, type RolloutState } from '../rollout-status.js';
-import { clientFor, namespaceFor, parseDuration, targetObjects, withConnectionOptions } from '../shared.js';
+import { clientFor, namespaceFor, parseDuration, targetObjects, updateObject, withConnectionOptions } from '../shared.js';
 import { CHANGE_CAUSE_ANNOTATION, replicaSetsOf, RESTARTED_AT_ANNOTATION, revisionOf, runsTemplateOf, templateWithoutHash } from '../workloads.js';
-
-const CONFLICT_RETRIES = 5;
 
 interface NsFlag {
   namespace?: string;
@@ -78,20 +76,6 @@ async function waitForRollout(io: CliIO, client: ApiClient, info: KindInfo, name
     }
   } finally {
     stopInterrupt();
-  }
-}
-
-/** GET, change, PUT with the resourceVersion; retried on conflicts. `change` returns false for "nothing to do". */
-async function updateObject<T extends KubeObject>(client: ApiClient, path: string, change: (obj: T) => boolean): Promise<{ obj: T; changed: boolean }> {
-  for (let attempt = 0; ; attempt++) {
-    const obj = await client.request<T>('GET', path);
-    if (!change(obj)) return { obj, changed: false };
-    try {
-      return { obj: await client.request<T>('PUT', path, { body: obj }), changed: true };
-    } catch (err) {
-      if (err instanceof ServerError && err.httpStatus === 409 && attempt < CONFLICT_RETRIES) continue;
-      throw err;
-    }
   }
 }
 

@@ -4,16 +4,13 @@
  * with its resourceVersion (retrying on a conflict), as kubectl does.
  */
 import type { Command } from 'commander';
-import type { KindInfo } from '../../../protocol/kinds.js';
 import type { Container } from '../../../protocol/objects/pod.js';
-import { resourcePath, type ApiClient } from '../client.js';
-import { ServerError, UsageError } from '../errors.js';
+import { resourcePath } from '../client.js';
+import { UsageError } from '../errors.js';
 import type { CliIO } from '../io.js';
 import { qualifiedName } from '../printers.js';
-import { clientFor, namespaceFor, targetObjects, withConnectionOptions } from '../shared.js';
+import { clientFor, namespaceFor, targetObjects, updateObject, withConnectionOptions } from '../shared.js';
 import type { Workload } from '../workloads.js';
-
-const CONFLICT_RETRIES = 5;
 
 /** "web=nginx:1.27" pairs; "*" means every container. */
 export function parseImagePairs(pairs: string[]): Map<string, string> {
@@ -48,20 +45,6 @@ function setImages(obj: Workload, images: Map<string, string>): boolean {
   return changed;
 }
 
-async function setImageOn(client: ApiClient, info: KindInfo, namespace: string | undefined, name: string, images: Map<string, string>): Promise<Workload | undefined> {
-  const path = resourcePath(info, namespace, name);
-  for (let attempt = 0; ; attempt++) {
-    const obj = await client.request<Workload>('GET', path);
-    if (!setImages(obj, images)) return undefined;
-    try {
-      return await client.request<Workload>('PUT', path, { body: obj });
-    } catch (err) {
-      if (err instanceof ServerError && err.httpStatus === 409 && attempt < CONFLICT_RETRIES) continue;
-      throw err;
-    }
-  }
-}
-
 export function registerSetCommand(program: Command, io: CliIO): void {
   const set = program.command('set').description('change fields of workloads (set image)');
   withConnectionOptions(set.command('image'))
@@ -76,9 +59,9 @@ export function registerSetCommand(program: Command, io: CliIO): void {
       const targets = targetObjects(refs, ['Deployment', 'DaemonSet', 'ReplicaSet'], 'set image');
       const client = clientFor(cmd, io);
       for (const [info, name] of targets) {
-        const updated = await setImageOn(client, info, namespaceFor(info, flags.namespace), name, images);
+        const { obj, changed } = await updateObject<Workload>(client, resourcePath(info, namespaceFor(info, flags.namespace), name), (o) => setImages(o, images));
         // kubectl says nothing about an object whose images were already these
-        if (updated) io.out(`${qualifiedName(updated)} image updated\n`);
+        if (changed) io.out(`${qualifiedName(obj)} image updated\n`);
       }
     });
 }

@@ -3,33 +3,14 @@
  * Pod log and exec endpoints through the whole hub path: HTTP API -> node commands -> real aedes
  * broker -> a fake agent (a real MQTT client with node credentials) -> reply -> HTTP answer.
  */
-import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiServer, type ApiServer } from '../../../hub/api/index.js';
 import { createNodeCommands, type NodeCommandsService } from '../../../hub/fleet/index.js';
 import { silentLogger } from '../../../protocol/logger.js';
-import { commandMessageSchema, decodeMessage, encodeMessage, type CommandMessage, type ReplyMessage } from '../../../protocol/messages.js';
-import { topics } from '../../../protocol/topics.js';
-import { connectTracked, startHarness, type Harness } from '../fleet/harness.js';
+import type { CommandMessage } from '../../../protocol/messages.js';
+import { startFakeAgent } from '../fleet/fake-agent.js';
+import { startHarness, type Harness } from '../fleet/harness.js';
 import { createFakeAuth, type FakeAuth } from './support.js';
-
-async function fakeAgent(h: Harness, node: string, answer: (cmd: CommandMessage) => Partial<ReplyMessage> | undefined): Promise<{ client: MqttClient; received: CommandMessage[] }> {
-  const { password } = await h.auth.issueNodeCredential(node);
-  const client = await connectTracked(h, { username: `node:${node}`, password, clientId: `node-${node}` });
-  const received: CommandMessage[] = [];
-  client.on('message', (topic, payload) => {
-    const cmd = decodeMessage(commandMessageSchema, topic, payload);
-    received.push(cmd);
-    const body = answer(cmd);
-    if (!body) return;
-    const reply: ReplyMessage = { v: 1, type: 'reply', sentAt: new Date().toISOString(), requestId: cmd.requestId, ok: true, ...body };
-    client.publishAsync(topics.nodeReply(node, cmd.requestId), encodeMessage(reply), { qos: 1 }).catch((err: Error) => {
-      if (err.message !== 'Connection closed') throw err; // the test may be over before the PUBACK
-    });
-  });
-  await client.subscribeAsync(topics.nodeCmd(node), { qos: 0 });
-  return { client, received };
-}
 
 async function putPod(h: Harness, name: string, nodeName?: string): Promise<void> {
   await h.store.create({
@@ -78,7 +59,7 @@ describe('pod log and exec endpoints', () => {
     url = `http://127.0.0.1:${(await api.listen('127.0.0.1', 0)).port}`;
     bare = createApiServer({ store: h.store, auth, logger: silentLogger() });
     bareUrl = `http://127.0.0.1:${(await bare.listen('127.0.0.1', 0)).port}`;
-    agent = await fakeAgent(h, 'cw-api-1', (cmd) => {
+    agent = await startFakeAgent(h, 'cw-api-1', (cmd) => {
       if (cmd.pod === 'refused') return { ok: false, error: 'container main of pod default/refused has not been created yet' };
       if (cmd.pod === 'silent') return undefined;
       if (cmd.command === 'logs') return { output: `line1\nline2\n(${cmd.container ?? ''}:${cmd.tailLines ?? 'all'})\n` };

@@ -134,8 +134,8 @@ describe('workload CLI against a real API server', () => {
         lastTimestamp: at,
         source: { component: 'deployment-controller' },
       } as any);
-    await ev('e-late', 'ScalingReplicaSet', new Date(Date.now() - 10_000).toISOString());
-    await ev('e-early', 'Created', new Date(Date.now() - 300_000).toISOString(), 'Pod', 'web-bbb222-x');
+    await ev('e-late', 'ScalingReplicaSet', new Date(Date.now() - 20 * 60_000).toISOString());
+    await ev('e-early', 'Created', new Date(Date.now() - 5 * 3600_000).toISOString(), 'Pod', 'web-bbb222-x');
     await store.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'cw-pod', namespace: 'default' }, spec: { nodeName: 'cw-n1', containers: [{ name: 'main', image: IMAGE_OLD }] } } as any);
     for (const [name, usage] of [
       ['cw-n1', { cpuPercent: 25, memoryUsedBytes: 512 * 2 ** 20, timestamp: new Date().toISOString() }],
@@ -187,8 +187,8 @@ describe('workload CLI against a real API server', () => {
     const r = await drover(['get', 'events']);
     const lines = r.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^LAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+MESSAGE$/);
-    expect(lines[1]).toMatch(/^5m\s+Normal\s+Created\s+pod\/web-bbb222-x\s+Created happened$/);
-    expect(lines[2]).toMatch(/^1\ds\s+Normal\s+ScalingReplicaSet\s+deployment\/web\s+ScalingReplicaSet happened$/);
+    expect(lines[1]).toMatch(/^5h\s+Normal\s+Created\s+pod\/web-bbb222-x\s+Created happened$/);
+    expect(lines[2]).toMatch(/^2\dm\s+Normal\s+ScalingReplicaSet\s+deployment\/web\s+ScalingReplicaSet happened$/);
   });
 
   it('describe deployment and daemonset', async () => {

@@ -1,5 +1,4 @@
 /** Node commands over a real aedes broker, with a fake agent (a real MQTT client with node credentials) answering. */
-import type { MqttClient } from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   CommandFailedError,
@@ -9,30 +8,11 @@ import {
   NodeNotConnectedError,
   type NodeCommandsService,
 } from '../../../hub/fleet/index.js';
-import { commandMessageSchema, decodeMessage, encodeMessage, type CommandMessage, type ReplyMessage } from '../../../protocol/messages.js';
+import { encodeMessage, type ReplyMessage } from '../../../protocol/messages.js';
 import { pino } from 'pino';
 import { topics } from '../../../protocol/topics.js';
-import { connectTracked, startHarness, type Harness } from './harness.js';
-
-/** A fake agent: receives commands and answers with `answer(cmd)` (undefined = stay silent). */
-async function fakeAgent(h: Harness, node: string, answer: (cmd: CommandMessage) => Partial<ReplyMessage> | undefined): Promise<{ client: MqttClient; received: CommandMessage[] }> {
-  const { password } = await h.auth.issueNodeCredential(node);
-  const client = await connectTracked(h, { username: `node:${node}`, password, clientId: `node-${node}` });
-  const received: CommandMessage[] = [];
-  client.on('message', (topic, payload) => {
-    const cmd = decodeMessage(commandMessageSchema, topic, payload);
-    received.push(cmd);
-    const body = answer(cmd);
-    if (!body) return;
-    const reply: ReplyMessage = { v: 1, type: 'reply', sentAt: new Date().toISOString(), requestId: cmd.requestId, ok: true, ...body };
-    // the hub may have the reply (and the test may be over, closing this client) before the PUBACK comes
-    client.publishAsync(topics.nodeReply(node, cmd.requestId), encodeMessage(reply), { qos: 1 }).catch((err: Error) => {
-      if (err.message !== 'Connection closed') throw err;
-    });
-  });
-  await client.subscribeAsync(topics.nodeCmd(node), { qos: 0 });
-  return { client, received };
-}
+import { startFakeAgent } from './fake-agent.js';
+import { startHarness, type Harness } from './harness.js';
 
 describe('node commands', () => {
   let h: Harness;
@@ -52,7 +32,7 @@ describe('node commands', () => {
   });
 
   it('sends logs on the node cmd topic and returns the reply output', async () => {
-    const agent = await fakeAgent(h, 'cw-nc1', (cmd) => ({ output: `logs of ${cmd.namespace}/${cmd.pod}/${cmd.container ?? '-'}\n` }));
+    const agent = await startFakeAgent(h, 'cw-nc1', (cmd) => ({ output: `logs of ${cmd.namespace}/${cmd.pod}/${cmd.container ?? '-'}\n` }));
     const out = await commands.logs({ node: 'cw-nc1', namespace: 'default', pod: 'web', container: 'main', tailLines: 5 });
     expect(out).toBe('logs of default/web/main\n');
     expect(agent.received).toHaveLength(1);
@@ -61,7 +41,7 @@ describe('node commands', () => {
   });
 
   it('execs and returns output and exit code; concurrent requests get their own replies', async () => {
-    await fakeAgent(h, 'cw-nc2', (cmd) => (cmd.command === 'exec' ? { output: cmd.argv.join(' '), exitCode: cmd.argv.length } : undefined));
+    await startFakeAgent(h, 'cw-nc2', (cmd) => (cmd.command === 'exec' ? { output: cmd.argv.join(' '), exitCode: cmd.argv.length } : undefined));
     const [a, b] = await Promise.all([
       commands.exec({ node: 'cw-nc2', namespace: 'default', pod: 'p', argv: ['echo', 'a'], timeoutSeconds: 1 }),
       commands.exec({ node: 'cw-nc2', namespace: 'default', pod: 'p', argv: ['cat', 'x', 'y'], timeoutSeconds: 1 }),
@@ -71,7 +51,7 @@ describe('node commands', () => {
   });
 
   it('fails with the agent reason when it answers ok: false', async () => {
-    await fakeAgent(h, 'cw-nc3', () => ({ ok: false, error: 'container nope is not valid for pod web' }));
+    await startFakeAgent(h, 'cw-nc3', () => ({ ok: false, error: 'container nope is not valid for pod web' }));
     const err = await commands.logs({ node: 'cw-nc3', namespace: 'default', pod: 'web' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CommandFailedError);
     expect((err as Error).message).toBe('container nope is not valid for pod web');
@@ -85,7 +65,7 @@ describe('node commands', () => {
   });
 
   it('times out when the agent stays silent, and drops the late reply', async () => {
-    const agent = await fakeAgent(h, 'cw-nc4', () => undefined);
+    const agent = await startFakeAgent(h, 'cw-nc4', () => undefined);
     const err = await commands.logs({ node: 'cw-nc4', namespace: 'default', pod: 'web' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CommandTimeoutError);
     expect((err as Error).message).toContain('node "cw-nc4" did not answer the logs command');
@@ -97,8 +77,8 @@ describe('node commands', () => {
   });
 
   it('ignores a reply from another node than the one asked', async () => {
-    const asked = await fakeAgent(h, 'cw-nc5', () => undefined);
-    const other = await fakeAgent(h, 'cw-nc6', () => undefined);
+    const asked = await startFakeAgent(h, 'cw-nc5', () => undefined);
+    const other = await startFakeAgent(h, 'cw-nc6', () => undefined);
     const pending = commands.logs({ node: 'cw-nc5', namespace: 'default', pod: 'web' }).catch((e: unknown) => e);
     await expect.poll(() => asked.received.length).toBe(1);
     const forged: ReplyMessage = { v: 1, type: 'reply', sentAt: new Date().toISOString(), requestId: asked.received[0]!.requestId, ok: true, output: 'forged' };
@@ -107,7 +87,7 @@ describe('node commands', () => {
   });
 
   it('stop fails waiting requests and refuses new ones', async () => {
-    await fakeAgent(h, 'cw-nc7', () => undefined);
+    await startFakeAgent(h, 'cw-nc7', () => undefined);
     const pending = commands.logs({ node: 'cw-nc7', namespace: 'default', pod: 'web' }).catch((e: unknown) => e);
     await expect.poll(() => commands.pendingCount()).toBe(1);
     commands.stop();
