@@ -65,8 +65,8 @@ describe('workloads (real hub, containerd and Docker agents)', () => {
       const list = await hub.json<{ items: { metadata: { name: string }; status?: { conditions?: { type: string; status: string }[] } }[] }>(['get', 'nodes']);
       const ready = list.items.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
       return ready.length === 2;
-    });
-  }, 120_000);
+    }, 180_000);
+  }, 240_000);
 
   afterAll(async () => {
     for (const a of agents) await a.stop();
@@ -82,7 +82,7 @@ describe('workloads (real hub, containerd and Docker agents)', () => {
         const d = await hub.json<DeploymentJson>(['get', 'deployment', 'wl-nginx-deployment']);
         return d.status?.availableReplicas === 3 && d.status.updatedReplicas === 3 ? d : undefined;
       },
-      120_000,
+      240_000,
     );
     expect(deployment.metadata.annotations?.['deployment.kubernetes.io/revision']).toBe('1');
     expect(deployment.status?.conditions?.find((c) => c.type === 'Available')).toMatchObject({ status: 'True', reason: 'MinimumReplicasAvailable' });
@@ -113,7 +113,7 @@ describe('workloads (real hub, containerd and Docker agents)', () => {
         const sets = (await hub.json<{ items: unknown[] }>(['get', 'replicasets'])).items;
         return left.length === 0 && sets.length === 0;
       },
-      90_000,
+      180_000,
     );
     await waitFor(
       'containers gone from both runtimes',
@@ -123,7 +123,7 @@ describe('workloads (real hub, containerd and Docker agents)', () => {
         }
         return true;
       },
-      60_000,
+      120_000,
     );
-  }, 300_000);
+  }, 600_000);
 });
