@@ -27,13 +27,15 @@ import { updateWithRetry } from '../fleet/update-with-retry.js';
 import type { Watch } from '../store/store.js';
 import type { Controller, ControllerOptions } from './controller.js';
 import { createReconcileLoop, DEFAULT_RESYNC_MS } from './reconcile-loop.js';
-import { hasNotReadyTaint, hasUnschedulableTaint, nodeReadyStatus, reconcileTaints } from './node-taints.js';
+import { hasNotReadyTaint, hasUnschedulableTaint, isNodeConditionTaint, nodeReadyStatus, reconcileTaints } from './node-taints.js';
 import { deletePodGracefully } from './pod-deletion.js';
 import { markedNotReady } from './pod-not-ready.js';
 import { evictionTime, noExecuteTaints } from './taint-eviction.js';
 
 export const DEFAULT_EVICTION_GRACE_MS = 30_000;
 export const DEFAULT_ORPHAN_GRACE_MS = 40_000;
+/** While no node is Ready, look again this often. */
+const DISRUPTION_RECHECK_MS = 5_000;
 
 export const NODE_CONTROLLER = 'node-controller';
 export const TAINT_EVICTION_CONTROLLER = 'taint-eviction-controller';
@@ -70,6 +72,7 @@ export async function createNodeLifecycleController(opts: NodeLifecycleOptions):
   const orphanSince = new Map<string, Map<string, number>>();
   const watches: Watch[] = [];
   let stopped = false;
+  let disruptionLogged = false;
 
   const iso = () => new Date(clock()).toISOString();
   const nodeRef = (node: Node) => ({ apiVersion: 'v1', kind: 'Node', name: node.metadata.name, ...(node.metadata.uid ? { uid: node.metadata.uid } : {}) });
@@ -143,16 +146,28 @@ export async function createNodeLifecycleController(opts: NodeLifecycleOptions):
   async function evictPods(node: Node, pods: Pod[]): Promise<number | undefined> {
     const taints = noExecuteTaints(node.spec?.taints);
     if (taints.length === 0) return undefined;
-    let next: number | undefined;
+    // Kubernetes' full disruption: when no node at all is Ready, the hub is more likely cut off than
+    // every node dead, and evicting would only restart everything once they are back. The
+    // not-ready/unreachable taints then evict nobody; look again later.
+    const paused = hasNotReadyTaint(taints) && !(await anyNodeReady());
+    if (paused && !disruptionLogged) logger.warn({ node: node.metadata.name }, 'no node is Ready: evictions from not-ready/unreachable nodes paused');
+    disruptionLogged = paused;
+    const considered = paused ? taints.filter((t) => !isNodeConditionTaint(t)) : taints;
+    const now = clock();
+    let next: number | undefined = paused ? now + DISRUPTION_RECHECK_MS : undefined;
     for (const pod of pods) {
       if (pod.metadata.deletionTimestamp) continue;
-      const now = clock();
-      const at = evictionTime(pod, taints, evictionGraceMs, now);
+      const at = evictionTime(pod, considered, evictionGraceMs, clock());
       if (at === undefined) continue;
-      if (at <= now) await evict(pod, node.metadata.name, taints);
+      if (at <= clock()) await evict(pod, node.metadata.name, taints);
       else next = Math.min(next ?? at, at);
     }
     return next;
+  }
+
+  async function anyNodeReady(): Promise<boolean> {
+    const { items } = await store.list<Node>('Node');
+    return items.some((n) => nodeReadyStatus(n) === 'True');
   }
 
   /** Pods bound to a node that does not exist; returns when to look again. */

@@ -147,6 +147,9 @@ describe('node lifecycle: taints', () => {
 });
 
 describe('node lifecycle: pods of a node that is not ready', () => {
+  // Another node is Ready: with none, evictions pause (full disruption, tested below).
+  beforeEach(async () => putNode('nf-healthy', 'True'));
+
   it('marks them Ready=False, reason NodeNotReady, and leaves the pods of ready nodes alone', async () => {
     await putNode('nf-down', 'True');
     await putNode('nf-up', 'True');
@@ -262,6 +265,31 @@ describe('node lifecycle: pods of a node that is not ready', () => {
     await eventually('the taint', async () => ((await getNode('nf-due')).spec?.taints ? true : undefined));
     expect((await getPod('due'))?.metadata.deletionTimestamp).toBeUndefined();
     await eventually('the eviction', async () => ((await getPod('due'))?.metadata.deletionTimestamp ? true : undefined));
+  });
+});
+
+describe('node lifecycle: full disruption', () => {
+  it('evicts nobody from not-ready nodes while no node at all is Ready, and resumes when one is', async () => {
+    await putNode('nf-only', 'True');
+    await putPod('kept', 'nf-only');
+    const c = await startController({ evictionGraceMs: 10_000 });
+    await setReady('nf-only', 'Unknown');
+    await c.sync();
+    now += 3_600_000;
+    await c.sync();
+    expect((await getPod('kept'))?.metadata.deletionTimestamp).toBeUndefined();
+    // the pod is still marked not ready
+    expect((await getPod('kept'))?.status?.conditions?.find((x) => x.type === 'Ready')?.status).toBe('False');
+    await putNode('nf-other', 'True');
+    await c.sync();
+    expect((await getPod('kept'))?.metadata.deletionTimestamp).toBeDefined();
+  });
+
+  it('still evicts on a user NoExecute taint', async () => {
+    await putNode('nf-lone', 'Unknown', { taints: [{ key: 'maintenance', effect: 'NoExecute' }] });
+    await putPod('lone', 'nf-lone');
+    await startController();
+    expect((await getPod('lone'))?.metadata.deletionTimestamp).toBeDefined();
   });
 });
 
