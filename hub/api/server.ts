@@ -22,7 +22,7 @@ import { handleScale } from './scale.js';
 import { parseRoute, type Route } from './router.js';
 import { renderStatusPage } from './status-page.js';
 import { buildFleetSummary } from './status-summary.js';
-import { ApiError, apiErrors, toApiError } from './status.js';
+import { ApiError, apiErrors, failureStatus, toApiError } from './status.js';
 import { handleTokens } from './tokens.js';
 
 export interface ApiServerOptions {
@@ -135,7 +135,21 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
     const method = req.method ?? 'GET';
-    const url = new URL(req.url ?? '/', 'http://drover.invalid');
+    // Only origin-form request targets ("/path?query"); parse against a fixed origin so that a target
+    // like "//host/x" can never be read as an authority.
+    const target = req.url ?? '/';
+    if (!target.startsWith('/')) {
+      sendJson(res, 400, failureStatus('BadRequest', `invalid request target ${JSON.stringify(target.slice(0, 100))}: must be a path`));
+      return;
+    }
+    let url: URL;
+    try {
+      url = new URL(`http://drover.invalid${target}`);
+    } catch (err) {
+      logger.debug({ err, target: target.slice(0, 100) }, 'unparseable request target');
+      sendJson(res, 400, failureStatus('BadRequest', 'invalid request target'));
+      return;
+    }
     const route = parseRoute(url.pathname);
     const labels = metricLabels(route, method, url);
     res.on('close', () => metrics.observe({ ...labels, code: res.statusCode }, (performance.now() - started) / 1000));
