@@ -30,7 +30,9 @@ export function withIOErrors<T>(what: string, fn: () => T): T {
   } catch (err) {
     if (isSqliteIOError(err)) {
       const code = (err as { code: string }).code;
-      throw new StoreIOError(`store ${what} failed: ${code}: ${(err as Error).message}`, { cause: err });
+      // say it plainly: an API client sees this message in its 500 Status
+      const plain = code.startsWith('SQLITE_FULL') ? 'disk full: ' : '';
+      throw new StoreIOError(`store ${what} failed: ${plain}${code}: ${(err as Error).message}`, { cause: err });
     }
     throw err;
   }

@@ -422,6 +422,7 @@ describe('errors and lifecycle', () => {
     expect(caught).toBeInstanceOf(StoreIOError);
     expect((caught as StoreIOError).code).toBe('ESTOREIO');
     expect(((caught as Error).cause as { code: string }).code).toMatch(/^SQLITE_FULL/);
+    expect((caught as Error).message).toMatch(/failed: disk full: SQLITE_FULL/);
     expect(written).toBeGreaterThan(0);
     const listed = await store.list('ConfigMap');
     expect(listed.items).toHaveLength(written);
