@@ -1,3 +1,4 @@
+import { redactEnvArgs } from './redact-args.js';
 import { mkdir, readFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -100,7 +101,7 @@ export function createContainerdRuntime(opts: ContainerdRuntimeOptions): Contain
 
   /** Run ctr; throws only when ctr cannot run or containerd does not answer. */
   async function ctr(args: string[], runOptions?: RunOptions): Promise<ProcessResult> {
-    log.debug({ args }, 'ctr');
+    log.debug({ args: redactEnvArgs(args) }, 'ctr');
     const result = await run(binary, [...globalArgs, ...args], runOptions);
     if (result.spawnError) {
       throw new RuntimeUnavailableError(

@@ -1,3 +1,4 @@
+import { redactEnvArgs } from './redact-args.js';
 import type { Logger } from '../protocol/logger.js';
 import { RUNTIME_LABELS } from '../protocol/pod-helpers.js';
 import {
@@ -150,7 +151,7 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): ContainerRuntim
 
   /** Run the docker CLI; throws only when the CLI or daemon is unreachable. */
   async function docker(args: string[], runOptions?: RunOptions): Promise<ProcessResult> {
-    log.debug({ args }, 'docker');
+    log.debug({ args: redactEnvArgs(args) }, 'docker');
     const result = await run(binary, [...globalArgs, ...args], runOptions);
     if (result.spawnError) {
       throw new RuntimeUnavailableError(

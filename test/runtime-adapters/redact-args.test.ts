@@ -1,0 +1,18 @@
+import { describe, expect, it } from 'vitest';
+import { redactEnvArgs } from '../../runtime-adapters/redact-args.js';
+import { dockerCreateArgs } from '../../runtime-adapters/docker.js';
+
+describe('redactEnvArgs', () => {
+  it('hides env values in both flag forms and keeps everything else', () => {
+    expect(redactEnvArgs(['create', '--env', 'PASSWORD=s3cret', '--env=TOKEN=abc=def', '--name', 'x', '-e', 'A=b'])).toEqual([
+      'create', '--env', 'PASSWORD=[redacted]', '--env=TOKEN=[redacted]', '--name', 'x', '-e', 'A=[redacted]',
+    ]);
+  });
+  it('leaves no value of a real docker create command line', () => {
+    const args = dockerCreateArgs({
+      name: 'c', image: 'i', env: { DB_PASSWORD: 'hunter2' }, ports: [], mounts: [], labels: {}, hostNetwork: false,
+    });
+    expect(args.join(' ')).toContain('hunter2');
+    expect(redactEnvArgs(args).join(' ')).not.toContain('hunter2');
+  });
+});
