@@ -9,10 +9,9 @@
  */
 import type { Node, Taint } from '../../protocol/objects/node.js';
 import { findCondition } from '../fleet/conditions.js';
-import { TAINT_NODE_NOT_READY, TAINT_NODE_UNSCHEDULABLE } from '../scheduler/filters/tolerations.js';
+import { TAINT_NODE_NOT_READY, TAINT_NODE_UNREACHABLE, TAINT_NODE_UNSCHEDULABLE } from '../scheduler/filters/tolerations.js';
 
-export { TAINT_NODE_NOT_READY, TAINT_NODE_UNSCHEDULABLE };
-export const TAINT_NODE_UNREACHABLE = 'node.kubernetes.io/unreachable';
+export { TAINT_NODE_NOT_READY, TAINT_NODE_UNREACHABLE, TAINT_NODE_UNSCHEDULABLE };
 
 /** The (key, effect) pairs this controller manages; any other taint belongs to someone else. */
 const MANAGED: readonly Pick<Taint, 'key' | 'effect'>[] = [
