@@ -85,7 +85,7 @@ describe('disk full', () => {
     await waitFor('DiskPressure=False', async () => condition(await node(), 'DiskPressure') === 'False', 60_000);
     figure('disk-full.agent-disk-pressure-cleared', Date.now() - freedAt, 'ms');
     expect(condition(await node(), 'Ready')).toBe('True');
-  }, 180_000);
+  }, 240_000);
 
   it('hub: writes fail with a clear 5xx, reads keep working, writes resume after freeing, no corruption', async () => {
     const token = await adminToken(hub!);
@@ -137,5 +137,5 @@ describe('disk full', () => {
     const list = await api<{ items: { metadata: { name: string } }[] }>(hub, token2, 'GET', '/api/v1/namespaces/default/configmaps');
     const names = list.body.items.map((c) => c.metadata.name);
     for (const name of acknowledged) expect(names).toContain(name);
-  }, 180_000);
+  }, 240_000);
 });

@@ -123,7 +123,7 @@ describe('offline autonomy (hub and agent restarts, Docker)', () => {
     await waitFor('both pods Running', allRunning, 30_000);
     const after = await Promise.all(PODS.map((p) => dockerContainers(p)));
     expect(after).toEqual(before);
-  }, 180_000);
+  }, 240_000);
 
   it('status changed while the hub is down reaches it when it returns', async () => {
     const [victim] = await runningIds('ch-off-b');
@@ -148,7 +148,7 @@ describe('offline autonomy (hub and agent restarts, Docker)', () => {
     expect(reasons).toContain('BackOff');
     // the untouched pod kept its container
     expect((await pod('ch-off-a')).status?.containerStatuses?.[0]?.restartCount).toBe(0);
-  }, 180_000);
+  }, 240_000);
 
   it('agent restart with no hub: stored desired set restored, running container adopted, removed one restarted', async () => {
     const [keep] = await runningIds('ch-off-a');
@@ -169,5 +169,5 @@ describe('offline autonomy (hub and agent restarts, Docker)', () => {
     await waitFor('both pods Running, one container each', allRunning, 60_000);
     expect(await runningIds('ch-off-a')).toEqual([keep]);
     expect((await runningIds('ch-off-b')).map((c) => c.id)).toEqual([back.id]);
-  }, 180_000);
+  }, 240_000);
 });

@@ -18,6 +18,7 @@ import {
   condition,
   createNetNs,
   figure,
+  joinAgent,
   removeDockerPods,
   startDroverInNetns,
   startHub,
@@ -33,6 +34,9 @@ const NODE = 'ch-part';
 const HOST_IP = '10.213.0.1';
 const NS_IP = '10.213.0.2';
 const MQTT_PORT = 18711;
+const PLAIN_PORT = 18712;
+/** A second node on the host side: with no node Ready at all the hub pauses evictions (full disruption). */
+const PEER = 'ch-part-peer';
 const DEPLOYMENT = 'ch-part-web';
 
 interface PodJson {
@@ -82,6 +86,7 @@ describe('network partition of an agent in its own netns', () => {
   let ns: NetNs | undefined;
   let hub: TestHub | undefined;
   let agent: Proc | undefined;
+  let peer: Proc | undefined;
   let base: string | undefined;
 
   let token = '';
@@ -93,7 +98,7 @@ describe('network partition of an agent in its own netns', () => {
     await removeDockerPods(`${DEPLOYMENT}-`);
     ns = await createNetNs('ch-part', 'ch-part-h', 'ch-part-n', HOST_IP, NS_IP);
     base = await mkdtemp(join(tmpdir(), 'drover-chaos-part-'));
-    hub = await startHub(['--mqtt', `${HOST_IP}:${MQTT_PORT}`, '--tls-san', HOST_IP, '--node-monitor-grace', '3s', '--eviction-grace', '4s'], base);
+    hub = await startHub(['--mqtt', `${HOST_IP}:${MQTT_PORT}`, '--mqtt-plain', `127.0.0.1:${PLAIN_PORT}`, '--tls-san', HOST_IP, '--node-monitor-grace', '3s', '--eviction-grace', '4s'], base);
     token = await adminToken(hub);
     const { stdout: joinToken } = await hub.cli(['token', 'create', '--ttl', '10m']);
     agent = startDroverInNetns(
@@ -102,11 +107,14 @@ describe('network partition of an agent in its own netns', () => {
         '--data-dir', join(base, 'agent'), '--status-interval', '1'],
       hub.env,
     );
+    peer = await joinAgent(hub, join(base, 'peer'), PEER, 'docker', `mqtt://127.0.0.1:${PLAIN_PORT}`);
     await waitFor('node Ready', async () => condition(await node(), 'Ready') === 'True', 60_000);
+    await waitFor('peer Ready', async () => condition((await api<NodeJson>(hub!, token, 'GET', `/api/v1/nodes/${PEER}`)).body, 'Ready') === 'True', 60_000);
   });
 
   afterAll(async () => {
     await agent?.stop();
+    await peer?.stop();
     await hub?.stop();
     await ns?.remove();
     await removeDockerPods(`${DEPLOYMENT}-`);
