@@ -65,7 +65,12 @@ export function validateObject(value: unknown, document = 'object'): KubeObject 
  * messages. A `List` kind is flattened. Every problem of every document is reported at once.
  */
 export function parseManifests(text: string, source = 'manifest'): KubeObject[] {
-  const docs = parseAllDocuments(text);
+  // YAML 1.1, as Kubernetes reads manifests (go-yaml v2): `defaultMode: 0644` is octal.
+  // Timestamps stay strings (Kubernetes objects carry RFC 3339 strings, not dates).
+  const docs = parseAllDocuments(text, {
+    version: '1.1',
+    customTags: (tags) => tags.filter((t) => typeof t === 'string' || t.tag !== 'tag:yaml.org,2002:timestamp'),
+  });
   const objects: KubeObject[] = [];
   const problems: ValidationError[] = [];
   docs.forEach((doc, index) => {

@@ -120,3 +120,20 @@ spec:
     expect(problemsOf(text)[0]).toContain('spec.template.spec.containers[0].imagee: unknown field');
   });
 });
+
+describe('YAML dialect', () => {
+  it('reads 0644 as octal, as Kubernetes does', () => {
+    const text = `apiVersion: v1
+kind: Pod
+metadata: {name: p}
+spec:
+  containers: [{name: c, image: i, volumeMounts: [{name: cfg, mountPath: /cfg}]}]
+  volumes:
+  - name: cfg
+    configMap: {name: x, defaultMode: 0644}
+`;
+    const [pod] = parseManifests(text, 'p.yaml');
+    const volumes = (pod?.spec as { volumes: { configMap: { defaultMode: number } }[] }).volumes;
+    expect(volumes[0]?.configMap.defaultMode).toBe(0o644);
+  });
+});

@@ -66,13 +66,13 @@ describe('drover CLI against a real API server', () => {
   });
 
   it('apply keeps what the hub set (spec.nodeName) and removes fields dropped from the manifest', async () => {
-    const m = MANIFEST.split('---')[0]!.replace('name: web', 'name: bound').replace('    app: web\n', '    app: web\n    extra: yes\n');
+    const m = MANIFEST.split('---')[0]!.replace('name: web', 'name: bound').replace('    app: web\n', '    app: web\n    extra: "yes"\n');
     expect((await drover(['apply', '-f', '-'], m)).stdout).toBe('pod/bound created\n');
     // the scheduler binds it
     const live = await api.store.get<any>({ kind: 'Pod', namespace: 'default', name: 'bound' });
     live.spec.nodeName = 'pi-1';
     await api.store.update(live);
-    const r = await drover(['apply', '-f', '-'], m.replace('    extra: yes\n', ''));
+    const r = await drover(['apply', '-f', '-'], m.replace('    extra: "yes"\n', ''));
     expect(r.stdout).toBe('pod/bound configured\n');
     const after = (await api.call('GET', '/api/v1/namespaces/default/pods/bound')).body;
     expect(after.spec.nodeName).toBe('pi-1');
