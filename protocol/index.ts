@@ -14,3 +14,4 @@ export * from './topics.js';
 export * from './messages.js';
 export * from './pod-helpers.js';
 export * from './logger.js';
+export * from './image-ref.js';

@@ -1,11 +1,15 @@
 import { InvalidSpecError } from './errors.js';
 import type { ContainerSpec } from './runtime.js';
 import { RUNTIME_LABELS } from '../protocol/pod-helpers.js';
+import { isValidImageReference } from '../protocol/image-ref.js';
 
 /** Checks every adapter applies before creating a container. */
 export function checkSpec(runtime: string, spec: ContainerSpec): void {
   if (!spec.name) throw new InvalidSpecError(runtime, 'container name is empty');
   if (!spec.image) throw new InvalidSpecError(runtime, `container ${spec.name}: image is empty`);
+  if (!isValidImageReference(spec.image)) {
+    throw new InvalidSpecError(runtime, `container ${spec.name}: invalid image reference ${JSON.stringify(spec.image.slice(0, 100))}`);
+  }
   for (const p of spec.ports) {
     if (!Number.isInteger(p.containerPort) || p.containerPort < 1 || p.containerPort > 65535) {
       throw new InvalidSpecError(runtime, `container ${spec.name}: containerPort ${p.containerPort} is not a port number`);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { conditionSchema, labelNameSchema, labelsSchema, objectMetaSchema, quantitySchema } from './meta.js';
+import { isValidImageReference } from '../image-ref.js';
 
 const intOrString = z.union([z.number().int(), z.string()]);
 
@@ -103,7 +104,10 @@ export type Volume = z.infer<typeof volumeSchema>;
 
 export const containerSchema = z.strictObject({
   name: labelNameSchema,
-  image: z.string().min(1),
+  image: z
+    .string()
+    .min(1)
+    .refine(isValidImageReference, 'invalid image reference (expected [registry[:port]/]name[:tag][@digest], lowercase name)'),
   command: z.array(z.string()).optional(),
   args: z.array(z.string()).optional(),
   workingDir: z.string().optional(),

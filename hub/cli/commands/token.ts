@@ -25,17 +25,36 @@ function expiresIn(iso: string | undefined, now: number): string {
 export function registerTokenCommand(program: Command, io: CliIO): void {
   const token = program.command('token').description('manage join tokens (what a new node needs to join)');
   withConnectionOptions(token.command('create'))
-    .description('create a join token and print it')
-    .option('--ttl <duration>', 'how long the token is valid (e.g. 30m, 24h)', '24h')
+    .description('create a join token (or, with --role, an API token for people and tools) and print it')
+    .option('--ttl <duration>', 'how long the join token is valid (e.g. 30m, 24h)', '24h')
     .option('--description <text>', 'what the token is for')
-    .option('--single-use', 'the token works for one join only')
-    .action(async (flags: { ttl: string; description?: string; singleUse?: boolean }, cmd: Command) => {
-      const ttlSeconds = Math.round(parseDuration(flags.ttl));
-      const created = await clientFor(cmd, io).request<{ token: string }>('POST', '/apis/drover.io/v1/jointokens', {
-        body: { ttlSeconds, ...(flags.description ? { description: flags.description } : {}), ...(flags.singleUse ? { singleUse: true } : {}) },
-      });
-      io.out(`${created.token}\n`);
-    });
+    .option('--single-use', 'the join token works for one join only')
+    .option('--role <role>', 'create an API token with this role instead: admin, edit or view')
+    .option('--namespace <ns>', 'with --role: limit the API token to one namespace')
+    .action(
+      async (
+        flags: { ttl: string; description?: string; singleUse?: boolean; role?: string; namespace?: string },
+        cmd: Command,
+      ) => {
+        const description = flags.description ? { description: flags.description } : {};
+        if (flags.role !== undefined) {
+          if (!['admin', 'edit', 'view'].includes(flags.role)) {
+            throw new Error(`--role must be admin, edit or view, not "${flags.role}"`);
+          }
+          const created = await clientFor(cmd, io).request<{ token: string }>('POST', '/apis/drover.io/v1/apitokens', {
+            body: { role: flags.role, ...(flags.namespace ? { namespace: flags.namespace } : {}), ...description },
+          });
+          io.out(`${created.token}\n`);
+          return;
+        }
+        if (flags.namespace !== undefined) throw new Error('--namespace applies to API tokens: add --role admin|edit|view');
+        const ttlSeconds = Math.round(parseDuration(flags.ttl));
+        const created = await clientFor(cmd, io).request<{ token: string }>('POST', '/apis/drover.io/v1/jointokens', {
+          body: { ttlSeconds, ...description, ...(flags.singleUse ? { singleUse: true } : {}) },
+        });
+        io.out(`${created.token}\n`);
+      },
+    );
   withConnectionOptions(token.command('list'))
     .description('list join tokens (never their secrets)')
     .option('-o, --output <format>', 'json or yaml')

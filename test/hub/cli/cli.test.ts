@@ -236,6 +236,19 @@ describe('drover CLI against a real API server', () => {
     expect((await drover(['token', 'list'])).stdout).not.toContain(id);
   });
 
+  it('token create --role view makes an API token that may read but not write', async () => {
+    const created = await drover(['token', 'create', '--role', 'view']);
+    expect(created.stdout).toMatch(/^drover-api\.\S+\n$/);
+    const viewer = { DROVER_TOKEN: created.stdout.trim() };
+    expect((await drover(['get', 'ns', 'default', '-o', 'name'], undefined, viewer)).stdout).toBe('namespace/default\n');
+    const write = await drover(['apply', '-f', '-'], MANIFEST.split('---')[0]!.replace('name: web', 'name: viewer-web'), viewer);
+    expect(write.code).toBe(1);
+    expect(write.stderr).toMatch(/forbidden/);
+    const bad = await drover(['token', 'create', '--role', 'root']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/--role must be admin, edit or view/);
+  });
+
   it('buildProgram can be driven directly with parseAsync', async () => {
     const io = captureIO({ env });
     await buildProgram(io).parseAsync(['get', 'ns', 'default', '-o', 'name'], { from: 'user' });
