@@ -20,6 +20,7 @@ import { createFleet, createNodeCommands } from './fleet/index.js';
 import { createSchedulerRunner } from './scheduler/runner.js';
 import { createApiServer, type ApiAuth } from './api/index.js';
 import { createEventRecorder } from './controllers/events.js';
+import { createDiskMonitor } from './disk-monitor.js';
 import { createNodeLifecycleController } from './controllers/node-lifecycle.js';
 import { createWorkloadControllers } from './controllers/workloads.js';
 
@@ -48,6 +49,8 @@ export interface HubOptions {
   statusStaleAfterMs?: number;
   /** How long a pod stays on a NotReady node before it is evicted, unless it tolerates that (default 30 s). */
   evictionGraceMs?: number;
+  /** Largest MQTT payload the broker accepts (default protocol MAX_PAYLOAD_BYTES, 4 MiB). */
+  maxPayloadBytes?: number;
 }
 
 export interface Hub {
@@ -112,6 +115,8 @@ export async function createHub(opts: HubOptions): Promise<Hub> {
     const sqlite = await createSqliteStore({ path: join(opts.dataDir, 'state.db'), logger: opts.logger.child({ component: 'store' }), clock });
     closers.push(() => sqlite.close());
     // Secrets are encrypted at rest with the key in <data dir>/secrets.key (created 0600 on first start).
+    const diskMonitor = await createDiskMonitor({ path: opts.dataDir, logger: opts.logger.child({ component: 'disk' }) });
+    closers.push(async () => diskMonitor.stop());
     const store = await createEncryptingStore(sqlite, { keyFile: join(opts.dataDir, 'secrets.key'), logger: opts.logger.child({ component: 'secrets' }) });
     await ensureNamespace(store, 'default');
     await ensureNamespace(store, 'kube-system');
@@ -129,7 +134,11 @@ export async function createHub(opts: HubOptions): Promise<Hub> {
     const adminToken = await auth.ensureAdminToken(join(opts.dataDir, 'admin.token'));
     const events = await createEventRecorder({ store, logger: opts.logger.child({ component: 'events' }), clock });
 
-    const broker = await createBroker({ auth, logger: opts.logger.child({ component: 'broker' }) });
+    const broker = await createBroker({
+      auth,
+      logger: opts.logger.child({ component: 'broker' }),
+      ...(opts.maxPayloadBytes !== undefined ? { maxPayloadBytes: opts.maxPayloadBytes } : {}),
+    });
     closers.push(() => broker.close());
     const mqttBound = await broker.listen(opts.mqtt.host, opts.mqtt.port, mqttTls ? { tls } : {});
     const mqttPlainBound = opts.mqttPlain ? await broker.listen(opts.mqttPlain.host, opts.mqttPlain.port) : undefined;
@@ -192,7 +201,10 @@ export async function createHub(opts: HubOptions): Promise<Hub> {
       logger: opts.logger.child({ component: 'api' }),
       registry,
       clock,
-      isReady: () => ({ ready: true, reasons: [] }),
+      isReady: () => {
+        const disk = diskMonitor.state();
+        return disk.pressure ? { ready: false, reasons: [`DiskPressure: ${disk.message}`] } : { ready: true, reasons: [] };
+      },
       nodeCommands,
     });
     const httpBound = await api.listen(opts.http.host, opts.http.port);

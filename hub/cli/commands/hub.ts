@@ -7,6 +7,7 @@
 import type { Command } from 'commander';
 import { join } from 'node:path';
 import { createRootLogger, type Logger } from '../../../protocol/logger.js';
+import { memoryToBytes } from '../../../protocol/quantity.js';
 import { createHub, type Hub } from '../../hub.js';
 import { configPath } from '../config.js';
 import type { CliIO } from '../io.js';
@@ -23,10 +24,18 @@ export interface HubFlags {
   mqttPlain?: string;
   tls?: boolean;
   tlsSan?: string[];
+  maxMqttPayload?: string;
 }
 
 export const DEFAULT_HTTP = '127.0.0.1:7070';
 export const DEFAULT_MQTT = '0.0.0.0:8883';
+
+/** "4Mi", "512Ki", "100000": a positive byte count. */
+export function parsePayloadLimit(text: string): number {
+  const bytes = memoryToBytes(text);
+  if (!Number.isFinite(bytes) || bytes < 1024) throw new Error(`--max-mqtt-payload must be at least 1Ki, not "${text}"`);
+  return bytes;
+}
 
 export async function startHub(flags: HubFlags, dataDir: string, io: CliIO, logger: Logger): Promise<Hub> {
   return createHub({
@@ -38,6 +47,7 @@ export async function startHub(flags: HubFlags, dataDir: string, io: CliIO, logg
     ...(flags.tlsSan?.length ? { tlsSans: flags.tlsSan } : {}),
     ...(flags.nodeMonitorGrace ? { statusStaleAfterMs: parseDuration(flags.nodeMonitorGrace) * 1000 } : {}),
     ...(flags.evictionGrace ? { evictionGraceMs: parseDuration(flags.evictionGrace) * 1000 } : {}),
+    ...(flags.maxMqttPayload ? { maxPayloadBytes: parsePayloadLimit(flags.maxMqttPayload) } : {}),
     logger,
     configPath: configPath(io),
   });
@@ -68,6 +78,7 @@ export function registerHubCommand(program: Command, io: CliIO): void {
     .option('--mqtt <host:port>', 'MQTT broker address for agents (mqtts unless on loopback)', DEFAULT_MQTT)
     .option('--mqtt-plain <host:port>', 'also serve plain MQTT on this loopback address, e.g. 127.0.0.1:1883')
     .option('--tls', 'serve --mqtt and --http over TLS even on loopback')
+    .option('--max-mqtt-payload <bytes>', 'largest MQTT payload the broker accepts, e.g. 4Mi (default 4Mi)')
     .option('--tls-san <name>', 'extra DNS name or IP address for the hub TLS certificate (repeatable)', (v: string, all: string[] = []) => [...all, v])
     .action(async (flags: HubFlags) => {
       const logger = createRootLogger();
