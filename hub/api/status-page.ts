@@ -44,7 +44,7 @@ export function nodeCells(n: NodeSummary, now: number): string[] {
   const cpu = n.cpuCores === null ? '-' : `${n.cpuCores} cores${n.cpuPercent === null ? '' : `, ${n.cpuPercent.toFixed(0)}%`}`;
   return [
     n.name,
-    n.ready === 'True' ? (n.unschedulable ? 'Ready, cordoned' : 'Ready') : n.ready === 'False' ? 'NotReady' : 'Unknown',
+    n.ready === 'True' ? (n.unschedulable ? 'Ready, cordoned' : 'Ready') : 'NotReady',
     n.arch || '-',
     cpu,
     usage(n.memoryUsedBytes, n.memoryTotalBytes),

@@ -43,7 +43,8 @@ const age: Column = { header: 'AGE', value: (o, now) => shortAge(o.metadata.crea
 
 function nodeStatus(n: Node): string {
   const ready = n.status?.conditions?.find((c) => c.type === 'Ready');
-  let s = ready?.status === 'True' ? 'Ready' : ready?.status === 'False' ? 'NotReady' : 'Unknown';
+  // As kubectl: anything but Ready=True (False, Unknown, no condition yet) is NotReady.
+  let s = ready?.status === 'True' ? 'Ready' : 'NotReady';
   if (n.spec?.unschedulable) s += ',SchedulingDisabled';
   return s;
 }

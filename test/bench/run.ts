@@ -3,7 +3,7 @@
  * results and writes them to BENCHMARKS.md with the machine and the date. Benchmarks, not tests: numbers
  * are recorded, never asserted.
  */
-import { readdir, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus, totalmem, release } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -37,11 +37,20 @@ const lines = [
   `- Machine: ${machine}`,
   '',
 ];
+const target = resolve(dir, '../../BENCHMARKS.md');
+// A run of some benchmarks keeps the other sections of the file, each with the date it was measured.
+const previous = await readFile(target, 'utf8').catch(() => '');
+const kept = previous
+  .split(/\n(?=## )/)
+  .filter((block) => block.startsWith('## ') && !sections.some((s) => block.startsWith(`## ${s.file}`)))
+  .map((block) => block.trimEnd() + '\n');
+const date = new Date().toISOString();
 for (const s of sections) {
-  lines.push(`## ${s.file}`, '', '| measure | value | unit | note |', '| --- | ---: | --- | --- |');
+  lines.push(`## ${s.file}`, '', `Measured ${date}.`, '', '| measure | value | unit | note |', '| --- | ---: | --- | --- |');
   for (const r of s.results) lines.push(`| ${r.name} | ${r.value} | ${r.unit} | ${r.note ?? ''} |`);
   lines.push('');
 }
-await writeFile(resolve(dir, '../../BENCHMARKS.md'), lines.join('\n'));
+lines.push(...kept);
+await writeFile(target, lines.join('\n'));
 console.log('wrote BENCHMARKS.md');
 process.exit(0);
