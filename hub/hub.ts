@@ -3,8 +3,8 @@
  * fleet layer, the scheduler and controllers, and the HTTP API, and tears them down in reverse order.
  * Nothing here holds logic of its own; each part lives in its folder with its own README.
  */
-import { chmod, mkdir, rename, writeFile, open } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { Logger } from '../protocol/logger.js';
 import { createSqliteStore } from './store/sqlite-store.js';
@@ -12,6 +12,7 @@ import { createEncryptingStore } from './secrets/index.js';
 import { AlreadyExistsError } from './store/errors.js';
 import type { Store } from './store/store.js';
 import { createAuthService } from './auth/index.js';
+import { writeFileAtomic } from './auth/atomic-file.js';
 import { ensurePki } from './pki/index.js';
 import { isLoopbackHost } from '../protocol/join-token.js';
 import { InvalidHubOptionError } from './hub-errors.js';
@@ -65,21 +66,6 @@ export interface Hub {
   configPath: string | undefined;
   store: Store;
   close(): Promise<void>;
-}
-
-/** Write a small file atomically with mode 0600: temp file, fsync, rename. */
-async function writePrivateFile(path: string, content: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  const tmp = `${path}.tmp-${process.pid}`;
-  const fh = await open(tmp, 'w', 0o600);
-  try {
-    await fh.writeFile(content);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await rename(tmp, path);
-  await chmod(path, 0o600);
 }
 
 function urlHost(host: string): string {
@@ -214,7 +200,11 @@ export async function createHub(opts: HubOptions): Promise<Hub> {
     const mqttUrl = `${mqttTls ? 'mqtts' : 'mqtt'}://${urlHost(opts.mqtt.host)}:${mqttBound.port}`;
     const mqttPlainUrl = opts.mqttPlain && mqttPlainBound ? `mqtt://${urlHost(opts.mqttPlain.host)}:${mqttPlainBound.port}` : undefined;
     if (opts.configPath) {
-      await writePrivateFile(opts.configPath, `${JSON.stringify({ server: httpUrl, token: adminToken, certificateAuthority: pki.caCertPath }, null, 2)}\n`);
+      await writeFileAtomic(
+        opts.configPath,
+        `${JSON.stringify({ server: httpUrl, token: adminToken, certificateAuthority: pki.caCertPath }, null, 2)}\n`,
+        { mode: 0o600, logger },
+      );
     }
     await writeFile(join(opts.dataDir, 'hub.json'), `${JSON.stringify({ httpUrl, mqttUrl, mqttPlainUrl, caFingerprint: pki.caFingerprint, pid: process.pid }, null, 2)}\n`);
     logger.info({ httpUrl, mqttUrl, mqttPlainUrl, caFingerprint: pki.caFingerprint, dataDir: opts.dataDir }, 'hub started');

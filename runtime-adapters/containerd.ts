@@ -1,4 +1,3 @@
-import { redactEnvArgs } from './redact-args.js';
 import { mkdir, readFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -35,6 +34,7 @@ import type {
   PortMapping,
   PullPolicy,
 } from './runtime.js';
+import { redactEnvArgs } from './redact-args.js';
 import { checkSpec, managedLabels, resolveArgv } from './spec-checks.js';
 import { startTcpForwarder, type TcpForwarder } from './tcp-forwarder.js';
 

@@ -1,4 +1,3 @@
-import { redactEnvArgs } from './redact-args.js';
 import type { Logger } from '../protocol/logger.js';
 import { RUNTIME_LABELS } from '../protocol/pod-helpers.js';
 import {
@@ -21,6 +20,7 @@ import type {
   LogOptions,
   PullPolicy,
 } from './runtime.js';
+import { redactEnvArgs } from './redact-args.js';
 import { checkSpec, managedLabels } from './spec-checks.js';
 
 /** This adapter passes test/contract/ for this version of the interface. */
