@@ -80,7 +80,13 @@ export function buildNodeStatus(facts: NodeFacts, now: string): NodeStatus {
     status.usage = { cpuPercent: facts.cpu.loadPercent, memoryUsedBytes: facts.memory.usedBytes, timestamp: now };
     if (facts.disk) status.usage.diskUsedBytes = facts.disk.usedBytes;
   }
-  if (facts.runtime) status.images = facts.runtime.images.map((name) => ({ names: [name] }));
+  if (facts.runtime) {
+    status.images = facts.runtime.images.map((i) => ({
+      names: [i.name],
+      ...(i.sizeBytes !== undefined ? { sizeBytes: i.sizeBytes } : {}),
+      ...(i.platforms ? { platforms: i.platforms } : {}),
+    }));
+  }
   status.conditions = pressureConditions(facts, now);
   return status;
 }

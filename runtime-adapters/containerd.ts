@@ -24,6 +24,7 @@ import {
   RuntimeUnavailableError,
 } from './errors.js';
 import { hostAddress } from './host-address.js';
+import { parseCtrImageList } from './image-list.js';
 import { createExecaRunner, type ProcessResult, type ProcessRunner, type RunOptions } from './process-runner.js';
 import type {
   ContainerInfo,
@@ -359,12 +360,9 @@ export function createContainerdRuntime(opts: ContainerdRuntimeOptions): Contain
     },
 
     async listImages() {
-      const result = await ctr(['images', 'ls', '--quiet']);
+      const result = await ctr(['images', 'ls']);
       if (result.exitCode !== 0) throw failed('images ls', result);
-      return result.stdout
-        .split('\n')
-        .map((l) => l.trim())
-        .filter((l) => l && !l.startsWith('sha256:'));
+      return parseCtrImageList(result.stdout);
     },
 
     async create(spec: ContainerSpec) {

@@ -10,6 +10,7 @@ import {
   RuntimeUnavailableError,
 } from './errors.js';
 import { hostAddress } from './host-address.js';
+import { parseDockerImageInspect } from './image-list.js';
 import { createExecaRunner, type ProcessResult, type ProcessRunner, type RunOptions } from './process-runner.js';
 import type {
   ContainerInfo,
@@ -210,12 +211,16 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): ContainerRuntim
     },
 
     async listImages() {
-      const result = await docker(['images', '--format', '{{.Repository}}:{{.Tag}}']);
-      if (result.exitCode !== 0) throw failed('images', result);
-      return result.stdout
-        .split('\n')
-        .map((l) => l.trim())
-        .filter((l) => l && !l.includes('<none>'));
+      // an image removed between the listing and the inspect fails the inspect: list again (bounded)
+      for (let attempt = 1; ; attempt++) {
+        const ids = await docker(['images', '--quiet', '--no-trunc']);
+        if (ids.exitCode !== 0) throw failed('images', ids);
+        const unique = [...new Set(ids.stdout.split('\n').map((l) => l.trim()).filter(Boolean))];
+        if (unique.length === 0) return [];
+        const result = await docker(['image', 'inspect', ...unique]);
+        if (result.exitCode === 0) return parseDockerImageInspect(result.stdout);
+        if (!/No such image/i.test(result.stderr) || attempt >= 3) throw failed('image inspect', result);
+      }
     },
 
     async create(spec: ContainerSpec) {

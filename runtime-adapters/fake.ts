@@ -43,6 +43,8 @@ export interface FakeRuntimeOptions {
   clock?: () => number;
   /** Images present at start; default ["drover.local/busybox:test"]. */
   images?: string[];
+  /** Platforms listImages() reports per image; images not named here report none (unknown). */
+  imagePlatforms?: Record<string, string[]>;
   /** Images a pull can fetch (it makes them present); every other pull fails. */
   pullable?: string[];
   version?: string;
@@ -176,7 +178,10 @@ export function createFakeRuntime(opts: FakeRuntimeOptions = {}): FakeRuntime {
 
     async listImages() {
       enter('listImages');
-      return [...images];
+      return [...images].map((name) => {
+        const platforms = opts.imagePlatforms?.[name];
+        return platforms ? { name, platforms: [...platforms] } : { name };
+      });
     },
 
     async create(spec: ContainerSpec) {

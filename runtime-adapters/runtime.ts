@@ -64,6 +64,20 @@ export interface ContainerInfo {
 
 export type PullPolicy = 'Always' | 'IfNotPresent' | 'Never';
 
+/** An image present locally, as listImages() reports it. */
+export interface ImageInfo {
+  /** The reference the runtime knows it by, e.g. "registry.local/nginx:1.27". */
+  name: string;
+  sizeBytes?: number;
+  /**
+   * Every platform ("os/arch" or "os/arch/variant") the image can run on, set only when the runtime
+   * knows the complete list: containerd reads it from the image's index or manifest; Docker's classic
+   * store only keeps the one platform it pulled, so it knows the list only for images built or loaded
+   * locally (no registry digest). Absent = unknown, and the scheduler then does not filter on it.
+   */
+  platforms?: string[];
+}
+
 export interface LogOptions {
   tailLines?: number;
 }
@@ -80,8 +94,8 @@ export interface ContainerRuntime {
   version(): Promise<string>;
   /** Make the image present per policy. Throws ImageNotFoundError / ImagePullError. */
   ensureImage(image: string, policy: PullPolicy): Promise<void>;
-  /** Image references present locally. */
-  listImages(): Promise<string[]>;
+  /** Images present locally (untagged ones left out). */
+  listImages(): Promise<ImageInfo[]>;
   /** Create (not start) a container. Returns its id. Throws ContainerExistsError if the name is taken. */
   create(spec: ContainerSpec): Promise<string>;
   start(id: string): Promise<void>;

@@ -1,10 +1,11 @@
-import type { ContainerRuntime } from '../../runtime-adapters/runtime.js';
+import type { ContainerRuntime, ImageInfo } from '../../runtime-adapters/runtime.js';
 import type { Fingerprinter } from './fingerprinter.js';
 
 export interface RuntimeFacts {
   /** e.g. "docker://24.0.5" or "containerd://1.6.20". */
   version: string;
-  images: string[];
+  /** Local images, with their size and platforms where the runtime knows them. */
+  images: ImageInfo[];
 }
 
 export function createRuntimeFingerprinter(opts: { runtime: ContainerRuntime; periodMs?: number }): Fingerprinter<RuntimeFacts> {

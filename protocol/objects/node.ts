@@ -45,7 +45,16 @@ export const nodeStatusSchema = z.strictObject({
   conditions: z.array(conditionSchema).optional(),
   addresses: z.array(nodeAddressSchema).optional(),
   nodeInfo: nodeInfoSchema.optional(),
-  images: z.array(z.strictObject({ names: z.array(z.string()), sizeBytes: z.number().optional() })).optional(),
+  images: z
+    .array(
+      z.strictObject({
+        names: z.array(z.string()),
+        sizeBytes: z.number().optional(),
+        /** Drover's addition: the image's platforms ("os/arch[/variant]") when the node's runtime knows them all. */
+        platforms: z.array(z.string()).optional(),
+      }),
+    )
+    .optional(),
   usage: nodeUsageSchema.optional(),
   phase: z.string().optional(),
 });

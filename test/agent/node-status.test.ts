@@ -17,7 +17,10 @@ const facts: NodeFacts = {
     machineID: 'abc',
   },
   network: { internalIPs: ['192.168.1.20'] },
-  runtime: { version: 'containerd://1.6.20', images: ['drover.local/busybox:test'] },
+  runtime: {
+    version: 'containerd://1.6.20',
+    images: [{ name: 'drover.local/busybox:test', sizeBytes: 2_000_000, platforms: ['linux/arm64'] }, { name: 'registry.local/x:1' }],
+  },
 };
 
 describe('node status message', () => {
@@ -54,7 +57,10 @@ describe('node status message', () => {
       { type: 'Hostname', address: 'pi-4' },
     ]);
     expect(msg.status.usage).toEqual({ cpuPercent: 12.5, memoryUsedBytes: GiB, diskUsedBytes: 8 * GiB, timestamp: '2026-01-01T00:00:00.000Z' });
-    expect(msg.status.images).toEqual([{ names: ['drover.local/busybox:test'] }]);
+    expect(msg.status.images).toEqual([
+      { names: ['drover.local/busybox:test'], sizeBytes: 2_000_000, platforms: ['linux/arm64'] },
+      { names: ['registry.local/x:1'] },
+    ]);
     expect(msg.status.conditions?.map((c) => `${c.type}=${c.status}`)).toEqual(['MemoryPressure=False', 'DiskPressure=False', 'PIDPressure=False']);
     expect(msg.labels).toEqual({ 'kubernetes.io/hostname': 'pi-4', 'kubernetes.io/arch': 'arm64', 'kubernetes.io/os': 'linux' });
     expect(hostIPOf(facts)).toBe('192.168.1.20');

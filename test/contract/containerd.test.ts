@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
+import { kubernetesArch } from '../../agent/fingerprint/host.js';
 import { silentLogger } from '../../protocol/logger.js';
 import { createContainerdRuntime, conformsTo } from '../../runtime-adapters/containerd.js';
 import { busyboxWorkloads, describeRuntimeContract } from './runtime-contract.js';
@@ -19,6 +20,7 @@ describeRuntimeContract('containerd', async () => {
   return {
     runtime: createContainerdRuntime({ logger: silentLogger(), namespace: NAMESPACE, stateDir }),
     image: IMAGE,
+    imagePlatforms: [`linux/${kubernetesArch(process.arch)}`],
     workloads: busyboxWorkloads(),
     async createForeignContainer(name) {
       await execa('ctr', ['-n', NAMESPACE, 'run', '--detach', '--net-host', IMAGE, name, '/bin/sleep', '60']);

@@ -1,4 +1,5 @@
 import { execa } from 'execa';
+import { kubernetesArch } from '../../agent/fingerprint/host.js';
 import { silentLogger } from '../../protocol/logger.js';
 import { createDockerRuntime, conformsTo } from '../../runtime-adapters/docker.js';
 import { busyboxWorkloads, describeRuntimeContract } from './runtime-contract.js';
@@ -13,6 +14,7 @@ it('docker adapter declares conformance', () => {
 describeRuntimeContract('docker', async () => ({
   runtime: createDockerRuntime({ logger: silentLogger() }),
   image: IMAGE,
+  imagePlatforms: [`linux/${kubernetesArch(process.arch)}`],
   workloads: busyboxWorkloads(),
   async createForeignContainer(name) {
     await execa('docker', ['run', '-d', '--name', name, IMAGE, '/bin/sh', '-c', 'sleep 60']);

@@ -20,10 +20,11 @@ it('fake adapter declares conformance', () => {
 
 let fake: FakeRuntime;
 describeRuntimeContract('fake', async () => {
-  fake = createFakeRuntime({ images: [IMAGE] });
+  fake = createFakeRuntime({ images: [IMAGE], imagePlatforms: { [IMAGE]: ['linux/arm64'] } });
   return {
     runtime: fake,
     image: IMAGE,
+    imagePlatforms: ['linux/arm64'],
     workloads: fakeWorkloads,
     // The fake has no containers but its own: a foreign one is simply one it never made.
     createForeignContainer: async () => async () => undefined,

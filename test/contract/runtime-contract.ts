@@ -37,6 +37,8 @@ export interface ContractSubject {
   runtime: ContainerRuntime;
   /** An image present locally. */
   image: string;
+  /** The platforms listImages() must report for `image`, when the runtime knows them. */
+  imagePlatforms?: string[];
   workloads: Workloads;
   /** Create (and start) a container directly, without Drover's labels; returns a cleanup. */
   createForeignContainer(name: string): Promise<() => Promise<void>>;
@@ -135,7 +137,9 @@ export function describeRuntimeContract(name: string, makeSubject: () => Promise
       await rt.ensureImage(subject.image, 'IfNotPresent');
       await rt.ensureImage(subject.image, 'Never');
       const images = await rt.listImages();
-      expect(images.some((i) => i === subject.image || i.endsWith(`/${subject.image}`))).toBe(true);
+      const entry = images.find((i) => i.name === subject.image || i.name.endsWith(`/${subject.image}`));
+      expect(entry).toBeDefined();
+      if (subject.imagePlatforms) expect(entry?.platforms).toEqual(subject.imagePlatforms);
     });
 
     it('ensureImage: a missing image is ImageNotFoundError under Never and ImagePullError otherwise', async () => {
