@@ -1,13 +1,15 @@
 /**
  * Where a DaemonSet's pods belong, pure (Kubernetes' NodeShouldRunDaemonPod), using the scheduler's
  * own filters so a DaemonSet and the scheduler never disagree about a node:
- * - shouldRun: the node matches nodeSelector / required node affinity, every NoSchedule and NoExecute
+ * - shouldRun: the node matches nodeSelector / required node affinity, runs the image's platform (when
+ *   the fleet knows it: an amd64-only daemon on a mixed fleet goes to the amd64 nodes), every NoSchedule and NoExecute
  *   taint is tolerated (cordoned nodes are, by the default toleration), and the pod fits (resources);
  * - shouldContinueRunning: affinity still matches and every NoExecute taint is tolerated (a new
  *   NoSchedule taint, or a full node, does not evict a running daemon pod).
  * Node readiness is not checked: daemon pods tolerate not-ready and unreachable nodes.
  */
 import type { Node, Pod, Toleration } from '../../protocol/index.js';
+import { imagePlatform } from '../scheduler/filters/image-platform.js';
 import { nodeSchedulable } from '../scheduler/filters/node-schedulable.js';
 import { nodeSelector } from '../scheduler/filters/node-selector.js';
 import { resourcesFit } from '../scheduler/filters/resources-fit.js';
@@ -47,7 +49,9 @@ export function placeDaemonPod(pod: Pod, node: Node, snapshot: ClusterSnapshot):
   const fitsAffinity = nodeSelector.filter(pod, node, snapshot).ok;
   const noExecuteTolerated = (node.spec?.taints ?? []).every((t) => t.effect !== 'NoExecute' || podToleratesTaint(pod, t));
   const shouldContinueRunning = fitsAffinity && noExecuteTolerated;
-  if (!fitsAffinity || !nodeSchedulable.filter(pod, node, snapshot).ok) return { shouldRun: false, shouldContinueRunning };
+  if (!fitsAffinity || !imagePlatform.filter(pod, node, snapshot).ok || !nodeSchedulable.filter(pod, node, snapshot).ok) {
+    return { shouldRun: false, shouldContinueRunning };
+  }
   const fit = resourcesFit.filter(pod, node, snapshot);
   if (!fit.ok) return { shouldRun: false, shouldContinueRunning, unfitReason: [fit.reason, ...(fit.moreReasons ?? [])].join(', ') };
   return { shouldRun: true, shouldContinueRunning };

@@ -4,6 +4,7 @@ import { nodeReady } from './filters/node-ready.js';
 import { nodeSchedulable } from './filters/node-schedulable.js';
 import { nodeSelector } from './filters/node-selector.js';
 import { hostPorts } from './filters/host-ports.js';
+import { imagePlatform } from './filters/image-platform.js';
 import { resourcesFit } from './filters/resources-fit.js';
 import type { WeightedScorer } from './scorers/scorer.js';
 import { leastAllocated } from './scorers/least-allocated.js';
@@ -19,7 +20,7 @@ export interface SchedulerProfile {
 
 /** Kubernetes' filter order: readiness, unschedulable/taints, affinity/selector, ports, resources. */
 export const DEFAULT_PROFILE: SchedulerProfile = {
-  filters: [nodeReady, nodeSchedulable, nodeSelector, hostPorts, resourcesFit],
+  filters: [nodeReady, nodeSchedulable, nodeSelector, imagePlatform, hostPorts, resourcesFit],
   scorers: [
     { scorer: leastAllocated, weight: 1 },
     { scorer: spread, weight: 2 },

@@ -1,5 +1,6 @@
 import type { Node, Pod } from '../../protocol/index.js';
 import { normalizeImageName } from './image-names.js';
+import { imagePlatformIndex } from './image-platforms.js';
 import { addToRequested, emptyRequested, sumRequested, type NodeRequested } from './node-resources.js';
 
 /**
@@ -14,6 +15,8 @@ export interface ClusterSnapshot {
   imagesOnNode?(name: string): string[];
   /** imagesOnNode, normalized (normalizeImageName) into a set. */
   imageSetOnNode?(name: string): ReadonlySet<string>;
+  /** Platforms the fleet's nodes report for an image (any spelling of its name); when absent, derived from nodes. */
+  imagePlatforms?(image: string): ReadonlySet<string> | undefined;
   /** Precomputed sum of the requests on the node; when absent, filters sum podsOnNode() themselves. */
   requestedOnNode?(name: string): NodeRequested;
 }
@@ -34,6 +37,11 @@ export function imagesOnNode(snapshot: ClusterSnapshot, node: Node): string[] {
 
 export function imageSetOnNode(snapshot: ClusterSnapshot, node: Node): ReadonlySet<string> {
   return snapshot.imageSetOnNode?.(node.metadata.name) ?? new Set(imagesOnNode(snapshot, node).map(normalizeImageName));
+}
+
+export function imagePlatforms(snapshot: ClusterSnapshot, image: string): ReadonlySet<string> | undefined {
+  if (snapshot.imagePlatforms) return snapshot.imagePlatforms(image);
+  return imagePlatformIndex(snapshot.nodes).get(normalizeImageName(image));
 }
 
 interface NodeEntry {
@@ -59,6 +67,7 @@ export function snapshotFromObjects(nodes: readonly Node[], pods: readonly Pod[]
     if (pod.spec.nodeName) add(pod, pod.spec.nodeName);
   }
   const list = [...nodes];
+  let platformIndex: Map<string, ReadonlySet<string>> | undefined;
   const snapshot: InMemorySnapshot = {
     nodes: list,
     podsOnNode: (name) => byNode.get(name)?.pods ?? [],
@@ -72,6 +81,7 @@ export function snapshotFromObjects(nodes: readonly Node[], pods: readonly Pod[]
       }
       return set;
     },
+    imagePlatforms: (image) => (platformIndex ??= imagePlatformIndex(list)).get(normalizeImageName(image)),
     assume: (pod, nodeName) => add({ ...pod, spec: { ...pod.spec, nodeName } }, nodeName),
   };
   return snapshot;

@@ -9,6 +9,8 @@ export interface NodeFixture {
   taints?: Taint[];
   unschedulable?: boolean;
   images?: string[];
+  /** Images with the platforms the node reports for them. */
+  imagePlatforms?: Record<string, string[]>;
 }
 
 export function makeNode(name: string, f: NodeFixture = {}): Node {
@@ -23,7 +25,14 @@ export function makeNode(name: string, f: NodeFixture = {}): Node {
     status: {
       allocatable: { cpu: f.cpu ?? '4', memory: f.memory ?? '8Gi', pods: f.pods ?? '110' },
       conditions: [{ type: 'Ready', status: f.ready === false ? 'False' : 'True' }],
-      ...(f.images ? { images: f.images.map((n) => ({ names: [n] })) } : {}),
+      ...(f.images || f.imagePlatforms
+        ? {
+            images: [
+              ...(f.images ?? []).map((n) => ({ names: [n] })),
+              ...Object.entries(f.imagePlatforms ?? {}).map(([n, platforms]) => ({ names: [n], platforms })),
+            ],
+          }
+        : {}),
     },
   };
 }
