@@ -3,8 +3,11 @@
 # daemon-side builder and no network: an image archive that is both an OCI layout (for `ctr images import`)
 # and a docker-save archive (manifest.json, for `docker load`). Loads it into whichever of containerd
 # (namespace drover) and Docker answer. Tags: drover.local/busybox:test, registry.local/nginx:1.26 and :1.27.
+# DROVER_IMAGE_TAGS (space-separated), DROVER_IMAGE_NAMESPACE (containerd's; default drover) and DROVER_IMAGE_ARCH (GOARCH name written in the image config;
+# default this machine's) let tests make other images, e.g. one that claims to be arm64 only.
 set -euo pipefail
-TAGS=(drover.local/busybox:test registry.local/nginx:1.26 registry.local/nginx:1.27)
+NAMESPACE="${DROVER_IMAGE_NAMESPACE:-drover}"
+read -r -a TAGS <<<"${DROVER_IMAGE_TAGS:-drover.local/busybox:test registry.local/nginx:1.26 registry.local/nginx:1.27}"
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 busybox=/bin/busybox
@@ -33,7 +36,7 @@ blob() { # file -> prints digest hex, moves it into blobs
 }
 size() { stat -c %s "$work/out/blobs/sha256/$1"; }
 
-arch=$(dpkg --print-architecture 2>/dev/null || uname -m)
+arch=${DROVER_IMAGE_ARCH:-$(dpkg --print-architecture 2>/dev/null || uname -m)}
 case "$arch" in x86_64) arch=amd64 ;; aarch64) arch=arm64 ;; armhf|armv7l) arch=arm ;; esac
 layer=$(blob "$work/layer.tar")
 printf '{"architecture":"%s","os":"linux","config":{"Env":["PATH=/bin"],"Cmd":["/bin/sh"],"WorkingDir":"/"},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]},"history":[{"created":"2024-01-01T00:00:00Z","created_by":"drover install/build-test-image.sh"}],"created":"2024-01-01T00:00:00Z"}' \
@@ -55,8 +58,8 @@ tar -C "$work/out" -cf "$work/image.tar" .
 
 loaded=0
 if command -v ctr >/dev/null && as_root ctr version >/dev/null 2>&1; then
-  as_root ctr -n drover images import --all-platforms "$work/image.tar" >/dev/null
-  echo "[image] imported ${TAGS[*]} into containerd (namespace drover)"; loaded=1
+  as_root ctr -n "$NAMESPACE" images import --all-platforms "$work/image.tar" >/dev/null
+  echo "[image] imported ${TAGS[*]} into containerd (namespace $NAMESPACE)"; loaded=1
 fi
 if command -v docker >/dev/null && as_root docker version >/dev/null 2>&1; then
   as_root docker load -i "$work/image.tar" >/dev/null

@@ -2,9 +2,9 @@
 # Prepare this machine (Debian 12) for Drover's test suite; `npm test` runs it first, and so does CI.
 #   1. packages: containerd, runc, Docker, busybox-static, mosquitto-clients (apt, as root or through sudo)
 #   2. daemons: containerd and dockerd answering on their sockets (started in the background if not)
-#   3. test image: drover.local/busybox:test (FROM scratch + static busybox, CMD ["/bin/sh"]), also tagged
+#   3. test image: drover.local/busybox:test (static busybox + applets, CMD ["/bin/sh"]), also tagged
 #      registry.local/nginx:1.27 and :1.26 for the rolling-update tests, in Docker and in containerd
-#      namespace "drover". Nothing is pulled: the image is built from Debian's busybox-static.
+#      namespace "drover". Nothing is pulled: install/build-test-image.sh builds it from Debian's busybox-static.
 # Idempotent: when everything is in place it only checks, and takes a few seconds. One line per step.
 set -euo pipefail
 
@@ -78,44 +78,18 @@ ensure_daemon containerd ctr_ok containerd
 ensure_daemon dockerd docker_ok dockerd --containerd="$CONTAINERD_SOCK"
 
 # --- 3. test image -----------------------------------------------------------------------------------
+# One builder for the demo (install/runtime.sh) and the tests: install/build-test-image.sh, daemon-less.
 in_docker() { as_root docker image inspect "$1" >/dev/null 2>&1; }
-ctr_images="$(as_root ctr -n "$NAMESPACE" images ls -q)"
-in_containerd() { grep -qxF "$1" <<<"$ctr_images"; }
+in_containerd() { grep -qxF "$1" <<<"$(as_root ctr -n "$NAMESPACE" images ls -q)"; }
+missing_images() { for tag in "${TAGS[@]}"; do in_docker "$tag" && in_containerd "$tag" || echo "$tag"; done; }
 
-if in_docker "$IMAGE"; then
-  step "image $IMAGE: present in docker"
+if [ -z "$(missing_images)" ]; then
+  step "images ${TAGS[*]}: present in docker and in containerd namespace $NAMESPACE"
 else
-  step "image $IMAGE: building from /bin/busybox (docker build, legacy builder)"
-  ctx="$(mktemp -d)"
-  trap 'rm -rf "$ctx"' EXIT
-  cp /bin/busybox "$ctx/busybox"
-  cat >"$ctx/Dockerfile" <<'DOCKERFILE'
-FROM scratch
-COPY busybox /bin/busybox
-RUN ["/bin/busybox", "--install", "-s", "/bin"]
-CMD ["/bin/sh"]
-DOCKERFILE
-  as_root env DOCKER_BUILDKIT=0 docker build -q -t "$IMAGE" "$ctx" >/dev/null 2>"$ctx/build.err" ||
-    die "docker build failed: $(cat "$ctx/build.err")"
-fi
-for tag in "${TAGS[@]:1}"; do
-  if ! in_docker "$tag" || [ "$(as_root docker image inspect -f '{{.Id}}' "$tag")" != "$(as_root docker image inspect -f '{{.Id}}' "$IMAGE")" ]; then
-    as_root docker tag "$IMAGE" "$tag"
-    step "image $tag: tagged in docker"
-  fi
-done
-
-need_import=0
-for tag in "${TAGS[@]}"; do in_containerd "$tag" || need_import=1; done
-if [ "$need_import" = 1 ]; then
-  tar="$(mktemp --suffix=.tar)"
-  as_root docker save -o "$tar" "${TAGS[@]}"
-  as_root ctr -n "$NAMESPACE" images import "$tar" >/dev/null
-  rm -f "$tar"
-  ctr_images="$(as_root ctr -n "$NAMESPACE" images ls -q)"
-  for tag in "${TAGS[@]}"; do in_containerd "$tag" || die "ctr import did not produce $tag"; done
-  step "images ${TAGS[*]}: imported into containerd namespace $NAMESPACE"
-else
-  step "images ${TAGS[*]}: present in containerd namespace $NAMESPACE"
+  step "image $IMAGE: building from /bin/busybox (install/build-test-image.sh), tags ${TAGS[*]}"
+  out="$(DROVER_IMAGE_TAGS="${TAGS[*]}" DROVER_IMAGE_NAMESPACE="$NAMESPACE" bash "$(dirname "$0")/build-test-image.sh" 2>&1)" ||
+    die "image build failed: $out"
+  [ -z "$(missing_images)" ] || die "after the build these are still missing: $(missing_images | tr '\n' ' ')"
+  step "images ${TAGS[*]}: loaded into docker and imported into containerd namespace $NAMESPACE"
 fi
 step "ready"

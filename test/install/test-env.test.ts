@@ -31,8 +31,7 @@ describe('install/test-env.sh', () => {
     await cleanup();
     const first = await execa('bash', [script], { env });
     expect(first.stdout).toContain(`image ${TAGS[0]}: building from /bin/busybox`);
-    expect(first.stdout).toContain(`image ${TAGS[1]}: tagged in docker`);
-    expect(first.stdout).toContain(`imported into containerd namespace ${NAMESPACE}`);
+    expect(first.stdout).toContain(`loaded into docker and imported into containerd namespace ${NAMESPACE}`);
     expect(first.stdout.trim().split('\n').every((l) => l.startsWith('[test-env] '))).toBe(true);
 
     for (const tag of TAGS) await execa('docker', ['image', 'inspect', tag]);
@@ -48,7 +47,7 @@ describe('install/test-env.sh', () => {
     const second = await execa('bash', [script], { env });
     expect(second.stdout).not.toContain('building');
     expect(second.stdout).not.toContain('imported');
-    expect(second.stdout).toContain(`present in containerd namespace ${NAMESPACE}`);
+    expect(second.stdout).toContain(`present in docker and in containerd namespace ${NAMESPACE}`);
     expect(second.stdout).toContain('[test-env] ready');
   });
 
