@@ -23,6 +23,7 @@ import {
   RuntimeCommandError,
   RuntimeUnavailableError,
 } from './errors.js';
+import { withEnvFile } from './env-file.js';
 import { hostAddress } from './host-address.js';
 import { parseCtrImageList } from './image-list.js';
 import { createExecaRunner, type ProcessResult, type ProcessRunner, type RunOptions } from './process-runner.js';
@@ -314,7 +315,7 @@ export function createContainerdRuntime(opts: ContainerdRuntimeOptions): Contain
     }
   }
 
-  function createArgs(spec: ContainerSpec, ref: string, argv: string[] | undefined): string[] {
+  function createArgs(spec: ContainerSpec, ref: string, argv: string[] | undefined, envFile: string | undefined, inlineEnv: Record<string, string>): string[] {
     const labels = {
       ...managedLabels(spec.labels),
       [OWN.name]: spec.name,
@@ -323,7 +324,8 @@ export function createContainerdRuntime(opts: ContainerdRuntimeOptions): Contain
     };
     const args = ['containers', 'create', '--net-host=true'];
     for (const [k, v] of Object.entries(labels)) args.push(`--label=${k}=${v}`);
-    for (const [k, v] of Object.entries(spec.env)) args.push(`--env=${k}=${v}`);
+    if (envFile) args.push(`--env-file=${envFile}`);
+    for (const [k, v] of Object.entries(inlineEnv)) args.push(`--env=${k}=${v}`);
     if (spec.workingDir) args.push(`--cwd=${spec.workingDir}`);
     for (const m of spec.mounts) {
       args.push(`--mount=type=bind,src=${m.hostPath},dst=${m.containerPath},options=rbind:${m.readOnly ? 'ro' : 'rw'}`);
@@ -388,7 +390,7 @@ export function createContainerdRuntime(opts: ContainerdRuntimeOptions): Contain
         if (argv && argv.length === 0) throw new InvalidSpecError(RUNTIME, `container ${spec.name}: nothing to run (empty args and no ENTRYPOINT)`);
         await states.remove(id);
         await states.write(id, {});
-        const result = await ctr(createArgs(spec, ref, argv));
+        const result = await withEnvFile(spec.env, (envFile, inline) => ctr(createArgs(spec, ref, argv, envFile, inline)));
         if (result.exitCode !== 0) {
           await states.remove(id);
           if (/already exists/i.test(result.stderr)) throw new ContainerExistsError(RUNTIME, spec.name);

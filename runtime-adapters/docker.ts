@@ -9,6 +9,7 @@ import {
   RuntimeCommandError,
   RuntimeUnavailableError,
 } from './errors.js';
+import { withEnvFile } from './env-file.js';
 import { hostAddress } from './host-address.js';
 import { parseDockerImageInspect } from './image-list.js';
 import { createExecaRunner, type ProcessResult, type ProcessRunner, type RunOptions } from './process-runner.js';
@@ -117,11 +118,15 @@ export function toContainerInfo(raw: DockerInspect, hostIp: () => string): Conta
   return info;
 }
 
-/** Arguments of `docker create` for a spec (everything after "create"). */
-export function dockerCreateArgs(spec: ContainerSpec): string[] {
+/**
+ * Arguments of `docker create` for a spec. With `envFile`, the environment is read from that file and only
+ * `inlineEnv` (what an env file cannot carry, see env-file.ts) goes on the command line.
+ */
+export function dockerCreateArgs(spec: ContainerSpec, envFile?: string, inlineEnv: Record<string, string> = spec.env): string[] {
   const args = ['create', '--pull', 'never', '--name', spec.name];
   for (const [k, v] of Object.entries(managedLabels(spec.labels))) args.push('--label', `${k}=${v}`);
-  for (const [k, v] of Object.entries(spec.env)) args.push('--env', `${k}=${v}`);
+  if (envFile) args.push('--env-file', envFile);
+  for (const [k, v] of Object.entries(envFile ? inlineEnv : spec.env)) args.push('--env', `${k}=${v}`);
   if (spec.workingDir) args.push('--workdir', spec.workingDir);
   if (spec.hostNetwork) {
     args.push('--network', 'host');
@@ -225,7 +230,7 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): ContainerRuntim
 
     async create(spec: ContainerSpec) {
       checkSpec(RUNTIME, spec);
-      const result = await docker(dockerCreateArgs(spec));
+      const result = await withEnvFile(spec.env, (envFile, inline) => docker(dockerCreateArgs(spec, envFile, inline)));
       if (result.exitCode === 0) {
         const id = result.stdout.trim().split('\n').pop() ?? '';
         log.info({ id, name: spec.name, image: spec.image }, 'created container');
