@@ -68,7 +68,7 @@ describe('fingerprinters (this machine)', () => {
 
   it('runtime: version and images', async () => {
     const r = await createRuntimeFingerprinter({ runtime: createFakeRuntime() }).collect();
-    expect(r).toEqual({ version: 'fake://1.0.0', images: ['drover.local/busybox:test'] });
+    expect(r).toEqual({ version: 'fake://1.0.0', images: [{ name: 'drover.local/busybox:test' }] });
   });
 
   it('the collector keeps the previous value when a fingerprinter fails', async () => {
