@@ -7,6 +7,18 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
+/**
+ * V8 flags for the agent process, which idles for weeks on devices with 512 MiB and does little
+ * computing (see BENCHMARKS.md for the figures; install/drover-agent.service passes the same):
+ * - a 1 MiB young generation semi-space: the default grows to 16 MiB and stays resident (about 18 MiB
+ *   of RSS); scavenges become more frequent and tiny;
+ * - no optimizing compiler (TurboFan): its compilations of start-up code leave about 10 MiB behind, and
+ *   the agent has no hot loop it would speed up;
+ * - V8's memory-over-speed heuristics (about 4 MiB).
+ * Unlike --lite-mode/--jitless these keep WebAssembly, which Node's fetch needs.
+ */
+export const AGENT_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1', '--no-opt', '--optimize-for-size'];
+
 export interface AgentEntry {
   /** Arguments for process.execPath before the agent's own arguments. */
   nodeArgs: string[];
@@ -14,10 +26,10 @@ export interface AgentEntry {
 
 export function agentEntry(): AgentEntry {
   const built = fileURLToPath(new URL('../../agent/main.js', import.meta.url));
-  if (existsSync(built)) return { nodeArgs: [built] };
+  if (existsSync(built)) return { nodeArgs: [...AGENT_NODE_FLAGS, built] };
   const source = fileURLToPath(new URL('../../agent/main.ts', import.meta.url));
-  if (existsSync(source)) return { nodeArgs: ['--import', 'tsx', source] };
-  return { nodeArgs: [built] }; // let node report the missing file
+  if (existsSync(source)) return { nodeArgs: [...AGENT_NODE_FLAGS, '--import', 'tsx', source] };
+  return { nodeArgs: [...AGENT_NODE_FLAGS, built] }; // let node report the missing file
 }
 
 export function spawnAgent(args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): ChildProcess {

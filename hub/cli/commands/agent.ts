@@ -2,11 +2,27 @@
  * `drover agent --hub URL --token T [--name N] [--runtime docker|containerd] [--data-dir D]`:
  * runs the agent's own entry point as a child with inherited stdio, forwards SIGINT/SIGTERM, and exits
  * with its code. Options are passed through untouched (the agent parses and documents them).
+ * main.ts runs `runAgent` directly for `drover agent ...` without building the whole program, so the
+ * launcher that waits for the agent for its whole life holds none of the hub's modules.
  */
 import type { Command } from 'commander';
 import { exitCodeOf, spawnAgent } from '../agent-process.js';
 import { ExitRequest } from '../errors.js';
 import type { CliIO } from '../io.js';
+
+/** Run the agent process with these arguments until it exits; resolves with its exit code. */
+export async function runAgent(args: string[], io: CliIO): Promise<number> {
+  const child = spawnAgent(args, { env: io.env });
+  const forward = (signal: NodeJS.Signals) => {
+    if (child.exitCode === null) child.kill(signal);
+  };
+  const stop = io.onInterrupt(forward);
+  try {
+    return await exitCodeOf(child);
+  } finally {
+    stop();
+  }
+}
 
 export function registerAgentCommand(program: Command, io: CliIO): void {
   program
@@ -18,16 +34,7 @@ export function registerAgentCommand(program: Command, io: CliIO): void {
     .allowExcessArguments()
     .argument('[args...]', 'the agent\'s options (see drover agent --help)')
     .action(async (args: string[]) => {
-      const child = spawnAgent(args, { env: io.env });
-      const forward = (signal: NodeJS.Signals) => {
-        if (child.exitCode === null) child.kill(signal);
-      };
-      const stop = io.onInterrupt(forward);
-      try {
-        const code = await exitCodeOf(child);
-        if (code !== 0) throw new ExitRequest(code);
-      } finally {
-        stop();
-      }
+      const code = await runAgent(args, io);
+      if (code !== 0) throw new ExitRequest(code);
     });
 }

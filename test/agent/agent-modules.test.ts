@@ -1,0 +1,82 @@
+/**
+ * What the agent's processes load: the agent runs on devices with 512 MiB, so neither the agent process
+ * nor the `drover agent` launcher that waits for it may hold hub-only modules (the hub, SQLite, the MQTT
+ * broker, metrics), and on Linux the fingerprinters read /proc instead of loading systeminformation.
+ * A loader hook (--import, inherited by the child through NODE_OPTIONS) writes every module URL each
+ * process loads to DIR/PID.modules; the processes run from source through tsx.
+ */
+import { spawn } from 'node:child_process';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeHub, type FakeHub } from './fake-hub.js';
+import { tempDir, waitUntil } from './helpers.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const HUB_ONLY = [/\/hub\//, /node_modules\/better-sqlite3\//, /node_modules\/aedes/, /node_modules\/prom-client\//];
+
+const RECORDER = `
+import { register } from 'node:module';
+import { appendFileSync } from 'node:fs';
+const out = process.env.MODULES_DIR + '/' + process.pid + '.modules';
+appendFileSync(out, '');
+register('data:text/javascript,' + encodeURIComponent(\`
+import { appendFileSync } from 'node:fs';
+export async function load(url, context, next) { appendFileSync(\${JSON.stringify(out)}, url + '\\\\n'); return next(url, context); }
+\`));
+`;
+
+describe('modules loaded by the agent processes', () => {
+  let hub: FakeHub;
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  beforeAll(async () => {
+    hub = await startFakeHub();
+    ({ dir, cleanup } = await tempDir());
+    await writeFile(join(dir, 'recorder.mjs'), RECORDER);
+  });
+  afterAll(async () => {
+    await hub.close();
+    await cleanup();
+  });
+
+  it('`drover agent` and the agent process it starts load no hub-only modules nor systeminformation', async () => {
+    const modulesDir = join(dir, 'modules');
+    await import('node:fs/promises').then((fs) => fs.mkdir(modulesDir));
+    const args = ['agent', '--hub', hub.url, '--token', 'good-token', '--name', 'modules-test', '--runtime', 'docker', '--data-dir', join(dir, 'data'), '--status-interval', '1'];
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'hub/cli/main.ts'), ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, MODULES_DIR: modulesDir, NODE_OPTIONS: `--import ${pathToFileURL(join(dir, 'recorder.mjs')).href}`, DROVER_LOG_LEVEL: 'info' },
+    });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    try {
+      // the first node status comes after every fingerprinter ran once
+      await waitUntil('node status from the agent', () => hub.nodeStatus.some((s) => s.labels?.['kubernetes.io/hostname'] === 'modules-test'), 30_000);
+      const files = (await readdir(modulesDir)).filter((f) => f.endsWith('.modules'));
+      const byPid = new Map(await Promise.all(files.map(async (f) => [Number(f.split('.')[0]), (await readFile(join(modulesDir, f), 'utf8')).split('\n').filter(Boolean)] as const)));
+      const launcher = byPid.get(child.pid!);
+      const agentEntries = [...byPid.entries()].filter(([pid]) => pid !== child.pid);
+      expect(launcher, output).toBeDefined();
+      expect(agentEntries).toHaveLength(1);
+      const agent = agentEntries[0]![1];
+
+      // the recorder works: each process lists its own entry point and what it needs
+      expect(launcher!.some((u) => u.endsWith('/hub/cli/agent-process.ts'))).toBe(true);
+      expect(agent.some((u) => u.endsWith('/agent/agent.ts'))).toBe(true);
+      expect(agent.some((u) => u.includes('node_modules/mqtt/'))).toBe(true);
+
+      // the launcher needs a few hub/cli files (main, the agent command, io, errors), not the program of every command
+      expect(launcher!.filter((u) => u.endsWith('/hub/cli/program.ts'))).toEqual([]);
+      expect(launcher!.filter((u) => !u.includes('/hub/cli/') && HUB_ONLY.some((re) => re.test(u)))).toEqual([]);
+      expect(agent.filter((u) => HUB_ONLY.some((re) => re.test(u)))).toEqual([]);
+      if (process.platform === 'linux') expect(agent.filter((u) => u.includes('node_modules/systeminformation/'))).toEqual([]);
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+    }
+  });
+});
