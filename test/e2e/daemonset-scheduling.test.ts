@@ -122,7 +122,7 @@ describe('DaemonSets and scheduling failures (real hub, containerd and Docker ag
     const first = await waitFor('one daemon pod Running', async () => {
       const pods = await daemonPods();
       return pods.length === 1 && isRunningReady(pods[0]!) ? pods[0]! : undefined;
-    }, 120_000);
+    }, 180_000);
     expect(first.spec.nodeName).toBe(FIRST.node);
     expect(first.metadata.ownerReferences?.[0]).toMatchObject({ kind: 'DaemonSet', name: DS });
     expect(await runtimeContainers(FIRST.runtime, first.metadata.name)).toHaveLength(1);
@@ -135,7 +135,7 @@ describe('DaemonSets and scheduling failures (real hub, containerd and Docker ag
     const second = await waitFor(`a daemon pod Running on ${LATER.node}`, async () => {
       const pod = (await daemonPods()).find((p) => p.spec.nodeName === LATER.node);
       return pod && isRunningReady(pod) ? pod : undefined;
-    }, 180_000);
+    }, 240_000);
     expect(second.metadata.ownerReferences?.[0]).toMatchObject({ kind: 'DaemonSet', name: DS });
     expect(await runtimeContainers(LATER.runtime, second.metadata.name)).toHaveLength(1);
     const status = await waitFor('status 2/2', async () => {
@@ -148,7 +148,7 @@ describe('DaemonSets and scheduling failures (real hub, containerd and Docker ag
     expect(pods.map((p) => p.spec.nodeName).sort()).toEqual([FIRST.node, LATER.node].sort());
     expect(pods.map((p) => p.metadata.name)).toContain(first.metadata.name);
     expect((await hub.cli(['rollout', 'status', `daemonset/${DS}`, '--timeout', '60s'])).exitCode).toBe(0);
-  }, 420_000);
+  }, 600_000);
 
   it('an unschedulable pod says why in describe and stays Pending; fixing the cause gets it scheduled', async () => {
     await waitFor('both nodes Ready', async () => (await readyNodes()).length === 2, 120_000);
@@ -162,7 +162,7 @@ describe('DaemonSets and scheduling failures (real hub, containerd and Docker ag
       const described = await waitFor(`FailedScheduling for ${pod}`, async () => {
         const out = (await hub.cli(['describe', 'pod', pod])).stdout;
         return out.includes(message) ? out : undefined;
-      }, 60_000);
+      }, 120_000);
       expect(described).toMatch(new RegExp(`Warning\\s+FailedScheduling\\s+.*default-scheduler\\s+${message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
       expect(described).toMatch(/Status:\s+Pending/);
       const p = await hub.json<PodJson>(['get', 'pod', pod]);
@@ -178,7 +178,7 @@ describe('DaemonSets and scheduling failures (real hub, containerd and Docker ag
     const scheduled = await waitFor(`${PENDING} Running on ${LATER.node}`, async () => {
       const p = await hub.json<PodJson>(['get', 'pod', PENDING]);
       return isRunningReady(p) ? p : undefined;
-    }, 120_000);
+    }, 180_000);
     expect(scheduled.spec.nodeName).toBe(LATER.node);
     expect(await runtimeContainers(LATER.runtime, PENDING)).toHaveLength(1);
     expect((await hub.cli(['describe', 'pod', PENDING])).stdout).toMatch(new RegExp(`Normal\\s+Scheduled\\s+.*Successfully assigned default/${PENDING} to ${LATER.node}`));
@@ -188,10 +188,10 @@ describe('DaemonSets and scheduling failures (real hub, containerd and Docker ag
       const p = await hub.json<PodJson>(['get', 'pod', HUGE]);
       const c = p.status?.conditions?.find((x) => x.type === 'PodScheduled');
       return c?.message === '0/2 nodes are available: 2 Insufficient memory.' ? p : undefined;
-    }, 90_000);
+    }, 120_000);
     expect(bothMemory.spec.nodeName).toBeUndefined();
     expect((await hub.cli(['describe', 'pod', HUGE])).stdout).toContain('FailedScheduling');
     const pods = (await hub.cli(['get', 'pods', HUGE])).stdout;
     expect(pods).toMatch(new RegExp(`${HUGE}\\s+0/1\\s+Pending`));
-  }, 420_000);
+  }, 600_000);
 });
