@@ -62,6 +62,9 @@ export async function run(): Promise<BenchResult[]> {
       const children = (await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8')).trim().split(/\s+/).filter(Boolean);
       const agentPid = children.length > 0 ? Number(children[0]) : pid;
       results.push({ name: `agent idle RSS (${a.runtime})`, value: Math.round((await rssKiB(agentPid)) / 1024), unit: 'MiB', note: 'the agent process itself, without the `drover agent` launcher' });
+      if (agentPid !== pid) {
+        results.push({ name: `\`drover agent\` launcher idle RSS (${a.runtime})`, value: Math.round((await rssKiB(pid)) / 1024), unit: 'MiB', note: 'the parent that waits for the agent; most of it shared with the agent (the node binary)' });
+      }
     }
   } finally {
     for (const a of agents) await a.proc.stop();
