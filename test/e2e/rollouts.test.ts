@@ -191,6 +191,7 @@ describe('rollouts (real hub, containerd and Docker agents)', () => {
     }, 180_000);
     await hub.cli(['apply', '-f', '-'], { input: MANIFEST });
     await rolloutStatusDone();
+    await waitFor(`${REPLICAS} Ready pods`, async () => live(await listPods()).filter(isReady).length === REPLICAS, 60_000);
   }, 600_000);
 
   afterAll(async () => {
