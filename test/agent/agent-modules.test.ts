@@ -6,7 +6,7 @@
  * process loads to DIR/PID.modules; the processes run from source through tsx.
  */
 import { spawn } from 'node:child_process';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -43,7 +43,7 @@ describe('modules loaded by the agent processes', () => {
 
   it('`drover agent` and the agent process it starts load no hub-only modules nor systeminformation', async () => {
     const modulesDir = join(dir, 'modules');
-    await import('node:fs/promises').then((fs) => fs.mkdir(modulesDir));
+    await mkdir(modulesDir);
     const args = ['agent', '--hub', hub.url, '--token', 'good-token', '--name', 'modules-test', '--runtime', 'docker', '--data-dir', join(dir, 'data'), '--status-interval', '1'];
     const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'hub/cli/main.ts'), ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
