@@ -1,6 +1,7 @@
-import { arch, hostname, platform, release, type as osType } from 'node:os';
+import { readFile } from 'node:fs/promises';
+import { arch } from 'node:os';
+import * as si from 'systeminformation';
 import type { Fingerprinter } from './fingerprinter.js';
-import { machineId, readOptional } from './linux-proc.js';
 
 export interface HostFacts {
   /** Kubernetes' name for the CPU architecture: amd64, arm64, arm, ... */
@@ -38,38 +39,27 @@ export function prettyName(osRelease: string): string | undefined {
   return m[1]!.trim().replace(/^(["'])(.*)\1$/, '$2');
 }
 
-/** Node's os.platform() as Kubernetes' kubernetes.io/os value (GOOS). */
-export function kubernetesOs(nodePlatform: string): string {
-  return nodePlatform === 'win32' ? 'windows' : nodePlatform;
-}
-
-/**
- * Host facts from node:os, /etc/os-release and /etc/machine-id. systeminformation is loaded (lazily)
- * only where those files are missing (not Linux), so a Linux agent never holds it in memory.
- */
-export function createHostFingerprinter(opts: { periodMs?: number; osReleasePath?: string; machineIdPaths?: string[] } = {}): Fingerprinter<HostFacts> {
+export function createHostFingerprinter(opts: { periodMs?: number; osReleasePath?: string } = {}): Fingerprinter<HostFacts> {
   return {
     name: 'host',
     periodMs: opts.periodMs ?? 10 * 60_000,
     async collect() {
-      const [osRelease, id] = await Promise.all([readOptional(opts.osReleasePath ?? '/etc/os-release'), machineId(opts.machineIdPaths)]);
-      let osImage = osRelease === undefined ? undefined : prettyName(osRelease);
-      let machineID = id;
-      if (osImage === undefined || machineID === undefined) {
-        const si = await import('systeminformation');
-        if (osImage === undefined) {
-          const os = await si.osInfo();
-          osImage = [os.distro, os.release, os.codename ? `(${os.codename})` : ''].filter(Boolean).join(' ') || `${osType()} ${release()}`;
-        }
-        machineID ??= (await si.uuid()).os;
-      }
+      const [os, uuid, osRelease] = await Promise.all([
+        si.osInfo(),
+        si.uuid(),
+        readFile(opts.osReleasePath ?? '/etc/os-release', 'utf8').catch((err: NodeJS.ErrnoException) => {
+          if (err.code === 'ENOENT') return '';
+          throw err;
+        }),
+      ]);
+      const osImage = prettyName(osRelease) ?? ([os.distro, os.release, os.codename ? `(${os.codename})` : ''].filter(Boolean).join(' ') || 'unknown');
       return {
         architecture: kubernetesArch(arch()),
-        operatingSystem: kubernetesOs(platform()),
+        operatingSystem: os.platform === 'Linux' ? 'linux' : os.platform.toLowerCase(),
         osImage,
-        kernelVersion: release(),
-        hostname: hostname(),
-        machineID,
+        kernelVersion: os.kernel,
+        hostname: os.hostname,
+        machineID: uuid.os,
       };
     },
   };
