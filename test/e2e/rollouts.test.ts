@@ -179,7 +179,9 @@ describe('rollouts (real hub, containerd and Docker agents)', () => {
   }
 
   beforeAll(async () => {
-    hub = await startHub();
+    // A node whose status is late on a loaded machine would mark its pods not Ready: an involuntary
+    // disruption that maxUnavailable does not cover (in Kubernetes either), so give node liveness room.
+    hub = await startHub(['--node-monitor-grace', '120s', '--eviction-grace', '10m']);
     token = (JSON.parse(await readFile(hub.configPath, 'utf8')) as { token: string }).token;
     for (const { runtime, node } of NODES) {
       const { stdout: joinToken } = await hub.cli(['token', 'create', '--ttl', '10m']);
