@@ -98,7 +98,9 @@ export async function startHub(extraArgs: string[] = [], dir?: string): Promise<
       reject: opts.reject ?? true,
       timeout: 120_000,
     });
-    return { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode ?? 0 };
+    // a CLI killed by the timeout (or a signal) has no exit code: never read that as success
+    if (r.timedOut) throw new Error(`drover ${args.join(' ')} timed out after 120 s: ${r.stdout} ${r.stderr}`);
+    return { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode ?? 1 };
   };
   return {
     dir: base,
