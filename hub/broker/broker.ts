@@ -3,7 +3,7 @@
  * authenticate.ts (who may connect), authorize-publish.ts and authorize-subscribe.ts (where).
  * The hub itself publishes and subscribes in-process, without credentials.
  */
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { once } from 'node:events';
 import { Aedes, type AedesPublishPacket, type Client } from 'aedes';
@@ -13,6 +13,7 @@ import { createAuthenticate, createPreConnect, type BrokerAuth, type WillTopics 
 import { createAuthorizePublish } from './authorize-publish.js';
 import { createAuthorizeSubscribe } from './authorize-subscribe.js';
 import { createClientRegistry } from './client-registry.js';
+import { guardPacketSize } from './packet-size-guard.js';
 import { BrokerClosedError, BrokerListenError, BrokerPublishError, PublishDeniedError } from './errors.js';
 import { nodeClientId, type ClientIdentity } from './identity.js';
 import { topicMatchesFilter } from './topic-filter.js';
@@ -29,6 +30,9 @@ export interface BrokerTlsOptions {
   key: string | Buffer;
   cert: string | Buffer;
 }
+
+/** Room above the payload limit for a packet's topic, properties and headers. */
+export const PACKET_OVERHEAD_BYTES = 65_535 + 1_024;
 
 /** A TLS handshake must finish within this time, or the connection is dropped. */
 export const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
@@ -87,6 +91,8 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
     authorizeSubscribe: createAuthorizeSubscribe({ registry, logger }),
   });
   const servers: Server[] = [];
+  // a publish may carry the largest payload plus its topic (at most 65535 bytes) and headers
+  const maxPacketBytes = (opts.maxPayloadBytes ?? MAX_PAYLOAD_BYTES) + PACKET_OVERHEAD_BYTES;
   const subscriptions = new Set<InProcessSubscription>();
   let closed = false;
 
@@ -116,6 +122,12 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
     }
   });
 
+  /** Every connection: sizes checked as packets arrive (packet-size-guard.ts), then aedes. */
+  function handle(socket: Socket): void {
+    guardPacketSize(socket, maxPacketBytes, (reason) => logger.warn({ remote: socket.remoteAddress, reason }, 'MQTT connection closed: packet too large'));
+    aedes.handle(socket);
+  }
+
   function deliver(sub: InProcessSubscription, topic: string, payload: Buffer, meta: PublishMeta): void {
     const fail = (err: unknown) => logger.error({ err, topic, filter: sub.filter }, 'in-process MQTT handler failed');
     try {
@@ -133,12 +145,12 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
       if (options.tls) {
         const tlsServer = createTlsServer(
           { key: options.tls.key, cert: options.tls.cert, handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS, minVersion: 'TLSv1.2' },
-          (socket) => aedes.handle(socket),
+          handle,
         );
         tlsServer.on('tlsClientError', (err, socket) => logger.debug({ err, remote: socket.remoteAddress }, 'MQTT TLS handshake failed'));
         server = tlsServer;
       } else {
-        server = createServer((socket) => aedes.handle(socket));
+        server = createServer(handle);
       }
       try {
         server.listen(port, host);
