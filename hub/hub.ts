@@ -13,7 +13,7 @@ import { AlreadyExistsError } from './store/errors.js';
 import type { Store } from './store/store.js';
 import { createAuthService } from './auth/index.js';
 import { writeFileAtomic } from './auth/atomic-file.js';
-import { ensurePki } from './pki/index.js';
+import { ensurePki, startCertRenewal } from './pki/index.js';
 import { isLoopbackHost } from '../protocol/join-token.js';
 import { InvalidHubOptionError } from './hub-errors.js';
 import { createBroker } from './broker/index.js';
@@ -40,6 +40,8 @@ export interface HubOptions {
   mqttPlain?: ListenAddress;
   /** Serve `http` as HTTPS (default: unless its host is loopback). */
   httpTls?: boolean;
+  /** How often to check whether the server certificate is due for renewal (default 12 h). */
+  certCheckIntervalMs?: number;
   /** Extra subjectAltNames for the hub's TLS certificate (--tls-san). */
   tlsSans?: string[];
   logger: Logger;
@@ -113,7 +115,8 @@ export async function createHub(opts: HubOptions): Promise<Hub> {
     if (opts.mqttPlain && !isLoopbackHost(opts.mqttPlain.host)) {
       throw new InvalidHubOptionError(`--mqtt-plain must be a loopback address such as 127.0.0.1:1883, not ${opts.mqttPlain.host}`);
     }
-    const pki = await ensurePki({ dataDir: opts.dataDir, extraSans: opts.tlsSans, logger: opts.logger.child({ component: 'pki' }), clock });
+    const pkiOptions = { dataDir: opts.dataDir, extraSans: opts.tlsSans, logger: opts.logger.child({ component: 'pki' }), clock };
+    const pki = await ensurePki(pkiOptions);
     const tls = { key: pki.serverKeyPem, cert: pki.serverChainPem };
     const auth = createAuthService({ store, logger: opts.logger.child({ component: 'auth' }), clock, caFingerprint: pki.caFingerprint });
     closers.push(async () => auth.close());
@@ -195,6 +198,19 @@ export async function createHub(opts: HubOptions): Promise<Hub> {
     });
     const httpBound = await api.listen(opts.http.host, opts.http.port);
     closers.push(() => api.close());
+
+    // renew the server certificate while running (due 90 days before expiry), without a restart
+    const renewal = startCertRenewal({
+      ensure: () => ensurePki(pkiOptions),
+      apply: (next) => {
+        broker.setTls(next);
+        api.setTls(next);
+      },
+      current: pki.serverChainPem,
+      logger: opts.logger.child({ component: 'pki' }),
+      ...(opts.certCheckIntervalMs !== undefined ? { intervalMs: opts.certCheckIntervalMs } : {}),
+    });
+    closers.push(async () => renewal.stop());
 
     const httpUrl = `${httpTls ? 'https' : 'http'}://${urlHost(opts.http.host)}:${httpBound.port}`;
     const mqttUrl = `${mqttTls ? 'mqtts' : 'mqtt'}://${urlHost(opts.mqtt.host)}:${mqttBound.port}`;

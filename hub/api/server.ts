@@ -52,6 +52,8 @@ export interface ApiServerOptions {
 
 export interface ApiServer {
   listen(host: string, port: number): Promise<{ port: number }>;
+  /** Present this key and certificate from the next TLS handshake on (certificate renewal); no-op on plain HTTP. */
+  setTls(tls: { key: string | Buffer; cert: string | Buffer }): void;
   close(): Promise<void>;
 }
 
@@ -187,7 +189,8 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
       else res.destroy();
     });
   };
-  const server = opts.tls ? createTlsServer({ key: opts.tls.key, cert: opts.tls.cert }, onRequest) : createServer(onRequest);
+  const tlsServer = opts.tls ? createTlsServer({ key: opts.tls.key, cert: opts.tls.cert }, onRequest) : undefined;
+  const server = tlsServer ?? createServer(onRequest);
   server.on('connection', (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
@@ -211,6 +214,9 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
   }
 
   return {
+    setTls(tls) {
+      tlsServer?.setSecureContext({ key: tls.key, cert: tls.cert });
+    },
     async listen(host, port) {
       await ensureDefault();
       await new Promise<void>((resolve, reject) => {

@@ -4,7 +4,7 @@
  * The hub itself publishes and subscribes in-process, without credentials.
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import { createServer as createTlsServer } from 'node:tls';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import { once } from 'node:events';
 import { Aedes, type AedesPublishPacket, type Client } from 'aedes';
 import type { Logger } from '../../protocol/logger.js';
@@ -68,6 +68,8 @@ export interface Broker {
   isNodeConnected(node: string): boolean;
   /** Close node <name>'s connection, if any (e.g. after its credential is revoked). */
   disconnectNode(node: string): Promise<void>;
+  /** Present this key and certificate on every TLS listener from the next handshake on (certificate renewal). */
+  setTls(tls: BrokerTlsOptions): void;
   close(): Promise<void>;
 }
 
@@ -91,6 +93,7 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
     authorizeSubscribe: createAuthorizeSubscribe({ registry, logger }),
   });
   const servers: Server[] = [];
+  const tlsServers: TlsServer[] = [];
   // a publish may carry the largest payload plus its topic (at most 65535 bytes) and headers
   const maxPacketBytes = (opts.maxPayloadBytes ?? MAX_PAYLOAD_BYTES) + PACKET_OVERHEAD_BYTES;
   const subscriptions = new Set<InProcessSubscription>();
@@ -148,6 +151,7 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
           handle,
         );
         tlsServer.on('tlsClientError', (err, socket) => logger.debug({ err, remote: socket.remoteAddress }, 'MQTT TLS handshake failed'));
+        tlsServers.push(tlsServer);
         server = tlsServer;
       } else {
         server = createServer(handle);
@@ -192,6 +196,10 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
 
     isNodeConnected(node) {
       return registry.liveClient(nodeClientId(node)) !== undefined;
+    },
+
+    setTls(tls) {
+      for (const server of tlsServers) server.setSecureContext({ key: tls.key, cert: tls.cert, minVersion: 'TLSv1.2' });
     },
 
     async disconnectNode(node) {
