@@ -14,8 +14,9 @@ import type { AedesOptions, AuthenticateError, Client } from 'aedes';
 import type { Logger } from '../../protocol/logger.js';
 import { checkWill } from './acl.js';
 import type { ClientRegistry } from './client-registry.js';
+import type { AuthThrottle } from './auth-throttle.js';
 import type { ClientTransport } from './transport.js';
-import { transportOf } from './transport.js';
+import { remoteAddressOf, transportOf } from './transport.js';
 import { CONNACK, ConnectRefusedError } from './errors.js';
 import {
   JOIN_USERNAME,
@@ -49,6 +50,8 @@ export function createPreConnect(willTopics: WillTopics): PreConnectHandler {
 
 export interface AuthenticateDeps {
   auth: BrokerAuth;
+  /** Refuses addresses with too many failed logins (auth-throttle.ts); none = no limit. */
+  throttle?: AuthThrottle;
   registry: ClientRegistry;
   willTopics: WillTopics;
   logger: Logger;
@@ -88,12 +91,20 @@ async function identify(
 }
 
 export function createAuthenticate(deps: AuthenticateDeps): AuthenticateHandler {
-  const { auth, registry, willTopics, logger } = deps;
+  const { auth, registry, willTopics, logger, throttle } = deps;
   return (client, username, password, done) => {
-    const refuse = (err: ConnectRefusedError) => {
-      logger.warn({ clientId: client.id, username, reason: err.message }, 'MQTT connect refused');
+    const address = remoteAddressOf(client);
+    const refuse = (err: ConnectRefusedError, counted = true) => {
+      if (counted && address) throttle?.recordFailure(address);
+      logger.warn({ clientId: client.id, username, remote: address, reason: err.message }, 'MQTT connect refused');
       done(err as unknown as AuthenticateError, false);
     };
+    const blockedMs = address ? (throttle?.blockedForMs(address) ?? 0) : 0;
+    if (blockedMs > 0) {
+      willTopics.delete(client);
+      refuse(new ConnectRefusedError(`too many failed logins from ${address}; refused for another ${Math.ceil(blockedMs / 1000)} s`), false);
+      return;
+    }
     identify(auth, transportOf(client), client.id, username, password)
       .then((identity) => {
         const willRefusal = checkWill(identity, willTopics.get(client));
@@ -107,7 +118,7 @@ export function createAuthenticate(deps: AuthenticateDeps): AuthenticateHandler 
         willTopics.delete(client);
         if (err instanceof ConnectRefusedError) return refuse(err);
         logger.error({ err, clientId: client.id, username }, 'MQTT authentication failed: credential check threw');
-        refuse(new ConnectRefusedError('credential check failed', CONNACK.serverUnavailable, { cause: err }));
+        refuse(new ConnectRefusedError('credential check failed', CONNACK.serverUnavailable, { cause: err }), false);
       });
   };
 }

@@ -9,6 +9,7 @@ import { once } from 'node:events';
 import { Aedes, type AedesPublishPacket, type Client } from 'aedes';
 import type { Logger } from '../../protocol/logger.js';
 import { MAX_PAYLOAD_BYTES } from '../../protocol/messages.js';
+import { createAuthThrottle, type AuthThrottleOptions } from './auth-throttle.js';
 import { createAuthenticate, createPreConnect, type BrokerAuth, type WillTopics } from './authenticate.js';
 import { createAuthorizePublish } from './authorize-publish.js';
 import { createAuthorizeSubscribe } from './authorize-subscribe.js';
@@ -23,6 +24,8 @@ export interface BrokerOptions {
   logger: Logger;
   /** Largest payload a client may publish (default protocol MAX_PAYLOAD_BYTES). */
   maxPayloadBytes?: number;
+  /** Failed-login limit per remote address (auth-throttle.ts defaults: 20 a minute, then 5 min refused); false = none. */
+  authFailureLimit?: AuthThrottleOptions | false;
 }
 
 /** A TLS listener's key and certificate chain (PEM), e.g. from hub/pki. */
@@ -84,7 +87,13 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
   const willTopics: WillTopics = new WeakMap();
   const aedes = await Aedes.createBroker({
     preConnect: createPreConnect(willTopics),
-    authenticate: createAuthenticate({ auth: opts.auth, registry, willTopics, logger }),
+    authenticate: createAuthenticate({
+      auth: opts.auth,
+      registry,
+      willTopics,
+      logger,
+      ...(opts.authFailureLimit === false ? {} : { throttle: createAuthThrottle(opts.authFailureLimit ?? {}) }),
+    }),
     authorizePublish: createAuthorizePublish({
       registry,
       maxPayloadBytes: opts.maxPayloadBytes ?? MAX_PAYLOAD_BYTES,

@@ -10,8 +10,15 @@ export interface ClientTransport {
   loopback: boolean;
 }
 
+type ClientConn = { encrypted?: boolean; remoteAddress?: string } | undefined;
+
+/** The client's remote IP address, when its connection has one. */
+export function remoteAddressOf(client: Client): string | undefined {
+  return (client.conn as unknown as ClientConn)?.remoteAddress;
+}
+
 export function transportOf(client: Client): ClientTransport {
-  const conn = client.conn as unknown as { encrypted?: boolean; remoteAddress?: string } | undefined;
+  const conn = client.conn as unknown as ClientConn;
   const address = conn?.remoteAddress;
   return { secure: conn?.encrypted === true, loopback: address !== undefined && isLoopbackHost(address) };
 }
