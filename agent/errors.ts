@@ -49,9 +49,11 @@ export class JoinTimeoutError extends DroverError {
 }
 
 export class HubUnreachableError extends DroverError {
-  constructor(hubUrl: string, options?: { cause?: unknown }) {
+  /** `hint`: what the user most likely got wrong, appended to the message. */
+  constructor(hubUrl: string, options?: { cause?: unknown; hint?: string }) {
     const detail = options?.cause instanceof Error ? `: ${options.cause.message}` : '';
-    super(AGENT_ERROR_CODES.hubUnreachable, `cannot reach the hub at ${hubUrl}${detail}`, options);
+    const hint = options?.hint ? ` (${options.hint})` : '';
+    super(AGENT_ERROR_CODES.hubUnreachable, `cannot reach the hub at ${hubUrl}${detail}${hint}`, options?.cause === undefined ? undefined : { cause: options.cause });
   }
 }
 

@@ -52,6 +52,14 @@ export function presentedChain(host: string, port: number, timeoutMs = DEFAULT_C
   });
 }
 
+const NOT_TLS_HINT = "that port does not speak TLS: a hub's plain MQTT listener (loopback only) takes mqtt://, its mqtts listener is usually port 8883";
+
+/** The peer hung up on, or answered the TLS hello with something that is not TLS: a plain listener. */
+function speaksNoTls(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  return e.code === 'EPROTO' || /before secure TLS connection was established|wrong version number|packet length too long/i.test(e.message ?? '');
+}
+
 export function sha256Hex(der: Buffer): string {
   return createHash('sha256').update(der).digest('hex');
 }
@@ -66,7 +74,7 @@ export async function fetchHubCa(hubUrl: string, expectedHash: string, timeoutMs
   try {
     chain = await presentedChain(host, port, timeoutMs);
   } catch (err) {
-    throw new HubUnreachableError(hubUrl, { cause: err });
+    throw new HubUnreachableError(hubUrl, { cause: err, ...(speaksNoTls(err) ? { hint: NOT_TLS_HINT } : {}) });
   }
   const hashes = chain.map(sha256Hex);
   const i = hashes.indexOf(expectedHash.toLowerCase());

@@ -94,3 +94,31 @@ describe('pinning the hub CA from the join token', () => {
     expect(() => mqttTlsOptions('mqtt://hub.local:1883', undefined)).toThrow(InsecureHubError);
   });
 });
+
+describe('a plain (non-TLS) listener at an mqtts:// address', () => {
+  it('is HubUnreachableError with a hint, both for a listener that hangs up and one that answers in plain text', async () => {
+    const { createServer: createPlainServer } = await import('node:net');
+    const { HubUnreachableError } = await import('../../agent/errors.js');
+    for (const behaviour of ['hang up', 'answer'] as const) {
+      const plain = createPlainServer((socket) => {
+        socket.on('error', () => undefined);
+        socket.once('data', () => (behaviour === 'hang up' ? socket.destroy() : socket.end('HTTP/1.1 400 Bad Request\r\n\r\n')));
+      });
+      await new Promise<void>((r) => plain.listen(0, '127.0.0.1', r));
+      const plainPort = (plain.address() as { port: number }).port;
+      try {
+        const err = await fetchHubCa(`mqtts://127.0.0.1:${plainPort}`, caHash, 5000).catch((e: unknown) => e);
+        expect(err, behaviour).toBeInstanceOf(HubUnreachableError);
+        expect((err as Error).message, behaviour).toMatch(/that port does not speak TLS: .* takes mqtt:\/\//);
+      } finally {
+        await new Promise<void>((r) => plain.close(() => r()));
+      }
+    }
+  });
+
+  it('a port where nothing listens gets no such hint', async () => {
+    const err = await fetchHubCa('mqtts://127.0.0.1:1', caHash, 5000).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/ECONNREFUSED/);
+    expect((err as Error).message).not.toMatch(/does not speak TLS/);
+  });
+});
