@@ -53,6 +53,8 @@ export interface ContainerRecords {
   /** The record if it exists, without creating one. */
   peek(podUid: string, container: string): ContainerRecord | undefined;
   podUids(): string[];
+  /** The pod's records as text: equal texts mean nothing about the pod changed in between. */
+  podSnapshot(podUid: string): string;
   forgetPod(podUid: string): void;
   /** Forget a container of a pod (e.g. removed from the spec). */
   forgetContainer(podUid: string, container: string): void;
@@ -115,6 +117,7 @@ export function createContainerRecords(opts: { dataDir: string; logger: Logger }
     },
     peek: (podUid, container) => records[podUid]?.[container],
     podUids: () => Object.keys(records),
+    podSnapshot: (podUid) => JSON.stringify(records[podUid] ?? {}),
     forgetPod(podUid) {
       delete records[podUid];
     },

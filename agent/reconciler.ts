@@ -5,7 +5,8 @@
  *   - a desired pod: start missing containers (image per imagePullPolicy), replace those whose spec
  *     hash changed, restart exited ones per restartPolicy with back-off, adopt those already right;
  *   - a pod no longer desired (or marked for deletion): stop with its grace period, then remove.
- * Passes run on every desired-set change, every time a pod worker finishes, and every intervalMs.
+ * Passes run on every desired-set change, when a pod worker changed something (in the runtime or the
+ * pod's records), on runtime events (ContainerRuntime.watch), when a back-off ends, and every intervalMs.
  * After each pass `onObserved` gets what was seen, from which pod status is computed.
  * What happens to pods is told to `events` in the kubelet's words (Pulling, Pulled, Created, Started,
  * Killing, BackOff, Failed). killContainer() is how a failed liveness/startup probe restarts a container:
@@ -15,7 +16,7 @@ import type { Logger } from '../protocol/logger.js';
 import type { Container, Pod } from '../protocol/objects/pod.js';
 import { RUNTIME_LABELS } from '../protocol/pod-helpers.js';
 import { ContainerExistsError, ImageNotFoundError } from '../runtime-adapters/errors.js';
-import type { ContainerInfo, ContainerRuntime, PullPolicy } from '../runtime-adapters/runtime.js';
+import type { ContainerInfo, ContainerRuntime, PullPolicy, RuntimeWatch } from '../runtime-adapters/runtime.js';
 import { backoffAfterExit, formatDuration, nextBackoff } from './backoff.js';
 import type { DesiredSet } from './desired-state-store.js';
 import type { ContainerRecord, ContainerRecords, TerminatedRecord, WaitingRecord } from './container-records.js';
@@ -34,6 +35,12 @@ import { listPodDirs, preparePodVolumes, removePodDir } from './pod-volumes.js';
 import { configLookupFrom } from './pod-config.js';
 
 export const DEFAULT_RECONCILE_INTERVAL_MS = 2_000;
+/**
+ * With a runtime that reports container starts and exits (ContainerRuntime.watch), passes follow those
+ * events and each back-off's end, and the periodic pass is only a resync: listing containers means running
+ * the runtime's CLI, which is what an idle agent on a small device spends its CPU on.
+ */
+export const WATCHED_RESYNC_INTERVAL_MS = 15_000;
 
 /** What one pass saw: the input of pod status. */
 export interface Observation {
@@ -97,9 +104,25 @@ export function shouldRestart(policy: 'Always' | 'OnFailure' | 'Never', exitCode
 }
 
 export function createReconciler(opts: ReconcilerOptions): Reconciler {
-  const { runtime, records, nodeName, dataDir } = opts;
+  const { records, nodeName, dataDir } = opts;
+  // Calls that change the runtime are counted: a pod worker that changed nothing must not start another
+  // pass, or an agent with pods would list its containers (run the runtime's CLI) back to back forever.
+  let mutations = 0;
+  const base = opts.runtime;
+  const counted = <A extends unknown[], R>(call: (...args: A) => Promise<R>) => (...args: A): Promise<R> => {
+    mutations++;
+    return call(...args);
+  };
+  const runtime: ContainerRuntime = Object.assign(Object.create(base) as ContainerRuntime, {
+    ensureImage: counted(base.ensureImage.bind(base)),
+    create: counted(base.create.bind(base)),
+    start: counted(base.start.bind(base)),
+    stop: counted(base.stop.bind(base)),
+    remove: counted(base.remove.bind(base)),
+  });
+
   const clock = opts.clock ?? Date.now;
-  const intervalMs = opts.intervalMs ?? DEFAULT_RECONCILE_INTERVAL_MS;
+  const intervalMs = opts.intervalMs ?? (runtime.watch ? WATCHED_RESYNC_INTERVAL_MS : DEFAULT_RECONCILE_INTERVAL_MS);
   const log = opts.logger.child({ component: 'reconciler' });
   // the current desired set's ConfigMaps/Secrets, read at use (env when a container is created, volume files every sync)
   const ctx = { nodeName, dataDir, config: configLookupFrom(() => desired?.config) };
@@ -115,9 +138,25 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
   let started = false;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
+  let watch: RuntimeWatch | undefined;
+  /** One timer for the earliest back-off end, so a restart is not left waiting for the next resync. */
+  let wakeTimer: NodeJS.Timeout | undefined;
+  let wakeDue = Number.POSITIVE_INFINITY;
   let lastListError: string | undefined;
   /** Kill requests by `uid/container`. */
   const pendingKills = new Map<string, KillRequest>();
+
+  function wakeAt(due: number): void {
+    if (!started || stopped || due >= wakeDue) return;
+    if (wakeTimer) clearTimeout(wakeTimer);
+    wakeDue = due;
+    wakeTimer = setTimeout(() => {
+      wakeTimer = undefined;
+      wakeDue = Number.POSITIVE_INFINITY;
+      trigger();
+    }, Math.max(0, due - clock()) + 5);
+    wakeTimer.unref?.();
+  }
 
   function event(pod: PodRef, container: string | undefined, type: PodEventType, reason: string, message: string): void {
     opts.events?.record(pod, container, type, reason, message);
@@ -134,6 +173,9 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
     const w = worker(uid);
     if (w.busy || w.epoch !== epochAtList || stopped) return undefined;
     w.busy = true;
+    const mutationsBefore = mutations;
+    const recordsBefore = records.podSnapshot(uid);
+    let changed = false;
     const run = (async () => {
       try {
         await work();
@@ -142,6 +184,7 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
       } finally {
         w.busy = false;
         w.epoch++;
+        changed = mutations !== mutationsBefore || records.podSnapshot(uid) !== recordsBefore;
       }
       try {
         await records.save();
@@ -150,10 +193,12 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
       }
     })();
     inFlight.add(run);
-    // run never rejects: every failure above is logged
+    // run never rejects: every failure above is logged. What the work changed is looked at by another
+    // pass at once; work that changed nothing (an adopted container, a back-off still running) waits for
+    // the next event, back-off end or periodic pass.
     void run.then(() => {
       inFlight.delete(run);
-      trigger();
+      if (changed) trigger();
     });
     return run;
   }
@@ -202,8 +247,9 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
   async function createAndStart(pod: Pod, container: Container, rec: ContainerRecord): Promise<void> {
     const now = clock();
     const ref = podRefOf(pod);
-    if (rec.retryAfter !== undefined && now < rec.retryAfter) return; // still backing off; waiting reason stays
+    if (rec.retryAfter !== undefined && now < rec.retryAfter) return wakeAt(rec.retryAfter); // still backing off; waiting reason stays
     if (rec.pullRetryAfter !== undefined && now < rec.pullRetryAfter) {
+      wakeAt(rec.pullRetryAfter);
       if (rec.waiting?.reason !== 'ImagePullBackOff') {
         event(ref, container.name, 'Normal', 'BackOff', `Back-off pulling image "${container.image}"`);
         event(ref, container.name, 'Warning', 'Failed', 'Error: ImagePullBackOff');
@@ -217,6 +263,7 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
     } catch (err) {
       rec.pullBackoffMs = nextBackoff(rec.pullBackoffMs);
       rec.pullRetryAfter = now + rec.pullBackoffMs;
+      wakeAt(rec.pullRetryAfter);
       const reason = policy === 'Never' && err instanceof ImageNotFoundError ? 'ErrImageNeverPull' : 'ErrImagePull';
       if (reason === 'ErrImageNeverPull') {
         event(ref, container.name, 'Warning', 'ErrImageNeverPull', `Container image "${container.image}" is not present with pull policy of Never`);
@@ -271,6 +318,7 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
     event(podRefOf(pod), container.name, 'Warning', 'Failed', `Error: ${(err as Error).message}`);
     rec.backoffMs = nextBackoff(rec.backoffMs);
     rec.retryAfter = now + rec.backoffMs;
+    wakeAt(rec.retryAfter);
     setWaiting(rec, { reason, message: (err as Error).message }, pod, container.name);
   }
 
@@ -294,6 +342,7 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
       );
     }
     if (rec.retryAfter !== undefined && now < rec.retryAfter) {
+      wakeAt(rec.retryAfter);
       const message = `back-off ${formatDuration(rec.backoffMs)} restarting failed container=${container.name} pod=${pod.metadata.name}_${podNamespace(pod)}(${podUid(pod)})`;
       setWaiting(rec, { reason: 'CrashLoopBackOff', message }, pod, container.name);
       return;
@@ -376,7 +425,10 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
           break;
         case 'created': {
           // created but never started (the agent stopped in between): start it now
-          if (rec.retryAfter !== undefined && clock() < rec.retryAfter) break;
+          if (rec.retryAfter !== undefined && clock() < rec.retryAfter) {
+            wakeAt(rec.retryAfter);
+            break;
+          }
           try {
             await runtime.start(info.id);
             rec.runningSince = clock();
@@ -517,11 +569,17 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
       stopped = false;
       timer = setInterval(trigger, intervalMs);
       timer.unref?.();
+      watch = runtime.watch?.((reason) => {
+        log.debug({ reason }, 'runtime event');
+        trigger();
+      });
       trigger();
     },
     async stop() {
       stopped = true;
       if (timer) clearInterval(timer);
+      if (wakeTimer) clearTimeout(wakeTimer);
+      watch?.stop();
       await passChain;
       await Promise.all([...inFlight]);
       await records.save();

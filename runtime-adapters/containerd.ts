@@ -7,8 +7,10 @@ import { createContainerStateStore, type ContainerRunState } from './containerd-
 import {
   ctrError,
   filterQuote,
+  isContainerLifecycleEvent,
   isNotFound,
   isUnreachable,
+  parseCtrEventLine,
   parseDeleteExitCode,
   parseServerVersion,
   parseTaskList,
@@ -24,6 +26,7 @@ import {
   RuntimeUnavailableError,
 } from './errors.js';
 import { withEnvFile } from './env-file.js';
+import { startLineStream } from './event-stream.js';
 import { hostAddress } from './host-address.js';
 import { parseCtrImageList } from './image-list.js';
 import { createExecaRunner, type ProcessResult, type ProcessRunner, type RunOptions } from './process-runner.js';
@@ -365,6 +368,19 @@ export function createContainerdRuntime(opts: ContainerdRuntimeOptions): Contain
       const result = await ctr(['images', 'ls']);
       if (result.exitCode !== 0) throw failed('images ls', result);
       return parseCtrImageList(result.stdout);
+    },
+
+    watch(onChange) {
+      return startLineStream({
+        file: binary,
+        args: [...globalArgs, 'events'],
+        onLine: (line) => {
+          const event = parseCtrEventLine(line);
+          if (event && event.namespace === namespace && isContainerLifecycleEvent(event)) onChange(`containerd ${event.topic}`);
+        },
+        onStart: () => onChange('containerd events watch started'),
+        logger: log,
+      });
     },
 
     async create(spec: ContainerSpec) {

@@ -48,3 +48,38 @@ export function isNotFound(stderr: string): boolean {
 export function filterQuote(value: string): string {
   return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
+
+export interface CtrEvent {
+  namespace: string;
+  topic: string;
+  event: Record<string, unknown>;
+}
+
+/** One line of `ctr events`: "2026-11-24 06:04:34.26 +0000 UTC drover /tasks/exit {json}". */
+export function parseCtrEventLine(line: string): CtrEvent | undefined {
+  const m = /^\S+ \S+ \S+ \S+ (\S+) (\/\S+) (\{.*\})\s*$/.exec(line);
+  if (!m) return undefined;
+  try {
+    return { namespace: m[1]!, topic: m[2]!, event: JSON.parse(m[3]!) as Record<string, unknown> };
+  } catch {
+    return undefined; // not an event line (ctr prints nothing else, but a torn line must not stop the stream)
+  }
+}
+
+/**
+ * A container's own task started or exited, or the container went: what changes what the agent sees.
+ * Exec'd processes (probes, `drover exec`) have their own topics, and an exit whose id is not the
+ * container's own, so they do not count.
+ */
+export function isContainerLifecycleEvent(e: CtrEvent): boolean {
+  switch (e.topic) {
+    case '/tasks/start':
+    case '/tasks/oom':
+    case '/containers/delete':
+      return true;
+    case '/tasks/exit':
+      return e.event.id === undefined || e.event.id === e.event.container_id;
+    default:
+      return false;
+  }
+}

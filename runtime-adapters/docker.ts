@@ -10,6 +10,7 @@ import {
   RuntimeUnavailableError,
 } from './errors.js';
 import { withEnvFile } from './env-file.js';
+import { startLineStream } from './event-stream.js';
 import { hostAddress } from './host-address.js';
 import { parseDockerImageInspect } from './image-list.js';
 import { createExecaRunner, type ProcessResult, type ProcessRunner, type RunOptions } from './process-runner.js';
@@ -38,6 +39,8 @@ export interface DockerRuntimeOptions {
 }
 
 const RUNTIME = 'docker';
+/** `docker events` actions that change what the agent sees (exec_* and attach do not). */
+const WATCHED_ACTIONS = new Set(['start', 'die', 'destroy', 'oom']);
 
 /** Subset of `docker inspect` we read. */
 interface DockerInspect {
@@ -226,6 +229,19 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): ContainerRuntim
         if (result.exitCode === 0) return parseDockerImageInspect(result.stdout);
         if (!/No such image/i.test(result.stderr) || attempt >= 3) throw failed('image inspect', result);
       }
+    },
+
+    watch(onChange) {
+      return startLineStream({
+        file: binary,
+        args: [...globalArgs, 'events', '--filter', 'type=container', '--filter', `label=${RUNTIME_LABELS.managed}=true`, '--format', '{{.Action}}'],
+        onLine: (line) => {
+          const action = line.trim();
+          if (WATCHED_ACTIONS.has(action)) onChange(`docker ${action}`);
+        },
+        onStart: () => onChange('docker events watch started'),
+        logger: log,
+      });
     },
 
     async create(spec: ContainerSpec) {

@@ -109,4 +109,14 @@ export interface ContainerRuntime {
   inspect(id: string): Promise<ContainerInfo>;
   logs(id: string, options?: LogOptions): Promise<string>;
   exec(id: string, argv: string[], timeoutMs?: number): Promise<ExecResult>;
+  /**
+   * Optional: call `onChange` soon after one of Drover's containers starts, exits or is removed (not for
+   * exec'd processes), and each time the watch (re)connects, as it may have missed some. Lets the agent
+   * react at once and poll the runtime rarely. Runs until stopped; survives daemon restarts.
+   */
+  watch?(onChange: (reason: string) => void): RuntimeWatch;
+}
+
+export interface RuntimeWatch {
+  stop(): void;
 }

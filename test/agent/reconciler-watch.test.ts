@@ -1,0 +1,84 @@
+/**
+ * The reconciler with a runtime that reports container events (ContainerRuntime.watch): with the periodic
+ * pass pushed out to 10 minutes, a container exit is still seen at once (the event triggers a pass) and the
+ * crashed container is restarted when its back-off ends (the wake-up timer), and stop() ends the watch.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createContainerRecords } from '../../agent/container-records.js';
+import { createReconciler, type Observation, type Reconciler } from '../../agent/reconciler.js';
+import { silentLogger } from '../../protocol/logger.js';
+import { RUNTIME_LABELS } from '../../protocol/pod-helpers.js';
+import { createFakeRuntime, type FakeRuntime } from '../../runtime-adapters/fake.js';
+import { desiredSet, makePod, NODE, tempDir } from './helpers.js';
+
+async function eventually<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('reconciler driven by runtime events', () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  let runtime: FakeRuntime;
+  let emit: ((reason: string) => void) | undefined;
+  let watchStopped = false;
+  let reconciler: Reconciler;
+  let observation: Observation | undefined;
+
+  beforeEach(async () => {
+    ({ dir, cleanup } = await tempDir());
+    runtime = Object.assign(createFakeRuntime(), {
+      watch(onChange: (reason: string) => void) {
+        emit = onChange;
+        return { stop: () => void (watchStopped = true) };
+      },
+    });
+    const records = createContainerRecords({ dataDir: dir, logger: silentLogger() });
+    await records.load();
+    reconciler = createReconciler({
+      runtime,
+      records,
+      nodeName: NODE,
+      dataDir: dir,
+      logger: silentLogger(),
+      intervalMs: 10 * 60_000,
+      onObserved: (o) => (observation = o),
+    });
+  });
+  afterEach(async () => {
+    await reconciler.stop();
+    await runtime.close();
+    await cleanup();
+  });
+
+  const running = async () => (await runtime.list({ [RUNTIME_LABELS.node]: NODE })).filter((c) => c.state === 'running');
+
+  it('reacts to an exit event at once and restarts after the back-off without a periodic pass', async () => {
+    reconciler.start();
+    expect(emit).toBeDefined();
+    reconciler.setDesired(desiredSet(1, [makePod('web')]));
+    const [first] = await eventually('the container running', async () => ((await running()).length === 1 ? running() : undefined));
+
+    const passesBefore = observation!.at;
+    await runtime.hooks.exitContainer(first!.id, 1);
+    emit!('fake die');
+    await eventually('a pass that saw the exit', () =>
+      observation!.at > passesBefore && observation!.containersByPod.get('uid-web-0000-1111')?.[0]?.state === 'exited' ? true : undefined,
+    );
+
+    // the first back-off is 10 s; only the wake-up timer can start the pass that restarts it
+    const restarted = await eventually('the restarted container', async () => {
+      const now = await running();
+      return now.length === 1 && now[0]!.id !== first!.id ? now[0] : undefined;
+    }, 60_000);
+    expect(restarted.id).not.toBe(first!.id);
+
+    await reconciler.stop();
+    expect(watchStopped).toBe(true);
+  }, 90_000);
+});
