@@ -1,12 +1,36 @@
 /**
  * The walking skeleton's figures: time from `drover apply` to the pod answering on its hostPort (per runtime),
- * and the idle memory (RSS) of the hub and of an agent.
+ * the idle memory (RSS) of the hub and of an agent, and the CPU an agent spends over a minute with one
+ * running pod (its own and its children's: the docker/ctr commands it runs).
  */
 import { readFile } from 'node:fs/promises';
-import { cleanup, rssKiB, startAgent, startHub, waitFor, TEST_IMAGE } from '../e2e/support.js';
+import { cleanup, rssKiB, startAgent, startHub, waitFor, TEST_IMAGE, type Proc } from '../e2e/support.js';
 import type { BenchResult } from './run.js';
 
 const ROUNDS = 3;
+const CPU_WINDOW_MS = 60_000;
+
+/** utime + stime + cutime + cstime of a process, in clock ticks (100 a second on Linux). */
+async function cpuTicks(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0);
+}
+
+function sleepingPod(name: string, node: string): string {
+  return `apiVersion: v1
+kind: Pod
+metadata: {name: ${name}}
+spec:
+  nodeSelector: {kubernetes.io/hostname: ${node}}
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: main
+    image: ${TEST_IMAGE}
+    imagePullPolicy: Never
+    command: ["sleep", "3600"]
+`;
+}
 
 function manifest(name: string, node: string, port: number): string {
   return `apiVersion: v1
@@ -27,7 +51,7 @@ spec:
 export async function run(): Promise<BenchResult[]> {
   const results: BenchResult[] = [];
   const hub = await startHub();
-  const agents = [];
+  const agents: { runtime: 'containerd' | 'docker'; node: string; port: number; proc: Proc }[] = [];
   try {
     const nodes = [
       { runtime: 'containerd' as const, node: 'bench-ctr', port: 18281 },
@@ -66,6 +90,31 @@ export async function run(): Promise<BenchResult[]> {
         results.push({ name: `\`drover agent\` launcher idle RSS (${a.runtime})`, value: Math.round((await rssKiB(pid)) / 1024), unit: 'MiB', note: 'the parent that waits for the agent; most of it shared with the agent (the node binary)' });
       }
     }
+    // CPU with one running pod each, both agents measured over the same minute
+    for (const a of agents) await hub.cli(['apply', '-f', '-'], { input: sleepingPod(`bench-cpu-${a.runtime}`, a.node) });
+    await waitFor('the pods Running', async () => {
+      const out = (await hub.cli(['get', 'pods'])).stdout;
+      return agents.every((a) => new RegExp(`bench-cpu-${a.runtime}\\s+1/1\\s+Running`).test(out));
+    }, 120_000);
+    await new Promise((r) => setTimeout(r, 10_000));
+    const agentPids = await Promise.all(agents.map(async (a) => {
+      const pid = a.proc.child.pid!;
+      const children = (await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8')).trim().split(/\s+/).filter(Boolean);
+      return children.length > 0 ? Number(children[0]) : pid;
+    }));
+    const before = await Promise.all(agentPids.map(cpuTicks));
+    await new Promise((r) => setTimeout(r, CPU_WINDOW_MS));
+    const after = await Promise.all(agentPids.map(cpuTicks));
+    agents.forEach((a, i) => {
+      const percent = ((after[i]! - before[i]!) / 100 / (CPU_WINDOW_MS / 1000)) * 100;
+      results.push({
+        name: `agent CPU with 1 running pod (${a.runtime})`,
+        value: Math.round(percent * 10) / 10,
+        unit: '% of a core',
+        note: 'over 60 s, the agent and the docker/ctr commands it ran; node status every 2 s (the tests\' setting; default 5 s)',
+      });
+    });
+    for (const a of agents) await hub.cli(['delete', 'pod', `bench-cpu-${a.runtime}`]);
   } finally {
     for (const a of agents) await a.proc.stop();
     await hub.stop();
