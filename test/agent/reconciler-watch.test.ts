@@ -58,6 +58,18 @@ describe('reconciler driven by runtime events', () => {
 
   const running = async () => (await runtime.list({ [RUNTIME_LABELS.node]: NODE })).filter((c) => c.state === 'running');
 
+  it('does not pass again and again while nothing changes (each pass runs the runtime CLI)', async () => {
+    reconciler.start();
+    reconciler.setDesired(desiredSet(1, [makePod('web'), makePod('db', { uid: 'uid-db-0000-2222' })]));
+    await eventually('both containers running', async () => ((await running()).length === 2 ? true : undefined));
+    await new Promise((r) => setTimeout(r, 300)); // the passes that follow the starts
+    const lists = () => runtime.hooks.calls.filter((c) => c === 'list').length;
+    const before = lists();
+    await new Promise((r) => setTimeout(r, 1500));
+    // running() above lists too, but it is not called in this window; a spinning reconciler lists hundreds of times
+    expect(lists() - before).toBe(0);
+  });
+
   it('reacts to an exit event at once and restarts after the back-off without a periodic pass', async () => {
     reconciler.start();
     expect(emit).toBeDefined();
