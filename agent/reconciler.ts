@@ -18,6 +18,7 @@ import { RUNTIME_LABELS } from '../protocol/pod-helpers.js';
 import { ContainerExistsError, ImageNotFoundError } from '../runtime-adapters/errors.js';
 import type { ContainerInfo, ContainerRuntime, PullPolicy, RuntimeWatch } from '../runtime-adapters/runtime.js';
 import { backoffAfterExit, formatDuration, nextBackoff } from './backoff.js';
+import { countMutations } from './counting-runtime.js';
 import type { DesiredSet } from './desired-state-store.js';
 import type { ContainerRecord, ContainerRecords, TerminatedRecord, WaitingRecord } from './container-records.js';
 import { ContainerConfigError } from './errors.js';
@@ -33,6 +34,7 @@ import {
 } from './pod-runtime.js';
 import { listPodDirs, preparePodVolumes, removePodDir } from './pod-volumes.js';
 import { configLookupFrom } from './pod-config.js';
+import { createWakeTimer } from './wake-timer.js';
 
 export const DEFAULT_RECONCILE_INTERVAL_MS = 2_000;
 /**
@@ -105,22 +107,8 @@ export function shouldRestart(policy: 'Always' | 'OnFailure' | 'Never', exitCode
 
 export function createReconciler(opts: ReconcilerOptions): Reconciler {
   const { records, nodeName, dataDir } = opts;
-  // Calls that change the runtime are counted: a pod worker that changed nothing must not start another
-  // pass, or an agent with pods would list its containers (run the runtime's CLI) back to back forever.
-  let mutations = 0;
-  const base = opts.runtime;
-  const counted = <A extends unknown[], R>(call: (...args: A) => Promise<R>) => (...args: A): Promise<R> => {
-    mutations++;
-    return call(...args);
-  };
-  const runtime: ContainerRuntime = Object.assign(Object.create(base) as ContainerRuntime, {
-    ensureImage: counted(base.ensureImage.bind(base)),
-    create: counted(base.create.bind(base)),
-    start: counted(base.start.bind(base)),
-    stop: counted(base.stop.bind(base)),
-    remove: counted(base.remove.bind(base)),
-  });
-
+  // a pod worker that changed nothing (no runtime call counted here, same records) starts no pass
+  const { runtime, mutations } = countMutations(opts.runtime);
   const clock = opts.clock ?? Date.now;
   const intervalMs = opts.intervalMs ?? (runtime.watch ? WATCHED_RESYNC_INTERVAL_MS : DEFAULT_RECONCILE_INTERVAL_MS);
   const log = opts.logger.child({ component: 'reconciler' });
@@ -139,23 +127,14 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let watch: RuntimeWatch | undefined;
-  /** One timer for the earliest back-off end, so a restart is not left waiting for the next resync. */
-  let wakeTimer: NodeJS.Timeout | undefined;
-  let wakeDue = Number.POSITIVE_INFINITY;
+  /** Wakes the loop at the earliest back-off end, so a restart is not left waiting for the next resync. */
+  const wake = createWakeTimer(() => trigger(), clock);
   let lastListError: string | undefined;
   /** Kill requests by `uid/container`. */
   const pendingKills = new Map<string, KillRequest>();
 
   function wakeAt(due: number): void {
-    if (!started || stopped || due >= wakeDue) return;
-    if (wakeTimer) clearTimeout(wakeTimer);
-    wakeDue = due;
-    wakeTimer = setTimeout(() => {
-      wakeTimer = undefined;
-      wakeDue = Number.POSITIVE_INFINITY;
-      trigger();
-    }, Math.max(0, due - clock()) + 5);
-    wakeTimer.unref?.();
+    if (started && !stopped) wake.wakeAt(due);
   }
 
   function event(pod: PodRef, container: string | undefined, type: PodEventType, reason: string, message: string): void {
@@ -173,7 +152,7 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
     const w = worker(uid);
     if (w.busy || w.epoch !== epochAtList || stopped) return undefined;
     w.busy = true;
-    const mutationsBefore = mutations;
+    const mutationsBefore = mutations();
     const recordsBefore = records.podSnapshot(uid);
     let changed = false;
     const run = (async () => {
@@ -184,7 +163,7 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
       } finally {
         w.busy = false;
         w.epoch++;
-        changed = mutations !== mutationsBefore || records.podSnapshot(uid) !== recordsBefore;
+        changed = mutations() !== mutationsBefore || records.podSnapshot(uid) !== recordsBefore;
       }
       try {
         await records.save();
@@ -578,7 +557,7 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
     async stop() {
       stopped = true;
       if (timer) clearInterval(timer);
-      if (wakeTimer) clearTimeout(wakeTimer);
+      wake.clear();
       watch?.stop();
       await passChain;
       await Promise.all([...inFlight]);

@@ -9,17 +9,7 @@ import { createReconciler, type Observation, type Reconciler } from '../../agent
 import { silentLogger } from '../../protocol/logger.js';
 import { RUNTIME_LABELS } from '../../protocol/pod-helpers.js';
 import { createFakeRuntime, type FakeRuntime } from '../../runtime-adapters/fake.js';
-import { desiredSet, makePod, NODE, tempDir } from './helpers.js';
-
-async function eventually<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { desiredSet, makePod, NODE, tempDir, waitUntil } from './helpers.js';
 
 describe('reconciler driven by runtime events', () => {
   let dir: string;
@@ -61,7 +51,7 @@ describe('reconciler driven by runtime events', () => {
   it('does not pass again and again while nothing changes (each pass runs the runtime CLI)', async () => {
     reconciler.start();
     reconciler.setDesired(desiredSet(1, [makePod('web'), makePod('db', { uid: 'uid-db-0000-2222' })]));
-    await eventually('both containers running', async () => ((await running()).length === 2 ? true : undefined));
+    await waitUntil('both containers running', async () => ((await running()).length === 2 ? true : undefined), 30_000);
     await new Promise((r) => setTimeout(r, 300)); // the passes that follow the starts
     const lists = () => runtime.hooks.calls.filter((c) => c === 'list').length;
     const before = lists();
@@ -74,17 +64,18 @@ describe('reconciler driven by runtime events', () => {
     reconciler.start();
     expect(emit).toBeDefined();
     reconciler.setDesired(desiredSet(1, [makePod('web')]));
-    const [first] = await eventually('the container running', async () => ((await running()).length === 1 ? running() : undefined));
+    const [first] = await waitUntil('the container running', async () => ((await running()).length === 1 ? running() : undefined), 30_000);
 
     const passesBefore = observation!.at;
     await runtime.hooks.exitContainer(first!.id, 1);
     emit!('fake die');
-    await eventually('a pass that saw the exit', () =>
+    await waitUntil('a pass that saw the exit', () =>
       observation!.at > passesBefore && observation!.containersByPod.get('uid-web-0000-1111')?.[0]?.state === 'exited' ? true : undefined,
+      30_000,
     );
 
     // the first back-off is 10 s; only the wake-up timer can start the pass that restarts it
-    const restarted = await eventually('the restarted container', async () => {
+    const restarted = await waitUntil('the restarted container', async () => {
       const now = await running();
       return now.length === 1 && now[0]!.id !== first!.id ? now[0] : undefined;
     }, 60_000);
