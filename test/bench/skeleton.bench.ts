@@ -17,22 +17,11 @@ async function cpuTicks(pid: number): Promise<number> {
   return [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0);
 }
 
-function sleepingPod(name: string, node: string): string {
-  return `apiVersion: v1
-kind: Pod
-metadata: {name: ${name}}
-spec:
-  nodeSelector: {kubernetes.io/hostname: ${node}}
-  terminationGracePeriodSeconds: 1
-  containers:
-  - name: main
-    image: ${TEST_IMAGE}
-    imagePullPolicy: Never
-    command: ["sleep", "3600"]
-`;
-}
-
-function manifest(name: string, node: string, port: number): string {
+/** A pod pinned to `node`: with a port, busybox httpd answering on it; without, a sleeping container. */
+function manifest(name: string, node: string, port?: number): string {
+  const command = port === undefined
+    ? '["sleep", "3600"]'
+    : `["sh", "-c", "mkdir -p /www && echo ok > /www/index.html && exec httpd -f -p ${port} -h /www"]`;
   return `apiVersion: v1
 kind: Pod
 metadata: {name: ${name}}
@@ -43,9 +32,15 @@ spec:
   - name: web
     image: ${TEST_IMAGE}
     imagePullPolicy: Never
-    command: ["sh", "-c", "mkdir -p /www && echo ok > /www/index.html && exec httpd -f -p ${port} -h /www"]
-    ports: [{containerPort: ${port}, hostPort: ${port}}]
-`;
+    command: ${command}
+${port === undefined ? '' : `    ports: [{containerPort: ${port}, hostPort: ${port}}]\n`}`;
+}
+
+/** `drover agent` runs the agent's own entry point as its child: that process (what a device runs under systemd). */
+async function agentPidOf(proc: Proc): Promise<number> {
+  const pid = proc.child.pid!;
+  const children = (await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8')).trim().split(/\s+/).filter(Boolean);
+  return children.length > 0 ? Number(children[0]) : pid;
 }
 
 export async function run(): Promise<BenchResult[]> {
@@ -81,27 +76,21 @@ export async function run(): Promise<BenchResult[]> {
     await new Promise((r) => setTimeout(r, 10_000)); // settle to idle
     results.push({ name: 'hub idle RSS (2 nodes, 0 pods)', value: Math.round((await rssKiB(hub.proc.child.pid!)) / 1024), unit: 'MiB' });
     for (const a of agents) {
-      // `drover agent` runs the agent's own entry point as its child: measure that process (what a device runs under systemd)
       const pid = a.proc.child.pid!;
-      const children = (await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8')).trim().split(/\s+/).filter(Boolean);
-      const agentPid = children.length > 0 ? Number(children[0]) : pid;
+      const agentPid = await agentPidOf(a.proc);
       results.push({ name: `agent idle RSS (${a.runtime})`, value: Math.round((await rssKiB(agentPid)) / 1024), unit: 'MiB', note: 'the agent process itself, without the `drover agent` launcher' });
       if (agentPid !== pid) {
         results.push({ name: `\`drover agent\` launcher idle RSS (${a.runtime})`, value: Math.round((await rssKiB(pid)) / 1024), unit: 'MiB', note: 'the parent that waits for the agent; most of it shared with the agent (the node binary)' });
       }
     }
     // CPU with one running pod each, both agents measured over the same minute
-    for (const a of agents) await hub.cli(['apply', '-f', '-'], { input: sleepingPod(`bench-cpu-${a.runtime}`, a.node) });
+    for (const a of agents) await hub.cli(['apply', '-f', '-'], { input: manifest(`bench-cpu-${a.runtime}`, a.node) });
     await waitFor('the pods Running', async () => {
       const out = (await hub.cli(['get', 'pods'])).stdout;
       return agents.every((a) => new RegExp(`bench-cpu-${a.runtime}\\s+1/1\\s+Running`).test(out));
     }, 120_000);
     await new Promise((r) => setTimeout(r, 10_000));
-    const agentPids = await Promise.all(agents.map(async (a) => {
-      const pid = a.proc.child.pid!;
-      const children = (await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8')).trim().split(/\s+/).filter(Boolean);
-      return children.length > 0 ? Number(children[0]) : pid;
-    }));
+    const agentPids = await Promise.all(agents.map((a) => agentPidOf(a.proc)));
     const before = await Promise.all(agentPids.map(cpuTicks));
     await new Promise((r) => setTimeout(r, CPU_WINDOW_MS));
     const after = await Promise.all(agentPids.map(cpuTicks));
