@@ -20,7 +20,7 @@ import { createBroker } from './broker/index.js';
 import { createFleet, createNodeCommands } from './fleet/index.js';
 import { createSchedulerRunner } from './scheduler/runner.js';
 import { createApiServer, type ApiAuth } from './api/index.js';
-import { createEventRecorder } from './controllers/events.js';
+import { createEventRecorder } from './events/recorder.js';
 import { createDiskMonitor } from './disk-monitor.js';
 import { createNodeLifecycleController } from './controllers/node-lifecycle.js';
 import { createWorkloadControllers } from './controllers/workloads.js';

@@ -3,6 +3,7 @@ import { MessageError } from './errors.js';
 import { nodeStatusSchema } from './objects/node.js';
 import { podSchema, podStatusSchema } from './objects/pod.js';
 import { labelsSchema } from './objects/meta.js';
+import { preciseTimestamp } from './time.js';
 
 /**
  * Every MQTT payload is JSON in a versioned envelope: { v: 1, type, sentAt, ... }.
@@ -195,6 +196,7 @@ export function encodeMessage(message: AnyMessage): string {
   return JSON.stringify(message);
 }
 
+/** The envelope's sentAt: now, with milliseconds (protocol/time.ts's preciseTimestamp). */
 export function nowIso(clock: () => number = Date.now): string {
-  return new Date(clock()).toISOString();
+  return preciseTimestamp(clock());
 }

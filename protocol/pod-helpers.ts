@@ -42,3 +42,9 @@ export function podHostPorts(pod: Pod): string[] {
 export function podKey(pod: { metadata: { namespace?: string; name: string } }): string {
   return `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}`;
 }
+
+/** A pod in phase Succeeded or Failed has finished: it runs nothing and holds no resources any more. */
+export function isTerminal(pod: Pod): boolean {
+  const phase = pod.status?.phase;
+  return phase === 'Succeeded' || phase === 'Failed';
+}

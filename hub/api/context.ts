@@ -26,7 +26,3 @@ export interface RequestContext {
 /** A handler's answer: a JSON body with a code, or "I wrote the response myself" (streams, text). */
 export type Reply = { code: number; body: unknown } | { handled: true };
 
-/** RFC 3339 at second precision, as Kubernetes writes timestamps. */
-export function rfc3339(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}

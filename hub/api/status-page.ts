@@ -4,7 +4,7 @@
  * script re-fetches /status.json every few seconds and redraws them with textContent only. Every
  * value from the store is HTML-escaped.
  */
-import { shortAge } from './pod-display.js';
+import { shortAge } from '../../protocol/pod-display.js';
 import type { FleetSummary, NodeSummary, PodSummary } from './status-summary.js';
 
 export const REFRESH_SECONDS = 3;

@@ -7,7 +7,9 @@ import type { Node } from '../../protocol/objects/node.js';
 import type { Pod } from '../../protocol/objects/pod.js';
 import type { Store } from '../store/store.js';
 import { canSeeNamespace, type ApiPrincipal } from './auth.js';
-import { podDisplayStatus, podPorts, podReady, podRestarts } from './pod-display.js';
+import { podDisplayStatus, podPorts, podReady, podRestarts } from '../../protocol/pod-display.js';
+import { preciseTimestamp } from '../../protocol/time.js';
+import { LABEL_ARCH } from '../../protocol/well-known.js';
 
 export interface NodeSummary {
   name: string;
@@ -59,7 +61,7 @@ function summarizeNode(node: Node, podCount: number): NodeSummary {
     name: node.metadata.name,
     ready: ready?.status ?? 'Unknown',
     unschedulable: node.spec?.unschedulable === true,
-    arch: status.nodeInfo?.architecture ?? node.metadata.labels?.['kubernetes.io/arch'] ?? '',
+    arch: status.nodeInfo?.architecture ?? node.metadata.labels?.[LABEL_ARCH] ?? '',
     cpuCores: quantity(status.capacity?.cpu, parseQuantity),
     cpuPercent: status.usage?.cpuPercent ?? null,
     memoryTotalBytes: quantity(status.capacity?.memory, memoryToBytes),
@@ -94,7 +96,7 @@ export async function buildFleetSummary(store: Store, clock: () => number, princ
   }
   const visiblePods = pods.items.filter((p) => canSeeNamespace(principal, p.metadata.namespace ?? ''));
   return {
-    generatedAt: new Date(clock()).toISOString(),
+    generatedAt: preciseTimestamp(clock()),
     nodes: principal?.namespace === undefined ? nodes.items.map((n) => summarizeNode(n, podsPerNode.get(n.metadata.name) ?? 0)) : [],
     pods: visiblePods.map(summarizePod),
   };

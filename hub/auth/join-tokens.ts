@@ -13,6 +13,7 @@ import { InvalidAuthRequestError, JoinTokenUnusableError } from './errors.js';
 import { AUTH_API_VERSION, JOIN_TOKEN_KIND, clusterKey, type JoinTokenObject } from './kinds.js';
 import { formatJoinTokenWithCa, parseJoinTokenString } from '../../protocol/join-token.js';
 import { formatToken, generateSecret, generateTokenId, hashSecret, parseToken, secretMatches } from './secrets.js';
+import { preciseTimestamp } from '../../protocol/time.js';
 
 export const DEFAULT_JOIN_TOKEN_TTL_SECONDS = 24 * 60 * 60;
 const ID_ATTEMPTS = 5;
@@ -59,7 +60,7 @@ export function createJoinTokens(opts: { store: Store; logger: Logger; clock: ()
     async createJoinToken(o = {}) {
       const ttl = o.ttlSeconds ?? DEFAULT_JOIN_TOKEN_TTL_SECONDS;
       if (!Number.isFinite(ttl) || ttl <= 0) throw new InvalidAuthRequestError('ttlSeconds', 'must be a positive number of seconds');
-      const expiresAt = new Date(clock() + ttl * 1000).toISOString();
+      const expiresAt = preciseTimestamp(clock() + ttl * 1000);
       const secret = generateSecret();
       for (let attempt = 1; ; attempt++) {
         const id = generateTokenId();
@@ -104,7 +105,7 @@ export function createJoinTokens(opts: { store: Store; logger: Logger; clock: ()
         if (reason) throw new JoinTokenUnusableError(id, reason);
         const next: JoinTokenObject = {
           ...stored,
-          status: { uses: (stored.status?.uses ?? 0) + 1, lastUsedAt: new Date(clock()).toISOString() },
+          status: { uses: (stored.status?.uses ?? 0) + 1, lastUsedAt: preciseTimestamp(clock()) },
         };
         try {
           // CAS: two devices racing for one single-use token cannot both win.

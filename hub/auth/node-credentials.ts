@@ -11,6 +11,7 @@ import { createCredentialCache } from './credential-cache.js';
 import { InvalidAuthRequestError } from './errors.js';
 import { AUTH_API_VERSION, NODE_CREDENTIAL_KIND, clusterKey, type NodeCredentialObject } from './kinds.js';
 import { generateSecret, hashSecret, secretMatches } from './secrets.js';
+import { preciseTimestamp } from '../../protocol/time.js';
 
 export const NODE_USERNAME_PREFIX = 'node:';
 const WRITE_ATTEMPTS = 5;
@@ -35,7 +36,7 @@ export function createNodeCredentials(opts: { store: Store; logger: Logger; cloc
       }
       const username = `${NODE_USERNAME_PREFIX}${nodeName}`;
       const password = generateSecret();
-      const spec = { username, secretHash: hashSecret(password), issuedAt: new Date(clock()).toISOString() };
+      const spec = { username, secretHash: hashSecret(password), issuedAt: preciseTimestamp(clock()) };
       for (let attempt = 1; ; attempt++) {
         const existing = await store.get<NodeCredentialObject>(clusterKey(NODE_CREDENTIAL_KIND, nodeName));
         try {

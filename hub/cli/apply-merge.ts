@@ -5,8 +5,8 @@
  * status, uid, ...) are kept.
  */
 import type { KubeObject } from '../../protocol/objects/meta.js';
+import { LAST_APPLIED_ANNOTATION } from '../../protocol/well-known.js';
 
-export const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-configuration';
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -44,16 +44,4 @@ export function mergeForApply(live: KubeObject, desired: KubeObject): KubeObject
   }
   const { status: _status, ...desiredWithoutStatus } = withLastApplied(desired);
   return merge3(live, last, desiredWithoutStatus) as KubeObject;
-}
-
-export function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a) || Array.isArray(b)) {
-    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
-    return a.every((x, i) => deepEqual(x, b[i]));
-  }
-  if (!isObject(a) || !isObject(b)) return false;
-  const ka = Object.keys(a).filter((k) => a[k] !== undefined);
-  const kb = Object.keys(b).filter((k) => b[k] !== undefined);
-  return ka.length === kb.length && ka.every((k) => deepEqual(a[k], b[k]));
 }

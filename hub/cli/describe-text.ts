@@ -1,8 +1,8 @@
 /** Building blocks of `drover describe`: aligned "Key:  value" text, annotations, the Events section, an object's events. */
 import { resolveResource } from '../../protocol/kinds.js';
 import type { KubeObject } from '../../protocol/objects/meta.js';
-import { shortAge } from '../api/pod-display.js';
-import { LAST_APPLIED_ANNOTATION } from './apply-merge.js';
+import { shortAge } from '../../protocol/pod-display.js';
+import { LAST_APPLIED_ANNOTATION } from '../../protocol/well-known.js';
 import { resourcePath, type ApiClient, type ObjectList } from './client.js';
 import { eventTime, renderTable } from './printers.js';
 

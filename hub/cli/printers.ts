@@ -9,10 +9,11 @@ import type { Node } from '../../protocol/objects/node.js';
 import type { Pod } from '../../protocol/objects/pod.js';
 import type { DaemonSet, Deployment, ReplicaSet } from '../../protocol/objects/workloads.js';
 import { formatBytes, memoryToBytes, parseQuantity } from '../../protocol/quantity.js';
-import { podDisplayStatus, podPorts, podReady, podRestarts, shortAge } from '../api/pod-display.js';
+import { podDisplayStatus, podPorts, podReady, podRestarts, shortAge } from '../../protocol/pod-display.js';
 import { configColumns } from './config-printers.js';
 import { UsageError } from './errors.js';
 import { containerImages, containerNames, selectorText, type Workload } from './workloads.js';
+import { LABEL_ARCH } from '../../protocol/well-known.js';
 
 export type OutputFormat = 'table' | 'wide' | 'json' | 'yaml' | 'name';
 
@@ -83,7 +84,7 @@ const NODE_COLUMNS: Column[] = [
   { header: 'MEMORY', value: (o) => safeQuantity((o as Node).status?.capacity?.memory, (v) => formatBytes(memoryToBytes(v))), wideOnly: true },
   {
     header: 'ARCH',
-    value: (o) => (o as Node).status?.nodeInfo?.architecture ?? (o as Node).metadata.labels?.['kubernetes.io/arch'] ?? '<unknown>',
+    value: (o) => (o as Node).status?.nodeInfo?.architecture ?? (o as Node).metadata.labels?.[LABEL_ARCH] ?? '<unknown>',
     wideOnly: true,
   },
 ];

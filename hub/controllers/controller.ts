@@ -1,6 +1,6 @@
 import type { Logger } from '../../protocol/index.js';
 import type { Store } from '../store/store.js';
-import type { EventRecorder } from './events.js';
+import type { EventRecorder } from '../events/recorder.js';
 
 /**
  * What every controller takes and gives. One file per controller (deployment.ts, daemonset.ts,

@@ -9,22 +9,29 @@
  * Node readiness is not checked: daemon pods tolerate not-ready and unreachable nodes.
  */
 import type { Node, Pod, Toleration } from '../../protocol/index.js';
-import { imagePlatform } from '../scheduler/filters/image-platform.js';
-import { nodeSchedulable } from '../scheduler/filters/node-schedulable.js';
-import { nodeSelector } from '../scheduler/filters/node-selector.js';
-import { resourcesFit } from '../scheduler/filters/resources-fit.js';
-import { podToleratesTaint, TAINT_NODE_NOT_READY, TAINT_NODE_UNSCHEDULABLE } from '../scheduler/filters/tolerations.js';
-import type { ClusterSnapshot } from '../scheduler/snapshot.js';
+import { imagePlatform } from '../placement/filters/image-platform.js';
+import { nodeSchedulable } from '../placement/filters/node-schedulable.js';
+import { nodeSelector } from '../placement/filters/node-selector.js';
+import { resourcesFit } from '../placement/filters/resources-fit.js';
+import { podToleratesTaint } from '../placement/filters/tolerations.js';
+import {
+  TAINT_NODE_DISK_PRESSURE,
+  TAINT_NODE_MEMORY_PRESSURE,
+  TAINT_NODE_NOT_READY,
+  TAINT_NODE_PID_PRESSURE,
+  TAINT_NODE_UNREACHABLE,
+  TAINT_NODE_UNSCHEDULABLE,
+} from '../../protocol/well-known.js';
+import type { ClusterSnapshot } from '../placement/snapshot.js';
 
-export const TAINT_NODE_UNREACHABLE = 'node.kubernetes.io/unreachable';
 
 /** The tolerations Kubernetes adds to every daemon pod, so the node lifecycle never evicts them. */
 export const DAEMON_POD_TOLERATIONS: readonly Toleration[] = [
   { key: TAINT_NODE_NOT_READY, operator: 'Exists', effect: 'NoExecute' },
   { key: TAINT_NODE_UNREACHABLE, operator: 'Exists', effect: 'NoExecute' },
-  { key: 'node.kubernetes.io/disk-pressure', operator: 'Exists', effect: 'NoSchedule' },
-  { key: 'node.kubernetes.io/memory-pressure', operator: 'Exists', effect: 'NoSchedule' },
-  { key: 'node.kubernetes.io/pid-pressure', operator: 'Exists', effect: 'NoSchedule' },
+  { key: TAINT_NODE_DISK_PRESSURE, operator: 'Exists', effect: 'NoSchedule' },
+  { key: TAINT_NODE_MEMORY_PRESSURE, operator: 'Exists', effect: 'NoSchedule' },
+  { key: TAINT_NODE_PID_PRESSURE, operator: 'Exists', effect: 'NoSchedule' },
   { key: TAINT_NODE_UNSCHEDULABLE, operator: 'Exists', effect: 'NoSchedule' },
 ];
 

@@ -9,16 +9,18 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { DaemonSet, Node, Pod } from '../../protocol/index.js';
-import { updateWithRetry } from '../fleet/update-with-retry.js';
-import { nodeSchedulingFingerprint } from '../scheduler/runner.js';
-import { snapshotFromObjects } from '../scheduler/snapshot.js';
+import { updateWithRetry } from '../store/update-with-retry.js';
+import { nodeSchedulingFingerprint } from '../placement/node-fingerprint.js';
+import { snapshotFromObjects } from '../placement/snapshot.js';
 import type { WatchEvent } from '../store/store.js';
 import type { Controller } from './controller.js';
 import { placeDaemonPod, withDaemonTolerations, type Placement } from './daemonset-placement.js';
 import { scaledValue } from './int-or-percent.js';
 import { deletePodGracefully } from './pod-deletion.js';
 import { isPodAvailable, isPodReady, msUntilAvailable } from './pod-state.js';
-import { CONTROLLER_REVISION_HASH_LABEL, controllerKey, isControlledBy, podFromTemplate, podTemplateHash } from './pod-template.js';
+import { isControlledBy } from '../../protocol/workload-helpers.js';
+import { controllerKey, podFromTemplate, podTemplateHash } from './pod-template.js';
+import { CONTROLLER_REVISION_HASH_LABEL } from '../../protocol/well-known.js';
 import { createReconcileLoop, loopController, objectKey, splitObjectKey } from './reconcile-loop.js';
 import { involvedObjectOf, type WorkloadControllerOptions } from './replicaset.js';
 

@@ -3,7 +3,7 @@
  * deployment/sync.go calculateStatus and progress.go syncRolloutStatus, in Kubernetes' wording).
  */
 import type { Condition, Deployment } from '../../protocol/index.js';
-import { kubeTimestamp } from './time.js';
+import { kubeTimestamp } from '../../protocol/time.js';
 
 export type DeploymentStatus = NonNullable<Deployment['status']>;
 

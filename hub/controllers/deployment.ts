@@ -8,28 +8,25 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { Deployment, Pod, ReplicaSet } from '../../protocol/index.js';
-import { updateWithRetry } from '../fleet/update-with-retry.js';
+import { updateWithRetry } from '../store/update-with-retry.js';
 import { AlreadyExistsError, NotFoundError } from '../store/errors.js';
-import { jsonEqual } from '../store/deep-equal.js';
 import type { WatchEvent } from '../store/store.js';
 import type { Controller } from './controller.js';
 import { HashCollisionError } from './errors.js';
 import { newReplicaSetTarget, oldReplicaSetTargets, resolveFenceposts, type Fenceposts, type RolloutReplicaSet } from './deployment-rollout.js';
 import { deploymentStatus, isDeploymentComplete, msUntilProgressDeadline, type NewReplicaSetEvent } from './deployment-status.js';
 import { isPodActive, isPodAvailable, isPodReady, msUntilAvailable } from './pod-state.js';
-import { controllerKey, controllerOf, controllerRefTo, isControlledBy, podTemplateHash, POD_TEMPLATE_HASH_LABEL, templateWithLabel, templateWithoutLabel } from './pod-template.js';
+import { controllerKey, controllerRefTo, podTemplateHash, templateWithLabel } from './pod-template.js';
+import { controllerOf, isControlledBy, revisionOf, runsTemplate, templateWithoutLabel } from '../../protocol/workload-helpers.js';
 import { createReconcileLoop, loopController, objectKey, splitObjectKey } from './reconcile-loop.js';
 import { involvedObjectOf, type WorkloadControllerOptions } from './replicaset.js';
+import { DESIRED_REPLICAS_ANNOTATION, LAST_APPLIED_ANNOTATION, MAX_REPLICAS_ANNOTATION, POD_TEMPLATE_HASH_LABEL, REVISION_ANNOTATION, REVISION_HISTORY_ANNOTATION } from '../../protocol/well-known.js';
 
 export const DEPLOYMENT_CONTROLLER = 'deployment-controller';
-export const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
-export const DESIRED_REPLICAS_ANNOTATION = 'deployment.kubernetes.io/desired-replicas';
-export const MAX_REPLICAS_ANNOTATION = 'deployment.kubernetes.io/max-replicas';
-export const REVISION_HISTORY_ANNOTATION = 'deployment.kubernetes.io/revision-history';
 export const DEFAULT_REVISION_HISTORY_LIMIT = 10;
 /** Deployment annotations Kubernetes does not copy onto its ReplicaSets. */
 const NOT_COPIED = new Set([
-  'kubectl.kubernetes.io/last-applied-configuration',
+  LAST_APPLIED_ANNOTATION,
   REVISION_ANNOTATION,
   REVISION_HISTORY_ANNOTATION,
   DESIRED_REPLICAS_ANNOTATION,
@@ -42,16 +39,6 @@ export function copiedAnnotations(d: Deployment): Record<string, string> {
   return Object.fromEntries(Object.entries(d.metadata.annotations ?? {}).filter(([k]) => !NOT_COPIED.has(k)));
 }
 const MAX_COLLISIONS = 5;
-
-export function revisionOf(obj: { metadata: { annotations?: Record<string, string> } }): number {
-  const n = Number.parseInt(obj.metadata.annotations?.[REVISION_ANNOTATION] ?? '', 10);
-  return Number.isNaN(n) ? 0 : n;
-}
-
-/** Does this ReplicaSet run the Deployment's current template (its own pod-template-hash label aside)? */
-export function runsTemplate(rs: ReplicaSet, d: Deployment): boolean {
-  return jsonEqual(templateWithoutLabel(rs.spec.template, POD_TEMPLATE_HASH_LABEL), templateWithoutLabel(d.spec.template, POD_TEMPLATE_HASH_LABEL));
-}
 
 function olderFirst(a: ReplicaSet, b: ReplicaSet): number {
   const ta = a.metadata.creationTimestamp ?? '';

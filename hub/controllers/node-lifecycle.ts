@@ -23,7 +23,7 @@
 import type { Node, Taint } from '../../protocol/objects/node.js';
 import type { Pod } from '../../protocol/objects/pod.js';
 import { podKey } from '../../protocol/pod-helpers.js';
-import { updateWithRetry } from '../fleet/update-with-retry.js';
+import { updateWithRetry } from '../store/update-with-retry.js';
 import type { Watch } from '../store/store.js';
 import type { Controller, ControllerOptions } from './controller.js';
 import { createReconcileLoop, DEFAULT_RESYNC_MS } from './reconcile-loop.js';
@@ -31,6 +31,7 @@ import { hasNotReadyTaint, hasUnschedulableTaint, isNodeConditionTaint, nodeRead
 import { deletePodGracefully } from './pod-deletion.js';
 import { markedNotReady } from './pod-not-ready.js';
 import { evictionTime, noExecuteTaints } from './taint-eviction.js';
+import { preciseTimestamp } from '../../protocol/time.js';
 
 export const DEFAULT_EVICTION_GRACE_MS = 30_000;
 export const DEFAULT_ORPHAN_GRACE_MS = 40_000;
@@ -74,7 +75,7 @@ export async function createNodeLifecycleController(opts: NodeLifecycleOptions):
   let stopped = false;
   let disruptionLogged = false;
 
-  const iso = () => new Date(clock()).toISOString();
+  const iso = () => preciseTimestamp(clock());
   const nodeRef = (node: Node) => ({ apiVersion: 'v1', kind: 'Node', name: node.metadata.name, ...(node.metadata.uid ? { uid: node.metadata.uid } : {}) });
 
   /** Taints in line with the node's conditions; events on transitions. Returns the node as stored. */

@@ -8,8 +8,8 @@
  * as they are, except that a NoExecute taint without timeAdded gets one (eviction times count from it).
  */
 import type { Node, Taint } from '../../protocol/objects/node.js';
-import { findCondition } from '../fleet/conditions.js';
-import { TAINT_NODE_NOT_READY, TAINT_NODE_UNREACHABLE, TAINT_NODE_UNSCHEDULABLE } from '../scheduler/filters/tolerations.js';
+import { findCondition } from '../../protocol/conditions.js';
+import { TAINT_NODE_NOT_READY, TAINT_NODE_UNREACHABLE, TAINT_NODE_UNSCHEDULABLE } from '../../protocol/well-known.js';
 
 export { TAINT_NODE_NOT_READY, TAINT_NODE_UNREACHABLE, TAINT_NODE_UNSCHEDULABLE };
 

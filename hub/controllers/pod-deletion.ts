@@ -11,7 +11,7 @@
 import type { KubeObject } from '../../protocol/objects/meta.js';
 import { ConflictError, NotFoundError } from '../store/errors.js';
 import type { ObjectKey, Store } from '../store/store.js';
-import { kubeTimestamp } from './time.js';
+import { kubeTimestamp } from '../../protocol/time.js';
 
 export const DEFAULT_GRACE_PERIOD_SECONDS = 30;
 export const POD_DELETE_CAS_RETRIES = 5;

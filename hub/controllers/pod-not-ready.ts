@@ -4,7 +4,7 @@
  * tell whether they still run. The agent's next report, once the node is back, says the truth again.
  */
 import type { Pod } from '../../protocol/objects/pod.js';
-import { findCondition, setCondition } from '../fleet/conditions.js';
+import { findCondition, setCondition } from '../../protocol/conditions.js';
 
 export const NODE_NOT_READY_REASON = 'NodeNotReady';
 

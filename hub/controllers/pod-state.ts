@@ -3,7 +3,7 @@
  * (counts toward replicas), ready (Ready condition True), available (ready for minReadySeconds).
  */
 import type { Pod } from '../../protocol/index.js';
-import { isTerminal } from '../scheduler/node-resources.js';
+import { isTerminal } from '../../protocol/pod-helpers.js';
 
 /** Not being deleted and not finished: the pods that count toward a controller's replicas. */
 export function isPodActive(pod: Pod): boolean {

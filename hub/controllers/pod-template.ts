@@ -2,10 +2,9 @@
  * Pod templates as the workload controllers use them: a stable hash of a template (Kubernetes'
  * pod-template-hash / controller-revision-hash), and the Pod a controller creates from a template.
  */
+import { controllerOf } from '../../protocol/workload-helpers.js';
 import type { KubeObject, OwnerReference, Pod, PodTemplateSpec } from '../../protocol/index.js';
 
-export const POD_TEMPLATE_HASH_LABEL = 'pod-template-hash';
-export const CONTROLLER_REVISION_HASH_LABEL = 'controller-revision-hash';
 
 /** Kubernetes' rand.SafeEncodeString alphabet: no vowels (no words) and no look-alikes (0/o, 1/l, 3/e). */
 const SAFE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
@@ -52,15 +51,6 @@ export function templateWithLabel(template: PodTemplateSpec, key: string, value:
 }
 
 /** A template with one label removed; a template left with no label keeps an empty labels map out. */
-export function templateWithoutLabel(template: PodTemplateSpec, key: string): PodTemplateSpec {
-  const copy = structuredClone(template);
-  if (copy.metadata?.labels && key in copy.metadata.labels) {
-    const { [key]: _removed, ...rest } = copy.metadata.labels;
-    copy.metadata = { ...copy.metadata, labels: rest };
-  }
-  return copy;
-}
-
 /** The controller reference an owner puts on what it creates (Kubernetes: controller and blockOwnerDeletion true). */
 export function controllerRefTo(owner: KubeObject): OwnerReference {
   return {
@@ -73,20 +63,10 @@ export function controllerRefTo(owner: KubeObject): OwnerReference {
   };
 }
 
-/** The owner reference marked controller: true, if any. */
-export function controllerOf(obj: KubeObject): OwnerReference | undefined {
-  return obj.metadata.ownerReferences?.find((r) => r.controller === true);
-}
-
 /** "namespace/name" of the object's controller when it is of `kind` (the key its controller queues). */
 export function controllerKey(obj: KubeObject, kind: string): string | undefined {
   const ref = controllerOf(obj);
   return ref?.kind === kind ? `${obj.metadata.namespace ?? 'default'}/${ref.name}` : undefined;
-}
-
-export function isControlledBy(obj: KubeObject, owner: KubeObject): boolean {
-  const ref = controllerOf(obj);
-  return ref !== undefined && ref.uid === owner.metadata.uid && ref.kind === owner.kind;
 }
 
 export interface PodFromTemplateOptions {

@@ -7,12 +7,13 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { matchesSelector, type Pod, type ReplicaSet } from '../../protocol/index.js';
-import { updateWithRetry } from '../fleet/update-with-retry.js';
+import { updateWithRetry } from '../store/update-with-retry.js';
 import type { Controller, ControllerOptions } from './controller.js';
-import type { InvolvedObject } from './events.js';
+import type { InvolvedObject } from '../events/recorder.js';
 import { deletePodGracefully } from './pod-deletion.js';
 import { compareForDeletion, isPodActive, isPodAvailable, isPodReady, msUntilAvailable } from './pod-state.js';
-import { controllerKey, isControlledBy, podFromTemplate } from './pod-template.js';
+import { isControlledBy } from '../../protocol/workload-helpers.js';
+import { controllerKey, podFromTemplate } from './pod-template.js';
 import { createReconcileLoop, loopController, objectKey, splitObjectKey } from './reconcile-loop.js';
 
 export const REPLICASET_CONTROLLER = 'replicaset-controller';

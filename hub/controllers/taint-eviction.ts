@@ -11,7 +11,7 @@
  */
 import type { Pod, Toleration } from '../../protocol/objects/pod.js';
 import type { Taint } from '../../protocol/objects/node.js';
-import { toleratesTaint } from '../scheduler/filters/tolerations.js';
+import { toleratesTaint } from '../placement/filters/tolerations.js';
 import { isNodeConditionTaint } from './node-taints.js';
 
 /** The NoExecute taints of a node. */

@@ -1,6 +1,7 @@
 /** Building a node's desired set from stored Pods; pure, for tests. */
-import { nowIso, type ConfigData, type DesiredSetMessage } from '../../protocol/messages.js';
+import { type ConfigData, type DesiredSetMessage } from '../../protocol/messages.js';
 import type { Pod } from '../../protocol/objects/pod.js';
+import { preciseTimestamp } from '../../protocol/time.js';
 
 /**
  * What the agent gets of a Pod: everything but status and resourceVersion (status is the agent's own
@@ -40,5 +41,5 @@ export function buildDesiredSet(
         .map(desiredPod)
         .sort((a, b) => `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.metadata.name}`))
     : [];
-  return { v: 1, type: 'desiredSet', sentAt: nowIso(clock), node, generation, pods: selected, config: selected.length > 0 ? config : [] };
+  return { v: 1, type: 'desiredSet', sentAt: preciseTimestamp(clock()), node, generation, pods: selected, config: selected.length > 0 ? config : [] };
 }

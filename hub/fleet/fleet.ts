@@ -7,7 +7,7 @@
 import type { Logger } from '../../protocol/logger.js';
 import { parseTopic, topics } from '../../protocol/topics.js';
 import type { Broker, MessageHandler } from '../broker/broker.js';
-import type { EventRecorder } from '../controllers/events.js';
+import type { EventRecorder } from '../events/recorder.js';
 import type { Store } from '../store/store.js';
 import type { FleetAuth, FleetContext } from './context.js';
 import { createDesiredPublisher, type DesiredPublisher } from './desired-publisher.js';

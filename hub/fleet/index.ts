@@ -1,7 +1,6 @@
 export { createFleet, DEFAULT_STATUS_STALE_AFTER_MS } from './fleet.js';
 export type { Fleet, FleetOptions } from './fleet.js';
 export type { FleetAuth } from './context.js';
-export { AGENT_OWNED_LABELS } from './node-status-handler.js';
 export * from './errors.js';
 export { createNodeCommands, DEFAULT_REPLY_TIMEOUT_MS } from './node-commands.js';
 export type { NodeCommands, NodeCommandsService, NodeCommandsOptions, LogsRequest, ExecRequest, ExecResult } from './node-commands.js';

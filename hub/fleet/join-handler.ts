@@ -7,21 +7,23 @@
  * device may join again under an existing name (re-install, lost credential) and gets a new password.
  * Joins are handled one at a time, so two devices racing with one single-use token cannot both win.
  */
-import { joinRequestMessageSchema, encodeMessage, nowIso, type JoinReplyMessage } from '../../protocol/messages.js';
+import { joinRequestMessageSchema, encodeMessage, type JoinReplyMessage } from '../../protocol/messages.js';
 import type { Node } from '../../protocol/objects/node.js';
 import { isValidNodeName, parseTopic, topics } from '../../protocol/topics.js';
 import type { MessageHandler } from '../broker/broker.js';
 import { AlreadyExistsError } from '../store/errors.js';
-import { findCondition } from './conditions.js';
+import { findCondition } from '../../protocol/conditions.js';
 import { decodeOrDrop, type FleetContext } from './context.js';
 import { JoinRefusedError } from './errors.js';
 import { createKeyedQueue } from './keyed-queue.js';
+import { preciseTimestamp } from '../../protocol/time.js';
+import { LABEL_HOSTNAME } from '../../protocol/well-known.js';
 
 export function newNodeObject(name: string, now: string): Node {
   return {
     apiVersion: 'v1',
     kind: 'Node',
-    metadata: { name, labels: { 'kubernetes.io/hostname': name } },
+    metadata: { name, labels: { [LABEL_HOSTNAME]: name } },
     spec: {},
     status: {
       conditions: [
@@ -42,7 +44,7 @@ export function createJoinHandler(ctx: FleetContext): MessageHandler {
   const queue = createKeyedQueue((key, err) => logger.error({ err, key }, 'join handling failed'));
 
   async function reply(clientId: string, body: { ok: true; nodeName: string; username: string; password: string } | { ok: false; error: string }) {
-    const message: JoinReplyMessage = { v: 1, type: 'joinReply', sentAt: nowIso(ctx.clock), ...body };
+    const message: JoinReplyMessage = { v: 1, type: 'joinReply', sentAt: preciseTimestamp(ctx.clock()), ...body };
     await ctx.broker.publish(topics.joinReply(clientId), encodeMessage(message), { qos: 1 });
   }
 
@@ -60,7 +62,7 @@ export function createJoinHandler(ctx: FleetContext): MessageHandler {
     const credential = await ctx.auth.issueNodeCredential(nodeName);
     if (!existing) {
       try {
-        await ctx.store.create(newNodeObject(nodeName, nowIso(ctx.clock)));
+        await ctx.store.create(newNodeObject(nodeName, preciseTimestamp(ctx.clock())));
       } catch (err) {
         if (!(err instanceof AlreadyExistsError)) throw err;
       }

@@ -10,11 +10,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../../protocol/logger.js';
-import { encodeMessage, nowIso, type CommandMessage, type ReplyMessage } from '../../protocol/messages.js';
+import { encodeMessage, type CommandMessage, type ReplyMessage } from '../../protocol/messages.js';
 import { topics } from '../../protocol/topics.js';
 import type { Broker } from '../broker/broker.js';
 import { CommandFailedError, CommandTimeoutError, NodeCommandsStoppedError, NodeNotConnectedError } from './errors.js';
 import { createReplyHandler, type PendingReplies } from './reply-handler.js';
+import { preciseTimestamp } from '../../protocol/time.js';
 
 export interface LogsRequest {
   node: string;
@@ -101,7 +102,7 @@ export function createNodeCommands(opts: NodeCommandsOptions): NodeCommandsServi
     if (!unsubscribe) throw new NodeCommandsStoppedError();
     if (!opts.broker.isNodeConnected(node)) throw new NodeNotConnectedError(node);
     const requestId = newRequestId();
-    const message = { v: 1, type: 'command', sentAt: nowIso(clock), requestId, ...body } as CommandMessage;
+    const message = { v: 1, type: 'command', sentAt: preciseTimestamp(clock()), requestId, ...body } as CommandMessage;
     const reply = new Promise<ReplyMessage>((resolve, reject) => {
       const timer = setTimeout(() => {
         waiting.delete(requestId);

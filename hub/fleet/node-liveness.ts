@@ -3,12 +3,12 @@
  * `staleAfterMs`, checking every `intervalMs`. Only Ready=True nodes are looked at; the Node comes back
  * to True with its next status. Evicting the node's pods is the node-lifecycle controller's job.
  */
-import { nowIso } from '../../protocol/messages.js';
 import type { Logger } from '../../protocol/logger.js';
 import type { Node } from '../../protocol/objects/node.js';
 import type { Store } from '../store/store.js';
-import { findCondition, setCondition } from './conditions.js';
-import { updateWithRetry } from './update-with-retry.js';
+import { findCondition, setCondition } from '../../protocol/conditions.js';
+import { updateWithRetry } from '../store/update-with-retry.js';
+import { preciseTimestamp } from '../../protocol/time.js';
 
 export interface NodeLivenessOptions {
   store: Store;
@@ -50,7 +50,7 @@ export function createNodeLiveness(opts: NodeLivenessOptions): NodeLiveness {
       const conditions = setCondition(
         node.status?.conditions,
         { type: 'Ready', status: 'Unknown', reason: 'NodeStatusUnknown', message: `status not updated for ${seconds}s` },
-        nowIso(clock),
+        preciseTimestamp(clock()),
       );
       return { ...node, status: { ...node.status, conditions } };
     });

@@ -4,15 +4,15 @@
  * into metadata.labels, and Ready=True (KubeletReady) with a fresh heartbeat. Status from a node the
  * store does not know is logged and dropped.
  */
-import { nodeStatusMessageSchema, nowIso, type NodeStatusMessage } from '../../protocol/messages.js';
+import { nodeStatusMessageSchema, type NodeStatusMessage } from '../../protocol/messages.js';
 import type { Node } from '../../protocol/objects/node.js';
 import type { MessageHandler } from '../broker/broker.js';
-import { setCondition } from './conditions.js';
+import { setCondition } from '../../protocol/conditions.js';
 import { decodeOrDrop, nodeOfTopic, type FleetContext } from './context.js';
-import { updateWithRetry } from './update-with-retry.js';
+import { updateWithRetry } from '../store/update-with-retry.js';
+import { preciseTimestamp } from '../../protocol/time.js';
+import { AGENT_OWNED_NODE_LABELS } from '../../protocol/well-known.js';
 
-/** Labels an agent may set on its own Node; anything else it sends is ignored (only users label nodes). */
-export const AGENT_OWNED_LABELS = ['kubernetes.io/arch', 'kubernetes.io/os', 'kubernetes.io/hostname'] as const;
 
 /** The Node after a status report; pure, for tests. */
 export function applyNodeStatusReport(node: Node, report: NodeStatusMessage, now: string): Node {
@@ -35,7 +35,7 @@ export function applyNodeStatusReport(node: Node, report: NodeStatusMessage, now
     now,
   );
   const labels = { ...node.metadata.labels };
-  for (const key of AGENT_OWNED_LABELS) {
+  for (const key of AGENT_OWNED_NODE_LABELS) {
     const value = report.labels?.[key];
     if (value !== undefined) labels[key] = value;
   }
@@ -49,12 +49,12 @@ export function createNodeStatusHandler(ctx: FleetContext): MessageHandler {
     if (!node) return;
     const report = decodeOrDrop(logger, nodeStatusMessageSchema, topic, payload);
     if (!report) return;
-    const ignored = Object.keys(report.labels ?? {}).filter((k) => !(AGENT_OWNED_LABELS as readonly string[]).includes(k));
+    const ignored = Object.keys(report.labels ?? {}).filter((k) => !(AGENT_OWNED_NODE_LABELS as readonly string[]).includes(k));
     if (ignored.length > 0) logger.debug({ node, ignored }, 'labels the agent may not set were ignored');
     const result = await updateWithRetry<Node>(
       ctx.store,
       { kind: 'Node', namespace: '', name: node },
-      (current) => applyNodeStatusReport(current, report, nowIso(ctx.clock)),
+      (current) => applyNodeStatusReport(current, report, preciseTimestamp(ctx.clock())),
     );
     if (result.outcome === 'notFound') logger.warn({ node }, 'status from a node the store does not know dropped');
   };

@@ -16,11 +16,11 @@ import type { Event } from '../../protocol/objects/event.js';
 import type { Pod } from '../../protocol/objects/pod.js';
 import type { Logger } from '../../protocol/logger.js';
 import type { MessageHandler } from '../broker/broker.js';
-import type { EventRecorder } from '../controllers/events.js';
+import type { EventRecorder } from '../events/recorder.js';
 import { ConflictError, NotFoundError } from '../store/errors.js';
 import type { Store } from '../store/store.js';
 import { decodeOrDrop, nodeOfTopic, type FleetContext } from './context.js';
-import { updateWithRetry } from './update-with-retry.js';
+import { updateWithRetry } from '../store/update-with-retry.js';
 
 async function writeEntry(store: Store, logger: Logger, node: string, entry: PodStatusEntry): Promise<void> {
   let mismatch: string | undefined;

@@ -4,12 +4,13 @@
  * logged (Ready=True comes with the next status). A last will of a connection that a reconnecting
  * agent has already replaced is ignored.
  */
-import { nowIso, presenceMessageSchema } from '../../protocol/messages.js';
+import { presenceMessageSchema } from '../../protocol/messages.js';
 import type { Node } from '../../protocol/objects/node.js';
 import type { MessageHandler } from '../broker/broker.js';
-import { findCondition, setCondition } from './conditions.js';
+import { findCondition, setCondition } from '../../protocol/conditions.js';
 import { decodeOrDrop, nodeOfTopic, type FleetContext } from './context.js';
-import { updateWithRetry } from './update-with-retry.js';
+import { updateWithRetry } from '../store/update-with-retry.js';
+import { preciseTimestamp } from '../../protocol/time.js';
 
 export function createPresenceHandler(ctx: FleetContext): MessageHandler {
   const logger = ctx.logger.child({ handler: 'presence' });
@@ -30,7 +31,7 @@ export function createPresenceHandler(ctx: FleetContext): MessageHandler {
     const result = await updateWithRetry<Node>(ctx.store, { kind: 'Node', namespace: '', name: node }, (current) => {
       const ready = findCondition(current.status?.conditions, 'Ready');
       if (ready?.status === 'Unknown' && ready.reason === 'NodeStatusUnknown') return undefined;
-      const now = nowIso(ctx.clock);
+      const now = preciseTimestamp(ctx.clock());
       const conditions = setCondition(current.status?.conditions, { type: 'Ready', status: 'Unknown', reason: 'NodeStatusUnknown', message: why }, now);
       return { ...current, status: { ...current.status, conditions } };
     });

@@ -1,14 +1,15 @@
 import type { Logger, Node, Pod } from '../../protocol/index.js';
 import { ConflictError, NotFoundError } from '../store/errors.js';
 import type { Store, Watch, WatchEvent } from '../store/store.js';
-import { createEventRecorder, type EventRecorder, type InvolvedObject } from '../controllers/events.js';
-import { kubeTimestamp } from '../controllers/time.js';
+import { createEventRecorder, type EventRecorder, type InvolvedObject } from '../events/recorder.js';
+import { kubeTimestamp } from '../../protocol/time.js';
 import { BindConflictError } from './errors.js';
-import { isTerminal } from './node-resources.js';
+import { isTerminal } from '../../protocol/pod-helpers.js';
 import { boundPod, isMarkedUnschedulable, unschedulablePod } from './pod-status.js';
 import { createSchedulingQueue } from './queue.js';
-import { DEFAULT_PROFILE, schedulePod, type SchedulerProfile } from './scheduler.js';
-import { snapshotFromObjects, type ClusterSnapshot } from './snapshot.js';
+import { DEFAULT_PROFILE, schedulePod, type SchedulerProfile } from '../placement/schedule.js';
+import { nodeSchedulingFingerprint } from '../placement/node-fingerprint.js';
+import { snapshotFromObjects, type ClusterSnapshot } from '../placement/snapshot.js';
 
 export const DEFAULT_SCHEDULER_NAME = 'default-scheduler';
 /** How many times one decision is re-read and retried when its compare-and-swap write conflicts. */
@@ -50,20 +51,6 @@ function podRef(pod: Pod): InvolvedObject {
     ...(pod.metadata.uid !== undefined ? { uid: pod.metadata.uid } : {}),
     ...(pod.metadata.resourceVersion !== undefined ? { resourceVersion: pod.metadata.resourceVersion } : {}),
   };
-}
-
-/**
- * What about a node can change a scheduling decision. Heartbeats and live usage are left out, so a
- * node reporting in every few seconds does not send every waiting pod round the loop again.
- */
-export function nodeSchedulingFingerprint(node: Node): string {
-  return JSON.stringify([
-    node.metadata.labels ?? {},
-    node.spec ?? {},
-    node.status?.allocatable ?? node.status?.capacity ?? {},
-    node.status?.conditions?.find((c) => c.type === 'Ready')?.status ?? '',
-    (node.status?.images ?? []).map((i) => i.names),
-  ]);
 }
 
 /**

@@ -1,6 +1,6 @@
+import { isDeepStrictEqual } from 'node:util';
 import { customAlphabet } from 'nanoid';
 import { ValidationError } from '../../protocol/errors.js';
-import { jsonEqual } from './deep-equal.js';
 import type { ObjectKey, StoredObject } from './store.js';
 
 /** Five random [a-z0-9] characters appended to metadata.generateName. */
@@ -31,5 +31,5 @@ function specPart(object: StoredObject): Record<string, unknown> {
 
 /** True when an update changes anything but metadata and status (so metadata.generation must go up). */
 export function specChanged(previous: StoredObject, next: StoredObject): boolean {
-  return !jsonEqual(specPart(previous), specPart(next));
+  return !isDeepStrictEqual(specPart(previous), specPart(next));
 }

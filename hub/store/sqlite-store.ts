@@ -4,6 +4,7 @@
  * revision in `meta`, write `objects` and one `history` row, trim `history` to `historyLimit` rows.
  * synchronous=FULL in WAL mode means the commit is fsync'd before the call returns.
  */
+import { isDeepStrictEqual } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import { ValidationError } from '../../protocol/errors.js';
 import { matchesSelector } from '../../protocol/labels.js';
@@ -15,13 +16,13 @@ import {
   RevisionCompactedError,
   StoreClosedError,
 } from './errors.js';
-import { jsonEqual } from './deep-equal.js';
 import { checkFieldSelector, matchesFieldSelector } from './field-selector.js';
 import { checkWritable, generateNameSuffix, keyOf, specChanged } from './object-metadata.js';
 import { withIOErrors } from './sqlite-errors.js';
 import { openStoreDatabase, type SqliteDatabase } from './sqlite-schema.js';
 import type { ListOptions, ListResult, ObjectKey, Store, StoredObject, WatchEvent, WatchOptions, WriteOptions } from './store.js';
 import { createWatcherRegistry, type ChangeRecord } from './watchers.js';
+import { preciseTimestamp } from '../../protocol/time.js';
 
 export interface SqliteStoreOptions {
   /** The database file (created if missing; its directory must exist). */
@@ -139,7 +140,7 @@ export async function createSqliteStore(opts: SqliteStoreOptions): Promise<Store
     const revision = readMeta('revision') + 1;
     meta.uid = meta.uid || newUid();
     meta.resourceVersion = String(revision);
-    meta.creationTimestamp = new Date(clock()).toISOString();
+    meta.creationTimestamp = preciseTimestamp(clock());
     meta.generation = 1;
     const json = JSON.stringify(object);
     sql.insertObject.run(key.kind, key.namespace, key.name, meta.uid, revision, json);
@@ -160,7 +161,7 @@ export async function createSqliteStore(opts: SqliteStoreOptions): Promise<Store
     meta.generation = (previous.metadata.generation ?? 1) + (specChanged(previous, object) ? 1 : 0);
     meta.resourceVersion = current;
     // A write that changes nothing is not a write (as in the Kubernetes API server): no new revision, no event.
-    if (jsonEqual(object, previous)) return { json: row.json };
+    if (isDeepStrictEqual(object, previous)) return { json: row.json };
     const revision = readMeta('revision') + 1;
     meta.resourceVersion = String(revision);
     const json = JSON.stringify(object);

@@ -5,8 +5,8 @@
  */
 import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import { schedulePod } from '../../hub/scheduler/scheduler.js';
-import { snapshotFromObjects } from '../../hub/scheduler/snapshot.js';
+import { schedulePod } from '../../hub/placement/schedule.js';
+import { snapshotFromObjects } from '../../hub/placement/snapshot.js';
 import type { Node, Pod } from '../../protocol/index.js';
 import type { BenchResult } from './run.js';
 

@@ -6,7 +6,8 @@
 import type { Command } from 'commander';
 import { kindByName } from '../../../protocol/kinds.js';
 import type { KubeObject } from '../../../protocol/objects/meta.js';
-import { deepEqual, mergeForApply, withLastApplied } from '../apply-merge.js';
+import { isDeepStrictEqual } from 'node:util';
+import { mergeForApply, withLastApplied } from '../apply-merge.js';
 import { resourcePath, type ApiClient } from '../client.js';
 import { ServerError } from '../errors.js';
 import type { CliIO } from '../io.js';
@@ -39,7 +40,7 @@ export async function applyObject(client: ApiClient, desired: KubeObject, defaul
         return 'created';
       }
       const merged = mergeForApply(live, obj);
-      if (deepEqual(merged, live)) return 'unchanged';
+      if (isDeepStrictEqual(merged, live)) return 'unchanged';
       merged.metadata.resourceVersion = live.metadata.resourceVersion;
       await client.request('PUT', resourcePath(info, namespace, obj.metadata.name), { body: merged });
       return 'configured';

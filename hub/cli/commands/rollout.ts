@@ -16,7 +16,10 @@ import type { CliIO } from '../io.js';
 import { qualifiedName, renderTable } from '../printers.js';
 import { daemonSetRolloutStatus, deploymentRolloutStatus, type RolloutState } from '../rollout-status.js';
 import { clientFor, namespaceFor, parseDuration, targetObjects, updateObject, withConnectionOptions } from '../shared.js';
-import { CHANGE_CAUSE_ANNOTATION, replicaSetsOf, RESTARTED_AT_ANNOTATION, revisionOf, runsTemplateOf, templateWithoutHash } from '../workloads.js';
+import { replicaSetsOf } from '../workloads.js';
+import { revisionOf, runsTemplate, templateWithoutLabel } from '../../../protocol/workload-helpers.js';
+import { CHANGE_CAUSE_ANNOTATION, POD_TEMPLATE_HASH_LABEL, RESTARTED_AT_ANNOTATION } from '../../../protocol/well-known.js';
+import { kubeTimestamp } from '../../../protocol/time.js';
 
 interface NsFlag {
   namespace?: string;
@@ -85,7 +88,7 @@ async function history(io: CliIO, client: ApiClient, d: Deployment, revision: nu
     const rs = rss.find((r) => revisionOf(r) === revision);
     if (!rs) throw new UsageError(`unable to find the specified revision ${revision} of ${qualifiedName(d)}`);
     io.out(`${qualifiedName(d)} with revision #${revision}\nPod Template:\n`);
-    io.out(stringify(templateWithoutHash(rs.spec.template), { lineWidth: 0 }).replace(/^/gm, '  '));
+    io.out(stringify(templateWithoutLabel(rs.spec.template, POD_TEMPLATE_HASH_LABEL), { lineWidth: 0 }).replace(/^/gm, '  '));
     return;
   }
   io.out(`${qualifiedName(d)}\n`);
@@ -118,8 +121,8 @@ async function undo(client: ApiClient, path: string, toRevision: number): Promis
   const chosen = target;
   const result = await updateObject<Deployment>(client, path, (cur) => {
     refusePaused(cur);
-    if (runsTemplateOf(chosen, cur)) return false;
-    cur.spec.template = templateWithoutHash(chosen.spec.template);
+    if (runsTemplate(chosen, cur)) return false;
+    cur.spec.template = templateWithoutLabel(chosen.spec.template, POD_TEMPLATE_HASH_LABEL);
     return true;
   });
   return result.changed ? 'rolled back' : `skipped rollback (current template already matches revision ${revisionOf(chosen)})`;
@@ -185,7 +188,7 @@ export function registerRolloutCommand(program: Command, io: CliIO): void {
             throw new UsageError(`can't restart paused deployment (run 'drover rollout resume ${qualifiedName(o)}' first)`);
           }
           const meta = (o.spec.template.metadata ??= {});
-          meta.annotations = { ...meta.annotations, [RESTARTED_AT_ANNOTATION]: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') };
+          meta.annotations = { ...meta.annotations, [RESTARTED_AT_ANNOTATION]: kubeTimestamp(Date.now()) };
           return true;
         });
         io.out(`${qualifiedName(obj)} restarted\n`);

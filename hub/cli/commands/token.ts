@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import type { CliIO } from '../io.js';
 import { parseOutputFormat, renderTable, serialize } from '../printers.js';
-import { shortAge } from '../../api/pod-display.js';
+import { shortAge } from '../../../protocol/pod-display.js';
 import { clientFor, parseDuration, withConnectionOptions } from '../shared.js';
 
 interface JoinTokenInfo {

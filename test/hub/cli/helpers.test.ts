@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { deepEqual, LAST_APPLIED_ANNOTATION, mergeForApply, withLastApplied } from '../../../hub/cli/apply-merge.js';
+import { isDeepStrictEqual } from 'node:util';
+import { mergeForApply, withLastApplied } from '../../../hub/cli/apply-merge.js';
+import { LAST_APPLIED_ANNOTATION } from '../../../protocol/well-known.js';
 import { resolveConnection } from '../../../hub/cli/config.js';
 import { nodeNameFromHostname } from '../../../hub/cli/commands/up.js';
 import { captureIO } from '../../../hub/cli/io.js';
 import { renderTable } from '../../../hub/cli/printers.js';
 import { parseDuration, parseHostPort } from '../../../hub/cli/shared.js';
-import { podDisplayStatus } from '../../../hub/api/pod-display.js';
+import { podDisplayStatus } from '../../../protocol/pod-display.js';
 import type { KubeObject } from '../../../protocol/objects/meta.js';
 
 describe('CLI helpers', () => {
@@ -53,7 +55,7 @@ describe('CLI helpers', () => {
     (live.spec as { nodeName?: string }).nodeName = 'n1';
     live.metadata.uid = 'u';
     live.status = { phase: 'Running' };
-    expect(deepEqual(mergeForApply(live, first), live)).toBe(true);
+    expect(isDeepStrictEqual(mergeForApply(live, first), live)).toBe(true);
     const next: KubeObject = { ...first, metadata: { name: 'p', labels: { a: '1' } } };
     const merged = mergeForApply(live, next);
     expect(merged.metadata.labels).toEqual({ a: '1' });

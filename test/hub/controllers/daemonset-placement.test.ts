@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { placeDaemonPod, withDaemonTolerations } from '../../../hub/controllers/daemonset-placement.js';
-import { snapshotFromObjects } from '../../../hub/scheduler/snapshot.js';
-import { makeNode, makePod } from '../scheduler/fixtures.js';
+import { snapshotFromObjects } from '../../../hub/placement/snapshot.js';
+import { makeNode, makePod } from '../placement/fixtures.js';
 
 describe('placeDaemonPod and the image platform', () => {
   const image = 'drover.local/exporter:arm64';

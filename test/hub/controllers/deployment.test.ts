@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Deployment, Event, Pod, ReplicaSet } from '../../../protocol/index.js';
-import { createDeploymentController, REVISION_ANNOTATION } from '../../../hub/controllers/deployment.js';
+import { createDeploymentController } from '../../../hub/controllers/deployment.js';
+import { REVISION_ANNOTATION } from '../../../protocol/well-known.js';
 import { createReplicaSetController } from '../../../hub/controllers/replicaset.js';
 import type { WatchEvent } from '../../../hub/store/store.js';
 import { deployment, finishTerminating, harness, isActive, isReadyPod, makeReady, node, podsIn, settle, template, until, type Harness } from './workload-support.js';

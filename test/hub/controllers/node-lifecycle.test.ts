@@ -1,10 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createEventRecorder } from '../../../hub/controllers/events.js';
+import { createEventRecorder } from '../../../hub/events/recorder.js';
 import { createNodeLifecycleController, type NodeLifecycleController } from '../../../hub/controllers/node-lifecycle.js';
 import { TAINT_NODE_NOT_READY, TAINT_NODE_UNREACHABLE, TAINT_NODE_UNSCHEDULABLE } from '../../../hub/controllers/node-taints.js';
 import type { Store } from '../../../hub/store/store.js';
 import { silentLogger, type Event, type Node, type Pod, type Toleration } from '../../../protocol/index.js';
 import { eventually, tempStore } from './temp-store.js';
+import { kubeTimestamp } from '../../../protocol/time.js';
 
 const START = Date.parse('2026-11-24T10:00:00Z');
 let now = START;
@@ -177,7 +178,7 @@ describe('node lifecycle: pods of a node that is not ready', () => {
     await c.sync();
     const evicted = await getPod('bare');
     // Deleted gracefully: the node still exists, so the pod stays Terminating until the agent confirms.
-    expect(evicted?.metadata.deletionTimestamp).toBe(new Date(now + 30_000).toISOString().replace(/\.\d{3}Z$/, 'Z'));
+    expect(evicted?.metadata.deletionTimestamp).toBe(kubeTimestamp(now + 30_000));
     expect(evicted?.metadata.deletionGracePeriodSeconds).toBe(30);
     const eviction = (await events()).find((e) => e.reason === 'TaintManagerEviction');
     expect(eviction).toMatchObject({

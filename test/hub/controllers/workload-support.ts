@@ -5,8 +5,8 @@
  */
 import { silentLogger, type Deployment, type Node, type Pod, type PodTemplateSpec } from '../../../protocol/index.js';
 import type { Controller } from '../../../hub/controllers/controller.js';
-import { createEventRecorder, type EventRecorder } from '../../../hub/controllers/events.js';
-import { kubeTimestamp } from '../../../hub/controllers/time.js';
+import { createEventRecorder, type EventRecorder } from '../../../hub/events/recorder.js';
+import { kubeTimestamp } from '../../../protocol/time.js';
 import type { WorkloadControllerOptions } from '../../../hub/controllers/replicaset.js';
 import type { Store } from '../../../hub/store/store.js';
 import { tempStore } from './temp-store.js';

@@ -60,7 +60,7 @@ describe('node commands', () => {
   it('refuses a node that is not connected without sending anything', async () => {
     const err = await commands.logs({ node: 'cw-nc-absent', namespace: 'default', pod: 'web' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NodeNotConnectedError);
-    expect((err as NodeNotConnectedError).code).toBe('ENODENOTCONNECTED');
+    expect((err as NodeNotConnectedError).code).toBe('EFLEET_NODE_NOT_CONNECTED');
     expect(commands.pendingCount()).toBe(0);
   });
 

@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAgent, type Agent } from '../../../agent/agent.js';
-import { createEventRecorder } from '../../../hub/controllers/events.js';
+import { createEventRecorder } from '../../../hub/events/recorder.js';
 import { AGENT_EVENT_SOURCE } from '../../../hub/fleet/pod-status-handler.js';
 import { silentLogger } from '../../../protocol/logger.js';
 import type { PodEvent, PodStatusMessage } from '../../../protocol/messages.js';

@@ -3,7 +3,7 @@ import { createSchedulerRunner, type SchedulerRunner } from '../../../hub/schedu
 import type { Store, WatchEvent } from '../../../hub/store/store.js';
 import { silentLogger, type Event, type Node, type Pod } from '../../../protocol/index.js';
 import { eventually, tempStore } from '../controllers/temp-store.js';
-import { makeNode, makePod } from './fixtures.js';
+import { makeNode, makePod } from '../placement/fixtures.js';
 
 let store: Store;
 let dispose: () => Promise<void>;

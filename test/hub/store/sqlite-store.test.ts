@@ -122,7 +122,7 @@ describe('compare-and-swap', () => {
     expect(v2.metadata.resourceVersion).toBe('2');
     const stale = store.update({ ...v1, status: { phase: 'Failed' } }, { expectedResourceVersion: v1.metadata.resourceVersion });
     await expect(stale).rejects.toBeInstanceOf(ConflictError);
-    await expect(stale).rejects.toMatchObject({ code: 'ECONFLICT', expected: '1', actual: '2' });
+    await expect(stale).rejects.toMatchObject({ code: 'ESTORE_CONFLICT', expected: '1', actual: '2' });
     expect(((await store.get(podKey('a')))!.status as { phase: string }).phase).toBe('Running');
   });
 
@@ -363,7 +363,7 @@ describe('history compaction', () => {
       store.watch({ fromRevision: 0 }, () => undefined);
       expect.unreachable();
     } catch (err) {
-      expect(err).toMatchObject({ code: 'ECOMPACTED', requested: 0, oldest: 8 });
+      expect(err).toMatchObject({ code: 'ESTORE_COMPACTED', requested: 0, oldest: 8 });
     }
     const c = collector();
     const w = store.watch({ fromRevision: 7 }, c.handler);
@@ -420,7 +420,7 @@ describe('errors and lifecycle', () => {
       }
     }
     expect(caught).toBeInstanceOf(StoreIOError);
-    expect((caught as StoreIOError).code).toBe('ESTOREIO');
+    expect((caught as StoreIOError).code).toBe('ESTORE_IO');
     expect(((caught as Error).cause as { code: string }).code).toMatch(/^SQLITE_FULL/);
     expect((caught as Error).message).toMatch(/failed: disk full: SQLITE_FULL/);
     expect(written).toBeGreaterThan(0);

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { imagePlatform, imagePlatformReason } from '../../../../hub/scheduler/filters/image-platform.js';
-import { nodeRunsPlatform } from '../../../../hub/scheduler/image-platforms.js';
-import { schedulePod } from '../../../../hub/scheduler/scheduler.js';
-import { snapshotFromObjects } from '../../../../hub/scheduler/snapshot.js';
+import { imagePlatform, imagePlatformReason } from '../../../../hub/placement/filters/image-platform.js';
+import { nodeRunsPlatform } from '../../../../hub/placement/image-platforms.js';
+import { schedulePod } from '../../../../hub/placement/schedule.js';
+import { snapshotFromObjects } from '../../../../hub/placement/snapshot.js';
 import { makeNode, makePod } from '../fixtures.js';
 
 const ARM_ONLY = 'drover.local/sensor:arm';

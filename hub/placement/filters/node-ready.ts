@@ -1,4 +1,5 @@
-import { podToleratesTaint, TAINT_NODE_NOT_READY } from './tolerations.js';
+import { TAINT_NODE_NOT_READY } from '../../../protocol/well-known.js';
+import { podToleratesTaint } from './tolerations.js';
 import { FITS, unfit, type NodeFilter } from './filter.js';
 
 export const NODE_NOT_READY_REASON = 'node(s) were not ready';

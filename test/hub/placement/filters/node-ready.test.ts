@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { nodeReady, NODE_NOT_READY_REASON } from '../../../../hub/scheduler/filters/node-ready.js';
-import { snapshotFromObjects } from '../../../../hub/scheduler/snapshot.js';
+import { nodeReady, NODE_NOT_READY_REASON } from '../../../../hub/placement/filters/node-ready.js';
+import { snapshotFromObjects } from '../../../../hub/placement/snapshot.js';
 import { makeNode, makePod } from '../fixtures.js';
 
 const empty = snapshotFromObjects([], []);

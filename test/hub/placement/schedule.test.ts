@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_PROFILE, schedulePod, unschedulableMessage } from '../../../hub/scheduler/scheduler.js';
-import { snapshotFromObjects } from '../../../hub/scheduler/snapshot.js';
+import { DEFAULT_PROFILE, schedulePod, unschedulableMessage } from '../../../hub/placement/schedule.js';
+import { snapshotFromObjects } from '../../../hub/placement/snapshot.js';
 import { makeNode, makePod } from './fixtures.js';
 
 describe('schedulePod', () => {

@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createEventRecorder } from '../../../hub/controllers/events.js';
-import { kubeTimestamp } from '../../../hub/controllers/time.js';
+import { createEventRecorder } from '../../../hub/events/recorder.js';
+import { kubeTimestamp } from '../../../protocol/time.js';
 import type { Store } from '../../../hub/store/store.js';
 import { eventSchema, silentLogger, type Event } from '../../../protocol/index.js';
-import { tempStore } from './temp-store.js';
+import { tempStore } from '../controllers/temp-store.js';
 
 let store: Store;
 let dispose: () => Promise<void>;

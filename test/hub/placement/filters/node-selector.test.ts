@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { matchesRequirement, nodeSelector } from '../../../../hub/scheduler/filters/node-selector.js';
-import { snapshotFromObjects } from '../../../../hub/scheduler/snapshot.js';
+import { matchesRequirement, nodeSelector } from '../../../../hub/placement/filters/node-selector.js';
+import { snapshotFromObjects } from '../../../../hub/placement/snapshot.js';
 import type { Pod } from '../../../../protocol/index.js';
 import { makeNode, makePod } from '../fixtures.js';
 

@@ -7,6 +7,7 @@
  */
 import type { Node } from '../../protocol/index.js';
 import { normalizeImageName } from './image-names.js';
+import { LABEL_ARCH, LABEL_OS } from '../../protocol/well-known.js';
 
 /** normalized image name -> union of the platforms nodes report for it. */
 export function imagePlatformIndex(nodes: readonly Node[]): Map<string, ReadonlySet<string>> {
@@ -41,7 +42,7 @@ export function nodeRunsPlatform(nodeOs: string, nodeArch: string, platform: str
 /** The node's os and arch, from its well-known labels (or nodeInfo); undefined when it does not say. */
 export function nodePlatform(node: Node): { os: string; arch: string } | undefined {
   const labels = node.metadata.labels ?? {};
-  const os = labels['kubernetes.io/os'] ?? node.status?.nodeInfo?.operatingSystem;
-  const arch = labels['kubernetes.io/arch'] ?? node.status?.nodeInfo?.architecture;
+  const os = labels[LABEL_OS] ?? node.status?.nodeInfo?.operatingSystem;
+  const arch = labels[LABEL_ARCH] ?? node.status?.nodeInfo?.architecture;
   return os && arch ? { os, arch } : undefined;
 }

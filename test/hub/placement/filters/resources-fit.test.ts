@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { resourcesFit } from '../../../../hub/scheduler/filters/resources-fit.js';
-import { snapshotFromObjects, type ClusterSnapshot } from '../../../../hub/scheduler/snapshot.js';
+import { resourcesFit } from '../../../../hub/placement/filters/resources-fit.js';
+import { snapshotFromObjects, type ClusterSnapshot } from '../../../../hub/placement/snapshot.js';
 import { makeNode, makePod } from '../fixtures.js';
 
 describe('resourcesFit filter', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { setCondition } from '../../../hub/fleet/conditions.js';
+import { setCondition } from '../../protocol/conditions.js';
 
 describe('setCondition', () => {
   it('adds a missing condition with lastTransitionTime now', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isPeer, spread } from '../../../../hub/scheduler/scorers/spread.js';
-import { snapshotFromObjects } from '../../../../hub/scheduler/snapshot.js';
+import { isPeer, spread } from '../../../../hub/placement/scorers/spread.js';
+import { snapshotFromObjects } from '../../../../hub/placement/snapshot.js';
 import { makeNode, makePod } from '../fixtures.js';
 
 describe('spread scorer', () => {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Event, Logger } from '../../protocol/index.js';
 import { ConflictError, NotFoundError } from '../store/errors.js';
 import type { Store } from '../store/store.js';
-import { kubeTimestamp } from './time.js';
+import { kubeTimestamp } from '../../protocol/time.js';
 
 export const DEFAULT_MAX_EVENTS_PER_NAMESPACE = 1000;
 /** How many distinct events the recorder remembers for bumping (Kubernetes' client keeps 4096). */

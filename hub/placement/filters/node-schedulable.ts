@@ -1,5 +1,6 @@
 import type { Taint } from '../../../protocol/index.js';
-import { podToleratesTaint, TAINT_NODE_UNSCHEDULABLE } from './tolerations.js';
+import { TAINT_NODE_UNSCHEDULABLE } from '../../../protocol/well-known.js';
+import { podToleratesTaint } from './tolerations.js';
 import { FITS, unfit, type NodeFilter } from './filter.js';
 
 export const NODE_UNSCHEDULABLE_REASON = 'node(s) were unschedulable';

@@ -1,9 +1,5 @@
 import type { Pod, Taint, Toleration } from '../../../protocol/index.js';
 
-/** Taints the node lifecycle puts on nodes (as Kubernetes does); pods may tolerate them. */
-export const TAINT_NODE_NOT_READY = 'node.kubernetes.io/not-ready';
-export const TAINT_NODE_UNSCHEDULABLE = 'node.kubernetes.io/unschedulable';
-export const TAINT_NODE_UNREACHABLE = 'node.kubernetes.io/unreachable';
 
 /**
  * Kubernetes' Toleration.ToleratesTaint: the effect must match unless the toleration's is empty; the

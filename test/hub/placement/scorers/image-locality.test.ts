@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { imageLocality, normalizeImageName } from '../../../../hub/scheduler/scorers/image-locality.js';
-import { snapshotFromObjects } from '../../../../hub/scheduler/snapshot.js';
+import { imageLocality, normalizeImageName } from '../../../../hub/placement/scorers/image-locality.js';
+import { snapshotFromObjects } from '../../../../hub/placement/snapshot.js';
 import { makeNode, makePod } from '../fixtures.js';
 
 describe('imageLocality scorer', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { hostPorts } from '../../../../hub/scheduler/filters/host-ports.js';
-import { snapshotFromObjects } from '../../../../hub/scheduler/snapshot.js';
+import { hostPorts } from '../../../../hub/placement/filters/host-ports.js';
+import { snapshotFromObjects } from '../../../../hub/placement/snapshot.js';
 import { makeNode, makePod } from '../fixtures.js';
 
 const node = makeNode('n');

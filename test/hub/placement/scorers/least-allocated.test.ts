@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { leastAllocated, leastAllocatedFraction } from '../../../../hub/scheduler/scorers/least-allocated.js';
-import { snapshotFromObjects } from '../../../../hub/scheduler/snapshot.js';
+import { leastAllocated, leastAllocatedFraction } from '../../../../hub/placement/scorers/least-allocated.js';
+import { snapshotFromObjects } from '../../../../hub/placement/snapshot.js';
 import { makeNode, makePod } from '../fixtures.js';
 
 describe('leastAllocated scorer', () => {

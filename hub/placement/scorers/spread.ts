@@ -1,5 +1,5 @@
 import type { Pod } from '../../../protocol/index.js';
-import { isTerminal } from '../node-resources.js';
+import { isTerminal } from '../../../protocol/pod-helpers.js';
 import { MAX_NODE_SCORE, type NodeScorer } from './scorer.js';
 
 function controllerUid(pod: Pod): string | undefined {

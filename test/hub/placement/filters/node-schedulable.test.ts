@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { nodeSchedulable } from '../../../../hub/scheduler/filters/node-schedulable.js';
-import { toleratesTaint } from '../../../../hub/scheduler/filters/tolerations.js';
-import { snapshotFromObjects } from '../../../../hub/scheduler/snapshot.js';
+import { nodeSchedulable } from '../../../../hub/placement/filters/node-schedulable.js';
+import { toleratesTaint } from '../../../../hub/placement/filters/tolerations.js';
+import { snapshotFromObjects } from '../../../../hub/placement/snapshot.js';
 import type { Taint } from '../../../../protocol/index.js';
 import { makeNode, makePod } from '../fixtures.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { snapshotFromObjects } from '../../../hub/scheduler/snapshot.js';
+import { snapshotFromObjects } from '../../../hub/placement/snapshot.js';
 import { makeNode, makePod } from './fixtures.js';
 
 describe('snapshotFromObjects', () => {

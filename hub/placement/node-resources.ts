@@ -1,3 +1,4 @@
+import { isTerminal } from '../../protocol/pod-helpers.js';
 import { cpuToMillis, memoryToBytes, podHostPorts, podRequests } from '../../protocol/index.js';
 import type { Node, Pod } from '../../protocol/index.js';
 
@@ -31,12 +32,6 @@ export function nonZeroRequests(requests: { cpuMillis: number; memoryBytes: numb
     cpuMillis: requests.cpuMillis > 0 ? requests.cpuMillis : DEFAULT_CPU_REQUEST_MILLIS,
     memoryBytes: requests.memoryBytes > 0 ? requests.memoryBytes : DEFAULT_MEMORY_REQUEST_BYTES,
   };
-}
-
-/** Pods that have finished hold no resources any more. */
-export function isTerminal(pod: Pod): boolean {
-  const phase = pod.status?.phase;
-  return phase === 'Succeeded' || phase === 'Failed';
 }
 
 /**

@@ -1,0 +1,36 @@
+/**
+ * Well-known labels, annotations and taints: the names Kubernetes (and Drover) give special meaning,
+ * defined once for the hub, the agent and the CLI (Kubernetes keeps them in k8s.io/api's
+ * well_known_labels.go, well_known_taints.go and annotation_key_constants.go).
+ */
+
+/** Node labels. The agent sets the first three from its facts; every other label is the admin's. */
+export const LABEL_HOSTNAME = 'kubernetes.io/hostname';
+export const LABEL_OS = 'kubernetes.io/os';
+export const LABEL_ARCH = 'kubernetes.io/arch';
+/** Labels an agent may set on its own Node (anything else it sends is ignored). */
+export const AGENT_OWNED_NODE_LABELS = [LABEL_ARCH, LABEL_OS, LABEL_HOSTNAME] as const;
+
+/** Pod labels the workload controllers add. */
+export const POD_TEMPLATE_HASH_LABEL = 'pod-template-hash';
+export const CONTROLLER_REVISION_HASH_LABEL = 'controller-revision-hash';
+
+/** Deployment / ReplicaSet annotations (the Deployment controller's bookkeeping, read by `rollout`). */
+export const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
+export const DESIRED_REPLICAS_ANNOTATION = 'deployment.kubernetes.io/desired-replicas';
+export const MAX_REPLICAS_ANNOTATION = 'deployment.kubernetes.io/max-replicas';
+export const REVISION_HISTORY_ANNOTATION = 'deployment.kubernetes.io/revision-history';
+/** What the client wrote on a change (`--record`, kubectl's change-cause), shown by `rollout history`. */
+export const CHANGE_CAUSE_ANNOTATION = 'kubernetes.io/change-cause';
+/** Set on a pod template by `rollout restart`. */
+export const RESTARTED_AT_ANNOTATION = 'kubectl.kubernetes.io/restartedAt';
+/** The manifest `apply` last wrote, for its three-way merge. */
+export const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-configuration';
+
+/** Taints the node lifecycle puts on nodes, as Kubernetes does; pods may tolerate them. */
+export const TAINT_NODE_NOT_READY = 'node.kubernetes.io/not-ready';
+export const TAINT_NODE_UNREACHABLE = 'node.kubernetes.io/unreachable';
+export const TAINT_NODE_UNSCHEDULABLE = 'node.kubernetes.io/unschedulable';
+export const TAINT_NODE_DISK_PRESSURE = 'node.kubernetes.io/disk-pressure';
+export const TAINT_NODE_MEMORY_PRESSURE = 'node.kubernetes.io/memory-pressure';
+export const TAINT_NODE_PID_PRESSURE = 'node.kubernetes.io/pid-pressure';
