@@ -10,12 +10,12 @@
 import { allKinds, kindByName } from '../../protocol/kinds.js';
 import type { KubeObject } from '../../protocol/objects/meta.js';
 import { NotFoundError } from '../store/errors.js';
-import { deletePodGracefully } from '../controllers/pod-deletion.js';
+import { deletePodGracefully } from '../registry/pod-deletion.js';
 import type { ObjectKey } from '../store/store.js';
 import type { ApiDeps } from './context.js';
 import { apiErrors, pluralOf } from './status.js';
 
-export { DEFAULT_GRACE_PERIOD_SECONDS } from '../controllers/pod-deletion.js';
+export { DEFAULT_GRACE_PERIOD_SECONDS } from '../registry/pod-deletion.js';
 
 export interface DeleteOptions {
   gracePeriodSeconds?: number;
@@ -66,7 +66,7 @@ async function getOr404(deps: ApiDeps, key: ObjectKey): Promise<KubeObject> {
   return obj;
 }
 
-/** Delete a Pod, gracefully when a node has to stop it first (the shared rule in hub/controllers/pod-deletion.ts). */
+/** Delete a Pod, gracefully when a node has to stop it first (the one rule, in hub/registry/pod-deletion.ts). */
 export async function deletePod(deps: ApiDeps, key: ObjectKey, options: DeleteOptions): Promise<KubeObject> {
   const deleted = await deletePodGracefully(deps.store, key, {
     clock: deps.clock,

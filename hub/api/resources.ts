@@ -4,11 +4,11 @@
  * protocol validateObject. Writes to the main resource keep the stored status; writes to /status
  * change only the status (as in Kubernetes).
  */
+import { DEFAULT_CAS_ATTEMPTS, retryOnConflict } from '../store/update-with-retry.js';
 import { ManifestError } from '../../protocol/errors.js';
 import type { KindInfo } from '../../protocol/kinds.js';
 import { validateObject } from '../../protocol/manifest.js';
 import type { KubeObject } from '../../protocol/objects/meta.js';
-import { ConflictError } from '../store/errors.js';
 import type { ObjectKey } from '../store/store.js';
 import { authorize, type Verb } from './auth.js';
 import { type ApiDeps, type Reply, type RequestContext } from './context.js';
@@ -19,7 +19,6 @@ import { equalityFields, matchesSelectors, parseSelectors } from './selectors.js
 import { apiErrors, manifestErrorToApiError } from './status.js';
 import { serveWatch } from './watch.js';
 
-const PATCH_RETRIES = 5;
 const MERGE_PATCH_TYPES = ['application/merge-patch+json', 'application/strategic-merge-patch+json'];
 
 type Obj = Record<string, unknown> & { metadata?: Record<string, unknown> };
@@ -212,7 +211,8 @@ async function patch(ctx: RequestContext, route: ResourceRoute, deps: ApiDeps): 
   }
   const patchBody = asObject(await ctx.readJson(), 'a merge patch');
   const precondition = (patchBody.metadata as { resourceVersion?: unknown } | undefined)?.resourceVersion;
-  for (let attempt = 0; ; attempt++) {
+  // A patch that names a resourceVersion gets the conflict; one that does not is applied to a fresh read.
+  return retryOnConflict(async () => {
     const existing = await getOr404(deps, route, name);
     const patched = applyMergePatch(existing, patchBody) as Obj;
     const pm = asObject(patched.metadata ?? {}, 'metadata');
@@ -225,13 +225,8 @@ async function patch(ctx: RequestContext, route: ResourceRoute, deps: ApiDeps): 
     checkImmutable(route, existing, valid);
     if (isDryRun(ctx.url.searchParams)) return { code: 200, body: valid };
     const expected = typeof precondition === 'string' ? precondition : existing.metadata.resourceVersion;
-    try {
-      return { code: 200, body: await deps.store.update(valid, { expectedResourceVersion: expected }) };
-    } catch (err) {
-      if (err instanceof ConflictError && typeof precondition !== 'string' && attempt < PATCH_RETRIES) continue;
-      throw err;
-    }
-  }
+    return { code: 200, body: await deps.store.update(valid, { expectedResourceVersion: expected }) };
+  }, { attempts: typeof precondition === 'string' ? 1 : DEFAULT_CAS_ATTEMPTS + 1 });
 }
 
 async function remove(ctx: RequestContext, route: ResourceRoute, deps: ApiDeps): Promise<Reply> {

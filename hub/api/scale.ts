@@ -5,9 +5,9 @@
  *   PATCH .../deployments/NAME/scale   merge patch on the Scale, e.g. {"spec":{"replicas":3}}
  * Writes change only spec.replicas of the object. RBAC: get/update/patch on `<plural>/scale`.
  */
+import { retryOnConflict } from '../store/update-with-retry.js';
 import { selectorToString, type LabelSelector } from '../../protocol/labels.js';
 import type { KubeObject } from '../../protocol/objects/meta.js';
-import { ConflictError } from '../store/errors.js';
 import type { ObjectKey } from '../store/store.js';
 import { authorize, type Verb } from './auth.js';
 import type { ApiDeps, Reply, RequestContext } from './context.js';
@@ -15,7 +15,6 @@ import { applyMergePatch } from './merge-patch.js';
 import type { SubresourceRoute } from './router.js';
 import { apiErrors } from './status.js';
 
-const PATCH_RETRIES = 5;
 const MERGE_PATCH_TYPES = ['application/merge-patch+json', 'application/strategic-merge-patch+json'];
 
 interface Scalable extends KubeObject {
@@ -93,14 +92,9 @@ export async function handleScale(ctx: RequestContext, route: SubresourceRoute, 
     throw apiErrors.unsupportedMediaType(`the patch content type "${contentType}" is not supported: use application/merge-patch+json`);
   }
   const patch = await ctx.readJson();
-  for (let attempt = 0; ; attempt++) {
+  return retryOnConflict(async () => {
     const obj = await current(deps, route, key);
     const replicas = replicasOf(applyMergePatch(scaleOf(obj), patch));
-    try {
-      return { code: 200, body: await write(deps, obj, replicas, obj.metadata.resourceVersion!) };
-    } catch (err) {
-      if (err instanceof ConflictError && attempt < PATCH_RETRIES) continue;
-      throw err;
-    }
-  }
+    return { code: 200, body: await write(deps, obj, replicas, obj.metadata.resourceVersion!) };
+  });
 }

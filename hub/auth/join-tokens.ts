@@ -6,6 +6,7 @@
  * `K10<CA DER SHA-256 hex>::drover-join.<id>.<secret>` (protocol/join-token.ts) so the device can check
  * the hub before talking to it; verify accepts both forms, and refuses a K10 hash that is not ours.
  */
+import { retryOnConflict } from '../store/update-with-retry.js';
 import type { Logger } from '../../protocol/logger.js';
 import { AlreadyExistsError, ConflictError, NotFoundError } from '../store/errors.js';
 import type { Store } from '../store/store.js';
@@ -17,7 +18,6 @@ import { preciseTimestamp } from '../../protocol/time.js';
 
 export const DEFAULT_JOIN_TOKEN_TTL_SECONDS = 24 * 60 * 60;
 const ID_ATTEMPTS = 5;
-const CONSUME_ATTEMPTS = 5;
 
 /** `pinned`: the token carried this hub's CA hash (K10 form); false for the bare form. */
 export type JoinTokenVerdict =
@@ -98,7 +98,8 @@ export function createJoinTokens(opts: { store: Store; logger: Logger; clock: ()
     },
 
     async consumeJoinToken(id) {
-      for (let attempt = 1; ; attempt++) {
+      // CAS: two devices racing for one single-use token cannot both win.
+      await retryOnConflict(async () => {
         const stored = await store.get<JoinTokenObject>(clusterKey(JOIN_TOKEN_KIND, id));
         if (!stored) throw new NotFoundError(clusterKey(JOIN_TOKEN_KIND, id));
         const reason = unusableReason(stored);
@@ -107,16 +108,9 @@ export function createJoinTokens(opts: { store: Store; logger: Logger; clock: ()
           ...stored,
           status: { uses: (stored.status?.uses ?? 0) + 1, lastUsedAt: preciseTimestamp(clock()) },
         };
-        try {
-          // CAS: two devices racing for one single-use token cannot both win.
-          await store.update(next, { expectedResourceVersion: stored.metadata.resourceVersion! });
-          log.info({ id, uses: next.status!.uses }, 'join token used');
-          return;
-        } catch (err) {
-          if (err instanceof ConflictError && attempt < CONSUME_ATTEMPTS) continue;
-          throw err;
-        }
-      }
+        await store.update(next, { expectedResourceVersion: stored.metadata.resourceVersion! });
+        log.info({ id, uses: next.status!.uses }, 'join token used');
+      });
     },
 
     async listJoinTokens() {

@@ -3,9 +3,10 @@
  * password 32 characters of [a-z0-9]. Stored as NodeCredential objects named by node, holding only
  * the SHA-256 of the password. Issuing again replaces the secret (a re-joining node gets a fresh one).
  */
+import { retryOnConflict } from '../store/update-with-retry.js';
 import { DNS_SUBDOMAIN } from '../../protocol/objects/meta.js';
 import type { Logger } from '../../protocol/logger.js';
-import { AlreadyExistsError, ConflictError, NotFoundError } from '../store/errors.js';
+import { AlreadyExistsError, NotFoundError } from '../store/errors.js';
 import type { Store } from '../store/store.js';
 import { createCredentialCache } from './credential-cache.js';
 import { InvalidAuthRequestError } from './errors.js';
@@ -14,7 +15,6 @@ import { generateSecret, hashSecret, secretMatches } from './secrets.js';
 import { preciseTimestamp } from '../../protocol/time.js';
 
 export const NODE_USERNAME_PREFIX = 'node:';
-const WRITE_ATTEMPTS = 5;
 
 export interface NodeCredentials {
   issueNodeCredential(nodeName: string): Promise<{ username: string; password: string }>;
@@ -37,26 +37,26 @@ export function createNodeCredentials(opts: { store: Store; logger: Logger; cloc
       const username = `${NODE_USERNAME_PREFIX}${nodeName}`;
       const password = generateSecret();
       const spec = { username, secretHash: hashSecret(password), issuedAt: preciseTimestamp(clock()) };
-      for (let attempt = 1; ; attempt++) {
-        const existing = await store.get<NodeCredentialObject>(clusterKey(NODE_CREDENTIAL_KIND, nodeName));
-        try {
-          if (existing) {
-            await store.update({ ...existing, spec }, { expectedResourceVersion: existing.metadata.resourceVersion! });
-          } else {
-            const object: NodeCredentialObject = { apiVersion: AUTH_API_VERSION, kind: NODE_CREDENTIAL_KIND, metadata: { name: nodeName }, spec };
-            await store.create(object);
+      // Create or replace; a concurrent create, replace or delete means: read again.
+      const replaced = await retryOnConflict(
+        async () => {
+          const existing = await store.get<NodeCredentialObject>(clusterKey(NODE_CREDENTIAL_KIND, nodeName));
+          try {
+            if (existing) {
+              await store.update({ ...existing, spec }, { expectedResourceVersion: existing.metadata.resourceVersion! });
+            } else {
+              const object: NodeCredentialObject = { apiVersion: AUTH_API_VERSION, kind: NODE_CREDENTIAL_KIND, metadata: { name: nodeName }, spec };
+              await store.create(object);
+            }
+          } finally {
+            cache.invalidate(nodeName);
           }
-        } catch (err) {
-          if ((err instanceof ConflictError || err instanceof AlreadyExistsError || err instanceof NotFoundError) && attempt < WRITE_ATTEMPTS) {
-            continue;
-          }
-          throw err;
-        } finally {
-          cache.invalidate(nodeName);
-        }
-        log.info({ node: nodeName, replaced: existing !== undefined }, 'node credential issued');
-        return { username, password };
-      }
+          return existing !== undefined;
+        },
+        { alsoRetry: (err) => err instanceof AlreadyExistsError || err instanceof NotFoundError },
+      );
+      log.info({ node: nodeName, replaced }, 'node credential issued');
+      return { username, password };
     },
 
     async verifyNodeCredential(username, password) {

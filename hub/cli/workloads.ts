@@ -6,7 +6,6 @@
  */
 import { selectorToString } from '../../protocol/labels.js';
 import { kindByName } from '../../protocol/kinds.js';
-import type { KubeObject } from '../../protocol/objects/meta.js';
 import type { DaemonSet, Deployment, ReplicaSet } from '../../protocol/objects/workloads.js';
 import { isControlledBy, revisionOf, runsTemplate } from '../../protocol/workload-helpers.js';
 import { resourcePath, type ApiClient, type ObjectList } from './client.js';

@@ -16,7 +16,7 @@ import type { WatchEvent } from '../store/store.js';
 import type { Controller } from './controller.js';
 import { placeDaemonPod, withDaemonTolerations, type Placement } from './daemonset-placement.js';
 import { scaledValue } from './int-or-percent.js';
-import { deletePodGracefully } from './pod-deletion.js';
+import { deletePodGracefully } from '../registry/pod-deletion.js';
 import { isPodAvailable, isPodReady, msUntilAvailable } from './pod-state.js';
 import { isControlledBy } from '../../protocol/workload-helpers.js';
 import { controllerKey, podFromTemplate, podTemplateHash } from './pod-template.js';

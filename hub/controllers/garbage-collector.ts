@@ -13,7 +13,7 @@ import { allKinds, kindByName, type KubeObject, type OwnerReference } from '../.
 import { NotFoundError } from '../store/errors.js';
 import type { ObjectKey, WatchEvent } from '../store/store.js';
 import type { Controller } from './controller.js';
-import { deletePodGracefully } from './pod-deletion.js';
+import { deletePodGracefully } from '../registry/pod-deletion.js';
 import { createReconcileLoop, loopController } from './reconcile-loop.js';
 import type { WorkloadControllerOptions } from './replicaset.js';
 

@@ -28,7 +28,7 @@ import type { Watch } from '../store/store.js';
 import type { Controller, ControllerOptions } from './controller.js';
 import { createReconcileLoop, DEFAULT_RESYNC_MS } from './reconcile-loop.js';
 import { hasNotReadyTaint, hasUnschedulableTaint, isNodeConditionTaint, nodeReadyStatus, reconcileTaints } from './node-taints.js';
-import { deletePodGracefully } from './pod-deletion.js';
+import { deletePodGracefully } from '../registry/pod-deletion.js';
 import { markedNotReady } from './pod-not-ready.js';
 import { evictionTime, noExecuteTaints } from './taint-eviction.js';
 import { preciseTimestamp } from '../../protocol/time.js';

@@ -10,7 +10,7 @@ import { matchesSelector, type Pod, type ReplicaSet } from '../../protocol/index
 import { updateWithRetry } from '../store/update-with-retry.js';
 import type { Controller, ControllerOptions } from './controller.js';
 import type { InvolvedObject } from '../events/recorder.js';
-import { deletePodGracefully } from './pod-deletion.js';
+import { deletePodGracefully } from '../registry/pod-deletion.js';
 import { compareForDeletion, isPodActive, isPodAvailable, isPodReady, msUntilAvailable } from './pod-state.js';
 import { isControlledBy } from '../../protocol/workload-helpers.js';
 import { controllerKey, podFromTemplate } from './pod-template.js';

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Event, Logger } from '../../protocol/index.js';
-import { ConflictError, NotFoundError } from '../store/errors.js';
+import { NotFoundError, UpdateRetriesExhaustedError } from '../store/errors.js';
+import { updateWithRetry } from '../store/update-with-retry.js';
 import type { Store } from '../store/store.js';
 import { kubeTimestamp } from '../../protocol/time.js';
 
@@ -93,22 +94,21 @@ export async function createEventRecorder(opts: EventRecorderOptions): Promise<E
     }
   };
 
+  /** Raise a known event's count; undefined when it is gone or kept changing under us (then a new one is made). */
   async function bump(namespace: string, name: string, now: string): Promise<Event | undefined> {
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const current = await store.get<Event>({ kind: 'Event', namespace, name });
-      if (!current) return undefined;
-      try {
-        return await store.update<Event>(
-          { ...current, count: (current.count ?? 1) + 1, lastTimestamp: now },
-          { expectedResourceVersion: current.metadata.resourceVersion },
-        );
-      } catch (err) {
-        if (err instanceof NotFoundError) return undefined;
-        if (!(err instanceof ConflictError)) throw err;
-        logger.debug({ namespace, name }, 'event changed while bumping it; reading it again');
+    const result = await updateWithRetry<Event>(store, { kind: 'Event', namespace, name }, (current) => ({
+      ...current,
+      count: (current.count ?? 1) + 1,
+      lastTimestamp: now,
+    }), 3).catch((err: unknown) => {
+      if (err instanceof NotFoundError) return { outcome: 'notFound' as const };
+      if (err instanceof UpdateRetriesExhaustedError) {
+        logger.debug({ namespace, name }, 'event kept changing while bumping it; recording a new one');
+        return { outcome: 'notFound' as const };
       }
-    }
-    return undefined;
+      throw err;
+    });
+    return result.outcome === 'notFound' ? undefined : result.object;
   }
 
   async function trim(namespace: string): Promise<void> {

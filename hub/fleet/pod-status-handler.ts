@@ -1,9 +1,8 @@
 /**
  * drover/v1/nodes/NODE/pods: pod status from the agent. Each entry is written to its Pod when the Pod
  * still exists with that uid and is bound to this node. A `full` report lists every pod the agent
- * runs: a Pod bound to the node that is being deleted (deletionTimestamp set) and is absent from it
- * has been stopped by the agent, so it is now removed from the store: this is how graceful deletion
- * completes. Pods with finalizers are left for whoever owns the finalizer.
+ * runs; it completes the graceful deletion of the terminating pods it no longer lists
+ * (hub/registry/pod-deletion.ts, where every pod deletion rule lives).
  *
  * The message's `events` (Pulling, Started, Unhealthy, BackOff, ...) are recorded as v1 Events with the
  * event recorder, source component `drover-agent` and host = the node, when the pod they are about
@@ -17,7 +16,7 @@ import type { Pod } from '../../protocol/objects/pod.js';
 import type { Logger } from '../../protocol/logger.js';
 import type { MessageHandler } from '../broker/broker.js';
 import type { EventRecorder } from '../events/recorder.js';
-import { ConflictError, NotFoundError } from '../store/errors.js';
+import { completePodDeletions } from '../registry/pod-deletion.js';
 import type { Store } from '../store/store.js';
 import { decodeOrDrop, nodeOfTopic, type FleetContext } from './context.js';
 import { updateWithRetry } from '../store/update-with-retry.js';
@@ -33,29 +32,6 @@ async function writeEntry(store: Store, logger: Logger, node: string, entry: Pod
   });
   if (result.outcome === 'notFound') logger.debug({ node, pod: `${entry.namespace}/${entry.name}` }, 'status for a pod that no longer exists ignored');
   else if (mismatch) logger.warn({ node, pod: `${entry.namespace}/${entry.name}`, uid: entry.uid, reason: mismatch }, 'pod status ignored');
-}
-
-async function finishDeletions(store: Store, logger: Logger, node: string, reported: Set<string>): Promise<void> {
-  const bound = await store.list<Pod>('Pod', { fieldSelector: { 'spec.nodeName': node } });
-  for (const pod of bound.items) {
-    if (!pod.metadata.deletionTimestamp || reported.has(pod.metadata.uid ?? '')) continue;
-    const key = { kind: 'Pod', namespace: pod.metadata.namespace ?? '', name: pod.metadata.name };
-    if ((pod.metadata.finalizers ?? []).length > 0) {
-      logger.debug({ node, pod: `${key.namespace}/${key.name}`, finalizers: pod.metadata.finalizers }, 'stopped pod kept for its finalizers');
-      continue;
-    }
-    try {
-      await store.delete(key, { expectedResourceVersion: pod.metadata.resourceVersion });
-      logger.info({ node, pod: `${key.namespace}/${key.name}` }, 'pod stopped by the agent: deletion complete');
-    } catch (err) {
-      // Changed or gone meanwhile: the next full report decides again.
-      if (err instanceof ConflictError || err instanceof NotFoundError) {
-        logger.debug({ node, pod: `${key.namespace}/${key.name}`, code: err.code }, 'pod deletion deferred');
-        continue;
-      }
-      throw err;
-    }
-  }
 }
 
 export const AGENT_EVENT_SOURCE = 'drover-agent';
@@ -97,6 +73,6 @@ export function createPodStatusHandler(ctx: FleetContext, events?: EventRecorder
     for (const entry of report.pods) await writeEntry(ctx.store, logger, node, entry);
     // Events before deletions: the last words about a pod (Killing) are written while it still exists.
     if (events && report.events?.length) await recordEvents(ctx.store, events, logger, node, report.events);
-    if (report.full) await finishDeletions(ctx.store, logger, node, new Set(report.pods.map((p) => p.uid)));
+    if (report.full) await completePodDeletions(ctx.store, logger, node, new Set(report.pods.map((p) => p.uid)));
   };
 }

@@ -8,6 +8,7 @@ import { isTerminal } from '../../protocol/pod-helpers.js';
 import { boundPod, isMarkedUnschedulable, unschedulablePod } from './pod-status.js';
 import { createSchedulingQueue } from './queue.js';
 import { DEFAULT_PROFILE, schedulePod, type SchedulerProfile } from '../placement/schedule.js';
+import { retryOnConflict } from '../store/update-with-retry.js';
 import { nodeSchedulingFingerprint } from '../placement/node-fingerprint.js';
 import { snapshotFromObjects, type ClusterSnapshot } from '../placement/snapshot.js';
 
@@ -185,36 +186,40 @@ export async function createSchedulerRunner(opts: SchedulerRunnerOptions): Promi
     const state = { key, generation: undefined as number | undefined, podChanged: false, clusterChanged: false };
     inFlight = state;
     try {
-      for (let attempt = 1; ; attempt++) {
-        const pod = await store.get<Pod>({ kind: 'Pod', namespace, name });
-        if (!pod || !needsScheduling(pod)) {
-          forget(key);
-          return;
-        }
-        state.generation = pod.metadata.generation;
-        let outcome: 'bound' | 'unschedulable';
-        try {
-          outcome = await decide(pod, key);
-        } catch (err) {
-          if (err instanceof NotFoundError) {
-            log.debug({ pod: key }, 'pod deleted while being scheduled');
-            forget(key);
-            return;
+      // A pod that changed under the write is read again and decided again (bind conflicts).
+      const decided = await retryOnConflict(
+        async (): Promise<{ pod: Pod; outcome: 'bound' | 'unschedulable' } | undefined> => {
+          const pod = await store.get<Pod>({ kind: 'Pod', namespace, name });
+          if (!pod || !needsScheduling(pod)) return undefined;
+          state.generation = pod.metadata.generation;
+          try {
+            return { pod, outcome: await decide(pod, key) };
+          } catch (err) {
+            if (err instanceof NotFoundError) {
+              log.debug({ pod: key }, 'pod deleted while being scheduled');
+              return undefined;
+            }
+            throw err;
           }
-          if (!(err instanceof ConflictError)) throw err;
-          if (attempt >= MAX_WRITE_ATTEMPTS) throw new BindConflictError(key, attempt, { cause: err });
-          log.debug({ pod: key, attempt }, 'pod changed under the write; reading it again');
-          continue;
-        }
-        if (outcome === 'bound') {
-          forget(key);
-        } else {
-          failedGeneration.set(key, pod.metadata.generation);
-          // The snapshot may predate a change that lets the pod fit: try again now rather than wait.
-          if (state.podChanged || state.clusterChanged) queue.add(key);
-          else queue.backoff(key);
-        }
+        },
+        {
+          attempts: MAX_WRITE_ATTEMPTS,
+          onRetry: (attempt) => log.debug({ pod: key, attempt }, 'pod changed under the write; reading it again'),
+        },
+      ).catch((err: unknown) => {
+        throw err instanceof ConflictError ? new BindConflictError(key, MAX_WRITE_ATTEMPTS, { cause: err }) : err;
+      });
+      if (!decided) {
+        forget(key);
         return;
+      }
+      if (decided.outcome === 'bound') {
+        forget(key);
+      } else {
+        failedGeneration.set(key, decided.pod.metadata.generation);
+        // The snapshot may predate a change that lets the pod fit: try again now rather than wait.
+        if (state.podChanged || state.clusterChanged) queue.add(key);
+        else queue.backoff(key);
       }
     } catch (err) {
       log.error({ err, pod: key }, 'scheduling attempt failed; backing off');

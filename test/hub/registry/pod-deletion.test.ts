@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Pod } from '../../../protocol/index.js';
-import { deletePodGracefully } from '../../../hub/controllers/pod-deletion.js';
+import { deletePodGracefully } from '../../../hub/registry/pod-deletion.js';
 import { podTemplateHash } from '../../../hub/controllers/pod-template.js';
 import { scaledValue } from '../../../hub/controllers/int-or-percent.js';
-import { harness, node, START, template, type Harness } from './workload-support.js';
+import { harness, node, START, template, type Harness } from '../controllers/workload-support.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
