@@ -22,7 +22,9 @@ import { createSchedulerRunner } from './scheduler/runner.js';
 import { createApiServer, type ApiAuth } from './api/index.js';
 import { createEventRecorder } from './events/recorder.js';
 import { createDiskMonitor } from './disk-monitor.js';
-import { createNodeLifecycleController } from './controllers/node-lifecycle.js';
+import { createNodeLifecycleController } from './controllers/node-lifecycle/controller.js';
+import { createNodeHealth } from './controllers/node-lifecycle/node-health.js';
+import { createNodeLeases } from './leases/index.js';
 import { createWorkloadControllers } from './controllers/workloads.js';
 
 export interface ListenAddress {
@@ -132,13 +134,15 @@ export async function createHub(opts: HubOptions): Promise<Hub> {
     const mqttBound = await broker.listen(opts.mqtt.host, opts.mqtt.port, mqttTls ? { tls } : {});
     const mqttPlainBound = opts.mqttPlain ? await broker.listen(opts.mqttPlain.host, opts.mqttPlain.port) : undefined;
 
+    // when each node was last heard from: renewed by the fleet, read by node health (hub/leases)
+    const leases = createNodeLeases();
     const fleet = await createFleet({
       store,
       broker,
       auth,
       logger: opts.logger.child({ component: 'fleet' }),
       clock,
-      statusStaleAfterMs: opts.statusStaleAfterMs,
+      leases,
       events,
     });
     await fleet.start();
@@ -151,6 +155,16 @@ export async function createHub(opts: HubOptions): Promise<Hub> {
     const scheduler = await createSchedulerRunner({ store, logger: opts.logger.child({ component: 'scheduler' }), clock, events });
     await scheduler.start();
     closers.push(() => scheduler.stop());
+
+    const nodeHealth = createNodeHealth({
+      store,
+      leases,
+      logger: opts.logger.child({ component: 'node-lifecycle' }),
+      clock,
+      ...(opts.statusStaleAfterMs !== undefined ? { staleAfterMs: opts.statusStaleAfterMs } : {}),
+    });
+    await nodeHealth.start();
+    closers.push(() => nodeHealth.stop());
 
     const nodeLifecycle = await createNodeLifecycleController({
       store,

@@ -4,6 +4,7 @@ import { decodeMessage } from '../../protocol/messages.js';
 import type { Logger } from '../../protocol/logger.js';
 import { parseTopic, type NodeChannel } from '../../protocol/topics.js';
 import type { Broker } from '../broker/broker.js';
+import type { NodeLeases } from '../leases/node-leases.js';
 import type { Store } from '../store/store.js';
 
 /** The part of the hub's AuthService the fleet uses. */
@@ -19,6 +20,8 @@ export interface FleetContext {
   store: Store;
   broker: Broker;
   auth: FleetAuth;
+  /** Renewed by every message from a node, ended by its offline presence; read by the node lifecycle. */
+  leases: NodeLeases;
   logger: Logger;
   clock: () => number;
 }

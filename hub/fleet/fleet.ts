@@ -8,12 +8,12 @@ import type { Logger } from '../../protocol/logger.js';
 import { parseTopic, topics } from '../../protocol/topics.js';
 import type { Broker, MessageHandler } from '../broker/broker.js';
 import type { EventRecorder } from '../events/recorder.js';
+import type { NodeLeases } from '../leases/node-leases.js';
 import type { Store } from '../store/store.js';
 import type { FleetAuth, FleetContext } from './context.js';
 import { createDesiredPublisher, type DesiredPublisher } from './desired-publisher.js';
 import { createJoinHandler } from './join-handler.js';
 import { createKeyedQueue } from './keyed-queue.js';
-import { createNodeLiveness, type NodeLiveness } from './node-liveness.js';
 import { createNodeStatusHandler } from './node-status-handler.js';
 import { createPodStatusHandler } from './pod-status-handler.js';
 import { createPresenceHandler } from './presence-handler.js';
@@ -24,10 +24,8 @@ export interface FleetOptions {
   auth: FleetAuth;
   logger: Logger;
   clock?: () => number;
-  /** A Ready node whose status is older than this becomes Ready=Unknown (default 15000). */
-  statusStaleAfterMs?: number;
-  /** How often to look for stale nodes (default 1000). */
-  livenessIntervalMs?: number;
+  /** Node leases, renewed by what nodes send and ended by their offline presence (hub/leases). */
+  leases: NodeLeases;
   /** How long to gather store changes before publishing desired sets (default 50). */
   desiredCoalesceMs?: number;
   /** Records the pod events agents send with their pod status (none recorded without it). */
@@ -39,18 +37,14 @@ export interface Fleet {
   stop(): Promise<void>;
   /** Publish pending desired sets now. */
   flushDesired(): Promise<void>;
-  /** Run one stale-status check now; returns the nodes marked Unknown. */
-  checkLiveness(): Promise<string[]>;
   /** Resolves when every message received so far has been handled. */
   idle(): Promise<void>;
 }
 
-export const DEFAULT_STATUS_STALE_AFTER_MS = 15_000;
-
 export async function createFleet(opts: FleetOptions): Promise<Fleet> {
   const logger = opts.logger;
   const clock = opts.clock ?? Date.now;
-  const ctx: FleetContext = { store: opts.store, broker: opts.broker, auth: opts.auth, logger, clock };
+  const ctx: FleetContext = { store: opts.store, broker: opts.broker, auth: opts.auth, leases: opts.leases, logger, clock };
   const queue = createKeyedQueue((key, err) => logger.error({ err, node: key }, 'fleet message handling failed'));
   const desired: DesiredPublisher = createDesiredPublisher({
     store: opts.store,
@@ -58,13 +52,6 @@ export async function createFleet(opts: FleetOptions): Promise<Fleet> {
     logger,
     clock,
     coalesceMs: opts.desiredCoalesceMs,
-  });
-  const liveness: NodeLiveness = createNodeLiveness({
-    store: opts.store,
-    logger,
-    clock,
-    staleAfterMs: opts.statusStaleAfterMs ?? DEFAULT_STATUS_STALE_AFTER_MS,
-    intervalMs: opts.livenessIntervalMs,
   });
   const unsubscribes: Array<() => void> = [];
   let started = false;
@@ -95,7 +82,6 @@ export async function createFleet(opts: FleetOptions): Promise<Fleet> {
         broker.subscribe(topics.allNodesUp('pods'), perNode(createPodStatusHandler(ctx, opts.events))),
       );
       await desired.start();
-      liveness.start();
       logger.info('fleet started');
     },
     async stop() {
@@ -103,12 +89,10 @@ export async function createFleet(opts: FleetOptions): Promise<Fleet> {
       started = false;
       for (const unsubscribe of unsubscribes.splice(0)) unsubscribe();
       await queue.idle();
-      await liveness.stop();
       await desired.stop();
       logger.info('fleet stopped');
     },
     flushDesired: () => desired.flush(),
-    checkLiveness: () => liveness.check(),
     idle: () => queue.idle(),
   };
 }

@@ -1,4 +1,4 @@
-export { createFleet, DEFAULT_STATUS_STALE_AFTER_MS } from './fleet.js';
+export { createFleet } from './fleet.js';
 export type { Fleet, FleetOptions } from './fleet.js';
 export type { FleetAuth } from './context.js';
 export * from './errors.js';

@@ -49,6 +49,7 @@ export function createNodeStatusHandler(ctx: FleetContext): MessageHandler {
     if (!node) return;
     const report = decodeOrDrop(logger, nodeStatusMessageSchema, topic, payload);
     if (!report) return;
+    ctx.leases.renew(node, ctx.clock());
     const ignored = Object.keys(report.labels ?? {}).filter((k) => !(AGENT_OWNED_NODE_LABELS as readonly string[]).includes(k));
     if (ignored.length > 0) logger.debug({ node, ignored }, 'labels the agent may not set were ignored');
     const result = await updateWithRetry<Node>(

@@ -1,16 +1,12 @@
 /**
- * drover/v1/nodes/NODE/presence: `offline` (the agent's last will, or said on a clean shutdown) marks
- * the Node Ready=Unknown at once instead of waiting for the status to go stale; `online` is only
- * logged (Ready=True comes with the next status). A last will of a connection that a reconnecting
- * agent has already replaced is ignored.
+ * drover/v1/nodes/NODE/presence: `offline` (the agent's last will, or said on a clean shutdown) ends
+ * the node's lease, and the node lifecycle marks it Ready=Unknown at once instead of waiting for the
+ * lease to go stale; `online` renews it (Ready=True comes with the next status). A last will of a
+ * connection that a reconnecting agent has already replaced is ignored.
  */
 import { presenceMessageSchema } from '../../protocol/messages.js';
-import type { Node } from '../../protocol/objects/node.js';
 import type { MessageHandler } from '../broker/broker.js';
-import { findCondition, setCondition } from '../../protocol/conditions.js';
 import { decodeOrDrop, nodeOfTopic, type FleetContext } from './context.js';
-import { updateWithRetry } from '../store/update-with-retry.js';
-import { preciseTimestamp } from '../../protocol/time.js';
 
 export function createPresenceHandler(ctx: FleetContext): MessageHandler {
   const logger = ctx.logger.child({ handler: 'presence' });
@@ -21,6 +17,7 @@ export function createPresenceHandler(ctx: FleetContext): MessageHandler {
     if (!message) return;
     if (message.state === 'online') {
       logger.info({ node, agentVersion: message.agentVersion }, 'node online');
+      ctx.leases.renew(node, ctx.clock());
       return;
     }
     if (meta.lastWill && ctx.broker.isNodeConnected(node)) {
@@ -28,14 +25,7 @@ export function createPresenceHandler(ctx: FleetContext): MessageHandler {
       return;
     }
     const why = meta.lastWill ? 'agent went offline (last will)' : 'agent went offline';
-    const result = await updateWithRetry<Node>(ctx.store, { kind: 'Node', namespace: '', name: node }, (current) => {
-      const ready = findCondition(current.status?.conditions, 'Ready');
-      if (ready?.status === 'Unknown' && ready.reason === 'NodeStatusUnknown') return undefined;
-      const now = preciseTimestamp(ctx.clock());
-      const conditions = setCondition(current.status?.conditions, { type: 'Ready', status: 'Unknown', reason: 'NodeStatusUnknown', message: why }, now);
-      return { ...current, status: { ...current.status, conditions } };
-    });
-    if (result.outcome === 'notFound') logger.warn({ node }, 'presence from a node the store does not know dropped');
-    else logger.info({ node, lastWill: meta.lastWill }, 'node offline: Ready=Unknown');
+    logger.info({ node, lastWill: meta.lastWill }, 'node offline: its lease ends');
+    ctx.leases.end(node, ctx.clock(), why);
   };
 }

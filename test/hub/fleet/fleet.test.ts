@@ -1,98 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { MqttClient } from 'mqtt';
-import {
-  desiredSetMessageSchema,
-  joinReplyMessageSchema,
-  type DesiredSetMessage,
-  type JoinReplyMessage,
-  type NodeStatusMessage,
-  type PodStatusMessage,
-} from '../../../protocol/messages.js';
-import type { Node } from '../../../protocol/objects/node.js';
-import type { Pod } from '../../../protocol/objects/pod.js';
+import { joinReplyMessageSchema, type JoinReplyMessage, type PodStatusMessage } from '../../../protocol/messages.js';
 import { topics } from '../../../protocol/topics.js';
 import { connectRefused, eventually } from '../broker/helpers.js';
 import { connectTracked, send, startHarness, type Harness } from './harness.js';
-
-const sentAt = () => new Date().toISOString();
-
-function statusMessage(overrides: Partial<NodeStatusMessage['status']> = {}): NodeStatusMessage {
-  return {
-    v: 1,
-    type: 'nodeStatus',
-    sentAt: sentAt(),
-    labels: { 'kubernetes.io/arch': 'arm64', 'kubernetes.io/os': 'linux', 'example.com/role': 'self-promoted' },
-    status: {
-      capacity: { cpu: '4', memory: '8Gi', pods: '110' },
-      allocatable: { cpu: '4', memory: '7Gi', pods: '110' },
-      nodeInfo: { architecture: 'arm64', operatingSystem: 'linux', hostname: 'pi-1' },
-      addresses: [{ type: 'InternalIP', address: '10.0.0.5' }],
-      usage: { cpuPercent: 12.5, memoryUsedBytes: 1_000_000, timestamp: sentAt() },
-      ...overrides,
-    },
-  };
-}
-
-function podObject(name: string, nodeName: string | undefined, image = 'drover.local/busybox:test'): Pod {
-  return {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { name, namespace: 'default' },
-    spec: { ...(nodeName ? { nodeName } : {}), containers: [{ name: 'main', image }] },
-  };
-}
-
-const getNode = (h: Harness, name: string) => h.store.get<Node>({ kind: 'Node', namespace: '', name });
-const getPod = (h: Harness, name: string) => h.store.get<Pod>({ kind: 'Pod', namespace: 'default', name });
-const ready = (node: Node | undefined) => node?.status?.conditions?.find((c) => c.type === 'Ready');
-
-async function requestJoin(h: Harness, clientId: string, token: string, nodeName: string): Promise<JoinReplyMessage> {
-  const j = await connectTracked(h, { username: 'join', password: token, clientId });
-  const replies: JoinReplyMessage[] = [];
-  j.on('message', (_t, payload) => replies.push(joinReplyMessageSchema.parse(JSON.parse(payload.toString()))));
-  await j.subscribeAsync(topics.joinReply(clientId), { qos: 1 });
-  await send(j, topics.joinRequest(clientId), { v: 1, type: 'joinRequest', sentAt: sentAt(), nodeName, hostname: nodeName });
-  const reply = await eventually(() => replies[0]);
-  await j.endAsync();
-  return reply;
-}
-
-async function connectNode(h: Harness, name: string, password: string, withWill = true): Promise<MqttClient> {
-  return connectTracked(h, {
-    username: `node:${name}`,
-    password,
-    clientId: `node-${name}`,
-    ...(withWill
-      ? {
-          will: {
-            topic: topics.nodePresence(name),
-            payload: Buffer.from(JSON.stringify({ v: 1, type: 'presence', sentAt: sentAt(), state: 'offline' })),
-            qos: 1 as const,
-            retain: true,
-          },
-        }
-      : {}),
-  });
-}
-
-/** Join `name` and connect it as a node that has posted one status. */
-async function enrolledNode(h: Harness, name: string): Promise<{ client: MqttClient; password: string }> {
-  h.auth.addJoinToken(`token-for-${name}`);
-  const reply = await requestJoin(h, `dev-${name}`, `token-for-${name}`, name);
-  if (!reply.ok) throw new Error(reply.error);
-  const client = await connectNode(h, name, reply.password);
-  await send(client, topics.nodeStatus(name), statusMessage());
-  await eventually(async () => ready(await getNode(h, name))?.status === 'True');
-  return { client, password: reply.password };
-}
-
-function desiredSets(client: MqttClient): Array<DesiredSetMessage & { retained: boolean }> {
-  const got: Array<DesiredSetMessage & { retained: boolean }> = [];
-  client.on('message', (topic, payload, packet) => {
-    if (topic.endsWith('/desired')) got.push({ ...desiredSetMessageSchema.parse(JSON.parse(payload.toString())), retained: packet.retain });
-  });
-  return got;
-}
+import { connectNode, desiredSets, enrolledNode, getNode, getPod, podObject, ready, requestJoin, sentAt, statusMessage } from './nodes.js';
 
 describe('fleet', () => {
   let h: Harness;
@@ -288,56 +199,9 @@ describe('fleet', () => {
     await eventually(async () => (await getNode(h, 'pi-1'))?.status?.capacity?.cpu === '2');
   });
 
-  it("marks the node Ready=Unknown when its last will arrives", async () => {
-    const { client } = await enrolledNode(h, 'pi-1');
-    client.stream.destroy();
-    const node = await eventually(async () => {
-      const n = await getNode(h, 'pi-1');
-      return ready(n)?.status === 'Unknown' ? n : undefined;
-    });
-    expect(ready(node)).toMatchObject({ reason: 'NodeStatusUnknown', message: 'agent went offline (last will)' });
-  });
-
-  it('ignores the last will of a connection replaced by a reconnecting agent', async () => {
-    const { password } = await enrolledNode(h, 'pi-1');
-    const wills: boolean[] = [];
-    h.broker.subscribe(topics.nodePresence('pi-1'), (_t, _p, meta) => void wills.push(meta.lastWill));
-    // Same client id again: aedes closes the old connection, whose will is published.
-    const again = await connectNode(h, 'pi-1', password);
-    expect(again.connected).toBe(true);
-    await eventually(() => wills.length > 0);
-    expect(wills).toEqual([true]);
-    await h.fleet.idle();
-    expect(ready(await getNode(h, 'pi-1'))?.status).toBe('True');
-    expect(h.logs.some((l) => String(l.msg).startsWith('last will of a replaced connection ignored'))).toBe(true);
-  });
-
-  it('marks a node Ready=Unknown when its status goes stale', async () => {
-    await enrolledNode(h, 'pi-1');
-    h.clock.advance(10_000);
-    expect(await h.fleet.checkLiveness()).toEqual([]);
-    h.clock.advance(6_000);
-    expect(await h.fleet.checkLiveness()).toEqual(['pi-1']);
-    expect(ready(await getNode(h, 'pi-1'))).toMatchObject({
-      status: 'Unknown',
-      reason: 'NodeStatusUnknown',
-      message: 'status not updated for 16s',
-    });
-  });
 });
 
-describe('fleet liveness timer and restarts', () => {
-  it('checks liveness on its own with a short interval', async () => {
-    const h = await startHarness({ fleet: { statusStaleAfterMs: 1000, livenessIntervalMs: 20 } });
-    try {
-      await enrolledNode(h, 'pi-1');
-      h.clock.advance(1500);
-      await eventually(async () => ready(await getNode(h, 'pi-1'))?.status === 'Unknown');
-    } finally {
-      await h.close();
-    }
-  });
-
+describe('fleet restarts', () => {
   it('keeps desired-set generations increasing across a hub restart', async () => {
     const first = await startHarness();
     let lastGeneration: number;

@@ -8,6 +8,8 @@ import { createFleet, type Fleet, type FleetAuth, type FleetOptions } from '../.
 import { createAuthService, type AuthService } from '../../../hub/auth/index.js';
 import { createSqliteStore } from '../../../hub/store/sqlite-store.js';
 import type { Store } from '../../../hub/store/store.js';
+import { createNodeLeases, type NodeLeases } from '../../../hub/leases/index.js';
+import { createNodeHealth, type NodeHealth, type NodeHealthOptions } from '../../../hub/controllers/node-lifecycle/node-health.js';
 import { encodeMessage, type AnyMessage } from '../../../protocol/messages.js';
 import { pino } from 'pino';
 import { connect } from '../broker/helpers.js';
@@ -51,6 +53,9 @@ export interface Harness {
   store: Store;
   broker: Broker;
   fleet: Fleet;
+  /** The node leases the fleet renews, and the node health monitor reading them (as hub.ts wires them). */
+  leases: NodeLeases;
+  health: NodeHealth;
   auth: HarnessAuth;
   /** The real AuthService when started with `realAuth`. */
   authService?: AuthService;
@@ -65,7 +70,7 @@ export interface Harness {
 }
 
 export async function startHarness(
-  options: { dir?: string; auth?: HarnessAuth; realAuth?: boolean; fleet?: Partial<FleetOptions> } = {},
+  options: { dir?: string; auth?: HarnessAuth; realAuth?: boolean; fleet?: Partial<FleetOptions>; health?: Partial<NodeHealthOptions> } = {},
 ): Promise<Harness> {
   const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'drover-fleet-')));
   const clock = {
@@ -88,20 +93,25 @@ export async function startHarness(
     : (options.auth ?? createTestAuth());
   const broker = await createBroker({ auth, logger });
   const { port } = await broker.listen('127.0.0.1', 0);
-  const fleet = await createFleet({ store, broker, auth, logger, clock: clock.fn, desiredCoalesceMs: 10, ...options.fleet });
+  const leases = createNodeLeases();
+  const fleet = await createFleet({ store, broker, auth, leases, logger, clock: clock.fn, desiredCoalesceMs: 10, ...options.fleet });
   await fleet.start();
+  // a long interval unless asked: tests call health.check() themselves
+  const health = createNodeHealth({ store, leases, logger, clock: clock.fn, intervalMs: 60_000, ...options.health });
+  await health.start();
   const clients: MqttClient[] = [];
   let hubStopped = false;
   const stopHub = async () => {
     if (hubStopped) return;
     hubStopped = true;
     await Promise.all(clients.splice(0).map((c) => c.endAsync(true)));
+    await health.stop();
     await fleet.stop();
     await broker.close();
     authService?.close();
   };
   return {
-    dir, store, broker, fleet, auth, authService, port, clock, clients, logs, stopHub,
+    dir, store, broker, fleet, leases, health, auth, authService, port, clock, clients, logs, stopHub,
     async close() {
       await stopHub();
       await store.close();

@@ -7,9 +7,9 @@
  * Each carries timeAdded from when it was first put on; taints of other keys (the user's) are kept
  * as they are, except that a NoExecute taint without timeAdded gets one (eviction times count from it).
  */
-import type { Node, Taint } from '../../protocol/objects/node.js';
-import { findCondition } from '../../protocol/conditions.js';
-import { TAINT_NODE_NOT_READY, TAINT_NODE_UNREACHABLE, TAINT_NODE_UNSCHEDULABLE } from '../../protocol/well-known.js';
+import type { Node, Taint } from '../../../protocol/objects/node.js';
+import { findCondition } from '../../../protocol/conditions.js';
+import { TAINT_NODE_NOT_READY, TAINT_NODE_UNREACHABLE, TAINT_NODE_UNSCHEDULABLE } from '../../../protocol/well-known.js';
 
 export { TAINT_NODE_NOT_READY, TAINT_NODE_UNREACHABLE, TAINT_NODE_UNSCHEDULABLE };
 

@@ -3,8 +3,8 @@
  * (condition Ready=False), so that Deployments and Services stop counting them while nobody can
  * tell whether they still run. The agent's next report, once the node is back, says the truth again.
  */
-import type { Pod } from '../../protocol/objects/pod.js';
-import { findCondition, setCondition } from '../../protocol/conditions.js';
+import type { Pod } from '../../../protocol/objects/pod.js';
+import { findCondition, setCondition } from '../../../protocol/conditions.js';
 
 export const NODE_NOT_READY_REASON = 'NodeNotReady';
 

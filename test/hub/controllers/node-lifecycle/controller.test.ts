@@ -1,11 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createEventRecorder } from '../../../hub/events/recorder.js';
-import { createNodeLifecycleController, type NodeLifecycleController } from '../../../hub/controllers/node-lifecycle.js';
-import { TAINT_NODE_NOT_READY, TAINT_NODE_UNREACHABLE, TAINT_NODE_UNSCHEDULABLE } from '../../../hub/controllers/node-taints.js';
-import type { Store } from '../../../hub/store/store.js';
-import { silentLogger, type Event, type Node, type Pod, type Toleration } from '../../../protocol/index.js';
-import { eventually, tempStore } from './temp-store.js';
-import { kubeTimestamp } from '../../../protocol/time.js';
+import { createEventRecorder } from '../../../../hub/events/recorder.js';
+import { createNodeLifecycleController, type NodeLifecycleController } from '../../../../hub/controllers/node-lifecycle/controller.js';
+import { TAINT_NODE_NOT_READY, TAINT_NODE_UNREACHABLE, TAINT_NODE_UNSCHEDULABLE } from '../../../../hub/controllers/node-lifecycle/node-taints.js';
+import type { Store } from '../../../../hub/store/store.js';
+import { silentLogger, type Event, type Node, type Pod, type Toleration } from '../../../../protocol/index.js';
+import { eventually, tempStore } from '../temp-store.js';
+import { kubeTimestamp } from '../../../../protocol/time.js';
 
 const START = Date.parse('2026-11-24T10:00:00Z');
 let now = START;

@@ -20,18 +20,18 @@
  * time; a node with an eviction pending is queued again when it is due; every node is reconciled
  * again every `resyncMs`.
  */
-import type { Node, Taint } from '../../protocol/objects/node.js';
-import type { Pod } from '../../protocol/objects/pod.js';
-import { podKey } from '../../protocol/pod-helpers.js';
-import { updateWithRetry } from '../store/update-with-retry.js';
-import type { Watch } from '../store/store.js';
-import type { Controller, ControllerOptions } from './controller.js';
-import { createReconcileLoop, DEFAULT_RESYNC_MS } from './reconcile-loop.js';
+import type { Node, Taint } from '../../../protocol/objects/node.js';
+import type { Pod } from '../../../protocol/objects/pod.js';
+import { podKey } from '../../../protocol/pod-helpers.js';
+import { updateWithRetry } from '../../store/update-with-retry.js';
+import type { Watch } from '../../store/store.js';
+import type { Controller, ControllerOptions } from '../controller.js';
+import { createReconcileLoop, DEFAULT_RESYNC_MS } from '../reconcile-loop.js';
 import { hasNotReadyTaint, hasUnschedulableTaint, isNodeConditionTaint, nodeReadyStatus, reconcileTaints } from './node-taints.js';
-import { deletePodGracefully } from '../registry/pod-deletion.js';
+import { deletePodGracefully } from '../../registry/pod-deletion.js';
 import { markedNotReady } from './pod-not-ready.js';
 import { evictionTime, noExecuteTaints } from './taint-eviction.js';
-import { preciseTimestamp } from '../../protocol/time.js';
+import { preciseTimestamp } from '../../../protocol/time.js';
 
 export const DEFAULT_EVICTION_GRACE_MS = 30_000;
 export const DEFAULT_ORPHAN_GRACE_MS = 40_000;

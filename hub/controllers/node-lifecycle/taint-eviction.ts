@@ -9,9 +9,9 @@
  *   (DaemonSet pods tolerate not-ready and unreachable forever).
  * The pod goes at the earliest of its taints' times.
  */
-import type { Pod, Toleration } from '../../protocol/objects/pod.js';
-import type { Taint } from '../../protocol/objects/node.js';
-import { toleratesTaint } from '../placement/filters/tolerations.js';
+import type { Pod, Toleration } from '../../../protocol/objects/pod.js';
+import type { Taint } from '../../../protocol/objects/node.js';
+import { toleratesTaint } from '../../placement/filters/tolerations.js';
 import { isNodeConditionTaint } from './node-taints.js';
 
 /** The NoExecute taints of a node. */

@@ -1,0 +1,151 @@
+/**
+ * Node health: the one place that decides a node has stopped answering. A Ready=True node becomes
+ * Ready=Unknown (reason NodeStatusUnknown)
+ * - at once when its agent goes offline (the lease ends: MQTT last will, or a clean shutdown):
+ *   message "agent went offline (last will)" / "agent went offline";
+ * - when its lease has not been renewed for `staleAfterMs` (checked every `intervalMs`):
+ *   message "status not updated for 16s".
+ * The node comes back to Ready=True with its agent's next status (hub/fleet writes the report). What
+ * follows from Unknown (taints, pods marked not ready, eviction) is controller.ts's job.
+ *
+ * Leases live in memory (hub/leases); at start every node known to the store is seeded with its
+ * stored heartbeat, so a hub restart neither forgives nor condemns a silent node.
+ */
+import type { Logger } from '../../../protocol/logger.js';
+import type { Node } from '../../../protocol/objects/node.js';
+import { findCondition, setCondition } from '../../../protocol/conditions.js';
+import { preciseTimestamp } from '../../../protocol/time.js';
+import type { NodeLease, NodeLeases } from '../../leases/node-leases.js';
+import type { Store, Watch } from '../../store/store.js';
+import { updateWithRetry } from '../../store/update-with-retry.js';
+
+export const DEFAULT_STATUS_STALE_AFTER_MS = 15_000;
+export const DEFAULT_HEALTH_INTERVAL_MS = 1_000;
+
+export interface NodeHealthOptions {
+  store: Store;
+  leases: NodeLeases;
+  logger: Logger;
+  clock: () => number;
+  /** A Ready node not heard from for this long becomes Ready=Unknown (default 15 s, `--node-monitor-grace`). */
+  staleAfterMs?: number;
+  /** How often to look for stale leases (default 1 s). */
+  intervalMs?: number;
+}
+
+export interface NodeHealth {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Run one check of every node now; returns the names of the nodes it marked Unknown. */
+  check(): Promise<string[]>;
+}
+
+/** How long ago the node's Ready=True heartbeat was, or undefined when it is not Ready=True. */
+export function heartbeatAgeMs(node: Node, now: number): number | undefined {
+  const ready = findCondition(node.status?.conditions, 'Ready');
+  if (ready?.status !== 'True') return undefined;
+  const beat = Date.parse(ready.lastHeartbeatTime ?? ready.lastTransitionTime ?? '');
+  return Number.isNaN(beat) ? Number.POSITIVE_INFINITY : now - beat;
+}
+
+/** Why `lease` means the node is no longer Ready (undefined: it is fine). */
+function unhealthyReason(lease: NodeLease, now: number, staleAfterMs: number): string | undefined {
+  if (!lease.connected) return lease.endedReason ?? 'agent went offline';
+  const age = now - lease.renewTime;
+  return age > staleAfterMs ? `status not updated for ${Math.floor(age / 1000)}s` : undefined;
+}
+
+export function createNodeHealth(opts: NodeHealthOptions): NodeHealth {
+  const { store, leases, clock } = opts;
+  const staleAfterMs = opts.staleAfterMs ?? DEFAULT_STATUS_STALE_AFTER_MS;
+  const intervalMs = opts.intervalMs ?? DEFAULT_HEALTH_INTERVAL_MS;
+  const logger = opts.logger.child({ part: 'node-health' });
+  let interval: NodeJS.Timeout | undefined;
+  let watch: Watch | undefined;
+  let unsubscribe: (() => void) | undefined;
+  let running: Promise<string[]> | undefined;
+  const pending = new Set<Promise<unknown>>();
+
+  /** Write Ready=Unknown unless the node is not Ready=True any more or its lease is healthy again. */
+  async function markUnknown(name: string): Promise<boolean> {
+    let marked = false;
+    await updateWithRetry<Node>(store, { kind: 'Node', namespace: '', name }, (node) => {
+      const lease = leases.get(name);
+      if (!lease || findCondition(node.status?.conditions, 'Ready')?.status !== 'True') return undefined;
+      const reason = unhealthyReason(lease, clock(), staleAfterMs);
+      if (!reason) return undefined;
+      marked = true;
+      const conditions = setCondition(
+        node.status?.conditions,
+        { type: 'Ready', status: 'Unknown', reason: 'NodeStatusUnknown', message: reason },
+        preciseTimestamp(clock()),
+      );
+      return { ...node, status: { ...node.status, conditions } };
+    });
+    if (marked) logger.warn({ node: name, reason: leases.get(name)?.endedReason ?? 'stale' }, 'node stopped answering: Ready=Unknown');
+    return marked;
+  }
+
+  async function runCheck(): Promise<string[]> {
+    const { items } = await store.list<Node>('Node');
+    const now = clock();
+    const marked: string[] = [];
+    for (const node of items) {
+      const name = node.metadata.name;
+      if (heartbeatAgeMs(node, now) === undefined) continue; // not Ready=True: nothing to take away
+      const lease = leases.get(name);
+      if (!lease || !unhealthyReason(lease, now, staleAfterMs)) continue;
+      if (await markUnknown(name)) marked.push(name);
+    }
+    return marked;
+  }
+
+  async function check(): Promise<string[]> {
+    if (running) return running;
+    running = runCheck();
+    try {
+      return await running;
+    } finally {
+      running = undefined;
+    }
+  }
+
+  const track = (work: Promise<unknown>): void => {
+    pending.add(work);
+    void work.finally(() => pending.delete(work));
+  };
+
+  return {
+    async start() {
+      if (interval) return;
+      // Seed every known node with its stored heartbeat (its creation time if it never reported).
+      const { items } = await store.list<Node>('Node');
+      for (const node of items) {
+        const ready = findCondition(node.status?.conditions, 'Ready');
+        const beat = Date.parse(ready?.lastHeartbeatTime ?? ready?.lastTransitionTime ?? node.metadata.creationTimestamp ?? '');
+        leases.seed(node.metadata.name, Number.isNaN(beat) ? clock() : beat);
+      }
+      watch = store.watch({ kind: 'Node' }, (event) => {
+        const name = event.object.metadata.name;
+        if (event.type === 'DELETED') leases.remove(name);
+        else if (event.type === 'ADDED') leases.seed(name, clock());
+      });
+      unsubscribe = leases.onEnded((lease) =>
+        track(markUnknown(lease.node).catch((err: unknown) => logger.error({ err, node: lease.node }, 'could not mark an offline node Ready=Unknown'))),
+      );
+      interval = setInterval(() => {
+        check().catch((err: unknown) => logger.error({ err }, 'node health check failed'));
+      }, intervalMs);
+      interval.unref();
+    },
+    async stop() {
+      if (interval) clearInterval(interval);
+      interval = undefined;
+      unsubscribe?.();
+      watch?.close();
+      if (running) await running.catch((err: unknown) => logger.error({ err }, 'node health check failed during stop'));
+      await Promise.allSettled([...pending]);
+    },
+    check,
+  };
+}

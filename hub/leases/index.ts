@@ -1,0 +1,1 @@
+export { createNodeLeases, type NodeLease, type NodeLeases } from './node-leases.js';
