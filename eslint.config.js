@@ -1,21 +1,67 @@
 // Lint: TypeScript rules plus the import boundaries of DESIGN.md:
-//   protocol <- runtime-adapters <- agent,   protocol <- hub.
+//   protocol <- runtime-adapters <- agent,   protocol <- hub,
+// and the layers inside hub/ (HUB_LAYERS below, bottom first).
 import tseslint from 'typescript-eslint';
 
-const boundary = (from, forbidden) => ({
-  files: [`${from}/**/*.ts`],
-  rules: {
-    'no-restricted-imports': [
-      'error',
-      {
-        patterns: forbidden.map((dir) => ({
-          group: [`**/${dir}/*`, `**/${dir}/**`, `../${dir}/*`, `../../${dir}/*`],
-          message: `${from}/ must not import ${dir}/ (see DESIGN.md: protocol <- runtime-adapters <- agent, protocol <- hub)`,
-        })),
-      },
-    ],
-  },
+const TOP_LEVEL_RULE = 'see DESIGN.md: protocol <- runtime-adapters <- agent, protocol <- hub';
+const patternFor = (from, dir, why) => ({
+  group: [`**/${dir}/*`, `**/${dir}/**`, `../${dir}/*`, `../../${dir}/*`],
+  message: `${from}/ must not import ${dir}/ (${why})`,
 });
+const topLevelPatterns = (from, forbidden) => forbidden.map((dir) => patternFor(from, dir, TOP_LEVEL_RULE));
+const restrict = (files, patterns) => ({ files, rules: { 'no-restricted-imports': ['error', { patterns }] } });
+const boundary = (from, forbidden) => restrict([`${from}/**/*.ts`], topLevelPatterns(from, forbidden));
+
+/**
+ * The hub's layers, bottom first. A folder may import protocol/ and the layers below its own, never
+ * a folder of its own layer or above (ESLint applies the last matching config per rule, so each
+ * folder's rule repeats the top-level boundary of hub/). '.' is the hub's root files: hub.ts (the
+ * composition root), disk-monitor.ts, hub-errors.ts. The CLI speaks HTTP to a hub; it imports no
+ * hub folder, only hub.ts to run a hub in-process (`drover hub`, `drover up`).
+ */
+export const HUB_LAYERS = [
+  ['store', 'pki'],
+  ['secrets', 'auth', 'broker', 'events', 'leases', 'registry', 'placement'],
+  ['scheduler', 'controllers', 'fleet'],
+  ['api'],
+  ['.'],
+  ['cli'],
+];
+const HUB_TOP_LEVEL_FORBIDDEN = ['agent', 'runtime-adapters'];
+const hubLayerRules = () => {
+  const folders = HUB_LAYERS.flat().filter((f) => f !== '.');
+  const order = 'hub layers, bottom first: ' + HUB_LAYERS.map((l) => l.join(', ')).join(' <- ');
+  const rules = [];
+  const rootFiles = {
+    group: ['**/hub.js', '**/disk-monitor.js', '**/hub-errors.js'],
+    message: "hub's root files (hub.ts, the composition root) sit above every folder but the CLI; see ARCHITECTURE.md",
+  };
+  HUB_LAYERS.forEach((layer, index) => {
+    const notBelow = HUB_LAYERS.slice(index).flat().filter((f) => f !== '.');
+    const belowRoot = index < HUB_LAYERS.findIndex((l) => l.includes('.'));
+    for (const folder of layer) {
+      if (folder === '.') continue;
+      const from = `hub/${folder}`;
+      const forbidden = notBelow.filter((f) => f !== folder);
+      rules.push(
+        restrict([`${from}/**/*.ts`], [
+          ...topLevelPatterns(from, HUB_TOP_LEVEL_FORBIDDEN),
+          ...forbidden.map((dir) => patternFor(from, dir, `${order}; see ARCHITECTURE.md`)),
+          ...(belowRoot ? [{ ...rootFiles, message: `${from}/ must not import ${rootFiles.message}` }] : []),
+        ]),
+      );
+    }
+  });
+  // hub's root files may import every folder but the CLI
+  rules.push(restrict(['hub/*.ts'], [...topLevelPatterns('hub', HUB_TOP_LEVEL_FORBIDDEN), patternFor('hub', 'cli', `${order}; see ARCHITECTURE.md`)]));
+  // the CLI: no hub folder at all
+  const cli = rules.find((r) => r.files[0] === 'hub/cli/**/*.ts');
+  cli.rules['no-restricted-imports'][1].patterns = [
+    ...topLevelPatterns('hub/cli', HUB_TOP_LEVEL_FORBIDDEN),
+    ...folders.filter((f) => f !== 'cli').map((dir) => patternFor('hub/cli', dir, 'the CLI talks to the hub over HTTP; it may import protocol/ and hub.ts only')),
+  ];
+  return rules;
+};
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**'] },
@@ -30,6 +76,7 @@ export default tseslint.config(
   boundary('protocol', ['runtime-adapters', 'agent', 'hub']),
   boundary('runtime-adapters', ['agent', 'hub']),
   boundary('agent', ['hub']),
-  boundary('hub', ['agent', 'runtime-adapters']),
+  boundary('hub', HUB_TOP_LEVEL_FORBIDDEN),
+  ...hubLayerRules(),
   { files: ['hub/cli/**/*.ts', 'test/**/*.ts', 'install/**/*.ts'], rules: { 'no-console': 'off' } },
 );

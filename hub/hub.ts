@@ -3,7 +3,7 @@
  * fleet layer, the scheduler and controllers, and the HTTP API, and tears them down in reverse order.
  * Nothing here holds logic of its own; each part lives in its folder with its own README.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { Logger } from '../protocol/logger.js';
@@ -12,7 +12,8 @@ import { createEncryptingStore } from './secrets/index.js';
 import { AlreadyExistsError } from './store/errors.js';
 import type { Store } from './store/store.js';
 import { createAuthService } from './auth/index.js';
-import { writeFileAtomic } from './auth/atomic-file.js';
+import { writeFileDurable } from '../protocol/durable-file.js';
+import { formatCliConfig } from '../protocol/cli-config.js';
 import { ensurePki, startCertRenewal } from './pki/index.js';
 import { isLoopbackHost } from '../protocol/join-token.js';
 import { InvalidHubOptionError } from './hub-errors.js';
@@ -230,13 +231,13 @@ export async function createHub(opts: HubOptions): Promise<Hub> {
     const mqttUrl = `${mqttTls ? 'mqtts' : 'mqtt'}://${urlHost(opts.mqtt.host)}:${mqttBound.port}`;
     const mqttPlainUrl = opts.mqttPlain && mqttPlainBound ? `mqtt://${urlHost(opts.mqttPlain.host)}:${mqttPlainBound.port}` : undefined;
     if (opts.configPath) {
-      await writeFileAtomic(
-        opts.configPath,
-        `${JSON.stringify({ server: httpUrl, token: adminToken, certificateAuthority: pki.caCertPath }, null, 2)}\n`,
-        { mode: 0o600, logger },
-      );
+      await writeFileDurable(opts.configPath, formatCliConfig({ server: httpUrl, token: adminToken, certificateAuthority: pki.caCertPath }), { mode: 0o600 });
     }
-    await writeFile(join(opts.dataDir, 'hub.json'), `${JSON.stringify({ httpUrl, mqttUrl, mqttPlainUrl, caFingerprint: pki.caFingerprint, pid: process.pid }, null, 2)}\n`);
+    await writeFileDurable(
+      join(opts.dataDir, 'hub.json'),
+      `${JSON.stringify({ httpUrl, mqttUrl, mqttPlainUrl, caFingerprint: pki.caFingerprint, pid: process.pid }, null, 2)}\n`,
+      { mode: 0o600 },
+    );
     logger.info({ httpUrl, mqttUrl, mqttPlainUrl, caFingerprint: pki.caFingerprint, dataDir: opts.dataDir }, 'hub started');
 
     return {

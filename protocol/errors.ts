@@ -2,6 +2,17 @@
  * Typed errors shared by every part of Drover. Each area keeps its own catalogue of codes in its own
  * errors.ts; this base class is the one thing they share.
  */
+/** Every code protocol/'s errors carry, with what it means (listed in README.md too). */
+export const PROTOCOL_ERROR_CODES = {
+  EPROTOCOL_VALIDATION: 'a manifest or object failed validation (the error names the document and field)',
+  EPROTOCOL_MANIFEST: 'one or more documents of a manifest failed (each problem listed)',
+  EPROTOCOL_MESSAGE: 'an MQTT payload that does not match its schema (logged and dropped)',
+  EPROTOCOL_SELECTOR: 'a label selector that does not parse',
+} as const;
+
+/** An area's catalogue of error codes: code (E<AREA>_<WHAT>) -> what it means. */
+export type ErrorCatalogue = Readonly<Record<string, string>>;
+
 export class DroverError extends Error {
   readonly code: string;
   constructor(code: string, message: string, options?: { cause?: unknown }) {
@@ -16,7 +27,7 @@ export class ValidationError extends DroverError {
   readonly field: string;
   readonly document: string;
   constructor(document: string, field: string, reason: string, options?: { cause?: unknown }) {
-    super('EVALIDATION', `${document}: ${field ? `${field}: ` : ''}${reason}`, options);
+    super('EPROTOCOL_VALIDATION', `${document}: ${field ? `${field}: ` : ''}${reason}`, options);
     this.field = field;
     this.document = document;
   }
@@ -26,7 +37,7 @@ export class ValidationError extends DroverError {
 export class ManifestError extends DroverError {
   readonly problems: ValidationError[];
   constructor(problems: ValidationError[]) {
-    super('EMANIFEST', problems.map((p) => p.message).join('\n'));
+    super('EPROTOCOL_MANIFEST', problems.map((p) => p.message).join('\n'));
     this.problems = problems;
   }
 }
@@ -35,9 +46,7 @@ export class ManifestError extends DroverError {
 export class MessageError extends DroverError {
   readonly topic: string;
   constructor(topic: string, reason: string, options?: { cause?: unknown }) {
-    super('EMESSAGE', `bad message on ${topic}: ${reason}`, options);
+    super('EPROTOCOL_MESSAGE', `bad message on ${topic}: ${reason}`, options);
     this.topic = topic;
   }
 }
-
-export const PROTOCOL_ERROR_CODES = ['EVALIDATION', 'EMANIFEST', 'EMESSAGE'] as const;

@@ -1,4 +1,6 @@
 /** Label selectors, as Kubernetes writes them: "a=b,c!=d,e in (x,y),!f" or {matchLabels, matchExpressions}. */
+import { DroverError } from './errors.js';
+
 export interface LabelSelectorRequirement {
   key: string;
   operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
@@ -9,8 +11,10 @@ export interface LabelSelector {
   matchExpressions?: LabelSelectorRequirement[];
 }
 
-export class SelectorSyntaxError extends Error {
-  readonly code = 'ESELECTOR';
+export class SelectorSyntaxError extends DroverError {
+  constructor(message: string) {
+    super('EPROTOCOL_SELECTOR', message);
+  }
 }
 
 /** Parse the string form used in `?labelSelector=` and `-l`. */

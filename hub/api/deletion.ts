@@ -108,13 +108,9 @@ export async function deleteNode(deps: ApiDeps, name: string, options: DeleteOpt
   try {
     await deps.auth.revokeNodeCredential(name);
   } catch (err) {
-    const code = (err as { code?: unknown }).code;
     // A node that never finished joining has no credential: nothing to revoke.
-    if (typeof code === 'string' && /NOT_?FOUND/i.test(code)) {
-      deps.logger.debug({ node: name, err }, 'node had no credential to revoke');
-    } else {
-      throw err;
-    }
+    if (!(err instanceof NotFoundError)) throw err;
+    deps.logger.debug({ node: name, err }, 'node had no credential to revoke');
   }
   return deps.store.delete({ kind: 'Node', namespace: '', name }, { expectedResourceVersion: node.metadata.resourceVersion });
 }

@@ -73,8 +73,26 @@ const HTTP_CODES: Record<StatusReason, number> = {
   InternalError: 500,
 };
 
-/** The API's error catalogue: one code per Status reason. */
-export const API_ERROR_CODES: Record<StatusReason, string> = {
+/** Every code the API's errors carry: one per Kubernetes Status reason (listed in README.md too). */
+export const API_ERROR_CODES = {
+  EAPI_NOT_FOUND: '404 NotFound: no such object or path',
+  EAPI_ALREADY_EXISTS: '409 AlreadyExists: create of a name that is taken',
+  EAPI_CONFLICT: '409 Conflict: the object changed since the resourceVersion the client sent',
+  EAPI_INVALID: '422 Invalid: the object failed validation (the field is named)',
+  EAPI_BAD_REQUEST: '400 BadRequest: a malformed body, query or option',
+  EAPI_UNAUTHORIZED: '401 Unauthorized: no token, or one the hub does not know',
+  EAPI_FORBIDDEN: "403 Forbidden: the token's role or namespace does not allow the verb",
+  EAPI_GONE: '410 Gone: a watch from a resourceVersion older than the kept history',
+  EAPI_METHOD_NOT_ALLOWED: '405 MethodNotAllowed: a verb the resource does not have',
+  EAPI_TOO_LARGE: '413 RequestEntityTooLarge: a body over the limit',
+  EAPI_UNSUPPORTED_MEDIA_TYPE: '415 UnsupportedMediaType: a content type the hub does not read',
+  EAPI_UNAVAILABLE: '503 ServiceUnavailable: the node or the hub cannot serve this now',
+  EAPI_TIMEOUT: '504 Timeout: the node did not answer in time',
+  EAPI_INTERNAL: '500 InternalError: the hub failed (disk full, a bug): see its log',
+} as const;
+export type ApiErrorCode = keyof typeof API_ERROR_CODES;
+
+const CODE_OF_REASON: Record<StatusReason, ApiErrorCode> = {
   NotFound: 'EAPI_NOT_FOUND',
   AlreadyExists: 'EAPI_ALREADY_EXISTS',
   Conflict: 'EAPI_CONFLICT',
@@ -97,7 +115,7 @@ export class ApiError extends DroverError {
   readonly httpCode: number;
   readonly details: StatusDetails | undefined;
   constructor(reason: StatusReason, message: string, details?: StatusDetails, options?: { cause?: unknown }) {
-    super(API_ERROR_CODES[reason], message, options);
+    super(CODE_OF_REASON[reason], message, options);
     this.reason = reason;
     this.httpCode = HTTP_CODES[reason];
     this.details = details;

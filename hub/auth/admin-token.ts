@@ -5,7 +5,7 @@
 import { chmod, readFile, stat } from 'node:fs/promises';
 import type { Logger } from '../../protocol/logger.js';
 import type { ApiTokens } from './api-tokens.js';
-import { writeFileAtomic } from './atomic-file.js';
+import { writeFileDurable } from '../../protocol/durable-file.js';
 import { AdminTokenFileError } from './errors.js';
 
 const FILE_MODE = 0o600;
@@ -53,7 +53,7 @@ export async function ensureAdminToken(opts: { path: string; tokens: ApiTokens; 
   }
   const { token, id } = await tokens.createApiToken({ role: 'admin', description: `local admin (${path})` });
   try {
-    await writeFileAtomic(path, `${token}\n`, { mode: FILE_MODE, logger: log });
+    await writeFileDurable(path, `${token}\n`, { mode: FILE_MODE });
   } catch (err) {
     throw new AdminTokenFileError(path, 'write', { cause: err });
   }

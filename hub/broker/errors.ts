@@ -1,11 +1,12 @@
 import { DroverError } from '../../protocol/errors.js';
 
+/** Every code this area's errors carry, with what it means (listed in its README.md too). */
 export const BROKER_ERROR_CODES = {
-  connectRefused: 'EMQTTCONNECTREFUSED',
-  publishDenied: 'EMQTTPUBLISHDENIED',
-  listen: 'EMQTTLISTEN',
-  closed: 'EMQTTCLOSED',
-  publish: 'EMQTTPUBLISH',
+  EBROKER_CONNECT_REFUSED: 'a CONNECT the broker refuses (bad credentials, client id of another node, throttled address)',
+  EBROKER_PUBLISH_DENIED: 'a PUBLISH the topic ACL refuses; the client is disconnected',
+  EBROKER_LISTEN: 'the broker could not listen on its address',
+  EBROKER_CLOSED: 'the broker is closed',
+  EBROKER_PUBLISH: 'an in-process publish the broker could not deliver',
 } as const;
 
 /** MQTT CONNACK return codes aedes understands (MQTT 3.1.1 section 3.2.2.3). */
@@ -24,7 +25,7 @@ export type ConnackCode = (typeof CONNACK)[keyof typeof CONNACK];
 export class ConnectRefusedError extends DroverError {
   readonly returnCode: ConnackCode;
   constructor(reason: string, returnCode: ConnackCode = CONNACK.notAuthorized, options?: { cause?: unknown }) {
-    super(BROKER_ERROR_CODES.connectRefused, reason, options);
+    super('EBROKER_CONNECT_REFUSED', reason, options);
     this.returnCode = returnCode;
   }
 }
@@ -32,25 +33,25 @@ export class ConnectRefusedError extends DroverError {
 /** A PUBLISH the ACL refuses. aedes closes the client's connection (MQTT 3.1.1 has no negative ack). */
 export class PublishDeniedError extends DroverError {
   constructor(readonly clientId: string, readonly topic: string, reason: string) {
-    super(BROKER_ERROR_CODES.publishDenied, `client ${clientId} may not publish to ${topic}: ${reason}`);
+    super('EBROKER_PUBLISH_DENIED', `client ${clientId} may not publish to ${topic}: ${reason}`);
   }
 }
 
 export class BrokerListenError extends DroverError {
   constructor(host: string, port: number, options?: { cause?: unknown }) {
-    super(BROKER_ERROR_CODES.listen, `MQTT broker could not listen on ${host}:${port}`, options);
+    super('EBROKER_LISTEN', `MQTT broker could not listen on ${host}:${port}`, options);
   }
 }
 
 export class BrokerClosedError extends DroverError {
   constructor() {
-    super(BROKER_ERROR_CODES.closed, 'MQTT broker is closed');
+    super('EBROKER_CLOSED', 'MQTT broker is closed');
   }
 }
 
 /** An in-process publish the broker could not deliver. */
 export class BrokerPublishError extends DroverError {
   constructor(readonly topic: string, options?: { cause?: unknown }) {
-    super(BROKER_ERROR_CODES.publish, `could not publish to ${topic}`, options);
+    super('EBROKER_PUBLISH', `could not publish to ${topic}`, options);
   }
 }

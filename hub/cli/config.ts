@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { parseCliConfig, type CliConfig } from '../../protocol/cli-config.js';
 import { ConfigError } from './errors.js';
 import type { CliIO } from './io.js';
 
@@ -26,13 +27,7 @@ export function configPath(io: CliIO): string {
   return io.env.DROVER_CONFIG || join(io.homedir, '.drover', 'config.json');
 }
 
-interface ConfigFile {
-  server?: string;
-  token?: string;
-  certificateAuthority?: string;
-}
-
-function readConfig(path: string): ConfigFile | undefined {
+function readConfig(path: string): CliConfig | undefined {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -41,16 +36,9 @@ function readConfig(path: string): ConfigFile | undefined {
     throw new ConfigError(`cannot read the CLI config ${path}: ${(err as Error).message}`, { cause: err });
   }
   try {
-    const parsed = JSON.parse(text) as unknown;
-    if (typeof parsed !== 'object' || parsed === null) throw new Error('not a JSON object');
-    const { server, token, certificateAuthority: ca } = parsed as { server?: unknown; token?: unknown; certificateAuthority?: unknown };
-    return {
-      ...(typeof server === 'string' ? { server } : {}),
-      ...(typeof token === 'string' ? { token } : {}),
-      ...(typeof ca === 'string' ? { certificateAuthority: ca } : {}),
-    };
+    return parseCliConfig(text);
   } catch (err) {
-    throw new ConfigError(`the CLI config ${path} is not valid JSON ({ "server": URL, "token": T }): ${(err as Error).message}`, { cause: err });
+    throw new ConfigError(`the CLI config ${path} is not valid ({ "server": URL, "token": T, "certificateAuthority": PEM or path }): ${(err as Error).message}`, { cause: err });
   }
 }
 

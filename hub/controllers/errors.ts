@@ -1,9 +1,10 @@
 import { DroverError } from '../../protocol/errors.js';
 
 /** The controllers' error catalogue: one code per kind of failure, each unique across Drover. */
+/** Every code this area's errors carry, with what it means (listed in its README.md too). */
 export const CONTROLLER_ERROR_CODES = {
-  reconcileFailed: 'ERECONCILE',
-  hashCollision: 'EHASHCOLLISION',
+  ECONTROLLER_RECONCILE: 'one reconcile of one key failed (the loop retries it with back-off)',
+  ECONTROLLER_HASH_COLLISION: "a Deployment's pod-template hash kept naming a ReplicaSet with another template",
 } as const;
 
 /** One reconcile of one key failed; `cause` is what went wrong. The loop retries it with back-off. */
@@ -13,7 +14,7 @@ export class ReconcileError extends DroverError {
     readonly key: string,
     options?: { cause?: unknown },
   ) {
-    super(CONTROLLER_ERROR_CODES.reconcileFailed, `${controller}: reconciling ${key} failed`, options);
+    super('ECONTROLLER_RECONCILE', `${controller}: reconciling ${key} failed`, options);
   }
 }
 
@@ -23,6 +24,6 @@ export class ReconcileError extends DroverError {
  */
 export class HashCollisionError extends DroverError {
   constructor(readonly deployment: string, attempts: number) {
-    super(CONTROLLER_ERROR_CODES.hashCollision, `deployment ${deployment}: pod-template hash still collides after ${attempts} attempts`);
+    super('ECONTROLLER_HASH_COLLISION', `deployment ${deployment}: pod-template hash still collides after ${attempts} attempts`);
   }
 }

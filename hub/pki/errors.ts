@@ -1,16 +1,17 @@
 import { DroverError } from '../../protocol/errors.js';
 
 /** The PKI's error catalogue (codes unique across it: see test/hub/pki/errors.test.ts). */
+/** Every code this area's errors carry, with what it means (listed in its README.md too). */
 export const PKI_ERROR_CODES = {
-  invalidRequest: 'EPKI_INVALID_REQUEST',
-  storage: 'EPKI_STORAGE',
-  corrupt: 'EPKI_CORRUPT',
+  EPKI_INVALID_REQUEST: 'a certificate cannot be issued as asked (bad SAN, key type, dates)',
+  EPKI_STORAGE: 'reading or writing <data dir>/pki failed',
+  EPKI_CORRUPT: 'the stored CA is unusable (unparsable, key does not match)',
 } as const;
 
 /** A certificate cannot be issued as asked (bad SAN, key type, dates). */
 export class InvalidCertificateRequestError extends DroverError {
   constructor(reason: string) {
-    super(PKI_ERROR_CODES.invalidRequest, `cannot issue the certificate: ${reason}`);
+    super('EPKI_INVALID_REQUEST', `cannot issue the certificate: ${reason}`);
   }
 }
 
@@ -19,7 +20,7 @@ export class PkiStorageError extends DroverError {
   readonly path: string;
   constructor(path: string, action: string, options?: { cause?: unknown }) {
     const detail = options?.cause instanceof Error ? `: ${options.cause.message}` : '';
-    super(PKI_ERROR_CODES.storage, `cannot ${action} ${path}${detail}`, options);
+    super('EPKI_STORAGE', `cannot ${action} ${path}${detail}`, options);
     this.path = path;
   }
 }
@@ -29,7 +30,7 @@ export class PkiCorruptError extends DroverError {
   readonly path: string;
   constructor(path: string, reason: string, options?: { cause?: unknown }) {
     super(
-      PKI_ERROR_CODES.corrupt,
+      'EPKI_CORRUPT',
       `the hub CA in ${path} is unusable (${reason}); restore it from a backup, or move the pki/ folder away to create a new CA (every node must then join again)`,
       options,
     );

@@ -12,7 +12,7 @@ import { chmod, mkdir, readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from '../../protocol/logger.js';
-import { writeFileAtomic } from '../auth/atomic-file.js';
+import { writeFileDurable } from '../../protocol/durable-file.js';
 import { InvalidCertificateRequestError, PkiCorruptError, PkiStorageError } from './errors.js';
 import { isValidAltName, serverAltNames, type HostIdentity } from './sans.js';
 import { certificateFingerprint, derToPem, issueCertificate } from './x509.js';
@@ -66,9 +66,9 @@ async function readOptional(path: string): Promise<string | undefined> {
   }
 }
 
-async function write(path: string, data: string, mode: number, logger: Logger): Promise<void> {
+async function write(path: string, data: string, mode: number): Promise<void> {
   try {
-    await writeFileAtomic(path, data, { mode, logger });
+    await writeFileDurable(path, data, { mode });
   } catch (err) {
     throw new PkiStorageError(path, 'write', { cause: err });
   }
@@ -113,8 +113,8 @@ async function loadOrCreateCa(dir: string, now: number, logger: Logger): Promise
   });
   const pem = derToPem(der);
   // key first: a crash in between leaves "ca.crt is missing", never a certificate without its key
-  await write(keyPath, privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), 0o600, logger);
-  await write(certPath, pem, 0o644, logger);
+  await write(keyPath, privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), 0o600);
+  await write(certPath, pem, 0o644);
   logger.info({ fingerprint: certificateFingerprint(der), validTo: new Date(now + CA_VALIDITY_DAYS * DAY_MS).toISOString() }, 'created the hub CA');
   return { certPem: pem, cert: new X509Certificate(pem), key: privateKey };
 }
@@ -174,8 +174,8 @@ export async function ensurePki(opts: PkiOptions): Promise<Pki> {
     });
     keyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     certPem = derToPem(der);
-    await write(keyPath, keyPem, 0o600, logger);
-    await write(certPath, certPem, 0o644, logger);
+    await write(keyPath, keyPem, 0o600);
+    await write(certPath, certPem, 0o644);
     logger.info({ reason, altNames: names }, 'issued the hub TLS server certificate');
   } else {
     await chmod(keyPath, 0o600).catch((err: unknown) => {

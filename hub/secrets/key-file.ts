@@ -6,7 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import type { Logger } from '../../protocol/logger.js';
-import { writeFileAtomic } from '../auth/atomic-file.js';
+import { writeFileDurable } from '../../protocol/durable-file.js';
 import { SecretsKeyFileError } from './errors.js';
 
 export const KEY_BYTES = 32;
@@ -33,7 +33,7 @@ export async function loadOrCreateKey(path: string, logger: Logger): Promise<Sec
   if (text === undefined) {
     const key = randomBytes(KEY_BYTES);
     try {
-      await writeFileAtomic(path, `${key.toString('base64')}\n`, { mode: 0o600, logger });
+      await writeFileDurable(path, `${key.toString('base64')}\n`, { mode: 0o600 });
     } catch (err) {
       throw new SecretsKeyFileError(path, `cannot be created: ${(err as Error).message}`, { cause: err });
     }

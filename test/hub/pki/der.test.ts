@@ -36,7 +36,7 @@ describe('DER encoders', () => {
   });
 
   it('has unique error codes', () => {
-    const codes = Object.values(PKI_ERROR_CODES);
+    const codes = Object.keys(PKI_ERROR_CODES);
     expect(new Set(codes).size).toBe(codes.length);
   });
 });
