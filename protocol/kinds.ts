@@ -21,66 +21,33 @@ export interface KindInfo {
   schema: z.ZodType;
 }
 
-const registry: KindInfo[] = [];
-
-export function registerKind(info: KindInfo): void {
-  const existing = registry.findIndex((k) => k.kind === info.kind);
-  if (existing >= 0) registry[existing] = info;
-  else registry.push(info);
-}
-
-registerKind({
-  kind: 'Namespace', apiVersion: 'v1', group: '', version: 'v1', plural: 'namespaces', singular: 'namespace',
-  shortNames: ['ns'], namespaced: false, schema: namespaceSchema,
-});
-registerKind({
-  kind: 'Node', apiVersion: 'v1', group: '', version: 'v1', plural: 'nodes', singular: 'node',
-  shortNames: ['no'], namespaced: false, schema: nodeSchema,
-});
-registerKind({
-  kind: 'Pod', apiVersion: 'v1', group: '', version: 'v1', plural: 'pods', singular: 'pod',
-  shortNames: ['po'], namespaced: true, schema: podSchema,
-});
-
-registerKind({
-  kind: 'Event', apiVersion: 'v1', group: '', version: 'v1', plural: 'events', singular: 'event',
-  shortNames: ['ev'], namespaced: true, schema: eventSchema,
-});
-registerKind({
-  kind: 'ConfigMap', apiVersion: 'v1', group: '', version: 'v1', plural: 'configmaps', singular: 'configmap',
-  shortNames: ['cm'], namespaced: true, schema: configMapSchema,
-});
-registerKind({
-  kind: 'Secret', apiVersion: 'v1', group: '', version: 'v1', plural: 'secrets', singular: 'secret',
-  shortNames: [], namespaced: true, schema: secretSchema,
-});
-registerKind({
-  kind: 'Deployment', apiVersion: 'apps/v1', group: 'apps', version: 'v1', plural: 'deployments', singular: 'deployment',
-  shortNames: ['deploy'], namespaced: true, schema: deploymentSchema,
-});
-registerKind({
-  kind: 'ReplicaSet', apiVersion: 'apps/v1', group: 'apps', version: 'v1', plural: 'replicasets', singular: 'replicaset',
-  shortNames: ['rs'], namespaced: true, schema: replicaSetSchema,
-});
-registerKind({
-  kind: 'DaemonSet', apiVersion: 'apps/v1', group: 'apps', version: 'v1', plural: 'daemonsets', singular: 'daemonset',
-  shortNames: ['ds'], namespaced: true, schema: daemonSetSchema,
-});
+/** Every kind Drover serves, in one table (discovery, the API's routes, the CLI's resource names). */
+const KINDS: readonly KindInfo[] = [
+  { kind: 'Namespace', apiVersion: 'v1', group: '', version: 'v1', plural: 'namespaces', singular: 'namespace', shortNames: ['ns'], namespaced: false, schema: namespaceSchema },
+  { kind: 'Node', apiVersion: 'v1', group: '', version: 'v1', plural: 'nodes', singular: 'node', shortNames: ['no'], namespaced: false, schema: nodeSchema },
+  { kind: 'Pod', apiVersion: 'v1', group: '', version: 'v1', plural: 'pods', singular: 'pod', shortNames: ['po'], namespaced: true, schema: podSchema },
+  { kind: 'Event', apiVersion: 'v1', group: '', version: 'v1', plural: 'events', singular: 'event', shortNames: ['ev'], namespaced: true, schema: eventSchema },
+  { kind: 'ConfigMap', apiVersion: 'v1', group: '', version: 'v1', plural: 'configmaps', singular: 'configmap', shortNames: ['cm'], namespaced: true, schema: configMapSchema },
+  { kind: 'Secret', apiVersion: 'v1', group: '', version: 'v1', plural: 'secrets', singular: 'secret', shortNames: [], namespaced: true, schema: secretSchema },
+  { kind: 'Deployment', apiVersion: 'apps/v1', group: 'apps', version: 'v1', plural: 'deployments', singular: 'deployment', shortNames: ['deploy'], namespaced: true, schema: deploymentSchema },
+  { kind: 'ReplicaSet', apiVersion: 'apps/v1', group: 'apps', version: 'v1', plural: 'replicasets', singular: 'replicaset', shortNames: ['rs'], namespaced: true, schema: replicaSetSchema },
+  { kind: 'DaemonSet', apiVersion: 'apps/v1', group: 'apps', version: 'v1', plural: 'daemonsets', singular: 'daemonset', shortNames: ['ds'], namespaced: true, schema: daemonSetSchema },
+];
 
 export function allKinds(): readonly KindInfo[] {
-  return registry;
+  return KINDS;
 }
 
 export function kindByName(kind: string): KindInfo | undefined {
-  return registry.find((k) => k.kind === kind);
+  return KINDS.find((k) => k.kind === kind);
 }
 
 /** Resolve what a user typed on the CLI ("pods", "pod", "po", "Pod", "deployments.apps"). */
 export function resolveResource(name: string): KindInfo | undefined {
   const n = name.toLowerCase().replace(/\.(apps|core)$/, '');
-  return registry.find((k) => k.plural === n || k.singular === n || k.shortNames.includes(n) || k.kind.toLowerCase() === n);
+  return KINDS.find((k) => k.plural === n || k.singular === n || k.shortNames.includes(n) || k.kind.toLowerCase() === n);
 }
 
 export function kindByPlural(group: string, plural: string): KindInfo | undefined {
-  return registry.find((k) => k.group === group && k.plural === plural);
+  return KINDS.find((k) => k.group === group && k.plural === plural);
 }
