@@ -21,6 +21,7 @@ import { checkWritable, generateNameSuffix, keyOf, specChanged } from './object-
 import { withIOErrors } from './sqlite-errors.js';
 import { openStoreDatabase, type SqliteDatabase } from './sqlite-schema.js';
 import type { ListOptions, ListResult, ObjectKey, Store, StoredObject, WatchEvent, WatchOptions, WriteOptions } from './store.js';
+import { createGroupCommitter } from './group-commit.js';
 import { createWatcherRegistry, type ChangeRecord } from './watchers.js';
 import { preciseTimestamp } from '../../protocol/time.js';
 
@@ -38,6 +39,8 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number;
   /** Cap the database size (bytes); a write beyond it fails with StoreIOError (SQLITE_FULL). Default: no cap. */
   maxSizeBytes?: number;
+  /** Most writes committed in one transaction (group commit, group-commit.ts; default 500). */
+  maxBatch?: number;
 }
 
 export const DEFAULT_HISTORY_LIMIT = 10_000;
@@ -188,11 +191,16 @@ export async function createSqliteStore(opts: SqliteStoreOptions): Promise<Store
     if (closed) throw new StoreClosedError();
   };
 
-  const write = (what: string, run: () => WriteOutcome): string => {
+  const committer = createGroupCommitter<WriteOutcome>({
+    db,
+    ...(opts.maxBatch !== undefined ? { maxBatch: opts.maxBatch } : {}),
+    onCommitted: (outcomes) => {
+      for (const outcome of outcomes) if (outcome.change) watchers.publish(outcome.change);
+    },
+  });
+  const write = async (run: () => WriteOutcome): Promise<string> => {
     ensureOpen();
-    const outcome = withIOErrors(what, run);
-    if (outcome.change) watchers.publish(outcome.change);
-    return outcome.json;
+    return (await committer.submit(run)).json;
   };
 
   log.info({ path: opts.path, revision: readMeta('revision'), historyLimit }, 'store opened');
@@ -226,18 +234,18 @@ export async function createSqliteStore(opts: SqliteStoreOptions): Promise<Store
     async create<T extends StoredObject>(object: T): Promise<T> {
       ensureOpen();
       checkWritable(object, false);
-      return JSON.parse(write('create', () => createTx.immediate(object))) as T;
+      return JSON.parse(await write(() => createTx(object))) as T;
     },
 
     async update<T extends StoredObject>(object: T, options: WriteOptions = {}): Promise<T> {
       ensureOpen();
       checkWritable(object, true);
-      return JSON.parse(write('update', () => updateTx.immediate(object, options.expectedResourceVersion))) as T;
+      return JSON.parse(await write(() => updateTx(object, options.expectedResourceVersion))) as T;
     },
 
     async delete<T extends StoredObject = StoredObject>(key: ObjectKey, options: WriteOptions = {}): Promise<T> {
       ensureOpen();
-      return JSON.parse(write('delete', () => deleteTx.immediate(key, options.expectedResourceVersion))) as T;
+      return JSON.parse(await write(() => deleteTx(key, options.expectedResourceVersion))) as T;
     },
 
     /**
@@ -272,6 +280,8 @@ export async function createSqliteStore(opts: SqliteStoreOptions): Promise<Store
     /** Idempotent: closing a closed store is a no-op. */
     async close(): Promise<void> {
       if (closed) return;
+      // what was acknowledged to nobody yet is still committed (or rejected) before the file closes
+      committer.flushNow();
       closed = true;
       watchers.closeAll();
       withIOErrors('close', () => db.close());
