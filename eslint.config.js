@@ -21,7 +21,8 @@ const boundary = (from, forbidden) => restrict([`${from}/**/*.ts`], topLevelPatt
  */
 export const HUB_LAYERS = [
   ['store', 'pki'],
-  ['secrets', 'auth', 'broker', 'events', 'leases', 'registry', 'placement'],
+  ['secrets', 'cache'],
+  ['auth', 'broker', 'events', 'leases', 'registry', 'placement'],
   ['scheduler', 'controllers', 'fleet'],
   ['api'],
   ['.'],

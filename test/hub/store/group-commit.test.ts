@@ -82,9 +82,9 @@ describe('group commit', () => {
       expect(created.map((p) => Number(p.metadata.resourceVersion)).sort((a, b) => a - b)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
       const [a, b] = created;
       const outcomes = await Promise.allSettled([
-        store.update({ ...a!, spec: { ...a!.spec, x: 1 } }, { expectedResourceVersion: a!.metadata.resourceVersion }),
-        store.update({ ...a!, spec: { ...a!.spec, x: 2 } }, { expectedResourceVersion: a!.metadata.resourceVersion }),
-        store.update({ ...b!, spec: { ...b!.spec, x: 3 } }, { expectedResourceVersion: b!.metadata.resourceVersion }),
+        store.update({ ...a!, spec: { ...(a!.spec as object), x: 1 } }, { expectedResourceVersion: a!.metadata.resourceVersion }),
+        store.update({ ...a!, spec: { ...(a!.spec as object), x: 2 } }, { expectedResourceVersion: a!.metadata.resourceVersion }),
+        store.update({ ...b!, spec: { ...(b!.spec as object), x: 3 } }, { expectedResourceVersion: b!.metadata.resourceVersion }),
       ]);
       expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
       expect(await store.revision()).toBe(202);
