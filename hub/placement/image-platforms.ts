@@ -6,7 +6,7 @@
  * union over every node's report; an image no node reports platforms for is unknown, and is not filtered.
  */
 import type { Node } from '../../protocol/index.js';
-import { normalizeImageName } from './image-names.js';
+import { normalizeImageName } from './facts.js';
 import { LABEL_ARCH, LABEL_OS } from '../../protocol/well-known.js';
 
 /** normalized image name -> union of the platforms nodes report for it. */

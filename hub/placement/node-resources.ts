@@ -1,5 +1,6 @@
 import { isTerminal } from '../../protocol/pod-helpers.js';
-import { cpuToMillis, memoryToBytes, podHostPorts, podRequests } from '../../protocol/index.js';
+import { cpuToMillis, memoryToBytes } from '../../protocol/index.js';
+import { podFacts } from './facts.js';
 import type { Node, Pod } from '../../protocol/index.js';
 
 /** kubelet's default --max-pods: used when a node reports no `pods` allocatable. */
@@ -54,14 +55,13 @@ export function emptyRequested(): NodeRequested & { hostPorts: Set<string> } {
 /** Add one pod bound to the node to its totals (a finished pod adds nothing). */
 export function addToRequested(total: NodeRequested & { hostPorts: Set<string> }, pod: Pod): void {
   if (isTerminal(pod)) return;
-  const r = podRequests(pod);
-  const nz = nonZeroRequests(r);
+  const { requests: r, nonZero: nz, hostPorts } = podFacts(pod);
   total.cpuMillis += r.cpuMillis;
   total.memoryBytes += r.memoryBytes;
   total.nonZeroCpuMillis += nz.cpuMillis;
   total.nonZeroMemoryBytes += nz.memoryBytes;
   total.pods++;
-  for (const p of podHostPorts(pod)) total.hostPorts.add(p);
+  for (const p of hostPorts) total.hostPorts.add(p);
 }
 
 /** Sum what the given pods (those bound to one node) request. */

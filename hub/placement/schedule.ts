@@ -16,6 +16,34 @@ import type { ClusterSnapshot } from './snapshot.js';
 export interface SchedulerProfile {
   filters: readonly NodeFilter[];
   scorers: readonly WeightedScorer[];
+  /**
+   * kube-scheduler's percentageOfNodesToScore: in a large cluster, stop filtering once this share of
+   * the nodes was found feasible, and score only those. 0 or absent: adaptive, as Kubernetes does
+   * (50% minus 1% per 125 nodes, at least 5%); never fewer than 100 nodes; 100 = every node.
+   */
+  percentageOfNodesToScore?: number;
+}
+
+/** Below this many nodes every node is filtered and scored (Kubernetes' minFeasibleNodesToFind). */
+export const MIN_FEASIBLE_NODES_TO_FIND = 100;
+
+/** How many feasible nodes to look for among `total` (Kubernetes' numFeasibleNodesToFind). */
+export function feasibleNodesToFind(total: number, percentage = 0): number {
+  if (total < MIN_FEASIBLE_NODES_TO_FIND || percentage >= 100) return total;
+  const pct = percentage > 0 ? percentage : Math.max(5, 50 - Math.floor(total / 125));
+  return Math.max(MIN_FEASIBLE_NODES_TO_FIND, Math.floor((total * pct) / 100));
+}
+
+/**
+ * Where the next search starts (Kubernetes' nextStartNodeIndex): each decision starts after the last
+ * node the previous one looked at, so sampling visits every node in turn. One per scheduler.
+ */
+export interface NodeSampler {
+  nextStartIndex: number;
+}
+
+export function createNodeSampler(): NodeSampler {
+  return { nextStartIndex: 0 };
 }
 
 /** Kubernetes' filter order: readiness, unschedulable/taints, affinity/selector, ports, resources. */
@@ -47,13 +75,26 @@ export function unschedulableMessage(nodeCount: number, reasons: Record<string, 
 }
 
 /**
- * Decide where `pod` goes: filter every node of the snapshot, score the feasible ones (weighted sum
- * of 0..100 scores), take the highest; equal scores go to the node whose name sorts first. Pure.
+ * Decide where `pod` goes: filter the snapshot's nodes (all of them in a small cluster; in a large
+ * one, from the sampler's position until enough feasible nodes are found), score the feasible ones
+ * (weighted sum of 0..100 scores), take the highest; equal scores go to the node whose name sorts
+ * first. Pure but for the sampler's position.
  */
-export function schedulePod(pod: Pod, snapshot: ClusterSnapshot, profile: SchedulerProfile = DEFAULT_PROFILE): ScheduleResult {
+export function schedulePod(
+  pod: Pod,
+  snapshot: ClusterSnapshot,
+  profile: SchedulerProfile = DEFAULT_PROFILE,
+  sampler: NodeSampler = createNodeSampler(),
+): ScheduleResult {
   const reasons: Record<string, number> = {};
   const feasible = [];
-  for (const node of snapshot.nodes) {
+  const nodes = snapshot.nodes;
+  const total = nodes.length;
+  const wanted = feasibleNodesToFind(total, profile.percentageOfNodesToScore);
+  const start = total > 0 ? sampler.nextStartIndex % total : 0;
+  let processed = 0;
+  for (; processed < total && feasible.length < wanted; processed++) {
+    const node = nodes[(start + processed) % total]!;
     let fits = true;
     for (const f of profile.filters) {
       const verdict = f.filter(pod, node, snapshot);
@@ -64,6 +105,7 @@ export function schedulePod(pod: Pod, snapshot: ClusterSnapshot, profile: Schedu
     }
     if (fits) feasible.push(node);
   }
+  if (total > 0) sampler.nextStartIndex = (start + processed) % total;
   if (feasible.length === 0) {
     return { node: undefined, message: unschedulableMessage(snapshot.nodes.length, reasons), reasons };
   }

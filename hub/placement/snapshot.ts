@@ -1,5 +1,6 @@
 import type { Node, Pod } from '../../protocol/index.js';
-import { normalizeImageName } from './image-names.js';
+import { normalizeImageName, podFacts } from './facts.js';
+import { isTerminal } from '../../protocol/pod-helpers.js';
 import { imagePlatformIndex } from './image-platforms.js';
 import { addToRequested, emptyRequested, sumRequested, type NodeRequested } from './node-resources.js';
 
@@ -19,6 +20,8 @@ export interface ClusterSnapshot {
   imagePlatforms?(image: string): ReadonlySet<string> | undefined;
   /** Precomputed sum of the requests on the node; when absent, filters sum podsOnNode() themselves. */
   requestedOnNode?(name: string): NodeRequested;
+  /** How many running (not finished) pods on the node have this controller uid; when absent, scorers count podsOnNode(). */
+  ownedOnNode?(name: string, controllerUid: string): number;
 }
 
 /** A snapshot held in memory that can take in decisions as they are made (the "in-memory planner"). */
@@ -47,6 +50,8 @@ export function imagePlatforms(snapshot: ClusterSnapshot, image: string): Readon
 interface NodeEntry {
   pods: Pod[];
   requested: ReturnType<typeof emptyRequested>;
+  /** controller uid -> running pods of it on the node */
+  owners: Map<string, number>;
 }
 
 /** Pure and in-memory: index `pods` by spec.nodeName (unbound pods are left out). */
@@ -54,14 +59,27 @@ export function snapshotFromObjects(nodes: readonly Node[], pods: readonly Pod[]
   const byNode = new Map<string, NodeEntry>();
   const images = new Map<string, ReadonlySet<string>>();
   const empty = emptyRequested();
+  // Filters and scorers ask about one node several times in a row: remember the last entry looked up.
+  let lastName: string | undefined;
+  let lastEntry: NodeEntry | undefined;
+  const entry = (name: string): NodeEntry | undefined => {
+    if (name !== lastName) {
+      lastName = name;
+      lastEntry = byNode.get(name);
+    }
+    return lastEntry;
+  };
   const add = (pod: Pod, name: string): void => {
     let e = byNode.get(name);
     if (!e) {
-      e = { pods: [], requested: emptyRequested() };
+      e = { pods: [], requested: emptyRequested(), owners: new Map() };
       byNode.set(name, e);
+      if (name === lastName) lastEntry = e;
     }
     e.pods.push(pod);
     addToRequested(e.requested, pod);
+    const owner = podFacts(pod).ownerUid;
+    if (owner !== undefined && !isTerminal(pod)) e.owners.set(owner, (e.owners.get(owner) ?? 0) + 1);
   };
   for (const pod of pods) {
     if (pod.spec.nodeName) add(pod, pod.spec.nodeName);
@@ -70,8 +88,9 @@ export function snapshotFromObjects(nodes: readonly Node[], pods: readonly Pod[]
   let platformIndex: Map<string, ReadonlySet<string>> | undefined;
   const snapshot: InMemorySnapshot = {
     nodes: list,
-    podsOnNode: (name) => byNode.get(name)?.pods ?? [],
-    requestedOnNode: (name) => byNode.get(name)?.requested ?? empty,
+    podsOnNode: (name) => entry(name)?.pods ?? [],
+    requestedOnNode: (name) => entry(name)?.requested ?? empty,
+    ownedOnNode: (name, uid) => entry(name)?.owners.get(uid) ?? 0,
     imageSetOnNode: (name) => {
       let set = images.get(name);
       if (!set) {

@@ -5,19 +5,19 @@
  */
 import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import { schedulePod } from '../../hub/placement/schedule.js';
+import { createNodeSampler, schedulePod } from '../../hub/placement/schedule.js';
 import { snapshotFromObjects } from '../../hub/placement/snapshot.js';
 import type { Node, Pod } from '../../protocol/index.js';
 import type { BenchResult } from './run.js';
 
-const NODES = 100;
-const PODS = 1000;
+const NODES = Number(process.env.BENCH_NODES ?? 100);
+const PODS = Number(process.env.BENCH_PODS ?? 1000);
 
 function node(i: number): Node {
   return {
     apiVersion: 'v1',
     kind: 'Node',
-    metadata: { name: `node-${String(i).padStart(3, '0')}`, labels: { zone: i % 2 ? 'north' : 'south', 'kubernetes.io/arch': i % 4 ? 'amd64' : 'arm64' } },
+    metadata: { name: `node-${String(i).padStart(5, '0')}`, labels: { zone: i % 2 ? 'north' : 'south', 'kubernetes.io/arch': i % 4 ? 'amd64' : 'arm64' } },
     spec: i % 10 === 0 ? { taints: [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }] } : {},
     status: {
       allocatable: { cpu: '8', memory: '16Gi', pods: '110' },
@@ -56,10 +56,11 @@ export async function run(): Promise<BenchResult[]> {
   const nodes = Array.from({ length: NODES }, (_, i) => node(i));
   const pods = Array.from({ length: PODS }, (_, i) => pod(i));
   const snapshot = snapshotFromObjects(nodes, []);
+  const sampler = createNodeSampler();
   let unscheduled = 0;
   const start = performance.now();
   for (const p of pods) {
-    const result = schedulePod(p, snapshot);
+    const result = schedulePod(p, snapshot, undefined, sampler);
     if (result.node === undefined) unscheduled++;
     else snapshot.assume(p, result.node);
   }

@@ -1,4 +1,4 @@
-import { podHostPorts } from '../../../protocol/index.js';
+import { podFacts } from '../facts.js';
 import { requestedOnNode } from '../snapshot.js';
 import { FITS, unfit, type NodeFilter } from './filter.js';
 
@@ -8,7 +8,7 @@ export const HOST_PORTS_REASON = "node(s) didn't have free ports for the request
 export const hostPorts: NodeFilter = {
   name: 'NodePorts',
   filter(pod, node, snapshot) {
-    const wanted = podHostPorts(pod);
+    const wanted = podFacts(pod).hostPorts;
     if (wanted.length === 0) return FITS;
     const taken = requestedOnNode(snapshot, node.metadata.name).hostPorts;
     return wanted.some((p) => taken.has(p)) ? unfit(HOST_PORTS_REASON) : FITS;

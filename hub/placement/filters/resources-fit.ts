@@ -1,5 +1,4 @@
-import { podRequests } from '../../../protocol/index.js';
-import { nodeAllocatable } from '../node-resources.js';
+import { allocatableOf, podFacts } from '../facts.js';
 import { requestedOnNode } from '../snapshot.js';
 import { FITS, unfit, type NodeFilter } from './filter.js';
 
@@ -15,9 +14,9 @@ export const TOO_MANY_PODS_REASON = 'Too many pods';
 export const resourcesFit: NodeFilter = {
   name: 'NodeResourcesFit',
   filter(pod, node, snapshot) {
-    const allocatable = nodeAllocatable(node);
+    const allocatable = allocatableOf(node);
     const used = requestedOnNode(snapshot, node.metadata.name);
-    const want = podRequests(pod);
+    const want = podFacts(pod).requests;
     const reasons: string[] = [];
     if (used.pods + 1 > allocatable.pods) reasons.push(TOO_MANY_PODS_REASON);
     if (want.cpuMillis > 0 && want.cpuMillis > allocatable.cpuMillis - used.cpuMillis) reasons.push(INSUFFICIENT_CPU_REASON);

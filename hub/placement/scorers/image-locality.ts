@@ -1,4 +1,5 @@
 import { normalizeImageName } from '../image-names.js';
+import { podFacts } from '../facts.js';
 import { imageSetOnNode } from '../snapshot.js';
 import { MAX_NODE_SCORE, type NodeScorer } from './scorer.js';
 
@@ -10,12 +11,12 @@ import { MAX_NODE_SCORE, type NodeScorer } from './scorer.js';
 export const imageLocality: NodeScorer = {
   name: 'ImageLocality',
   score(pod, node, snapshot) {
-    const wanted = new Set(pod.spec.containers.map((c) => normalizeImageName(c.image)));
-    if (wanted.size === 0) return 0;
+    const wanted = podFacts(pod).images;
+    if (wanted.length === 0) return 0;
     const present = imageSetOnNode(snapshot, node);
     let have = 0;
     for (const image of wanted) if (present.has(image)) have++;
-    return Math.floor((have * MAX_NODE_SCORE) / wanted.size);
+    return Math.floor((have * MAX_NODE_SCORE) / wanted.length);
   },
 };
 

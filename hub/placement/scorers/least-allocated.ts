@@ -1,5 +1,4 @@
-import { podRequests } from '../../../protocol/index.js';
-import { nodeAllocatable, nonZeroRequests } from '../node-resources.js';
+import { allocatableOf, podFacts } from '../facts.js';
 import { requestedOnNode } from '../snapshot.js';
 import { MAX_NODE_SCORE, type NodeScorer } from './scorer.js';
 
@@ -19,9 +18,9 @@ export function leastAllocatedFraction(requested: number, allocatable: number): 
 export const leastAllocated: NodeScorer = {
   name: 'LeastAllocated',
   score(pod, node, snapshot) {
-    const allocatable = nodeAllocatable(node);
+    const allocatable = allocatableOf(node);
     const used = requestedOnNode(snapshot, node.metadata.name);
-    const want = nonZeroRequests(podRequests(pod));
+    const want = podFacts(pod).nonZero;
     const cpu = leastAllocatedFraction(used.nonZeroCpuMillis + want.cpuMillis, allocatable.cpuMillis);
     const memory = leastAllocatedFraction(used.nonZeroMemoryBytes + want.memoryBytes, allocatable.memoryBytes);
     return Math.floor((cpu + memory) / 2);

@@ -1,6 +1,7 @@
 import type { Pod } from '../../../protocol/index.js';
 import { isTerminal } from '../../../protocol/pod-helpers.js';
 import { MAX_NODE_SCORE, type NodeScorer } from './scorer.js';
+import { podFacts } from '../facts.js';
 
 function controllerUid(pod: Pod): string | undefined {
   return pod.metadata.ownerReferences?.find((o) => o.controller === true)?.uid;
@@ -29,6 +30,8 @@ export function isPeer(pod: Pod, other: Pod): boolean {
 export const spread: NodeScorer = {
   name: 'Spread',
   score(pod, node, snapshot) {
+    const owner = podFacts(pod).ownerUid;
+    if (owner !== undefined && snapshot.ownedOnNode) return snapshot.ownedOnNode(node.metadata.name, owner);
     let peers = 0;
     for (const other of snapshot.podsOnNode(node.metadata.name)) {
       if (!isTerminal(other) && isPeer(pod, other)) peers++;
