@@ -18,12 +18,13 @@ import { createCommandHandler } from './link/commands.js';
 import { createNodeConnection, type NodeConnection } from './link/connection.js';
 import { createContainerRecords } from './pods/container-records.js';
 import { createDesiredStateStore } from './link/desired-state-store.js';
+import { podUid } from './desired-set.js';
 import { InvalidOptionError } from './errors.js';
 import { createFactsCollector, defaultFingerprinters, type FactsCollector } from './host/collector.js';
 import { ensureCredentials, type EnsureCredentialsOptions } from './link/join.js';
 import { AGENT_VERSION, buildNodeStatusMessage, hostIPOf } from './link/node-status.js';
 import { createPodEventQueue } from './pods/pod-events.js';
-import { podUid } from './pods/pod-runtime.js';
+import { createPodStatusTracker } from './pods/pod-status-tracker.js';
 import { createProber, type Prober } from './pods/probes/prober.js';
 import { createPodStatusReporter, type PodStatusReporter } from './link/pod-status-reporter.js';
 import { createReconciler, type Reconciler } from './pods/reconciler.js';
@@ -133,12 +134,14 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
     });
     prober = podProber;
 
-    const podReporter = createPodStatusReporter({
+    const statuses = createPodStatusTracker({
       records,
-      events,
       probes: (uid, container) => podProber.state(uid, container),
       runtimeName: opts.runtime.name,
       hostIP: () => hostIPOf(currentFacts.facts()),
+    });
+    const podReporter = createPodStatusReporter({
+      events,
       publish: (message) => conn.publish(topics.nodePods(name), message, { qos: 1 }),
       isConnected: () => conn.isConnected(),
       logger,
@@ -158,7 +161,7 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
       ...(opts.reconcileIntervalMs === undefined ? {} : { intervalMs: opts.reconcileIntervalMs }),
       onObserved: (observation) => {
         podProber.sync(observation);
-        podReporter.observe(observation);
+        podReporter.observe(statuses.compute(observation));
       },
     });
     reconciler = rec;

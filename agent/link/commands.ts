@@ -15,9 +15,8 @@ import {
 import { RUNTIME_LABELS } from '../../protocol/pod-helpers.js';
 import { topics } from '../../protocol/topics.js';
 import type { ContainerInfo, ContainerRuntime } from '../../runtime-adapters/runtime.js';
-import type { DesiredSet } from './desired-state-store.js';
 import { ContainerNotRunningError, PodNotFoundError } from '../errors.js';
-import { podNamespace, podUid } from '../pods/pod-runtime.js';
+import { podNamespace, podUid, type DesiredSet } from '../desired-set.js';
 
 /** Output sent back in one reply at most; longer output keeps its end. */
 export const MAX_OUTPUT_BYTES = 1024 * 1024;

@@ -5,18 +5,15 @@
  */
 import { readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { MessageError } from '../../protocol/errors.js';
 import type { Logger } from '../../protocol/logger.js';
 import { decodeMessage, desiredSetMessageSchema, type DesiredSetMessage } from '../../protocol/messages.js';
-import type { Pod } from '../../protocol/objects/pod.js';
 import { writeFileAtomic } from '../atomic-file.js';
+import type { DesiredSet } from '../desired-set.js';
 import { DesiredStateCorruptError } from '../errors.js';
-import { canonicalJson } from '../pods/pod-runtime.js';
 
 export const DESIRED_FILE = 'desired.json';
-
-/** A desired set as the agent uses it: every pod has a name (the hub never sends one without). */
-export type DesiredSet = Omit<DesiredSetMessage, 'pods'> & { pods: Pod[] };
 
 export interface DesiredStateStore {
   readonly path: string;
@@ -116,6 +113,7 @@ function withNamedPods(set: DesiredSetMessage): DesiredSet {
   return set as DesiredSet;
 }
 
+/** Same pods and config: both sides are decoded JSON, so key order and absent keys compare as in JSON. */
 function sameContent(a: DesiredSet, b: DesiredSet): boolean {
-  return canonicalJson({ p: a.pods, c: a.config }) === canonicalJson({ p: b.pods, c: b.config });
+  return isDeepStrictEqual(a.pods, b.pods) && isDeepStrictEqual(a.config, b.config);
 }

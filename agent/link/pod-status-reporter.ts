@@ -4,24 +4,33 @@
  * every fullIntervalMs, and soon after a pod drops out of the report (so the hub can finish deleting it).
  * Pod events waiting in the event queue ride along (at most MAX_EVENTS_PER_MESSAGE per message); a new
  * event schedules a delta like a status change does, and events not delivered go back to the queue.
+ * The statuses themselves come from the pods loop after each pass (pods/pod-status-tracker.ts).
  */
 import type { Logger } from '../../protocol/logger.js';
-import { MAX_EVENTS_PER_MESSAGE, nowIso, type PodEvent, type PodStatusEntry, type PodStatusMessage } from '../../protocol/messages.js';
-import type { PodStatus } from '../../protocol/objects/pod.js';
-import type { ContainerRecords } from '../pods/container-records.js';
-import type { PodEventQueue } from '../pods/pod-events.js';
-import { computePodStatus, podsToReport, toEntry } from '../pods/pod-status.js';
-import type { ProbeState } from '../pods/probes/prober.js';
-import type { Observation } from '../pods/reconciler.js';
+import { MAX_EVENTS_PER_MESSAGE, type PodEvent, type PodStatusEntry, type PodStatusMessage } from '../../protocol/messages.js';
+import { preciseTimestamp } from '../../protocol/time.js';
 
 export const DEFAULT_DELTA_DELAY_MS = 250;
 export const DEFAULT_FULL_INTERVAL_MS = 30_000;
 
+/** The pod statuses of one reconcile pass. */
+export interface PodStatusReport {
+  /** The desired generation in use. */
+  generation: number;
+  pods: PodStatusEntry[];
+}
+
+/** Pod events waiting to go up with the status (the pods loop's event queue). */
+export interface PendingPodEvents {
+  /** Take up to `max` events, oldest first. */
+  take(max: number): PodEvent[];
+  /** Put back events that could not be sent. */
+  putBack(events: PodEvent[]): void;
+  size(): number;
+  onRecorded(listener: () => void): void;
+}
+
 export interface PodStatusReporterOptions {
-  records: ContainerRecords;
-  runtimeName: string;
-  /** The node's InternalIP, when known. */
-  hostIP: () => string | undefined;
   /** Sends one message; only called while `isConnected()` says so. */
   publish: (message: PodStatusMessage) => Promise<void>;
   isConnected: () => boolean;
@@ -30,14 +39,12 @@ export interface PodStatusReporterOptions {
   deltaDelayMs?: number;
   fullIntervalMs?: number;
   /** Pod events to send up with the status. */
-  events?: PodEventQueue;
-  /** The prober's state of a pod's container. */
-  probes?: (podUid: string, container: string) => ProbeState | undefined;
+  events?: PendingPodEvents;
 }
 
 export interface PodStatusReporter {
-  /** Recompute every pod's status from a reconcile pass. */
-  observe(observation: Observation): void;
+  /** Take every pod's status after a reconcile pass; what changed goes out as a delta. */
+  observe(report: PodStatusReport): void;
   /** Publish a full report now (on connect). */
   sendFull(): Promise<void>;
   /** The statuses as last computed, by pod uid. */
@@ -65,7 +72,7 @@ export function createPodStatusReporter(opts: PodStatusReporterOptions): PodStat
   let closed = false;
 
   function message(full: boolean, pods: PodStatusEntry[], events: PodEvent[]): PodStatusMessage {
-    const m: PodStatusMessage = { v: 1, type: 'podStatus', sentAt: nowIso(clock), generation, full, pods };
+    const m: PodStatusMessage = { v: 1, type: 'podStatus', sentAt: preciseTimestamp(clock()), generation, full, pods };
     if (events.length > 0) m.events = events;
     return m;
   }
@@ -120,24 +127,9 @@ export function createPodStatusReporter(opts: PodStatusReporterOptions): PodStat
   });
 
   return {
-    observe(observation) {
-      generation = observation.desired?.generation ?? 0;
-      const now = new Date(observation.at).toISOString();
-      const next = new Map<string, PodStatusEntry>();
-      for (const reported of podsToReport(observation)) {
-        const previous: PodStatus | undefined = latest.get(reported.uid)?.status;
-        const status = computePodStatus({
-          pod: reported.pod,
-          containers: reported.containers,
-          record: (name) => opts.records.peek(reported.uid, name),
-          runtimeName: opts.runtimeName,
-          hostIP: opts.hostIP(),
-          now,
-          previous,
-          probes: opts.probes ? (name) => opts.probes?.(reported.uid, name) : undefined,
-        });
-        next.set(reported.uid, toEntry(reported, status));
-      }
+    observe(report) {
+      generation = report.generation;
+      const next = new Map(report.pods.map((entry) => [entry.uid, entry]));
       for (const [uid, entry] of next) {
         if (published.get(uid) !== JSON.stringify(entry.status)) changed.add(uid);
       }

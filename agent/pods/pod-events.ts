@@ -8,7 +8,7 @@
 import type { Logger } from '../../protocol/logger.js';
 import type { PodEvent } from '../../protocol/messages.js';
 import type { Pod } from '../../protocol/objects/pod.js';
-import { podNamespace, podUid } from './pod-runtime.js';
+import { podNamespace, podUid } from '../desired-set.js';
 
 export const DEFAULT_MAX_PENDING_EVENTS = 1000;
 /** Kubernetes' own limit on an event message. */

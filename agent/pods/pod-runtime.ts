@@ -8,6 +8,7 @@ import type { Container, Pod, Volume } from '../../protocol/objects/pod.js';
 import { RUNTIME_LABELS } from '../../protocol/pod-helpers.js';
 import { cpuToMillis, memoryToBytes } from '../../protocol/quantity.js';
 import type { ContainerSpec, Mount, PortMapping, PullPolicy } from '../../runtime-adapters/runtime.js';
+import { podNamespace, podUid } from '../desired-set.js';
 import { ContainerConfigError } from '../errors.js';
 import { configValue, isValidEnvName, missingKeyMessage, noConfig, requireConfig, type ConfigLookup } from './pod-config.js';
 
@@ -22,15 +23,6 @@ export type RestartPolicy = 'Always' | 'OnFailure' | 'Never';
 
 /** Kubernetes' default grace period when neither the pod nor its deletion names one. */
 export const DEFAULT_GRACE_SECONDS = 30;
-
-export function podNamespace(pod: Pod): string {
-  return pod.metadata.namespace ?? 'default';
-}
-
-/** The pod's uid; pods from the hub always carry one, a stand-in is derived from namespace/name otherwise. */
-export function podUid(pod: Pod): string {
-  return pod.metadata.uid ?? `nouid-${sha256(`${podNamespace(pod)}/${pod.metadata.name}`).slice(0, 24)}`;
-}
 
 export function restartPolicyOf(pod: Pod): RestartPolicy {
   return pod.spec.restartPolicy ?? 'Always';

@@ -8,9 +8,10 @@ import type { ContainerState, ContainerStatus, Pod, PodPhase, PodStatus } from '
 import type { PodStatusEntry } from '../../protocol/messages.js';
 import { RUNTIME_LABELS } from '../../protocol/pod-helpers.js';
 import type { ContainerInfo } from '../../runtime-adapters/runtime.js';
+import { podNamespace, podUid } from '../desired-set.js';
 import type { ContainerRecord, TerminatedRecord } from './container-records.js';
 import type { ProbeState } from './probes/prober.js';
-import { podNamespace, podUid, restartPolicyOf } from './pod-runtime.js';
+import { restartPolicyOf } from './pod-runtime.js';
 import type { Observation } from './reconciler.js';
 
 export interface PodStatusInput {

@@ -6,10 +6,11 @@
 import { chmod, mkdir, open, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Pod, Volume } from '../../protocol/objects/pod.js';
+import { podNamespace, podUid } from '../desired-set.js';
 import { writeConfigVolume } from './config-volume.js';
 import { ContainerConfigError } from '../errors.js';
 import { noConfig, type ConfigLookup } from './pod-config.js';
-import { emptyDirPath, podDir, podNamespace, podUid } from './pod-runtime.js';
+import { emptyDirPath, podDir } from './pod-runtime.js';
 
 /**
  * Make every volume the pod's containers mount ready on the host. Throws ContainerConfigError.

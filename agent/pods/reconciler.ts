@@ -19,15 +19,13 @@ import { ContainerExistsError, ImageNotFoundError } from '../../runtime-adapters
 import type { ContainerInfo, ContainerRuntime, PullPolicy, RuntimeWatch } from '../../runtime-adapters/runtime.js';
 import { backoffAfterExit, formatDuration, nextBackoff } from './backoff.js';
 import { countMutations } from './counting-runtime.js';
-import type { DesiredSet } from '../link/desired-state-store.js';
+import { podNamespace, podUid, type DesiredSet } from '../desired-set.js';
 import type { ContainerRecord, ContainerRecords, TerminatedRecord, WaitingRecord } from './container-records.js';
 import { ContainerConfigError } from '../errors.js';
 import { podRefOf, type PodEventSink, type PodEventType, type PodRef } from './pod-events.js';
 import {
   containerSpecHash,
   graceSecondsOf,
-  podNamespace,
-  podUid,
   pullPolicyOf,
   restartPolicyOf,
   toContainerSpec,

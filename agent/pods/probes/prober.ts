@@ -24,7 +24,7 @@ import { RUNTIME_LABELS } from '../../../protocol/pod-helpers.js';
 import type { ContainerInfo, ContainerRuntime } from '../../../runtime-adapters/runtime.js';
 import type { PodEventSink } from '../pod-events.js';
 import { podRefOf } from '../pod-events.js';
-import { podNamespace, podUid } from '../pod-runtime.js';
+import { podNamespace, podUid } from '../../desired-set.js';
 import type { Observation } from '../reconciler.js';
 import { runExecProbe } from './exec.js';
 import { runHttpGetProbe } from './http-get.js';

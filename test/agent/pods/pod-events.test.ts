@@ -1,10 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createContainerRecords } from '../../../agent/pods/container-records.js';
-import { createPodEventQueue, podRefOf, type PodEventQueue } from '../../../agent/pods/pod-events.js';
-import { createPodStatusReporter, type PodStatusReporter } from '../../../agent/link/pod-status-reporter.js';
+import { describe, expect, it } from 'vitest';
+import { createPodEventQueue, podRefOf } from '../../../agent/pods/pod-events.js';
 import { silentLogger } from '../../../protocol/logger.js';
-import { MAX_EVENTS_PER_MESSAGE, podStatusMessageSchema, type PodStatusMessage } from '../../../protocol/messages.js';
-import { desiredSet, fakeClock, makePod, tempDir, waitUntil } from '../helpers.js';
+import { fakeClock, makePod } from '../helpers.js';
 
 const pod = podRefOf(makePod('web'));
 
@@ -43,67 +40,5 @@ describe('pod event queue', () => {
     expect(q.take(10).map((e) => e.message)).toEqual(['m2', 'm3', 'm4']);
     q.record(pod, 'main', 'Warning', 'Unhealthy', 'x'.repeat(5000));
     expect(q.take(1)[0]!.message).toHaveLength(1024);
-  });
-});
-
-describe('pod status reporter with events', () => {
-  let sent: PodStatusMessage[];
-  let fail: boolean;
-  let reporter: PodStatusReporter;
-  let events: PodEventQueue;
-  let cleanup: () => Promise<void>;
-
-  beforeEach(async () => {
-    const t = await tempDir();
-    cleanup = t.cleanup;
-    sent = [];
-    fail = false;
-    events = createPodEventQueue({ logger: silentLogger() });
-    reporter = createPodStatusReporter({
-      records: createContainerRecords({ dataDir: t.dir, logger: silentLogger() }),
-      runtimeName: 'fake',
-      hostIP: () => '192.0.2.1',
-      publish: async (m) => {
-        if (fail) throw new Error('broker gone');
-        expect(podStatusMessageSchema.safeParse(m).success).toBe(true);
-        sent.push(m);
-      },
-      isConnected: () => true,
-      logger: silentLogger(),
-      deltaDelayMs: 20,
-      events,
-    });
-    reporter.start();
-    const p = makePod('web');
-    reporter.observe({ desired: desiredSet(1, [p]), containersByPod: new Map(), knownPods: new Map(), at: Date.parse('2026-01-01T00:00:00Z') });
-    await waitUntil('first status', () => sent.length > 0);
-    sent.length = 0;
-  });
-  afterEach(async () => {
-    reporter.stop();
-    await cleanup();
-  });
-
-  it('sends a recorded event on its own (no status change), in batches of at most MAX_EVENTS_PER_MESSAGE', async () => {
-    events.record(pod, 'main', 'Normal', 'Started', 'Started container main');
-    await waitUntil('event sent', () => sent.length === 1);
-    expect(sent[0]).toMatchObject({ full: false, pods: [], events: [{ reason: 'Started', message: 'Started container main', count: 1 }] });
-
-    for (let i = 0; i < MAX_EVENTS_PER_MESSAGE + 5; i++) events.record(pod, 'main', 'Normal', 'R', `m${i}`);
-    await waitUntil('two more messages', () => sent.length === 3);
-    expect(sent[1]!.events).toHaveLength(MAX_EVENTS_PER_MESSAGE);
-    expect(sent[2]!.events).toHaveLength(5);
-    expect(events.size()).toBe(0);
-  });
-
-  it('keeps events that could not be published and sends them with the next message', async () => {
-    fail = true;
-    events.record(pod, 'main', 'Warning', 'Unhealthy', 'Liveness probe failed: no');
-    await new Promise((r) => setTimeout(r, 80));
-    expect(events.size()).toBe(1);
-    fail = false;
-    events.record(pod, 'main', 'Warning', 'Unhealthy', 'Liveness probe failed: no');
-    await waitUntil('event sent', () => sent.length === 1);
-    expect(sent[0]!.events).toEqual([expect.objectContaining({ reason: 'Unhealthy', count: 2 })]);
   });
 });
