@@ -28,6 +28,13 @@ export function restartPolicyOf(pod: Pod): RestartPolicy {
   return pod.spec.restartPolicy ?? 'Always';
 }
 
+/** Whether a container that exited with `exitCode` is started again under `policy`. */
+export function shouldRestart(policy: RestartPolicy, exitCode: number | undefined): boolean {
+  if (policy === 'Always') return true;
+  if (policy === 'OnFailure') return exitCode !== 0;
+  return false;
+}
+
 /** Grace period for stopping the pod's containers: the deletion's, else the spec's, else 30 s. */
 export function graceSecondsOf(pod: Pod | undefined): number {
   return pod?.metadata.deletionGracePeriodSeconds ?? pod?.spec.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS;
