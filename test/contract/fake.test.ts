@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { createFakeRuntime, conformsTo, type FakeRuntime } from '../../runtime-adapters/fake.js';
+import { createFakeRuntime, conformsTo, type FakeRuntime } from '../../runtime-adapters/fake/fake.js';
 import { describeRuntimeContract, type Workloads } from './runtime-contract.js';
 
 const IMAGE = 'drover.local/busybox:test';

@@ -9,7 +9,7 @@ import { createMemoryFingerprinter } from '../../../agent/host/memory.js';
 import { internalIPv4s } from '../../../agent/host/network.js';
 import { createRuntimeFingerprinter } from '../../../agent/host/container-runtime.js';
 import { silentLogger } from '../../../protocol/logger.js';
-import { createFakeRuntime } from '../../../runtime-adapters/fake.js';
+import { createFakeRuntime } from '../../../runtime-adapters/fake/fake.js';
 
 describe('fingerprinters (this machine)', () => {
   it('cpu: cores, model and a load percentage', async () => {

@@ -5,7 +5,7 @@ import { silentLogger } from '../../../protocol/logger.js';
 import type { ReplyMessage } from '../../../protocol/messages.js';
 import type { Pod } from '../../../protocol/objects/pod.js';
 import { topics } from '../../../protocol/topics.js';
-import { createFakeRuntime, type FakeRuntime } from '../../../runtime-adapters/fake.js';
+import { createFakeRuntime, type FakeRuntime } from '../../../runtime-adapters/fake/fake.js';
 import { desiredSet, makePod, NODE, TEST_IMAGE } from '../helpers.js';
 
 describe('command handler', () => {

@@ -14,7 +14,7 @@ import type { Observation } from '../../../agent/pods/reconciler.js';
 import { silentLogger } from '../../../protocol/logger.js';
 import type { ConfigData } from '../../../protocol/messages.js';
 import type { Container, Pod } from '../../../protocol/objects/pod.js';
-import { createFakeRuntime } from '../../../runtime-adapters/fake.js';
+import { createFakeRuntime } from '../../../runtime-adapters/fake/fake.js';
 import type { ContainerSpec } from '../../../runtime-adapters/runtime.js';
 import { desiredSet, makePod, NODE, tempDir, TEST_IMAGE } from '../helpers.js';
 

@@ -8,7 +8,7 @@ import { createContainerRecords } from '../../../agent/pods/container-records.js
 import { createReconciler, type Observation, type Reconciler } from '../../../agent/pods/reconciler.js';
 import { silentLogger } from '../../../protocol/logger.js';
 import { RUNTIME_LABELS } from '../../../protocol/pod-helpers.js';
-import { createFakeRuntime, type FakeRuntime } from '../../../runtime-adapters/fake.js';
+import { createFakeRuntime, type FakeRuntime } from '../../../runtime-adapters/fake/fake.js';
 import { desiredSet, makePod, NODE, tempDir, waitUntil } from '../helpers.js';
 
 describe('reconciler driven by runtime events', () => {

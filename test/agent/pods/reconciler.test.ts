@@ -8,7 +8,7 @@ import { createReconciler, type Observation, type Reconciler } from '../../../ag
 import { silentLogger } from '../../../protocol/logger.js';
 import type { Pod, PodStatus } from '../../../protocol/objects/pod.js';
 import { RUNTIME_LABELS } from '../../../protocol/pod-helpers.js';
-import { createFakeRuntime, type FakeRuntime } from '../../../runtime-adapters/fake.js';
+import { createFakeRuntime, type FakeRuntime } from '../../../runtime-adapters/fake/fake.js';
 import { desiredSet, fakeClock, makePod, NODE, tempDir, TEST_IMAGE } from '../helpers.js';
 
 interface Harness {

@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runExecProbe } from '../../../../agent/pods/probes/exec.js';
 import { PROBE_USER_AGENT, probeUrl, runHttpGetProbe } from '../../../../agent/pods/probes/http-get.js';
 import { runTcpSocketProbe } from '../../../../agent/pods/probes/tcp-socket.js';
-import { createFakeRuntime, type FakeRuntime } from '../../../../runtime-adapters/fake.js';
+import { createFakeRuntime, type FakeRuntime } from '../../../../runtime-adapters/fake/fake.js';
 import { tempDir } from '../../helpers.js';
 
 async function listen(server: Server | ReturnType<typeof createTcpServer>): Promise<number> {

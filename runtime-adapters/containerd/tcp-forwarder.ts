@@ -1,5 +1,5 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
-import type { Logger } from '../protocol/logger.js';
+import type { Logger } from '../../protocol/logger.js';
 
 export interface TcpForwarder {
   readonly hostPort: number;

@@ -1,30 +1,21 @@
-import type { Logger } from '../protocol/logger.js';
-import { RUNTIME_LABELS } from '../protocol/pod-helpers.js';
-import {
-  ContainerExistsError,
-  ContainerNotFoundError,
-  ImageNotFoundError,
-  ImagePullError,
-  InvalidSpecError,
-  RuntimeCommandError,
-  RuntimeUnavailableError,
-} from './errors.js';
-import { withEnvFile } from './env-file.js';
-import { startLineStream } from './event-stream.js';
-import { hostAddress } from './host-address.js';
-import { parseDockerImageInspect } from './image-list.js';
-import { createExecaRunner, type ProcessResult, type ProcessRunner, type RunOptions } from './process-runner.js';
-import type {
-  ContainerInfo,
-  ContainerRuntime,
-  ContainerSpec,
-  ContainerState,
-  ExecResult,
-  LogOptions,
-  PullPolicy,
-} from './runtime.js';
-import { redactEnvArgs } from './redact-args.js';
-import { checkSpec, managedLabels } from './spec-checks.js';
+/**
+ * The Docker adapter: drives the docker CLI (`docker create` + `docker start`, default bridge network,
+ * `--pull never`: images arrive only through ensureImage). What a container is comes from
+ * `docker inspect` (inspect.ts); its create arguments from create-args.ts.
+ */
+import type { Logger } from '../../protocol/logger.js';
+import { RUNTIME_LABELS } from '../../protocol/pod-helpers.js';
+import { ContainerExistsError, ContainerNotFoundError, ImageNotFoundError, ImagePullError, InvalidSpecError, RuntimeCommandError, RuntimeUnavailableError } from '../errors.js';
+import { withEnvFile } from '../env-file.js';
+import { startLineStream } from '../event-stream.js';
+import { hostAddress } from '../host-address.js';
+import { parseDockerImageInspect } from '../image-list.js';
+import { createExecaRunner, type ProcessRunner } from '../process-runner.js';
+import type { ContainerRuntime, ContainerSpec, ExecResult, LogOptions, PullPolicy } from '../runtime.js';
+import { createRuntimeCli } from '../runtime-cli.js';
+import { checkSpec, managedLabels } from '../spec-checks.js';
+import { dockerCreateArgs } from './create-args.js';
+import { toContainerInfo, type DockerInspect } from './inspect.js';
 
 /** This adapter passes test/contract/ for this version of the interface. */
 export const conformsTo = 'ContainerRuntime/v1';
@@ -42,24 +33,6 @@ const RUNTIME = 'docker';
 /** `docker events` actions that change what the agent sees (exec_* and attach do not). */
 const WATCHED_ACTIONS = new Set(['start', 'die', 'destroy', 'oom']);
 
-/** Subset of `docker inspect` we read. */
-interface DockerInspect {
-  Id: string;
-  Name: string;
-  Created?: string;
-  Config?: { Image?: string; Labels?: Record<string, string> | null };
-  State?: {
-    Status?: string;
-    ExitCode?: number;
-    StartedAt?: string;
-    FinishedAt?: string;
-    OOMKilled?: boolean;
-    Error?: string;
-  };
-  HostConfig?: { NetworkMode?: string };
-  NetworkSettings?: { IPAddress?: string; Networks?: Record<string, { IPAddress?: string }> | null };
-}
-
 function isUnavailable(stderr: string): boolean {
   return /Cannot connect to the Docker daemon|Is the docker daemon running|error during connect|docker\.sock: connect: permission denied/i.test(
     stderr,
@@ -70,114 +43,25 @@ function isNoSuchContainer(stderr: string): boolean {
   return /No such container|No such object/i.test(stderr);
 }
 
-/** Docker's zero time means "never". */
-function timestamp(value: string | undefined): string | undefined {
-  if (!value || value.startsWith('0001-01-01')) return undefined;
-  return value;
-}
-
-function mapState(status: string | undefined): ContainerState {
-  switch (status) {
-    case 'created':
-      return 'created';
-    case 'running':
-    case 'paused':
-    case 'restarting':
-      return 'running';
-    case 'exited':
-    case 'dead':
-      return 'exited';
-    default:
-      return 'unknown';
-  }
-}
-
-export function toContainerInfo(raw: DockerInspect, hostIp: () => string): ContainerInfo {
-  const state = mapState(raw.State?.Status);
-  const hostNet = raw.HostConfig?.NetworkMode === 'host';
-  const bridgeIp =
-    raw.NetworkSettings?.IPAddress || Object.values(raw.NetworkSettings?.Networks ?? {}).find((n) => n.IPAddress)?.IPAddress;
-  const reason = raw.State?.OOMKilled ? 'OOMKilled' : raw.State?.Error ? raw.State.Error : undefined;
-  const info: ContainerInfo = {
-    id: raw.Id,
-    name: raw.Name.replace(/^\//, ''),
-    image: raw.Config?.Image ?? '',
-    labels: raw.Config?.Labels ?? {},
-    state,
-  };
-  if (state === 'exited' && raw.State?.ExitCode !== undefined) info.exitCode = raw.State.ExitCode;
-  const createdAt = timestamp(raw.Created);
-  const startedAt = timestamp(raw.State?.StartedAt);
-  const finishedAt = timestamp(raw.State?.FinishedAt);
-  if (createdAt) info.createdAt = createdAt;
-  if (startedAt) info.startedAt = startedAt;
-  // Docker stamps StartedAt once the process is running; one that exits at once can show an earlier FinishedAt.
-  if (finishedAt && state === 'exited') {
-    info.finishedAt = startedAt && Date.parse(finishedAt) < Date.parse(startedAt) ? startedAt : finishedAt;
-  }
-  if (hostNet) info.ip = hostIp();
-  else if (bridgeIp) info.ip = bridgeIp;
-  if (reason) info.reason = reason;
-  return info;
-}
-
-/**
- * Arguments of `docker create` for a spec. With `envFile`, the environment is read from that file and only
- * `inlineEnv` (what an env file cannot carry, see env-file.ts) goes on the command line.
- */
-export function dockerCreateArgs(spec: ContainerSpec, envFile?: string, inlineEnv: Record<string, string> = spec.env): string[] {
-  const args = ['create', '--pull', 'never', '--name', spec.name];
-  for (const [k, v] of Object.entries(managedLabels(spec.labels))) args.push('--label', `${k}=${v}`);
-  if (envFile) args.push('--env-file', envFile);
-  for (const [k, v] of Object.entries(envFile ? inlineEnv : spec.env)) args.push('--env', `${k}=${v}`);
-  if (spec.workingDir) args.push('--workdir', spec.workingDir);
-  if (spec.hostNetwork) {
-    args.push('--network', 'host');
-  } else {
-    for (const p of spec.ports) {
-      if (p.hostPort === undefined) continue;
-      const ip = p.hostIP ? `${p.hostIP}:` : '';
-      args.push('--publish', `${ip}${p.hostPort}:${p.containerPort}/${p.protocol.toLowerCase()}`);
-    }
-  }
-  for (const m of spec.mounts) args.push('--volume', `${m.hostPath}:${m.containerPath}${m.readOnly ? ':ro' : ''}`);
-  if (spec.cpuLimitMillis !== undefined) args.push('--cpus', (spec.cpuLimitMillis / 1000).toString());
-  if (spec.memoryLimitBytes !== undefined) args.push('--memory', `${Math.floor(spec.memoryLimitBytes)}b`);
-  let positional: string[] = spec.args ?? [];
-  if (spec.command && spec.command.length > 0) {
-    args.push('--entrypoint', spec.command[0]!);
-    positional = [...spec.command.slice(1), ...(spec.args ?? [])];
-  }
-  args.push(spec.image, ...positional);
-  return args;
-}
-
 export function createDockerRuntime(opts: DockerRuntimeOptions): ContainerRuntime {
   const log = opts.logger.child({ component: 'runtime-docker' });
   const binary = opts.binary ?? 'docker';
   const run = opts.run ?? createExecaRunner();
   const globalArgs = opts.host ? ['-H', opts.host] : [];
 
-  /** Run the docker CLI; throws only when the CLI or daemon is unreachable. */
-  async function docker(args: string[], runOptions?: RunOptions): Promise<ProcessResult> {
-    log.debug({ args: redactEnvArgs(args) }, 'docker');
-    const result = await run(binary, [...globalArgs, ...args], runOptions);
-    if (result.spawnError) {
-      throw new RuntimeUnavailableError(
-        RUNTIME,
-        `cannot run ${binary} (${result.spawnError.code ?? result.spawnError.message}); install it with \`apt-get install -y docker.io\``,
-        { cause: result.spawnError },
-      );
-    }
-    if (result.exitCode !== 0 && isUnavailable(result.stderr)) {
-      throw new RuntimeUnavailableError(RUNTIME, result.stderr.trim());
-    }
-    return result;
-  }
-
-  function failed(what: string, result: ProcessResult): RuntimeCommandError {
-    return new RuntimeCommandError(RUNTIME, `${what}: ${result.stderr.trim() || `exit code ${result.exitCode}`}`, result.exitCode);
-  }
+  const cli = createRuntimeCli({
+    runtime: RUNTIME,
+    command: 'docker',
+    binary,
+    globalArgs,
+    packages: 'docker.io',
+    isUnreachable: isUnavailable,
+    errorText: (stderr) => stderr.trim(),
+    run,
+    logger: log,
+  });
+  const docker = cli.run;
+  const failed = cli.failed;
 
   async function inspectMany(ids: string[]): Promise<DockerInspect[]> {
     if (ids.length === 0) return [];

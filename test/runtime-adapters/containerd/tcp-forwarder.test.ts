@@ -1,7 +1,7 @@
 import { createServer, connect, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../protocol/logger.js';
-import { startTcpForwarder } from '../../runtime-adapters/tcp-forwarder.js';
+import { silentLogger } from '../../../protocol/logger.js';
+import { startTcpForwarder } from '../../../runtime-adapters/containerd/tcp-forwarder.js';
 
 async function listen(server: Server): Promise<number> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)));

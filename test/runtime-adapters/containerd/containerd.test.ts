@@ -5,10 +5,10 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../protocol/logger.js';
-import { createContainerdRuntime } from '../../runtime-adapters/containerd.js';
-import { InvalidSpecError } from '../../runtime-adapters/errors.js';
-import type { ContainerRuntime, ContainerSpec } from '../../runtime-adapters/runtime.js';
+import { silentLogger } from '../../../protocol/logger.js';
+import { createContainerdRuntime } from '../../../runtime-adapters/containerd/containerd.js';
+import { InvalidSpecError } from '../../../runtime-adapters/errors.js';
+import type { ContainerRuntime, ContainerSpec } from '../../../runtime-adapters/runtime.js';
 
 const IMAGE = 'drover.local/busybox:test';
 const run = Math.random().toString(16).slice(2, 8);

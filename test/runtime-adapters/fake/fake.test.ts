@@ -1,8 +1,8 @@
 /** The fake runtime's test hooks, which the agent's unit tests lean on. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { ImageNotFoundError, ImagePullError, RuntimeUnavailableError } from '../../runtime-adapters/errors.js';
-import { createFakeRuntime, type FakeRuntime } from '../../runtime-adapters/fake.js';
-import type { ContainerSpec } from '../../runtime-adapters/runtime.js';
+import { ImageNotFoundError, ImagePullError, RuntimeUnavailableError } from '../../../runtime-adapters/errors.js';
+import { createFakeRuntime, type FakeRuntime } from '../../../runtime-adapters/fake/fake.js';
+import type { ContainerSpec } from '../../../runtime-adapters/runtime.js';
 
 const IMAGE = 'drover.local/busybox:test';
 const spec = (name: string, extra: Partial<ContainerSpec> = {}): ContainerSpec => ({

@@ -14,23 +14,13 @@
  * Test hooks (FakeRuntime.hooks) make a container exit, images appear or vanish, pulls fail, the daemon go down.
  */
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { Socket } from 'node:net';
-import { posix } from 'node:path';
-import type { Logger } from '../protocol/logger.js';
-import { silentLogger } from '../protocol/logger.js';
-import {
-  ContainerExistsError,
-  ContainerNotFoundError,
-  ImageNotFoundError,
-  ImagePullError,
-  InvalidSpecError,
-  RuntimeCommandError,
-  RuntimeUnavailableError,
-} from './errors.js';
-import type { ContainerInfo, ContainerRuntime, ContainerSpec, ExecResult, LogOptions, PullPolicy } from './runtime.js';
-import { checkSpec, managedLabels, resolveArgv } from './spec-checks.js';
+import { silentLogger, type Logger } from '../../protocol/logger.js';
+import { preciseTimestamp } from '../../protocol/time.js';
+import { ContainerExistsError, ContainerNotFoundError, ImageNotFoundError, ImagePullError, InvalidSpecError, RuntimeCommandError, RuntimeUnavailableError } from '../errors.js';
+import { tailLogLines } from '../log-tail.js';
+import type { ContainerRuntime, ContainerSpec, ExecResult, LogOptions, PullPolicy } from '../runtime.js';
+import { checkSpec, managedLabels, resolveArgv } from '../spec-checks.js';
+import { containerInfo, fakeVerb, finishContainer, runBehaviour, type FakeContainer } from './fake-container.js';
 
 /** This adapter passes test/contract/ for this version of the interface. */
 export const conformsTo = 'ContainerRuntime/v1';
@@ -50,25 +40,6 @@ export interface FakeRuntimeOptions {
   version?: string;
   /** Reported as the IP of every container; default 127.0.0.1. */
   ip?: string;
-}
-
-interface FakeContainer {
-  id: string;
-  spec: ContainerSpec;
-  labels: Record<string, string>;
-  argv: string[];
-  state: ContainerInfo['state'];
-  exitCode?: number;
-  createdAt: string;
-  startedAt?: string;
-  finishedAt?: string;
-  reason?: string;
-  log: string;
-  servers: Server[];
-  sockets: Set<Socket>;
-  /** Resolves the wait of a stop() in progress when the container exits. */
-  onExit: (() => void)[];
-  timers: NodeJS.Timeout[];
 }
 
 export interface FakeRuntimeHooks {
@@ -100,7 +71,7 @@ export function createFakeRuntime(opts: FakeRuntimeOptions = {}): FakeRuntime {
   const calls: string[] = [];
   let unavailable = false;
 
-  const nowIso = () => new Date(clock()).toISOString();
+  const now = (): string => preciseTimestamp(clock());
 
   function enter(method: string, arg = ''): void {
     calls.push(arg ? `${method} ${arg}` : method);
@@ -115,49 +86,8 @@ export function createFakeRuntime(opts: FakeRuntimeOptions = {}): FakeRuntime {
 
   async function finish(c: FakeContainer, exitCode: number, reason?: string): Promise<void> {
     if (c.state !== 'running') return;
-    c.state = 'exited';
-    c.exitCode = exitCode;
-    c.finishedAt = nowIso();
-    if (reason) c.reason = reason;
-    for (const t of c.timers.splice(0)) clearTimeout(t);
-    for (const s of c.sockets) s.destroy();
-    await Promise.all(c.servers.splice(0).map((srv) => new Promise<void>((r) => srv.close(() => r()))));
-    for (const resolve of c.onExit.splice(0)) resolve();
+    await finishContainer(c, exitCode, now(), reason);
     log.debug({ id: c.id, exitCode }, 'fake container exited');
-  }
-
-  async function behave(c: FakeContainer): Promise<void> {
-    const [head, verb, ...rest] = c.argv;
-    if (head !== 'fake') return;
-    if (verb === 'exit') {
-      const [code, ...lines] = rest;
-      for (const line of lines) c.log += `${line}\n`;
-      c.timers.push(setTimeout(() => void finish(c, Number(code ?? 0)), 10));
-    } else if (verb === 'http') {
-      const port = Number(rest[0]);
-      const body = rest[1] ?? '';
-      for (const p of c.spec.ports.filter((m) => m.containerPort === port)) {
-        const listenPort = p.hostPort ?? (c.spec.hostNetwork ? p.containerPort : undefined);
-        if (listenPort === undefined) continue;
-        const srv = createServer((_req, res) => res.end(body));
-        srv.on('connection', (s) => {
-          c.sockets.add(s);
-          s.once('close', () => c.sockets.delete(s));
-        });
-        await new Promise<void>((resolve, reject) => {
-          srv.once('error', reject);
-          srv.listen(listenPort, p.hostIP ?? '127.0.0.1', () => resolve());
-        });
-        c.servers.push(srv);
-      }
-    } else if (verb === 'print-env') {
-      const [name, file] = rest;
-      let content = '';
-      const mount = c.spec.mounts.find((m) => file?.startsWith(`${m.containerPath}/`));
-      if (mount && file) content = await readFile(posix.join(mount.hostPath, file.slice(mount.containerPath.length)), 'utf8');
-      c.log += `${c.spec.env[name ?? ''] ?? ''}\n${c.spec.workingDir ?? '/'}\n${content}`;
-      c.timers.push(setTimeout(() => void finish(c, 0), 10));
-    }
   }
 
   const runtime: FakeRuntime = {
@@ -198,7 +128,7 @@ export function createFakeRuntime(opts: FakeRuntimeOptions = {}): FakeRuntime {
         labels: managedLabels(spec.labels),
         argv,
         state: 'created',
-        createdAt: nowIso(),
+        createdAt: now(),
         log: '',
         servers: [],
         sockets: new Set(),
@@ -213,12 +143,12 @@ export function createFakeRuntime(opts: FakeRuntimeOptions = {}): FakeRuntime {
       const c = find(id);
       if (c.state === 'running') return;
       c.state = 'running';
-      c.startedAt = nowIso();
+      c.startedAt = now();
       delete c.exitCode;
       delete c.finishedAt;
       delete c.reason;
       try {
-        await behave(c);
+        await runBehaviour(c, (exitCode) => finish(c, exitCode));
       } catch (err) {
         await finish(c, 128, (err as Error).message);
         throw new RuntimeCommandError(RUNTIME, `start ${id}: ${(err as Error).message}`, undefined, { cause: err });
@@ -229,7 +159,7 @@ export function createFakeRuntime(opts: FakeRuntimeOptions = {}): FakeRuntime {
       enter('stop', id);
       const c = find(id);
       if (c.state !== 'running') return;
-      const verb = c.argv[0] === 'fake' ? c.argv[1] : undefined;
+      const verb = fakeVerb(c);
       if (verb === 'ignore-term') {
         const exited = new Promise<void>((resolve) => c.onExit.push(resolve));
         const timer = setTimeout(() => void finish(c, 137), Math.max(0, graceSeconds) * 1000);
@@ -253,22 +183,17 @@ export function createFakeRuntime(opts: FakeRuntimeOptions = {}): FakeRuntime {
       const wanted = managedLabels(labels);
       return [...containers.values()]
         .filter((c) => Object.entries(wanted).every(([k, v]) => c.labels[k] === v))
-        .map((c) => info(c));
+        .map((c) => containerInfo(c, opts.ip ?? '127.0.0.1'));
     },
 
     async inspect(id: string) {
       enter('inspect', id);
-      return info(find(id));
+      return containerInfo(find(id), opts.ip ?? '127.0.0.1');
     },
 
     async logs(id: string, options: LogOptions = {}) {
       enter('logs', id);
-      const text = find(id).log;
-      if (options.tailLines === undefined) return text;
-      if (options.tailLines <= 0) return '';
-      const lines = text.split('\n');
-      if (lines[lines.length - 1] === '') lines.pop();
-      return lines.slice(-options.tailLines).map((l) => `${l}\n`).join('');
+      return tailLogLines(find(id).log, options.tailLines);
     },
 
     async exec(id: string, argv: string[]): Promise<ExecResult> {
@@ -301,25 +226,6 @@ export function createFakeRuntime(opts: FakeRuntimeOptions = {}): FakeRuntime {
       await Promise.all([...containers.values()].map((c) => finish(c, 137)));
     },
   };
-
-  function info(c: FakeContainer): ContainerInfo {
-    const i: ContainerInfo = {
-      id: c.id,
-      name: c.spec.name,
-      image: c.spec.image,
-      labels: { ...c.labels },
-      state: c.state,
-      createdAt: c.createdAt,
-      ip: opts.ip ?? '127.0.0.1',
-    };
-    if (c.startedAt) i.startedAt = c.startedAt;
-    if (c.state === 'exited') {
-      if (c.exitCode !== undefined) i.exitCode = c.exitCode;
-      if (c.finishedAt) i.finishedAt = c.finishedAt;
-    }
-    if (c.reason) i.reason = c.reason;
-    return i;
-  }
 
   return runtime;
 }

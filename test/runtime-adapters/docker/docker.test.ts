@@ -1,10 +1,10 @@
 /** docker-specific behaviour beyond the contract: argv semantics, limits, OOM reason, bridge IP. */
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../protocol/logger.js';
-import { createDockerRuntime } from '../../runtime-adapters/docker.js';
-import { RuntimeUnavailableError } from '../../runtime-adapters/errors.js';
-import type { ContainerSpec } from '../../runtime-adapters/runtime.js';
+import { silentLogger } from '../../../protocol/logger.js';
+import { createDockerRuntime } from '../../../runtime-adapters/docker/docker.js';
+import { RuntimeUnavailableError } from '../../../runtime-adapters/errors.js';
+import type { ContainerSpec } from '../../../runtime-adapters/runtime.js';
 
 const IMAGE = 'drover.local/busybox:test';
 const run = Math.random().toString(16).slice(2, 8);
