@@ -1,15 +1,15 @@
 /**
  * The node's desired pod set, as last received from the hub, kept on disk so the agent can run its
- * pods with no hub in reach. A set is written (atomically) before the agent acts on it; a set for
+ * pods with no hub in reach. A set is written (durably: temp file, fsync, rename, fsync dir) before the agent acts on it; a set for
  * another node or with an older generation than the current one is ignored.
  */
-import { readFile, rename } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
+import { moveAside, writeFileDurable } from '../../protocol/durable-file.js';
 import { MessageError } from '../../protocol/errors.js';
 import type { Logger } from '../../protocol/logger.js';
 import { decodeMessage, desiredSetMessageSchema, type DesiredSetMessage } from '../../protocol/messages.js';
-import { writeFileAtomic } from '../atomic-file.js';
 import type { DesiredSet } from '../desired-set.js';
 import { DesiredStateCorruptError } from '../errors.js';
 
@@ -66,7 +66,7 @@ export function createDesiredStateStore(opts: { dataDir: string; nodeName: strin
       if (!(err instanceof DesiredStateCorruptError)) throw err;
       const aside = `${path}.corrupt`;
       log.error({ err, movedTo: aside }, 'stored desired state is corrupt: moving it aside and waiting for the hub to send a new one');
-      await rename(path, aside);
+      await moveAside(path);
       return undefined;
     }
   }
@@ -88,7 +88,7 @@ export function createDesiredStateStore(opts: { dataDir: string; nodeName: strin
       return undefined;
     }
     if (current && set.generation === current.generation && sameContent(set, current)) return undefined;
-    await writeFileAtomic(path, JSON.stringify(set), { mode: 0o600 });
+    await writeFileDurable(path, JSON.stringify(set), { mode: 0o600 });
     current = set;
     log.info({ generation: set.generation, pods: set.pods.length }, 'stored a new desired set');
     return set;

@@ -1,7 +1,7 @@
 /**
  * Joining: the first time a node meets its hub it connects with username `join` and a join token as
  * password, asks on drover/v1/join/<clientId>/request for credentials of its own and stores the answer
- * in dataDir/credentials.json (0600, atomically). From then on it connects with those (connection.ts).
+ * in dataDir/credentials.json (0600, written durably: protocol/durable-file.ts). From then on it connects with those (connection.ts).
  *
  * Over mqtts the token must carry the hub CA's hash (`K10<sha256>::drover-join...`): the agent first
  * takes the chain the hub presents and keeps the CA whose hash matches (hub-ca.ts), sending nothing to
@@ -24,8 +24,8 @@ import {
   type JoinReplyMessage,
   type JoinRequestMessage,
 } from '../../protocol/messages.js';
+import { writeFileDurable } from '../../protocol/durable-file.js';
 import { topics } from '../../protocol/topics.js';
-import { writeFileAtomic } from '../atomic-file.js';
 import { assertTransportAllowed } from './hub-address.js';
 import { fetchHubCa, mqttTlsOptions } from './hub-ca.js';
 import {
@@ -92,8 +92,8 @@ export async function loadCredentials(dataDir: string): Promise<Credentials | un
 /** Write ca.crt (when there is a CA) first, then credentials.json: credentials never point at a missing CA. */
 export async function saveCredentials(dataDir: string, credentials: Credentials): Promise<void> {
   const { caCert, ...stored } = credentials;
-  if (caCert) await writeFileAtomic(join(dataDir, CA_FILE), caCert, { mode: 0o644 });
-  await writeFileAtomic(credentialsPath(dataDir), `${JSON.stringify(stored, null, 2)}\n`, { mode: 0o600 });
+  if (caCert) await writeFileDurable(join(dataDir, CA_FILE), caCert, { mode: 0o644 });
+  await writeFileDurable(credentialsPath(dataDir), `${JSON.stringify(stored, null, 2)}\n`, { mode: 0o600 });
 }
 
 /**

@@ -4,13 +4,13 @@
  *
  * Modes: ConfigMap directories 0755 and files `defaultMode` (0644); Secret directories 0700 and files
  * 0600 unless `defaultMode`/`mode` say otherwise (the pod's own directory keeps them from other users).
- * Rewritten on every sync of the pod: a changed value reaches the file (each file replaced atomically
- * by rename, so a reader sees the old content or the new, never a mix), a key that went away loses its
- * file. The directory goes with the pod (removePodDir).
+ * Rewritten on every sync of the pod: a changed value reaches the file (each file replaced durably, by
+ * rename from a hidden temp file, so a reader sees the old content or the new, never a mix), a key that
+ * went away loses its file. The directory goes with the pod (removePodDir).
  */
-import { chmod, mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, readdir, readFile, rm, rmdir, stat } from 'node:fs/promises';
 import { dirname, join, normalize, relative, sep } from 'node:path';
+import { writeFileDurable } from '../../protocol/durable-file.js';
 import type { ConfigData } from '../../protocol/messages.js';
 import type { Volume } from '../../protocol/objects/pod.js';
 import { ContainerConfigError } from '../errors.js';
@@ -105,16 +105,9 @@ async function writeIfChanged(target: string, file: VolumeFile, root: string, di
     await mkdir(parent, { recursive: true, mode: dirMode });
     await chmod(parent, dirMode);
   }
-  // hidden temp name beside the target, then rename: the container never sees a half-written file
-  const tmp = join(parent, `..${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    await writeFile(tmp, file.content, { mode: file.mode });
-    await chmod(tmp, file.mode); // the umask filters writeFile's mode
-    await rename(tmp, target);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
+  // a hidden temp file beside the target (its mode set before any content), fsync'd, then renamed over
+  // it: the container never sees a half-written file, and a crash leaves the old content or the new
+  await writeFileDurable(target, file.content, { mode: file.mode, dirMode: false });
 }
 
 /** Remove files (and emptied directories) that are no longer part of the volume. */

@@ -3,10 +3,10 @@
  * restart counts, back-off state, the last termination (lastState) and the current waiting reason.
  * Kept in dataDir/containers.json so an agent restart does not reset restart counts or back-offs.
  */
-import { readFile, rename } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { moveAside, writeFileDurable } from '../../protocol/durable-file.js';
 import type { Logger } from '../../protocol/logger.js';
-import { writeFileAtomic } from '../atomic-file.js';
 import { ContainerRecordsCorruptError } from '../errors.js';
 
 export const CONTAINER_RECORDS_FILE = 'containers.json';
@@ -106,7 +106,7 @@ export function createContainerRecords(opts: { dataDir: string; logger: Logger }
       } catch (err) {
         if (!(err instanceof ContainerRecordsCorruptError)) throw err;
         log.error({ err }, 'container records are corrupt: moving them aside; restart counts start again from 0');
-        await rename(path, `${path}.corrupt`);
+        await moveAside(path);
         records = {};
       }
       savedText = JSON.stringify(records);
@@ -129,7 +129,7 @@ export function createContainerRecords(opts: { dataDir: string; logger: Logger }
       const run = saving.then(async () => {
         const text = JSON.stringify(records);
         if (text === savedText) return;
-        await writeFileAtomic(path, text, { mode: 0o600 });
+        await writeFileDurable(path, text, { mode: 0o600 });
         savedText = text;
       });
       // the caller gets the failure; the chain itself stays usable for the next save

@@ -1,5 +1,6 @@
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileDurable } from '../../protocol/durable-file.js';
 
 /**
  * What ctr does not keep for us, per container: when the task started and how it ended. One directory per
@@ -35,10 +36,8 @@ export function createContainerStateStore(root: string): ContainerStateStore {
       }
     },
     async write(id, state) {
-      await mkdir(dir(id), { recursive: true });
-      const tmp = `${statePath(id)}.tmp`;
-      await writeFile(tmp, JSON.stringify(state));
-      await rename(tmp, statePath(id));
+      // durably: a power cut must not leave a torn state.json (an exit code lost or unreadable)
+      await writeFileDurable(statePath(id), JSON.stringify(state), { mode: 0o644, dirMode: 0o755 });
     },
     async remove(id) {
       await rm(dir(id), { recursive: true, force: true });
