@@ -8,11 +8,11 @@ import type { Logger } from '../../protocol/logger.js';
 import {
   commandMessageSchema,
   decodeMessage,
-  nowIso,
   type CommandMessage,
   type ReplyMessage,
 } from '../../protocol/messages.js';
 import { RUNTIME_LABELS } from '../../protocol/pod-helpers.js';
+import { preciseTimestamp } from '../../protocol/time.js';
 import { topics } from '../../protocol/topics.js';
 import type { ContainerInfo, ContainerRuntime } from '../../runtime-adapters/runtime.js';
 import { ContainerNotRunningError, PodNotFoundError } from '../errors.js';
@@ -116,7 +116,7 @@ export function createCommandHandler(opts: CommandHandlerOptions): CommandHandle
         else log.warn({ ...context, err }, 'command failed');
         body = { ok: false, error: (err as Error).message };
       }
-      const reply: ReplyMessage = { v: 1, type: 'reply', sentAt: nowIso(clock), requestId: cmd.requestId, ...body };
+      const reply: ReplyMessage = { v: 1, type: 'reply', sentAt: preciseTimestamp(clock()), requestId: cmd.requestId, ...body };
       await opts.publish(topics.nodeReply(opts.nodeName, cmd.requestId), reply);
     },
   };

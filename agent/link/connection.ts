@@ -10,7 +10,8 @@
  */
 import mqtt from 'mqtt';
 import type { Logger } from '../../protocol/logger.js';
-import { encodeMessage, nowIso, type AnyMessage, type PresenceMessage } from '../../protocol/messages.js';
+import { encodeMessage, type AnyMessage, type PresenceMessage } from '../../protocol/messages.js';
+import { preciseTimestamp } from '../../protocol/time.js';
 import { topics } from '../../protocol/topics.js';
 import { NotConnectedError, PublishTimeoutError } from '../errors.js';
 import { mqttTlsOptions } from './hub-ca.js';
@@ -99,7 +100,7 @@ export function createNodeConnection(opts: NodeConnectionOptions): NodeConnectio
   let lastError: string | undefined;
 
   const presence = (state: 'online' | 'offline'): PresenceMessage => {
-    const m: PresenceMessage = { v: 1, type: 'presence', sentAt: nowIso(clock), state };
+    const m: PresenceMessage = { v: 1, type: 'presence', sentAt: preciseTimestamp(clock()), state };
     if (opts.agentVersion) m.agentVersion = opts.agentVersion;
     return m;
   };

@@ -20,11 +20,11 @@ import {
   decodeMessage,
   encodeMessage,
   joinReplyMessageSchema,
-  nowIso,
   type JoinReplyMessage,
   type JoinRequestMessage,
 } from '../../protocol/messages.js';
 import { writeFileDurable } from '../../protocol/durable-file.js';
+import { preciseTimestamp } from '../../protocol/time.js';
 import { topics } from '../../protocol/topics.js';
 import { assertTransportAllowed } from './hub-address.js';
 import { fetchHubCa, mqttTlsOptions } from './hub-ca.js';
@@ -177,7 +177,7 @@ export async function joinHub(opts: JoinOptions): Promise<Credentials> {
       (error: unknown) => ({ error }),
     );
     await client.subscribeAsync(replyTopic, { qos: 1 });
-    const request: JoinRequestMessage = { v: 1, type: 'joinRequest', sentAt: nowIso(clock), nodeName: opts.nodeName, hostname: hostname() };
+    const request: JoinRequestMessage = { v: 1, type: 'joinRequest', sentAt: preciseTimestamp(clock()), nodeName: opts.nodeName, hostname: hostname() };
     await client.publishAsync(topics.joinRequest(clientId), encodeMessage(request), { qos: 1 });
     const outcome = await reply;
     if ('error' in outcome) throw outcome.error;

@@ -4,10 +4,11 @@
  * own conditions (MemoryPressure, DiskPressure, PIDPressure; Ready is the hub's) and the well-known
  * labels kubernetes.io/{arch,os,hostname}.
  */
-import { nowIso, type NodeStatusMessage } from '../../protocol/messages.js';
+import type { NodeStatusMessage } from '../../protocol/messages.js';
 import type { Condition } from '../../protocol/objects/meta.js';
 import type { NodeStatus } from '../../protocol/objects/node.js';
 import { formatMillis } from '../../protocol/quantity.js';
+import { preciseTimestamp } from '../../protocol/time.js';
 import type { NodeFacts } from '../host/collector.js';
 
 export const AGENT_VERSION = 'drover-0.1.0';
@@ -128,7 +129,7 @@ export function nodeLabels(facts: NodeFacts, nodeName: string): Record<string, s
 }
 
 export function buildNodeStatusMessage(facts: NodeFacts, nodeName: string, clock: () => number = Date.now): NodeStatusMessage {
-  const now = nowIso(clock);
+  const now = preciseTimestamp(clock());
   return { v: 1, type: 'nodeStatus', sentAt: now, labels: nodeLabels(facts, nodeName), status: buildNodeStatus(facts, now) };
 }
 

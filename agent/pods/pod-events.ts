@@ -8,6 +8,7 @@
 import type { Logger } from '../../protocol/logger.js';
 import type { PodEvent } from '../../protocol/messages.js';
 import type { Pod } from '../../protocol/objects/pod.js';
+import { preciseTimestamp } from '../../protocol/time.js';
 import { podNamespace, podUid } from '../desired-set.js';
 
 export const DEFAULT_MAX_PENDING_EVENTS = 1000;
@@ -72,7 +73,7 @@ export function createPodEventQueue(opts: { clock?: () => number; logger: Logger
   return {
     record(pod, container, type, reason, rawMessage) {
       const message = rawMessage.length > MAX_MESSAGE_LENGTH ? `${rawMessage.slice(0, MAX_MESSAGE_LENGTH - 3)}...` : rawMessage;
-      const now = new Date(clock()).toISOString();
+      const now = preciseTimestamp(clock());
       const event: PodEvent = { ...pod, type, reason, message, count: 1, firstTimestamp: now, lastTimestamp: now };
       if (container !== undefined) event.fieldPath = containerFieldPath(container);
       const key = keyOf(event);

@@ -3,6 +3,7 @@
  * containers and what the agent remembers (restart counts, waiting reasons, last terminations).
  * Pure functions: pod-status-reporter.ts decides when to publish.
  */
+import { findCondition } from '../../protocol/conditions.js';
 import type { Condition } from '../../protocol/objects/meta.js';
 import type { ContainerState, ContainerStatus, Pod, PodPhase, PodStatus } from '../../protocol/objects/pod.js';
 import type { PodStatusEntry } from '../../protocol/messages.js';
@@ -186,8 +187,11 @@ function podConditions(phase: PodPhase, statuses: ContainerStatus[], previous: C
     { type: 'ContainersReady', ...ready },
     { type: 'Ready', ...ready },
   ];
+  // Each condition is replaced whole, as the kubelet does (protocol's setCondition merges the old one in,
+  // which would keep a False condition's reason and message on the True that follows); the transition
+  // time follows Kubernetes' rule: it moves only when the status changes.
   return conditions.map((c) => {
-    const before = previous?.find((p) => p.type === c.type);
+    const before = findCondition(previous, c.type);
     const lastTransitionTime = before && before.status === c.status && before.lastTransitionTime ? before.lastTransitionTime : now;
     return { ...c, lastProbeTime: null, lastTransitionTime };
   });
