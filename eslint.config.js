@@ -1,7 +1,7 @@
 // Lint: TypeScript rules plus the import boundaries of DESIGN.md:
 //   protocol <- runtime-adapters <- agent,   protocol <- hub.
 // Inside agent/, one folder per job: host/ imports no other agent folder; pods/ and link/ do not import each
-// other (agent.ts wires them; what both need is at the agent root: desired-set.ts, errors.ts); no folder
+// other (agent.ts wires them; what both need is at the agent root: desired-set.ts, state-file.ts, errors.ts); no folder
 // imports the composition root (agent.ts, main.ts, cli.ts). Inside runtime-adapters/, the contract and the
 // shared parts are at the root and no adapter folder imports another.
 import tseslint from 'typescript-eslint';
@@ -30,7 +30,7 @@ const innerBoundary = ({ from, outer, siblings, extra = [], why }) => {
   };
 };
 
-const AGENT_FOLDERS = "one folder per job; agent.ts wires them, and what both need is at the agent root (desired-set.ts, errors.ts)";
+const AGENT_FOLDERS = "one folder per job; agent.ts wires them, and what both need is at the agent root (desired-set.ts, state-file.ts, errors.ts)";
 const AGENT_COMPOSITION_ROOT = {
   group: ['../agent.js', '../../agent.js', '../main.js', '../../main.js', '../cli.js', '../../cli.js'],
   message: "agent/ folders must not import the agent's composition root (agent.ts, main.ts and cli.ts sit on top and wire them)",

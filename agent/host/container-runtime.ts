@@ -1,5 +1,5 @@
 import type { ContainerRuntime, ImageInfo } from '../../runtime-adapters/runtime.js';
-import type { Fingerprinter } from './fingerprinter.js';
+import { fingerprinter, type Fingerprinter } from './fingerprinter.js';
 
 export interface RuntimeFacts {
   /** e.g. "docker://24.0.5" or "containerd://1.6.20". */
@@ -9,12 +9,8 @@ export interface RuntimeFacts {
 }
 
 export function createRuntimeFingerprinter(opts: { runtime: ContainerRuntime; periodMs?: number }): Fingerprinter<RuntimeFacts> {
-  return {
-    name: 'runtime',
-    periodMs: opts.periodMs ?? 30_000,
-    async collect() {
-      const [version, images] = await Promise.all([opts.runtime.version(), opts.runtime.listImages()]);
-      return { version, images };
-    },
-  };
+  return fingerprinter('runtime', opts.periodMs ?? 30_000, async () => {
+    const [version, images] = await Promise.all([opts.runtime.version(), opts.runtime.listImages()]);
+    return { version, images };
+  });
 }

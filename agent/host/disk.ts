@@ -1,5 +1,5 @@
 import { statfs } from 'node:fs/promises';
-import type { Fingerprinter } from './fingerprinter.js';
+import { fingerprinter, type Fingerprinter } from './fingerprinter.js';
 
 export interface DiskFacts {
   /** The filesystem holding the agent's data dir (emptyDirs live there). */
@@ -15,17 +15,13 @@ export interface DiskFacts {
  * systeminformation's fsSize(), which filters by device name, not by path, and parses `df`.
  */
 export function createDiskFingerprinter(opts: { dataDir: string; periodMs?: number }): Fingerprinter<DiskFacts> {
-  return {
-    name: 'disk',
-    periodMs: opts.periodMs ?? 30_000,
-    async collect() {
-      const s = await statfs(opts.dataDir);
-      return {
-        path: opts.dataDir,
-        sizeBytes: s.blocks * s.bsize,
-        usedBytes: (s.blocks - s.bfree) * s.bsize,
-        availableBytes: s.bavail * s.bsize,
-      };
-    },
-  };
+  return fingerprinter('disk', opts.periodMs ?? 30_000, async () => {
+    const s = await statfs(opts.dataDir);
+    return {
+      path: opts.dataDir,
+      sizeBytes: s.blocks * s.bsize,
+      usedBytes: (s.blocks - s.bfree) * s.bsize,
+      availableBytes: s.bavail * s.bsize,
+    };
+  });
 }

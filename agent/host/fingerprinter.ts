@@ -7,3 +7,7 @@ export interface Fingerprinter<T> {
   readonly periodMs: number;
   collect(): Promise<T>;
 }
+
+export function fingerprinter<T>(name: string, periodMs: number, collect: () => Promise<T>): Fingerprinter<T> {
+  return { name, periodMs, collect };
+}

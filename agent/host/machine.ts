@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { arch } from 'node:os';
 import * as si from 'systeminformation';
-import type { Fingerprinter } from './fingerprinter.js';
+import { fingerprinter, type Fingerprinter } from './fingerprinter.js';
 
 export interface HostFacts {
   /** Kubernetes' name for the CPU architecture: amd64, arm64, arm, ... */
@@ -40,27 +40,23 @@ export function prettyName(osRelease: string): string | undefined {
 }
 
 export function createHostFingerprinter(opts: { periodMs?: number; osReleasePath?: string } = {}): Fingerprinter<HostFacts> {
-  return {
-    name: 'host',
-    periodMs: opts.periodMs ?? 10 * 60_000,
-    async collect() {
-      const [os, uuid, osRelease] = await Promise.all([
-        si.osInfo(),
-        si.uuid(),
-        readFile(opts.osReleasePath ?? '/etc/os-release', 'utf8').catch((err: NodeJS.ErrnoException) => {
-          if (err.code === 'ENOENT') return '';
-          throw err;
-        }),
-      ]);
-      const osImage = prettyName(osRelease) ?? ([os.distro, os.release, os.codename ? `(${os.codename})` : ''].filter(Boolean).join(' ') || 'unknown');
-      return {
-        architecture: kubernetesArch(arch()),
-        operatingSystem: os.platform === 'Linux' ? 'linux' : os.platform.toLowerCase(),
-        osImage,
-        kernelVersion: os.kernel,
-        hostname: os.hostname,
-        machineID: uuid.os,
-      };
-    },
-  };
+  return fingerprinter('host', opts.periodMs ?? 10 * 60_000, async () => {
+    const [os, uuid, osRelease] = await Promise.all([
+      si.osInfo(),
+      si.uuid(),
+      readFile(opts.osReleasePath ?? '/etc/os-release', 'utf8').catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') return '';
+        throw err;
+      }),
+    ]);
+    const osImage = prettyName(osRelease) ?? ([os.distro, os.release, os.codename ? `(${os.codename})` : ''].filter(Boolean).join(' ') || 'unknown');
+    return {
+      architecture: kubernetesArch(arch()),
+      operatingSystem: os.platform === 'Linux' ? 'linux' : os.platform.toLowerCase(),
+      osImage,
+      kernelVersion: os.kernel,
+      hostname: os.hostname,
+      machineID: uuid.os,
+    };
+  });
 }

@@ -1,5 +1,5 @@
 import * as si from 'systeminformation';
-import type { Fingerprinter } from './fingerprinter.js';
+import { fingerprinter, type Fingerprinter } from './fingerprinter.js';
 
 export interface MemoryFacts {
   totalBytes: number;
@@ -9,13 +9,9 @@ export interface MemoryFacts {
 }
 
 export function createMemoryFingerprinter(opts: { periodMs?: number } = {}): Fingerprinter<MemoryFacts> {
-  return {
-    name: 'memory',
-    periodMs: opts.periodMs ?? 5_000,
-    async collect() {
-      const m = await si.mem();
-      const available = m.available || m.free;
-      return { totalBytes: m.total, usedBytes: Math.max(0, m.total - available), availableBytes: available };
-    },
-  };
+  return fingerprinter('memory', opts.periodMs ?? 5_000, async () => {
+    const m = await si.mem();
+    const available = m.available || m.free;
+    return { totalBytes: m.total, usedBytes: Math.max(0, m.total - available), availableBytes: available };
+  });
 }

@@ -1,5 +1,5 @@
 import * as si from 'systeminformation';
-import type { Fingerprinter } from './fingerprinter.js';
+import { fingerprinter, type Fingerprinter } from './fingerprinter.js';
 
 export interface NetworkFacts {
   /** Non-internal IPv4 addresses, the default route's interface first: the node's InternalIPs. */
@@ -24,13 +24,9 @@ export function internalIPv4s(interfaces: InterfaceInfo[]): string[] {
 }
 
 export function createNetworkFingerprinter(opts: { periodMs?: number } = {}): Fingerprinter<NetworkFacts> {
-  return {
-    name: 'network',
-    periodMs: opts.periodMs ?? 60_000,
-    async collect() {
-      const list = await si.networkInterfaces();
-      const interfaces = Array.isArray(list) ? list : [list];
-      return { internalIPs: internalIPv4s(interfaces) };
-    },
-  };
+  return fingerprinter('network', opts.periodMs ?? 60_000, async () => {
+    const list = await si.networkInterfaces();
+    const interfaces = Array.isArray(list) ? list : [list];
+    return { internalIPs: internalIPv4s(interfaces) };
+  });
 }

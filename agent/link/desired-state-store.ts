@@ -3,7 +3,6 @@
  * pods with no hub in reach. A set is written (durably: temp file, fsync, rename, fsync dir) before the agent acts on it; a set for
  * another node or with an older generation than the current one is ignored.
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { moveAside, writeFileDurable } from '../../protocol/durable-file.js';
@@ -12,6 +11,7 @@ import type { Logger } from '../../protocol/logger.js';
 import { decodeMessage, desiredSetMessageSchema, type DesiredSetMessage } from '../../protocol/messages.js';
 import type { DesiredSet } from '../desired-set.js';
 import { DesiredStateCorruptError } from '../errors.js';
+import { readStateFile } from '../state-file.js';
 
 export const DESIRED_FILE = 'desired.json';
 
@@ -37,13 +37,8 @@ export function createDesiredStateStore(opts: { dataDir: string; nodeName: strin
   let queue: Promise<unknown> = Promise.resolve();
 
   async function load(): Promise<DesiredSet | undefined> {
-    let text: string;
-    try {
-      text = await readFile(path, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw new DesiredStateCorruptError(path, (err as Error).message, { cause: err });
-    }
+    const text = await readStateFile(path, (reason, cause) => new DesiredStateCorruptError(path, reason, { cause }));
+    if (text === undefined) return undefined;
     let set: DesiredSet;
     try {
       set = withNamedPods(decodeMessage(desiredSetMessageSchema, path, text));

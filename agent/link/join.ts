@@ -8,7 +8,6 @@
  * a hub that does not match, then joins over TLS verified against that CA and stores it as
  * dataDir/ca.crt for every later connection. A bare token is accepted only for plain MQTT on loopback.
  */
-import { readFile } from 'node:fs/promises';
 import { parseJoinTokenString } from '../../protocol/join-token.js';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +25,7 @@ import {
 import { writeFileDurable } from '../../protocol/durable-file.js';
 import { preciseTimestamp } from '../../protocol/time.js';
 import { topics } from '../../protocol/topics.js';
+import { readStateFile, readStateJson } from '../state-file.js';
 import { assertTransportAllowed } from './hub-address.js';
 import { fetchHubCa, mqttTlsOptions } from './hub-ca.js';
 import {
@@ -65,28 +65,13 @@ export function credentialsPath(dataDir: string): string {
 /** The stored credentials, or undefined if the node has not joined. Throws CredentialsCorruptError. */
 export async function loadCredentials(dataDir: string): Promise<Credentials | undefined> {
   const path = credentialsPath(dataDir);
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new CredentialsCorruptError(path, (err as Error).message, { cause: err });
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new CredentialsCorruptError(path, 'not JSON', { cause: err });
-  }
+  const json = await readStateJson(path, (reason, cause) => new CredentialsCorruptError(path, reason, { cause }));
+  if (json === undefined) return undefined;
   const parsed = credentialsSchema.safeParse(json);
   if (!parsed.success) throw new CredentialsCorruptError(path, parsed.error.issues[0]?.message ?? 'invalid', { cause: parsed.error });
   const caPath = join(dataDir, CA_FILE);
-  try {
-    return { ...parsed.data, caCert: await readFile(caPath, 'utf8') };
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return parsed.data;
-    throw new CredentialsCorruptError(caPath, (err as Error).message, { cause: err });
-  }
+  const caCert = await readStateFile(caPath, (reason, cause) => new CredentialsCorruptError(caPath, reason, { cause }));
+  return caCert === undefined ? parsed.data : { ...parsed.data, caCert };
 }
 
 /** Write ca.crt (when there is a CA) first, then credentials.json: credentials never point at a missing CA. */

@@ -3,11 +3,11 @@
  * restart counts, back-off state, the last termination (lastState) and the current waiting reason.
  * Kept in dataDir/containers.json so an agent restart does not reset restart counts or back-offs.
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { moveAside, writeFileDurable } from '../../protocol/durable-file.js';
 import type { Logger } from '../../protocol/logger.js';
 import { ContainerRecordsCorruptError } from '../errors.js';
+import { readStateJson } from '../state-file.js';
 
 export const CONTAINER_RECORDS_FILE = 'containers.json';
 
@@ -74,19 +74,8 @@ export function createContainerRecords(opts: { dataDir: string; logger: Logger }
   let saving: Promise<void> = Promise.resolve();
 
   async function readRecords(): Promise<RecordFile> {
-    let text: string;
-    try {
-      text = await readFile(path, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
-      throw new ContainerRecordsCorruptError(path, (err as Error).message, { cause: err });
-    }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch (err) {
-      throw new ContainerRecordsCorruptError(path, 'not JSON', { cause: err });
-    }
+    const parsed = await readStateJson(path, (reason, cause) => new ContainerRecordsCorruptError(path, reason, { cause }));
+    if (parsed === undefined) return {};
     if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ContainerRecordsCorruptError(path, 'not an object');
     const out: RecordFile = {};
     for (const [uid, byName] of Object.entries(parsed as Record<string, unknown>)) {

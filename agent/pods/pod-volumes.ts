@@ -3,6 +3,7 @@
  * pod), hostPaths are checked or created according to their `type`, as the kubelet does, and
  * configMap/secret volumes are written as files (config-volume.ts) and kept up to date.
  */
+import type { Stats } from 'node:fs';
 import { chmod, mkdir, open, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Pod, Volume } from '../../protocol/objects/pod.js';
@@ -33,6 +34,15 @@ export async function preparePodVolumes(pod: Pod, dataDir: string, config: Confi
   }
 }
 
+/** hostPath types that must already exist as this kind of file. */
+const HOST_PATH_CHECKS: Record<string, { is: (info: Stats) => boolean; what: string }> = {
+  Directory: { is: (i) => i.isDirectory(), what: 'directory' },
+  File: { is: (i) => i.isFile(), what: 'file' },
+  Socket: { is: (i) => i.isSocket(), what: 'socket' },
+  CharDevice: { is: (i) => i.isCharacterDevice(), what: 'character device' },
+  BlockDevice: { is: (i) => i.isBlockDevice(), what: 'block device' },
+};
+
 async function prepareHostPath(volume: Volume & { hostPath: NonNullable<Volume['hostPath']> }): Promise<void> {
   const { path, type = '' } = volume.hostPath;
   const fail = (what: string): never => {
@@ -50,26 +60,13 @@ async function prepareHostPath(volume: Volume & { hostPath: NonNullable<Volume['
       if (!info) await mkdir(path, { recursive: true, mode: 0o755 });
       else if (type === 'DirectoryOrCreate' && !info.isDirectory()) fail('exists but is not a directory');
       return;
-    case 'Directory':
-      if (!info?.isDirectory()) fail('is not an existing directory');
-      return;
     case 'FileOrCreate':
       if (!info) await (await open(path, 'a', 0o644)).close();
       else if (!info.isFile()) fail('exists but is not a file');
       return;
-    case 'File':
-      if (!info?.isFile()) fail('is not an existing file');
-      return;
-    case 'Socket':
-      if (!info?.isSocket()) fail('is not an existing socket');
-      return;
-    case 'CharDevice':
-      if (!info?.isCharacterDevice()) fail('is not an existing character device');
-      return;
-    case 'BlockDevice':
-      if (!info?.isBlockDevice()) fail('is not an existing block device');
-      return;
   }
+  const check = HOST_PATH_CHECKS[type];
+  if (check && !(info && check.is(info))) fail(`is not an existing ${check.what}`);
 }
 
 /** Remove a pod's directory (its emptyDirs, configMap and secret files) once its containers are gone. */

@@ -6,7 +6,7 @@
  */
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { failure, success, type ProbeOutcome } from './outcome.js';
+import { failure, settleOnce, success, type ProbeOutcome } from './outcome.js';
 import { hostPort } from './tcp-socket.js';
 
 export const PROBE_USER_AGENT = 'kube-probe/drover';
@@ -34,26 +34,19 @@ export function runHttpGetProbe(target: HttpProbeTarget): Promise<ProbeOutcome> 
     headers[h.name] = h.value;
   }
   const request = target.scheme === 'HTTPS' ? httpsRequest : httpRequest;
-  return new Promise((resolve) => {
-    let done = false;
-    const finish = (outcome: ProbeOutcome): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      req.destroy();
-      resolve(outcome);
-    };
-    const req = request(url, { method: 'GET', headers, rejectUnauthorized: false }, (res: IncomingMessage) => {
-      const status = res.statusCode ?? 0;
-      res.resume(); // the body is not needed
-      if (status >= 200 && status < 400) finish(success(`HTTP probe succeeded with statuscode: ${status}`));
-      else finish(failure(`HTTP probe failed with statuscode: ${status}`));
-    });
-    const timer = setTimeout(
-      () => finish(failure(`Get "${url}": context deadline exceeded (Client.Timeout exceeded while awaiting headers after ${target.timeoutMs / 1000}s)`)),
-      target.timeoutMs,
-    );
-    req.once('error', (err) => finish(failure(`Get "${url}": ${err.message}`)));
-    req.end();
-  });
+  return settleOnce(
+    target.timeoutMs,
+    () => failure(`Get "${url}": context deadline exceeded (Client.Timeout exceeded while awaiting headers after ${target.timeoutMs / 1000}s)`),
+    (finish) => {
+      const req = request(url, { method: 'GET', headers, rejectUnauthorized: false }, (res: IncomingMessage) => {
+        const status = res.statusCode ?? 0;
+        res.resume(); // the body is not needed
+        if (status >= 200 && status < 400) finish(success(`HTTP probe succeeded with statuscode: ${status}`));
+        else finish(failure(`HTTP probe failed with statuscode: ${status}`));
+      });
+      req.once('error', (err) => finish(failure(`Get "${url}": ${err.message}`)));
+      req.end();
+      return req;
+    },
+  );
 }

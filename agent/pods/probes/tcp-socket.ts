@@ -1,6 +1,6 @@
 /** tcpSocket probe: success when a TCP connection to host:port opens within the timeout. */
 import { connect } from 'node:net';
-import { failure, success, type ProbeOutcome } from './outcome.js';
+import { failure, settleOnce, success, type ProbeOutcome } from './outcome.js';
 
 export interface TcpProbeTarget {
   host: string;
@@ -15,18 +15,14 @@ export function hostPort(host: string, port: number): string {
 export function runTcpSocketProbe(target: TcpProbeTarget): Promise<ProbeOutcome> {
   const { host, port, timeoutMs } = target;
   const where = hostPort(host, port);
-  return new Promise((resolve) => {
-    const socket = connect({ host, port });
-    let done = false;
-    const finish = (outcome: ProbeOutcome): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(outcome);
-    };
-    const timer = setTimeout(() => finish(failure(`dial tcp ${where}: i/o timeout`)), timeoutMs);
-    socket.once('connect', () => finish(success()));
-    socket.once('error', (err) => finish(failure(`dial tcp ${where}: ${err.message}`)));
-  });
+  return settleOnce(
+    timeoutMs,
+    () => failure(`dial tcp ${where}: i/o timeout`),
+    (finish) => {
+      const socket = connect({ host, port });
+      socket.once('connect', () => finish(success()));
+      socket.once('error', (err) => finish(failure(`dial tcp ${where}: ${err.message}`)));
+      return socket;
+    },
+  );
 }
