@@ -1,13 +1,13 @@
 /**
- * createAgent: the agent's composition root. Wires the parts, each in its own file:
- *   join + connection   the node's credentials and its MQTT session with the hub
- *   desired-state-store the desired pod set, on disk before it is acted on
- *   reconciler          runtime containers <- desired set (pod workers, back-off, adoption)
- *   probes/prober       startup/readiness/liveness probes; a failed liveness asks the reconciler to kill
- *   pod-events          Pulling/Started/Killing/BackOff/Unhealthy..., sent up with the pod status
- *   pod-status(-reporter) kubelet-style pod status, published as deltas and full reports
- *   fingerprint/ + node-status  the host's facts, published every status interval
- *   cmd-handler         logs / exec requests from the hub
+ * createAgent: the agent's composition root. Wires the folders, which do not import each other
+ * (lint rule; what link and pods share is desired-set.ts, state-file.ts and errors.ts here):
+ *   link/   join + connection: the node's credentials and its MQTT session with the hub;
+ *           desired-state-store: the desired set, on disk before it is acted on; commands: logs/exec;
+ *           node-status and pod-status-reporter: what goes up
+ *   pods/   reconciler: runtime containers <- desired set (pod worker, back-off, adoption);
+ *           probes/prober: a failed liveness asks the reconciler to kill; pod-events: Pulling/Started/...;
+ *           pod-status-tracker: kubelet-style pod status after each pass
+ *   host/   collector + one fingerprinter per fact
  * Holds no logic of its own beyond routing messages and timers.
  */
 import { mkdir } from 'node:fs/promises';

@@ -1,7 +1,8 @@
 /**
  * Pod status, computed as the kubelet computes it, from the pod's spec, what the runtime says about its
  * containers and what the agent remembers (restart counts, waiting reasons, last terminations).
- * Pure functions: pod-status-reporter.ts decides when to publish.
+ * Pure functions: pod-status-tracker.ts applies them after each pass, link/pod-status-reporter.ts decides
+ * when to publish.
  */
 import { findCondition } from '../../protocol/conditions.js';
 import type { Condition } from '../../protocol/objects/meta.js';

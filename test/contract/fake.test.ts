@@ -4,7 +4,7 @@ import { describeRuntimeContract, type Workloads } from './runtime-contract.js';
 
 const IMAGE = 'drover.local/busybox:test';
 
-/** The fake's own command language (see runtime-adapters/fake.ts). */
+/** The fake's own command language (see runtime-adapters/fake/fake.ts). */
 const fakeWorkloads: Workloads = {
   printAndExit: (lines, code) => ({ command: ['fake', 'exit', String(code), ...lines] }),
   trapTerm: () => ({ command: ['fake', 'trap-term'] }),
