@@ -1,9 +1,9 @@
 // Lint: TypeScript rules plus the import boundaries of DESIGN.md:
 //   protocol <- runtime-adapters <- agent,   protocol <- hub.
 // Inside agent/, one folder per job: host/ imports no other agent folder; pods/ and link/ do not import each
-// other (agent.ts wires them; what both need is at the agent root: desired-set.ts, state-file.ts, errors.ts); no folder
-// imports the composition root (agent.ts, main.ts, cli.ts). Inside runtime-adapters/, the contract and the
-// shared parts are at the root and no adapter folder imports another.
+// other (agent.ts wires them; what both need is at the agent root: desired-set.ts, state-file.ts,
+// errors.ts); no folder imports the composition root (agent.ts, main.ts, cli.ts). Inside runtime-adapters/,
+// the contract and the shared parts are at the root and no adapter folder imports another.
 import tseslint from 'typescript-eslint';
 
 const outward = (from, dir) => ({
