@@ -1,6 +1,10 @@
 // Lint: TypeScript rules plus the import boundaries of DESIGN.md:
 //   protocol <- runtime-adapters <- agent,   protocol <- hub,
-// and the layers inside hub/ (HUB_LAYERS below, bottom first).
+// the layers inside hub/ (HUB_LAYERS below, bottom first), and the folders inside agent/ and
+// runtime-adapters/: in agent/, host/ imports no other agent folder, pods/ and link/ do not import each
+// other (agent.ts wires them; what both need is at the agent root: desired-set.ts, state-file.ts,
+// errors.ts), and no folder imports the composition root (agent.ts, main.ts, cli.ts); in
+// runtime-adapters/, the contract and the shared parts are at the root and no adapter folder imports another.
 import tseslint from 'typescript-eslint';
 
 const TOP_LEVEL_RULE = 'see DESIGN.md: protocol <- runtime-adapters <- agent, protocol <- hub';
@@ -64,6 +68,25 @@ const hubLayerRules = () => {
   return rules;
 };
 
+/**
+ * The folders inside agent/ and runtime-adapters/, one job each: `from` (e.g. agent/link) may not import its
+ * `siblings`, nor what its top-level folder may not import (`outer`, repeated: the last matching config
+ * wins), nor anything in `extra`.
+ */
+const innerFolder = ({ from, outer, siblings, extra = [], why }) => {
+  const top = from.split('/')[0];
+  const sibling = (dir) => ({ group: [`**/${dir}/*`, `**/${dir}/**`], message: `${from}/ must not import ${top}/${dir}/ (${why})` });
+  return restrict([`${from}/**/*.ts`], [...topLevelPatterns(top, outer), ...siblings.map(sibling), ...extra]);
+};
+const AGENT_FOLDERS = 'one folder per job; agent.ts wires them, and what both need is at the agent root (desired-set.ts, state-file.ts, errors.ts)';
+const AGENT_COMPOSITION_ROOT = {
+  group: ['../agent.js', '../../agent.js', '../main.js', '../../main.js', '../cli.js', '../../cli.js'],
+  message: "agent/ folders must not import the agent's composition root (agent.ts, main.ts and cli.ts sit on top and wire them)",
+};
+const agentFolder = (from, siblings) => innerFolder({ from, outer: ['hub'], siblings, extra: [AGENT_COMPOSITION_ROOT], why: AGENT_FOLDERS });
+const ADAPTERS = 'each adapter stands alone on the ContainerRuntime contract; what they share is at the runtime-adapters root';
+const adapterFolder = (from, siblings) => innerFolder({ from, outer: ['agent', 'hub'], siblings, why: ADAPTERS });
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**'] },
   ...tseslint.configs.recommended,
@@ -77,6 +100,12 @@ export default tseslint.config(
   boundary('protocol', ['runtime-adapters', 'agent', 'hub']),
   boundary('runtime-adapters', ['agent', 'hub']),
   boundary('agent', ['hub']),
+  agentFolder('agent/host', ['link', 'pods']),
+  agentFolder('agent/pods', ['link']),
+  agentFolder('agent/link', ['pods']),
+  adapterFolder('runtime-adapters/docker', ['containerd', 'fake']),
+  adapterFolder('runtime-adapters/containerd', ['docker', 'fake']),
+  adapterFolder('runtime-adapters/fake', ['docker', 'containerd']),
   boundary('hub', HUB_TOP_LEVEL_FORBIDDEN),
   ...hubLayerRules(),
   { files: ['hub/cli/**/*.ts', 'test/**/*.ts', 'install/**/*.ts'], rules: { 'no-console': 'off' } },

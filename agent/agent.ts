@@ -1,32 +1,33 @@
 /**
- * createAgent: the agent's composition root. Wires the parts, each in its own file:
- *   join + connection   the node's credentials and its MQTT session with the hub
- *   desired-state-store the desired pod set, on disk before it is acted on
- *   reconciler          runtime containers <- desired set (pod workers, back-off, adoption)
- *   probes/prober       startup/readiness/liveness probes; a failed liveness asks the reconciler to kill
- *   pod-events          Pulling/Started/Killing/BackOff/Unhealthy..., sent up with the pod status
- *   pod-status(-reporter) kubelet-style pod status, published as deltas and full reports
- *   fingerprint/ + node-status  the host's facts, published every status interval
- *   cmd-handler         logs / exec requests from the hub
+ * createAgent: the agent's composition root. Wires the folders, which do not import each other
+ * (lint rule; what link and pods share is desired-set.ts, state-file.ts and errors.ts here):
+ *   link/   join + connection: the node's credentials and its MQTT session with the hub;
+ *           desired-state-store: the desired set, on disk before it is acted on; commands: logs/exec;
+ *           node-status and pod-status-reporter: what goes up
+ *   pods/   reconciler: runtime containers <- desired set (pod worker, back-off, adoption);
+ *           probes/prober: a failed liveness asks the reconciler to kill; pod-events: Pulling/Started/...;
+ *           pod-status-tracker: kubelet-style pod status after each pass
+ *   host/   collector + one fingerprinter per fact
  * Holds no logic of its own beyond routing messages and timers.
  */
 import { mkdir } from 'node:fs/promises';
 import type { Logger } from '../protocol/logger.js';
 import { parseTopic, topics } from '../protocol/topics.js';
 import type { ContainerRuntime } from '../runtime-adapters/runtime.js';
-import { createCommandHandler } from './cmd-handler.js';
-import { createNodeConnection, type NodeConnection } from './connection.js';
-import { createContainerRecords } from './container-records.js';
-import { createDesiredStateStore } from './desired-state-store.js';
+import { podUid } from './desired-set.js';
 import { InvalidOptionError } from './errors.js';
-import { createFactsCollector, defaultFingerprinters, type FactsCollector } from './fingerprint/collector.js';
-import { ensureCredentials, type EnsureCredentialsOptions } from './join.js';
-import { AGENT_VERSION, buildNodeStatusMessage, hostIPOf } from './node-status.js';
-import { createPodEventQueue } from './pod-events.js';
-import { podUid } from './pod-runtime.js';
-import { createProber, type Prober } from './probes/prober.js';
-import { createPodStatusReporter, type PodStatusReporter } from './pod-status-reporter.js';
-import { createReconciler, type Reconciler } from './reconciler.js';
+import { createFactsCollector, defaultFingerprinters, type FactsCollector } from './host/collector.js';
+import { createCommandHandler } from './link/commands.js';
+import { createNodeConnection, type NodeConnection } from './link/connection.js';
+import { createDesiredStateStore } from './link/desired-state-store.js';
+import { ensureCredentials, type EnsureCredentialsOptions } from './link/join.js';
+import { AGENT_VERSION, buildNodeStatusMessage, hostIPOf } from './link/node-status.js';
+import { createPodStatusReporter, type PodStatusReporter } from './link/pod-status-reporter.js';
+import { createContainerRecords } from './pods/container-records.js';
+import { createPodEventQueue } from './pods/pod-events.js';
+import { createPodStatusTracker } from './pods/pod-status-tracker.js';
+import { createProber, type Prober } from './pods/probes/prober.js';
+import { createReconciler, type Reconciler } from './pods/reconciler.js';
 
 export const DEFAULT_STATUS_INTERVAL_MS = 5_000;
 
@@ -133,12 +134,14 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
     });
     prober = podProber;
 
-    const podReporter = createPodStatusReporter({
+    const statuses = createPodStatusTracker({
       records,
-      events,
       probes: (uid, container) => podProber.state(uid, container),
       runtimeName: opts.runtime.name,
       hostIP: () => hostIPOf(currentFacts.facts()),
+    });
+    const podReporter = createPodStatusReporter({
+      events,
       publish: (message) => conn.publish(topics.nodePods(name), message, { qos: 1 }),
       isConnected: () => conn.isConnected(),
       logger,
@@ -158,7 +161,7 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
       ...(opts.reconcileIntervalMs === undefined ? {} : { intervalMs: opts.reconcileIntervalMs }),
       onObserved: (observation) => {
         podProber.sync(observation);
-        podReporter.observe(observation);
+        podReporter.observe(statuses.compute(observation));
       },
     });
     reconciler = rec;

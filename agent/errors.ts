@@ -1,77 +1,88 @@
 import { DroverError } from '../protocol/errors.js';
 
 /**
- * The agent's error catalogue. Every error the agent raises on purpose is one of these, with a stable
- * `code` (unique across the catalogue: see test/agent/errors.test.ts).
+ * The agent's error catalogue: every error the agent raises on purpose is an AgentError with one of these
+ * codes (`EAGENT_<WHAT>`), each with a line saying what it means. test/agent/errors.test.ts checks that
+ * every code is used, documented in agent/README.md and follows the style.
  */
 export const AGENT_ERROR_CODES = {
-  joinRejected: 'EAGENT_JOIN_REJECTED',
-  joinRefused: 'EAGENT_JOIN_REFUSED',
-  joinTimeout: 'EAGENT_JOIN_TIMEOUT',
-  hubUnreachable: 'EAGENT_HUB_UNREACHABLE',
-  noCredentials: 'EAGENT_NO_CREDENTIALS',
-  credentialsCorrupt: 'EAGENT_CREDENTIALS_CORRUPT',
-  desiredStateCorrupt: 'EAGENT_DESIRED_STATE_CORRUPT',
-  containerRecordsCorrupt: 'EAGENT_CONTAINER_RECORDS_CORRUPT',
-  containerConfig: 'EAGENT_CONTAINER_CONFIG',
-  podNotFound: 'EAGENT_POD_NOT_FOUND',
-  containerNotRunning: 'EAGENT_CONTAINER_NOT_RUNNING',
-  invalidOption: 'EAGENT_INVALID_OPTION',
-  publishTimeout: 'EAGENT_PUBLISH_TIMEOUT',
-  notConnected: 'EAGENT_NOT_CONNECTED',
-  hubCaMismatch: 'EAGENT_HUB_CA_MISMATCH',
-  insecureHub: 'EAGENT_INSECURE_HUB',
+  EAGENT_JOIN_REJECTED: 'the hub refused the join token at connect: expired, unknown or already used',
+  EAGENT_JOIN_REFUSED: 'the hub answered the join request with a refusal, in its own words',
+  EAGENT_JOIN_TIMEOUT: 'the hub did not answer the join request in time',
+  EAGENT_HUB_UNREACHABLE: 'the hub cannot be reached (refused, timed out, closed, or not TLS where TLS was asked)',
+  EAGENT_NO_CREDENTIALS: 'the node has not joined (no credentials.json) and no join token was given',
+  EAGENT_CREDENTIALS_CORRUPT: 'credentials.json or ca.crt cannot be read or is not valid',
+  EAGENT_DESIRED_STATE_CORRUPT: 'the stored desired.json cannot be read or is not a desired set',
+  EAGENT_CONTAINER_RECORDS_CORRUPT: 'the stored containers.json cannot be read or is not valid',
+  EAGENT_CONTAINER_CONFIG: 'a container cannot be configured from its pod spec (its waiting reason CreateContainerConfigError)',
+  EAGENT_POD_NOT_FOUND: 'a logs/exec command names a pod that is not on this node',
+  EAGENT_CONTAINER_NOT_RUNNING: 'a logs/exec command names a container that is unknown, not created yet or not running',
+  EAGENT_INVALID_OPTION: 'an option of the agent is missing or not acceptable',
+  EAGENT_PUBLISH_TIMEOUT: 'an MQTT publish (or disconnect) was not acknowledged in time',
+  EAGENT_NOT_CONNECTED: 'a publish was asked for before the connection to the hub was started',
+  EAGENT_HUB_CA_MISMATCH: "no CA in the hub's TLS chain matches the join token's hash: another hub, or a man in the middle; nothing was sent",
+  EAGENT_INSECURE_HUB: 'a connection the agent will not make: credentials would travel unencrypted or unverified',
 } as const;
 
+export type AgentErrorCode = keyof typeof AGENT_ERROR_CODES;
+
+/** An error the agent raises on purpose: its code is from AGENT_ERROR_CODES. */
+export class AgentError extends DroverError {
+  declare readonly code: AgentErrorCode;
+  constructor(code: AgentErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}
+
 /** The join token was refused by the broker at CONNACK (expired, unknown or already used). */
-export class JoinRejectedError extends DroverError {
+export class JoinRejectedError extends AgentError {
   constructor(options?: { cause?: unknown }) {
-    super(AGENT_ERROR_CODES.joinRejected, 'join token rejected by the hub (expired or unknown)', options);
+    super('EAGENT_JOIN_REJECTED', 'join token rejected by the hub (expired or unknown)', options);
   }
 }
 
 /** The hub answered the join request with ok:false; `reason` is the hub's own words. */
-export class JoinRefusedError extends DroverError {
+export class JoinRefusedError extends AgentError {
   readonly reason: string;
   constructor(reason: string) {
-    super(AGENT_ERROR_CODES.joinRefused, `the hub refused to let this node join: ${reason}`);
+    super('EAGENT_JOIN_REFUSED', `the hub refused to let this node join: ${reason}`);
     this.reason = reason;
   }
 }
 
-export class JoinTimeoutError extends DroverError {
+export class JoinTimeoutError extends AgentError {
   constructor(hubUrl: string, timeoutMs: number) {
     super(
-      AGENT_ERROR_CODES.joinTimeout,
+      'EAGENT_JOIN_TIMEOUT',
       `no answer to the join request from the hub at ${hubUrl} within ${Math.round(timeoutMs / 1000)} s (is the hub running and up to date?)`,
     );
   }
 }
 
-export class HubUnreachableError extends DroverError {
+export class HubUnreachableError extends AgentError {
   /** `hint`: what the user most likely got wrong, appended to the message. */
   constructor(hubUrl: string, options?: { cause?: unknown; hint?: string }) {
     const detail = options?.cause instanceof Error ? `: ${options.cause.message}` : '';
     const hint = options?.hint ? ` (${options.hint})` : '';
-    super(AGENT_ERROR_CODES.hubUnreachable, `cannot reach the hub at ${hubUrl}${detail}${hint}`, options?.cause === undefined ? undefined : { cause: options.cause });
+    super('EAGENT_HUB_UNREACHABLE', `cannot reach the hub at ${hubUrl}${detail}${hint}`, options?.cause === undefined ? undefined : { cause: options.cause });
   }
 }
 
 /** No credentials in the data dir and no join token to get some. */
-export class NoCredentialsError extends DroverError {
+export class NoCredentialsError extends AgentError {
   constructor(path: string) {
     super(
-      AGENT_ERROR_CODES.noCredentials,
+      'EAGENT_NO_CREDENTIALS',
       `this node has not joined yet (no ${path}): pass --token with a join token from \`drover token create\``,
     );
   }
 }
 
-export class CredentialsCorruptError extends DroverError {
+export class CredentialsCorruptError extends AgentError {
   readonly path: string;
   constructor(path: string, reason: string, options?: { cause?: unknown }) {
     super(
-      AGENT_ERROR_CODES.credentialsCorrupt,
+      'EAGENT_CREDENTIALS_CORRUPT',
       `the credentials file ${path} is unreadable (${reason}); delete it and join again with --token`,
       options,
     );
@@ -79,18 +90,18 @@ export class CredentialsCorruptError extends DroverError {
   }
 }
 
-export class DesiredStateCorruptError extends DroverError {
+export class DesiredStateCorruptError extends AgentError {
   readonly path: string;
   constructor(path: string, reason: string, options?: { cause?: unknown }) {
-    super(AGENT_ERROR_CODES.desiredStateCorrupt, `the stored desired state ${path} is unreadable: ${reason}`, options);
+    super('EAGENT_DESIRED_STATE_CORRUPT', `the stored desired state ${path} is unreadable: ${reason}`, options);
     this.path = path;
   }
 }
 
-export class ContainerRecordsCorruptError extends DroverError {
+export class ContainerRecordsCorruptError extends AgentError {
   readonly path: string;
   constructor(path: string, reason: string, options?: { cause?: unknown }) {
-    super(AGENT_ERROR_CODES.containerRecordsCorrupt, `the stored container records ${path} are unreadable: ${reason}`, options);
+    super('EAGENT_CONTAINER_RECORDS_CORRUPT', `the stored container records ${path} are unreadable: ${reason}`, options);
     this.path = path;
   }
 }
@@ -99,40 +110,40 @@ export class ContainerRecordsCorruptError extends DroverError {
  * A container cannot be configured from its pod spec (a field the agent does not support yet, a
  * missing hostPath, ...). Reported as the container's waiting reason CreateContainerConfigError.
  */
-export class ContainerConfigError extends DroverError {
+export class ContainerConfigError extends AgentError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(AGENT_ERROR_CODES.containerConfig, message, options);
+    super('EAGENT_CONTAINER_CONFIG', message, options);
   }
 }
 
-export class PodNotFoundError extends DroverError {
+export class PodNotFoundError extends AgentError {
   constructor(namespace: string, name: string) {
-    super(AGENT_ERROR_CODES.podNotFound, `pod ${namespace}/${name} is not on this node`);
+    super('EAGENT_POD_NOT_FOUND', `pod ${namespace}/${name} is not on this node`);
   }
 }
 
-export class ContainerNotRunningError extends DroverError {
+export class ContainerNotRunningError extends AgentError {
   constructor(message: string) {
-    super(AGENT_ERROR_CODES.containerNotRunning, message);
+    super('EAGENT_CONTAINER_NOT_RUNNING', message);
   }
 }
 
-export class InvalidOptionError extends DroverError {
+export class InvalidOptionError extends AgentError {
   constructor(message: string) {
-    super(AGENT_ERROR_CODES.invalidOption, message);
+    super('EAGENT_INVALID_OPTION', message);
   }
 }
 
 /** An MQTT publish (or disconnect) was not acknowledged in time. */
-export class PublishTimeoutError extends DroverError {
+export class PublishTimeoutError extends AgentError {
   constructor(what: string, ms: number) {
-    super(AGENT_ERROR_CODES.publishTimeout, `${what}: no acknowledgement from the hub within ${ms} ms`);
+    super('EAGENT_PUBLISH_TIMEOUT', `${what}: no acknowledgement from the hub within ${ms} ms`);
   }
 }
 
-export class NotConnectedError extends DroverError {
+export class NotConnectedError extends AgentError {
   constructor(what: string) {
-    super(AGENT_ERROR_CODES.notConnected, `${what}: the connection to the hub has not been started`);
+    super('EAGENT_NOT_CONNECTED', `${what}: the connection to the hub has not been started`);
   }
 }
 
@@ -140,12 +151,12 @@ export class NotConnectedError extends DroverError {
  * The hub's TLS chain holds no certificate whose SHA-256 matches the hash in the join token: the
  * agent is talking to another hub (or a man in the middle) and has sent it nothing.
  */
-export class HubCaMismatchError extends DroverError {
+export class HubCaMismatchError extends AgentError {
   readonly expected: string;
   readonly presented: string[];
   constructor(hubUrl: string, expected: string, presented: string[]) {
     super(
-      AGENT_ERROR_CODES.hubCaMismatch,
+      'EAGENT_HUB_CA_MISMATCH',
       `the hub at ${hubUrl} is not the one the join token was made for: its certificate authority does not match ` +
         `the token's hash K10${expected.slice(0, 16)}... (presented: ${presented.map((h) => `${h.slice(0, 16)}...`).join(', ') || 'no certificate'}); ` +
         'nothing was sent. Check the --hub address, or get a token from this hub with `drover token create`',
@@ -156,8 +167,8 @@ export class HubCaMismatchError extends DroverError {
 }
 
 /** A connection the agent will not make: credentials or tokens would travel unprotected or unverified. */
-export class InsecureHubError extends DroverError {
+export class InsecureHubError extends AgentError {
   constructor(message: string) {
-    super(AGENT_ERROR_CODES.insecureHub, message);
+    super('EAGENT_INSECURE_HUB', message);
   }
 }

@@ -3,7 +3,6 @@ import { MessageError } from './errors.js';
 import { nodeStatusSchema } from './objects/node.js';
 import { podSchema, podStatusSchema } from './objects/pod.js';
 import { labelsSchema } from './objects/meta.js';
-import { preciseTimestamp } from './time.js';
 
 /**
  * Every MQTT payload is JSON in a versioned envelope: { v: 1, type, sentAt, ... }.
@@ -194,9 +193,4 @@ export function decodeMessage<S extends z.ZodType>(schema: S, topic: string, pay
 
 export function encodeMessage(message: AnyMessage): string {
   return JSON.stringify(message);
-}
-
-/** The envelope's sentAt: now, with milliseconds (protocol/time.ts's preciseTimestamp). */
-export function nowIso(clock: () => number = Date.now): string {
-  return preciseTimestamp(clock());
 }

@@ -1,6 +1,6 @@
 import type { Logger } from '../protocol/logger.js';
-import { createContainerdRuntime } from './containerd.js';
-import { createDockerRuntime } from './docker.js';
+import { createContainerdRuntime } from './containerd/containerd.js';
+import { createDockerRuntime } from './docker/docker.js';
 import { RuntimeNotFoundError } from './errors.js';
 import type { ProcessRunner } from './process-runner.js';
 import type { ContainerRuntime, RuntimeName } from './runtime.js';

@@ -1,19 +1,19 @@
 /** runtime-adapters: the ContainerRuntime contract and its docker, containerd and fake adapters. */
 import type { Logger } from '../protocol/logger.js';
-import { createContainerdRuntime, type ContainerdRuntimeOptions } from './containerd.js';
-import { createDockerRuntime, type DockerRuntimeOptions } from './docker.js';
-import { createFakeRuntime } from './fake.js';
+import { createContainerdRuntime, type ContainerdRuntimeOptions } from './containerd/containerd.js';
+import { createDockerRuntime, type DockerRuntimeOptions } from './docker/docker.js';
+import { createFakeRuntime } from './fake/fake.js';
 import type { ContainerRuntime, RuntimeName } from './runtime.js';
 
 export * from './runtime.js';
 export * from './errors.js';
 export type { ProcessRunner, ProcessResult, RunOptions } from './process-runner.js';
 export { createExecaRunner } from './process-runner.js';
-export { createDockerRuntime, type DockerRuntimeOptions } from './docker.js';
-export { createContainerdRuntime, type ContainerdRuntimeOptions } from './containerd.js';
-export { createFakeRuntime, type FakeRuntime, type FakeRuntimeHooks, type FakeRuntimeOptions } from './fake.js';
+export { createDockerRuntime, type DockerRuntimeOptions } from './docker/docker.js';
+export { createContainerdRuntime, type ContainerdRuntimeOptions } from './containerd/containerd.js';
+export { createFakeRuntime, type FakeRuntime, type FakeRuntimeHooks, type FakeRuntimeOptions } from './fake/fake.js';
 export { detectRuntime, requireRuntime, type DetectOptions } from './detect.js';
-export { sanitiseContainerId, normaliseImageRef } from './containerd-names.js';
+export { sanitiseContainerId, normaliseImageRef } from './containerd/names.js';
 
 export const conformsTo = 'ContainerRuntime/v1';
 

@@ -67,7 +67,7 @@ export interface NodeCommandsOptions {
 }
 
 export const DEFAULT_REPLY_TIMEOUT_MS = 30_000;
-/** The agent's own limit for an exec without timeoutSeconds (agent/cmd-handler.ts). */
+/** The agent's own limit for an exec without timeoutSeconds (agent/link/commands.ts). */
 export const AGENT_DEFAULT_EXEC_TIMEOUT_SECONDS = 60;
 
 interface Waiting {

@@ -68,6 +68,12 @@ describe('modules loaded by the agent processes', () => {
       expect(launcher!.some((u) => u.endsWith('/hub/cli/agent-process.ts'))).toBe(true);
       expect(agent.some((u) => u.endsWith('/agent/agent.ts'))).toBe(true);
       expect(agent.some((u) => u.includes('node_modules/mqtt/'))).toBe(true);
+      // ... from each of its folders
+      for (const part of ['/agent/link/connection.ts', '/agent/pods/reconciler.ts', '/agent/host/collector.ts', '/runtime-adapters/docker/docker.ts']) {
+        expect(agent.some((u) => u.endsWith(part)), part).toBe(true);
+      }
+      // the launcher starts the agent's entry point as a process; it loads none of the agent's code
+      expect(launcher!.filter((u) => u.includes('/agent/') && !u.includes('/hub/'))).toEqual([]);
 
       // the launcher needs a few hub/cli files (main, the agent command, io, errors), not the program of every command
       expect(launcher!.filter((u) => u.endsWith('/hub/cli/program.ts'))).toEqual([]);

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAgent, type Agent } from '../../agent/agent.js';
-import { emptyDirPath } from '../../agent/pod-runtime.js';
+import { emptyDirPath } from '../../agent/pods/pod-runtime.js';
 import { silentLogger } from '../../protocol/logger.js';
 import { createRuntime } from '../../runtime-adapters/index.js';
 import { startFakeHub, type FakeHub } from './fake-hub.js';

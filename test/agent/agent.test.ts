@@ -8,7 +8,7 @@ import { createAgent, type Agent, type AgentOptions } from '../../agent/agent.js
 import { createRootLogger, silentLogger } from '../../protocol/logger.js';
 import type { PodStatusMessage } from '../../protocol/messages.js';
 import { RUNTIME_LABELS } from '../../protocol/pod-helpers.js';
-import { createFakeRuntime, type FakeRuntime } from '../../runtime-adapters/fake.js';
+import { createFakeRuntime, type FakeRuntime } from '../../runtime-adapters/fake/fake.js';
 import { startFakeHub, type FakeHub } from './fake-hub.js';
 import { desiredSet, makePod, tempDir, TEST_IMAGE, waitUntil } from './helpers.js';
 

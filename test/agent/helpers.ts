@@ -2,7 +2,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DesiredSet } from '../../agent/desired-state-store.js';
+import type { DesiredSet } from '../../agent/desired-set.js';
 import type { Container, Pod } from '../../protocol/objects/pod.js';
 
 export const NODE = 'node-a';

@@ -3,9 +3,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { kubernetesArch } from '../../agent/fingerprint/host.js';
+import { kubernetesArch } from '../../agent/host/machine.js';
 import { silentLogger } from '../../protocol/logger.js';
-import { createContainerdRuntime, conformsTo } from '../../runtime-adapters/containerd.js';
+import { createContainerdRuntime, conformsTo } from '../../runtime-adapters/containerd/containerd.js';
 import { busyboxWorkloads, describeRuntimeContract } from './runtime-contract.js';
 
 const IMAGE = 'drover.local/busybox:test';

@@ -1,7 +1,7 @@
 import { execa } from 'execa';
-import { kubernetesArch } from '../../agent/fingerprint/host.js';
+import { kubernetesArch } from '../../agent/host/machine.js';
 import { silentLogger } from '../../protocol/logger.js';
-import { createDockerRuntime, conformsTo } from '../../runtime-adapters/docker.js';
+import { createDockerRuntime, conformsTo } from '../../runtime-adapters/docker/docker.js';
 import { busyboxWorkloads, describeRuntimeContract } from './runtime-contract.js';
 import { expect, it } from 'vitest';
 

@@ -1,10 +1,10 @@
 import { expect, it } from 'vitest';
-import { createFakeRuntime, conformsTo, type FakeRuntime } from '../../runtime-adapters/fake.js';
+import { createFakeRuntime, conformsTo, type FakeRuntime } from '../../runtime-adapters/fake/fake.js';
 import { describeRuntimeContract, type Workloads } from './runtime-contract.js';
 
 const IMAGE = 'drover.local/busybox:test';
 
-/** The fake's own command language (see runtime-adapters/fake.ts). */
+/** The fake's own command language (see runtime-adapters/fake/fake.ts). */
 const fakeWorkloads: Workloads = {
   printAndExit: (lines, code) => ({ command: ['fake', 'exit', String(code), ...lines] }),
   trapTerm: () => ({ command: ['fake', 'trap-term'] }),

@@ -8,7 +8,7 @@
 import { execa } from 'execa';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kubernetesArch } from '../../agent/fingerprint/host.js';
+import { kubernetesArch } from '../../agent/host/machine.js';
 import { cleanup, ROOT, startAgent, startHub, TEST_IMAGE, waitFor, type Proc, type TestHub } from './support.js';
 
 const NODES = [

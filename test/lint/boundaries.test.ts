@@ -23,6 +23,32 @@ describe('import boundaries', () => {
   });
 
   it.each([
+    ['agent/link/x.ts', "import { createReconciler } from '../pods/reconciler.js';\nexport const a = createReconciler;\n", /agent\/link\/ must not import agent\/pods\//],
+    ['agent/pods/x.ts', "import { createNodeConnection } from '../link/connection.js';\nexport const a = createNodeConnection;\n", /agent\/pods\/ must not import agent\/link\//],
+    ['agent/pods/probes/x.ts', "import type { Credentials } from '../../link/join.js';\nexport type A = Credentials;\n", /agent\/pods\/ must not import agent\/link\//],
+    ['agent/host/x.ts', "import { podUid } from '../pods/pod-runtime.js';\nexport const a = podUid;\n", /agent\/host\/ must not import agent\/pods\//],
+    ['agent/host/x.ts', "import { AGENT_VERSION } from '../link/node-status.js';\nexport const a = AGENT_VERSION;\n", /agent\/host\/ must not import agent\/link\//],
+    ['agent/link/x.ts', "import { createAgent } from '../agent.js';\nexport const a = createAgent;\n", /composition root/],
+    ['agent/link/x.ts', "import { createHub } from '../../hub/hub.js';\nexport const a = createHub;\n", /agent\/ must not import hub\//],
+    ['runtime-adapters/docker/x.ts', "import { createCtr } from '../containerd/ctr.js';\nexport const a = createCtr;\n", /runtime-adapters\/docker\/ must not import runtime-adapters\/containerd\//],
+    ['runtime-adapters/containerd/x.ts', "import { createFakeRuntime } from '../fake/fake.js';\nexport const a = createFakeRuntime;\n", /must not import runtime-adapters\/fake\//],
+    ['runtime-adapters/fake/x.ts', "import { createAgent } from '../../agent/agent.js';\nexport const a = createAgent;\n", /runtime-adapters\/ must not import agent\//],
+  ])('%s: a wrong import inside agent/ or runtime-adapters/ fails lint', async (file, source, message) => {
+    expect((await boundaryErrors(file, source)).join('\n')).toMatch(message);
+  });
+
+  it.each([
+    ['agent/link/x.ts', "import { podUid, type DesiredSet } from '../desired-set.js';\nexport type A = DesiredSet;\nexport const a = podUid;\n"],
+    ['agent/link/x.ts', "import type { NodeFacts } from '../host/collector.js';\nexport type A = NodeFacts;\n"],
+    ['agent/pods/probes/x.ts', "import { ContainerConfigError } from '../../errors.js';\nexport const a = ContainerConfigError;\n"],
+    ['agent/agent.ts', "import { createReconciler } from './pods/reconciler.js';\nimport { createNodeConnection } from './link/connection.js';\nexport const a = [createReconciler, createNodeConnection];\n"],
+    ['runtime-adapters/docker/x.ts', "import { createRuntimeCli } from '../runtime-cli.js';\nexport const a = createRuntimeCli;\n"],
+    ['runtime-adapters/index.ts', "import { createCtr } from './containerd/ctr.js';\nimport { dockerCreateArgs } from './docker/create-args.js';\nexport const a = [createCtr, dockerCreateArgs];\n"],
+  ])('%s may import the shared parts of its folder', async (file, source) => {
+    expect(await boundaryErrors(file, source)).toEqual([]);
+  });
+
+  it.each([
     ['hub/store/x.ts', "import { createEventRecorder } from '../events/recorder.js';\nexport const a = createEventRecorder;\n", 'hub/store/ must not import events/'],
     ['hub/fleet/x.ts', "import { createNodeHealth } from '../controllers/node-lifecycle/node-health.js';\nexport const a = createNodeHealth;\n", 'hub/fleet/ must not import controllers/'],
     ['hub/controllers/x.ts', "import { createSchedulerRunner } from '../scheduler/runner.js';\nexport const a = createSchedulerRunner;\n", 'hub/controllers/ must not import scheduler/'],

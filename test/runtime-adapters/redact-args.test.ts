@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { redactEnvArgs } from '../../runtime-adapters/redact-args.js';
-import { dockerCreateArgs } from '../../runtime-adapters/docker.js';
+import { dockerCreateArgs } from '../../runtime-adapters/docker/create-args.js';
 
 describe('redactEnvArgs', () => {
   it('hides env values in both flag forms and keeps everything else', () => {

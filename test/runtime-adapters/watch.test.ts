@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../protocol/logger.js';
-import { createContainerdRuntime } from '../../runtime-adapters/containerd.js';
-import { isContainerLifecycleEvent, parseCtrEventLine } from '../../runtime-adapters/ctr-output.js';
-import { createDockerRuntime } from '../../runtime-adapters/docker.js';
+import { createContainerdRuntime } from '../../runtime-adapters/containerd/containerd.js';
+import { isContainerLifecycleEvent, parseCtrEventLine } from '../../runtime-adapters/containerd/ctr-output.js';
+import { createDockerRuntime } from '../../runtime-adapters/docker/docker.js';
 import type { ContainerRuntime } from '../../runtime-adapters/runtime.js';
 
 const IMAGE = 'drover.local/busybox:test';

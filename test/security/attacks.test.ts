@@ -5,8 +5,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Credentials } from '../../agent/join.js';
-import { joinHub } from '../../agent/join.js';
+import type { Credentials } from '../../agent/link/join.js';
+import { joinHub } from '../../agent/link/join.js';
 import { HubCaMismatchError } from '../../agent/errors.js';
 import { ensurePki } from '../../hub/pki/index.js';
 import { silentLogger } from '../../protocol/logger.js';

@@ -8,7 +8,7 @@ import { connect as tlsConnect } from 'node:tls';
 import { readFile } from 'node:fs/promises';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Credentials } from '../../agent/join.js';
+import type { Credentials } from '../../agent/link/join.js';
 import { DEFAULT_BODY_LIMIT } from '../../hub/api/http-io.js';
 import { MAX_PAYLOAD_BYTES, type NodeStatusMessage } from '../../protocol/messages.js';
 import { topics } from '../../protocol/topics.js';

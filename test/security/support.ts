@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { createHub, type Hub } from '../../hub/hub.js';
 import { createCaFetch } from '../../hub/cli/tls-fetch.js';
-import { joinHub, type Credentials } from '../../agent/join.js';
+import { joinHub, type Credentials } from '../../agent/link/join.js';
 import { silentLogger } from '../../protocol/logger.js';
 import { parseJoinTokenString } from '../../protocol/join-token.js';
 

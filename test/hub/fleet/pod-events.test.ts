@@ -14,7 +14,7 @@ import type { PodEvent, PodStatusMessage } from '../../../protocol/messages.js';
 import type { Event } from '../../../protocol/objects/event.js';
 import type { Pod } from '../../../protocol/objects/pod.js';
 import { topics } from '../../../protocol/topics.js';
-import { createFakeRuntime, type FakeRuntime } from '../../../runtime-adapters/fake.js';
+import { createFakeRuntime, type FakeRuntime } from '../../../runtime-adapters/fake/fake.js';
 import type { ExecResult } from '../../../runtime-adapters/runtime.js';
 import { tempDir } from '../../agent/helpers.js';
 import { eventually } from '../broker/helpers.js';

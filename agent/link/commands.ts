@@ -1,0 +1,123 @@
+/**
+ * Commands from the hub on the node's cmd topic (`drover logs`, `drover exec`): run against the pod's
+ * container in the runtime and answer on drover/v1/nodes/<name>/reply/<requestId>. A malformed command
+ * is logged and dropped (there is no request id to answer); every other failure is answered ok:false.
+ */
+import { DroverError } from '../../protocol/errors.js';
+import type { Logger } from '../../protocol/logger.js';
+import {
+  commandMessageSchema,
+  decodeMessage,
+  type CommandMessage,
+  type ReplyMessage,
+} from '../../protocol/messages.js';
+import { RUNTIME_LABELS } from '../../protocol/pod-helpers.js';
+import { preciseTimestamp } from '../../protocol/time.js';
+import { topics } from '../../protocol/topics.js';
+import type { ContainerInfo, ContainerRuntime } from '../../runtime-adapters/runtime.js';
+import { ContainerNotRunningError, PodNotFoundError } from '../errors.js';
+import { podNamespace, podUid, type DesiredSet } from '../desired-set.js';
+
+/** Output sent back in one reply at most; longer output keeps its end. */
+export const MAX_OUTPUT_BYTES = 1024 * 1024;
+export const DEFAULT_EXEC_TIMEOUT_SECONDS = 60;
+
+export interface CommandHandlerOptions {
+  nodeName: string;
+  runtime: ContainerRuntime;
+  desired: () => DesiredSet | undefined;
+  publish: (topic: string, message: ReplyMessage) => Promise<void>;
+  logger: Logger;
+  clock?: () => number;
+}
+
+export interface CommandHandler {
+  handle(topic: string, payload: Buffer | string): Promise<void>;
+}
+
+/** Keep the last `max` bytes of `text`, with a note of how much was cut. */
+export function truncateOutput(text: string, max = MAX_OUTPUT_BYTES): string {
+  const bytes = Buffer.from(text, 'utf8');
+  if (bytes.length <= max) return text;
+  const cut = bytes.length - max;
+  return `[... ${cut} bytes truncated ...]\n${bytes.subarray(cut).toString('utf8')}`;
+}
+
+export function createCommandHandler(opts: CommandHandlerOptions): CommandHandler {
+  const clock = opts.clock ?? Date.now;
+  const log = opts.logger.child({ component: 'cmd-handler' });
+
+  /** The runtime container a command is about. Throws PodNotFoundError / ContainerNotRunningError. */
+  async function findContainer(cmd: CommandMessage): Promise<ContainerInfo> {
+    const desiredPod = opts.desired()?.pods.find(
+      (p) => p.metadata.name === cmd.pod && podNamespace(p) === cmd.namespace && !p.metadata.deletionTimestamp,
+    );
+    const all = await opts.runtime.list({
+      [RUNTIME_LABELS.node]: opts.nodeName,
+      [RUNTIME_LABELS.podNamespace]: cmd.namespace,
+      [RUNTIME_LABELS.podName]: cmd.pod,
+    });
+    // a pod of the same name being replaced may still have containers: prefer the desired one
+    const uid = desiredPod ? podUid(desiredPod) : all[0]?.labels[RUNTIME_LABELS.podUid];
+    const containers = all.filter((c) => c.labels[RUNTIME_LABELS.podUid] === uid);
+    if (!desiredPod && containers.length === 0) throw new PodNotFoundError(cmd.namespace, cmd.pod);
+    const names = desiredPod ? desiredPod.spec.containers.map((c) => c.name) : containers.map((c) => c.labels[RUNTIME_LABELS.container] ?? '');
+    let name = cmd.container;
+    if (!name) {
+      if (names.length !== 1) {
+        throw new ContainerNotRunningError(`a container name must be specified for pod ${cmd.pod}, choose one of: [${names.join(' ')}]`);
+      }
+      name = names[0]!;
+    } else if (!names.includes(name)) {
+      throw new ContainerNotRunningError(`container ${name} is not valid for pod ${cmd.pod}, choose one of: [${names.join(' ')}]`);
+    }
+    const info = containers.find((c) => c.labels[RUNTIME_LABELS.container] === name);
+    if (!info) throw new ContainerNotRunningError(`container ${name} of pod ${cmd.namespace}/${cmd.pod} has not been created yet`);
+    return info;
+  }
+
+  async function run(cmd: CommandMessage): Promise<Omit<ReplyMessage, 'v' | 'type' | 'sentAt' | 'requestId'>> {
+    const info = await findContainer(cmd);
+    if (cmd.command === 'logs') {
+      if (cmd.previous) {
+        throw new ContainerNotRunningError(`previous terminated container of ${cmd.pod} not available: the agent does not keep exited instances`);
+      }
+      const output = await opts.runtime.logs(info.id, cmd.tailLines === undefined ? {} : { tailLines: cmd.tailLines });
+      return { ok: true, output: truncateOutput(output) };
+    }
+    if (info.state !== 'running') {
+      throw new ContainerNotRunningError(`cannot exec in container ${info.labels[RUNTIME_LABELS.container]} of pod ${cmd.pod}: it is not running (${info.state})`);
+    }
+    const timeoutMs = (cmd.timeoutSeconds ?? DEFAULT_EXEC_TIMEOUT_SECONDS) * 1000;
+    const result = await opts.runtime.exec(info.id, cmd.argv, timeoutMs);
+    return { ok: true, output: truncateOutput(result.stdout + result.stderr), exitCode: result.exitCode };
+  }
+
+  return {
+    async handle(topic, payload) {
+      let cmd: CommandMessage;
+      try {
+        cmd = decodeMessage(commandMessageSchema, topic, payload);
+      } catch (err) {
+        log.warn({ err, topic }, 'dropping a malformed command');
+        return;
+      }
+      if (/[/+#]/.test(cmd.requestId)) {
+        log.warn({ requestId: cmd.requestId }, 'dropping a command whose request id cannot be a topic level');
+        return;
+      }
+      let body: Omit<ReplyMessage, 'v' | 'type' | 'sentAt' | 'requestId'>;
+      try {
+        body = await run(cmd);
+      } catch (err) {
+        const context = { command: cmd.command, pod: `${cmd.namespace}/${cmd.pod}`, requestId: cmd.requestId };
+        // the agent's own refusals are expected answers; anything else is worth a stack trace
+        if (err instanceof DroverError) log.info({ ...context, code: err.code, error: err.message }, 'command failed');
+        else log.warn({ ...context, err }, 'command failed');
+        body = { ok: false, error: (err as Error).message };
+      }
+      const reply: ReplyMessage = { v: 1, type: 'reply', sentAt: preciseTimestamp(clock()), requestId: cmd.requestId, ...body };
+      await opts.publish(topics.nodeReply(opts.nodeName, cmd.requestId), reply);
+    },
+  };
+}

@@ -1,0 +1,306 @@
+/**
+ * Everything done for one pod, one operation at a time (pod-dispatch.ts sees to that):
+ *   - sync, for a desired pod: remove containers the spec no longer has, prepare its volumes, then in
+ *     spec order start missing containers (image per imagePullPolicy, image-pull.ts), replace those whose
+ *     spec hash changed, start created ones, restart exited ones per restartPolicy with back-off, adopt
+ *     running ones, and kill an instance a failed liveness/startup probe asked to kill;
+ *   - stopAndRemove, for a pod no longer desired (or marked for deletion): stop with its grace period,
+ *     remove, forget its records and directory.
+ * Failures to create or start become the container's waiting reason with back-off (records in
+ * container-records.ts); what happens is told to `events` in the kubelet's words (Created, Started,
+ * Killing, BackOff, Failed). A back-off that ends later calls `wakeAt`, so the pass loop comes back then.
+ */
+import type { Logger } from '../../protocol/logger.js';
+import type { Container, Pod } from '../../protocol/objects/pod.js';
+import { RUNTIME_LABELS } from '../../protocol/pod-helpers.js';
+import { ContainerExistsError } from '../../runtime-adapters/errors.js';
+import type { ContainerInfo, ContainerRuntime } from '../../runtime-adapters/runtime.js';
+import { podNamespace, podUid } from '../desired-set.js';
+import { ContainerConfigError } from '../errors.js';
+import { backoffAfterExit, formatDuration, nextBackoff } from './backoff.js';
+import type { ContainerRecord, ContainerRecords, TerminatedRecord, WaitingRecord } from './container-records.js';
+import { createImagePull } from './image-pull.js';
+import type { ConfigLookup } from './pod-config.js';
+import { podRefOf, type PodEventSink, type PodRef } from './pod-events.js';
+import { containerSpecHash, graceSecondsOf, restartPolicyOf, shouldRestart, toContainerSpec } from './pod-runtime.js';
+import { preparePodVolumes, removePodDir } from './pod-volumes.js';
+
+/** Kill a running container instance (a failed liveness or startup probe); the restart policy decides what follows. */
+export interface KillRequest {
+  podUid: string;
+  container: string;
+  /** Only this instance: a container that was restarted meanwhile is left alone. */
+  containerId: string;
+  /** The Killing event's message. */
+  message: string;
+  /** Grace period; default the pod's. */
+  graceSeconds?: number;
+}
+
+export interface PodWorkerOptions {
+  runtime: ContainerRuntime;
+  records: ContainerRecords;
+  nodeName: string;
+  dataDir: string;
+  /** The current desired set's ConfigMaps/Secrets, read at use (env at create, volume files every sync). */
+  config: ConfigLookup;
+  clock: () => number;
+  logger: Logger;
+  events?: PodEventSink | undefined;
+  /** Come back at this clock time (a back-off's end). */
+  wakeAt: (due: number) => void;
+}
+
+export interface PodWorker {
+  /** Bring a desired pod's containers in line with its spec. */
+  sync(pod: Pod, containers: ContainerInfo[]): Promise<void>;
+  /** Stop and remove a pod that is no longer desired (its spec, if still known), then forget it. */
+  stopAndRemove(uid: string, containers: ContainerInfo[], pod: Pod | undefined): Promise<void>;
+  /** Kill a container instance on the pod's next sync. */
+  requestKill(request: KillRequest): void;
+}
+
+export function createPodWorker(opts: PodWorkerOptions): PodWorker {
+  const { runtime, records, dataDir, clock, wakeAt, logger: log } = opts;
+  const ctx = { nodeName: opts.nodeName, dataDir, config: opts.config };
+  const event: PodEventSink['record'] = (...args) => opts.events?.record(...args);
+  /** Kill requests by `uid/container`. */
+  const pendingKills = new Map<string, KillRequest>();
+  const images = createImagePull({ runtime, clock, events: opts.events, wakeAt, setWaiting });
+
+  function setWaiting(rec: ContainerRecord, waiting: WaitingRecord | undefined, pod: Pod, container: string): void {
+    if (waiting && rec.waiting?.reason !== waiting.reason) {
+      log.warn({ pod: `${podNamespace(pod)}/${pod.metadata.name}`, container, reason: waiting.reason, message: waiting.message }, 'container waiting');
+    }
+    if (waiting) rec.waiting = waiting;
+    else delete rec.waiting;
+  }
+
+  function terminatedFrom(info: ContainerInfo): TerminatedRecord {
+    const exitCode = info.exitCode ?? 0;
+    const t: TerminatedRecord = { exitCode, reason: info.reason ?? (exitCode === 0 ? 'Completed' : 'Error'), containerID: `${runtime.name}://${info.id}` };
+    if (info.startedAt) t.startedAt = info.startedAt;
+    if (info.finishedAt) t.finishedAt = info.finishedAt;
+    return t;
+  }
+
+  /** Create and start one container. Failures become the record's waiting reason with back-off. */
+  async function createAndStart(pod: Pod, container: Container, rec: ContainerRecord): Promise<void> {
+    const now = clock();
+    const ref = podRefOf(pod);
+    if (rec.retryAfter !== undefined && now < rec.retryAfter) return wakeAt(rec.retryAfter); // still backing off; waiting reason stays
+    if (!(await images.ready(pod, container, rec, now))) return;
+
+    let spec;
+    try {
+      spec = toContainerSpec(pod, container, ctx);
+    } catch (err) {
+      if (!(err instanceof ContainerConfigError)) throw err;
+      if (rec.waiting?.reason !== 'CreateContainerConfigError' || rec.waiting.message !== err.message) {
+        event(ref, container.name, 'Warning', 'Failed', `Error: ${err.message}`);
+      }
+      setWaiting(rec, { reason: 'CreateContainerConfigError', message: err.message }, pod, container.name);
+      return;
+    }
+    let id: string;
+    try {
+      id = await runtime.create(spec);
+    } catch (err) {
+      failStart(rec, pod, container, 'CreateContainerError', err, now);
+      if (err instanceof ContainerExistsError) {
+        log.warn({ name: spec.name }, 'a container with this name exists but is not labelled for this node; remove it by hand');
+      }
+      return;
+    }
+    event(ref, container.name, 'Normal', 'Created', `Created container ${container.name}`);
+    try {
+      await runtime.start(id);
+    } catch (err) {
+      failStart(rec, pod, container, 'RunContainerError', err, now);
+      await runtime.remove(id);
+      return;
+    }
+    event(ref, container.name, 'Normal', 'Started', `Started container ${container.name}`);
+    setWaiting(rec, undefined, pod, container.name);
+    rec.runningSince = clock();
+    delete rec.retryAfter;
+    delete rec.exitCountedFor;
+    log.info({ pod: `${podNamespace(pod)}/${pod.metadata.name}`, container: container.name, id }, 'container started');
+  }
+
+  function failStart(rec: ContainerRecord, pod: Pod, container: Container, reason: string, err: unknown, now: number): void {
+    event(podRefOf(pod), container.name, 'Warning', 'Failed', `Error: ${(err as Error).message}`);
+    rec.backoffMs = nextBackoff(rec.backoffMs);
+    rec.retryAfter = now + rec.backoffMs;
+    wakeAt(rec.retryAfter);
+    setWaiting(rec, { reason, message: (err as Error).message }, pod, container.name);
+  }
+
+  async function handleExited(pod: Pod, container: Container, info: ContainerInfo, rec: ContainerRecord): Promise<void> {
+    if (!shouldRestart(restartPolicyOf(pod), info.exitCode)) {
+      setWaiting(rec, undefined, pod, container.name);
+      return;
+    }
+    const now = clock();
+    const podName = `${pod.metadata.name}_${podNamespace(pod)}(${podUid(pod)})`;
+    if (rec.exitCountedFor !== info.id) {
+      rec.backoffMs = backoffAfterExit(rec.backoffMs, ranFor(rec, info));
+      rec.retryAfter = now + rec.backoffMs;
+      rec.exitCountedFor = info.id;
+      delete rec.runningSince;
+      event(podRefOf(pod), container.name, 'Warning', 'BackOff', `Back-off restarting failed container ${container.name} in pod ${podName}`);
+    }
+    if (rec.retryAfter !== undefined && now < rec.retryAfter) {
+      wakeAt(rec.retryAfter);
+      const message = `back-off ${formatDuration(rec.backoffMs)} restarting failed container=${container.name} pod=${podName}`;
+      setWaiting(rec, { reason: 'CrashLoopBackOff', message }, pod, container.name);
+      return;
+    }
+    rec.lastTerminated = terminatedFrom(info);
+    await runtime.remove(info.id);
+    rec.restartCount++;
+    delete rec.retryAfter;
+    await createAndStart(pod, container, rec);
+  }
+
+  function ranFor(rec: ContainerRecord, info: ContainerInfo): number | undefined {
+    if (rec.runningSince !== undefined) return clock() - rec.runningSince;
+    if (info.startedAt && info.finishedAt) return Date.parse(info.finishedAt) - Date.parse(info.startedAt);
+    return undefined;
+  }
+
+  /** The spec changed: stop and remove the old instance (its exit kept as lastState); a new one is created. */
+  async function replace(pod: Pod, container: Container, info: ContainerInfo, rec: ContainerRecord): Promise<void> {
+    log.info({ pod: `${podNamespace(pod)}/${pod.metadata.name}`, container: container.name }, 'container spec changed: replacing it');
+    if (info.state === 'running') {
+      event(podRefOf(pod), container.name, 'Normal', 'Killing', `Container ${container.name} definition changed, will be restarted`);
+    }
+    await runtime.stop(info.id, graceSecondsOf(pod));
+    rec.lastTerminated = terminatedFrom(await runtime.inspect(info.id));
+    await runtime.remove(info.id);
+    rec.restartCount++;
+    delete rec.retryAfter;
+    delete rec.exitCountedFor;
+    rec.backoffMs = 0;
+  }
+
+  /** A container that exists and has the right spec: keep it running, restart it, or kill it if asked. */
+  async function keep(pod: Pod, container: Container, info: ContainerInfo, rec: ContainerRecord): Promise<void> {
+    const killKey = `${podUid(pod)}/${container.name}`;
+    const kill = pendingKills.get(killKey);
+    if (kill && (info.state !== 'running' || kill.containerId !== info.id)) pendingKills.delete(killKey);
+    switch (info.state) {
+      case 'running':
+        if (kill?.containerId === info.id) {
+          pendingKills.delete(killKey);
+          await killForRestart(pod, container, info, rec, kill);
+          break;
+        }
+        // adopted after an agent restart, or still running since we started it
+        rec.runningSince ??= clock();
+        setWaiting(rec, undefined, pod, container.name);
+        break;
+      case 'created': {
+        // created but never started (the agent stopped in between): start it now
+        if (rec.retryAfter !== undefined && clock() < rec.retryAfter) {
+          wakeAt(rec.retryAfter);
+          break;
+        }
+        try {
+          await runtime.start(info.id);
+          rec.runningSince = clock();
+          setWaiting(rec, undefined, pod, container.name);
+        } catch (err) {
+          failStart(rec, pod, container, 'RunContainerError', err, clock());
+          await runtime.remove(info.id);
+        }
+        break;
+      }
+      case 'exited':
+        await handleExited(pod, container, info, rec);
+        break;
+      case 'unknown':
+        log.warn({ id: info.id, container: container.name }, 'container state unknown to the runtime; leaving it');
+        break;
+    }
+  }
+
+  /** A failed liveness/startup probe: stop this instance, then let the restart policy and back-off decide. */
+  async function killForRestart(pod: Pod, container: Container, info: ContainerInfo, rec: ContainerRecord, kill: KillRequest): Promise<void> {
+    const grace = kill.graceSeconds ?? graceSecondsOf(pod);
+    log.info({ pod: `${podNamespace(pod)}/${pod.metadata.name}`, container: container.name, id: info.id, grace }, kill.message);
+    event(podRefOf(pod), container.name, 'Normal', 'Killing', kill.message);
+    await runtime.stop(info.id, grace);
+    const after = await runtime.inspect(info.id);
+    if (after.state === 'exited') await handleExited(pod, container, after, rec);
+  }
+
+  async function sync(pod: Pod, containers: ContainerInfo[]): Promise<void> {
+    const uid = podUid(pod);
+    const grace = graceSecondsOf(pod);
+    const specNames = new Set(pod.spec.containers.map((c) => c.name));
+    const byName = new Map<string, ContainerInfo>();
+    for (const info of containers) {
+      const name = info.labels[RUNTIME_LABELS.container] ?? '';
+      if (specNames.has(name)) byName.set(name, info);
+      else {
+        log.info({ podUid: uid, container: name, id: info.id }, 'removing a container the pod no longer has');
+        if (info.state === 'running') event(podRefOf(pod), name, 'Normal', 'Killing', `Stopping container ${name}`);
+        await runtime.stop(info.id, grace);
+        await runtime.remove(info.id);
+        records.forgetContainer(uid, name);
+      }
+    }
+    try {
+      await preparePodVolumes(pod, dataDir, ctx.config);
+    } catch (err) {
+      if (!(err instanceof ContainerConfigError)) throw err;
+      for (const c of pod.spec.containers) {
+        if (byName.get(c.name)?.state !== 'running') {
+          setWaiting(records.get(uid, c.name), { reason: 'CreateContainerConfigError', message: err.message }, pod, c.name);
+        }
+      }
+      return;
+    }
+    // Containers start in spec order, as the kubelet starts them.
+    for (const container of pod.spec.containers) {
+      const rec = records.get(uid, container.name);
+      let info = byName.get(container.name);
+      if (info && info.labels[RUNTIME_LABELS.specHash] !== containerSpecHash(pod, container)) {
+        await replace(pod, container, info, rec);
+        info = undefined;
+      }
+      if (info) await keep(pod, container, info, rec);
+      else await createAndStart(pod, container, rec);
+    }
+  }
+
+  async function stopAndRemove(uid: string, containers: ContainerInfo[], pod: Pod | undefined): Promise<void> {
+    const grace = graceSecondsOf(pod);
+    const name = pod ? `${podNamespace(pod)}/${pod.metadata.name}` : containers[0]?.labels[RUNTIME_LABELS.podName];
+    log.info({ pod: name, podUid: uid, grace }, 'stopping a pod that is no longer desired');
+    const first = containers[0]?.labels ?? {};
+    const ref: PodRef = pod
+      ? podRefOf(pod)
+      : { uid, name: first[RUNTIME_LABELS.podName] ?? uid, namespace: first[RUNTIME_LABELS.podNamespace] ?? 'default' };
+    for (const key of pendingKills.keys()) if (key.startsWith(`${uid}/`)) pendingKills.delete(key);
+    await Promise.all(
+      containers.map(async (info) => {
+        const container = info.labels[RUNTIME_LABELS.container] ?? info.name;
+        if (info.state === 'running') event(ref, container, 'Normal', 'Killing', `Stopping container ${container}`);
+        if (info.state === 'running') await runtime.stop(info.id, grace);
+        await runtime.remove(info.id);
+      }),
+    );
+    records.forgetPod(uid);
+    await removePodDir(dataDir, uid);
+  }
+
+  return {
+    sync,
+    stopAndRemove,
+    requestKill(request) {
+      pendingKills.set(`${request.podUid}/${request.container}`, request);
+    },
+  };
+}

@@ -1,0 +1,262 @@
+/**
+ * The containerd adapter: drives `ctr` (containerd 1.6), namespace "drover" by default. A container is
+ * `ctr containers create` (create-args.ts) + `ctr tasks start --detach --log-uri file://...`; containers
+ * use host networking, with TCP forwarders for a hostPort that differs from its containerPort
+ * (port-forwarders.ts). What ctr does not keep (start time, exit code, output) is kept per container under
+ * stateDir (run-state.ts); container-status.ts turns it all into ContainerInfo. One operation at a time per
+ * container (container-locks.ts).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from '../../protocol/logger.js';
+import { preciseTimestamp } from '../../protocol/time.js';
+import { ContainerExistsError, ContainerNotFoundError, ImageNotFoundError, ImagePullError, InvalidSpecError, RuntimeCommandError, RuntimeUnavailableError } from '../errors.js';
+import { withEnvFile } from '../env-file.js';
+import { startLineStream } from '../event-stream.js';
+import { parseCtrImageList } from '../image-list.js';
+import { tailLogLines } from '../log-tail.js';
+import { createExecaRunner, type ProcessRunner } from '../process-runner.js';
+import type { ContainerInfo, ContainerRuntime, ContainerSpec, ExecResult, LogOptions, PullPolicy } from '../runtime.js';
+import { checkSpec, managedLabels, resolveArgv } from '../spec-checks.js';
+import { createContainerLocks } from './container-locks.js';
+import { createContainerStatus } from './container-status.js';
+import { ctrCreateArgs } from './create-args.js';
+import { createCtr, RUNTIME } from './ctr.js';
+import { ctrError, filterQuote, isContainerLifecycleEvent, isNotFound, parseCtrEventLine, parseServerVersion } from './ctr-output.js';
+import { createImageConfigs } from './image-config.js';
+import { normaliseImageRef, sanitiseContainerId } from './names.js';
+import { createPortForwarders } from './port-forwarders.js';
+import { createContainerStateStore, type ContainerRunState } from './run-state.js';
+
+/** This adapter passes test/contract/ for this version of the interface. */
+export const conformsTo = 'ContainerRuntime/v1';
+
+export interface ContainerdRuntimeOptions {
+  logger: Logger;
+  /** containerd namespace; default "drover". */
+  namespace?: string;
+  /** The ctr CLI; default "ctr". */
+  binary?: string;
+  /** containerd socket; default ctr's own (/run/containerd/containerd.sock). */
+  address?: string;
+  /** Where per-container run state and logs live; default /var/lib/drover/containerd-adapter. */
+  stateDir?: string;
+  run?: ProcessRunner;
+  clock?: () => number;
+  /** How long ctr may try to reach the socket; default 5 s. */
+  connectTimeoutSeconds?: number;
+}
+
+export function createContainerdRuntime(opts: ContainerdRuntimeOptions): ContainerRuntime {
+  const log = opts.logger.child({ component: 'runtime-containerd' });
+  const namespace = opts.namespace ?? 'drover';
+  const binary = opts.binary ?? 'ctr';
+  const clock = opts.clock ?? Date.now;
+  const states = createContainerStateStore(join(opts.stateDir ?? '/var/lib/drover/containerd-adapter', namespace));
+  const globalArgs = [
+    ...(opts.address ? [`--address=${opts.address}`] : []),
+    `--namespace=${namespace}`,
+    `--connect-timeout=${opts.connectTimeoutSeconds ?? 5}s`,
+  ];
+  const ctr = createCtr({ binary, globalArgs, run: opts.run ?? createExecaRunner(), logger: log });
+  const locks = createContainerLocks();
+  const forwarders = createPortForwarders({ logger: log });
+  const imageConfigs = createImageConfigs(ctr);
+  const status = createContainerStatus({ ctr, states, locks, forwarders, clock, logger: log });
+  const now = (): string => preciseTimestamp(clock());
+
+  /** What to run: Kubernetes command/args over the image's ENTRYPOINT/CMD (undefined: the image's own). */
+  async function argvOf(spec: ContainerSpec, ref: string): Promise<string[] | undefined> {
+    if (!spec.command?.length && !spec.args) return undefined;
+    if (spec.command?.length) return resolveArgv({ entrypoint: [], cmd: [] }, spec.command, spec.args);
+    return resolveArgv(await imageConfigs.of(ref), undefined, spec.args);
+  }
+
+  return {
+    name: 'containerd',
+
+    async version() {
+      const result = await ctr.run(['version']);
+      const v = parseServerVersion(result.stdout);
+      if (result.exitCode !== 0 || !v) throw new RuntimeUnavailableError(RUNTIME, ctrError(result.stderr) || 'ctr version failed');
+      return `containerd://${v}`;
+    },
+
+    async ensureImage(image: string, policy: PullPolicy) {
+      const ref = normaliseImageRef(image);
+      if (policy !== 'Always' && (await ctr.imagePresent(ref))) return;
+      if (policy === 'Never') {
+        throw new ImageNotFoundError(RUNTIME, image, `image ${image} is not present and imagePullPolicy is Never`);
+      }
+      log.info({ image: ref }, 'pulling image');
+      const result = await ctr.run(['images', 'pull', ref], { timeoutMs: 30 * 60_000 });
+      if (result.exitCode !== 0) throw new ImagePullError(RUNTIME, image, `pull ${ref} failed: ${ctrError(result.stderr)}`);
+    },
+
+    async listImages() {
+      const result = await ctr.run(['images', 'ls']);
+      if (result.exitCode !== 0) throw ctr.failed('images ls', result);
+      return parseCtrImageList(result.stdout);
+    },
+
+    watch(onChange) {
+      return startLineStream({
+        file: binary,
+        args: [...globalArgs, 'events'],
+        onLine: (line) => {
+          const event = parseCtrEventLine(line);
+          if (event && event.namespace === namespace && isContainerLifecycleEvent(event)) onChange(`containerd ${event.topic}`);
+        },
+        onStart: () => onChange('containerd events watch started'),
+        logger: log,
+      });
+    },
+
+    async create(spec: ContainerSpec) {
+      checkSpec(RUNTIME, spec);
+      for (const p of spec.ports) {
+        if (p.protocol !== 'TCP' && p.hostPort !== undefined && p.hostPort !== p.containerPort) {
+          throw new InvalidSpecError(
+            RUNTIME,
+            `container ${spec.name}: ${p.protocol} hostPort ${p.hostPort} differs from containerPort ${p.containerPort}; ` +
+              'containerd containers use host networking and only TCP ports can be forwarded',
+          );
+        }
+      }
+      const id = sanitiseContainerId(spec.name);
+      return locks.run(id, async () => {
+        if (await ctr.containerInfo(id)) throw new ContainerExistsError(RUNTIME, spec.name);
+        const ref = normaliseImageRef(spec.image);
+        if (!(await ctr.imagePresent(ref))) throw new ImageNotFoundError(RUNTIME, spec.image, `image ${spec.image} is not present`);
+        const argv = await argvOf(spec, ref);
+        if (argv && argv.length === 0) throw new InvalidSpecError(RUNTIME, `container ${spec.name}: nothing to run (empty args and no ENTRYPOINT)`);
+        await states.remove(id);
+        await states.write(id, {});
+        const result = await withEnvFile(spec.env, (envFile, inline) => ctr.run(ctrCreateArgs(spec, ref, argv, envFile, inline)));
+        if (result.exitCode !== 0) {
+          await states.remove(id);
+          if (/already exists/i.test(result.stderr)) throw new ContainerExistsError(RUNTIME, spec.name);
+          if (/invalid argument/i.test(result.stderr)) throw new InvalidSpecError(RUNTIME, `create ${spec.name}: ${ctrError(result.stderr)}`);
+          throw ctr.failed(`create ${spec.name}`, result);
+        }
+        log.info({ id, name: spec.name, image: ref }, 'created container');
+        return id;
+      });
+    },
+
+    async start(id: string) {
+      await locks.run(id, async () => {
+        const raw = await ctr.mustExist(id);
+        const task = await ctr.taskStatus(id);
+        if (task === 'RUNNING') return;
+        if (task === 'STOPPED') await status.harvest(id);
+        else if (task !== undefined) await ctr.run(['tasks', 'delete', '--force=true', id]);
+        await forwarders.open(id, raw.Labels ?? {});
+        await mkdir(states.dir(id), { recursive: true });
+        const started: ContainerRunState = { startedAt: now() };
+        await states.write(id, started);
+        const result = await ctr.run(['tasks', 'start', '--detach=true', `--log-uri=file://${states.logPath(id)}`, id]);
+        if (result.exitCode !== 0) {
+          await forwarders.close(id);
+          const reason = ctrError(result.stderr);
+          // the task may exist half-made; clear it so the container can be started again
+          const cleanup = await ctr.run(['tasks', 'delete', '--force=true', id]);
+          if (cleanup.exitCode !== 0 && !isNotFound(cleanup.stderr)) log.warn({ id, stderr: cleanup.stderr }, 'could not delete failed task');
+          await states.write(id, { ...started, exitCode: 128, finishedAt: now(), reason });
+          throw new RuntimeCommandError(RUNTIME, `start ${id}: ${reason}`, result.exitCode);
+        }
+        log.info({ id }, 'started container');
+      });
+    },
+
+    async stop(id: string, graceSeconds: number) {
+      await locks.run(id, async () => {
+        await ctr.mustExist(id);
+        const task = await ctr.taskStatus(id);
+        if (task === undefined) return;
+        if (task !== 'STOPPED') {
+          await ctr.kill(id, undefined, false); // the image's stop signal, SIGTERM by default
+          const stopped = await ctr.waitForStatus(id, (s) => s === undefined || s === 'STOPPED', Math.max(0, graceSeconds) * 1000);
+          if (!stopped) {
+            log.info({ id, graceSeconds }, 'grace period over: SIGKILL');
+            await ctr.killHard(id);
+          }
+        }
+        if ((await ctr.taskStatus(id)) === 'STOPPED') await status.harvest(id);
+      });
+    },
+
+    async remove(id: string) {
+      await locks.run(id, async () => {
+        const raw = await ctr.containerInfo(id);
+        if (raw) {
+          await ctr.killHard(id);
+          const del = await ctr.run(['tasks', 'delete', '--force=true', id]);
+          if (del.exitCode !== 0 && !isNotFound(del.stderr)) throw ctr.failed(`tasks delete ${id}`, del);
+          const rm = await ctr.run(['containers', 'delete', id]);
+          if (rm.exitCode !== 0 && !isNotFound(rm.stderr)) throw ctr.failed(`containers delete ${id}`, rm);
+          log.info({ id }, 'removed container');
+        }
+        await forwarders.close(id);
+        await states.remove(id);
+      });
+    },
+
+    async list(labels: Record<string, string> = {}) {
+      const wanted = managedLabels(labels);
+      const filter = Object.entries(wanted)
+        .map(([k, v]) => `labels.${filterQuote(k)}==${filterQuote(v)}`)
+        .join(',');
+      const result = await ctr.run(['containers', 'ls', '--quiet', filter]);
+      if (result.exitCode !== 0) throw ctr.failed('containers ls', result);
+      const ids = result.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+      const tasks = await ctr.taskList();
+      const infos: ContainerInfo[] = [];
+      for (const id of ids) {
+        const raw = await ctr.containerInfo(id);
+        if (!raw) continue; // removed meanwhile
+        const all = raw.Labels ?? {};
+        if (!Object.entries(wanted).every(([k, v]) => all[k] === v)) continue;
+        infos.push(await status.info(raw, tasks.get(id)?.status));
+      }
+      return infos;
+    },
+
+    async inspect(id: string) {
+      const raw = await ctr.mustExist(id);
+      return status.info(raw, await ctr.taskStatus(id));
+    },
+
+    async logs(id: string, options: LogOptions = {}) {
+      await ctr.mustExist(id);
+      let text: string;
+      try {
+        text = await readFile(states.logPath(id), 'utf8');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return '';
+        throw new RuntimeCommandError(RUNTIME, `cannot read logs of ${id}: ${(err as Error).message}`, undefined, { cause: err });
+      }
+      return tailLogLines(text, options.tailLines);
+    },
+
+    async exec(id: string, argv: string[], timeoutMs?: number): Promise<ExecResult> {
+      if (argv.length === 0) throw new InvalidSpecError(RUNTIME, 'exec needs a command');
+      const execId = `drover-exec-${randomBytes(6).toString('hex')}`;
+      // ctr takes everything after the container id as the argv, flags included.
+      const result = await ctr.run(['tasks', 'exec', `--exec-id=${execId}`, id, ...argv], timeoutMs === undefined ? {} : { timeoutMs });
+      if (result.timedOut) {
+        const k = await ctr.run(['tasks', 'kill', '--signal=SIGKILL', `--exec-id=${execId}`, id]);
+        if (k.exitCode !== 0) log.warn({ id, execId, stderr: k.stderr }, 'could not kill timed-out exec');
+        throw new RuntimeCommandError(RUNTIME, `exec in ${id} timed out after ${timeoutMs} ms`, undefined);
+      }
+      const ctrLine = result.stderr.split('\n').find((l) => l.startsWith('ctr: '));
+      if (result.exitCode === 1 && ctrLine) {
+        if (/OCI runtime exec failed/.test(ctrLine)) return { exitCode: 126, stdout: result.stdout, stderr: result.stderr };
+        if (/container .* not found/.test(ctrLine)) throw new ContainerNotFoundError(RUNTIME, id);
+        throw ctr.failed(`exec in ${id}`, result);
+      }
+      return { exitCode: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr };
+    },
+  };
+}

@@ -1,0 +1,35 @@
+/** The arguments of `docker create` for a ContainerSpec. Pure, tested directly. */
+import type { ContainerSpec } from '../runtime.js';
+import { managedLabels } from '../spec-checks.js';
+
+/**
+ * Arguments of `docker create` for a spec. With `envFile`, the environment is read from that file and only
+ * `inlineEnv` (what an env file cannot carry, see env-file.ts) goes on the command line.
+ */
+export function dockerCreateArgs(spec: ContainerSpec, envFile?: string, inlineEnv: Record<string, string> = spec.env): string[] {
+  const args = ['create', '--pull', 'never', '--name', spec.name];
+  for (const [k, v] of Object.entries(managedLabels(spec.labels))) args.push('--label', `${k}=${v}`);
+  if (envFile) args.push('--env-file', envFile);
+  for (const [k, v] of Object.entries(envFile ? inlineEnv : spec.env)) args.push('--env', `${k}=${v}`);
+  if (spec.workingDir) args.push('--workdir', spec.workingDir);
+  if (spec.hostNetwork) {
+    args.push('--network', 'host');
+  } else {
+    for (const p of spec.ports) {
+      if (p.hostPort === undefined) continue;
+      const ip = p.hostIP ? `${p.hostIP}:` : '';
+      args.push('--publish', `${ip}${p.hostPort}:${p.containerPort}/${p.protocol.toLowerCase()}`);
+    }
+  }
+  for (const m of spec.mounts) args.push('--volume', `${m.hostPath}:${m.containerPath}${m.readOnly ? ':ro' : ''}`);
+  if (spec.cpuLimitMillis !== undefined) args.push('--cpus', (spec.cpuLimitMillis / 1000).toString());
+  if (spec.memoryLimitBytes !== undefined) args.push('--memory', `${Math.floor(spec.memoryLimitBytes)}b`);
+  let positional: string[] = spec.args ?? [];
+  if (spec.command && spec.command.length > 0) {
+    args.push('--entrypoint', spec.command[0]!);
+    positional = [...spec.command.slice(1), ...(spec.args ?? [])];
+  }
+  args.push(spec.image, ...positional);
+  return args;
+}
+
