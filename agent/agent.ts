@@ -22,6 +22,7 @@ import { createNodeConnection, type NodeConnection } from './link/connection.js'
 import { createDesiredStateStore } from './link/desired-state-store.js';
 import { ensureCredentials, type EnsureCredentialsOptions } from './link/join.js';
 import { AGENT_VERSION, buildNodeStatusMessage, hostIPOf } from './link/node-status.js';
+import { createNodeStatusPublisher } from './link/node-status-publisher.js';
 import { createPodStatusReporter, type PodStatusReporter } from './link/pod-status-reporter.js';
 import { createContainerRecords } from './pods/container-records.js';
 import { createPodEventQueue } from './pods/pod-events.js';
@@ -42,7 +43,10 @@ export interface AgentOptions {
   dataDir: string;
   logger: Logger;
   clock?: () => number;
+  /** Heartbeat period (default 5 s); the full node status goes on change and every statusRefreshMs. */
   statusIntervalMs?: number;
+  /** How often the full node status goes even when nothing in it changed (default 60 s). */
+  statusRefreshMs?: number;
   reconcileIntervalMs?: number;
   /** Full pod status report period (default 30 s). */
   fullReportIntervalMs?: number;
@@ -175,11 +179,21 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
       clock,
     });
 
+    const nodeStatus = createNodeStatusPublisher({
+      build: () => buildNodeStatusMessage(currentFacts.facts(), name, clock),
+      publishStatus: (message) => conn.publish(topics.nodeStatus(name), message, { qos: 1 }),
+      // a lost heartbeat costs nothing: the next one comes in one interval
+      publishHeartbeat: (message) => conn.publish(topics.nodeHeartbeat(name), message, { qos: 0 }),
+      clock,
+      ...(opts.statusRefreshMs !== undefined ? { refreshMs: opts.statusRefreshMs } : {}),
+    });
     const publishNodeStatus = async (): Promise<void> => {
       if (!conn.isConnected()) return;
       try {
-        await conn.publish(topics.nodeStatus(name), buildNodeStatusMessage(currentFacts.facts(), name, clock), { qos: 1 });
+        await nodeStatus.tick();
       } catch (err) {
+        // not sent: the next tick sends the full status again
+        nodeStatus.forceFull();
         log.warn({ err }, 'could not publish node status');
       }
     };
@@ -204,6 +218,7 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
       }
     });
     conn.onConnect(() => {
+      nodeStatus.forceFull();
       void publishNodeStatus();
       void podReporter.sendFull();
     });

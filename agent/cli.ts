@@ -15,6 +15,7 @@ export interface AgentCliOptions {
   runtime: 'docker' | 'containerd' | undefined;
   dataDir: string;
   statusIntervalMs: number;
+  statusRefreshMs: number;
 }
 
 /** A hostname as a node name: lowercase, a DNS label (a-z, 0-9, "-"), at most 63 characters. */
@@ -56,7 +57,8 @@ export function buildAgentCommand(): Command {
     .option('--name <name>', 'node name (default: the hostname as a DNS label)')
     .addOption(new Option('--runtime <runtime>', 'container runtime (default: detect)').choices(['docker', 'containerd']))
     .option('--data-dir <dir>', 'where the agent keeps its state (default: ~/.drover/agent-NAME)')
-    .option('--status-interval <seconds>', 'node status period', positiveSeconds, 5)
+    .option('--status-interval <seconds>', 'heartbeat period (the hub marks a node silent for 15 s NotReady)', positiveSeconds, 5)
+    .option('--status-refresh <seconds>', 'the full node status goes on change and at least this often', positiveSeconds, 60)
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
 }
@@ -65,7 +67,7 @@ export function buildAgentCommand(): Command {
 export function parseAgentArgs(argv: string[], host = hostname(), home = homedir()): AgentCliOptions {
   const cmd = buildAgentCommand();
   cmd.parse(argv, { from: 'user' });
-  const o = cmd.opts<{ hub?: string; token?: string; name?: string; runtime?: 'docker' | 'containerd'; dataDir?: string; statusInterval: number }>();
+  const o = cmd.opts<{ hub?: string; token?: string; name?: string; runtime?: 'docker' | 'containerd'; dataDir?: string; statusInterval: number; statusRefresh: number }>();
   const name = o.name ?? nodeNameFromHostname(host);
   if (!isValidNodeName(name)) {
     throw new InvalidOptionError(`--name "${name}" is not a valid node name: use lowercase letters, digits, "-" and "." (at most 63)`);
@@ -77,5 +79,6 @@ export function parseAgentArgs(argv: string[], host = hostname(), home = homedir
     runtime: o.runtime,
     dataDir: o.dataDir ?? join(home, '.drover', `agent-${name}`),
     statusIntervalMs: Math.round(o.statusInterval * 1000),
+    statusRefreshMs: Math.round(o.statusRefresh * 1000),
   };
 }

@@ -45,6 +45,7 @@ async function main(): Promise<void> {
     dataDir: options.dataDir,
     logger,
     statusIntervalMs: options.statusIntervalMs,
+    statusRefreshMs: options.statusRefreshMs,
   });
 
   let stopping = false;

@@ -26,6 +26,7 @@ import { createDiskMonitor } from './disk-monitor.js';
 import { createNodeLifecycleController } from './controllers/node-lifecycle/controller.js';
 import { createNodeHealth } from './controllers/node-lifecycle/node-health.js';
 import { createNodeLeases } from './leases/index.js';
+import { createObjectCache } from './cache/object-cache.js';
 import { createWorkloadControllers } from './controllers/workloads.js';
 
 export interface ListenAddress {
@@ -135,6 +136,10 @@ export async function createHub(opts: HubOptions): Promise<Hub> {
     const mqttBound = await broker.listen(opts.mqtt.host, opts.mqtt.port, mqttTls ? { tls } : {});
     const mqttPlainBound = opts.mqttPlain ? await broker.listen(opts.mqttPlain.host, opts.mqttPlain.port) : undefined;
 
+    // what the control loops read instead of listing the store (hub/cache)
+    const cache = createObjectCache({ store, logger: opts.logger.child({ component: 'cache' }) });
+    await cache.start();
+    closers.push(async () => cache.stop());
     // when each node was last heard from: renewed by the fleet, read by node health (hub/leases)
     const leases = createNodeLeases();
     const fleet = await createFleet({
@@ -144,6 +149,7 @@ export async function createHub(opts: HubOptions): Promise<Hub> {
       logger: opts.logger.child({ component: 'fleet' }),
       clock,
       leases,
+      cache,
       events,
     });
     await fleet.start();
@@ -153,7 +159,7 @@ export async function createHub(opts: HubOptions): Promise<Hub> {
     nodeCommands.start();
     closers.push(async () => nodeCommands.stop());
 
-    const scheduler = await createSchedulerRunner({ store, logger: opts.logger.child({ component: 'scheduler' }), clock, events });
+    const scheduler = await createSchedulerRunner({ store, cache, logger: opts.logger.child({ component: 'scheduler' }), clock, events });
     await scheduler.start();
     closers.push(() => scheduler.stop());
 
@@ -169,6 +175,7 @@ export async function createHub(opts: HubOptions): Promise<Hub> {
 
     const nodeLifecycle = await createNodeLifecycleController({
       store,
+      cache,
       logger: opts.logger.child({ component: 'node-lifecycle' }),
       clock,
       events,
@@ -177,7 +184,7 @@ export async function createHub(opts: HubOptions): Promise<Hub> {
     await nodeLifecycle.start();
     closers.push(() => nodeLifecycle.stop());
 
-    const workloads = await createWorkloadControllers({ store, logger: opts.logger.child({ component: 'controllers' }), clock, events });
+    const workloads = await createWorkloadControllers({ store, cache, logger: opts.logger.child({ component: 'controllers' }), clock, events });
     await workloads.start();
     closers.push(() => workloads.stop());
 

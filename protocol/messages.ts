@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { MessageError } from './errors.js';
-import { nodeStatusSchema } from './objects/node.js';
+import { nodeStatusSchema, nodeUsageSchema } from './objects/node.js';
 import { podSchema, podStatusSchema } from './objects/pod.js';
 import { labelsSchema } from './objects/meta.js';
 
@@ -23,6 +23,18 @@ export const nodeStatusMessageSchema = z.strictObject({
   status: nodeStatusSchema,
 });
 export type NodeStatusMessage = z.infer<typeof nodeStatusMessageSchema>;
+
+/**
+ * Agent -> hub, on nodes/NODE/heartbeat (QoS 0, not retained), every status interval: "still here",
+ * with live usage. The full nodeStatus goes only when it changed, on connect and at a slow refresh,
+ * as the kubelet renews its Lease often and posts its status seldom; heartbeats never write the store.
+ */
+export const nodeHeartbeatMessageSchema = z.strictObject({
+  ...envelope,
+  type: z.literal('heartbeat'),
+  usage: nodeUsageSchema.optional(),
+});
+export type NodeHeartbeatMessage = z.infer<typeof nodeHeartbeatMessageSchema>;
 
 export const podStatusEntrySchema = z.strictObject({
   namespace: z.string(),
@@ -164,6 +176,7 @@ export type JoinReplyMessage = z.infer<typeof joinReplyMessageSchema>;
 
 export type AnyMessage =
   | NodeStatusMessage
+  | NodeHeartbeatMessage
   | PodStatusMessage
   | PresenceMessage
   | DesiredSetMessage

@@ -1,13 +1,13 @@
 /**
  * MQTT topic layout. Everything lives under one versioned root with one subtree per node:
- *   drover/v1/nodes/NODE/{status,pods,presence,desired,cmd,reply/REQUEST}
+ *   drover/v1/nodes/NODE/{status,heartbeat,pods,presence,desired,cmd,reply/REQUEST}
  * plus the join exchange, used once with a join token before a node has its own credentials:
  *   drover/v1/join/CLIENT/{request,reply}
  */
 export const TOPIC_ROOT = 'drover/v1';
 
 /** Channels a node publishes (up) and reads (down). */
-export const NODE_UP_CHANNELS = ['status', 'pods', 'presence', 'reply'] as const;
+export const NODE_UP_CHANNELS = ['status', 'heartbeat', 'pods', 'presence', 'reply'] as const;
 export const NODE_DOWN_CHANNELS = ['desired', 'cmd'] as const;
 export type NodeUpChannel = (typeof NODE_UP_CHANNELS)[number];
 export type NodeDownChannel = (typeof NODE_DOWN_CHANNELS)[number];
@@ -25,6 +25,7 @@ function assertNodeName(node: string): void {
 
 export const topics = {
   nodeStatus: (node: string) => (assertNodeName(node), `${TOPIC_ROOT}/nodes/${node}/status`),
+  nodeHeartbeat: (node: string) => (assertNodeName(node), `${TOPIC_ROOT}/nodes/${node}/heartbeat`),
   nodePods: (node: string) => (assertNodeName(node), `${TOPIC_ROOT}/nodes/${node}/pods`),
   nodePresence: (node: string) => (assertNodeName(node), `${TOPIC_ROOT}/nodes/${node}/presence`),
   nodeDesired: (node: string) => (assertNodeName(node), `${TOPIC_ROOT}/nodes/${node}/desired`),

@@ -1,6 +1,7 @@
 import type { Logger } from '../../protocol/index.js';
 import type { Store } from '../store/store.js';
 import type { EventRecorder } from '../events/recorder.js';
+import type { ObjectCache } from '../cache/object-cache.js';
 
 /**
  * What every controller takes and gives. One file per controller (deployment.ts, daemonset.ts,
@@ -8,6 +9,8 @@ import type { EventRecorder } from '../events/recorder.js';
  */
 export interface ControllerOptions {
   store: Store;
+  /** The shared informer cache (started by the caller): what controllers list and watch. Writes go to the store. */
+  cache: ObjectCache;
   logger: Logger;
   clock: () => number;
   events: EventRecorder;

@@ -11,8 +11,9 @@ import { isDeepStrictEqual } from 'node:util';
 import type { DaemonSet, Node, Pod } from '../../protocol/index.js';
 import { updateWithRetry } from '../store/update-with-retry.js';
 import { nodeSchedulingFingerprint } from '../placement/node-fingerprint.js';
-import { snapshotFromObjects } from '../placement/snapshot.js';
-import type { WatchEvent } from '../store/store.js';
+import { createLiveSnapshot, type LiveSnapshot } from '../placement/live-snapshot.js';
+import { withoutPods } from '../placement/snapshot.js';
+import type { CacheEvent } from '../cache/object-cache.js';
 import type { Controller } from './controller.js';
 import { placeDaemonPod, withDaemonTolerations, type Placement } from './daemonset-placement.js';
 import { scaledValue } from './int-or-percent.js';
@@ -22,7 +23,7 @@ import { isControlledBy } from '../../protocol/workload-helpers.js';
 import { controllerKey, podFromTemplate, podTemplateHash } from './pod-template.js';
 import { CONTROLLER_REVISION_HASH_LABEL } from '../../protocol/well-known.js';
 import { createReconcileLoop, loopController, objectKey, splitObjectKey } from './reconcile-loop.js';
-import { involvedObjectOf, type WorkloadControllerOptions } from './replicaset.js';
+import { DEFAULT_BURST_REPLICAS, involvedObjectOf, type WorkloadControllerOptions } from './replicaset.js';
 
 export const DAEMONSET_CONTROLLER = 'daemonset-controller';
 
@@ -36,10 +37,13 @@ const olderFirst = (a: Pod, b: Pod): number => {
 };
 
 export async function createDaemonSetController(opts: WorkloadControllerOptions): Promise<Controller> {
-  const { store, clock, events } = opts;
+  const { store, cache, clock, events } = opts;
   const logger = opts.logger.child({ controller: 'daemonset' });
   const source = { component: DAEMONSET_CONTROLLER };
   const nodeFingerprints = new Map<string, string>();
+  const burstReplicas = opts.burstReplicas ?? DEFAULT_BURST_REPLICAS;
+  /** The cluster as the scheduler sees it, kept current from the cache (created at start). */
+  let liveSnapshot: LiveSnapshot | undefined;
 
   async function createPod(ds: DaemonSet, node: string, hash: string): Promise<Pod> {
     const template = { ...ds.spec.template, spec: { ...ds.spec.template.spec, tolerations: withDaemonTolerations(ds.spec.template.spec.tolerations) } };
@@ -48,11 +52,11 @@ export async function createDaemonSetController(opts: WorkloadControllerOptions)
       const pod = await store.create<Pod>(
         podFromTemplate(template, { base: ds.metadata.name, namespace, owner: ds, nodeName: node, extraLabels: { [CONTROLLER_REVISION_HASH_LABEL]: hash } }),
       );
-      logger.info({ daemonset: objectKey(ds), pod: pod.metadata.name, node }, 'created daemon pod');
-      await events.record(involvedObjectOf(ds), 'Normal', 'SuccessfulCreate', `Created pod: ${pod.metadata.name}`, source);
+      logger.debug({ daemonset: objectKey(ds), pod: pod.metadata.name, node }, 'created daemon pod');
+      void events.record(involvedObjectOf(ds), 'Normal', 'SuccessfulCreate', `Created pod: ${pod.metadata.name}`, source);
       return pod;
     } catch (err) {
-      await events.record(involvedObjectOf(ds), 'Warning', 'FailedCreate', `Error creating: ${(err as Error).message}`, source);
+      void events.record(involvedObjectOf(ds), 'Warning', 'FailedCreate', `Error creating: ${(err as Error).message}`, source);
       throw err;
     }
   }
@@ -62,18 +66,24 @@ export async function createDaemonSetController(opts: WorkloadControllerOptions)
     const deleted = await deletePodGracefully(store, key, { clock, uid: pod.metadata.uid });
     if (!deleted) return;
     logger.info({ daemonset: objectKey(ds), pod: pod.metadata.name, node: pod.spec.nodeName, why }, 'deleted daemon pod');
-    await events.record(involvedObjectOf(ds), 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name}`, source);
+    void events.record(involvedObjectOf(ds), 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name}`, source);
   }
 
   async function reconcile(key: string): Promise<void> {
     const { namespace, name } = splitObjectKey(key);
     const ds = await store.get<DaemonSet>({ kind: 'DaemonSet', namespace, name });
     if (!ds || ds.metadata.deletionTimestamp) return;
-    const [nodeList, podList] = await Promise.all([store.list<Node>('Node'), store.list<Pod>('Pod')]);
-    const nodes = [...nodeList.items].sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1));
+    const nodes = cache.kind<Node>('Node').list();
     const nodeNames = new Set(nodes.map((n) => n.metadata.name));
-    const own = podList.items.filter((p) => (p.metadata.namespace ?? 'default') === namespace && isControlledBy(p, ds));
-    const snapshot = snapshotFromObjects(nodes, podList.items.filter((p) => !own.includes(p)));
+    const own = cache.kind<Pod>('Pod').ownedBy(ds.metadata.uid ?? '').filter((p) => (p.metadata.namespace ?? 'default') === namespace && isControlledBy(p, ds));
+    const ownOn = new Map<string, Pod[]>();
+    for (const pod of own) {
+      const list = ownOn.get(pod.spec.nodeName ?? '') ?? [];
+      list.push(pod);
+      ownOn.set(pod.spec.nodeName ?? '', list);
+    }
+    // the cluster as the scheduler sees it, minus this daemon's own pods (they are what is being placed)
+    const snapshot = withoutPods(liveSnapshot!, own);
     const hash = podTemplateHash(ds.spec.template);
     const now = clock();
     const minReady = ds.spec.minReadySeconds ?? 0;
@@ -92,35 +102,47 @@ export async function createDaemonSetController(opts: WorkloadControllerOptions)
     /** node -> its live (not terminating) daemon pods, oldest first. */
     const live = new Map<string, Pod[]>();
     const placements = new Map<string, Placement>();
+    const doomed: Array<{ pod: Pod; why: string }> = [];
+    const toCreate: string[] = [];
     for (const node of nodes) {
       const nodeName = node.metadata.name;
       const placement = placeDaemonPod({ ...probe, spec: { ...probe.spec, nodeName } }, node, snapshot);
       placements.set(nodeName, placement);
-      const onNode = own.filter((p) => p.spec.nodeName === nodeName && !p.metadata.deletionTimestamp).sort(olderFirst);
+      const onNode = (ownOn.get(nodeName) ?? []).filter((p) => !p.metadata.deletionTimestamp).sort(olderFirst);
       let running: Pod[] = [];
       if (placement.shouldContinueRunning) {
         for (const pod of onNode) {
-          if (pod.status?.phase === 'Failed') await deletePod(ds, pod, 'pod failed');
+          if (pod.status?.phase === 'Failed') doomed.push({ pod, why: 'pod failed' });
           else running.push(pod);
         }
-        for (const extra of running.slice(1)) await deletePod(ds, extra, 'more than one daemon pod on the node');
+        for (const extra of running.slice(1)) doomed.push({ pod: extra, why: 'more than one daemon pod on the node' });
         running = running.slice(0, 1);
-        if (running.length === 0 && placement.shouldRun) running = [await createPod(ds, nodeName, hash)];
+        if (running.length === 0 && placement.shouldRun) toCreate.push(nodeName);
       } else {
-        for (const pod of onNode) await deletePod(ds, pod, 'node no longer matches');
+        for (const pod of onNode) doomed.push({ pod, why: 'node no longer matches' });
       }
       if (running.length === 0 && placement.unfitReason && placement.shouldContinueRunning) {
-        await events.record(involvedObjectOf(ds), 'Warning', 'FailedPlacement', `failed to place pod on "${nodeName}": ${placement.unfitReason}`, source);
+        void events.record(involvedObjectOf(ds), 'Warning', 'FailedPlacement', `failed to place pod on "${nodeName}": ${placement.unfitReason}`, source);
       }
       live.set(nodeName, running);
     }
+    await Promise.all(doomed.map((d) => deletePod(ds, d.pod, d.why)));
+    // at most burstReplicas creates per reconcile, all at once (the store commits them together); the rest next time
+    const createNow = toCreate.slice(0, burstReplicas);
+    if (toCreate.length > burstReplicas) loop.enqueue(key);
+    const created = await Promise.allSettled(createNow.map((nodeName) => createPod(ds, nodeName, hash)));
+    created.forEach((r, i) => {
+      if (r.status === 'fulfilled') live.set(createNow[i]!, [r.value]);
+    });
+    const failed = created.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
 
     const desired = nodes.filter((n) => {
       const p = placements.get(n.metadata.name)!;
       return p.shouldRun || (p.shouldContinueRunning && (live.get(n.metadata.name) ?? []).length > 0);
     });
     if ((ds.spec.updateStrategy?.type ?? 'RollingUpdate') === 'RollingUpdate') {
-      await rollingUpdate(ds, hash, desired, own, live, now);
+      await rollingUpdate(ds, hash, desired, ownOn, live, now);
     }
 
     // Status, from what is on each node now.
@@ -149,7 +171,7 @@ export async function createDaemonSetController(opts: WorkloadControllerOptions)
    * Kubernetes' rolling update without surge: old-hash pods that are not available are replaced at
    * once; available ones only while fewer than maxUnavailable nodes are unavailable.
    */
-  async function rollingUpdate(ds: DaemonSet, hash: string, desired: Node[], own: Pod[], live: Map<string, Pod[]>, now: number): Promise<void> {
+  async function rollingUpdate(ds: DaemonSet, hash: string, desired: Node[], ownOn: Map<string, Pod[]>, live: Map<string, Pod[]>, now: number): Promise<void> {
     const minReady = ds.spec.minReadySeconds ?? 0;
     const maxUnavailable = Math.max(1, scaledValue(ds.spec.updateStrategy?.rollingUpdate?.maxUnavailable, desired.length, true, 1));
     let unavailable = 0;
@@ -157,7 +179,7 @@ export async function createDaemonSetController(opts: WorkloadControllerOptions)
     const candidates: Pod[] = [];
     for (const node of desired) {
       const nodeName = node.metadata.name;
-      const hasAnyPod = own.some((p) => p.spec.nodeName === nodeName) || (live.get(nodeName) ?? []).length > 0;
+      const hasAnyPod = (ownOn.get(nodeName) ?? []).length > 0 || (live.get(nodeName) ?? []).length > 0;
       if (!hasAnyPod) continue;
       const pod = live.get(nodeName)?.[0];
       if (!pod) {
@@ -185,14 +207,14 @@ export async function createDaemonSetController(opts: WorkloadControllerOptions)
     logger,
     reconcile,
     resyncMs: opts.resyncMs,
-    listKeys: async () => (await store.list<DaemonSet>('DaemonSet')).items.map(objectKey),
+    listKeys: async () => cache.kind<DaemonSet>('DaemonSet').list().map(objectKey),
   });
 
-  async function enqueueAll(): Promise<void> {
-    for (const key of (await store.list<DaemonSet>('DaemonSet')).items.map(objectKey)) loop.enqueue(key);
+  function enqueueAll(): void {
+    for (const key of cache.kind<DaemonSet>('DaemonSet').list().map(objectKey)) loop.enqueue(key);
   }
 
-  function onNode(event: WatchEvent): void {
+  function onNode(event: CacheEvent): void {
     const node = event.object as Node;
     const name = node.metadata.name;
     if (event.type === 'DELETED') nodeFingerprints.delete(name);
@@ -201,21 +223,22 @@ export async function createDaemonSetController(opts: WorkloadControllerOptions)
       if (nodeFingerprints.get(name) === fingerprint) return;
       nodeFingerprints.set(name, fingerprint);
     }
-    enqueueAll().catch((err: unknown) => logger.error({ err, node: name }, 'could not list daemon sets after a node change; the resync will catch up'));
+    enqueueAll();
   }
 
-  return loopController(loop, logger, async () => {
-    const nodes = await store.list<Node>('Node');
-    for (const node of nodes.items) nodeFingerprints.set(node.metadata.name, nodeSchedulingFingerprint(node));
+  return loopController(loop, logger, () => {
+    liveSnapshot = createLiveSnapshot(cache);
+    for (const node of cache.kind<Node>('Node').list()) nodeFingerprints.set(node.metadata.name, nodeSchedulingFingerprint(node));
     return [
-      store.watch({ kind: 'DaemonSet', fromRevision: nodes.revision }, (e) => {
+      cache.kind('DaemonSet').subscribe((e) => {
         if (e.type !== 'DELETED') loop.enqueue(objectKey(e.object));
       }),
-      store.watch({ kind: 'Node', fromRevision: nodes.revision }, onNode),
-      store.watch({ kind: 'Pod', fromRevision: nodes.revision }, (e) => {
+      cache.kind('Node').subscribe(onNode),
+      cache.kind('Pod').subscribe((e) => {
         const owner = controllerKey(e.object, 'DaemonSet');
         if (owner !== undefined) loop.enqueue(owner);
       }),
+      () => liveSnapshot?.close(),
     ];
   });
 }

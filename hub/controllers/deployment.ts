@@ -10,7 +10,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Deployment, Pod, ReplicaSet } from '../../protocol/index.js';
 import { updateWithRetry } from '../store/update-with-retry.js';
 import { AlreadyExistsError, NotFoundError } from '../store/errors.js';
-import type { WatchEvent } from '../store/store.js';
+import type { CacheEvent } from '../cache/object-cache.js';
 import type { Controller } from './controller.js';
 import { HashCollisionError } from './errors.js';
 import { newReplicaSetTarget, oldReplicaSetTargets, resolveFenceposts, type Fenceposts, type RolloutReplicaSet } from './deployment-rollout.js';
@@ -61,7 +61,7 @@ interface SyncState {
 }
 
 export async function createDeploymentController(opts: WorkloadControllerOptions): Promise<Controller> {
-  const { store, clock, events } = opts;
+  const { store, cache, clock, events } = opts;
   const logger = opts.logger.child({ controller: 'deployment' });
   const source = { component: DEPLOYMENT_CONTROLLER };
   /** "ns/rs" -> "ns/deployment" controlling it, so pod events reach the Deployment. */
@@ -302,15 +302,12 @@ export async function createDeploymentController(opts: WorkloadControllerOptions
     const { namespace, name } = splitObjectKey(key);
     const d = await store.get<Deployment>({ kind: 'Deployment', namespace, name });
     if (!d || d.metadata.deletionTimestamp) return;
-    const [rsList, podList] = await Promise.all([store.list<ReplicaSet>('ReplicaSet', { namespace }), store.list<Pod>('Pod', { namespace })]);
-    const owned = rsList.items.filter((rs) => isControlledBy(rs, d));
+    const owned = cache.kind<ReplicaSet>('ReplicaSet').ownedBy(d.metadata.uid ?? '').filter((rs) => isControlledBy(rs, d));
     const podsOf = new Map<string, Pod[]>();
-    for (const pod of podList.items) {
-      const ref = controllerOf(pod);
-      if (ref?.kind !== 'ReplicaSet') continue;
-      const list = podsOf.get(ref.uid) ?? [];
-      list.push(pod);
-      podsOf.set(ref.uid, list);
+    const pods = cache.kind<Pod>('Pod');
+    for (const rs of owned) {
+      const uid = rs.metadata.uid ?? '';
+      podsOf.set(uid, pods.ownedBy(uid).filter((pod) => controllerOf(pod)?.kind === 'ReplicaSet'));
     }
     // Several ReplicaSets with the current template (a collision leftover): the oldest is the new one.
     const newRs = owned.filter((rs) => runsTemplate(rs, d)).sort(olderFirst)[0];
@@ -352,34 +349,33 @@ export async function createDeploymentController(opts: WorkloadControllerOptions
     logger,
     reconcile,
     resyncMs: opts.resyncMs,
-    listKeys: async () => (await store.list<Deployment>('Deployment')).items.map(objectKey),
+    listKeys: async () => cache.kind<Deployment>('Deployment').list().map(objectKey),
   });
 
-  function onReplicaSet(event: WatchEvent): void {
+  function onReplicaSet(event: CacheEvent): void {
     const owner = controllerKey(event.object, 'Deployment');
     if (event.type === 'DELETED' || owner === undefined) ownerOfReplicaSet.delete(objectKey(event.object));
     else ownerOfReplicaSet.set(objectKey(event.object), owner);
     if (owner !== undefined) loop.enqueue(owner);
   }
 
-  function onPod(event: WatchEvent): void {
+  function onPod(event: CacheEvent): void {
     const rs = controllerKey(event.object, 'ReplicaSet');
     const owner = rs === undefined ? undefined : ownerOfReplicaSet.get(rs);
     if (owner !== undefined) loop.enqueue(owner);
   }
 
-  return loopController(loop, logger, async () => {
-    const existing = await store.list<ReplicaSet>('ReplicaSet');
-    for (const rs of existing.items) {
+  return loopController(loop, logger, () => {
+    for (const rs of cache.kind<ReplicaSet>('ReplicaSet').list()) {
       const owner = controllerKey(rs, 'Deployment');
       if (owner !== undefined) ownerOfReplicaSet.set(objectKey(rs), owner);
     }
     return [
-      store.watch({ kind: 'Deployment', fromRevision: existing.revision }, (e) => {
+      cache.kind('Deployment').subscribe((e) => {
         if (e.type !== 'DELETED') loop.enqueue(objectKey(e.object));
       }),
-      store.watch({ kind: 'ReplicaSet', fromRevision: existing.revision }, onReplicaSet),
-      store.watch({ kind: 'Pod', fromRevision: existing.revision }, onPod),
+      cache.kind('ReplicaSet').subscribe(onReplicaSet),
+      cache.kind('Pod').subscribe(onPod),
     ];
   });
 }

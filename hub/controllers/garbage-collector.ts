@@ -6,12 +6,14 @@
  *
  * Level-triggered like the controllers: the queue holds dependents to check ("Kind/ns/name"). An
  * owner's DELETED event queues the objects that name its uid; an object ADDED with owners is checked
- * too (a controller may have created it just as its owner went); and every resync checks every object
- * that has owners, so an orphan left by a crash is found.
+ * too (a controller may have created it just as its owner went); and every resync queues every object
+ * whose owners the informer cache does not hold, so an orphan left by a crash is found. The queue is
+ * fed from the cache; each check reads the store before deleting anything.
  */
 import { allKinds, kindByName, type KubeObject, type OwnerReference } from '../../protocol/index.js';
 import { NotFoundError } from '../store/errors.js';
-import type { ObjectKey, WatchEvent } from '../store/store.js';
+import type { ObjectKey } from '../store/store.js';
+import { CACHED_KINDS, type CacheEvent } from '../cache/object-cache.js';
 import type { Controller } from './controller.js';
 import { deletePodGracefully } from '../registry/pod-deletion.js';
 import { createReconcileLoop, loopController } from './reconcile-loop.js';
@@ -39,7 +41,7 @@ function parseKey(text: string): ObjectKey {
 const keyOf = (obj: KubeObject): ObjectKey => ({ kind: obj.kind, namespace: obj.metadata.namespace ?? 'default', name: obj.metadata.name });
 
 export async function createGarbageCollector(opts: WorkloadControllerOptions): Promise<Controller> {
-  const { store, clock } = opts;
+  const { store, cache, clock } = opts;
   const logger = opts.logger.child({ controller: 'garbage-collector' });
 
   async function ownerExists(ref: OwnerReference, namespace: string): Promise<boolean> {
@@ -75,22 +77,35 @@ export async function createGarbageCollector(opts: WorkloadControllerOptions): P
     resyncMs: opts.resyncMs,
     listKeys: async () => {
       const keys: string[] = [];
-      for (const kind of dependentKinds()) {
-        for (const obj of (await store.list(kind)).items) {
-          if ((obj.metadata.ownerReferences ?? []).length > 0 && !(kind === 'Pod' && obj.metadata.deletionTimestamp)) keys.push(keyText(keyOf(obj)));
+      for (const kind of cachedDependentKinds()) {
+        for (const obj of cache.kind(kind).list()) {
+          const refs = obj.metadata.ownerReferences ?? [];
+          if (refs.length === 0 || (kind === 'Pod' && obj.metadata.deletionTimestamp)) continue;
+          const namespace = obj.metadata.namespace ?? 'default';
+          if (!refs.some((ref) => ownerCached(ref, namespace))) keys.push(keyText(keyOf(obj)));
         }
       }
       return keys;
     },
   });
 
+  const cachedKinds = new Set<string>(CACHED_KINDS);
+  const cachedDependentKinds = () => dependentKinds().filter((k) => cachedKinds.has(k));
+
+  /** Does the cache hold the owner `ref` names (a kind it does not hold counts as present: the store decides)? */
+  function ownerCached(ref: OwnerReference, namespace: string): boolean {
+    if (!cachedKinds.has(ref.kind)) return true;
+    const info = kindByName(ref.kind);
+    return cache.kind(ref.kind).get(info && !info.namespaced ? '' : namespace, ref.name)?.metadata.uid === ref.uid;
+  }
+
   /** An owner is gone: queue everything in its namespace that names its uid. */
-  async function ownerDeleted(owner: KubeObject): Promise<void> {
+  function ownerDeleted(owner: KubeObject): void {
     const uid = owner.metadata.uid;
     if (!uid) return;
     const namespace = owner.metadata.namespace ?? 'default';
-    for (const kind of dependentKinds()) {
-      for (const obj of (await store.list(kind, { namespace })).items) {
+    for (const kind of cachedDependentKinds()) {
+      for (const obj of cache.kind(kind).list({ namespace })) {
         if (obj.metadata.ownerReferences?.some((r) => r.uid === uid)) loop.enqueue(keyText(keyOf(obj)));
       }
     }
@@ -98,18 +113,13 @@ export async function createGarbageCollector(opts: WorkloadControllerOptions): P
 
   const ownerKinds = new Set<string>(OWNER_KINDS);
 
-  function onEvent(event: WatchEvent): void {
-    if (event.type === 'DELETED' && ownerKinds.has(event.object.kind)) {
-      ownerDeleted(event.object).catch((err: unknown) =>
-        logger.error({ err, owner: keyText(keyOf(event.object)) }, 'could not list the dependents of a deleted owner; the resync will find them'),
-      );
-    }
+  function onEvent(event: CacheEvent): void {
+    if (event.type === 'DELETED' && ownerKinds.has(event.object.kind)) ownerDeleted(event.object);
     if (event.type === 'ADDED' && (event.object.metadata.ownerReferences ?? []).length > 0) loop.enqueue(keyText(keyOf(event.object)));
   }
 
-  return loopController(loop, logger, async () => {
-    const revision = await store.revision();
-    const kinds = new Set<string>([...OWNER_KINDS, ...dependentKinds()]);
-    return [...kinds].map((kind) => store.watch({ kind, fromRevision: revision }, onEvent));
+  return loopController(loop, logger, () => {
+    const kinds = new Set<string>([...OWNER_KINDS, ...cachedDependentKinds()]);
+    return [...kinds].map((kind) => cache.kind(kind).subscribe(onEvent));
   });
 }

@@ -8,7 +8,6 @@
  */
 import type { Logger } from '../../protocol/index.js';
 import { ConflictError } from '../store/errors.js';
-import type { Watch } from '../store/store.js';
 import type { Controller } from './controller.js';
 import { ReconcileError } from './errors.js';
 
@@ -167,20 +166,20 @@ export function splitObjectKey(key: string): { namespace: string; name: string }
 }
 
 /**
- * The Controller around a loop: `openWatches` lists what it needs and opens its watches (from the
- * revision it listed at), then the loop starts; stop closes the watches and drains the loop.
+ * The Controller around a loop: `subscribe` reads what it needs from the cache and subscribes to its
+ * changes (returning the unsubscribe functions), then the loop starts; stop unsubscribes and drains.
  */
-export function loopController(loop: ReconcileLoop, logger: Logger, openWatches: () => Promise<Watch[]>): Controller {
-  let watches: Watch[] = [];
+export function loopController(loop: ReconcileLoop, logger: Logger, subscribe: () => Array<() => void>): Controller {
+  let subscriptions: Array<() => void> = [];
   return {
     async start() {
-      watches = await openWatches();
+      subscriptions = subscribe();
       await loop.start();
       logger.info('controller started');
     },
     async stop() {
-      for (const w of watches) w.close();
-      watches = [];
+      for (const unsubscribe of subscriptions) unsubscribe();
+      subscriptions = [];
       await loop.stop();
     },
   };

@@ -15,6 +15,7 @@ import { compareForDeletion, isPodActive, isPodAvailable, isPodReady, msUntilAva
 import { isControlledBy } from '../../protocol/workload-helpers.js';
 import { controllerKey, podFromTemplate } from './pod-template.js';
 import { createReconcileLoop, loopController, objectKey, splitObjectKey } from './reconcile-loop.js';
+import { slowStartBatch } from './slow-start.js';
 
 export const REPLICASET_CONTROLLER = 'replicaset-controller';
 
@@ -22,7 +23,11 @@ export const REPLICASET_CONTROLLER = 'replicaset-controller';
 export interface WorkloadControllerOptions extends ControllerOptions {
   /** How often every object is reconciled again even without an event (default 10 s). */
   resyncMs?: number;
+  /** Most pods one reconcile creates or deletes (Kubernetes' burstReplicas, 500); the rest follow at once. */
+  burstReplicas?: number;
 }
+
+export const DEFAULT_BURST_REPLICAS = 500;
 
 export function involvedObjectOf(obj: { apiVersion: string; kind: string; metadata: { namespace?: string; name: string; uid?: string; resourceVersion?: string } }): InvolvedObject {
   return {
@@ -51,48 +56,55 @@ export function replicaSetStatus(rs: ReplicaSet, active: readonly Pod[], now: nu
 }
 
 export async function createReplicaSetController(opts: WorkloadControllerOptions): Promise<Controller> {
-  const { store, clock, events } = opts;
+  const { store, cache, clock, events } = opts;
   const logger = opts.logger.child({ controller: 'replicaset' });
   const source = { component: REPLICASET_CONTROLLER };
+  const burstReplicas = opts.burstReplicas ?? DEFAULT_BURST_REPLICAS;
 
   async function createPods(rs: ReplicaSet, count: number): Promise<Pod[]> {
-    const created: Pod[] = [];
     const namespace = rs.metadata.namespace ?? 'default';
-    for (let i = 0; i < count; i++) {
+    // Kubernetes' slowStartBatch: 1, 2, 4, ... creates at once, so a template that fails costs one
+    // failed create, not `count`; the store commits each batch in one transaction.
+    return slowStartBatch(count, burstReplicas, async () => {
       try {
         const pod = await store.create<Pod>(podFromTemplate(rs.spec.template, { base: rs.metadata.name, namespace, owner: rs }));
-        created.push(pod);
-        logger.info({ replicaset: objectKey(rs), pod: pod.metadata.name }, 'created pod');
-        await events.record(involvedObjectOf(rs), 'Normal', 'SuccessfulCreate', `Created pod: ${pod.metadata.name}`, source);
+        logger.debug({ replicaset: objectKey(rs), pod: pod.metadata.name }, 'created pod');
+        void events.record(involvedObjectOf(rs), 'Normal', 'SuccessfulCreate', `Created pod: ${pod.metadata.name}`, source);
+        return pod;
       } catch (err) {
-        await events.record(involvedObjectOf(rs), 'Warning', 'FailedCreate', `Error creating: ${(err as Error).message}`, source);
+        void events.record(involvedObjectOf(rs), 'Warning', 'FailedCreate', `Error creating: ${(err as Error).message}`, source);
         throw err;
       }
-    }
-    return created;
+    });
   }
 
   async function deletePods(rs: ReplicaSet, pods: readonly Pod[]): Promise<void> {
-    for (const pod of pods) {
-      const key = { kind: 'Pod', namespace: pod.metadata.namespace ?? 'default', name: pod.metadata.name };
-      const deleted = await deletePodGracefully(store, key, { clock, uid: pod.metadata.uid });
-      if (!deleted) continue;
-      logger.info({ replicaset: objectKey(rs), pod: pod.metadata.name }, 'deleted pod');
-      await events.record(involvedObjectOf(rs), 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name}`, source);
-    }
+    await Promise.all(
+      pods.map(async (pod) => {
+        const key = { kind: 'Pod', namespace: pod.metadata.namespace ?? 'default', name: pod.metadata.name };
+        const deleted = await deletePodGracefully(store, key, { clock, uid: pod.metadata.uid });
+        if (!deleted) return;
+        logger.debug({ replicaset: objectKey(rs), pod: pod.metadata.name }, 'deleted pod');
+        void events.record(involvedObjectOf(rs), 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name}`, source);
+      }),
+    );
   }
 
   async function reconcile(key: string): Promise<void> {
     const { namespace, name } = splitObjectKey(key);
     const rs = await store.get<ReplicaSet>({ kind: 'ReplicaSet', namespace, name });
     if (!rs || rs.metadata.deletionTimestamp) return;
-    const pods = (await store.list<Pod>('Pod', { namespace })).items.filter((p) => isControlledBy(p, rs));
+    const pods = cache.kind<Pod>('Pod').ownedBy(rs.metadata.uid ?? '').filter((p) => isControlledBy(p, rs));
     let active = pods.filter(isPodActive);
     const want = rs.spec.replicas ?? 1;
     if (active.length < want) {
-      active = [...active, ...(await createPods(rs, want - active.length))];
+      const missing = want - active.length;
+      active = [...active, ...(await createPods(rs, Math.min(missing, burstReplicas)))];
+      // at most burstReplicas per reconcile (Kubernetes' burstReplicas): the rest in the next one, soon
+      if (missing > burstReplicas) loop.enqueue(key);
     } else if (active.length > want) {
-      const doomed = [...active].sort(compareForDeletion).slice(0, active.length - want);
+      const doomed = [...active].sort(compareForDeletion).slice(0, Math.min(active.length - want, burstReplicas));
+      if (active.length - want > burstReplicas) loop.enqueue(key);
       await deletePods(rs, doomed);
       active = active.filter((p) => !doomed.includes(p));
     }
@@ -113,19 +125,16 @@ export async function createReplicaSetController(opts: WorkloadControllerOptions
     logger,
     reconcile,
     resyncMs: opts.resyncMs,
-    listKeys: async () => (await store.list<ReplicaSet>('ReplicaSet')).items.map(objectKey),
+    listKeys: async () => cache.kind<ReplicaSet>('ReplicaSet').list().map(objectKey),
   });
 
-  return loopController(loop, logger, async () => {
-    const revision = await store.revision();
-    return [
-      store.watch({ kind: 'ReplicaSet', fromRevision: revision }, (e) => {
-        if (e.type !== 'DELETED') loop.enqueue(objectKey(e.object));
-      }),
-      store.watch({ kind: 'Pod', fromRevision: revision }, (e) => {
-        const owner = controllerKey(e.object, 'ReplicaSet');
-        if (owner !== undefined) loop.enqueue(owner);
-      }),
-    ];
-  });
+  return loopController(loop, logger, () => [
+    cache.kind('ReplicaSet').subscribe((e) => {
+      if (e.type !== 'DELETED') loop.enqueue(objectKey(e.object));
+    }),
+    cache.kind('Pod').subscribe((e) => {
+      const owner = controllerKey(e.object, 'ReplicaSet');
+      if (owner !== undefined) loop.enqueue(owner);
+    }),
+  ]);
 }

@@ -4,6 +4,7 @@ import { decodeMessage } from '../../protocol/messages.js';
 import type { Logger } from '../../protocol/logger.js';
 import { parseTopic, type NodeChannel } from '../../protocol/topics.js';
 import type { Broker } from '../broker/broker.js';
+import type { ObjectCache } from '../cache/object-cache.js';
 import type { NodeLeases } from '../leases/node-leases.js';
 import type { Store } from '../store/store.js';
 
@@ -22,6 +23,8 @@ export interface FleetContext {
   auth: FleetAuth;
   /** Renewed by every message from a node, ended by its offline presence; read by the node lifecycle. */
   leases: NodeLeases;
+  /** The shared informer cache (hub/cache): what the handlers read instead of listing the store. */
+  cache: ObjectCache;
   logger: Logger;
   clock: () => number;
 }

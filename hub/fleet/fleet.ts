@@ -8,7 +8,9 @@ import type { Logger } from '../../protocol/logger.js';
 import { parseTopic, topics } from '../../protocol/topics.js';
 import type { Broker, MessageHandler } from '../broker/broker.js';
 import type { EventRecorder } from '../events/recorder.js';
+import type { ObjectCache } from '../cache/object-cache.js';
 import type { NodeLeases } from '../leases/node-leases.js';
+import { createHeartbeatHandler } from './heartbeat-handler.js';
 import type { Store } from '../store/store.js';
 import type { FleetAuth, FleetContext } from './context.js';
 import { createDesiredPublisher, type DesiredPublisher } from './desired-publisher.js';
@@ -26,6 +28,8 @@ export interface FleetOptions {
   clock?: () => number;
   /** Node leases, renewed by what nodes send and ended by their offline presence (hub/leases). */
   leases: NodeLeases;
+  /** The shared informer cache, started by the caller. */
+  cache: ObjectCache;
   /** How long to gather store changes before publishing desired sets (default 50). */
   desiredCoalesceMs?: number;
   /** Records the pod events agents send with their pod status (none recorded without it). */
@@ -44,7 +48,7 @@ export interface Fleet {
 export async function createFleet(opts: FleetOptions): Promise<Fleet> {
   const logger = opts.logger;
   const clock = opts.clock ?? Date.now;
-  const ctx: FleetContext = { store: opts.store, broker: opts.broker, auth: opts.auth, leases: opts.leases, logger, clock };
+  const ctx: FleetContext = { store: opts.store, broker: opts.broker, auth: opts.auth, leases: opts.leases, cache: opts.cache, logger, clock };
   const queue = createKeyedQueue((key, err) => logger.error({ err, node: key }, 'fleet message handling failed'));
   const desired: DesiredPublisher = createDesiredPublisher({
     store: opts.store,
@@ -78,6 +82,7 @@ export async function createFleet(opts: FleetOptions): Promise<Fleet> {
       unsubscribes.push(
         broker.subscribe(topics.allJoinRequests(), serial('join/', createJoinHandler(ctx))),
         broker.subscribe(topics.allNodesUp('status'), perNode(createNodeStatusHandler(ctx))),
+        broker.subscribe(topics.allNodesUp('heartbeat'), perNode(createHeartbeatHandler(ctx))),
         broker.subscribe(topics.allNodesUp('presence'), perNode(createPresenceHandler(ctx))),
         broker.subscribe(topics.allNodesUp('pods'), perNode(createPodStatusHandler(ctx, opts.events))),
       );

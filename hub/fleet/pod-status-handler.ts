@@ -70,6 +70,7 @@ export function createPodStatusHandler(ctx: FleetContext, events?: EventRecorder
     if (!node) return;
     const report = decodeOrDrop(logger, podStatusMessageSchema, topic, payload);
     if (!report) return;
+    ctx.leases.renew(node, ctx.clock());
     for (const entry of report.pods) await writeEntry(ctx.store, logger, node, entry);
     // Events before deletions: the last words about a pod (Killing) are written while it still exists.
     if (events && report.events?.length) await recordEvents(ctx.store, events, logger, node, report.events);

@@ -8,6 +8,7 @@
  * offline (its MQTT last will, or a clean shutdown); the node lifecycle controller reads the leases
  * to decide when a node is Ready=Unknown. Pure state, no timers.
  */
+import type { NodeUsage } from '../../protocol/objects/node.js';
 
 export interface NodeLease {
   node: string;
@@ -17,11 +18,13 @@ export interface NodeLease {
   connected: boolean;
   /** Why the lease was ended (for the NodeStatusUnknown message), while `connected` is false. */
   endedReason?: string;
+  /** The live usage the last heartbeat carried. */
+  usage?: NodeUsage;
 }
 
 export interface NodeLeases {
-  /** The node said something: it is alive and connected at `at`. */
-  renew(node: string, at: number): void;
+  /** The node said something: it is alive and connected at `at` (a heartbeat brings its usage). */
+  renew(node: string, at: number, usage?: NodeUsage): void;
   /** The node's agent went offline at `at` (its last will, or a clean shutdown). */
   end(node: string, at: number, reason: string): void;
   /** Start tracking a node not heard from since this hub started: as if renewed at `at` (no-op when tracked). */
@@ -38,12 +41,13 @@ export function createNodeLeases(): NodeLeases {
   const leases = new Map<string, NodeLease>();
   const listeners = new Set<(lease: NodeLease) => void>();
   return {
-    renew(node, at) {
+    renew(node, at, usage) {
       const lease = leases.get(node);
       if (!lease) {
-        leases.set(node, { node, renewTime: at, connected: true });
+        leases.set(node, { node, renewTime: at, connected: true, ...(usage ? { usage } : {}) });
         return;
       }
+      if (usage) lease.usage = usage;
       lease.renewTime = Math.max(lease.renewTime, at);
       lease.connected = true;
       delete lease.endedReason;

@@ -105,3 +105,30 @@ export function snapshotFromObjects(nodes: readonly Node[], pods: readonly Pod[]
   };
   return snapshot;
 }
+
+/**
+ * `snapshot` as if `pods` were not bound anywhere (the DaemonSet controller places its own pods
+ * against the rest of the cluster). Only the nodes those pods are on are recomputed.
+ */
+export function withoutPods(snapshot: ClusterSnapshot, pods: readonly Pod[]): ClusterSnapshot {
+  const excluded = new Set(pods.map((p) => p.metadata.uid ?? `${p.metadata.namespace}/${p.metadata.name}`));
+  const affected = new Set(pods.map((p) => p.spec.nodeName).filter((n): n is string => Boolean(n)));
+  const keep = (p: Pod) => !excluded.has(p.metadata.uid ?? `${p.metadata.namespace}/${p.metadata.name}`);
+  const recomputed = new Map<string, { pods: Pod[]; requested: NodeRequested }>();
+  const view = (name: string) => {
+    let v = recomputed.get(name);
+    if (!v) {
+      const rest = snapshot.podsOnNode(name).filter(keep);
+      recomputed.set(name, (v = { pods: rest, requested: sumRequested(rest) }));
+    }
+    return v;
+  };
+  return {
+    nodes: snapshot.nodes,
+    podsOnNode: (name) => (affected.has(name) ? view(name).pods : snapshot.podsOnNode(name)),
+    requestedOnNode: (name) => (affected.has(name) ? view(name).requested : requestedOnNode(snapshot, name)),
+    ...(snapshot.imagesOnNode ? { imagesOnNode: snapshot.imagesOnNode.bind(snapshot) } : {}),
+    ...(snapshot.imageSetOnNode ? { imageSetOnNode: snapshot.imageSetOnNode.bind(snapshot) } : {}),
+    ...(snapshot.imagePlatforms ? { imagePlatforms: snapshot.imagePlatforms.bind(snapshot) } : {}),
+  };
+}

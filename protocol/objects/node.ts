@@ -39,6 +39,8 @@ export const nodeUsageSchema = z.strictObject({
   timestamp: z.string(),
 });
 
+export type NodeUsage = z.infer<typeof nodeUsageSchema>;
+
 export const nodeStatusSchema = z.strictObject({
   capacity: resourceListSchema.optional(),
   allocatable: resourceListSchema.optional(),

@@ -21,6 +21,7 @@ describe('agent command line', () => {
       runtime: undefined,
       dataDir: '/home/pi/.drover/agent-edge-box',
       statusIntervalMs: 5000,
+      statusRefreshMs: 60_000,
     });
   });
 

@@ -1,8 +1,8 @@
 /**
  * The node lifecycle controller: what happens to a node's pods when the node stops answering.
  *
- * hub/fleet says whether a node is Ready (Unknown at its MQTT last will or when its status goes
- * stale). From that, per node, level-triggered:
+ * node-health.ts says whether a node is Ready (Unknown when its lease ends at the MQTT last will
+ * or goes stale). From that, per node, level-triggered:
  * 1. taints (node-taints.ts): Ready=Unknown -> node.kubernetes.io/unreachable:NoExecute, Ready=False
  *    -> node.kubernetes.io/not-ready:NoExecute, removed when Ready=True again; spec.unschedulable ->
  *    node.kubernetes.io/unschedulable:NoSchedule. Events NodeNotReady / NodeReady and
@@ -24,7 +24,6 @@ import type { Node, Taint } from '../../../protocol/objects/node.js';
 import type { Pod } from '../../../protocol/objects/pod.js';
 import { podKey } from '../../../protocol/pod-helpers.js';
 import { updateWithRetry } from '../../store/update-with-retry.js';
-import type { Watch } from '../../store/store.js';
 import type { Controller, ControllerOptions } from '../controller.js';
 import { createReconcileLoop, DEFAULT_RESYNC_MS } from '../reconcile-loop.js';
 import { hasNotReadyTaint, hasUnschedulableTaint, isNodeConditionTaint, nodeReadyStatus, reconcileTaints } from './node-taints.js';
@@ -61,7 +60,7 @@ const nodeKey = (name: string) => ({ kind: 'Node', namespace: '', name });
 const podObjectKey = (pod: Pod) => ({ kind: 'Pod', namespace: pod.metadata.namespace ?? 'default', name: pod.metadata.name });
 
 export async function createNodeLifecycleController(opts: NodeLifecycleOptions): Promise<NodeLifecycleController> {
-  const { store, clock, events } = opts;
+  const { store, cache, clock, events } = opts;
   const logger = opts.logger.bindings().component === 'node-lifecycle' ? opts.logger : opts.logger.child({ component: 'node-lifecycle' });
   const evictionGraceMs = opts.evictionGraceMs ?? DEFAULT_EVICTION_GRACE_MS;
   const orphanGraceMs = opts.orphanGraceMs ?? DEFAULT_ORPHAN_GRACE_MS;
@@ -71,7 +70,7 @@ export async function createNodeLifecycleController(opts: NodeLifecycleOptions):
   const healthy = new Set<string>();
   /** missing node -> uid of a pod bound to it -> when that was first seen. */
   const orphanSince = new Map<string, Map<string, number>>();
-  const watches: Watch[] = [];
+  const subscriptions: Array<() => void> = [];
   let stopped = false;
   let disruptionLogged = false;
 
@@ -166,14 +165,18 @@ export async function createNodeLifecycleController(opts: NodeLifecycleOptions):
     return next;
   }
 
+  /** Whether any node is Ready, read from the cache once per cache revision (eviction asks per node). */
+  let readyAt: { revision: number; any: boolean } | undefined;
   async function anyNodeReady(): Promise<boolean> {
-    const { items } = await store.list<Node>('Node');
-    return items.some((n) => nodeReadyStatus(n) === 'True');
+    if (readyAt?.revision !== cache.revision()) {
+      readyAt = { revision: cache.revision(), any: cache.kind<Node>('Node').list().some((n) => nodeReadyStatus(n) === 'True') };
+    }
+    return readyAt.any;
   }
 
   /** Pods bound to a node that does not exist; returns when to look again. */
   async function collectOrphans(nodeName: string): Promise<number | undefined> {
-    const { items } = await store.list<Pod>('Pod', { fieldSelector: { 'spec.nodeName': nodeName } });
+    const items = cache.kind<Pod>('Pod').onNode(nodeName);
     const seen = orphanSince.get(nodeName) ?? new Map<string, number>();
     const still = new Map<string, number>();
     let next: number | undefined;
@@ -211,16 +214,15 @@ export async function createNodeLifecycleController(opts: NodeLifecycleOptions):
       return undefined;
     }
     healthy.delete(name);
-    const { items: pods } = await store.list<Pod>('Pod', { fieldSelector: { 'spec.nodeName': name } });
+    const pods = cache.kind<Pod>('Pod').onNode(name);
     if (!ready) await markPodsNotReady(name, pods);
     return evictPods(node, pods);
   }
 
   /** Every node, and every node name pods are bound to (some may be gone). */
   async function listKeys(): Promise<string[]> {
-    const [nodes, pods] = await Promise.all([store.list<Node>('Node'), store.list<Pod>('Pod')]);
-    const names = new Set(nodes.items.map((n) => n.metadata.name));
-    for (const pod of pods.items) if (pod.spec.nodeName) names.add(pod.spec.nodeName);
+    const names = new Set(cache.kind<Node>('Node').list().map((n) => n.metadata.name));
+    for (const pod of cache.kind<Pod>('Pod').list()) if (pod.spec.nodeName) names.add(pod.spec.nodeName);
     return [...names];
   }
 
@@ -242,13 +244,13 @@ export async function createNodeLifecycleController(opts: NodeLifecycleOptions):
 
   return {
     async start() {
-      if (stopped || watches.length > 0) return;
-      watches.push(
-        store.watch({ kind: 'Node' }, (event) => {
+      if (stopped || subscriptions.length > 0) return;
+      subscriptions.push(
+        cache.kind('Node').subscribe((event) => {
           if (event.type === 'DELETED') healthy.delete(event.object.metadata.name);
           loop.enqueue(event.object.metadata.name);
         }),
-        store.watch({ kind: 'Pod' }, (event) => {
+        cache.kind('Pod').subscribe((event) => {
           const nodeName = (event.object as Pod).spec?.nodeName;
           if (!nodeName) return;
           // A pod on a healthy node needs nothing from us; a new one is looked at in case the node is not.
@@ -261,7 +263,7 @@ export async function createNodeLifecycleController(opts: NodeLifecycleOptions):
     },
     async stop() {
       stopped = true;
-      for (const w of watches.splice(0)) w.close();
+      for (const unsubscribe of subscriptions.splice(0)) unsubscribe();
       await loop.stop();
     },
     sync,

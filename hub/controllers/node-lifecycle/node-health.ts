@@ -8,8 +8,10 @@
  * The node comes back to Ready=True with its agent's next status (hub/fleet writes the report). What
  * follows from Unknown (taints, pods marked not ready, eviction) is controller.ts's job.
  *
- * Leases live in memory (hub/leases); at start every node known to the store is seeded with its
- * stored heartbeat, so a hub restart neither forgives nor condemns a silent node.
+ * Leases live in memory (hub/leases); at start every node known to the store gets a fresh lease, as
+ * Kubernetes' node controller gives every node a fresh grace period when it starts: after a hub
+ * restart the fleet has `staleAfterMs` to reconnect before anyone is marked Unknown (a reconnect storm
+ * of thousands of nodes must not taint them all).
  */
 import type { Logger } from '../../../protocol/logger.js';
 import type { Node } from '../../../protocol/objects/node.js';
@@ -118,13 +120,9 @@ export function createNodeHealth(opts: NodeHealthOptions): NodeHealth {
   return {
     async start() {
       if (interval) return;
-      // Seed every known node with its stored heartbeat (its creation time if it never reported).
+      // Every known node starts with a fresh lease (a full grace period from now).
       const { items } = await store.list<Node>('Node');
-      for (const node of items) {
-        const ready = findCondition(node.status?.conditions, 'Ready');
-        const beat = Date.parse(ready?.lastHeartbeatTime ?? ready?.lastTransitionTime ?? node.metadata.creationTimestamp ?? '');
-        leases.seed(node.metadata.name, Number.isNaN(beat) ? clock() : beat);
-      }
+      for (const node of items) leases.seed(node.metadata.name, clock());
       watch = store.watch({ kind: 'Node' }, (event) => {
         const name = event.object.metadata.name;
         if (event.type === 'DELETED') leases.remove(name);

@@ -26,9 +26,9 @@ export interface Harness {
 export async function harness(prefix: string): Promise<Harness> {
   let now = START;
   const clock = (): number => now;
-  const { store, dispose } = await tempStore(prefix, clock);
+  const { store, cache, dispose } = await tempStore(prefix, clock);
   const events = await createEventRecorder({ store, logger: silentLogger(), clock });
-  const opts: WorkloadControllerOptions = { store, logger: silentLogger(), clock, events, resyncMs: 100 };
+  const opts: WorkloadControllerOptions = { store, cache, logger: silentLogger(), clock, events, resyncMs: 100 };
   const running: Controller[] = [];
   return {
     store,

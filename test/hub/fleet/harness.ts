@@ -9,6 +9,7 @@ import { createAuthService, type AuthService } from '../../../hub/auth/index.js'
 import { createSqliteStore } from '../../../hub/store/sqlite-store.js';
 import type { Store } from '../../../hub/store/store.js';
 import { createNodeLeases, type NodeLeases } from '../../../hub/leases/index.js';
+import { createObjectCache, type ObjectCache } from '../../../hub/cache/object-cache.js';
 import { createNodeHealth, type NodeHealth, type NodeHealthOptions } from '../../../hub/controllers/node-lifecycle/node-health.js';
 import { encodeMessage, type AnyMessage } from '../../../protocol/messages.js';
 import { pino } from 'pino';
@@ -55,6 +56,7 @@ export interface Harness {
   fleet: Fleet;
   /** The node leases the fleet renews, and the node health monitor reading them (as hub.ts wires them). */
   leases: NodeLeases;
+  cache: ObjectCache;
   health: NodeHealth;
   auth: HarnessAuth;
   /** The real AuthService when started with `realAuth`. */
@@ -94,7 +96,9 @@ export async function startHarness(
   const broker = await createBroker({ auth, logger });
   const { port } = await broker.listen('127.0.0.1', 0);
   const leases = createNodeLeases();
-  const fleet = await createFleet({ store, broker, auth, leases, logger, clock: clock.fn, desiredCoalesceMs: 10, ...options.fleet });
+  const cache = createObjectCache({ store, logger });
+  await cache.start();
+  const fleet = await createFleet({ store, broker, auth, leases, cache, logger, clock: clock.fn, desiredCoalesceMs: 10, ...options.fleet });
   await fleet.start();
   // a long interval unless asked: tests call health.check() themselves
   const health = createNodeHealth({ store, leases, logger, clock: clock.fn, intervalMs: 60_000, ...options.health });
@@ -107,11 +111,12 @@ export async function startHarness(
     await Promise.all(clients.splice(0).map((c) => c.endAsync(true)));
     await health.stop();
     await fleet.stop();
+    cache.stop();
     await broker.close();
     authService?.close();
   };
   return {
-    dir, store, broker, fleet, leases, health, auth, authService, port, clock, clients, logs, stopHub,
+    dir, store, broker, fleet, leases, cache, health, auth, authService, port, clock, clients, logs, stopHub,
     async close() {
       await stopHub();
       await store.close();

@@ -33,7 +33,7 @@ async function startWithRecorder(): Promise<Harness> {
   const events = await createEventRecorder({ store: h.store, logger: silentLogger() });
   await h.fleet.stop();
   const { createFleet } = await import('../../../hub/fleet/index.js');
-  const fleet = await createFleet({ store: h.store, broker: h.broker, auth: h.auth, leases: h.leases, logger: silentLogger(), desiredCoalesceMs: 10, events });
+  const fleet = await createFleet({ store: h.store, broker: h.broker, auth: h.auth, leases: h.leases, cache: h.cache, logger: silentLogger(), desiredCoalesceMs: 10, events });
   await fleet.start();
   const close = h.close.bind(h);
   return Object.assign(h, {

@@ -1,24 +1,29 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSchedulerRunner, type SchedulerRunner } from '../../../hub/scheduler/runner.js';
+import { createObjectCache, type ObjectCache } from '../../../hub/cache/object-cache.js';
 import type { Store, WatchEvent } from '../../../hub/store/store.js';
 import { silentLogger, type Event, type Node, type Pod } from '../../../protocol/index.js';
 import { eventually, tempStore } from '../controllers/temp-store.js';
 import { makeNode, makePod } from '../placement/fixtures.js';
 
 let store: Store;
+let cache: ObjectCache;
 let dispose: () => Promise<void>;
 const runners: SchedulerRunner[] = [];
 
 beforeEach(async () => {
   ({ store, dispose } = await tempStore('drover-scheduler-'));
+  cache = createObjectCache({ store, logger: silentLogger() });
+  await cache.start();
 });
 afterEach(async () => {
   for (const r of runners.splice(0)) await r.stop();
+  cache.stop();
   await dispose();
 });
 
 async function startRunner(opts: { initialBackoffMs?: number; maxBackoffMs?: number; schedulerName?: string } = {}): Promise<SchedulerRunner> {
-  const runner = await createSchedulerRunner({ store, logger: silentLogger(), ...opts });
+  const runner = await createSchedulerRunner({ store, cache, logger: silentLogger(), ...opts });
   runners.push(runner);
   await runner.start();
   return runner;

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createEventRecorder } from '../../../../hub/events/recorder.js';
 import { createNodeLifecycleController, type NodeLifecycleController } from '../../../../hub/controllers/node-lifecycle/controller.js';
 import { TAINT_NODE_NOT_READY, TAINT_NODE_UNREACHABLE, TAINT_NODE_UNSCHEDULABLE } from '../../../../hub/controllers/node-lifecycle/node-taints.js';
+import type { ObjectCache } from '../../../../hub/cache/object-cache.js';
 import type { Store } from '../../../../hub/store/store.js';
 import { silentLogger, type Event, type Node, type Pod, type Toleration } from '../../../../protocol/index.js';
 import { eventually, tempStore } from '../temp-store.js';
@@ -11,12 +12,13 @@ const START = Date.parse('2026-11-24T10:00:00Z');
 let now = START;
 const clock = () => now;
 let store: Store;
+let cache: ObjectCache;
 let dispose: () => Promise<void>;
 let controller: NodeLifecycleController | undefined;
 
 beforeEach(async () => {
   now = START;
-  ({ store, dispose } = await tempStore('drover-node-lifecycle-', clock));
+  ({ store, cache, dispose } = await tempStore('drover-node-lifecycle-', clock));
 });
 afterEach(async () => {
   await controller?.stop();
@@ -27,7 +29,7 @@ afterEach(async () => {
 async function startController(extra: { evictionGraceMs?: number; orphanGraceMs?: number; resyncMs?: number } = {}) {
   const logger = silentLogger();
   const events = await createEventRecorder({ store, logger, clock });
-  controller = await createNodeLifecycleController({ store, logger, clock, events, evictionGraceMs: 30_000, ...extra });
+  controller = await createNodeLifecycleController({ store, cache, logger, clock, events, evictionGraceMs: 30_000, ...extra });
   await controller.start();
   return controller;
 }
@@ -260,7 +262,7 @@ describe('node lifecycle: pods of a node that is not ready', () => {
     const logger = silentLogger();
     // the real clock here: nobody calls sync(), the controller wakes up by itself
     const events = await createEventRecorder({ store, logger });
-    controller = await createNodeLifecycleController({ store, logger, clock: Date.now, events, evictionGraceMs: 300 });
+    controller = await createNodeLifecycleController({ store, cache, logger, clock: Date.now, events, evictionGraceMs: 300 });
     await controller.start();
     await setReady('nf-due', 'Unknown');
     await eventually('the taint', async () => ((await getNode('nf-due')).spec?.taints ? true : undefined));

@@ -1,0 +1,67 @@
+/**
+ * When the node's status goes up, and in what form. Every interval (5 s) the agent says it is alive:
+ * a small heartbeat with live usage. The full nodeStatus (capacity, allocatable, nodeInfo, addresses,
+ * images, conditions, labels) goes only when something in it changed, right after every (re)connect,
+ * and at the refresh period (60 s) - as the kubelet renews its Lease every 10 s and posts its status
+ * on change and every few minutes. A hub with thousands of nodes takes in tiny heartbeats and writes
+ * its store only for real changes.
+ */
+import { isDeepStrictEqual } from 'node:util';
+import type { NodeHeartbeatMessage, NodeStatusMessage } from '../../protocol/messages.js';
+import { preciseTimestamp } from '../../protocol/time.js';
+
+export const DEFAULT_STATUS_REFRESH_MS = 60_000;
+
+export interface NodeStatusPublisherOptions {
+  /** The full status as of now. */
+  build(): NodeStatusMessage;
+  publishStatus(message: NodeStatusMessage): Promise<void>;
+  publishHeartbeat(message: NodeHeartbeatMessage): Promise<void>;
+  clock: () => number;
+  /** A full status goes at least this often (default 60 s). */
+  refreshMs?: number;
+}
+
+export interface NodeStatusPublisher {
+  /** One tick: a full status if due, else a heartbeat. */
+  tick(): Promise<'status' | 'heartbeat'>;
+  /** The next tick sends the full status (after a connect). */
+  forceFull(): void;
+}
+
+/** The status without what changes every time (usage, heartbeat and send times): what counts as a change. */
+export function significantPart(message: NodeStatusMessage): unknown {
+  const { usage: _usage, conditions, ...status } = message.status;
+  return {
+    labels: message.labels,
+    status,
+    conditions: (conditions ?? []).map(({ lastHeartbeatTime: _h, lastTransitionTime: _t, ...c }) => c),
+  };
+}
+
+export function createNodeStatusPublisher(opts: NodeStatusPublisherOptions): NodeStatusPublisher {
+  const refreshMs = opts.refreshMs ?? DEFAULT_STATUS_REFRESH_MS;
+  let lastSent: unknown;
+  let lastFullAt = Number.NEGATIVE_INFINITY;
+  let forced = true;
+  return {
+    async tick() {
+      const message = opts.build();
+      const significant = significantPart(message);
+      const now = opts.clock();
+      if (forced || now - lastFullAt >= refreshMs || !isDeepStrictEqual(significant, lastSent)) {
+        await opts.publishStatus(message);
+        forced = false;
+        lastSent = significant;
+        lastFullAt = now;
+        return 'status';
+      }
+      const usage = message.status.usage;
+      await opts.publishHeartbeat({ v: 1, type: 'heartbeat', sentAt: preciseTimestamp(now), ...(usage ? { usage } : {}) });
+      return 'heartbeat';
+    },
+    forceFull() {
+      forced = true;
+    },
+  };
+}
