@@ -7,6 +7,7 @@
  */
 import type { Node, Pod } from '../../protocol/index.js';
 import { podHostPorts, podRequests } from '../../protocol/index.js';
+import { controllerOf } from '../../protocol/workload-helpers.js';
 import { normalizeImageName as normalize } from './image-names.js';
 import { nodeAllocatable as computeAllocatable, nonZeroRequests, type NodeAllocatable } from './node-resources.js';
 
@@ -34,7 +35,7 @@ export function podFacts(pod: Pod): PodFacts {
       nonZero: nonZeroRequests(requests),
       hostPorts: podHostPorts(pod),
       images: [...new Set(pod.spec.containers.map((c) => normalizeImageName(c.image)))],
-      ownerUid: pod.metadata.ownerReferences?.find((o) => o.controller === true)?.uid,
+      ownerUid: controllerOf(pod)?.uid,
     };
     podFactsCache.set(pod, facts);
   }

@@ -1,11 +1,10 @@
 import type { Pod } from '../../../protocol/index.js';
 import { isTerminal } from '../../../protocol/pod-helpers.js';
+import { controllerOf } from '../../../protocol/workload-helpers.js';
 import { MAX_NODE_SCORE, type NodeScorer } from './scorer.js';
 import { podFacts } from '../facts.js';
 
-function controllerUid(pod: Pod): string | undefined {
-  return pod.metadata.ownerReferences?.find((o) => o.controller === true)?.uid;
-}
+const controllerUid = (pod: Pod): string | undefined => controllerOf(pod)?.uid;
 
 /**
  * Whether `other` belongs to the same group as `pod`: same namespace and, when `pod` has a controller
