@@ -68,11 +68,9 @@ export async function createFleet(opts: FleetOptions): Promise<Fleet> {
       const key = parsed?.kind === 'node' ? parsed.node : topic;
       return queue.run(key, async () => handler(topic, payload, meta));
     };
-  /** Messages handled one at a time under a fixed key ('join/' cannot be a node name). */
-  const serial =
-    (key: string, handler: MessageHandler): MessageHandler =>
-    (topic, payload, meta) =>
-      queue.run(key, async () => handler(topic, payload, meta));
+  const joinHandler = createJoinHandler(ctx);
+  /** Joins, tracked so that idle() and stop() wait for those in flight too. */
+  const trackedJoin: MessageHandler = (topic, payload, meta) => queue.run(`join-message/${topic}`, async () => joinHandler(topic, payload, meta));
 
   return {
     async start() {
@@ -80,7 +78,8 @@ export async function createFleet(opts: FleetOptions): Promise<Fleet> {
       started = true;
       const { broker } = opts;
       unsubscribes.push(
-        broker.subscribe(topics.allJoinRequests(), serial('join/', createJoinHandler(ctx))),
+        // joins of different names run at once; the handler orders those of one name (and one token's uses)
+        broker.subscribe(topics.allJoinRequests(), trackedJoin),
         broker.subscribe(topics.allNodesUp('status'), perNode(createNodeStatusHandler(ctx))),
         broker.subscribe(topics.allNodesUp('heartbeat'), perNode(createHeartbeatHandler(ctx))),
         broker.subscribe(topics.allNodesUp('presence'), perNode(createPresenceHandler(ctx))),

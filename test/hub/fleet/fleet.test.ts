@@ -237,6 +237,29 @@ async function reissue(h: Harness): Promise<string> {
 }
 
 describe('fleet with the real AuthService', () => {
+  it('enrols many devices at once with one token; two racing with one single-use token: one wins, the other is issued nothing', async () => {
+    const h = await startHarness({ realAuth: true });
+    try {
+      const { token } = await h.authService!.createJoinToken();
+      const replies = await Promise.all(Array.from({ length: 20 }, (_, i) => requestJoin(h, `dev-${i}`, token, `pi-${i}`)));
+      expect(replies.every((r) => r.ok)).toBe(true);
+      expect((await h.store.list('Node')).items).toHaveLength(20);
+
+      const single = await h.authService!.createJoinToken({ singleUse: true });
+      const race = await Promise.all([requestJoin(h, 'dev-a', single.token, 'racer-a'), requestJoin(h, 'dev-b', single.token, 'racer-b')]);
+      expect(race.filter((r) => r.ok)).toHaveLength(1);
+      const loser = race.find((r) => !r.ok)!;
+      expect(loser).toMatchObject({ ok: false });
+      if (!loser.ok) expect(loser.error).toMatch(/join token refused/);
+      const names = (await h.store.list('Node')).items.map((n) => n.metadata.name);
+      expect(names.filter((n) => n.startsWith('racer-'))).toHaveLength(1);
+      const credentials = (await h.store.list('NodeCredential')).items.map((c) => c.metadata.name);
+      expect(credentials.filter((n) => n.startsWith('racer-'))).toHaveLength(1);
+    } finally {
+      await h.close();
+    }
+  });
+
   it('enrols a device with a single-use join token end to end', async () => {
     const h = await startHarness({ realAuth: true });
     try {
