@@ -28,8 +28,9 @@ export function isPeer(pod: Pod, other: Pod): boolean {
  */
 export const spread: NodeScorer = {
   name: 'Spread',
-  score(pod, node, snapshot) {
+  score(pod, node, snapshot, view) {
     const owner = podFacts(pod).ownerUid;
+    if (owner !== undefined && view) return view.owners.get(owner) ?? 0;
     if (owner !== undefined && snapshot.ownedOnNode) return snapshot.ownedOnNode(node.metadata.name, owner);
     let peers = 0;
     for (const other of snapshot.podsOnNode(node.metadata.name)) {
