@@ -59,9 +59,12 @@ interface HistoryRow {
   json: string;
 }
 
-/** A write's outcome: the change to publish to watchers (undefined when nothing changed). */
+/**
+ * A write's outcome: the object as stored (a fresh copy no one else holds: it goes to the caller) and
+ * the change to publish to watchers (undefined when nothing changed).
+ */
 interface WriteOutcome {
-  json: string;
+  object: StoredObject;
   change?: ChangeRecord;
 }
 
@@ -147,7 +150,7 @@ export async function createSqliteStore(opts: SqliteStoreOptions): Promise<Store
     meta.generation = 1;
     const json = JSON.stringify(object);
     sql.insertObject.run(key.kind, key.namespace, key.name, meta.uid, revision, json);
-    return { json, change: recordChange({ type: 'ADDED', ...key, json }, revision) };
+    return { object, change: recordChange({ type: 'ADDED', ...key, json }, revision) };
   });
 
   const updateTx = db.transaction((input: StoredObject, expected: string | undefined): WriteOutcome => {
@@ -164,12 +167,12 @@ export async function createSqliteStore(opts: SqliteStoreOptions): Promise<Store
     meta.generation = (previous.metadata.generation ?? 1) + (specChanged(previous, object) ? 1 : 0);
     meta.resourceVersion = current;
     // A write that changes nothing is not a write (as in the Kubernetes API server): no new revision, no event.
-    if (isDeepStrictEqual(object, previous)) return { json: row.json };
+    if (isDeepStrictEqual(object, previous)) return { object: previous };
     const revision = readMeta('revision') + 1;
     meta.resourceVersion = String(revision);
     const json = JSON.stringify(object);
     sql.replaceObject.run(revision, json, key.kind, key.namespace, key.name);
-    return { json, change: recordChange({ type: 'MODIFIED', ...key, json }, revision) };
+    return { object, change: recordChange({ type: 'MODIFIED', ...key, json }, revision) };
   });
 
   const deleteTx = db.transaction((key: ObjectKey, expected: string | undefined): WriteOutcome => {
@@ -182,7 +185,7 @@ export async function createSqliteStore(opts: SqliteStoreOptions): Promise<Store
     object.metadata.resourceVersion = String(revision);
     const json = JSON.stringify(object);
     sql.deleteObject.run(key.kind, key.namespace, key.name);
-    return { json, change: recordChange({ type: 'DELETED', ...key, json }, revision) };
+    return { object, change: recordChange({ type: 'DELETED', ...key, json }, revision) };
   });
 
   const watchers = createWatcherRegistry({ logger: log });
@@ -198,9 +201,9 @@ export async function createSqliteStore(opts: SqliteStoreOptions): Promise<Store
       for (const outcome of outcomes) if (outcome.change) watchers.publish(outcome.change);
     },
   });
-  const write = async (run: () => WriteOutcome): Promise<string> => {
+  const write = async <T extends StoredObject>(run: () => WriteOutcome): Promise<T> => {
     ensureOpen();
-    return (await committer.submit(run)).json;
+    return (await committer.submit(run)).object as T;
   };
 
   log.info({ path: opts.path, revision: readMeta('revision'), historyLimit }, 'store opened');
@@ -234,18 +237,18 @@ export async function createSqliteStore(opts: SqliteStoreOptions): Promise<Store
     async create<T extends StoredObject>(object: T): Promise<T> {
       ensureOpen();
       checkWritable(object, false);
-      return JSON.parse(await write(() => createTx(object))) as T;
+      return write<T>(() => createTx(object));
     },
 
     async update<T extends StoredObject>(object: T, options: WriteOptions = {}): Promise<T> {
       ensureOpen();
       checkWritable(object, true);
-      return JSON.parse(await write(() => updateTx(object, options.expectedResourceVersion))) as T;
+      return write<T>(() => updateTx(object, options.expectedResourceVersion));
     },
 
     async delete<T extends StoredObject = StoredObject>(key: ObjectKey, options: WriteOptions = {}): Promise<T> {
       ensureOpen();
-      return JSON.parse(await write(() => deleteTx(key, options.expectedResourceVersion))) as T;
+      return write<T>(() => deleteTx(key, options.expectedResourceVersion));
     },
 
     /**
