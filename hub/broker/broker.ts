@@ -71,6 +71,11 @@ export interface Broker {
   isNodeConnected(node: string): boolean;
   /** Close node <name>'s connection, if any (e.g. after its credential is revoked). */
   disconnectNode(node: string): Promise<void>;
+  /**
+   * Back-pressure: stop (true) or start again (false) reading what node <name> sends. Its packets
+   * wait in TCP buffers, on the device, instead of in the hub's memory.
+   */
+  throttleNode(node: string, paused: boolean): void;
   /** Present this key and certificate on every TLS listener from the next handshake on (certificate renewal). */
   setTls(tls: BrokerTlsOptions): void;
   close(): Promise<void>;
@@ -209,6 +214,14 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
 
     setTls(tls) {
       for (const server of tlsServers) server.setSecureContext({ key: tls.key, cert: tls.cert, minVersion: 'TLSv1.2' });
+    },
+
+    throttleNode(node, paused) {
+      const client = registry.liveClient(nodeClientId(node));
+      const conn = (client as unknown as { conn?: { pause?: () => void; resume?: () => void } } | undefined)?.conn;
+      if (!conn?.pause || !conn.resume) return;
+      if (paused) conn.pause();
+      else conn.resume();
     },
 
     async disconnectNode(node) {

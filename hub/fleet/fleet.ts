@@ -34,7 +34,11 @@ export interface FleetOptions {
   desiredCoalesceMs?: number;
   /** Records the pod events agents send with their pod status (none recorded without it). */
   events?: EventRecorder;
+  /** Messages one node may have waiting before its connection stops being read (default 64). */
+  maxPendingPerNode?: number;
 }
+
+export const DEFAULT_MAX_PENDING_PER_NODE = 64;
 
 export interface Fleet {
   start(): Promise<void>;
@@ -60,13 +64,37 @@ export async function createFleet(opts: FleetOptions): Promise<Fleet> {
   const unsubscribes: Array<() => void> = [];
   let started = false;
 
-  /** Node messages go through the per-node queue, in arrival order. */
+  /** Messages waiting per node; above the high-water mark the node's connection stops being read. */
+  const pending = new Map<string, number>();
+  const throttled = new Set<string>();
+  const highWater = opts.maxPendingPerNode ?? DEFAULT_MAX_PENDING_PER_NODE;
+  /** Node messages go through the per-node queue, in arrival order, with back-pressure. */
   const perNode =
     (handler: MessageHandler): MessageHandler =>
     (topic, payload, meta) => {
       const parsed = parseTopic(topic);
       const key = parsed?.kind === 'node' ? parsed.node : topic;
-      return queue.run(key, async () => handler(topic, payload, meta));
+      const waiting = (pending.get(key) ?? 0) + 1;
+      pending.set(key, waiting);
+      if (waiting > highWater && parsed?.kind === 'node' && !throttled.has(key)) {
+        throttled.add(key);
+        opts.broker.throttleNode(key, true);
+        logger.warn({ node: key, waiting }, 'node sends faster than the hub takes it in: reading its connection paused');
+      }
+      return queue.run(key, async () => {
+        try {
+          await handler(topic, payload, meta);
+        } finally {
+          const left = (pending.get(key) ?? 1) - 1;
+          if (left <= 0) pending.delete(key);
+          else pending.set(key, left);
+          if (throttled.has(key) && left <= highWater / 2) {
+            throttled.delete(key);
+            opts.broker.throttleNode(key, false);
+            logger.info({ node: key }, 'node caught up: reading its connection again');
+          }
+        }
+      });
     };
   const joinHandler = createJoinHandler(ctx);
   /** Joins, tracked so that idle() and stop() wait for those in flight too. */
@@ -81,7 +109,8 @@ export async function createFleet(opts: FleetOptions): Promise<Fleet> {
         // joins of different names run at once; the handler orders those of one name (and one token's uses)
         broker.subscribe(topics.allJoinRequests(), trackedJoin),
         broker.subscribe(topics.allNodesUp('status'), perNode(createNodeStatusHandler(ctx))),
-        broker.subscribe(topics.allNodesUp('heartbeat'), perNode(createHeartbeatHandler(ctx))),
+        // heartbeats only renew a lease in memory: handled at once, never queued behind a node's reports
+        broker.subscribe(topics.allNodesUp('heartbeat'), createHeartbeatHandler(ctx)),
         broker.subscribe(topics.allNodesUp('presence'), perNode(createPresenceHandler(ctx))),
         broker.subscribe(topics.allNodesUp('pods'), perNode(createPodStatusHandler(ctx, opts.events))),
       );

@@ -201,6 +201,24 @@ describe('fleet', () => {
 
 });
 
+describe('fleet back-pressure', () => {
+  it('stops reading a node that sends faster than the hub takes it in, and reads it again once caught up', async () => {
+    const h = await startHarness({ fleet: { maxPendingPerNode: 2 } });
+    try {
+      const { client } = await enrolledNode(h, 'pi-1');
+      await Promise.all(Array.from({ length: 20 }, (_, i) => send(client, topics.nodeStatus('pi-1'), statusMessage({ capacity: { cpu: String(i + 1), memory: '1Gi', pods: '10' } }))));
+      await h.fleet.idle();
+      expect(h.logs.some((l) => String(l.msg).startsWith('node sends faster than the hub takes it in'))).toBe(true);
+      expect(h.logs.some((l) => String(l.msg).startsWith('node caught up'))).toBe(true);
+      // nothing was lost: the last report is what the store holds, and the node is still connected
+      await eventually(async () => (await getNode(h, 'pi-1'))?.status?.capacity?.cpu === '20');
+      expect(client.connected).toBe(true);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
 describe('fleet restarts', () => {
   it('keeps desired-set generations increasing across a hub restart', async () => {
     const first = await startHarness();
