@@ -14,7 +14,7 @@ export const MAX_PAYLOAD_BYTES = 4 * 1024 * 1024;
 
 const envelope = { v: z.literal(PROTOCOL_VERSION), sentAt: z.string() };
 
-/** Agent -> hub, on nodes/NODE/status: the node's facts, on connect and every few seconds. */
+/** Agent -> hub, on nodes/NODE/status: the node's facts, on connect, when they change and every 60 s (heartbeats in between). */
 export const nodeStatusMessageSchema = z.strictObject({
   ...envelope,
   type: z.literal('nodeStatus'),

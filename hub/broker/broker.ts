@@ -218,10 +218,12 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
 
     throttleNode(node, paused) {
       const client = registry.liveClient(nodeClientId(node));
-      const conn = (client as unknown as { conn?: { pause?: () => void; resume?: () => void } } | undefined)?.conn;
-      if (!conn?.pause || !conn.resume) return;
-      if (paused) conn.pause();
-      else conn.resume();
+      if (!client) return;
+      // aedes reads a socket on 'readable' in batches; its own pause() stops the next read (the
+      // socket's pause() would not), so the client's packets wait in TCP buffers and on the device
+      const flow = client as Client & { pause(): void; resume(): void };
+      if (paused) flow.pause();
+      else flow.resume();
     },
 
     async disconnectNode(node) {

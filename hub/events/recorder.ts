@@ -214,10 +214,10 @@ export async function createEventRecorder(opts: EventRecorderOptions): Promise<E
         logger.debug({ involvedObject: { kind: obj.kind, namespace: obj.namespace, name: obj.name }, reason }, 'event dropped: too many about this object (spam filter)');
         return Promise.resolve(undefined);
       }
-      const aggregated = aggregator.message(obj, type, reason, message, source, at);
+      const combined = aggregator.combine(obj, type, reason, message, source, at);
       // a combined event is bumped under its reason alone; any other under its message too
-      const key = aggregationKey(obj, type, reason, aggregated.combined ? COMBINED_PREFIX : message, source);
-      const text = aggregated.combined ? `${COMBINED_PREFIX}${message}` : message;
+      const key = aggregationKey(obj, type, reason, combined ? COMBINED_PREFIX : message, source);
+      const text = combined ? `${COMBINED_PREFIX}${message}` : message;
       const previous = tails.get(key) ?? Promise.resolve();
       const result = previous.then(() => recordNow(obj, type, reason, text, source, key)).then(
         (event) => event,

@@ -1,8 +1,9 @@
 /**
  * The Store on one SQLite file (better-sqlite3). See store.ts for the contract and README.md for the
- * choices made here. Every write is one IMMEDIATE transaction: read-check (existence, CAS), bump the
- * revision in `meta`, write `objects` and one `history` row, trim `history` to `historyLimit` rows.
- * synchronous=FULL in WAL mode means the commit is fsync'd before the call returns.
+ * choices made here. Every write is a savepoint in a group-committed IMMEDIATE transaction
+ * (group-commit.ts): read-check (existence, CAS), bump the revision in `meta`, write `objects` and one
+ * `history` row, trim `history` to `historyLimit` rows. synchronous=FULL in WAL mode means the commit is
+ * fsync'd before any write of it resolves.
  */
 import { isDeepStrictEqual } from 'node:util';
 import { randomUUID } from 'node:crypto';
