@@ -29,6 +29,9 @@ import { createNodeLeases } from './leases/index.js';
 import { createObjectCache } from './cache/object-cache.js';
 import { createWorkloadControllers } from './controllers/workloads.js';
 
+/** Deployments and DaemonSets reconcile at most this often each (their reconcile reads all they own). */
+const DEFAULT_MIN_RECONCILE_INTERVAL_MS = 250;
+
 export interface ListenAddress {
   host: string;
   port: number;
@@ -185,7 +188,7 @@ export async function createHub(opts: HubOptions): Promise<Hub> {
     await nodeLifecycle.start();
     closers.push(() => nodeLifecycle.stop());
 
-    const workloads = await createWorkloadControllers({ store, cache, logger: opts.logger.child({ component: 'controllers' }), clock, events });
+    const workloads = await createWorkloadControllers({ store, cache, minReconcileIntervalMs: DEFAULT_MIN_RECONCILE_INTERVAL_MS, logger: opts.logger.child({ component: 'controllers' }), clock, events });
     await workloads.start();
     closers.push(() => workloads.stop());
 
