@@ -1,6 +1,6 @@
 /**
  * The Store on one SQLite file (better-sqlite3). See store.ts for the contract and README.md for the
- * choices made here. Every write is a savepoint in a group-committed IMMEDIATE transaction
+ * choices made here. Every write runs inside a group-committed IMMEDIATE transaction
  * (group-commit.ts): read-check (existence, CAS), bump the revision in `meta`, write `objects` and one
  * `history` row, trim `history` to `historyLimit` rows. synchronous=FULL in WAL mode means the commit is
  * fsync'd before any write of it resolves.
@@ -131,7 +131,10 @@ export async function createSqliteStore(opts: SqliteStoreOptions): Promise<Store
     return { ...change, revision };
   };
 
-  const createTx = db.transaction((input: StoredObject): WriteOutcome => {
+  // Each write checks everything it can refuse (exists, not found, CAS) before it writes anything, so
+  // a refused write has changed nothing and needs no savepoint of its own inside the batch's
+  // transaction (group-commit.ts); a SQLite failure while writing aborts the whole batch.
+  const createTx = (input: StoredObject): WriteOutcome => {
     const object = jsonClone(input);
     const meta = object.metadata as StoredObject['metadata'] & { name?: string };
     const namespace = meta.namespace ?? '';
@@ -152,9 +155,9 @@ export async function createSqliteStore(opts: SqliteStoreOptions): Promise<Store
     const json = JSON.stringify(object);
     sql.insertObject.run(key.kind, key.namespace, key.name, meta.uid, revision, json);
     return { object, change: recordChange({ type: 'ADDED', ...key, json }, revision) };
-  });
+  };
 
-  const updateTx = db.transaction((input: StoredObject, expected: string | undefined): WriteOutcome => {
+  const updateTx = (input: StoredObject, expected: string | undefined): WriteOutcome => {
     const object = jsonClone(input);
     const key = keyOf(object);
     const row = sql.getObject.get(key.kind, key.namespace, key.name);
@@ -174,9 +177,9 @@ export async function createSqliteStore(opts: SqliteStoreOptions): Promise<Store
     const json = JSON.stringify(object);
     sql.replaceObject.run(revision, json, key.kind, key.namespace, key.name);
     return { object, change: recordChange({ type: 'MODIFIED', ...key, json }, revision) };
-  });
+  };
 
-  const deleteTx = db.transaction((key: ObjectKey, expected: string | undefined): WriteOutcome => {
+  const deleteTx = (key: ObjectKey, expected: string | undefined): WriteOutcome => {
     const row = sql.getObject.get(key.kind, key.namespace, key.name);
     if (!row) throw new NotFoundError(key);
     const current = String(row.resource_version);
@@ -187,7 +190,7 @@ export async function createSqliteStore(opts: SqliteStoreOptions): Promise<Store
     const json = JSON.stringify(object);
     sql.deleteObject.run(key.kind, key.namespace, key.name);
     return { object, change: recordChange({ type: 'DELETED', ...key, json }, revision) };
-  });
+  };
 
   const watchers = createWatcherRegistry({ logger: log });
   let closed = false;
