@@ -9,10 +9,12 @@
  * ids at the first packet written, about 6 MiB of heap the agent would carry for its lifetime; without
  * the cache it writes each id into a fresh 2-byte buffer (a few packets a second here).
  */
+import { createRequire } from 'node:module';
 import { createConnection, isIP } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
 import mqtt, { MqttClient, type IClientOptions, type IStream, type StreamBuilder } from 'mqtt';
 import { parseHubAddress, type HubAddress } from './hub-address.js';
+
+const require = createRequire(import.meta.url);
 
 /** The options the agent passes: what mqtt.js takes, minus what the address itself says. */
 export type MqttConnectOptions = Omit<IClientOptions, 'protocol' | 'host' | 'hostname' | 'port' | 'servers' | 'writeCache'>;
@@ -24,6 +26,8 @@ function tcpStream(address: HubAddress): StreamBuilder {
 
 /** What mqtt.js' tls builder does (SNI for host names, verification on), without its SOCKS proxy path. */
 function tlsStream(address: HubAddress, opts: MqttConnectOptions): StreamBuilder {
+  // node:tls is loaded by the first mqtts connection: an agent on plain loopback MQTT never needs it
+  const { connect: tlsConnect } = require('node:tls') as typeof import('node:tls');
   return (client) => {
     const rejectUnauthorized = opts.rejectUnauthorized !== false;
     const connection = tlsConnect({
