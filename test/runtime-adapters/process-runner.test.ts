@@ -57,7 +57,8 @@ describe('createProcessRunner', () => {
 
   it('kills a program that ignores the timeout SIGTERM after FORCE_KILL_AFTER_MS', async () => {
     const t0 = Date.now();
-    const r = await run(process.execPath, ['-e', "process.on('SIGTERM', () => {}); setInterval(() => {}, 1000)"], { timeoutMs: 200 });
+    // an ignored signal stays ignored across exec: sleep itself ignores SIGTERM, from its first instruction
+    const r = await run('sh', ['-c', "trap '' TERM; exec sleep 30"], { timeoutMs: 500 });
     expect(r.timedOut).toBe(true);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(FORCE_KILL_AFTER_MS);
   }, 20_000);
