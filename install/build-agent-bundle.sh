@@ -14,7 +14,7 @@ cp install/drover-agent.service install/install-agent.sh "$stage/drover-agent/"
 node - "$stage/drover-agent/package.json" <<'JS'
 const fs = require('node:fs');
 const root = JSON.parse(fs.readFileSync('package.json', 'utf8'));
-const keep = ['mqtt', 'systeminformation', 'nanoid', 'pino', 'zod', 'yaml', 'commander'];
+const keep = ['mqtt', 'systeminformation', 'execa', 'nanoid', 'pino', 'zod', 'yaml', 'commander'];
 const deps = Object.fromEntries(keep.filter((k) => root.dependencies[k]).map((k) => [k, root.dependencies[k]]));
 fs.writeFileSync(process.argv[2], JSON.stringify({
   name: 'drover-agent', version: root.version, type: 'module', private: true,

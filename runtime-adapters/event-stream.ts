@@ -4,10 +4,9 @@
  * again after a back-off (1 s doubling to 30 s, reset once a stream has lived a minute). Stopping kills it.
  * The agent uses it to react to container exits at once instead of polling the runtime often.
  */
-import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { execa, type ResultPromise } from 'execa';
 import type { Logger } from '../protocol/logger.js';
-import { spawnTracked } from './process-runner.js';
 
 export interface LineStreamOptions {
   file: string;
@@ -29,26 +28,24 @@ export function startLineStream(opts: LineStreamOptions): LineStream {
   const maxRestart = opts.maxRestartMs ?? 30_000;
   let delay = minRestart;
   let stopped = false;
-  let child: ChildProcess | undefined;
+  let child: ResultPromise | undefined;
   let timer: NodeJS.Timeout | undefined;
 
   function launch(): void {
     if (stopped) return;
     const began = Date.now();
-    const proc = spawnTracked(opts.file, opts.args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = execa(opts.file, [...opts.args], { buffer: false, stdin: 'ignore', stderr: 'pipe', reject: false });
     child = proc;
     let stderr = '';
-    let spawnError: Error | undefined;
-    proc.on('error', (err) => (spawnError = err)); // ENOENT and the like: told below, when it closes
     proc.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-500)));
     if (proc.stdout) createInterface({ input: proc.stdout }).on('line', (line) => opts.onLine(line));
     opts.onStart?.();
-    proc.once('close', (code) => {
+    void proc.then((result) => {
       child = undefined;
       if (stopped) return;
       if (Date.now() - began > 60_000) delay = minRestart;
       opts.logger.warn(
-        { file: opts.file, exitCode: spawnError ? undefined : (code ?? undefined), stderr: stderr.trim() || spawnError?.message, restartInMs: delay },
+        { file: opts.file, exitCode: result.exitCode, stderr: stderr.trim() || undefined, restartInMs: delay },
         'runtime event stream ended; restarting it',
       );
       timer = setTimeout(launch, delay);

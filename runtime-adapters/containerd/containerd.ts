@@ -16,7 +16,7 @@ import { withEnvFile } from '../env-file.js';
 import { startLineStream } from '../event-stream.js';
 import { parseCtrImageList } from '../image-list.js';
 import { tailLogLines } from '../log-tail.js';
-import { createProcessRunner, type ProcessRunner } from '../process-runner.js';
+import { createExecaRunner, type ProcessRunner } from '../process-runner.js';
 import type { ContainerInfo, ContainerRuntime, ContainerSpec, ExecResult, LogOptions, PullPolicy } from '../runtime.js';
 import { checkSpec, managedLabels, resolveArgv } from '../spec-checks.js';
 import { createContainerLocks } from './container-locks.js';
@@ -59,7 +59,7 @@ export function createContainerdRuntime(opts: ContainerdRuntimeOptions): Contain
     `--namespace=${namespace}`,
     `--connect-timeout=${opts.connectTimeoutSeconds ?? 5}s`,
   ];
-  const ctr = createCtr({ binary, globalArgs, run: opts.run ?? createProcessRunner(), logger: log });
+  const ctr = createCtr({ binary, globalArgs, run: opts.run ?? createExecaRunner(), logger: log });
   const locks = createContainerLocks();
   const forwarders = createPortForwarders({ logger: log });
   const imageConfigs = createImageConfigs(ctr);

@@ -10,7 +10,7 @@ import { withEnvFile } from '../env-file.js';
 import { startLineStream } from '../event-stream.js';
 import { hostAddress } from '../host-address.js';
 import { parseDockerImageInspect } from '../image-list.js';
-import { createProcessRunner, type ProcessRunner } from '../process-runner.js';
+import { createExecaRunner, type ProcessRunner } from '../process-runner.js';
 import type { ContainerRuntime, ContainerSpec, ExecResult, LogOptions, PullPolicy } from '../runtime.js';
 import { createRuntimeCli } from '../runtime-cli.js';
 import { checkSpec, managedLabels } from '../spec-checks.js';
@@ -46,7 +46,7 @@ function isNoSuchContainer(stderr: string): boolean {
 export function createDockerRuntime(opts: DockerRuntimeOptions): ContainerRuntime {
   const log = opts.logger.child({ component: 'runtime-docker' });
   const binary = opts.binary ?? 'docker';
-  const run = opts.run ?? createProcessRunner();
+  const run = opts.run ?? createExecaRunner();
   const globalArgs = opts.host ? ['-H', opts.host] : [];
 
   const cli = createRuntimeCli({

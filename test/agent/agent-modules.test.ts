@@ -2,7 +2,7 @@
  * What the agent's processes load: the agent runs on devices with 512 MiB, so neither the agent process
  * nor the `drover agent` launcher that waits for it may hold hub-only modules (the hub, SQLite, the MQTT
  * broker, metrics), and the agent loads none of the modules its memory work took out (agent/README.md,
- * Memory): execa, mqtt.js' WebSocket and SOCKS transports, the other runtime adapters, the parts of
+ * Memory): mqtt.js' WebSocket and SOCKS transports, the other runtime adapters, the parts of
  * systeminformation no fingerprinter uses, node:http/https/tls before something needs them.
  * A loader hook (--import, inherited by the child through NODE_OPTIONS) writes every ES module URL each
  * process loads to DIR/PID.modules; the same preload rewrites DIR/PID.cjs (every CommonJS file in the
@@ -21,7 +21,6 @@ const ROOT = resolve(import.meta.dirname, '../..');
 const HUB_ONLY = [/\/hub\//, /node_modules\/better-sqlite3\//, /node_modules\/aedes/, /node_modules\/prom-client\//];
 /** Modules the agent must not load (it ran them once; see agent/README.md, Memory, for what each cost). */
 const NOT_IN_AGENT: [RegExp, string][] = [
-  [/node_modules\/execa\//, 'execa: the runtime CLIs run on node:child_process (runtime-adapters/process-runner.ts)'],
   [/node_modules\/(ws|socks|ip-address|smart-buffer)\//, "mqtt.js' ws/socks transports: agent/link/mqtt-transport.ts builds TCP/TLS streams itself"],
   [/\/runtime-adapters\/(containerd|fake)\//, 'another runtime adapter than the one in use (runtime-adapters/index.ts loads it on demand)'],
   [/node_modules\/systeminformation\/lib\/(?!(cpu|memory|osinfo|network|util)\.js$)/, 'systeminformation beyond cpu, memory, osinfo, network (agent/host/systeminformation.ts)'],

@@ -11,7 +11,7 @@ import { silentLogger } from '../../protocol/logger.js';
 import { createContainerdRuntime } from '../../runtime-adapters/containerd/containerd.js';
 import { createDockerRuntime } from '../../runtime-adapters/docker/docker.js';
 import { splitEnvForFile, withEnvFile } from '../../runtime-adapters/env-file.js';
-import { createProcessRunner, type ProcessRunner } from '../../runtime-adapters/process-runner.js';
+import { createExecaRunner, type ProcessRunner } from '../../runtime-adapters/process-runner.js';
 import type { ContainerRuntime } from '../../runtime-adapters/runtime.js';
 
 const IMAGE = 'drover.local/busybox:test';
@@ -51,7 +51,7 @@ describe('withEnvFile', () => {
 });
 
 function recordingRunner(): { run: ProcessRunner; argv: string[][] } {
-  const real = createProcessRunner();
+  const real = createExecaRunner();
   const argv: string[][] = [];
   return {
     argv,
