@@ -21,6 +21,8 @@ export const nodeStatusMessageSchema = z.strictObject({
   /** Labels the agent derives from its facts (kubernetes.io/arch, ...). */
   labels: labelsSchema.optional(),
   status: nodeStatusSchema,
+  /** The node's end of the pod overlay, once it has one: its VXLAN device's MAC (the hub tells the other nodes). */
+  network: z.strictObject({ vtepMAC: z.string().regex(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/, 'must be a MAC address such as 0a:58:0a:2a:01:00') }).optional(),
 });
 export type NodeStatusMessage = z.infer<typeof nodeStatusMessageSchema>;
 
