@@ -20,7 +20,7 @@ import { InvalidHubOptionError } from './hub-errors.js';
 import { createBroker } from './broker/index.js';
 import { createFleet, createNodeCommands } from './fleet/index.js';
 import { createSchedulerRunner } from './scheduler/runner.js';
-import { createApiServer, type ApiAuth } from './api/index.js';
+import { createApiServer, type ApiAuth, type FlowControlOptions } from './api/index.js';
 import { createEventRecorder } from './events/recorder.js';
 import { createDiskMonitor } from './disk-monitor.js';
 import { createNodeLifecycleController } from './controllers/node-lifecycle/controller.js';
@@ -66,6 +66,8 @@ export interface HubOptions {
   maxPayloadBytes?: number;
   /** The cluster's address plan (pod and service CIDRs, NodePort range, DNS domain); K3s' defaults for what is left out. */
   network?: Partial<ClusterNetwork>;
+  /** Per-token API request rate, requests in flight and open watches (hub/api/flow-control.ts defaults if absent). */
+  apiFlowControl?: FlowControlOptions;
 }
 
 export interface Hub {
@@ -243,6 +245,7 @@ export async function createHub(opts: HubOptions): Promise<Hub> {
         return disk.pressure ? { ready: false, reasons: [`DiskPressure: ${disk.message}`] } : { ready: true, reasons: [] };
       },
       nodeCommands,
+      ...(opts.apiFlowControl ? { flowControl: opts.apiFlowControl } : {}),
     });
     const httpBound = await api.listen(opts.http.host, opts.http.port);
     closers.push(() => api.close());

@@ -17,7 +17,12 @@ export interface ApiDeps {
   clock: () => number;
   /** Open watch streams, ended when the server closes. */
   activeStreams: Set<{ end(): void }>;
+  /** A watch client this many bytes behind is cut off. */
+  maxWatchBufferBytes: number;
 }
+
+/** 1 MiB: beyond the socket's own buffers, a watch client may be this far behind before it is cut off. */
+export const DEFAULT_WATCH_BUFFER_BYTES = 1024 * 1024;
 
 export interface RequestContext {
   req: IncomingMessage;

@@ -15,9 +15,10 @@ import { createObjectCache, type ObjectCache } from '../cache/object-cache.js';
 import { createServiceRegistry } from '../registry/services.js';
 import { DEFAULT_CLUSTER_NETWORK, type ClusterNetwork } from '../../protocol/cluster-network.js';
 import { authenticate, bearerToken, type ApiAuth, type ApiPrincipal } from './auth.js';
-import type { ApiDeps, Reply, RequestContext } from './context.js';
+import { DEFAULT_WATCH_BUFFER_BYTES, type ApiDeps, type Reply, type RequestContext } from './context.js';
 import { coreVersions, groupList, resourceList, versionInfo } from './discovery.js';
 import { DEFAULT_BODY_LIMIT, isLoopback, readJsonBody, sendJson, sendText } from './http-io.js';
+import { createFlowControl, type FlowControl, type FlowControlOptions } from './flow-control.js';
 import { createApiMetrics } from './metrics.js';
 import { handlePodCommand } from './pod-commands.js';
 import { handleResource, resourceVerb } from './resources.js';
@@ -55,6 +56,10 @@ export interface ApiServerOptions {
    * answer 503.
    */
   nodeCommands?: NodeCommands;
+  /** Per-token request rate, requests in flight and open watches (flow-control.ts; its defaults if absent). */
+  flowControl?: FlowControlOptions | FlowControl;
+  /** A watch client this many bytes behind (buffered in the hub) is cut off (default 1 MiB). */
+  maxWatchBufferBytes?: number;
 }
 
 export interface ApiServer {
@@ -85,7 +90,17 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
   const ownCache = opts.cache ? undefined : createObjectCache({ store: opts.store, logger });
   const cache = opts.cache ?? ownCache!;
   const services = createServiceRegistry({ cache, network: opts.network ?? DEFAULT_CLUSTER_NETWORK });
-  const deps: ApiDeps = { store: opts.store, cache, services, auth: opts.auth, logger, clock, activeStreams: new Set() };
+  const flow = opts.flowControl && 'admit' in opts.flowControl ? opts.flowControl : createFlowControl({ clock, ...opts.flowControl });
+  const deps: ApiDeps = {
+    store: opts.store,
+    cache,
+    services,
+    auth: opts.auth,
+    logger,
+    clock,
+    activeStreams: new Set(),
+    maxWatchBufferBytes: opts.maxWatchBufferBytes ?? DEFAULT_WATCH_BUFFER_BYTES,
+  };
   const sockets = new Set<Socket>();
   let serverAddress = '';
 
@@ -167,6 +182,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     res.on('close', () => metrics.observe({ ...labels, code: res.statusCode }, (performance.now() - started) / 1000));
     try {
       const principal = await principalFor(req, route, url);
+      if (!PUBLIC_ROUTES.has(route.type)) res.once('close', flow.admit(principal, labels.verb === 'watch' ? 'watch' : 'request'));
       const ctx: RequestContext = {
         req,
         res,
@@ -187,6 +203,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
       }
       if (apiError.reason === 'RequestEntityTooLarge') res.setHeader('Connection', 'close');
       if (apiError.reason === 'Unauthorized') res.setHeader('WWW-Authenticate', 'Bearer realm="drover"');
+      if (apiError.details?.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(apiError.details.retryAfterSeconds));
       sendJson(res, apiError.httpCode, apiError.toStatus());
     }
     logger.trace({ method, path: url.pathname, code: res.statusCode }, 'request');

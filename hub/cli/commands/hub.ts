@@ -30,6 +30,17 @@ export interface HubFlags {
   nodeCidrMaskSize?: string;
   serviceNodePortRange?: string;
   clusterDomain?: string;
+  apiQps?: string;
+  apiBurst?: string;
+  apiMaxInflight?: string;
+  apiMaxWatches?: string;
+}
+
+/** A positive whole number for --NAME. */
+function positiveInt(text: string, flag: string): number {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`--${flag} must be a positive whole number, not "${text}"`);
+  return n;
 }
 
 /** "30000-32767" */
@@ -67,6 +78,12 @@ export async function startHub(flags: HubFlags, dataDir: string, io: CliIO, logg
       ...(flags.serviceNodePortRange ? { nodePortRange: parsePortRange(flags.serviceNodePortRange) } : {}),
       ...(flags.clusterDomain ? { clusterDomain: flags.clusterDomain } : {}),
     },
+    apiFlowControl: {
+      ...(flags.apiQps ? { qps: positiveInt(flags.apiQps, 'api-qps') } : {}),
+      ...(flags.apiBurst ? { burst: positiveInt(flags.apiBurst, 'api-burst') } : {}),
+      ...(flags.apiMaxInflight ? { maxInflightPerToken: positiveInt(flags.apiMaxInflight, 'api-max-inflight') } : {}),
+      ...(flags.apiMaxWatches ? { maxWatchesPerToken: positiveInt(flags.apiMaxWatches, 'api-max-watches') } : {}),
+    },
     logger,
     configPath: configPath(io),
   });
@@ -102,6 +119,10 @@ export function registerHubCommand(program: Command, io: CliIO): void {
     .option('--service-cidr <cidr>', "Services' cluster IPs (default 10.43.0.0/16)")
     .option('--service-node-port-range <min-max>', 'NodePort range (default 30000-32767)')
     .option('--cluster-domain <domain>', 'the cluster DNS domain (default cluster.local)')
+    .option('--api-qps <n>', 'requests per second each non-admin API token may send (default 100)')
+    .option('--api-burst <n>', 'requests a non-admin token may send at once above its rate (default 200)')
+    .option('--api-max-inflight <n>', 'requests one API token may have in flight, watches aside (default 32)')
+    .option('--api-max-watches <n>', 'watches one API token may hold open (default 128)')
     .option('--max-mqtt-payload <bytes>', 'largest MQTT payload the broker accepts, e.g. 4Mi (default 4Mi)')
     .option('--tls-san <name>', 'extra DNS name or IP address for the hub TLS certificate (repeatable)', (v: string, all: string[] = []) => [...all, v])
     .action(async (flags: HubFlags) => {
