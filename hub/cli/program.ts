@@ -21,6 +21,7 @@ import { registerLogsCommand } from './commands/logs.js';
 import { registerRolloutCommand } from './commands/rollout.js';
 import { registerScaleCommand } from './commands/scale.js';
 import { registerSetCommand } from './commands/set.js';
+import { registerSimCommand } from './commands/sim.js';
 import { registerTopCommand } from './commands/top.js';
 import { ExitRequest } from './errors.js';
 import { processIO, type CliIO } from './io.js';
@@ -42,6 +43,7 @@ export function buildProgram(io: CliIO = processIO()): Command {
   registerHubCommand(program, io);
   registerUpCommand(program, io);
   registerAgentCommand(program, io);
+  registerSimCommand(program, io);
   registerTokenCommand(program, io);
   registerNodeCommand(program, io);
   registerApplyCommand(program, io);
