@@ -27,9 +27,9 @@ export function simNodeIP(index: number): string {
   return `10.${64 + ((n >>> 16) & 63)}.${(n >>> 8) & 255}.${n & 255}`;
 }
 
-/** Pod IP number `k` (0-based) of a node: 10.128.0.0/9 split into /24s, one per node (253 pods each, then reused). */
+/** Pod IP number `k` (0-based) of a node: 10.128.0.0/9 split into /24s, one per node (32,768 nodes; 253 pods each, then reused). */
 export function simPodIP(index: number, k: number): string {
-  return `10.${128 + ((index >>> 16) & 127)}.${(index >>> 8) & 255}.${2 + (k % 253)}`;
+  return `10.${128 + ((index >>> 8) & 127)}.${index & 255}.${2 + (k % 253)}`;
 }
 
 export function fakeFacts(opts: FakeFactsOptions): NodeFacts {

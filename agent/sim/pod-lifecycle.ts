@@ -100,7 +100,7 @@ export interface SimPodsOptions {
   runningAfterMs: number;
   stopAfterMs: number;
   clock: () => number;
-  /** Every pod's status after a change (coalesced per turn of the event loop): the reporter's observe(). */
+  /** Every pod's status after a change (once per desired set and per batch of transitions): the reporter's observe(). */
   onChange: (report: PodStatusReport) => void;
 }
 
@@ -127,27 +127,21 @@ interface PodState {
   times: SimPodTimes;
   podIP: string;
   stopping: boolean;
-  timer: NodeJS.Timeout | undefined;
   entry: PodStatusEntry;
 }
 
 export function createSimPods(opts: SimPodsOptions): SimPods {
   const pods = new Map<string, PodState>();
+  // One timer per batch (the pods that arrived, or left, with one desired set), not one per pod.
+  const timers = new Set<NodeJS.Timeout>();
   let generation = 0;
   let nextIP = 0;
-  let emitScheduled = false;
   let stopped = false;
 
   const report = (): PodStatusReport => ({ generation, pods: [...pods.values()].map((s) => s.entry) });
-
-  function emitSoon(): void {
-    if (emitScheduled || stopped) return;
-    emitScheduled = true;
-    setImmediate(() => {
-      emitScheduled = false;
-      if (!stopped) opts.onChange(report());
-    });
-  }
+  const emit = (): void => {
+    if (!stopped) opts.onChange(report());
+  };
 
   function compute(state: PodState): void {
     state.entry = {
@@ -158,34 +152,32 @@ export function createSimPods(opts: SimPodsOptions): SimPods {
     };
   }
 
-  function becomeRunning(uid: string): void {
-    const state = pods.get(uid);
-    if (!state || state.stopping) return;
-    state.timer = undefined;
-    state.times = { ...state.times, runningAt: opts.clock() };
-    compute(state);
-    emitSoon();
+  function later(ms: number, run: () => void): void {
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      if (stopped) return;
+      run();
+      emit();
+    }, ms);
+    timers.add(timer);
   }
 
-  function beginStopping(uid: string, state: PodState): void {
-    if (state.stopping) return;
-    state.stopping = true;
-    if (state.timer) clearTimeout(state.timer);
-    state.timer = undefined;
-    if (opts.stopAfterMs === 0) {
-      pods.delete(uid);
-      return;
+  function becomeRunning(uids: string[]): void {
+    const now = opts.clock();
+    for (const uid of uids) {
+      const state = pods.get(uid);
+      if (!state || state.stopping) continue;
+      state.times = { ...state.times, runningAt: now };
+      compute(state);
     }
-    state.timer = setTimeout(() => {
-      pods.delete(uid);
-      emitSoon();
-    }, opts.stopAfterMs);
   }
 
   return {
     setDesired(set) {
       generation = set.generation;
       const wanted = new Set<string>();
+      const arrived: string[] = [];
+      const now = opts.clock();
       for (const pod of set.pods) {
         const uid = podUid(pod);
         if (pod.metadata.deletionTimestamp) continue;
@@ -195,25 +187,27 @@ export function createSimPods(opts: SimPodsOptions): SimPods {
           if (!known.stopping) known.pod = pod;
           continue;
         }
-        const state: PodState = {
-          pod,
-          times: { arrivedAt: opts.clock() },
-          podIP: opts.podIP(nextIP++),
-          stopping: false,
-          timer: undefined,
-          entry: undefined as unknown as PodStatusEntry,
-        };
+        const state: PodState = { pod, times: { arrivedAt: now }, podIP: opts.podIP(nextIP++), stopping: false, entry: undefined as unknown as PodStatusEntry };
+        if (opts.runningAfterMs === 0) state.times.runningAt = now;
         compute(state);
         pods.set(uid, state);
-        if (opts.runningAfterMs === 0) {
-          state.times = { ...state.times, runningAt: state.times.arrivedAt };
-          compute(state);
-        } else {
-          state.timer = setTimeout(() => becomeRunning(uid), opts.runningAfterMs);
-        }
+        arrived.push(uid);
       }
-      for (const [uid, state] of pods) if (!wanted.has(uid)) beginStopping(uid, state);
-      emitSoon();
+      if (arrived.length > 0 && opts.runningAfterMs > 0) later(opts.runningAfterMs, () => becomeRunning(arrived));
+      const leaving: string[] = [];
+      for (const [uid, state] of pods) {
+        if (wanted.has(uid) || state.stopping) continue;
+        state.stopping = true;
+        leaving.push(uid);
+      }
+      if (leaving.length > 0) {
+        const drop = () => {
+          for (const uid of leaving) if (pods.get(uid)?.stopping) pods.delete(uid);
+        };
+        if (opts.stopAfterMs === 0) drop();
+        else later(opts.stopAfterMs, drop);
+      }
+      emit();
     },
     report,
     counts() {
@@ -230,7 +224,8 @@ export function createSimPods(opts: SimPodsOptions): SimPods {
     },
     stop() {
       stopped = true;
-      for (const s of pods.values()) if (s.timer) clearTimeout(s.timer);
+      for (const t of timers) clearTimeout(t);
+      timers.clear();
     },
   };
 }
