@@ -112,6 +112,10 @@ export async function createHub(opts: HubOptions): Promise<Hub> {
     const store = await createEncryptingStore(sqlite, { keyFile: join(opts.dataDir, 'secrets.key'), logger: opts.logger.child({ component: 'secrets' }) });
     await ensureNamespace(store, 'default');
     await ensureNamespace(store, 'kube-system');
+    // what the control loops read instead of listing the store (hub/cache)
+    const cache = createObjectCache({ store, logger: opts.logger.child({ component: 'cache' }) });
+    await cache.start();
+    closers.push(async () => cache.stop());
 
     const mqttTls = opts.mqttTls ?? !isLoopbackHost(opts.mqtt.host);
     const httpTls = opts.httpTls ?? !isLoopbackHost(opts.http.host);
@@ -125,7 +129,7 @@ export async function createHub(opts: HubOptions): Promise<Hub> {
     const auth = createAuthService({ store, logger: opts.logger.child({ component: 'auth' }), clock, caFingerprint: pki.caFingerprint });
     closers.push(async () => auth.close());
     const adminToken = await auth.ensureAdminToken(join(opts.dataDir, 'admin.token'));
-    const events = await createEventRecorder({ store, logger: opts.logger.child({ component: 'events' }), clock });
+    const events = await createEventRecorder({ store, cache, logger: opts.logger.child({ component: 'events' }), clock });
 
     const broker = await createBroker({
       auth,
@@ -136,10 +140,6 @@ export async function createHub(opts: HubOptions): Promise<Hub> {
     const mqttBound = await broker.listen(opts.mqtt.host, opts.mqtt.port, mqttTls ? { tls } : {});
     const mqttPlainBound = opts.mqttPlain ? await broker.listen(opts.mqttPlain.host, opts.mqttPlain.port) : undefined;
 
-    // what the control loops read instead of listing the store (hub/cache)
-    const cache = createObjectCache({ store, logger: opts.logger.child({ component: 'cache' }) });
-    await cache.start();
-    closers.push(async () => cache.stop());
     // when each node was last heard from: renewed by the fleet, read by node health (hub/leases)
     const leases = createNodeLeases();
     const fleet = await createFleet({
@@ -165,6 +165,7 @@ export async function createHub(opts: HubOptions): Promise<Hub> {
 
     const nodeHealth = createNodeHealth({
       store,
+      cache,
       leases,
       logger: opts.logger.child({ component: 'node-lifecycle' }),
       clock,
@@ -208,6 +209,7 @@ export async function createHub(opts: HubOptions): Promise<Hub> {
     const api = createApiServer({
       ...(httpTls ? { tls } : {}),
       store,
+      cache,
       auth: apiAuth,
       logger: opts.logger.child({ component: 'api' }),
       registry,

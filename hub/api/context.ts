@@ -1,11 +1,14 @@
 /** What every handler receives: the request, the caller, and the hub's parts the API uses. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../../protocol/logger.js';
+import type { ObjectCache } from '../cache/object-cache.js';
 import type { Store } from '../store/store.js';
 import type { ApiAuth, ApiPrincipal } from './auth.js';
 
 export interface ApiDeps {
   store: Store;
+  /** The informer cache LIST is served from. */
+  cache: ObjectCache;
   auth: ApiAuth;
   logger: Logger;
   clock: () => number;

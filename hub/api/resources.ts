@@ -4,6 +4,7 @@
  * protocol validateObject. Writes to the main resource keep the stored status; writes to /status
  * change only the status (as in Kubernetes).
  */
+import { pageOf, parseLimit } from './list-pages.js';
 import { DEFAULT_CAS_ATTEMPTS, retryOnConflict } from '../store/update-with-retry.js';
 import { ManifestError } from '../../protocol/errors.js';
 import type { KindInfo } from '../../protocol/kinds.js';
@@ -148,19 +149,31 @@ function checkImmutable(route: ResourceRoute, existing: KubeObject, next: KubeOb
 }
 
 async function list(ctx: RequestContext, route: ResourceRoute, deps: ApiDeps): Promise<Reply> {
-  const selectors = parseSelectors(ctx.url.searchParams);
-  const result = await deps.store.list(route.info.kind, {
+  const params = ctx.url.searchParams;
+  const selectors = parseSelectors(params);
+  const limit = parseLimit(params.get('limit'));
+  const options = {
     namespace: route.info.namespaced ? route.namespace : undefined,
     labelSelector: selectors.labels,
     fieldSelector: equalityFields(selectors.fields),
-  });
+  };
+  // The kinds the control loops read come from the informer cache; the rest (none today) from the store.
+  const cached = deps.cache.holds(route.info.kind);
+  const listed = cached
+    ? { items: deps.cache.kind(route.info.kind).list(options), revision: deps.cache.revision() }
+    : await deps.store.list(route.info.kind, options);
+  const matching = listed.items.filter((o) => matchesSelectors(o, selectors));
+  const page = pageOf(matching, limit, params.get('continue'), listed.revision);
   return {
     code: 200,
     body: {
       apiVersion: route.info.apiVersion,
       kind: `${route.info.kind}List`,
-      metadata: { resourceVersion: String(result.revision) },
-      items: result.items.filter((o) => matchesSelectors(o, selectors)),
+      metadata: {
+        resourceVersion: String(page.resourceVersion),
+        ...(page.continue ? { continue: page.continue, remainingItemCount: page.remainingItemCount } : {}),
+      },
+      items: page.items,
     },
   };
 }

@@ -11,6 +11,7 @@ import type { Registry } from 'prom-client';
 import type { Logger } from '../../protocol/logger.js';
 import type { NodeCommands } from '../fleet/node-commands.js';
 import type { Store } from '../store/store.js';
+import { createObjectCache, type ObjectCache } from '../cache/object-cache.js';
 import { authenticate, bearerToken, type ApiAuth, type ApiPrincipal } from './auth.js';
 import type { ApiDeps, Reply, RequestContext } from './context.js';
 import { coreVersions, groupList, resourceList, versionInfo } from './discovery.js';
@@ -27,6 +28,8 @@ import { handleTokens } from './tokens.js';
 
 export interface ApiServerOptions {
   store: Store;
+  /** The hub's informer cache (started); without it the server keeps its own over `store`, started on listen. */
+  cache?: ObjectCache;
   auth: ApiAuth;
   logger: Logger;
   /** Where /metrics comes from; a new one (with default process metrics) if absent. */
@@ -75,7 +78,9 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
   const clock = opts.clock ?? Date.now;
   const maxBody = opts.maxBodyBytes ?? DEFAULT_BODY_LIMIT;
   const metrics = createApiMetrics(opts.registry);
-  const deps: ApiDeps = { store: opts.store, auth: opts.auth, logger, clock, activeStreams: new Set() };
+  const ownCache = opts.cache ? undefined : createObjectCache({ store: opts.store, logger });
+  const cache = opts.cache ?? ownCache!;
+  const deps: ApiDeps = { store: opts.store, cache, auth: opts.auth, logger, clock, activeStreams: new Set() };
   const sockets = new Set<Socket>();
   let serverAddress = '';
 
@@ -96,10 +101,10 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
         sendText(res, 200, await metrics.registry.metrics(), metrics.registry.contentType);
         return { handled: true };
       case 'statusJson':
-        return { code: 200, body: await buildFleetSummary(deps.store, clock, ctx.principal) };
+        return { code: 200, body: await buildFleetSummary(deps.cache, clock, ctx.principal) };
       case 'statusPage': {
         const nonce = randomBytes(16).toString('base64');
-        const html = renderStatusPage(await buildFleetSummary(deps.store, clock, ctx.principal), clock(), nonce);
+        const html = renderStatusPage(await buildFleetSummary(deps.cache, clock, ctx.principal), clock(), nonce);
         res.setHeader(
           'Content-Security-Policy',
           `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:`,
@@ -219,6 +224,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     },
     async listen(host, port) {
       await ensureDefault();
+      await ownCache?.start();
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => {
@@ -233,6 +239,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     },
     async close() {
       for (const stream of [...deps.activeStreams]) stream.end();
+      ownCache?.stop();
       if (!server.listening) return;
       const closed = new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
       server.closeIdleConnections();

@@ -5,7 +5,7 @@
 import { memoryToBytes, parseQuantity } from '../../protocol/quantity.js';
 import type { Node } from '../../protocol/objects/node.js';
 import type { Pod } from '../../protocol/objects/pod.js';
-import type { Store } from '../store/store.js';
+import type { ObjectCache } from '../cache/object-cache.js';
 import { canSeeNamespace, type ApiPrincipal } from './auth.js';
 import { podDisplayStatus, podPorts, podReady, podRestarts } from '../../protocol/pod-display.js';
 import { preciseTimestamp } from '../../protocol/time.js';
@@ -87,8 +87,9 @@ function summarizePod(pod: Pod): PodSummary {
   };
 }
 
-export async function buildFleetSummary(store: Store, clock: () => number, principal?: ApiPrincipal): Promise<FleetSummary> {
-  const [nodes, pods] = await Promise.all([store.list<Node>('Node'), store.list<Pod>('Pod')]);
+export async function buildFleetSummary(cache: ObjectCache, clock: () => number, principal?: ApiPrincipal): Promise<FleetSummary> {
+  const nodes = { items: cache.kind<Node>('Node').list() };
+  const pods = { items: cache.kind<Pod>('Pod').list() };
   const podsPerNode = new Map<string, number>();
   for (const p of pods.items) {
     const n = p.spec?.nodeName;

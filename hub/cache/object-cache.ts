@@ -44,12 +44,16 @@ export interface KindCache<T extends StoredObject = StoredObject> {
   /** Objects whose controller reference has this uid. */
   ownedBy(uid: string): T[];
   size(): number;
+  /** How many objects one namespace holds. */
+  countIn(namespace: string): number;
   /** Called for every change of this kind, after the cache applied it. Returns the unsubscribe function. */
   subscribe(handler: (event: CacheEvent<T>) => void): () => void;
 }
 
 export interface ObjectCache {
   kind<T extends StoredObject = StoredObject>(kind: string): KindCache<T>;
+  /** Whether this cache holds `kind`. */
+  holds(kind: string): boolean;
   /** The last store revision applied. */
   revision(): number;
   /** Resolves once the cache has applied `revision` (a write's resourceVersion). */
@@ -108,6 +112,9 @@ class Index {
   }
   keys(value: string): Iterable<string> {
     return this.map.get(value) ?? [];
+  }
+  count(value: string): number {
+    return this.map.get(value)?.size ?? 0;
   }
 }
 
@@ -206,6 +213,10 @@ class KindStore<T extends StoredObject> implements KindCache<T> {
     return this.objects.size;
   }
 
+  countIn(namespace: string): number {
+    return this.byNamespace.count(namespace);
+  }
+
   subscribe(handler: (event: CacheEvent<T>) => void): () => void {
     this.handlers.add(handler);
     return () => this.handlers.delete(handler);
@@ -234,6 +245,7 @@ export function createObjectCache(opts: ObjectCacheOptions): ObjectCache {
       if (!k) throw new Error(`the object cache does not hold ${kind} (it holds ${[...kinds.keys()].join(', ')})`);
       return k as unknown as KindCache<T>;
     },
+    holds: (kind) => kinds.has(kind),
     revision: () => revision,
     waitFor(target) {
       if (target <= revision) return Promise.resolve();

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Event, Logger } from '../../protocol/index.js';
 import { NotFoundError, UpdateRetriesExhaustedError } from '../store/errors.js';
 import { updateWithRetry } from '../store/update-with-retry.js';
+import type { ObjectCache } from '../cache/object-cache.js';
 import type { Store } from '../store/store.js';
 import { kubeTimestamp } from '../../protocol/time.js';
 
@@ -41,6 +42,8 @@ export interface EventRecorder {
 
 export interface EventRecorderOptions {
   store: Store;
+  /** The shared informer cache (started by the caller): how many events a namespace holds, which are oldest. */
+  cache: ObjectCache;
   logger: Logger;
   clock?: () => number;
   /** Keep at most this many events per namespace, deleting the oldest (default 1000). */
@@ -59,6 +62,11 @@ function eventNamespace(obj: InvolvedObject): string {
   return obj.namespace ? obj.namespace : CLUSTER_EVENT_NAMESPACE;
 }
 
+/** What makes two events "the same" (bumped instead of created again). */
+function aggregationKey(obj: InvolvedObject, type: EventType, reason: string, message: string, source: EventSource): string {
+  return JSON.stringify([eventNamespace(obj), obj.kind, obj.name, obj.uid ?? '', type, reason, message, source.component, source.host ?? '']);
+}
+
 /** Oldest first: by lastTimestamp, then by the revision of the last write. */
 function compareAge(a: Event, b: Event): number {
   const ta = a.lastTimestamp ?? a.firstTimestamp ?? '';
@@ -69,11 +77,13 @@ function compareAge(a: Event, b: Event): number {
 
 /**
  * Writes v1 Events to the store, as Kubernetes' event recorder does: aggregate repeats by bumping
- * count, and keep each namespace to a bounded number of events. Calls are serialized so the count
- * per namespace and the bump cache stay coherent.
+ * count, and keep each namespace to a bounded number of events (the oldest deleted, as counted by the
+ * informer cache). Records of one aggregation key run one after another (so a repeat bumps); different
+ * ones run at once, so a burst (10,000 pods scheduled) is written in a few group commits.
  */
 export async function createEventRecorder(opts: EventRecorderOptions): Promise<EventRecorder> {
   const { store } = opts;
+  const cached = opts.cache.kind<Event>('Event');
   // The caller may already have made our child logger; do not add the binding twice.
   const logger = opts.logger.bindings().component === 'events' ? opts.logger : opts.logger.child({ component: 'events' });
   const clock = opts.clock ?? Date.now;
@@ -81,9 +91,10 @@ export async function createEventRecorder(opts: EventRecorderOptions): Promise<E
   const randomSuffix = opts.randomSuffix ?? (() => randomBytes(8).toString('hex'));
   /** aggregation key -> the event's name (namespace is part of the key). */
   const recent = new Map<string, string>();
-  /** namespace -> how many events it holds, as far as this recorder knows. */
-  const counts = new Map<string, number>();
-  let tail: Promise<unknown> = Promise.resolve();
+  /** aggregation key -> the last record of it still in flight (records of one key are chained). */
+  const tails = new Map<string, Promise<unknown>>();
+  /** namespaces being trimmed now. */
+  const trimming = new Set<string>();
 
   const remember = (key: string, name: string): void => {
     recent.delete(key);
@@ -111,20 +122,27 @@ export async function createEventRecorder(opts: EventRecorderOptions): Promise<E
     return result.outcome === 'notFound' ? undefined : result.object;
   }
 
+  /** Delete the oldest events of `namespace` beyond the cap; one trim per namespace at a time. */
   async function trim(namespace: string): Promise<void> {
-    const { items } = await store.list<Event>('Event', { namespace });
-    counts.set(namespace, items.length);
-    if (items.length <= maxPerNamespace) return;
-    const excess = [...items].sort(compareAge).slice(0, items.length - maxPerNamespace);
-    for (const old of excess) {
-      try {
-        await store.delete({ kind: 'Event', namespace, name: old.metadata.name });
-      } catch (err) {
-        if (!(err instanceof NotFoundError)) throw err;
-        logger.debug({ namespace, name: old.metadata.name }, 'old event already deleted');
-      }
+    if (trimming.has(namespace)) return;
+    trimming.add(namespace);
+    try {
+      const items = cached.list({ namespace });
+      if (items.length <= maxPerNamespace) return;
+      const excess = [...items].sort(compareAge).slice(0, items.length - maxPerNamespace);
+      await Promise.all(
+        excess.map(async (old) => {
+          try {
+            await store.delete({ kind: 'Event', namespace, name: old.metadata.name });
+          } catch (err) {
+            if (!(err instanceof NotFoundError)) throw err;
+            logger.debug({ namespace, name: old.metadata.name }, 'old event already deleted');
+          }
+        }),
+      );
+    } finally {
+      trimming.delete(namespace);
     }
-    counts.set(namespace, maxPerNamespace);
   }
 
   async function recordNow(
@@ -136,7 +154,7 @@ export async function createEventRecorder(opts: EventRecorderOptions): Promise<E
   ): Promise<Event> {
     const namespace = eventNamespace(obj);
     const now = kubeTimestamp(clock());
-    const key = JSON.stringify([namespace, obj.kind, obj.name, obj.uid ?? '', type, reason, message, source.component, source.host ?? '']);
+    const key = aggregationKey(obj, type, reason, message, source);
     const known = recent.get(key);
     if (known !== undefined) {
       const bumped = await bump(namespace, known, now);
@@ -144,9 +162,6 @@ export async function createEventRecorder(opts: EventRecorderOptions): Promise<E
         remember(key, known);
         return bumped;
       }
-    }
-    if (!counts.has(namespace)) {
-      counts.set(namespace, (await store.list('Event', { namespace })).items.length);
     }
     const event: Event = {
       apiVersion: 'v1',
@@ -173,15 +188,15 @@ export async function createEventRecorder(opts: EventRecorderOptions): Promise<E
     };
     const created = await store.create<Event>(event);
     remember(key, created.metadata.name);
-    const count = (counts.get(namespace) ?? 0) + 1;
-    counts.set(namespace, count);
-    if (count > maxPerNamespace) await trim(namespace);
+    if (cached.countIn(namespace) > maxPerNamespace) await trim(namespace);
     return created;
   }
 
   return {
     record(obj, type, reason, message, source) {
-      const result = tail.then(() => recordNow(obj, type, reason, message, source)).then(
+      const key = aggregationKey(obj, type, reason, message, source);
+      const previous = tails.get(key) ?? Promise.resolve();
+      const result = previous.then(() => recordNow(obj, type, reason, message, source)).then(
         (event) => event,
         (err: unknown) => {
           logger.warn(
@@ -191,7 +206,10 @@ export async function createEventRecorder(opts: EventRecorderOptions): Promise<E
           return undefined;
         },
       );
-      tail = result;
+      tails.set(key, result);
+      void result.finally(() => {
+        if (tails.get(key) === result) tails.delete(key);
+      });
       return result;
     },
   };

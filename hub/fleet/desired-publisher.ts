@@ -2,11 +2,11 @@
  * Publishes each node's full desired set on drover/v1/nodes/NODE/desired, retained, QoS 1.
  *
  * - On start: a set for every Node (retained messages live in aedes' memory and die with the hub).
- * - Then it watches Pods and Nodes; a change to what a node should run (a Pod bound to it, changed in
+ * - Then it follows Pods and Nodes in the informer cache; a change to what a node should run (a Pod bound to it, changed in
  *   spec or metadata, being deleted, deleted; the Node created or deleted) marks that node dirty.
  *   Status-only writes are ignored. Dirty nodes are flushed after `coalesceMs`, so a burst of changes
  *   gives one message per node.
- * - generation = the store revision the set's Pods were listed at: monotonic, across hub restarts too.
+ * - generation = the cache's revision when the set was read: monotonic, across hub restarts too.
  * - `config`: the ConfigMaps/Secrets the node's pods reference, nothing more (desired-config.ts). A
  *   change to one of them (or its deletion) marks dirty the nodes whose pods reference it.
  * - A set identical to the last one published for the node is not published again.
@@ -20,12 +20,13 @@ import type { Node } from '../../protocol/objects/node.js';
 import type { Pod } from '../../protocol/objects/pod.js';
 import { isValidNodeName, topics } from '../../protocol/topics.js';
 import type { Broker } from '../broker/broker.js';
-import type { Store, Watch, WatchEvent } from '../store/store.js';
+import type { CacheEvent, ObjectCache } from '../cache/object-cache.js';
 import { configRefKey, configRefsOf, podConfigRefs, toConfigData } from './desired-config.js';
 import { buildDesiredSet, podFingerprint, podsForNode } from './desired-set.js';
 
 export interface DesiredPublisherOptions {
-  store: Store;
+  /** The shared informer cache (started by the caller): pods by node, nodes, config. */
+  cache: ObjectCache;
   broker: Broker;
   logger: Logger;
   clock: () => number;
@@ -42,16 +43,16 @@ export interface DesiredPublisher {
 }
 
 export function createDesiredPublisher(opts: DesiredPublisherOptions): DesiredPublisher {
-  const { store, broker, clock } = opts;
+  const { cache, broker, clock } = opts;
+  const podCache = cache.kind<Pod>('Pod');
+  const nodeCache = cache.kind<Node>('Node');
   const logger = opts.logger.child({ part: 'desired-publisher' });
   const coalesceMs = opts.coalesceMs ?? 50;
   const retryMs = opts.retryMs ?? 1000;
-  /** uid -> fingerprint of the Pod as last seen, and the ConfigMaps/Secrets it references. */
-  const pods = new Map<string, { node: string; fingerprint: string; refs: string[] }>();
   /** node -> the pods of the last set published (to skip identical sets). */
   const published = new Map<string, unknown>();
   const dirty = new Set<string>();
-  const watches: Watch[] = [];
+  const subscriptions: Array<() => void> = [];
   let timer: NodeJS.Timeout | undefined;
   let flushing: Promise<void> | undefined;
   let stopped = false;
@@ -74,49 +75,47 @@ export function createDesiredPublisher(opts: DesiredPublisherOptions): DesiredPu
     }, delayMs);
   }
 
-  function onPodEvent(event: WatchEvent): void {
-    const pod = event.object as unknown as Pod;
-    const uid = pod.metadata.uid ?? `${pod.metadata.namespace}/${pod.metadata.name}`;
-    const before = pods.get(uid);
+  function onPodEvent(event: CacheEvent<Pod>): void {
+    const pod = event.object;
     const node = pod.spec?.nodeName ?? '';
+    const before = event.old;
     if (event.type === 'DELETED') {
-      pods.delete(uid);
-      markDirty(before?.node || node);
+      markDirty(node);
       return;
     }
-    const fingerprint = podFingerprint(pod);
-    if (before && before.fingerprint === fingerprint) return;
-    pods.set(uid, { node, fingerprint, refs: podConfigRefs(pod).map(configRefKey) });
+    // status-only writes (most of them: every agent report) change no desired set
+    if (before && (before.spec?.nodeName ?? '') === node && podFingerprint(before) === podFingerprint(pod)) return;
     markDirty(node);
-    if (before && before.node !== node) markDirty(before.node);
+    if (before && before.spec?.nodeName && before.spec.nodeName !== node) markDirty(before.spec.nodeName);
   }
 
-  function onNodeEvent(event: WatchEvent): void {
+  function onNodeEvent(event: CacheEvent<Node>): void {
     if (event.type !== 'MODIFIED') markDirty(event.object.metadata.name);
   }
 
   /** A ConfigMap or Secret changed: the nodes whose pods use it get a new set. */
-  function onConfigEvent(event: WatchEvent): void {
+  function onConfigEvent(event: CacheEvent): void {
     const { kind, metadata } = event.object;
-    const key = configRefKey({ kind: kind as 'ConfigMap' | 'Secret', namespace: metadata.namespace ?? '', name: metadata.name });
-    for (const entry of pods.values()) if (entry.refs.includes(key)) markDirty(entry.node);
+    const namespace = metadata.namespace ?? '';
+    const key = configRefKey({ kind: kind as 'ConfigMap' | 'Secret', namespace, name: metadata.name });
+    for (const pod of podCache.list({ namespace })) {
+      if (pod.spec.nodeName && podConfigRefs(pod).some((ref) => configRefKey(ref) === key)) markDirty(pod.spec.nodeName);
+    }
   }
 
   /** The referenced ConfigMaps/Secrets that exist; a missing one is the agent's to report. */
-  async function configFor(bound: Pod[]): Promise<DesiredSetMessage['config']> {
-    const objects = await Promise.all(
-      configRefsOf(bound).map((ref) => store.get<ConfigMap | Secret>({ kind: ref.kind, namespace: ref.namespace, name: ref.name })),
-    );
-    return objects.filter((o): o is ConfigMap | Secret => o !== undefined).map(toConfigData);
+  function configFor(bound: Pod[]): DesiredSetMessage['config'] {
+    return configRefsOf(bound)
+      .map((ref) => cache.kind<ConfigMap | Secret>(ref.kind).get(ref.namespace, ref.name))
+      .filter((o): o is ConfigMap | Secret => o !== undefined)
+      .map(toConfigData);
   }
 
   async function publishFor(node: string): Promise<void> {
-    const [nodeObject, bound] = await Promise.all([
-      store.get<Node>({ kind: 'Node', namespace: '', name: node }),
-      store.list<Pod>('Pod', { fieldSelector: { 'spec.nodeName': node } }),
-    ]);
-    const config = nodeObject ? await configFor(podsForNode(node, bound.items)) : [];
-    const set = buildDesiredSet(node, bound.items, bound.revision, nodeObject !== undefined, clock, config);
+    const nodeObject = nodeCache.get('', node);
+    const bound = podCache.onNode(node);
+    const config = nodeObject ? configFor(podsForNode(node, bound)) : [];
+    const set = buildDesiredSet(node, bound, cache.revision(), nodeObject !== undefined, clock, config);
     const content = { pods: set.pods, config: set.config };
     if (published.has(node) && isDeepStrictEqual(published.get(node), content)) return;
     await broker.publish(topics.nodeDesired(node), encodeMessage(set), { retain: true, qos: 1 });
@@ -130,8 +129,14 @@ export function createDesiredPublisher(opts: DesiredPublisherOptions): DesiredPu
     const nodes = [...dirty];
     dirty.clear();
     const failed: string[] = [];
+    let sinceYield = 0;
     for (const node of nodes) {
       if (stopped) break;
+      // thousands of nodes at start or after a rollout: let the event loop breathe now and then
+      if (++sinceYield >= 200) {
+        sinceYield = 0;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
       try {
         await publishFor(node);
       } catch (err) {
@@ -169,25 +174,20 @@ export function createDesiredPublisher(opts: DesiredPublisherOptions): DesiredPu
 
   return {
     async start() {
-      const [nodes, podList] = await Promise.all([store.list<Node>('Node'), store.list<Pod>('Pod')]);
-      for (const pod of podList.items) {
-        pods.set(pod.metadata.uid ?? `${pod.metadata.namespace}/${pod.metadata.name}`, {
-          node: pod.spec.nodeName ?? '',
-          fingerprint: podFingerprint(pod),
-          refs: podConfigRefs(pod).map(configRefKey),
-        });
-      }
-      watches.push(store.watch({ kind: 'Pod', fromRevision: podList.revision }, onPodEvent));
-      watches.push(store.watch({ kind: 'Node', fromRevision: nodes.revision }, onNodeEvent));
-      watches.push(store.watch({ kind: 'ConfigMap', fromRevision: podList.revision }, onConfigEvent));
-      watches.push(store.watch({ kind: 'Secret', fromRevision: podList.revision }, onConfigEvent));
-      for (const node of nodes.items) dirty.add(node.metadata.name);
+      subscriptions.push(
+        podCache.subscribe(onPodEvent),
+        nodeCache.subscribe(onNodeEvent),
+        cache.kind('ConfigMap').subscribe(onConfigEvent),
+        cache.kind('Secret').subscribe(onConfigEvent),
+      );
+      const nodes = nodeCache.list();
+      for (const node of nodes) dirty.add(node.metadata.name);
       await flush();
-      logger.info({ nodes: nodes.items.length }, 'desired sets published for every node');
+      logger.info({ nodes: nodes.length }, 'desired sets published for every node');
     },
     async stop() {
       stopped = true;
-      for (const w of watches.splice(0)) w.close();
+      for (const unsubscribe of subscriptions.splice(0)) unsubscribe();
       if (timer) clearTimeout(timer);
       timer = undefined;
       if (flushing) await flushing;

@@ -51,7 +51,7 @@ export async function createFleet(opts: FleetOptions): Promise<Fleet> {
   const ctx: FleetContext = { store: opts.store, broker: opts.broker, auth: opts.auth, leases: opts.leases, cache: opts.cache, logger, clock };
   const queue = createKeyedQueue((key, err) => logger.error({ err, node: key }, 'fleet message handling failed'));
   const desired: DesiredPublisher = createDesiredPublisher({
-    store: opts.store,
+    cache: opts.cache,
     broker: opts.broker,
     logger,
     clock,

@@ -18,10 +18,14 @@ import type { MessageHandler } from '../broker/broker.js';
 import type { EventRecorder } from '../events/recorder.js';
 import { completePodDeletions } from '../registry/pod-deletion.js';
 import type { Store } from '../store/store.js';
+import type { ObjectCache } from '../cache/object-cache.js';
 import { decodeOrDrop, nodeOfTopic, type FleetContext } from './context.js';
 import { updateWithRetry } from '../store/update-with-retry.js';
 
-async function writeEntry(store: Store, logger: Logger, node: string, entry: PodStatusEntry): Promise<void> {
+async function writeEntry(store: Store, cache: ObjectCache, logger: Logger, node: string, entry: PodStatusEntry): Promise<void> {
+  // Most entries (every full report, every 30 s) say what the store already holds: the cache tells.
+  const known = cache.kind<Pod>('Pod').get(entry.namespace, entry.name);
+  if (known && known.metadata.uid === entry.uid && known.spec.nodeName === node && isDeepStrictEqual(known.status, entry.status)) return;
   let mismatch: string | undefined;
   const result = await updateWithRetry<Pod>(store, { kind: 'Pod', namespace: entry.namespace, name: entry.name }, (pod) => {
     if (pod.metadata.uid !== entry.uid) mismatch = 'uid differs (the pod was replaced)';
@@ -36,14 +40,14 @@ async function writeEntry(store: Store, logger: Logger, node: string, entry: Pod
 
 export const AGENT_EVENT_SOURCE = 'drover-agent';
 
-async function recordEvents(store: Store, recorder: EventRecorder, logger: Logger, node: string, events: PodEvent[]): Promise<void> {
+async function recordEvents(store: Store, cache: ObjectCache, recorder: EventRecorder, logger: Logger, node: string, events: PodEvent[]): Promise<void> {
   /** Whether the pod `namespace/name` with this uid is bound to the node, asked once per message. */
   const allowed = new Map<string, boolean>();
   for (const e of events) {
     const podKey = `${e.namespace}/${e.name}/${e.uid}`;
     let ok = allowed.get(podKey);
     if (ok === undefined) {
-      const pod = await store.get<Pod>({ kind: 'Pod', namespace: e.namespace, name: e.name });
+      const pod = cache.kind<Pod>('Pod').get(e.namespace, e.name);
       ok = pod?.metadata.uid === e.uid && pod.spec.nodeName === node;
       allowed.set(podKey, ok);
       if (!ok) logger.debug({ node, pod: `${e.namespace}/${e.name}`, uid: e.uid }, 'events for a pod not bound to this node ignored');
@@ -71,9 +75,10 @@ export function createPodStatusHandler(ctx: FleetContext, events?: EventRecorder
     const report = decodeOrDrop(logger, podStatusMessageSchema, topic, payload);
     if (!report) return;
     ctx.leases.renew(node, ctx.clock());
-    for (const entry of report.pods) await writeEntry(ctx.store, logger, node, entry);
-    // Events before deletions: the last words about a pod (Killing) are written while it still exists.
-    if (events && report.events?.length) await recordEvents(ctx.store, events, logger, node, report.events);
-    if (report.full) await completePodDeletions(ctx.store, logger, node, new Set(report.pods.map((p) => p.uid)));
+    // Events first: whoever sees the new status (CrashLoopBackOff) finds the event that explains it
+    // (BackOff), and the last words about a pod (Killing) are written while it still exists.
+    if (events && report.events?.length) await recordEvents(ctx.store, ctx.cache, events, logger, node, report.events);
+    await Promise.all(report.pods.map((entry) => writeEntry(ctx.store, ctx.cache, logger, node, entry)));
+    if (report.full) await completePodDeletions(ctx.store, ctx.cache, logger, node, new Set(report.pods.map((p) => p.uid)));
   };
 }

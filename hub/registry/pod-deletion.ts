@@ -19,6 +19,7 @@ import type { Pod } from '../../protocol/objects/pod.js';
 import { kubeTimestamp } from '../../protocol/time.js';
 import { ConflictError, NotFoundError } from '../store/errors.js';
 import type { ObjectKey, Store } from '../store/store.js';
+import type { ObjectCache } from '../cache/object-cache.js';
 import { DEFAULT_CAS_ATTEMPTS, retryOnConflict } from '../store/update-with-retry.js';
 
 export const DEFAULT_GRACE_PERIOD_SECONDS = 30;
@@ -71,10 +72,15 @@ export async function deletePodGracefully(store: Store, key: ObjectKey, opts: Po
  * to `node` that is terminating and not among them has been stopped, so its object is removed.
  * A pod that changed or went meanwhile is left for the next full report. Returns the removed pods' keys.
  */
-export async function completePodDeletions(store: Store, logger: Logger, node: string, reportedUids: ReadonlySet<string>): Promise<string[]> {
-  const bound = await store.list<Pod>('Pod', { fieldSelector: { 'spec.nodeName': node } });
+export async function completePodDeletions(
+  store: Store,
+  cache: ObjectCache,
+  logger: Logger,
+  node: string,
+  reportedUids: ReadonlySet<string>,
+): Promise<string[]> {
   const removed: string[] = [];
-  for (const pod of bound.items) {
+  for (const pod of cache.kind<Pod>('Pod').onNode(node)) {
     if (!pod.metadata.deletionTimestamp || reportedUids.has(pod.metadata.uid ?? '')) continue;
     const key = { kind: 'Pod', namespace: pod.metadata.namespace ?? '', name: pod.metadata.name };
     const name = `${key.namespace}/${key.name}`;

@@ -87,7 +87,7 @@ export async function createSchedulerRunner(opts: SchedulerRunnerOptions): Promi
   const schedulerName = opts.schedulerName ?? DEFAULT_SCHEDULER_NAME;
   const profile = opts.profile ?? DEFAULT_PROFILE;
   const batchSize = opts.batchSize ?? DEFAULT_BATCH_SIZE;
-  const events = opts.events ?? (await createEventRecorder({ store, logger: opts.logger, clock }));
+  const events = opts.events ?? (await createEventRecorder({ store, cache, logger: opts.logger, clock }));
   const source = { component: schedulerName };
   const pods = cache.kind<Pod>('Pod');
   const nodes = cache.kind<Node>('Node');

@@ -18,7 +18,8 @@ import type { Node } from '../../../protocol/objects/node.js';
 import { findCondition, setCondition } from '../../../protocol/conditions.js';
 import { preciseTimestamp } from '../../../protocol/time.js';
 import type { NodeLease, NodeLeases } from '../../leases/node-leases.js';
-import type { Store, Watch } from '../../store/store.js';
+import type { ObjectCache } from '../../cache/object-cache.js';
+import type { Store } from '../../store/store.js';
 import { updateWithRetry } from '../../store/update-with-retry.js';
 
 export const DEFAULT_STATUS_STALE_AFTER_MS = 15_000;
@@ -26,6 +27,8 @@ export const DEFAULT_HEALTH_INTERVAL_MS = 1_000;
 
 export interface NodeHealthOptions {
   store: Store;
+  /** The shared informer cache (started by the caller): which nodes exist and which are Ready. */
+  cache: ObjectCache;
   leases: NodeLeases;
   logger: Logger;
   clock: () => number;
@@ -58,12 +61,13 @@ function unhealthyReason(lease: NodeLease, now: number, staleAfterMs: number): s
 }
 
 export function createNodeHealth(opts: NodeHealthOptions): NodeHealth {
-  const { store, leases, clock } = opts;
+  const { store, cache, leases, clock } = opts;
+  const nodes = cache.kind<Node>('Node');
   const staleAfterMs = opts.staleAfterMs ?? DEFAULT_STATUS_STALE_AFTER_MS;
   const intervalMs = opts.intervalMs ?? DEFAULT_HEALTH_INTERVAL_MS;
   const logger = opts.logger.child({ part: 'node-health' });
   let interval: NodeJS.Timeout | undefined;
-  let watch: Watch | undefined;
+  let unsubscribeNodes: (() => void) | undefined;
   let unsubscribe: (() => void) | undefined;
   let running: Promise<string[]> | undefined;
   const pending = new Set<Promise<unknown>>();
@@ -89,16 +93,17 @@ export function createNodeHealth(opts: NodeHealthOptions): NodeHealth {
   }
 
   async function runCheck(): Promise<string[]> {
-    const { items } = await store.list<Node>('Node');
     const now = clock();
-    const marked: string[] = [];
-    for (const node of items) {
-      const name = node.metadata.name;
-      if (heartbeatAgeMs(node, now) === undefined) continue; // not Ready=True: nothing to take away
-      const lease = leases.get(name);
-      if (!lease || !unhealthyReason(lease, now, staleAfterMs)) continue;
-      if (await markUnknown(name)) marked.push(name);
+    const due: string[] = [];
+    for (const lease of leases.all()) {
+      if (!unhealthyReason(lease, now, staleAfterMs)) continue;
+      const node = nodes.get('', lease.node);
+      // not Ready=True (or gone): nothing to take away
+      if (node && heartbeatAgeMs(node, now) !== undefined) due.push(lease.node);
     }
+    const marked: string[] = [];
+    const results = await Promise.all(due.map(async (name) => ((await markUnknown(name)) ? name : undefined)));
+    for (const name of results) if (name) marked.push(name);
     return marked;
   }
 
@@ -121,9 +126,8 @@ export function createNodeHealth(opts: NodeHealthOptions): NodeHealth {
     async start() {
       if (interval) return;
       // Every known node starts with a fresh lease (a full grace period from now).
-      const { items } = await store.list<Node>('Node');
-      for (const node of items) leases.seed(node.metadata.name, clock());
-      watch = store.watch({ kind: 'Node' }, (event) => {
+      for (const node of nodes.list()) leases.seed(node.metadata.name, clock());
+      unsubscribeNodes = nodes.subscribe((event) => {
         const name = event.object.metadata.name;
         if (event.type === 'DELETED') leases.remove(name);
         else if (event.type === 'ADDED') leases.seed(name, clock());
@@ -140,7 +144,7 @@ export function createNodeHealth(opts: NodeHealthOptions): NodeHealth {
       if (interval) clearInterval(interval);
       interval = undefined;
       unsubscribe?.();
-      watch?.close();
+      unsubscribeNodes?.();
       if (running) await running.catch((err: unknown) => logger.error({ err }, 'node health check failed during stop'));
       await Promise.allSettled([...pending]);
     },

@@ -27,7 +27,7 @@ export async function harness(prefix: string): Promise<Harness> {
   let now = START;
   const clock = (): number => now;
   const { store, cache, dispose } = await tempStore(prefix, clock);
-  const events = await createEventRecorder({ store, logger: silentLogger(), clock });
+  const events = await createEventRecorder({ store, cache, logger: silentLogger(), clock });
   const opts: WorkloadControllerOptions = { store, cache, logger: silentLogger(), clock, events, resyncMs: 100 };
   const running: Controller[] = [];
   return {

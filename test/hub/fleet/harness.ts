@@ -102,7 +102,7 @@ export async function startHarness(
   const fleet = await createFleet({ store, broker, auth, leases, cache, logger, clock: clock.fn, desiredCoalesceMs: 10, ...options.fleet });
   await fleet.start();
   // a long interval unless asked: tests call health.check() themselves
-  const health = createNodeHealth({ store, leases, logger, clock: clock.fn, intervalMs: 60_000, ...options.health });
+  const health = createNodeHealth({ store, cache, leases, logger, clock: clock.fn, intervalMs: 60_000, ...options.health });
   await health.start();
   const clients: MqttClient[] = [];
   let hubStopped = false;

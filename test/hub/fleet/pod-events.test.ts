@@ -30,7 +30,7 @@ const podEvents = async (h: Harness, pod: string): Promise<Event[]> =>
 async function startWithRecorder(): Promise<Harness> {
   // the recorder needs the harness' store, which the harness makes: start, then restart the fleet with it
   const h = await startHarness();
-  const events = await createEventRecorder({ store: h.store, logger: silentLogger() });
+  const events = await createEventRecorder({ store: h.store, cache: h.cache, logger: silentLogger() });
   await h.fleet.stop();
   const { createFleet } = await import('../../../hub/fleet/index.js');
   const fleet = await createFleet({ store: h.store, broker: h.broker, auth: h.auth, leases: h.leases, cache: h.cache, logger: silentLogger(), desiredCoalesceMs: 10, events });

@@ -28,7 +28,7 @@ afterEach(async () => {
 
 async function startController(extra: { evictionGraceMs?: number; orphanGraceMs?: number; resyncMs?: number } = {}) {
   const logger = silentLogger();
-  const events = await createEventRecorder({ store, logger, clock });
+  const events = await createEventRecorder({ store, cache, logger, clock });
   controller = await createNodeLifecycleController({ store, cache, logger, clock, events, evictionGraceMs: 30_000, ...extra });
   await controller.start();
   return controller;
@@ -261,7 +261,7 @@ describe('node lifecycle: pods of a node that is not ready', () => {
     await putPod('due', 'nf-due');
     const logger = silentLogger();
     // the real clock here: nobody calls sync(), the controller wakes up by itself
-    const events = await createEventRecorder({ store, logger });
+    const events = await createEventRecorder({ store, cache, logger });
     controller = await createNodeLifecycleController({ store, cache, logger, clock: Date.now, events, evictionGraceMs: 300 });
     await controller.start();
     await setReady('nf-due', 'Unknown');

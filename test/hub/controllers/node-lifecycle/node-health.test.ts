@@ -7,6 +7,7 @@ import { topics } from '../../../../protocol/topics.js';
 import { eventually } from '../../broker/helpers.js';
 import { startHarness, type Harness } from '../../fleet/harness.js';
 import { connectNode, enrolledNode, getNode, ready } from '../../fleet/nodes.js';
+import { send } from '../../fleet/harness.js';
 
 describe('node health', () => {
   let h: Harness;
@@ -52,6 +53,42 @@ describe('node health', () => {
       reason: 'NodeStatusUnknown',
       message: 'status not updated for 16s',
     });
+  });
+});
+
+describe('node health and heartbeats', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await startHarness();
+  });
+  afterEach(async () => {
+    await h.close();
+  });
+
+  const heartbeat = { v: 1 as const, type: 'heartbeat' as const, sentAt: new Date().toISOString(), usage: { cpuPercent: 3, memoryUsedBytes: 42, timestamp: new Date().toISOString() } };
+
+  it('a heartbeat renews the lease and keeps the node Ready without writing the store', async () => {
+    const { client } = await enrolledNode(h, 'pi-1');
+    const before = (await getNode(h, 'pi-1'))!.metadata.resourceVersion;
+    for (let i = 0; i < 4; i++) {
+      h.clock.advance(5_000);
+      await send(client, topics.nodeHeartbeat('pi-1'), heartbeat);
+      await h.fleet.idle();
+      expect(await h.health.check()).toEqual([]);
+    }
+    expect(h.leases.get('pi-1')?.usage?.memoryUsedBytes).toBe(42);
+    expect((await getNode(h, 'pi-1'))!.metadata.resourceVersion).toBe(before);
+    expect(ready(await getNode(h, 'pi-1'))?.status).toBe('True');
+  });
+
+  it('a node marked Unknown while connected is Ready again at its next heartbeat', async () => {
+    const { client } = await enrolledNode(h, 'pi-1');
+    h.clock.advance(16_000);
+    expect(await h.health.check()).toEqual(['pi-1']);
+    expect(ready(await getNode(h, 'pi-1'))?.status).toBe('Unknown');
+    await send(client, topics.nodeHeartbeat('pi-1'), heartbeat);
+    await eventually(async () => ready(await getNode(h, 'pi-1'))?.status === 'True');
+    expect(ready(await getNode(h, 'pi-1'))).toMatchObject({ reason: 'KubeletReady' });
   });
 });
 
