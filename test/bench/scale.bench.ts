@@ -64,6 +64,7 @@ const PREFIX = 'sim-';
 
 interface NodeJson {
   metadata: { name: string };
+  spec?: { taints?: { key: string; effect: string }[] };
   status?: { conditions?: { type: string; status: string; lastHeartbeatTime?: string; reason?: string }[] };
 }
 interface PodJson {
@@ -338,7 +339,11 @@ async function measureApi(f: Fleet, label: string, podName?: string): Promise<vo
     totals.push(last.totalMs);
     await sleep(250);
   }
-  const how = last?.paged ? `limit=500 + continue: ${last.pageMs.length} pages per list` : `the API does not page (limit ignored): every request returned the whole list`;
+  const how = last?.paged
+    ? `limit=500 + continue: ${last.pageMs.length} pages per list`
+    : (last?.items ?? 0) <= 500
+      ? 'one page (no more than 500 pods)'
+      : 'the API does not page (limit ignored): every request returned the whole list';
   f.record(`LIST pods, per request p99 (${label})`, round(percentile(pages, 0.99)), 'ms', `${last?.items ?? 0} pods (${round((last?.bytes ?? 0) / 2 ** 20)} MiB); ${how}; whole list p99 ${round(percentile(totals, 0.99))} ms`);
 }
 
@@ -348,7 +353,15 @@ async function rollOut(f: Fleet, name: string, replicas: number, what: string): 
   let peakRss = 0;
   const sampler = setInterval(() => void procStat(f.hub.pid).then((s) => (peakRss = Math.max(peakRss, s.rssKiB)), () => undefined), 1000);
   try {
+    const simPids = await f.simPids();
+    const cpuBefore = await Promise.all([f.hub.pid, ...simPids].map((pid) => procStat(pid).then((s) => s.ticks, () => 0)));
     const t0 = performance.now();
+    const cpuSince = async () => {
+      const now = await Promise.all([f.hub.pid, ...simPids].map((pid) => procStat(pid).then((s) => s.ticks, () => 0)));
+      const seconds = (performance.now() - t0) / 1000;
+      const pct = now.map((t, i) => ((t - cpuBefore[i]!) / 100 / seconds) * 100);
+      return { hub: round(pct[0]!, 0), sims: round(pct.slice(1).reduce((a, b) => a + b, 0), 0) };
+    };
     const created = await f.api.request('POST', '/apis/apps/v1/namespaces/default/deployments', deployment(name, replicas));
     if (created.status !== 201) throw new Error(`create deployment ${name}: HTTP ${created.status} ${JSON.stringify(created.body)}`);
     const count = () => {
@@ -367,7 +380,8 @@ async function rollOut(f: Fleet, name: string, replicas: number, what: string): 
       if (e - lastLog >= 10) {
         lastLog = e;
         const c = count();
-        log(`${name}: ${round(e, 0)} s, ${c.all} pods, ${c.bound} bound, ${c.ready} Running+Ready (API); sims report ${f.simTotal().running} running; sim reconnects ${f.simTotal().reconnects}`);
+        const sims = f.simTotal();
+        log(`${name}: ${round(e, 0)} s, ${c.all} pods, ${c.bound} bound, ${c.ready} Running+Ready (API); the simulators hold ${sims.pods} in their desired sets, ${sims.running} running; sim reconnects ${sims.reconnects}`);
       }
       if (!f.hubAlive()) throw new Error('hub exited');
     };
@@ -397,7 +411,9 @@ async function rollOut(f: Fleet, name: string, replicas: number, what: string): 
     const perNode = new Map<string, number>();
     for (const p of pods.items.values()) if (p.spec.nodeName) perNode.set(p.spec.nodeName, (perNode.get(p.spec.nodeName) ?? 0) + 1);
     f.record(`${what}: all ${replicas} bound`, round(tBound), 's', `from the create; on ${perNode.size} nodes, at most ${Math.max(...perNode.values())} per node`);
-    f.record(`${what}: all ${replicas} Running and Ready in the API`, round(tRunning), 's', `the simulators counted them all running by ${round(tSim ?? NaN)} s (their progress lines come every second; --running-after 1000 ms); hub RSS peak ${Math.round(peakRss / 1024)} MiB during the rollout`);
+    const cpu = await cpuSince();
+    f.record(`${what}: all ${replicas} Running and Ready in the API`, round(tRunning), 's',
+      `the simulators counted them all running by ${round(tSim ?? NaN)} s (their progress lines come every second; --running-after 1000 ms); during the rollout the hub used ${cpu.hub} % of a core on average, the simulators ${cpu.sims} %; hub RSS peak ${Math.round(peakRss / 1024)} MiB`);
     return { pods, ok: true };
   } finally {
     clearInterval(sampler);
@@ -524,7 +540,9 @@ async function scenarioKill(f: Fleet): Promise<void> {
     for (const p of pods.items.values()) if (!p.metadata.deletionTimestamp && podReady(p) && p.spec.nodeName && !victimNodes.has(p.spec.nodeName)) good++;
     if (e - lastLog >= 10) {
       lastLog = e;
-      log(`kill: ${round(e, 0)} s, ${good} of ${KILL_REPLICAS} pods Running on surviving nodes; victims all NotReady: ${tNotReady !== undefined}`);
+      const tainted = [...victimNodes].filter((n) => nodes.items.get(`/${n}`)?.spec?.taints?.some((t) => t.effect === 'NoExecute')).length;
+      const terminating = [...pods.items.values()].filter((p) => p.metadata.deletionTimestamp).length;
+      log(`kill: ${round(e, 0)} s, ${good} of ${KILL_REPLICAS} pods Running on surviving nodes; victims all NotReady: ${tNotReady !== undefined}, ${tainted} of them tainted NoExecute; ${terminating} pods terminating (evicted), ${pods.items.size} pods in all`);
     }
     if (!f.hubAlive()) throw new Error('hub exited');
     return good >= KILL_REPLICAS;
