@@ -261,7 +261,8 @@ async function scenarioIdle(f: Fleet): Promise<void> {
   const simRssMib = sims.reduce((s, p) => s + p.rssKiB, 0) / 1024;
   const simCpu = cpu.slice(1).reduce((a, b) => a + b, 0);
   const reconnects = f.simTotal().reconnects - reconnectsBefore;
-  const window = `over ${CPU_WINDOW_MS / 1000} s, every node heartbeating every 5 s`;
+  const connected = f.simTotal().connected;
+  const window = `over ${CPU_WINDOW_MS / 1000} s, ${connected === f.n ? 'every node' : `${connected} of ${f.n} nodes connected (the others still joining),`} heartbeating every 5 s`;
   f.record('hub CPU idle', round(cpu[0]!), '% of a core', `${window}; event loop lag p99 ${round((lagP99 ?? NaN) * 1000)} ms; ${reconnects} node reconnects in the window`);
   f.record('hub RSS idle', Math.round(hub.rssKiB / 1024), 'MiB', `${f.n} nodes, 0 pods`);
   f.record('simulators CPU idle', round(simCpu), '% of a core', `${simPids.length} processes together, ${window}`);
@@ -422,12 +423,23 @@ async function rollOut(f: Fleet, name: string, replicas: number, what: string): 
 
 async function deleteAndWait(f: Fleet, name: string, pods: LiveMap<PodJson>, what?: string): Promise<void> {
   const t0 = performance.now();
-  const r = await f.api.request('DELETE', `/apis/apps/v1/namespaces/default/deployments/${name}`);
-  if (r.status !== 200 && r.status !== 202) throw new Error(`delete deployment ${name}: HTTP ${r.status}`);
+  // A DELETE without preconditions should never conflict; this hub answers 409 when its controller
+  // wrote the Deployment between the API's read and its delete (hub/api/deletion.ts deleteGeneric):
+  // try again, as a client would have to, and say how often.
+  let conflicts = 0;
+  for (;;) {
+    const r = await f.api.request('DELETE', `/apis/apps/v1/namespaces/default/deployments/${name}`);
+    if (r.status === 200 || r.status === 202) break;
+    if (r.status !== 409 || ++conflicts > 20) throw new Error(`delete deployment ${name}: HTTP ${r.status} (after ${conflicts} conflicts)`);
+    await sleep(200);
+  }
   const gone = await waitUntil(() => pods.items.size === 0, TIMEOUT_MS, 100);
   const t = (performance.now() - t0) / 1000;
   if (what) {
-    if (gone) f.record(`${what}: deleted and gone`, round(t), 's', 'DELETE of the Deployment until no pod is left (graceful: each simulated node reports its pods stopped)');
+    if (gone) {
+      f.record(`${what}: deleted and gone`, round(t), 's',
+        `DELETE of the Deployment until no pod is left (graceful: each simulated node reports its pods stopped)${conflicts ? `; the DELETE was answered 409 Conflict ${conflicts} times first` : ''}`);
+    }
     else f.notReached(`${what}: deleted and gone`, `${pods.items.size} pods left`);
   }
   pods.close();
@@ -500,18 +512,25 @@ async function scenarioRestart(f: Fleet): Promise<void> {
   }
   await sleep(10_000); // the full pod reports that follow reconnects have been handled
   const after = await snapshotPods(f, 'scale-restart');
-  let changed = 0;
+  const why = { gone: 0, terminating: 0, notReady: 0, moved: 0, restarted: 0, added: 0 };
   for (const [uid, b] of before) {
     const a = after.get(uid);
-    if (!a || a.node !== b.node || a.containers !== b.containers || !a.ready || a.terminating) changed++;
+    if (!a) why.gone++;
+    else if (a.terminating) why.terminating++;
+    else if (a.node !== b.node) why.moved++;
+    else if (a.containers !== b.containers) why.restarted++;
+    else if (!a.ready) why.notReady++;
   }
-  for (const uid of after.keys()) if (!before.has(uid)) changed++;
+  for (const uid of after.keys()) if (!before.has(uid)) why.added++;
+  const changed = why.gone + why.terminating + why.notReady + why.moved + why.restarted;
   f.record('hub restart (SIGKILL, same data dir): every node back and Ready', round(tBack), 's',
     `from the kill; the hub answered /healthz again at ${round(tUp)} s; ${f.simTotal().reconnects - reconnectsBefore} node reconnects; ${everNotReady.size} nodes seen not Ready meanwhile`);
-  f.record('hub restart: pods changed', changed, 'pods', `of ${before.size} Running before (uid, node, container id, start time, restart count, Ready); none should`);
+  f.record('hub restart: pods changed', changed, 'pods',
+    `of ${before.size} Running before (uid, node, container id, start time, restart count, Ready); none should` +
+      (changed + why.added > 0 ? `: ${why.gone} gone, ${why.terminating} terminating (evicted), ${why.notReady} not Ready, ${why.moved} on another node, ${why.restarted} restarted; ${why.added} new pods` : ''));
   const cleanup = f.api.watch<PodJson>(`/api/v1/namespaces/default/pods?labelSelector=${encodeURIComponent('app=scale-restart')}`);
   await sleep(1000);
-  await deleteAndWait(f, 'scale-restart', cleanup);
+  await deleteAndWait(f, 'scale-restart', cleanup, 'after the restart, the Deployment');
 }
 
 async function scenarioKill(f: Fleet): Promise<void> {

@@ -33,7 +33,8 @@ import {
 } from '../../../protocol/messages.js';
 import type { Node } from '../../../protocol/objects/node.js';
 import type { Pod } from '../../../protocol/objects/pod.js';
-import { parseTopic } from '../../../protocol/topics.js';
+import { parseTopic, topics } from '../../../protocol/topics.js';
+import { pino } from 'pino';
 import { createFakeRuntime, type FakeRuntime } from '../../../runtime-adapters/fake/fake.js';
 import { startHarness, type Harness } from '../../hub/fleet/harness.js';
 import { tempDir, TEST_IMAGE, waitUntil } from '../helpers.js';
@@ -122,6 +123,8 @@ describe('the simulator against a real hub slice, beside a real agent', () => {
   let runtime: FakeRuntime;
   const records: Recorded[] = [];
   const children: ChildProcess[] = [];
+  /** The in-process simulator's log lines (info and up). */
+  const simLogs: Array<{ msg?: string; node?: string; level: number }> = [];
 
   const record = (harness: Harness) =>
     harness.broker.subscribe('drover/v1/#', (topic, payload, meta) => {
@@ -156,7 +159,7 @@ describe('the simulator against a real hub slice, beside a real agent', () => {
       reconnectMinMs: 50,
       reconnectMaxMs: 200,
       joinTimeoutMs: undefined,
-      logger: silentLogger(),
+      logger: pino({ level: 'info' }, { write: (line: string) => void simLogs.push(JSON.parse(line)) }),
     });
     fleet.start();
     runtime = createFakeRuntime();
@@ -239,6 +242,29 @@ describe('the simulator against a real hub slice, beside a real agent', () => {
     } finally {
       commands.stop();
     }
+  });
+
+  it('drops what it cannot use with a log line: malformed payloads, a set for another node, an older generation', async () => {
+    const node = 'sim-00000';
+    const before = fleet.nodes[0]!.pods();
+    const mark = simLogs.length;
+    const set = (generation: number, forNode = node) =>
+      JSON.stringify({ v: 1, type: 'desiredSet', sentAt: new Date().toISOString(), node: forNode, generation, pods: [boundPod('stale', node)], config: [] });
+    await h.broker.publish(topics.nodeDesired(node), 'not json', { qos: 1 });
+    await h.broker.publish(topics.nodeDesired(node), JSON.stringify({ v: 1, type: 'desiredSet', node }), { qos: 1 });
+    await h.broker.publish(topics.nodeDesired(node), set(1, 'sim-00001'), { qos: 1 });
+    await h.broker.publish(topics.nodeDesired(node), set(0), { qos: 1 });
+    await h.broker.publish(topics.nodeCmd(node), '{"v":1,"type":"command"}', { qos: 1 });
+    const said = (msg: string) => simLogs.slice(mark).filter((l) => l.node === node && l.msg === msg).length;
+    await waitUntil('the log lines', () => said('dropping a malformed desired set') === 2 && said('dropping a desired set meant for another node') === 1 &&
+      said('ignoring an older desired set') === 1 && said('dropping a malformed command') === 1, WAIT_MS);
+    expect(fleet.nodes[0]!.pods()).toEqual(before);
+    expect(fleet.nodes[0]!.isConnected()).toBe(true);
+    // the hub's own retained set is still the one the node uses: a new pod still arrives
+    await h.store.create(boundPod('after-junk', node));
+    await waitUntil('after-junk Running', async () => (await getPod('after-junk'))?.status?.phase === 'Running', WAIT_MS);
+    await deletePodGracefully(h.store, { kind: 'Pod', namespace: 'default', name: 'after-junk' }, { clock: h.clock.fn });
+    await waitUntil('after-junk gone', async () => !(await getPod('after-junk')), WAIT_MS);
   });
 
   it('publishes on the same topic shapes as the real agent, every payload valid for its schema', async () => {
