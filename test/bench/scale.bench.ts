@@ -400,6 +400,9 @@ async function rollOut(f: Fleet, name: string, replicas: number, what: string): 
       return count().ready >= replicas;
     }, TIMEOUT_MS, 100);
     const tRunning = (performance.now() - t0) / 1000;
+    const perNode = new Map<string, number>();
+    for (const p of pods.items.values()) if (p.spec.nodeName) perNode.set(p.spec.nodeName, (perNode.get(p.spec.nodeName) ?? 0) + 1);
+    f.record(`${what}: all ${replicas} bound`, round(tBound), 's', `from the create; on ${perNode.size} nodes, at most ${Math.max(...perNode.values())} per node`);
     // the simulators' own count comes in their progress lines (every second)
     if (running && tSim === undefined) {
       await waitUntil(() => f.simTotal().running >= replicas, 5000, 100);
@@ -409,9 +412,6 @@ async function rollOut(f: Fleet, name: string, replicas: number, what: string): 
       f.notReached(`${what}: all ${replicas} Running`, `${count().ready} Running and Ready in the API, ${f.simTotal().running} running in the simulators`);
       return { pods, ok: false };
     }
-    const perNode = new Map<string, number>();
-    for (const p of pods.items.values()) if (p.spec.nodeName) perNode.set(p.spec.nodeName, (perNode.get(p.spec.nodeName) ?? 0) + 1);
-    f.record(`${what}: all ${replicas} bound`, round(tBound), 's', `from the create; on ${perNode.size} nodes, at most ${Math.max(...perNode.values())} per node`);
     const cpu = await cpuSince();
     f.record(`${what}: all ${replicas} Running and Ready in the API`, round(tRunning), 's',
       `the simulators counted them all running by ${round(tSim ?? NaN)} s (their progress lines come every second; --running-after 1000 ms); during the rollout the hub used ${cpu.hub} % of a core on average, the simulators ${cpu.sims} %; hub RSS peak ${Math.round(peakRss / 1024)} MiB`);
@@ -448,8 +448,8 @@ async function deleteAndWait(f: Fleet, name: string, pods: LiveMap<PodJson>, wha
 async function scenarioDeploy(f: Fleet, api: boolean): Promise<void> {
   const what = `Deployment of ${REPLICAS} on ${f.n} nodes`;
   const { pods, ok } = await rollOut(f, 'scale-deploy', REPLICAS, what);
-  if (ok && api) await measureApi(f, `${REPLICAS} pods Running`, [...pods.items.values()][0]?.metadata.name);
-  await deleteAndWait(f, 'scale-deploy', pods, ok ? what : undefined);
+  if (api) await measureApi(f, ok ? `${REPLICAS} pods Running` : `${REPLICAS} pods, not all Running`, [...pods.items.values()][0]?.metadata.name);
+  await deleteAndWait(f, 'scale-deploy', pods, ok ? what : `${what} (not all Running)`);
 }
 
 interface PodSnapshot {
