@@ -477,8 +477,12 @@ async function scenarioRestart(f: Fleet): Promise<void> {
   const replicas = Number(env.SCALE_RESTART_REPLICAS ?? f.n);
   const what = `before the hub restart, ${replicas} pods`;
   const { pods, ok } = await rollOut(f, 'scale-restart', replicas, what);
+  if (!ok) {
+    // the next scenario starts from an empty cluster
+    await deleteAndWait(f, 'scale-restart', pods);
+    return;
+  }
   pods.close();
-  if (!ok) return;
   const before = await snapshotPods(f, 'scale-restart');
   const reconnectsBefore = f.simTotal().reconnects;
   const ports = { http: Number(new URL(f.info.httpUrl).port), mqtt: Number(new URL(f.info.mqttUrl).port) };
@@ -506,8 +510,14 @@ async function scenarioRestart(f: Fleet): Promise<void> {
   }, TIMEOUT_MS, 200);
   const tBack = (performance.now() - t0) / 1000;
   nodes.close();
+  const cleanup = async () => {
+    const remaining = f.api.watch<PodJson>(`/api/v1/namespaces/default/pods?labelSelector=${encodeURIComponent('app=scale-restart')}`);
+    await sleep(1000);
+    await deleteAndWait(f, 'scale-restart', remaining, 'after the restart, the Deployment');
+  };
   if (!back) {
     f.notReached('hub restart (SIGKILL): every node back and Ready', `${readyCount(nodes, killedAt)} of ${f.n} nodes sent a status since; ${f.simTotal().connected} connected`);
+    await cleanup();
     return;
   }
   await sleep(10_000); // the full pod reports that follow reconnects have been handled
@@ -528,16 +538,14 @@ async function scenarioRestart(f: Fleet): Promise<void> {
   f.record('hub restart: pods changed', changed, 'pods',
     `of ${before.size} Running before (uid, node, container id, start time, restart count, Ready); none should` +
       (changed + why.added > 0 ? `: ${why.gone} gone, ${why.terminating} terminating (evicted), ${why.notReady} not Ready, ${why.moved} on another node, ${why.restarted} restarted; ${why.added} new pods` : ''));
-  const cleanup = f.api.watch<PodJson>(`/api/v1/namespaces/default/pods?labelSelector=${encodeURIComponent('app=scale-restart')}`);
-  await sleep(1000);
-  await deleteAndWait(f, 'scale-restart', cleanup, 'after the restart, the Deployment');
+  await cleanup();
 }
 
 async function scenarioKill(f: Fleet): Promise<void> {
   const what = `before the kill, ${KILL_REPLICAS} pods`;
   const { pods, ok } = await rollOut(f, 'scale-kill', KILL_REPLICAS, what);
   if (!ok) {
-    pods.close();
+    await deleteAndWait(f, 'scale-kill', pods);
     return;
   }
   const victims = f.sims.slice(0, f.sims.length / 2);
