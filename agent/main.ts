@@ -30,7 +30,7 @@ async function main(): Promise<void> {
 
   const runtimeName = options.runtime ?? (await detectRuntime(logger));
   if (!runtimeName) fail(logger, new RuntimeNotFoundError('neither `ctr version` nor `docker version` reached a daemon').message);
-  const runtime = createRuntime(runtimeName, { logger, stateDir: join(options.dataDir, 'containerd') });
+  const runtime = await createRuntime(runtimeName, { logger, stateDir: join(options.dataDir, 'containerd') });
   try {
     await runtime.version();
   } catch (err) {

@@ -2,6 +2,14 @@
 import type { Condition } from './objects/meta.js';
 
 /**
+ * Kubernetes' transition rule, for every kind of condition: lastTransitionTime moves to `now` only when
+ * the status changes (or there was no condition, or it had no time).
+ */
+export function transitionTime(previous: Pick<Condition, 'status' | 'lastTransitionTime'> | undefined, status: string, now: string): string {
+  return previous && previous.status === status && previous.lastTransitionTime ? previous.lastTransitionTime : now;
+}
+
+/**
  * Set (or add) the condition of `next.type`. lastTransitionTime becomes `now` only when the status
  * changes; fields `next` leaves out (e.g. lastHeartbeatTime) are kept from the old condition.
  */
@@ -12,7 +20,7 @@ export function setCondition(conditions: Condition[] | undefined, next: Conditio
   const merged: Condition = {
     ...old,
     ...next,
-    lastTransitionTime: old && old.status === next.status ? (old.lastTransitionTime ?? now) : now,
+    lastTransitionTime: transitionTime(old, next.status, now),
   };
   if (index < 0) return [...list, merged];
   return list.map((c, i) => (i === index ? merged : c));

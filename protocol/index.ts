@@ -8,6 +8,8 @@ export * from './objects/pod.js';
 export * from './objects/workloads.js';
 export * from './objects/config.js';
 export * from './objects/event.js';
+export * from './objects/service.js';
+export * from './objects/endpoint-slice.js';
 export * from './kinds.js';
 export * from './manifest.js';
 export * from './topics.js';

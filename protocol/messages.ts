@@ -14,13 +14,15 @@ export const MAX_PAYLOAD_BYTES = 4 * 1024 * 1024;
 
 const envelope = { v: z.literal(PROTOCOL_VERSION), sentAt: z.string() };
 
-/** Agent -> hub, on nodes/NODE/status: the node's facts, on connect and every few seconds. */
+/** Agent -> hub, on nodes/NODE/status: the node's facts, on connect, when they change and every 60 s (heartbeats in between). */
 export const nodeStatusMessageSchema = z.strictObject({
   ...envelope,
   type: z.literal('nodeStatus'),
   /** Labels the agent derives from its facts (kubernetes.io/arch, ...). */
   labels: labelsSchema.optional(),
   status: nodeStatusSchema,
+  /** The node's end of the pod overlay, once it has one: its VXLAN device's MAC (the hub tells the other nodes). */
+  network: z.strictObject({ vtepMAC: z.string().regex(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/, 'must be a MAC address such as 0a:58:0a:2a:01:00') }).optional(),
 });
 export type NodeStatusMessage = z.infer<typeof nodeStatusMessageSchema>;
 
@@ -112,6 +114,78 @@ export const desiredSetMessageSchema = z.strictObject({
 });
 export type DesiredSetMessage = z.infer<typeof desiredSetMessageSchema>;
 
+/** One peer of the overlay: another node's pod CIDR and how to reach it (VXLAN over its node IP). */
+export const networkPeerSchema = z.strictObject({
+  node: z.string(),
+  podCIDR: z.string(),
+  /** The node's underlay address (its first InternalIP): where VXLAN packets for its pods go. */
+  nodeIP: z.string(),
+  /** The MAC of the node's VXLAN device, as the node reported it; undefined until it has. */
+  vtepMAC: z.string().optional(),
+});
+export type NetworkPeer = z.infer<typeof networkPeerSchema>;
+
+/** One address behind a Service, and the ports it serves (target ports resolved). */
+export const networkEndpointSchema = z.strictObject({
+  ip: z.string(),
+  node: z.string().optional(),
+  /** Ready endpoints take new connections; terminating ones only finish theirs. */
+  ready: z.boolean(),
+  terminating: z.boolean().default(false),
+  /** The pod's hostname (headless Services: <hostname>.<svc>.<ns>.svc). */
+  hostname: z.string().optional(),
+  podName: z.string().optional(),
+});
+export type NetworkEndpoint = z.infer<typeof networkEndpointSchema>;
+
+export const networkServicePortSchema = z.strictObject({
+  name: z.string().optional(),
+  protocol: z.enum(['TCP', 'UDP']),
+  /** The Service's port (on its cluster IP). */
+  port: z.number().int(),
+  /** The port on the endpoints (the resolved targetPort). */
+  targetPort: z.number().int(),
+  nodePort: z.number().int().optional(),
+});
+export type NetworkServicePort = z.infer<typeof networkServicePortSchema>;
+
+export const networkServiceSchema = z.strictObject({
+  namespace: z.string(),
+  name: z.string(),
+  type: z.enum(['ClusterIP', 'NodePort', 'LoadBalancer']),
+  /** undefined for a headless Service (clusterIP: None): DNS answers with the endpoints themselves. */
+  clusterIP: z.string().optional(),
+  ports: z.array(networkServicePortSchema),
+  sessionAffinity: z.enum(['None', 'ClientIP']).default('None'),
+  affinityTimeoutSeconds: z.number().int().optional(),
+  endpoints: z.array(networkEndpointSchema),
+});
+export type NetworkService = z.infer<typeof networkServiceSchema>;
+
+/**
+ * Hub -> agent, on nodes/NODE/network (retained, QoS 1): everything the node programs into its own
+ * packet path: its pod CIDR, the other nodes' pod CIDRs for the overlay, and the Services with their
+ * endpoints for the service proxy and cluster DNS. A channel of its own beside the desired set, so that
+ * pods and the network change independently (and agents that predate it never see it).
+ */
+export const networkSetMessageSchema = z.strictObject({
+  ...envelope,
+  type: z.literal('networkSet'),
+  node: z.string(),
+  generation: z.number().int().min(0),
+  /** This node's pod CIDR; undefined until the hub has allocated one. */
+  podCIDR: z.string().optional(),
+  clusterCIDR: z.string(),
+  serviceCIDR: z.string(),
+  /** Pods' DNS domain (cluster.local); the node serves cluster DNS on its bridge address, the first of its pod CIDR. */
+  clusterDomain: z.string(),
+  /** The overlay's MTU (the underlay's less VXLAN's 50 bytes). */
+  mtu: z.number().int().min(576),
+  peers: z.array(networkPeerSchema),
+  services: z.array(networkServiceSchema),
+});
+export type NetworkSetMessage = z.infer<typeof networkSetMessageSchema>;
+
 /** Hub -> agent, on nodes/NODE/cmd: a request that expects a reply on nodes/NODE/reply/ID. */
 export const commandMessageSchema = z.discriminatedUnion('command', [
   z.strictObject({
@@ -180,6 +254,7 @@ export type AnyMessage =
   | PodStatusMessage
   | PresenceMessage
   | DesiredSetMessage
+  | NetworkSetMessage
   | CommandMessage
   | ReplyMessage
   | JoinRequestMessage

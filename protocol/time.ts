@@ -1,6 +1,6 @@
 /** Timestamps as Kubernetes writes them (RFC 3339, UTC). The one formatter for both hub and agent. */
 
-/** Whole seconds, as in metadata.creationTimestamp and conditions: "2026-11-24T01:30:00Z". */
+/** Whole seconds, as Kubernetes writes event times, deletionTimestamp and workload conditions: "2026-11-24T01:30:00Z". */
 export function kubeTimestamp(ms: number): string {
   return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }

@@ -1,6 +1,6 @@
 /**
  * MQTT topic layout. Everything lives under one versioned root with one subtree per node:
- *   drover/v1/nodes/NODE/{status,heartbeat,pods,presence,desired,cmd,reply/REQUEST}
+ *   drover/v1/nodes/NODE/{status,heartbeat,pods,presence,desired,network,cmd,reply/REQUEST}
  * plus the join exchange, used once with a join token before a node has its own credentials:
  *   drover/v1/join/CLIENT/{request,reply}
  */
@@ -8,7 +8,7 @@ export const TOPIC_ROOT = 'drover/v1';
 
 /** Channels a node publishes (up) and reads (down). */
 export const NODE_UP_CHANNELS = ['status', 'heartbeat', 'pods', 'presence', 'reply'] as const;
-export const NODE_DOWN_CHANNELS = ['desired', 'cmd'] as const;
+export const NODE_DOWN_CHANNELS = ['desired', 'network', 'cmd'] as const;
 export type NodeUpChannel = (typeof NODE_UP_CHANNELS)[number];
 export type NodeDownChannel = (typeof NODE_DOWN_CHANNELS)[number];
 export type NodeChannel = NodeUpChannel | NodeDownChannel;
@@ -29,6 +29,7 @@ export const topics = {
   nodePods: (node: string) => (assertNodeName(node), `${TOPIC_ROOT}/nodes/${node}/pods`),
   nodePresence: (node: string) => (assertNodeName(node), `${TOPIC_ROOT}/nodes/${node}/presence`),
   nodeDesired: (node: string) => (assertNodeName(node), `${TOPIC_ROOT}/nodes/${node}/desired`),
+  nodeNetwork: (node: string) => (assertNodeName(node), `${TOPIC_ROOT}/nodes/${node}/network`),
   nodeCmd: (node: string) => (assertNodeName(node), `${TOPIC_ROOT}/nodes/${node}/cmd`),
   nodeReply: (node: string, requestId: string) => (assertNodeName(node), `${TOPIC_ROOT}/nodes/${node}/reply/${requestId}`),
   /** Wildcards the hub subscribes to. */

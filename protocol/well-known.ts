@@ -27,6 +27,13 @@ export const RESTARTED_AT_ANNOTATION = 'kubectl.kubernetes.io/restartedAt';
 /** The manifest `apply` last wrote, for its three-way merge. */
 export const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-configuration';
 
+/** Node annotations the hub writes from what the node's agent reports of its overlay end (as flannel's). */
+export const ANNOTATION_VTEP_MAC = 'network.drover.io/vtep-mac';
+/** EndpointSlice labels, as Kubernetes' EndpointSlice controller sets them. */
+export const LABEL_SERVICE_NAME = 'kubernetes.io/service-name';
+export const LABEL_ENDPOINTSLICE_MANAGED_BY = 'endpointslice.kubernetes.io/managed-by';
+export const ENDPOINTSLICE_CONTROLLER_NAME = 'endpointslice-controller.k8s.io';
+
 /** Taints the node lifecycle puts on nodes, as Kubernetes does; pods may tolerate them. */
 export const TAINT_NODE_NOT_READY = 'node.kubernetes.io/not-ready';
 export const TAINT_NODE_UNREACHABLE = 'node.kubernetes.io/unreachable';

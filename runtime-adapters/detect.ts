@@ -1,6 +1,4 @@
 import type { Logger } from '../protocol/logger.js';
-import { createContainerdRuntime } from './containerd/containerd.js';
-import { createDockerRuntime } from './docker/docker.js';
 import { RuntimeNotFoundError } from './errors.js';
 import type { ProcessRunner } from './process-runner.js';
 import type { ContainerRuntime, RuntimeName } from './runtime.js';
@@ -15,24 +13,34 @@ export interface DetectOptions {
 
 /**
  * Which runtime answers on this machine: containerd if `ctr version` reaches its socket, else docker if
- * `docker version` reaches the daemon, else undefined.
+ * `docker version` reaches the daemon, else undefined. Each adapter is loaded only when it is tried.
  */
 export async function detectRuntime(logger: Logger, opts: DetectOptions = {}): Promise<RuntimeName | undefined> {
   const log = logger.child({ component: 'runtime-detect' });
-  const candidates: [RuntimeName, ContainerRuntime][] = [
+  const candidates: [RuntimeName, () => Promise<ContainerRuntime>][] = [
     [
       'containerd',
-      createContainerdRuntime({
-        logger,
-        connectTimeoutSeconds: 3,
-        ...(opts.run ? { run: opts.run } : {}),
-        ...(opts.containerdAddress ? { address: opts.containerdAddress } : {}),
-      }),
+      async () =>
+        (await import('./containerd/containerd.js')).createContainerdRuntime({
+          logger,
+          connectTimeoutSeconds: 3,
+          ...(opts.run ? { run: opts.run } : {}),
+          ...(opts.containerdAddress ? { address: opts.containerdAddress } : {}),
+        }),
     ],
-    ['docker', createDockerRuntime({ logger, ...(opts.run ? { run: opts.run } : {}), ...(opts.dockerHost ? { host: opts.dockerHost } : {}) })],
+    [
+      'docker',
+      async () =>
+        (await import('./docker/docker.js')).createDockerRuntime({
+          logger,
+          ...(opts.run ? { run: opts.run } : {}),
+          ...(opts.dockerHost ? { host: opts.dockerHost } : {}),
+        }),
+    ],
   ];
-  for (const [name, runtime] of candidates) {
+  for (const [name, load] of candidates) {
     try {
+      const runtime = await load();
       const version = await runtime.version();
       log.info({ runtime: name, version }, 'container runtime found');
       return name;

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { arch } from 'node:os';
-import * as si from 'systeminformation';
+import * as si from './systeminformation.js';
 import { fingerprinter, type Fingerprinter } from './fingerprinter.js';
 
 export interface HostFacts {

@@ -1,4 +1,4 @@
-import * as si from 'systeminformation';
+import * as si from './systeminformation.js';
 import { fingerprinter, type Fingerprinter } from './fingerprinter.js';
 
 export interface MemoryFacts {

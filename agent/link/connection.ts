@@ -8,13 +8,14 @@
  * An mqtts:// hub is verified against the CA pinned at join (credentials.caCert, dataDir/ca.crt);
  * plain mqtt:// is allowed only to loopback (hub-ca.ts mqttTlsOptions).
  */
-import mqtt from 'mqtt';
+import type mqtt from 'mqtt';
 import type { Logger } from '../../protocol/logger.js';
 import { encodeMessage, type AnyMessage, type PresenceMessage } from '../../protocol/messages.js';
 import { preciseTimestamp } from '../../protocol/time.js';
 import { topics } from '../../protocol/topics.js';
 import { NotConnectedError, PublishTimeoutError } from '../errors.js';
 import { mqttTlsOptions } from './hub-ca.js';
+import { connectMqtt } from './mqtt-transport.js';
 import { isAuthRefusal, type Credentials } from './join.js';
 
 export const KEEPALIVE_SECONDS = 15;
@@ -139,7 +140,7 @@ export function createNodeConnection(opts: NodeConnectionOptions): NodeConnectio
     nodeName,
     start() {
       stopping = false;
-      const c = mqtt.connect(credentials.hubUrl, {
+      const c = connectMqtt(credentials.hubUrl, {
         ...tlsOptions,
         clientId: `node-${nodeName}`,
         username: credentials.username,

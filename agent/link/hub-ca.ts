@@ -6,7 +6,7 @@
  * whose CA does not match.
  */
 import { X509Certificate, createHash } from 'node:crypto';
-import { connect, type DetailedPeerCertificate, type PeerCertificate } from 'node:tls';
+import type { DetailedPeerCertificate, PeerCertificate } from 'node:tls';
 import { isIP } from 'node:net';
 import { HubCaMismatchError, HubUnreachableError, InsecureHubError } from '../errors.js';
 import { assertTransportAllowed, parseHubAddress } from './hub-address.js';
@@ -31,7 +31,8 @@ function chainOf(leaf: DetailedPeerCertificate): Buffer[] {
 }
 
 /** The TLS chain the server at host:port presents (no verification, nothing sent after the handshake). */
-export function presentedChain(host: string, port: number, timeoutMs = DEFAULT_CA_FETCH_TIMEOUT_MS): Promise<Buffer[]> {
+export async function presentedChain(host: string, port: number, timeoutMs = DEFAULT_CA_FETCH_TIMEOUT_MS): Promise<Buffer[]> {
+  const { connect } = await import('node:tls'); // loaded when used: an agent on plain loopback MQTT never needs TLS
   return new Promise((resolve, reject) => {
     const socket = connect({ host, port, rejectUnauthorized: false, ...(isIP(host) ? {} : { servername: host }) });
     const timer = setTimeout(() => {

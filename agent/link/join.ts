@@ -11,7 +11,7 @@
 import { parseJoinTokenString } from '../../protocol/join-token.js';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import mqtt from 'mqtt';
+import type mqtt from 'mqtt';
 import { customAlphabet } from 'nanoid';
 import { z } from 'zod';
 import type { Logger } from '../../protocol/logger.js';
@@ -28,6 +28,7 @@ import { topics } from '../../protocol/topics.js';
 import { readStateFile, readStateJson } from '../state-file.js';
 import { assertTransportAllowed } from './hub-address.js';
 import { fetchHubCa, mqttTlsOptions } from './hub-ca.js';
+import { connectMqttAsync } from './mqtt-transport.js';
 import {
   CredentialsCorruptError,
   HubUnreachableError,
@@ -124,7 +125,7 @@ export async function joinHub(opts: JoinOptions): Promise<Credentials> {
   log.info({ hub: opts.hubUrl, node: opts.nodeName }, 'joining the hub with a join token');
   let client: mqtt.MqttClient;
   try {
-    client = await mqtt.connectAsync(opts.hubUrl, {
+    client = await connectMqttAsync(opts.hubUrl, {
       ...mqttTlsOptions(opts.hubUrl, caCert),
       clientId,
       username: JOIN_USERNAME,

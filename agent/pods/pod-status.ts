@@ -4,7 +4,7 @@
  * Pure functions: pod-status-tracker.ts applies them after each pass, link/pod-status-reporter.ts decides
  * when to publish.
  */
-import { findCondition } from '../../protocol/conditions.js';
+import { findCondition, transitionTime } from '../../protocol/conditions.js';
 import type { Condition } from '../../protocol/objects/meta.js';
 import type { ContainerState, ContainerStatus, Pod, PodPhase, PodStatus } from '../../protocol/objects/pod.js';
 import type { PodStatusEntry } from '../../protocol/messages.js';
@@ -193,8 +193,7 @@ function podConditions(phase: PodPhase, statuses: ContainerStatus[], previous: C
   // time follows Kubernetes' rule: it moves only when the status changes.
   return conditions.map((c) => {
     const before = findCondition(previous, c.type);
-    const lastTransitionTime = before && before.status === c.status && before.lastTransitionTime ? before.lastTransitionTime : now;
-    return { ...c, lastProbeTime: null, lastTransitionTime };
+    return { ...c, lastProbeTime: null, lastTransitionTime: transitionTime(before, c.status, now) };
   });
 }
 

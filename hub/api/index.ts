@@ -2,4 +2,3 @@ export { createApiServer, type ApiServer, type ApiServerOptions } from './server
 export type { ApiAuth, ApiPrincipal, ApiRole } from './auth.js';
 export { ApiError, API_ERROR_CODES, type StatusObject, type StatusReason } from './status.js';
 export { buildFleetSummary, type FleetSummary } from './status-summary.js';
-export { podDisplayStatus, podReady, podRestarts, podPorts, shortAge } from '../../protocol/pod-display.js';

@@ -10,7 +10,7 @@ import type { Store } from '../store/store.js';
 import { createCredentialCache } from './credential-cache.js';
 import { InvalidAuthRequestError } from './errors.js';
 import { API_ROLES, API_TOKEN_KIND, AUTH_API_VERSION, clusterKey, type ApiRole, type ApiTokenObject } from './kinds.js';
-import { formatToken, generateSecret, generateTokenId, hashSecret, parseToken, secretMatches } from './secrets.js';
+import { createWithFreshId, formatToken, generateSecret, hashSecret, parseToken, secretMatches } from './secrets.js';
 
 const ID_ATTEMPTS = 5;
 
@@ -51,29 +51,27 @@ export function createApiTokens(opts: { store: Store; logger: Logger }): ApiToke
         throw new InvalidAuthRequestError('namespace', `"${o.namespace}" is not a valid namespace name`);
       }
       const secret = generateSecret();
-      for (let attempt = 1; ; attempt++) {
-        const id = generateTokenId();
-        const object: ApiTokenObject = {
-          apiVersion: AUTH_API_VERSION,
-          kind: API_TOKEN_KIND,
-          metadata: { name: id },
-          spec: {
-            role: o.role,
-            ...(o.namespace !== undefined ? { namespace: o.namespace } : {}),
-            ...(o.description ? { description: o.description } : {}),
-            secretHash: hashSecret(secret),
-          },
-        };
-        try {
+      const id = await createWithFreshId(
+        async (candidate) => {
+          const object: ApiTokenObject = {
+            apiVersion: AUTH_API_VERSION,
+            kind: API_TOKEN_KIND,
+            metadata: { name: candidate },
+            spec: {
+              role: o.role,
+              ...(o.namespace !== undefined ? { namespace: o.namespace } : {}),
+              ...(o.description ? { description: o.description } : {}),
+              secretHash: hashSecret(secret),
+            },
+          };
           await store.create(object);
-        } catch (err) {
-          if (err instanceof AlreadyExistsError && attempt < ID_ATTEMPTS) continue;
-          throw err;
-        }
-        cache.invalidate(id);
-        log.info({ id, role: o.role, namespace: o.namespace }, 'API token created');
-        return { token: formatToken('drover-api', id, secret), id };
-      }
+        },
+        (err) => err instanceof AlreadyExistsError,
+        ID_ATTEMPTS,
+      );
+      cache.invalidate(id);
+      log.info({ id, role: o.role, namespace: o.namespace }, 'API token created');
+      return { token: formatToken('drover-api', id, secret), id };
     },
 
     async verifyApiToken(token) {

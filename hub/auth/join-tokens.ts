@@ -13,7 +13,7 @@ import type { Store } from '../store/store.js';
 import { InvalidAuthRequestError, JoinTokenUnusableError } from './errors.js';
 import { AUTH_API_VERSION, JOIN_TOKEN_KIND, clusterKey, type JoinTokenObject } from './kinds.js';
 import { formatJoinTokenWithCa, parseJoinTokenString } from '../../protocol/join-token.js';
-import { formatToken, generateSecret, generateTokenId, hashSecret, parseToken, secretMatches } from './secrets.js';
+import { formatToken, generateSecret, createWithFreshId, hashSecret, parseToken, secretMatches } from './secrets.js';
 import { preciseTimestamp } from '../../protocol/time.js';
 
 export const DEFAULT_JOIN_TOKEN_TTL_SECONDS = 24 * 60 * 60;
@@ -62,25 +62,24 @@ export function createJoinTokens(opts: { store: Store; logger: Logger; clock: ()
       if (!Number.isFinite(ttl) || ttl <= 0) throw new InvalidAuthRequestError('ttlSeconds', 'must be a positive number of seconds');
       const expiresAt = preciseTimestamp(clock() + ttl * 1000);
       const secret = generateSecret();
-      for (let attempt = 1; ; attempt++) {
-        const id = generateTokenId();
-        const object: JoinTokenObject = {
-          apiVersion: AUTH_API_VERSION,
-          kind: JOIN_TOKEN_KIND,
-          metadata: { name: id },
-          spec: { secretHash: hashSecret(secret), expiresAt, singleUse: o.singleUse ?? false, ...(o.description ? { description: o.description } : {}) },
-          status: { uses: 0 },
-        };
-        try {
+      const singleUse = o.singleUse ?? false;
+      const id = await createWithFreshId(
+        async (candidate) => {
+          const object: JoinTokenObject = {
+            apiVersion: AUTH_API_VERSION,
+            kind: JOIN_TOKEN_KIND,
+            metadata: { name: candidate },
+            spec: { secretHash: hashSecret(secret), expiresAt, singleUse, ...(o.description ? { description: o.description } : {}) },
+            status: { uses: 0 },
+          };
           await store.create(object);
-        } catch (err) {
-          if (err instanceof AlreadyExistsError && attempt < ID_ATTEMPTS) continue;
-          throw err;
-        }
-        log.info({ id, expiresAt, singleUse: object.spec.singleUse }, 'join token created');
-        const bare = formatToken('drover-join', id, secret);
-        return { token: caFingerprint ? formatJoinTokenWithCa(caFingerprint, bare) : bare, id, expiresAt };
-      }
+        },
+        (err) => err instanceof AlreadyExistsError,
+        ID_ATTEMPTS,
+      );
+      log.info({ id, expiresAt, singleUse }, 'join token created');
+      const bare = formatToken('drover-join', id, secret);
+      return { token: caFingerprint ? formatJoinTokenWithCa(caFingerprint, bare) : bare, id, expiresAt };
     },
 
     async verifyJoinToken(token) {

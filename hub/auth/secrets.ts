@@ -42,3 +42,20 @@ export function parseToken(prefix: TokenPrefix, token: string): { id: string; se
   if (!m || m[1] !== prefix) return undefined;
   return { id: m[2]!, secret: m[3]! };
 }
+
+/**
+ * Create a token object under a fresh random id: `build(id)` makes the object, `create` stores it; an id
+ * that is taken (AlreadyExists, one in 2 billion) is drawn again, at most `attempts` times. Returns the id.
+ */
+export async function createWithFreshId(build: (id: string) => Promise<void>, isTaken: (err: unknown) => boolean, attempts = 5): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    const id = generateTokenId();
+    try {
+      await build(id);
+      return id;
+    } catch (err) {
+      if (isTaken(err) && attempt < attempts) continue;
+      throw err;
+    }
+  }
+}

@@ -17,37 +17,37 @@ function hasWildcard(topic: string): boolean {
   return topic.includes('+') || topic.includes('#');
 }
 
-export function checkPublish(identity: ClientIdentity, topic: string): AclVerdict {
-  if (hasWildcard(topic)) return 'wildcards are not allowed in a topic name';
+/** What one verb allows: a node on its own channels of one direction, a join client on one channel of its own. */
+interface Access {
+  verb: 'publish' | 'subscribe';
+  nodeChannels: readonly string[];
+  joinChannel: 'request' | 'reply';
+  joinWhat: string;
+}
+
+function check(identity: ClientIdentity, topic: string, access: Access): AclVerdict {
+  const { verb } = access;
+  if (hasWildcard(topic)) return verb === 'publish' ? 'wildcards are not allowed in a topic name' : 'wildcard subscriptions are not allowed';
   const parsed = parseTopic(topic);
   if (!parsed) return 'topic is outside the drover/v1 layout';
   if (identity.kind === 'node') {
-    if (parsed.kind !== 'node') return 'a node may publish only under its own drover/v1/nodes/<name>/';
+    if (parsed.kind !== 'node') return `a node may ${verb} only under its own drover/v1/nodes/<name>/`;
     if (parsed.node !== identity.node) return `topic belongs to node ${parsed.node}`;
-    if (!(NODE_UP_CHANNELS as readonly string[]).includes(parsed.channel)) return `nodes may not publish on ${parsed.channel}`;
+    if (!access.nodeChannels.includes(parsed.channel)) return verb === 'publish' ? `nodes may not publish on ${parsed.channel}` : `nodes may not subscribe to ${parsed.channel}`;
     return undefined;
   }
-  if (parsed.kind !== 'join') return 'a join client may publish only its own join request';
+  const only = `a join client may ${verb === 'publish' ? 'publish only' : 'subscribe only to'} ${access.joinWhat}`;
+  if (parsed.kind !== 'join') return only;
   if (parsed.clientId !== identity.clientId) return `topic belongs to join client ${parsed.clientId}`;
-  if (parsed.channel !== 'request') return 'a join client may publish only its own join request';
+  if (parsed.channel !== access.joinChannel) return only;
   return undefined;
 }
 
-export function checkSubscribe(identity: ClientIdentity, filter: string): AclVerdict {
-  if (hasWildcard(filter)) return 'wildcard subscriptions are not allowed';
-  const parsed = parseTopic(filter);
-  if (!parsed) return 'topic is outside the drover/v1 layout';
-  if (identity.kind === 'node') {
-    if (parsed.kind !== 'node') return 'a node may subscribe only under its own drover/v1/nodes/<name>/';
-    if (parsed.node !== identity.node) return `topic belongs to node ${parsed.node}`;
-    if (!(NODE_DOWN_CHANNELS as readonly string[]).includes(parsed.channel)) return `nodes may not subscribe to ${parsed.channel}`;
-    return undefined;
-  }
-  if (parsed.kind !== 'join') return 'a join client may subscribe only to its own join reply';
-  if (parsed.clientId !== identity.clientId) return `topic belongs to join client ${parsed.clientId}`;
-  if (parsed.channel !== 'reply') return 'a join client may subscribe only to its own join reply';
-  return undefined;
-}
+const PUBLISH: Access = { verb: 'publish', nodeChannels: NODE_UP_CHANNELS, joinChannel: 'request', joinWhat: 'its own join request' };
+const SUBSCRIBE: Access = { verb: 'subscribe', nodeChannels: NODE_DOWN_CHANNELS, joinChannel: 'reply', joinWhat: 'its own join reply' };
+
+export const checkPublish = (identity: ClientIdentity, topic: string): AclVerdict => check(identity, topic, PUBLISH);
+export const checkSubscribe = (identity: ClientIdentity, filter: string): AclVerdict => check(identity, filter, SUBSCRIBE);
 
 /** The last will a client may register: a node its own presence topic, a join client none. */
 export function checkWill(identity: ClientIdentity, willTopic: string | undefined): AclVerdict {

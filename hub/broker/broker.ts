@@ -71,6 +71,11 @@ export interface Broker {
   isNodeConnected(node: string): boolean;
   /** Close node <name>'s connection, if any (e.g. after its credential is revoked). */
   disconnectNode(node: string): Promise<void>;
+  /**
+   * Back-pressure: stop (true) or start again (false) reading what node <name> sends. Its packets
+   * wait in TCP buffers, on the device, instead of in the hub's memory.
+   */
+  throttleNode(node: string, paused: boolean): void;
   /** Present this key and certificate on every TLS listener from the next handshake on (certificate renewal). */
   setTls(tls: BrokerTlsOptions): void;
   close(): Promise<void>;
@@ -209,6 +214,16 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
 
     setTls(tls) {
       for (const server of tlsServers) server.setSecureContext({ key: tls.key, cert: tls.cert, minVersion: 'TLSv1.2' });
+    },
+
+    throttleNode(node, paused) {
+      const client = registry.liveClient(nodeClientId(node));
+      if (!client) return;
+      // aedes reads a socket on 'readable' in batches; its own pause() stops the next read (the
+      // socket's pause() would not), so the client's packets wait in TCP buffers and on the device
+      const flow = client as Client & { pause(): void; resume(): void };
+      if (paused) flow.pause();
+      else flow.resume();
     },
 
     async disconnectNode(node) {

@@ -13,11 +13,11 @@
  * (the store publishes to watchers before it resolves the write), but readers that must be exact
  * read the store (`store.get`) before a compare-and-swap, as updateWithRetry does.
  */
-import type { LabelSelector } from '../../protocol/labels.js';
 import { matchesSelector } from '../../protocol/labels.js';
 import type { Logger } from '../../protocol/logger.js';
+import { controllerOf } from '../../protocol/workload-helpers.js';
 import { checkFieldSelector, matchesFieldSelector } from '../store/field-selector.js';
-import type { Store, StoredObject, Watch, WatchEventType } from '../store/store.js';
+import type { ListOptions, Store, StoredObject, Watch, WatchEventType } from '../store/store.js';
 
 export interface CacheEvent<T extends StoredObject = StoredObject> {
   type: WatchEventType;
@@ -28,11 +28,8 @@ export interface CacheEvent<T extends StoredObject = StoredObject> {
   revision: number;
 }
 
-export interface CacheListOptions {
-  namespace?: string;
-  labelSelector?: LabelSelector;
-  fieldSelector?: Record<string, string>;
-}
+/** The store's list options: namespace, label and field selectors. */
+export type CacheListOptions = ListOptions;
 
 /** One kind's objects. Every method is synchronous and returns shared, frozen objects. */
 export interface KindCache<T extends StoredObject = StoredObject> {
@@ -70,7 +67,7 @@ export interface ObjectCacheOptions {
 }
 
 /** What the control loops read. The hub's internal credential kinds stay with hub/auth. */
-export const CACHED_KINDS = ['Namespace', 'Node', 'Pod', 'Event', 'ConfigMap', 'Secret', 'Deployment', 'ReplicaSet', 'DaemonSet'] as const;
+export const CACHED_KINDS = ['Namespace', 'Node', 'Pod', 'Event', 'ConfigMap', 'Secret', 'Deployment', 'ReplicaSet', 'DaemonSet', 'Service', 'EndpointSlice'] as const;
 
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object' && !Object.isFrozen(value)) {
@@ -82,7 +79,7 @@ function deepFreeze<T>(value: T): T {
 
 const keyOf = (namespace: string, name: string) => `${namespace}/${name}`;
 const namespaceOf = (o: StoredObject) => o.metadata.namespace ?? '';
-const controllerUid = (o: StoredObject) => o.metadata.ownerReferences?.find((r) => r.controller === true)?.uid;
+const controllerUid = (o: StoredObject) => controllerOf(o)?.uid;
 const nodeNameOf = (o: StoredObject) => (o.spec as { nodeName?: string } | undefined)?.nodeName;
 const byNamespaceThenName = (a: StoredObject, b: StoredObject): number => {
   const na = namespaceOf(a);

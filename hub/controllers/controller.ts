@@ -5,7 +5,7 @@ import type { ObjectCache } from '../cache/object-cache.js';
 
 /**
  * What every controller takes and gives. One file per controller (deployment.ts, daemonset.ts,
- * node-lifecycle.ts, ...), each exporting `createXController(opts: ControllerOptions): Promise<Controller>`.
+ * node-lifecycle/controller.ts, ...), each exporting `createXController(opts: ControllerOptions): Promise<Controller>`.
  */
 export interface ControllerOptions {
   store: Store;

@@ -207,6 +207,7 @@ export async function createDaemonSetController(opts: WorkloadControllerOptions)
     logger,
     reconcile,
     resyncMs: opts.resyncMs,
+    ...(opts.minReconcileIntervalMs !== undefined ? { minIntervalMs: opts.minReconcileIntervalMs } : {}),
     listKeys: async () => cache.kind<DaemonSet>('DaemonSet').list().map(objectKey),
   });
 

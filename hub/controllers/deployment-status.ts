@@ -3,6 +3,7 @@
  * deployment/sync.go calculateStatus and progress.go syncRolloutStatus, in Kubernetes' wording).
  */
 import type { Condition, Deployment } from '../../protocol/index.js';
+import { findCondition, transitionTime } from '../../protocol/conditions.js';
 import { kubeTimestamp } from '../../protocol/time.js';
 
 export type DeploymentStatus = NonNullable<Deployment['status']>;
@@ -32,19 +33,14 @@ export interface StatusInput {
   now: number;
 }
 
-export function findCondition(conditions: readonly Condition[] | undefined, type: string): Condition | undefined {
-  return conditions?.find((c) => c.type === type);
-}
-
-/** Set a condition: lastTransitionTime kept when the status did not change, lastUpdateTime always now. */
+/**
+ * Kubernetes' SetDeploymentCondition: nothing changes when status, reason and message are the same;
+ * otherwise the condition is replaced, lastUpdateTime now, lastTransitionTime by the usual rule.
+ */
 function setCondition(conditions: Condition[], next: Omit<Condition, 'lastTransitionTime' | 'lastUpdateTime'>, now: string): Condition[] {
   const old = findCondition(conditions, next.type);
   if (old && old.status === next.status && old.reason === next.reason && old.message === next.message) return conditions;
-  const cond: Condition = {
-    ...next,
-    lastUpdateTime: now,
-    lastTransitionTime: old && old.status === next.status && old.lastTransitionTime ? old.lastTransitionTime : now,
-  };
+  const cond: Condition = { ...next, lastUpdateTime: now, lastTransitionTime: transitionTime(old, next.status, now) };
   return [...conditions.filter((c) => c.type !== next.type), cond];
 }
 

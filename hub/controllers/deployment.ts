@@ -56,6 +56,8 @@ interface SyncState {
   oldRss: ReplicaSet[];
   /** Pods controlled by each ReplicaSet (by uid), all of them, active or not. */
   podsOf: Map<string, Pod[]>;
+  /** The active ones, worked out once per ReplicaSet and reconcile. */
+  activeOf?: Map<string, Pod[]>;
   newRsEvent: NewReplicaSetEvent;
   now: number;
 }
@@ -67,7 +69,13 @@ export async function createDeploymentController(opts: WorkloadControllerOptions
   /** "ns/rs" -> "ns/deployment" controlling it, so pod events reach the Deployment. */
   const ownerOfReplicaSet = new Map<string, string>();
 
-  const activeOf = (s: SyncState, rs: ReplicaSet): Pod[] => (s.podsOf.get(rs.metadata.uid ?? '') ?? []).filter(isPodActive);
+  const activeOf = (s: SyncState, rs: ReplicaSet): Pod[] => {
+    const uid = rs.metadata.uid ?? '';
+    s.activeOf ??= new Map();
+    let active = s.activeOf.get(uid);
+    if (!active) s.activeOf.set(uid, (active = (s.podsOf.get(uid) ?? []).filter(isPodActive)));
+    return active;
+  };
   const minReady = (d: Deployment): number => d.spec.minReadySeconds ?? 0;
 
   function view(s: SyncState, rs: ReplicaSet): RolloutReplicaSet {
@@ -349,6 +357,7 @@ export async function createDeploymentController(opts: WorkloadControllerOptions
     logger,
     reconcile,
     resyncMs: opts.resyncMs,
+    ...(opts.minReconcileIntervalMs !== undefined ? { minIntervalMs: opts.minReconcileIntervalMs } : {}),
     listKeys: async () => cache.kind<Deployment>('Deployment').list().map(objectKey),
   });
 

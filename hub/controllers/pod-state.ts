@@ -14,12 +14,22 @@ export function isPodReady(pod: Pod): boolean {
   return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 }
 
+/** readySince per pod object: controllers read the same (frozen, cached) pods over and over. */
+const readyCache = new WeakMap<Pod, number | null>();
+
 /** When the pod last became ready (epoch ms), or undefined when it is not ready. */
 export function readySince(pod: Pod): number | undefined {
+  const known = readyCache.get(pod);
+  if (known !== undefined) return known ?? undefined;
   const ready = pod.status?.conditions?.find((c) => c.type === 'Ready' && c.status === 'True');
-  if (!ready) return undefined;
-  const t = Date.parse(ready.lastTransitionTime ?? '');
-  return Number.isNaN(t) ? 0 : t;
+  let since: number | undefined;
+  if (ready) {
+    const t = Date.parse(ready.lastTransitionTime ?? '');
+    since = Number.isNaN(t) ? 0 : t;
+  }
+  // only objects that cannot change are remembered
+  if (Object.isFrozen(pod.status ?? pod)) readyCache.set(pod, since ?? null);
+  return since;
 }
 
 /** Ready for at least minReadySeconds by `now` (a ready pod with no transition time counts as ready long ago). */

@@ -2,6 +2,7 @@
  * Pod templates as the workload controllers use them: a stable hash of a template (Kubernetes'
  * pod-template-hash / controller-revision-hash), and the Pod a controller creates from a template.
  */
+import { canonicalJson } from '../../protocol/canonical-json.js';
 import { controllerOf } from '../../protocol/workload-helpers.js';
 import type { KubeObject, OwnerReference, Pod, PodTemplateSpec } from '../../protocol/index.js';
 
@@ -9,16 +10,6 @@ import type { KubeObject, OwnerReference, Pod, PodTemplateSpec } from '../../pro
 /** Kubernetes' rand.SafeEncodeString alphabet: no vowels (no words) and no look-alikes (0/o, 1/l, 3/e). */
 const SAFE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 
-/** JSON with object keys sorted, so equal templates serialize equally whatever order their keys came in. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const obj = value as Record<string, unknown>;
-    const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
 
 /** 32-bit FNV-1a over the UTF-8 bytes of `text` (Kubernetes hashes templates with fnv32a). */
 export function fnv32a(text: string): number {

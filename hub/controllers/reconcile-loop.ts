@@ -1,7 +1,7 @@
 /**
  * The level-triggered work loop every controller runs on (Kubernetes' workqueue + resync, small):
- * watch handlers `enqueue(key)`; keys are deduplicated and reconciled one at a time, each from a fresh
- * read of the store; a reconcile that fails is retried with back-off (a write conflict soon, anything
+ * cache subscriptions `enqueue(key)`; keys are deduplicated and reconciled one at a time, each from a
+ * fresh read of its own object in the store (what it owns comes from the informer cache); a reconcile that fails is retried with back-off (a write conflict soon, anything
  * else 1 s doubling to 30 s); `requeueAfter(key, ms)` re-checks a key later (minReadySeconds,
  * progress deadlines); and every `resyncMs` all keys are listed and queued again, so a missed or
  * mishandled event never matters.
@@ -24,6 +24,12 @@ export interface ReconcileLoopOptions {
   /** Every key the controller owns, for the periodic resync. */
   listKeys(): Promise<string[]>;
   resyncMs?: number;
+  /**
+   * A key reconciled less than this long ago waits for the rest before it runs again (default 0). For
+   * controllers whose reconcile reads many objects (a Deployment's every pod): under a storm of events
+   * they run at most this often per key instead of back to back.
+   */
+  minIntervalMs?: number;
 }
 
 export interface ReconcileLoop {
@@ -44,6 +50,9 @@ export function createReconcileLoop(opts: ReconcileLoopOptions): ReconcileLoop {
   const queue = new Set<string>();
   const delayed = new Map<string, { at: number; timer: NodeJS.Timeout }>();
   const failures = new Map<string, number>();
+  const minIntervalMs = opts.minIntervalMs ?? 0;
+  /** key -> when its last reconcile ended (only kept with a minimum interval). */
+  const lastDone = new Map<string, number>();
   let running = false;
   let stopped = false;
   let draining: Promise<void> | undefined;
@@ -99,7 +108,15 @@ export function createReconcileLoop(opts: ReconcileLoopOptions): ReconcileLoop {
     while (running && queue.size > 0) {
       const key = queue.values().next().value as string;
       queue.delete(key);
+      if (minIntervalMs > 0) {
+        const wait = (lastDone.get(key) ?? Number.NEGATIVE_INFINITY) + minIntervalMs - Date.now();
+        if (wait > 0) {
+          requeueAfter(key, wait);
+          continue;
+        }
+      }
       await processOne(key);
+      if (minIntervalMs > 0) lastDone.set(key, Date.now());
     }
   }
 

@@ -25,6 +25,11 @@ export interface WorkloadControllerOptions extends ControllerOptions {
   resyncMs?: number;
   /** Most pods one reconcile creates or deletes (Kubernetes' burstReplicas, 500); the rest follow at once. */
   burstReplicas?: number;
+  /**
+   * Deployments and DaemonSets (whose reconcile reads every pod they own, or every node) reconcile one
+   * object at most this often (default 0; the hub uses 250 ms).
+   */
+  minReconcileIntervalMs?: number;
 }
 
 export const DEFAULT_BURST_REPLICAS = 500;

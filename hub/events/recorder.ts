@@ -5,6 +5,8 @@ import { updateWithRetry } from '../store/update-with-retry.js';
 import type { ObjectCache } from '../cache/object-cache.js';
 import type { Store } from '../store/store.js';
 import { kubeTimestamp } from '../../protocol/time.js';
+import { COMBINED_PREFIX, createEventAggregator } from './aggregator.js';
+import { createSpamFilter } from './spam-filter.js';
 
 export const DEFAULT_MAX_EVENTS_PER_NAMESPACE = 1000;
 /** How many distinct events the recorder remembers for bumping (Kubernetes' client keeps 4096). */
@@ -34,7 +36,9 @@ export interface EventRecorder {
   /**
    * Record that `reason` happened to `involvedObject`. An event equal to one recorded before (same
    * object, type, reason, message, source) is bumped (count + 1, lastTimestamp) instead of created
-   * again. Events are best effort, as in Kubernetes: a failed write is logged with its context and
+   * again. As client-go does, events about one object beyond a token bucket (25, then one every 5
+   * minutes) are dropped, and 10 events that differ only in their message within 10 minutes become one
+   * combined event. Events are best effort, as in Kubernetes: a dropped event or a failed write
    * resolves undefined; it never rejects.
    */
   record(involvedObject: InvolvedObject, type: EventType, reason: string, message: string, source: EventSource): Promise<Event | undefined>;
@@ -46,10 +50,14 @@ export interface EventRecorderOptions {
   cache: ObjectCache;
   logger: Logger;
   clock?: () => number;
-  /** Keep at most this many events per namespace, deleting the oldest (default 1000). */
+  /** Keep this many events per namespace, deleting the oldest once there are a tenth more (default 1000: trimmed back at 1100). */
   maxEventsPerNamespace?: number;
   /** The random part of new event names (default 16 hex digits). */
   randomSuffix?: () => string;
+  /** Per-object token bucket (default 25 events, one more every 5 minutes), as client-go's. */
+  spamFilter?: { burst?: number; refillMs?: number };
+  /** Similar events combined after this many in the window (default 10 in 10 minutes), as client-go's. */
+  aggregation?: { after?: number; windowMs?: number };
 }
 
 const MAX_NAME = 253;
@@ -95,6 +103,8 @@ export async function createEventRecorder(opts: EventRecorderOptions): Promise<E
   const tails = new Map<string, Promise<unknown>>();
   /** namespaces being trimmed now. */
   const trimming = new Set<string>();
+  const spam = createSpamFilter(opts.spamFilter);
+  const aggregator = createEventAggregator(opts.aggregation);
 
   const remember = (key: string, name: string): void => {
     recent.delete(key);
@@ -106,11 +116,12 @@ export async function createEventRecorder(opts: EventRecorderOptions): Promise<E
   };
 
   /** Raise a known event's count; undefined when it is gone or kept changing under us (then a new one is made). */
-  async function bump(namespace: string, name: string, now: string): Promise<Event | undefined> {
+  async function bump(namespace: string, name: string, now: string, message: string): Promise<Event | undefined> {
     const result = await updateWithRetry<Event>(store, { kind: 'Event', namespace, name }, (current) => ({
       ...current,
       count: (current.count ?? 1) + 1,
       lastTimestamp: now,
+      message,
     }), 3).catch((err: unknown) => {
       if (err instanceof NotFoundError) return { outcome: 'notFound' as const };
       if (err instanceof UpdateRetriesExhaustedError) {
@@ -122,7 +133,11 @@ export async function createEventRecorder(opts: EventRecorderOptions): Promise<E
     return result.outcome === 'notFound' ? undefined : result.object;
   }
 
-  /** Delete the oldest events of `namespace` beyond the cap; one trim per namespace at a time. */
+  /**
+   * Delete the oldest events of `namespace` beyond the cap; one trim per namespace at a time. It runs
+   * once the namespace is a tenth over the cap, so a stream of events costs one trim per hundred, not
+   * one per event.
+   */
   async function trim(namespace: string): Promise<void> {
     if (trimming.has(namespace)) return;
     trimming.add(namespace);
@@ -151,13 +166,13 @@ export async function createEventRecorder(opts: EventRecorderOptions): Promise<E
     reason: string,
     message: string,
     source: EventSource,
+    key: string,
   ): Promise<Event> {
     const namespace = eventNamespace(obj);
     const now = kubeTimestamp(clock());
-    const key = aggregationKey(obj, type, reason, message, source);
     const known = recent.get(key);
     if (known !== undefined) {
-      const bumped = await bump(namespace, known, now);
+      const bumped = await bump(namespace, known, now, message);
       if (bumped) {
         remember(key, known);
         return bumped;
@@ -188,15 +203,23 @@ export async function createEventRecorder(opts: EventRecorderOptions): Promise<E
     };
     const created = await store.create<Event>(event);
     remember(key, created.metadata.name);
-    if (cached.countIn(namespace) > maxPerNamespace) await trim(namespace);
+    if (cached.countIn(namespace) > maxPerNamespace + Math.floor(maxPerNamespace / 10)) await trim(namespace);
     return created;
   }
 
   return {
     record(obj, type, reason, message, source) {
-      const key = aggregationKey(obj, type, reason, message, source);
+      const at = clock();
+      if (!spam.allow(obj, source, at)) {
+        logger.debug({ involvedObject: { kind: obj.kind, namespace: obj.namespace, name: obj.name }, reason }, 'event dropped: too many about this object (spam filter)');
+        return Promise.resolve(undefined);
+      }
+      const combined = aggregator.combine(obj, type, reason, message, source, at);
+      // a combined event is bumped under its reason alone; any other under its message too
+      const key = aggregationKey(obj, type, reason, combined ? COMBINED_PREFIX : message, source);
+      const text = combined ? `${COMBINED_PREFIX}${message}` : message;
       const previous = tails.get(key) ?? Promise.resolve();
-      const result = previous.then(() => recordNow(obj, type, reason, message, source)).then(
+      const result = previous.then(() => recordNow(obj, type, reason, text, source, key)).then(
         (event) => event,
         (err: unknown) => {
           logger.warn(

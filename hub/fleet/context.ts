@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import { decodeMessage } from '../../protocol/messages.js';
 import type { Logger } from '../../protocol/logger.js';
 import { parseTopic, type NodeChannel } from '../../protocol/topics.js';
-import type { Broker } from '../broker/broker.js';
+import type { Broker, MessageHandler, PublishMeta } from '../broker/broker.js';
 import type { ObjectCache } from '../cache/object-cache.js';
 import type { NodeLeases } from '../leases/node-leases.js';
 import type { Store } from '../store/store.js';
@@ -45,4 +45,26 @@ export function decodeOrDrop<S extends z.ZodType>(logger: Logger, schema: S, top
     logger.warn({ err, topic, bytes: payload.length }, 'invalid message dropped');
     return undefined;
   }
+}
+
+/**
+ * A handler for one node channel: the topic's node and the validated message, or nothing at all (a
+ * wrong topic or a bad payload is logged at warn and dropped). `handle` gets the node, the message,
+ * the handler's child logger and the publish metadata.
+ */
+export function nodeMessageHandler<S extends z.ZodType>(
+  ctx: FleetContext,
+  name: string,
+  channel: NodeChannel,
+  schema: S,
+  handle: (node: string, message: z.infer<S>, logger: Logger, meta: PublishMeta) => Promise<void>,
+): MessageHandler {
+  const logger = ctx.logger.child({ handler: name });
+  return async (topic, payload, meta) => {
+    const node = nodeOfTopic(logger, topic, channel);
+    if (!node) return;
+    const message = decodeOrDrop(logger, schema, topic, payload);
+    if (message === undefined) return;
+    await handle(node, message, logger, meta);
+  };
 }

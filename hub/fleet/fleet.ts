@@ -11,6 +11,8 @@ import type { EventRecorder } from '../events/recorder.js';
 import type { ObjectCache } from '../cache/object-cache.js';
 import type { NodeLeases } from '../leases/node-leases.js';
 import { createHeartbeatHandler } from './heartbeat-handler.js';
+import { createNetworkPublisher } from './network-publisher.js';
+import { DEFAULT_CLUSTER_NETWORK, type ClusterNetwork } from '../../protocol/cluster-network.js';
 import type { Store } from '../store/store.js';
 import type { FleetAuth, FleetContext } from './context.js';
 import { createDesiredPublisher, type DesiredPublisher } from './desired-publisher.js';
@@ -34,13 +36,21 @@ export interface FleetOptions {
   desiredCoalesceMs?: number;
   /** Records the pod events agents send with their pod status (none recorded without it). */
   events?: EventRecorder;
+  /** Messages one node may have waiting before its connection stops being read (default 64). */
+  maxPendingPerNode?: number;
+  /** The cluster's address plan, for the network sets (default K3s'). */
+  network?: ClusterNetwork;
 }
+
+export const DEFAULT_MAX_PENDING_PER_NODE = 64;
 
 export interface Fleet {
   start(): Promise<void>;
   stop(): Promise<void>;
   /** Publish pending desired sets now. */
   flushDesired(): Promise<void>;
+  /** Publish pending network sets now. */
+  flushNetwork(): Promise<void>;
   /** Resolves when every message received so far has been handled. */
   idle(): Promise<void>;
 }
@@ -57,22 +67,45 @@ export async function createFleet(opts: FleetOptions): Promise<Fleet> {
     clock,
     coalesceMs: opts.desiredCoalesceMs,
   });
+  const networkSets = createNetworkPublisher({ cache: opts.cache, broker: opts.broker, network: opts.network ?? DEFAULT_CLUSTER_NETWORK, logger, clock });
   const unsubscribes: Array<() => void> = [];
   let started = false;
 
-  /** Node messages go through the per-node queue, in arrival order. */
+  /** Messages waiting per node; above the high-water mark the node's connection stops being read. */
+  const pending = new Map<string, number>();
+  const throttled = new Set<string>();
+  const highWater = opts.maxPendingPerNode ?? DEFAULT_MAX_PENDING_PER_NODE;
+  /** Node messages go through the per-node queue, in arrival order, with back-pressure. */
   const perNode =
     (handler: MessageHandler): MessageHandler =>
     (topic, payload, meta) => {
       const parsed = parseTopic(topic);
       const key = parsed?.kind === 'node' ? parsed.node : topic;
-      return queue.run(key, async () => handler(topic, payload, meta));
+      const waiting = (pending.get(key) ?? 0) + 1;
+      pending.set(key, waiting);
+      if (waiting > highWater && parsed?.kind === 'node' && !throttled.has(key)) {
+        throttled.add(key);
+        opts.broker.throttleNode(key, true);
+        logger.warn({ node: key, waiting }, 'node sends faster than the hub takes it in: reading its connection paused');
+      }
+      return queue.run(key, async () => {
+        try {
+          await handler(topic, payload, meta);
+        } finally {
+          const left = (pending.get(key) ?? 1) - 1;
+          if (left <= 0) pending.delete(key);
+          else pending.set(key, left);
+          if (throttled.has(key) && left <= highWater / 2) {
+            throttled.delete(key);
+            opts.broker.throttleNode(key, false);
+            logger.info({ node: key }, 'node caught up: reading its connection again');
+          }
+        }
+      });
     };
-  /** Messages handled one at a time under a fixed key ('join/' cannot be a node name). */
-  const serial =
-    (key: string, handler: MessageHandler): MessageHandler =>
-    (topic, payload, meta) =>
-      queue.run(key, async () => handler(topic, payload, meta));
+  const joinHandler = createJoinHandler(ctx);
+  /** Joins, tracked so that idle() and stop() wait for those in flight too. */
+  const trackedJoin: MessageHandler = (topic, payload, meta) => queue.run(`join-message/${topic}`, async () => joinHandler(topic, payload, meta));
 
   return {
     async start() {
@@ -80,13 +113,16 @@ export async function createFleet(opts: FleetOptions): Promise<Fleet> {
       started = true;
       const { broker } = opts;
       unsubscribes.push(
-        broker.subscribe(topics.allJoinRequests(), serial('join/', createJoinHandler(ctx))),
+        // joins of different names run at once; the handler orders those of one name (and one token's uses)
+        broker.subscribe(topics.allJoinRequests(), trackedJoin),
         broker.subscribe(topics.allNodesUp('status'), perNode(createNodeStatusHandler(ctx))),
-        broker.subscribe(topics.allNodesUp('heartbeat'), perNode(createHeartbeatHandler(ctx))),
+        // heartbeats only renew a lease in memory: handled at once, never queued behind a node's reports
+        broker.subscribe(topics.allNodesUp('heartbeat'), createHeartbeatHandler(ctx)),
         broker.subscribe(topics.allNodesUp('presence'), perNode(createPresenceHandler(ctx))),
         broker.subscribe(topics.allNodesUp('pods'), perNode(createPodStatusHandler(ctx, opts.events))),
       );
       await desired.start();
+      await networkSets.start();
       logger.info('fleet started');
     },
     async stop() {
@@ -95,9 +131,11 @@ export async function createFleet(opts: FleetOptions): Promise<Fleet> {
       for (const unsubscribe of unsubscribes.splice(0)) unsubscribe();
       await queue.idle();
       await desired.stop();
+      await networkSets.stop();
       logger.info('fleet stopped');
     },
     flushDesired: () => desired.flush(),
+    flushNetwork: () => networkSets.flush(),
     idle: () => queue.idle(),
   };
 }

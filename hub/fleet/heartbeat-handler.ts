@@ -10,19 +10,14 @@ import { findCondition, setCondition } from '../../protocol/conditions.js';
 import { preciseTimestamp } from '../../protocol/time.js';
 import type { MessageHandler } from '../broker/broker.js';
 import { updateWithRetry } from '../store/update-with-retry.js';
-import { decodeOrDrop, nodeOfTopic, type FleetContext } from './context.js';
+import { nodeMessageHandler, type FleetContext } from './context.js';
 
 export const NODE_STATUS_UNKNOWN = 'NodeStatusUnknown';
 
 const readyAgain = { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'the agent is posting ready status' } as const;
 
 export function createHeartbeatHandler(ctx: FleetContext): MessageHandler {
-  const logger = ctx.logger.child({ handler: 'heartbeat' });
-  return async (topic, payload) => {
-    const node = nodeOfTopic(logger, topic, 'heartbeat');
-    if (!node) return;
-    const message = decodeOrDrop(logger, nodeHeartbeatMessageSchema, topic, payload);
-    if (!message) return;
+  return nodeMessageHandler(ctx, 'heartbeat', 'heartbeat', nodeHeartbeatMessageSchema, async (node, message, logger) => {
     ctx.leases.renew(node, ctx.clock(), message.usage);
     const known = ctx.cache.kind<Node>('Node').get('', node);
     if (!known) {
@@ -37,5 +32,5 @@ export function createHeartbeatHandler(ctx: FleetContext): MessageHandler {
       return { ...current, status: { ...current.status, conditions } };
     });
     if (result.outcome === 'updated') logger.info({ node }, 'node answers again: Ready=True');
-  };
+  });
 }

@@ -5,7 +5,9 @@
  *
  * A name is refused while a Node of that name is Ready and its agent is connected; otherwise a
  * device may join again under an existing name (re-install, lost credential) and gets a new password.
- * Joins are handled one at a time, so two devices racing with one single-use token cannot both win.
+ * Joins of one node name run one at a time, different names at once (a fleet enrolls in parallel);
+ * the token is consumed first, one consume per token at a time, so two devices racing with one
+ * single-use token cannot both win, and a refused device is issued nothing.
  */
 import { joinRequestMessageSchema, encodeMessage, type JoinReplyMessage } from '../../protocol/messages.js';
 import type { Node } from '../../protocol/objects/node.js';
@@ -15,7 +17,8 @@ import { AlreadyExistsError } from '../store/errors.js';
 import { findCondition } from '../../protocol/conditions.js';
 import { decodeOrDrop, type FleetContext } from './context.js';
 import { JoinRefusedError } from './errors.js';
-import { createKeyedQueue } from './keyed-queue.js';
+import { JoinTokenUnusableError } from '../auth/errors.js';
+import { createKeyedQueue, createKeyedSerializer } from './keyed-queue.js';
 import { preciseTimestamp } from '../../protocol/time.js';
 import { LABEL_HOSTNAME } from '../../protocol/well-known.js';
 
@@ -42,6 +45,7 @@ export function newNodeObject(name: string, now: string): Node {
 export function createJoinHandler(ctx: FleetContext): MessageHandler {
   const logger = ctx.logger.child({ handler: 'join' });
   const queue = createKeyedQueue((key, err) => logger.error({ err, key }, 'join handling failed'));
+  const tokenUses = createKeyedSerializer();
 
   async function reply(clientId: string, body: { ok: true; nodeName: string; username: string; password: string } | { ok: false; error: string }) {
     const message: JoinReplyMessage = { v: 1, type: 'joinReply', sentAt: preciseTimestamp(ctx.clock()), ...body };
@@ -59,6 +63,15 @@ export function createJoinHandler(ctx: FleetContext): MessageHandler {
     if (existing && findCondition(existing.status?.conditions, 'Ready')?.status === 'True' && ctx.broker.isNodeConnected(nodeName)) {
       throw new JoinRefusedError(`node name "${nodeName}" is taken: a node of that name is connected and Ready`);
     }
+    // a use of the token is taken first: a single-use token spent meanwhile refuses this device here
+    await tokenUses.run(verdict.id, async () => {
+      try {
+        await ctx.auth.consumeJoinToken(verdict.id);
+      } catch (err) {
+        if (err instanceof JoinTokenUnusableError) throw new JoinRefusedError(`join token refused: ${err.reason}`);
+        throw err;
+      }
+    });
     const credential = await ctx.auth.issueNodeCredential(nodeName);
     if (!existing) {
       try {
@@ -67,7 +80,6 @@ export function createJoinHandler(ctx: FleetContext): MessageHandler {
         if (!(err instanceof AlreadyExistsError)) throw err;
       }
     }
-    await ctx.auth.consumeJoinToken(verdict.id);
     return credential;
   }
 
@@ -82,7 +94,7 @@ export function createJoinHandler(ctx: FleetContext): MessageHandler {
     }
     const request = decodeOrDrop(logger, joinRequestMessageSchema, topic, payload);
     if (!request) return;
-    await queue.run('join', async () => {
+    await queue.run(`join/${request.nodeName}`, async () => {
       try {
         const credential = await admit(request.nodeName, identity.token);
         await reply(clientId, { ok: true, nodeName: request.nodeName, ...credential });

@@ -25,3 +25,28 @@ export function createKeyedQueue(onError: (key: string, err: unknown) => void): 
     },
   };
 }
+
+/** Like KeyedQueue, but each call gets its task's own result or error back. */
+export interface KeyedSerializer {
+  run<T>(key: string, task: () => Promise<T>): Promise<T>;
+}
+
+export function createKeyedSerializer(): KeyedSerializer {
+  const tails = new Map<string, Promise<unknown>>();
+  return {
+    run<T>(key: string, task: () => Promise<T>): Promise<T> {
+      const previous = tails.get(key) ?? Promise.resolve();
+      // the next task waits for this one to settle, whatever its outcome; this one's own caller sees it
+      const result = previous.then(task, task);
+      const settled = result.then(
+        () => undefined,
+        () => undefined,
+      );
+      tails.set(key, settled);
+      void settled.then(() => {
+        if (tails.get(key) === settled) tails.delete(key);
+      });
+      return result;
+    },
+  };
+}

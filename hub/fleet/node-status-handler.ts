@@ -8,10 +8,10 @@ import { nodeStatusMessageSchema, type NodeStatusMessage } from '../../protocol/
 import type { Node } from '../../protocol/objects/node.js';
 import type { MessageHandler } from '../broker/broker.js';
 import { setCondition } from '../../protocol/conditions.js';
-import { decodeOrDrop, nodeOfTopic, type FleetContext } from './context.js';
+import { nodeMessageHandler, type FleetContext } from './context.js';
 import { updateWithRetry } from '../store/update-with-retry.js';
 import { preciseTimestamp } from '../../protocol/time.js';
-import { AGENT_OWNED_NODE_LABELS } from '../../protocol/well-known.js';
+import { AGENT_OWNED_NODE_LABELS, ANNOTATION_VTEP_MAC } from '../../protocol/well-known.js';
 
 
 /** The Node after a status report; pure, for tests. */
@@ -39,16 +39,15 @@ export function applyNodeStatusReport(node: Node, report: NodeStatusMessage, now
     const value = report.labels?.[key];
     if (value !== undefined) labels[key] = value;
   }
-  return { ...node, metadata: { ...node.metadata, labels }, status };
+  // the node's end of the overlay, for the other nodes (network.drover.io/vtep-mac, as flannel's backend-data)
+  let annotations = node.metadata.annotations;
+  const vtepMAC = report.network?.vtepMAC;
+  if (vtepMAC && annotations?.[ANNOTATION_VTEP_MAC] !== vtepMAC) annotations = { ...annotations, [ANNOTATION_VTEP_MAC]: vtepMAC };
+  return { ...node, metadata: { ...node.metadata, labels, ...(annotations ? { annotations } : {}) }, status };
 }
 
 export function createNodeStatusHandler(ctx: FleetContext): MessageHandler {
-  const logger = ctx.logger.child({ handler: 'node-status' });
-  return async (topic, payload) => {
-    const node = nodeOfTopic(logger, topic, 'status');
-    if (!node) return;
-    const report = decodeOrDrop(logger, nodeStatusMessageSchema, topic, payload);
-    if (!report) return;
+  return nodeMessageHandler(ctx, 'node-status', 'status', nodeStatusMessageSchema, async (node, report, logger) => {
     ctx.leases.renew(node, ctx.clock());
     const ignored = Object.keys(report.labels ?? {}).filter((k) => !(AGENT_OWNED_NODE_LABELS as readonly string[]).includes(k));
     if (ignored.length > 0) logger.debug({ node, ignored }, 'labels the agent may not set were ignored');
@@ -58,5 +57,5 @@ export function createNodeStatusHandler(ctx: FleetContext): MessageHandler {
       (current) => applyNodeStatusReport(current, report, preciseTimestamp(ctx.clock())),
     );
     if (result.outcome === 'notFound') logger.warn({ node }, 'status from a node the store does not know dropped');
-  };
+  });
 }

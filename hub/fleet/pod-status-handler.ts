@@ -19,7 +19,7 @@ import type { EventRecorder } from '../events/recorder.js';
 import { completePodDeletions } from '../registry/pod-deletion.js';
 import type { Store } from '../store/store.js';
 import type { ObjectCache } from '../cache/object-cache.js';
-import { decodeOrDrop, nodeOfTopic, type FleetContext } from './context.js';
+import { nodeMessageHandler, type FleetContext } from './context.js';
 import { updateWithRetry } from '../store/update-with-retry.js';
 
 async function writeEntry(store: Store, cache: ObjectCache, logger: Logger, node: string, entry: PodStatusEntry): Promise<void> {
@@ -68,17 +68,12 @@ async function addCount(store: Store, event: Event, extra: number): Promise<void
 }
 
 export function createPodStatusHandler(ctx: FleetContext, events?: EventRecorder): MessageHandler {
-  const logger = ctx.logger.child({ handler: 'pod-status' });
-  return async (topic, payload) => {
-    const node = nodeOfTopic(logger, topic, 'pods');
-    if (!node) return;
-    const report = decodeOrDrop(logger, podStatusMessageSchema, topic, payload);
-    if (!report) return;
+  return nodeMessageHandler(ctx, 'pod-status', 'pods', podStatusMessageSchema, async (node, report, logger) => {
     ctx.leases.renew(node, ctx.clock());
     // Events first: whoever sees the new status (CrashLoopBackOff) finds the event that explains it
     // (BackOff), and the last words about a pod (Killing) are written while it still exists.
     if (events && report.events?.length) await recordEvents(ctx.store, ctx.cache, events, logger, node, report.events);
     await Promise.all(report.pods.map((entry) => writeEntry(ctx.store, ctx.cache, logger, node, entry)));
     if (report.full) await completePodDeletions(ctx.store, ctx.cache, logger, node, new Set(report.pods.map((p) => p.uid)));
-  };
+  });
 }

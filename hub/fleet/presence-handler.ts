@@ -6,15 +6,10 @@
  */
 import { presenceMessageSchema } from '../../protocol/messages.js';
 import type { MessageHandler } from '../broker/broker.js';
-import { decodeOrDrop, nodeOfTopic, type FleetContext } from './context.js';
+import { nodeMessageHandler, type FleetContext } from './context.js';
 
 export function createPresenceHandler(ctx: FleetContext): MessageHandler {
-  const logger = ctx.logger.child({ handler: 'presence' });
-  return async (topic, payload, meta) => {
-    const node = nodeOfTopic(logger, topic, 'presence');
-    if (!node) return;
-    const message = decodeOrDrop(logger, presenceMessageSchema, topic, payload);
-    if (!message) return;
+  return nodeMessageHandler(ctx, 'presence', 'presence', presenceMessageSchema, async (node, message, logger, meta) => {
     if (message.state === 'online') {
       logger.info({ node, agentVersion: message.agentVersion }, 'node online');
       ctx.leases.renew(node, ctx.clock());
@@ -27,5 +22,5 @@ export function createPresenceHandler(ctx: FleetContext): MessageHandler {
     const why = meta.lastWill ? 'agent went offline (last will)' : 'agent went offline';
     logger.info({ node, lastWill: meta.lastWill }, 'node offline: its lease ends');
     ctx.leases.end(node, ctx.clock(), why);
-  };
+  });
 }

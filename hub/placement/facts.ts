@@ -7,8 +7,10 @@
  */
 import type { Node, Pod } from '../../protocol/index.js';
 import { podHostPorts, podRequests } from '../../protocol/index.js';
+import { controllerOf } from '../../protocol/workload-helpers.js';
 import { normalizeImageName as normalize } from './image-names.js';
 import { nodeAllocatable as computeAllocatable, nonZeroRequests, type NodeAllocatable } from './node-resources.js';
+import { nodePlatform } from './image-platforms.js';
 
 export interface PodFacts {
   requests: { cpuMillis: number; memoryBytes: number };
@@ -23,7 +25,27 @@ export interface PodFacts {
 }
 
 const podFactsCache = new WeakMap<Pod, PodFacts>();
-const allocatableCache = new WeakMap<Node, NodeAllocatable>();
+
+export interface NodeFacts {
+  ready: boolean;
+  platform: { os: string; arch: string } | undefined;
+  allocatable: NodeAllocatable;
+}
+const nodeFactsCache = new WeakMap<Node, NodeFacts>();
+
+/** Whether the node is Ready=True, and its os/arch, read once per node object. */
+export function nodeFacts(node: Node): NodeFacts {
+  let facts = nodeFactsCache.get(node);
+  if (!facts) {
+    facts = {
+      ready: node.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True',
+      platform: nodePlatform(node),
+      allocatable: computeAllocatable(node),
+    };
+    nodeFactsCache.set(node, facts);
+  }
+  return facts;
+}
 
 export function podFacts(pod: Pod): PodFacts {
   let facts = podFactsCache.get(pod);
@@ -34,7 +56,7 @@ export function podFacts(pod: Pod): PodFacts {
       nonZero: nonZeroRequests(requests),
       hostPorts: podHostPorts(pod),
       images: [...new Set(pod.spec.containers.map((c) => normalizeImageName(c.image)))],
-      ownerUid: pod.metadata.ownerReferences?.find((o) => o.controller === true)?.uid,
+      ownerUid: controllerOf(pod)?.uid,
     };
     podFactsCache.set(pod, facts);
   }
@@ -43,12 +65,7 @@ export function podFacts(pod: Pod): PodFacts {
 
 /** status.allocatable (else capacity) of the node, parsed once. */
 export function allocatableOf(node: Node): NodeAllocatable {
-  let a = allocatableCache.get(node);
-  if (!a) {
-    a = computeAllocatable(node);
-    allocatableCache.set(node, a);
-  }
-  return a;
+  return nodeFacts(node).allocatable;
 }
 
 const NAME_CACHE_LIMIT = 50_000;

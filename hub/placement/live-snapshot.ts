@@ -11,13 +11,13 @@ import type { CacheEvent, ObjectCache } from '../cache/object-cache.js';
 import { normalizeImageName, podFacts } from './facts.js';
 import { imagePlatformIndex } from './image-platforms.js';
 import { addToRequested, emptyRequested, type NodeRequested } from './node-resources.js';
-import type { ClusterSnapshot } from './snapshot.js';
+import type { ClusterSnapshot, NodeView } from './snapshot.js';
 
 interface NodeEntry {
   /** pod uid (or namespace/name) -> pod bound here, from the cache. */
   pods: Map<string, Pod>;
   /** Derived from pods + assumed; undefined = recompute on next read. */
-  derived?: { list: Pod[]; requested: NodeRequested & { hostPorts: Set<string> }; owners: Map<string, number> };
+  derived?: { list: Pod[]; requested: NodeRequested & { hostPorts: Set<string> }; owners: Map<string, number>; view?: NodeView };
 }
 
 export interface LiveSnapshot extends ClusterSnapshot {
@@ -37,6 +37,17 @@ export function createLiveSnapshot(cache: ObjectCache): LiveSnapshot {
   const entries = new Map<string, NodeEntry>();
   /** pod id -> node it was assumed onto. */
   const assumed = new Map<string, { pod: Pod; node: string }>();
+  /** node -> the pods assumed onto it, by id. */
+  const assumedOn = new Map<string, Map<string, Pod>>();
+  const dropAssumed = (id: string): void => {
+    const a = assumed.get(id);
+    if (!a) return;
+    assumed.delete(id);
+    const on = assumedOn.get(a.node);
+    on?.delete(id);
+    if (on && on.size === 0) assumedOn.delete(a.node);
+    touch(a.node);
+  };
   const imageSets = new WeakMap<Node, ReadonlySet<string>>();
   let platformIndex: Map<string, ReadonlySet<string>> | undefined;
 
@@ -50,11 +61,20 @@ export function createLiveSnapshot(cache: ObjectCache): LiveSnapshot {
     if (e) delete e.derived;
   };
 
+  // filters and scorers ask about one node several times in a row: remember the last one
+  let lastName: string | undefined;
+  let lastEntry: NodeEntry | undefined;
   function derived(name: string): NonNullable<NodeEntry['derived']> {
-    const e = entryOf(name);
+    let e: NodeEntry;
+    if (name === lastName && lastEntry) e = lastEntry;
+    else {
+      e = entryOf(name);
+      lastName = name;
+      lastEntry = e;
+    }
     if (!e.derived) {
       const list = [...e.pods.values()];
-      for (const a of assumed.values()) if (a.node === name && !e.pods.has(podId(a.pod))) list.push(a.pod);
+      for (const [id, pod] of assumedOn.get(name) ?? []) if (!e.pods.has(id)) list.push(pod);
       const requested = emptyRequested();
       const owners = new Map<string, number>();
       for (const pod of list) {
@@ -65,6 +85,15 @@ export function createLiveSnapshot(cache: ObjectCache): LiveSnapshot {
       e.derived = { list, requested, owners };
     }
     return e.derived;
+  }
+
+  function imageSetOf(node: Node): ReadonlySet<string> {
+    let set = imageSets.get(node);
+    if (!set) {
+      set = new Set((node.status?.images ?? []).flatMap((i) => i.names).map(normalizeImageName));
+      imageSets.set(node, set);
+    }
+    return set;
   }
 
   function setNode(node: Node): void {
@@ -105,17 +134,9 @@ export function createLiveSnapshot(cache: ObjectCache): LiveSnapshot {
     if (after) {
       entryOf(after).pods.set(id, event.object);
       touch(after);
-      const a = assumed.get(id);
-      if (a) {
-        assumed.delete(id);
-        if (a.node !== after) touch(a.node);
-      }
+      dropAssumed(id);
     } else if (event.type === 'DELETED') {
-      const a = assumed.get(id);
-      if (a) {
-        assumed.delete(id);
-        touch(a.node);
-      }
+      dropAssumed(id);
     }
   }
 
@@ -133,27 +154,30 @@ export function createLiveSnapshot(cache: ObjectCache): LiveSnapshot {
     podsOnNode: (name) => derived(name).list,
     requestedOnNode: (name) => derived(name).requested,
     ownedOnNode: (name, uid) => derived(name).owners.get(uid) ?? 0,
+    viewOf(node) {
+      const d = derived(node.metadata.name);
+      // recomputed (a new derived object) whenever the node's pods change; the node object changes with the node
+      if (d.view?.imageSet !== imageSetOf(node)) d.view = { requested: d.requested, owners: d.owners, imageSet: imageSetOf(node) };
+      return d.view;
+    },
     imageSetOnNode(name) {
       const at = position.get(name);
       const node = at === undefined ? undefined : nodes[at];
-      if (!node) return new Set();
-      let set = imageSets.get(node);
-      if (!set) {
-        set = new Set((node.status?.images ?? []).flatMap((i) => i.names).map(normalizeImageName));
-        imageSets.set(node, set);
-      }
-      return set;
+      return node ? imageSetOf(node) : new Set();
     },
     imagePlatforms: (image) => (platformIndex ??= imagePlatformIndex(nodes)).get(normalizeImageName(image)),
     assume(pod, nodeName) {
-      assumed.set(podId(pod), { pod: { ...pod, spec: { ...pod.spec, nodeName } }, node: nodeName });
+      const id = podId(pod);
+      dropAssumed(id);
+      const bound = { ...pod, spec: { ...pod.spec, nodeName } };
+      assumed.set(id, { pod: bound, node: nodeName });
+      let on = assumedOn.get(nodeName);
+      if (!on) assumedOn.set(nodeName, (on = new Map()));
+      on.set(id, bound);
       touch(nodeName);
     },
     forget(pod) {
-      const a = assumed.get(podId(pod));
-      if (!a) return;
-      assumed.delete(podId(pod));
-      touch(a.node);
+      dropAssumed(podId(pod));
     },
     close() {
       for (const u of unsubscribe) u();

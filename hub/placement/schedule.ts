@@ -1,5 +1,5 @@
-import type { Pod } from '../../protocol/index.js';
-import type { NodeFilter } from './filters/filter.js';
+import type { Node, Pod } from '../../protocol/index.js';
+import { SKIP, type NodeFilter } from './filters/filter.js';
 import { nodeReady } from './filters/node-ready.js';
 import { nodeSchedulable } from './filters/node-schedulable.js';
 import { nodeSelector } from './filters/node-selector.js';
@@ -10,7 +10,7 @@ import type { WeightedScorer } from './scorers/scorer.js';
 import { leastAllocated } from './scorers/least-allocated.js';
 import { spread } from './scorers/spread.js';
 import { imageLocality } from './scorers/image-locality.js';
-import type { ClusterSnapshot } from './snapshot.js';
+import type { ClusterSnapshot, NodeView } from './snapshot.js';
 
 /** Which filters run (in order: a node's first failing filter gives its reasons) and how nodes are ranked. */
 export interface SchedulerProfile {
@@ -87,38 +87,43 @@ export function schedulePod(
   sampler: NodeSampler = createNodeSampler(),
 ): ScheduleResult {
   const reasons: Record<string, number> = {};
-  const feasible = [];
+  const feasible: Array<{ node: Node; view: NodeView | undefined }> = [];
   const nodes = snapshot.nodes;
   const total = nodes.length;
   const wanted = feasibleNodesToFind(total, profile.percentageOfNodesToScore);
   const start = total > 0 ? sampler.nextStartIndex % total : 0;
+  // what each filter works out once per pod (Kubernetes' PreFilter); those with nothing to check drop out
+  const active = profile.filters.map((f) => ({ f, state: f.preFilter?.(pod, snapshot) })).filter((a) => a.state !== SKIP);
+  const filters = active.map((a) => a.f);
+  const states = active.map((a) => a.state);
   let processed = 0;
   for (; processed < total && feasible.length < wanted; processed++) {
     const node = nodes[(start + processed) % total]!;
+    const view = snapshot.viewOf?.(node);
     let fits = true;
-    for (const f of profile.filters) {
-      const verdict = f.filter(pod, node, snapshot);
+    for (let i = 0; i < filters.length; i++) {
+      const verdict = filters[i]!.filter(pod, node, snapshot, states[i], view);
       if (verdict.ok) continue;
       for (const reason of [verdict.reason, ...(verdict.moreReasons ?? [])]) reasons[reason] = (reasons[reason] ?? 0) + 1;
       fits = false;
       break;
     }
-    if (fits) feasible.push(node);
+    if (fits) feasible.push({ node, view });
   }
   if (total > 0) sampler.nextStartIndex = (start + processed) % total;
   if (feasible.length === 0) {
     return { node: undefined, message: unschedulableMessage(snapshot.nodes.length, reasons), reasons };
   }
-  feasible.sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0));
-  if (feasible.length === 1) return { node: feasible[0]!.metadata.name, score: 0 };
+  feasible.sort((a, b) => (a.node.metadata.name < b.node.metadata.name ? -1 : a.node.metadata.name > b.node.metadata.name ? 1 : 0));
+  if (feasible.length === 1) return { node: feasible[0]!.node.metadata.name, score: 0 };
 
   const totals = feasible.map(() => 0);
   for (const { scorer, weight } of profile.scorers) {
-    const raw = feasible.map((node) => scorer.score(pod, node, snapshot));
+    const raw = feasible.map((f) => scorer.score(pod, f.node, snapshot, f.view));
     const scores = scorer.normalize ? scorer.normalize(raw) : raw;
     scores.forEach((s, i) => (totals[i]! += s * weight));
   }
   let best = 0;
   for (let i = 1; i < feasible.length; i++) if (totals[i]! > totals[best]!) best = i;
-  return { node: feasible[best]!.metadata.name, score: totals[best]! };
+  return { node: feasible[best]!.node.metadata.name, score: totals[best]! };
 }

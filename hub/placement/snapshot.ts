@@ -22,6 +22,19 @@ export interface ClusterSnapshot {
   requestedOnNode?(name: string): NodeRequested;
   /** How many running (not finished) pods on the node have this controller uid; when absent, scorers count podsOnNode(). */
   ownedOnNode?(name: string, controllerUid: string): number;
+  /**
+   * Everything filters and scorers read about one node, looked up once per node and decision
+   * (Kubernetes' NodeInfo); when absent, they ask the methods above.
+   */
+  viewOf?(node: Node): NodeView;
+}
+
+export interface NodeView {
+  requested: NodeRequested;
+  /** controller uid -> running pods of it on the node */
+  owners: ReadonlyMap<string, number>;
+  /** the node's images, normalized */
+  imageSet: ReadonlySet<string>;
 }
 
 /** A snapshot held in memory that can take in decisions as they are made (the "in-memory planner"). */
@@ -52,7 +65,9 @@ interface NodeEntry {
   requested: ReturnType<typeof emptyRequested>;
   /** controller uid -> running pods of it on the node */
   owners: Map<string, number>;
+  view?: NodeView;
 }
+
 
 /** Pure and in-memory: index `pods` by spec.nodeName (unbound pods are left out). */
 export function snapshotFromObjects(nodes: readonly Node[], pods: readonly Pod[]): InMemorySnapshot {
@@ -85,16 +100,29 @@ export function snapshotFromObjects(nodes: readonly Node[], pods: readonly Pod[]
     if (pod.spec.nodeName) add(pod, pod.spec.nodeName);
   }
   const list = [...nodes];
+  const byName = new Map(list.map((n) => [n.metadata.name, n]));
   let platformIndex: Map<string, ReadonlySet<string>> | undefined;
   const snapshot: InMemorySnapshot = {
     nodes: list,
     podsOnNode: (name) => entry(name)?.pods ?? [],
     requestedOnNode: (name) => entry(name)?.requested ?? empty,
     ownedOnNode: (name, uid) => entry(name)?.owners.get(uid) ?? 0,
+    viewOf(node) {
+      const name = node.metadata.name;
+      let e = entry(name);
+      if (!e) {
+        e = { pods: [], requested: emptyRequested(), owners: new Map() };
+        byNode.set(name, e);
+        lastName = name;
+        lastEntry = e;
+      }
+      // the entry's totals are updated in place by assume(), so one view per node stays true
+      return (e.view ??= { requested: e.requested, owners: e.owners, imageSet: snapshot.imageSetOnNode!(name) });
+    },
     imageSetOnNode: (name) => {
       let set = images.get(name);
       if (!set) {
-        const node = list.find((n) => n.metadata.name === name);
+        const node = byName.get(name);
         set = new Set((node?.status?.images ?? []).flatMap((i) => i.names).map(normalizeImageName));
         images.set(name, set);
       }

@@ -1,11 +1,10 @@
 import type { Condition, Pod } from '../../protocol/index.js';
+import { findCondition, transitionTime } from '../../protocol/conditions.js';
 
 export const POD_SCHEDULED = 'PodScheduled';
 export const UNSCHEDULABLE_REASON = 'Unschedulable';
 
-function podScheduledCondition(pod: Pod): Condition | undefined {
-  return pod.status?.conditions?.find((c) => c.type === POD_SCHEDULED);
-}
+const podScheduledCondition = (pod: Pod): Condition | undefined => findCondition(pod.status?.conditions, POD_SCHEDULED);
 
 /** Replace (or add) the PodScheduled condition; keeps lastTransitionTime when the status is unchanged. */
 function withPodScheduled(pod: Pod, next: Omit<Condition, 'type' | 'lastTransitionTime'>, now: string): Condition[] {
@@ -14,7 +13,7 @@ function withPodScheduled(pod: Pod, next: Omit<Condition, 'type' | 'lastTransiti
     type: POD_SCHEDULED,
     ...next,
     lastProbeTime: null,
-    lastTransitionTime: previous && previous.status === next.status && previous.lastTransitionTime ? previous.lastTransitionTime : now,
+    lastTransitionTime: transitionTime(previous, next.status, now),
   };
   const others = (pod.status?.conditions ?? []).filter((c) => c.type !== POD_SCHEDULED);
   return [...others, condition];

@@ -1,4 +1,5 @@
 /** Secret payload rules of the Kubernetes API server, pure. */
+import { canonicalJson } from '../../protocol/canonical-json.js';
 import type { KubeObject } from '../../protocol/objects/meta.js';
 
 export type SecretLike = KubeObject & { data?: Record<string, string>; stringData?: Record<string, string> };
@@ -17,6 +18,5 @@ export function mergeStringData(secret: SecretLike): SecretLike {
 
 /** Canonical text of a data map (sorted keys), for encryption and comparison. */
 export function canonicalData(data: Record<string, string> | undefined): string {
-  const entries = Object.entries(data ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return JSON.stringify(Object.fromEntries(entries));
+  return canonicalJson(data ?? {});
 }

@@ -5,9 +5,10 @@
  * without the disk (one flush is about 0.7 ms) or the event loop being the limit.
  *
  * Every write is queued; on the next turn of the event loop the queue (up to `maxBatch` writes) runs
- * inside one IMMEDIATE transaction, each write in its own savepoint, so a write that fails on its own
- * terms (conflict, not found, already exists) is rolled back alone and rejects alone while the others
- * commit. A storage failure (disk full, I/O error) aborts the whole batch: every write in it rejects
+ * inside one IMMEDIATE transaction. A write that fails on its own terms (conflict, not found, already
+ * exists) rejects alone while the others commit: it must change nothing before it throws (check first,
+ * then write, as the store's writes do), or be a db.transaction itself, which inside ours is a
+ * savepoint rolled back with it. A storage failure (disk full, I/O error) aborts the whole batch: every write in it rejects
  * with that StoreIOError and nothing of it is kept. Each promise settles only after the commit, so an
  * acknowledged write is durable. Between batches the event loop runs (I/O, timers, MQTT keepalives).
  */
@@ -65,7 +66,6 @@ export function createGroupCommitter<R>(opts: GroupCommitOptions<R>): GroupCommi
           .transaction(() => {
             for (const write of batch) {
               try {
-                // run() is a db.transaction function itself: inside ours it is a savepoint
                 outcomes.push({ ok: true, result: write.run() });
               } catch (err) {
                 // the storage failed: the whole transaction is suspect, abort it

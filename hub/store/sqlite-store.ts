@@ -1,8 +1,9 @@
 /**
  * The Store on one SQLite file (better-sqlite3). See store.ts for the contract and README.md for the
- * choices made here. Every write is one IMMEDIATE transaction: read-check (existence, CAS), bump the
- * revision in `meta`, write `objects` and one `history` row, trim `history` to `historyLimit` rows.
- * synchronous=FULL in WAL mode means the commit is fsync'd before the call returns.
+ * choices made here. Every write runs inside a group-committed IMMEDIATE transaction
+ * (group-commit.ts): read-check (existence, CAS), bump the revision in `meta`, write `objects` and one
+ * `history` row, trim `history` to `historyLimit` rows. synchronous=FULL in WAL mode means the commit is
+ * fsync'd before any write of it resolves.
  */
 import { isDeepStrictEqual } from 'node:util';
 import { randomUUID } from 'node:crypto';
@@ -59,9 +60,12 @@ interface HistoryRow {
   json: string;
 }
 
-/** A write's outcome: the change to publish to watchers (undefined when nothing changed). */
+/**
+ * A write's outcome: the object as stored (a fresh copy no one else holds: it goes to the caller) and
+ * the change to publish to watchers (undefined when nothing changed).
+ */
 interface WriteOutcome {
-  json: string;
+  object: StoredObject;
   change?: ChangeRecord;
 }
 
@@ -127,7 +131,10 @@ export async function createSqliteStore(opts: SqliteStoreOptions): Promise<Store
     return { ...change, revision };
   };
 
-  const createTx = db.transaction((input: StoredObject): WriteOutcome => {
+  // Each write checks everything it can refuse (exists, not found, CAS) before it writes anything, so
+  // a refused write has changed nothing and needs no savepoint of its own inside the batch's
+  // transaction (group-commit.ts); a SQLite failure while writing aborts the whole batch.
+  const createTx = (input: StoredObject): WriteOutcome => {
     const object = jsonClone(input);
     const meta = object.metadata as StoredObject['metadata'] & { name?: string };
     const namespace = meta.namespace ?? '';
@@ -147,10 +154,10 @@ export async function createSqliteStore(opts: SqliteStoreOptions): Promise<Store
     meta.generation = 1;
     const json = JSON.stringify(object);
     sql.insertObject.run(key.kind, key.namespace, key.name, meta.uid, revision, json);
-    return { json, change: recordChange({ type: 'ADDED', ...key, json }, revision) };
-  });
+    return { object, change: recordChange({ type: 'ADDED', ...key, json }, revision) };
+  };
 
-  const updateTx = db.transaction((input: StoredObject, expected: string | undefined): WriteOutcome => {
+  const updateTx = (input: StoredObject, expected: string | undefined): WriteOutcome => {
     const object = jsonClone(input);
     const key = keyOf(object);
     const row = sql.getObject.get(key.kind, key.namespace, key.name);
@@ -164,15 +171,15 @@ export async function createSqliteStore(opts: SqliteStoreOptions): Promise<Store
     meta.generation = (previous.metadata.generation ?? 1) + (specChanged(previous, object) ? 1 : 0);
     meta.resourceVersion = current;
     // A write that changes nothing is not a write (as in the Kubernetes API server): no new revision, no event.
-    if (isDeepStrictEqual(object, previous)) return { json: row.json };
+    if (isDeepStrictEqual(object, previous)) return { object: previous };
     const revision = readMeta('revision') + 1;
     meta.resourceVersion = String(revision);
     const json = JSON.stringify(object);
     sql.replaceObject.run(revision, json, key.kind, key.namespace, key.name);
-    return { json, change: recordChange({ type: 'MODIFIED', ...key, json }, revision) };
-  });
+    return { object, change: recordChange({ type: 'MODIFIED', ...key, json }, revision) };
+  };
 
-  const deleteTx = db.transaction((key: ObjectKey, expected: string | undefined): WriteOutcome => {
+  const deleteTx = (key: ObjectKey, expected: string | undefined): WriteOutcome => {
     const row = sql.getObject.get(key.kind, key.namespace, key.name);
     if (!row) throw new NotFoundError(key);
     const current = String(row.resource_version);
@@ -182,8 +189,8 @@ export async function createSqliteStore(opts: SqliteStoreOptions): Promise<Store
     object.metadata.resourceVersion = String(revision);
     const json = JSON.stringify(object);
     sql.deleteObject.run(key.kind, key.namespace, key.name);
-    return { json, change: recordChange({ type: 'DELETED', ...key, json }, revision) };
-  });
+    return { object, change: recordChange({ type: 'DELETED', ...key, json }, revision) };
+  };
 
   const watchers = createWatcherRegistry({ logger: log });
   let closed = false;
@@ -198,9 +205,9 @@ export async function createSqliteStore(opts: SqliteStoreOptions): Promise<Store
       for (const outcome of outcomes) if (outcome.change) watchers.publish(outcome.change);
     },
   });
-  const write = async (run: () => WriteOutcome): Promise<string> => {
+  const write = async <T extends StoredObject>(run: () => WriteOutcome): Promise<T> => {
     ensureOpen();
-    return (await committer.submit(run)).json;
+    return (await committer.submit(run)).object as T;
   };
 
   log.info({ path: opts.path, revision: readMeta('revision'), historyLimit }, 'store opened');
@@ -234,18 +241,18 @@ export async function createSqliteStore(opts: SqliteStoreOptions): Promise<Store
     async create<T extends StoredObject>(object: T): Promise<T> {
       ensureOpen();
       checkWritable(object, false);
-      return JSON.parse(await write(() => createTx(object))) as T;
+      return write<T>(() => createTx(object));
     },
 
     async update<T extends StoredObject>(object: T, options: WriteOptions = {}): Promise<T> {
       ensureOpen();
       checkWritable(object, true);
-      return JSON.parse(await write(() => updateTx(object, options.expectedResourceVersion))) as T;
+      return write<T>(() => updateTx(object, options.expectedResourceVersion));
     },
 
     async delete<T extends StoredObject = StoredObject>(key: ObjectKey, options: WriteOptions = {}): Promise<T> {
       ensureOpen();
-      return JSON.parse(await write(() => deleteTx(key, options.expectedResourceVersion))) as T;
+      return write<T>(() => deleteTx(key, options.expectedResourceVersion));
     },
 
     /**

@@ -1,9 +1,13 @@
 /**
  * What the agent's processes load: the agent runs on devices with 512 MiB, so neither the agent process
  * nor the `drover agent` launcher that waits for it may hold hub-only modules (the hub, SQLite, the MQTT
- * broker, metrics).
- * A loader hook (--import, inherited by the child through NODE_OPTIONS) writes every module URL each
- * process loads to DIR/PID.modules; the processes run from source through tsx.
+ * broker, metrics), and the agent loads none of the modules its memory work took out (agent/README.md,
+ * Memory): mqtt.js' WebSocket and SOCKS transports, the other runtime adapters, the parts of
+ * systeminformation no fingerprinter uses, node:http/https/tls before something needs them.
+ * A loader hook (--import, inherited by the child through NODE_OPTIONS) writes every ES module URL each
+ * process loads to DIR/PID.modules; the same preload rewrites DIR/PID.cjs (every CommonJS file in the
+ * require cache: nested require() calls do not pass the hook on Node 20) and DIR/PID.builtins (Node's own
+ * modules, process.moduleLoadList) every 200 ms. The processes run from source through tsx.
  */
 import { spawn } from 'node:child_process';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
@@ -15,12 +19,25 @@ import { tempDir, waitUntil } from './helpers.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const HUB_ONLY = [/\/hub\//, /node_modules\/better-sqlite3\//, /node_modules\/aedes/, /node_modules\/prom-client\//];
+/** Modules the agent must not load (it ran them once; see agent/README.md, Memory, for what each cost). */
+const NOT_IN_AGENT: [RegExp, string][] = [
+  [/node_modules\/(ws|socks|ip-address|smart-buffer)\//, "mqtt.js' ws/socks transports: agent/link/mqtt-transport.ts builds TCP/TLS streams itself"],
+  [/\/runtime-adapters\/(containerd|fake)\//, 'another runtime adapter than the one in use (runtime-adapters/index.ts loads it on demand)'],
+  [/node_modules\/systeminformation\/lib\/(?!(cpu|memory|osinfo|network|util)\.js$)/, 'systeminformation beyond cpu, memory, osinfo, network (agent/host/systeminformation.ts)'],
+];
+/** Node's own modules the agent loads only when it needs them: not on plain loopback MQTT without httpGet probes. */
+const NOT_IN_IDLE_AGENT = ['NativeModule http', 'NativeModule https', 'NativeModule tls'];
 
 const RECORDER = `
-import { register } from 'node:module';
-import { appendFileSync } from 'node:fs';
+import { createRequire, register } from 'node:module';
+import { appendFileSync, writeFileSync } from 'node:fs';
 const out = process.env.MODULES_DIR + '/' + process.pid + '.modules';
 appendFileSync(out, '');
+const cache = createRequire(import.meta.url).cache;
+setInterval(() => {
+  writeFileSync(out.replace(/modules$/, 'cjs'), Object.keys(cache).join('\\n'));
+  writeFileSync(out.replace(/modules$/, 'builtins'), process.moduleLoadList.join('\\n'));
+}, 200).unref();
 register('data:text/javascript,' + encodeURIComponent(\`
 import { appendFileSync } from 'node:fs';
 export async function load(url, context, next) { appendFileSync(\${JSON.stringify(out)}, url + '\\\\n'); return next(url, context); }
@@ -80,8 +97,19 @@ describe('modules loaded by the agent processes', () => {
       expect(launcher!.filter((u) => !u.includes('/hub/cli/') && HUB_ONLY.some((re) => re.test(u)))).toEqual([]);
       expect(agent.filter((u) => HUB_ONLY.some((re) => re.test(u)))).toEqual([]);
       // host facts come from systeminformation (DESIGN.md), loaded by the agent only
-      expect(agent.some((u) => u.includes('node_modules/systeminformation/'))).toBe(true);
+      const agentPid = agentEntries[0]![0];
+      await new Promise((r) => setTimeout(r, 500)); // a fresh dump of the require cache and Node's module list
+      const agentCjs = (await readFile(join(modulesDir, `${agentPid}.cjs`), 'utf8')).split('\n').filter(Boolean);
+      const agentBuiltins = (await readFile(join(modulesDir, `${agentPid}.builtins`), 'utf8')).split('\n');
+      expect(agentCjs.some((f) => f.endsWith('node_modules/systeminformation/lib/cpu.js'))).toBe(true);
       expect(launcher!.filter((u) => u.includes('node_modules/systeminformation/'))).toEqual([]);
+
+      // what the agent's memory work took out stays out (agent/README.md, Memory)
+      expect(agentCjs.some((f) => f.includes('node_modules/mqtt/')), 'the CommonJS dump works').toBe(true);
+      for (const [re, why] of NOT_IN_AGENT) {
+        expect([...agent, ...agentCjs].filter((u) => re.test(u)), why).toEqual([]);
+      }
+      expect(agentBuiltins.filter((m) => NOT_IN_IDLE_AGENT.includes(m)), 'node:http, node:https, node:tls are loaded when first used').toEqual([]);
     } finally {
       child.kill('SIGTERM');
       await exited;

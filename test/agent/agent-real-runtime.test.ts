@@ -62,7 +62,7 @@ describe.each(RUNTIMES)('agent with the %s runtime', (runtimeName) => {
       hubUrl: hub.url,
       token: 'good-token',
       name: NAME,
-      runtime: createRuntime(runtimeName, { logger: silentLogger(), stateDir: join(dir, 'containerd') }),
+      runtime: await createRuntime(runtimeName, { logger: silentLogger(), stateDir: join(dir, 'containerd') }),
       dataDir: dir,
       logger: silentLogger(),
       statusIntervalMs: 500,

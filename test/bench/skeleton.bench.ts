@@ -4,6 +4,7 @@
  * running pod (its own and its children's: the docker/ctr commands it runs).
  */
 import { readFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { cleanup, rssKiB, startAgent, startHub, waitFor, TEST_IMAGE, type Proc } from '../e2e/support.js';
 import type { BenchResult } from './run.js';
 
@@ -74,11 +75,12 @@ export async function run(): Promise<BenchResult[]> {
       results.push({ name: `apply -> answering (${n.runtime}), median of ${ROUNDS}`, value: Math.round(times[Math.floor(ROUNDS / 2)]!), unit: 'ms', note: `min ${Math.round(times[0]!)} ms, max ${Math.round(times[ROUNDS - 1]!)} ms; includes the CLI process start` });
     }
     await new Promise((r) => setTimeout(r, 10_000)); // settle to idle
+    const load = `load average ${loadavg()[0]!.toFixed(2)} when measured`;
     results.push({ name: 'hub idle RSS (2 nodes, 0 pods)', value: Math.round((await rssKiB(hub.proc.child.pid!)) / 1024), unit: 'MiB' });
     for (const a of agents) {
       const pid = a.proc.child.pid!;
       const agentPid = await agentPidOf(a.proc);
-      results.push({ name: `agent idle RSS (${a.runtime})`, value: Math.round((await rssKiB(agentPid)) / 1024), unit: 'MiB', note: 'the agent process itself, without the `drover agent` launcher' });
+      results.push({ name: `agent idle RSS (${a.runtime})`, value: Math.round((await rssKiB(agentPid)) / 1024), unit: 'MiB', note: `the agent process itself, without the \`drover agent\` launcher; ${load}` });
       if (agentPid !== pid) {
         results.push({ name: `\`drover agent\` launcher idle RSS (${a.runtime})`, value: Math.round((await rssKiB(pid)) / 1024), unit: 'MiB', note: 'the parent that waits for the agent; most of it shared with the agent (the node binary)' });
       }
@@ -100,7 +102,7 @@ export async function run(): Promise<BenchResult[]> {
         name: `agent CPU with 1 running pod (${a.runtime})`,
         value: Math.round(percent * 10) / 10,
         unit: '% of a core',
-        note: 'over 60 s, the agent and the docker/ctr commands it ran; node status every 2 s (the tests\' setting; default 5 s)',
+        note: `over 60 s, the agent and the docker/ctr commands it ran; node status every 2 s (the tests' setting; default 5 s); load average ${loadavg()[0]!.toFixed(2)} at the end`,
       });
     });
     for (const a of agents) await hub.cli(['delete', 'pod', `bench-cpu-${a.runtime}`]);

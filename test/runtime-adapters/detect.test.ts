@@ -27,10 +27,10 @@ describe('detectRuntime', () => {
 
 describe('createRuntime', () => {
   it('builds the named adapter', async () => {
-    expect(createRuntime('docker', { logger: log }).name).toBe('docker');
-    expect(createRuntime('containerd', { logger: log }).name).toBe('containerd');
-    const fake = createRuntime('fake', { logger: log });
+    expect((await createRuntime('docker', { logger: log })).name).toBe('docker');
+    expect((await createRuntime('containerd', { logger: log })).name).toBe('containerd');
+    const fake = await createRuntime('fake', { logger: log });
     expect(await fake.version()).toMatch(/^fake:\/\//);
-    expect(await createRuntime('docker', { logger: log }).version()).toMatch(/^docker:\/\/\d/);
+    expect(await (await createRuntime('docker', { logger: log })).version()).toMatch(/^docker:\/\/\d/);
   });
 });

@@ -2,10 +2,10 @@
  * httpGet probe, as the kubelet runs it: GET scheme://host:port/path from the agent, any status from
  * 200 to 399 is success (redirects are not followed: a 3xx is already a success). HTTPS does not check
  * the certificate. Headers from the probe override the defaults (User-Agent, Accept); a Host header
- * sets the virtual host.
+ * sets the virtual host. node:http and node:https are loaded by the first httpGet probe that needs them,
+ * not with the agent: most devices run no httpGet probe (about 0.5 MiB of heap and binary pages).
  */
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import type { IncomingMessage } from 'node:http';
 import { failure, settleOnce, success, type ProbeOutcome } from './outcome.js';
 import { hostPort } from './tcp-socket.js';
 
@@ -25,7 +25,7 @@ export function probeUrl(target: Pick<HttpProbeTarget, 'scheme' | 'host' | 'port
   return `${target.scheme.toLowerCase()}://${hostPort(target.host, target.port)}${path}`;
 }
 
-export function runHttpGetProbe(target: HttpProbeTarget): Promise<ProbeOutcome> {
+export async function runHttpGetProbe(target: HttpProbeTarget): Promise<ProbeOutcome> {
   const url = probeUrl(target);
   const headers: Record<string, string> = { 'User-Agent': PROBE_USER_AGENT, Accept: '*/*' };
   for (const h of target.headers) {
@@ -33,7 +33,7 @@ export function runHttpGetProbe(target: HttpProbeTarget): Promise<ProbeOutcome> 
     if (existing) delete headers[existing];
     headers[h.name] = h.value;
   }
-  const request = target.scheme === 'HTTPS' ? httpsRequest : httpRequest;
+  const { request } = target.scheme === 'HTTPS' ? await import('node:https') : await import('node:http');
   return settleOnce(
     target.timeoutMs,
     () => failure(`Get "${url}": context deadline exceeded (Client.Timeout exceeded while awaiting headers after ${target.timeoutMs / 1000}s)`),

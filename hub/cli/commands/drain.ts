@@ -6,6 +6,7 @@
  * Prints `evicting pod NS/NAME`, then `pod/NAME evicted` as each one is gone, then `node/NODE drained`.
  * The node stays cordoned whatever happens; `drover uncordon NODE` opens it again.
  */
+import { controllerOf } from '../../../protocol/workload-helpers.js';
 import type { Command } from 'commander';
 import { kindByName } from '../../../protocol/kinds.js';
 import type { Pod } from '../../../protocol/objects/pod.js';
@@ -26,9 +27,6 @@ export const DRAIN_POLL_MS = 500;
 
 const podRef = (pod: Pod) => `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}`;
 
-function controllerOf(pod: Pod): { kind: string; name: string } | undefined {
-  return pod.metadata.ownerReferences?.find((o) => o.controller === true);
-}
 
 function isFinished(pod: Pod): boolean {
   return pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';

@@ -5,7 +5,7 @@
  *   message "agent went offline (last will)" / "agent went offline";
  * - when its lease has not been renewed for `staleAfterMs` (checked every `intervalMs`):
  *   message "status not updated for 16s".
- * The node comes back to Ready=True with its agent's next status (hub/fleet writes the report). What
+ * The node comes back to Ready=True with its agent's next status or heartbeat (hub/fleet). What
  * follows from Unknown (taints, pods marked not ready, eviction) is controller.ts's job.
  *
  * Leases live in memory (hub/leases); at start every node known to the store gets a fresh lease, as

@@ -1,5 +1,6 @@
 import { TAINT_NODE_NOT_READY } from '../../../protocol/well-known.js';
 import { podToleratesTaint } from './tolerations.js';
+import { nodeFacts } from '../facts.js';
 import { FITS, unfit, type NodeFilter } from './filter.js';
 
 export const NODE_NOT_READY_REASON = 'node(s) were not ready';
@@ -11,8 +12,7 @@ export const NODE_NOT_READY_REASON = 'node(s) were not ready';
 export const nodeReady: NodeFilter = {
   name: 'NodeReady',
   filter(pod, node) {
-    const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
-    if (ready?.status === 'True') return FITS;
+    if (nodeFacts(node).ready) return FITS;
     if (podToleratesTaint(pod, { key: TAINT_NODE_NOT_READY, effect: 'NoSchedule' })) return FITS;
     return unfit(NODE_NOT_READY_REASON);
   },

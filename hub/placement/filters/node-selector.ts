@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { Node, Pod, nodeSelectorRequirementSchema, nodeSelectorTermSchema } from '../../../protocol/index.js';
-import { FITS, unfit, type NodeFilter } from './filter.js';
+import { FITS, SKIP, unfit, type NodeFilter } from './filter.js';
 
 export const NODE_AFFINITY_REASON = "node(s) didn't match Pod's node affinity/selector";
 
@@ -66,7 +66,9 @@ export function matchesNodeSelectorAndAffinity(pod: Pod, node: Node): boolean {
 }
 
 /** Kubernetes' NodeAffinity filter. */
-export const nodeSelector: NodeFilter = {
+export const nodeSelector: NodeFilter<typeof SKIP | undefined> = {
   name: 'NodeAffinity',
+  preFilter: (pod) =>
+    Object.keys(pod.spec.nodeSelector ?? {}).length === 0 && !pod.spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution ? SKIP : undefined,
   filter: (pod, node) => (matchesNodeSelectorAndAffinity(pod, node) ? FITS : unfit(NODE_AFFINITY_REASON)),
 };

@@ -13,9 +13,9 @@ export const TOO_MANY_PODS_REASON = 'Too many pods';
  */
 export const resourcesFit: NodeFilter = {
   name: 'NodeResourcesFit',
-  filter(pod, node, snapshot) {
+  filter(pod, node, snapshot, _state, view) {
     const allocatable = allocatableOf(node);
-    const used = requestedOnNode(snapshot, node.metadata.name);
+    const used = view?.requested ?? requestedOnNode(snapshot, node.metadata.name);
     const want = podFacts(pod).requests;
     const reasons: string[] = [];
     if (used.pods + 1 > allocatable.pods) reasons.push(TOO_MANY_PODS_REASON);

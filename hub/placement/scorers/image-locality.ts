@@ -10,10 +10,10 @@ import { MAX_NODE_SCORE, type NodeScorer } from './scorer.js';
  */
 export const imageLocality: NodeScorer = {
   name: 'ImageLocality',
-  score(pod, node, snapshot) {
+  score(pod, node, snapshot, view) {
     const wanted = podFacts(pod).images;
     if (wanted.length === 0) return 0;
-    const present = imageSetOnNode(snapshot, node);
+    const present = view?.imageSet ?? imageSetOnNode(snapshot, node);
     let have = 0;
     for (const image of wanted) if (present.has(image)) have++;
     return Math.floor((have * MAX_NODE_SCORE) / wanted.length);

@@ -17,9 +17,9 @@ export function leastAllocatedFraction(requested: number, allocatable: number): 
  */
 export const leastAllocated: NodeScorer = {
   name: 'LeastAllocated',
-  score(pod, node, snapshot) {
+  score(pod, node, snapshot, view) {
     const allocatable = allocatableOf(node);
-    const used = requestedOnNode(snapshot, node.metadata.name);
+    const used = view?.requested ?? requestedOnNode(snapshot, node.metadata.name);
     const want = podFacts(pod).nonZero;
     const cpu = leastAllocatedFraction(used.nonZeroCpuMillis + want.cpuMillis, allocatable.cpuMillis);
     const memory = leastAllocatedFraction(used.nonZeroMemoryBytes + want.memoryBytes, allocatable.memoryBytes);

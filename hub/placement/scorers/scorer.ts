@@ -1,5 +1,5 @@
 import type { Node, Pod } from '../../../protocol/index.js';
-import type { ClusterSnapshot } from '../snapshot.js';
+import type { ClusterSnapshot, NodeView } from '../snapshot.js';
 
 export const MAX_NODE_SCORE = 100;
 
@@ -10,7 +10,8 @@ export const MAX_NODE_SCORE = 100;
  */
 export interface NodeScorer {
   name: string;
-  score(pod: Pod, node: Node, snapshot: ClusterSnapshot): number;
+  /** `view` is the node as the snapshot sees it (when the snapshot offers viewOf). */
+  score(pod: Pod, node: Node, snapshot: ClusterSnapshot, view?: NodeView): number;
   normalize?(scores: number[]): number[];
 }
 

@@ -1,11 +1,10 @@
 import type { Pod } from '../../../protocol/index.js';
 import { isTerminal } from '../../../protocol/pod-helpers.js';
+import { controllerOf } from '../../../protocol/workload-helpers.js';
 import { MAX_NODE_SCORE, type NodeScorer } from './scorer.js';
 import { podFacts } from '../facts.js';
 
-function controllerUid(pod: Pod): string | undefined {
-  return pod.metadata.ownerReferences?.find((o) => o.controller === true)?.uid;
-}
+const controllerUid = (pod: Pod): string | undefined => controllerOf(pod)?.uid;
 
 /**
  * Whether `other` belongs to the same group as `pod`: same namespace and, when `pod` has a controller
@@ -29,8 +28,9 @@ export function isPeer(pod: Pod, other: Pod): boolean {
  */
 export const spread: NodeScorer = {
   name: 'Spread',
-  score(pod, node, snapshot) {
+  score(pod, node, snapshot, view) {
     const owner = podFacts(pod).ownerUid;
+    if (owner !== undefined && view) return view.owners.get(owner) ?? 0;
     if (owner !== undefined && snapshot.ownedOnNode) return snapshot.ownedOnNode(node.metadata.name, owner);
     let peers = 0;
     for (const other of snapshot.podsOnNode(node.metadata.name)) {

@@ -10,7 +10,7 @@ function facts(usedBytes: number, images = ['drover.local/busybox:test']): NodeF
     cpu: { cores: 4, model: 'x', loadPercent: usedBytes / GiB },
     memory: { totalBytes: 4 * GiB, usedBytes, availableBytes: 4 * GiB - usedBytes },
     disk: { path: '/d', sizeBytes: 32 * GiB, usedBytes: GiB, availableBytes: 31 * GiB },
-    host: { architecture: 'amd64', operatingSystem: 'linux', osImage: 'Debian', kernelVersion: '6', hostname: 'n1' },
+    host: { architecture: 'amd64', operatingSystem: 'linux', osImage: 'Debian', kernelVersion: '6', hostname: 'n1', machineID: 'm1' },
     network: { internalIPs: ['10.0.0.1'] },
     runtime: { version: 'containerd://1.6', images: images.map((name) => ({ name })) },
   };

@@ -173,6 +173,20 @@ describe('broker', () => {
     expect(m).toEqual({ topic: 'drover/v1/nodes/a/desired', payload: 'set-1', retain: true });
   });
 
+  it('throttleNode stops reading what a node sends until it is let go again, losing nothing', async () => {
+    const a = await node('a');
+    // aedes itself pauses a client while it authenticates and resumes it right after the CONNACK
+    await new Promise((r) => setTimeout(r, 100));
+    broker.throttleNode('a', true);
+    const sends = Array.from({ length: 5 }, (_, i) => a.publishAsync('drover/v1/nodes/a/status', `s${i}`, { qos: 1 }));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(seen.filter((m) => m.topic === 'drover/v1/nodes/a/status')).toHaveLength(0);
+    broker.throttleNode('a', false);
+    await Promise.all(sends);
+    await eventually(() => seen.filter((m) => m.topic === 'drover/v1/nodes/a/status').length === 5 || undefined);
+    expect(seen.filter((m) => m.topic === 'drover/v1/nodes/a/status').map((m) => m.payload)).toEqual(['s0', 's1', 's2', 's3', 's4']);
+  });
+
   it('disconnectNode closes the node connection', async () => {
     const a = await node('a');
     await broker.disconnectNode('a');

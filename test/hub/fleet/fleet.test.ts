@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { joinReplyMessageSchema, type JoinReplyMessage, type PodStatusMessage } from '../../../protocol/messages.js';
+import { joinReplyMessageSchema, networkSetMessageSchema, type JoinReplyMessage, type NetworkSetMessage, type PodStatusMessage } from '../../../protocol/messages.js';
 import { topics } from '../../../protocol/topics.js';
 import { connectRefused, eventually } from '../broker/helpers.js';
 import { connectTracked, send, startHarness, type Harness } from './harness.js';
@@ -201,6 +201,60 @@ describe('fleet', () => {
 
 });
 
+describe('fleet network sets', () => {
+  it("publishes each node's pod CIDR, its peers with their VXLAN MACs, and the Services it needs", async () => {
+    const h = await startHarness();
+    try {
+      const { client: one } = await enrolledNode(h, 'pi-1');
+      const { client: two } = await enrolledNode(h, 'pi-2');
+      for (const [name, cidr] of [['pi-1', '10.42.1.0/24'], ['pi-2', '10.42.2.0/24']] as const) {
+        const n = (await getNode(h, name))!;
+        await h.store.update({ ...n, spec: { ...n.spec, podCIDR: cidr } });
+      }
+      const sets: NetworkSetMessage[] = [];
+      two.on('message', (topic, payload) => {
+        if (topic === topics.nodeNetwork('pi-2')) sets.push(networkSetMessageSchema.parse(JSON.parse(payload.toString())));
+      });
+      await two.subscribeAsync(topics.nodeNetwork('pi-2'), { qos: 1 });
+      // pi-1 reports its VXLAN device; pi-2 learns it as its peer
+      await send(one, topics.nodeStatus('pi-1'), { ...statusMessage(), network: { vtepMAC: '0a:58:0a:2a:01:00' } });
+      const withPeer = await eventually(() => sets.find((s) => s.peers[0]?.vtepMAC === '0a:58:0a:2a:01:00'));
+      expect(withPeer).toMatchObject({ node: 'pi-2', podCIDR: '10.42.2.0/24', clusterCIDR: '10.42.0.0/16', serviceCIDR: '10.43.0.0/16', clusterDomain: 'cluster.local', mtu: 1450 });
+      expect(withPeer.peers).toEqual([{ node: 'pi-1', podCIDR: '10.42.1.0/24', nodeIP: '10.0.0.5', vtepMAC: '0a:58:0a:2a:01:00' }]);
+      // a node without pods gets NodePort Services only
+      await h.store.create({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'internal', namespace: 'default' }, spec: { clusterIP: '10.43.0.2', ports: [{ port: 80, targetPort: 8080, protocol: 'TCP' }] } });
+      await h.store.create({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'public', namespace: 'default' }, spec: { type: 'NodePort', clusterIP: '10.43.0.3', ports: [{ port: 80, targetPort: 8080, nodePort: 30080, protocol: 'TCP' }] } });
+      const nodePortOnly = await eventually(() => sets.find((s) => s.services.length > 0));
+      expect(nodePortOnly.services.map((s) => s.name)).toEqual(['public']);
+      expect(nodePortOnly.services[0]).toMatchObject({ type: 'NodePort', clusterIP: '10.43.0.3', ports: [{ port: 80, targetPort: 8080, nodePort: 30080, protocol: 'TCP' }], endpoints: [] });
+      // with a pod bound to it, every Service
+      await h.store.create(podObject('web', 'pi-2'));
+      const all = await eventually(() => sets.find((s) => s.services.length === 2));
+      expect(all.services.map((s) => s.name)).toEqual(['internal', 'public']);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+describe('fleet back-pressure', () => {
+  it('stops reading a node that sends faster than the hub takes it in, and reads it again once caught up', async () => {
+    const h = await startHarness({ fleet: { maxPendingPerNode: 2 } });
+    try {
+      const { client } = await enrolledNode(h, 'pi-1');
+      await Promise.all(Array.from({ length: 20 }, (_, i) => send(client, topics.nodeStatus('pi-1'), statusMessage({ capacity: { cpu: String(i + 1), memory: '1Gi', pods: '10' } }))));
+      await h.fleet.idle();
+      expect(h.logs.some((l) => String(l.msg).startsWith('node sends faster than the hub takes it in'))).toBe(true);
+      expect(h.logs.some((l) => String(l.msg).startsWith('node caught up'))).toBe(true);
+      // nothing was lost: the last report is what the store holds, and the node is still connected
+      await eventually(async () => (await getNode(h, 'pi-1'))?.status?.capacity?.cpu === '20');
+      expect(client.connected).toBe(true);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
 describe('fleet restarts', () => {
   it('keeps desired-set generations increasing across a hub restart', async () => {
     const first = await startHarness();
@@ -237,6 +291,29 @@ async function reissue(h: Harness): Promise<string> {
 }
 
 describe('fleet with the real AuthService', () => {
+  it('enrols many devices at once with one token; two racing with one single-use token: one wins, the other is issued nothing', async () => {
+    const h = await startHarness({ realAuth: true });
+    try {
+      const { token } = await h.authService!.createJoinToken();
+      const replies = await Promise.all(Array.from({ length: 20 }, (_, i) => requestJoin(h, `dev-${i}`, token, `pi-${i}`)));
+      expect(replies.every((r) => r.ok)).toBe(true);
+      expect((await h.store.list('Node')).items).toHaveLength(20);
+
+      const single = await h.authService!.createJoinToken({ singleUse: true });
+      const race = await Promise.all([requestJoin(h, 'dev-a', single.token, 'racer-a'), requestJoin(h, 'dev-b', single.token, 'racer-b')]);
+      expect(race.filter((r) => r.ok)).toHaveLength(1);
+      const loser = race.find((r) => !r.ok)!;
+      expect(loser).toMatchObject({ ok: false });
+      if (!loser.ok) expect(loser.error).toMatch(/join token refused/);
+      const names = (await h.store.list('Node')).items.map((n) => n.metadata.name);
+      expect(names.filter((n) => n.startsWith('racer-'))).toHaveLength(1);
+      const credentials = (await h.store.list('NodeCredential')).items.map((c) => c.metadata.name);
+      expect(credentials.filter((n) => n.startsWith('racer-'))).toHaveLength(1);
+    } finally {
+      await h.close();
+    }
+  });
+
   it('enrols a device with a single-use join token end to end', async () => {
     const h = await startHarness({ realAuth: true });
     try {
