@@ -20,6 +20,7 @@ import {
   commandMessageSchema,
   decodeMessage,
   desiredSetMessageSchema,
+  networkSetMessageSchema,
   type CommandMessage,
   type NodeStatusMessage,
   type ReplyMessage,
@@ -126,6 +127,15 @@ export function createSimNode(opts: SimNodeOptions): SimNode {
     simPods?.setDesired(set);
   }
 
+  /** A network set (once the agent subscribes to it): validated, then nothing to program on a hollow node. */
+  function onNetwork(topic: string, payload: Buffer): void {
+    try {
+      decodeMessage(networkSetMessageSchema, topic, payload);
+    } catch (err) {
+      log.warn({ err, topic }, 'dropping a malformed network set');
+    }
+  }
+
   async function onCommand(topic: string, payload: Buffer): Promise<void> {
     let cmd: CommandMessage;
     try {
@@ -200,6 +210,7 @@ export function createSimNode(opts: SimNodeOptions): SimNode {
           return;
         }
         if (parsed.channel === 'desired') onDesired(topic, payload);
+        else if (parsed.channel === 'network') onNetwork(topic, payload);
         else if (parsed.channel === 'cmd') onCommand(topic, payload).catch((err: unknown) => log.warn({ err }, 'could not answer a command'));
         else log.warn({ topic }, 'message on an unexpected channel dropped');
       });
