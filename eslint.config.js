@@ -3,7 +3,8 @@
 // the layers inside hub/ (HUB_LAYERS below, bottom first), and the folders inside agent/ and
 // runtime-adapters/: in agent/, host/ imports no other agent folder, pods/ and link/ do not import each
 // other (agent.ts wires them; what both need is at the agent root: desired-set.ts, state-file.ts,
-// errors.ts), and no folder imports the composition root (agent.ts, main.ts, cli.ts); in
+// errors.ts), sim/ (the fleet simulator) speaks through link/ and host/ but does not import pods/, and
+// no folder imports the composition root (agent.ts, main.ts, cli.ts); in
 // runtime-adapters/, the contract and the shared parts are at the root and no adapter folder imports another.
 import tseslint from 'typescript-eslint';
 
@@ -100,9 +101,10 @@ export default tseslint.config(
   boundary('protocol', ['runtime-adapters', 'agent', 'hub']),
   boundary('runtime-adapters', ['agent', 'hub']),
   boundary('agent', ['hub']),
-  agentFolder('agent/host', ['link', 'pods']),
-  agentFolder('agent/pods', ['link']),
-  agentFolder('agent/link', ['pods']),
+  agentFolder('agent/host', ['link', 'pods', 'sim']),
+  agentFolder('agent/pods', ['link', 'sim']),
+  agentFolder('agent/link', ['pods', 'sim']),
+  agentFolder('agent/sim', ['pods']),
   adapterFolder('runtime-adapters/docker', ['containerd', 'fake']),
   adapterFolder('runtime-adapters/containerd', ['docker', 'fake']),
   adapterFolder('runtime-adapters/fake', ['docker', 'containerd']),
