@@ -1,4 +1,4 @@
-/* eslint-disable @typescript-eslint/no-explicit-any -- tests read untyped JSON answers */
+ 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from '../../../hub/store/store.js';
 import { startTestApi, type TestApi } from './support.js';
