@@ -8,7 +8,7 @@
  * ports is torn down and made anew, with a new sandbox id (the pod's containers are then re-created).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { readdir, rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileDurable } from '../../protocol/durable-file.js';
 import type { Logger } from '../../protocol/logger.js';
@@ -56,6 +56,25 @@ export interface CniSandboxesOptions {
   logger: Logger;
 }
 
+/** The pid of the containerd daemon, from /proc (undefined when none is in sight). */
+export async function containerdPid(): Promise<number | undefined> {
+  let entries: string[];
+  try {
+    entries = await readdir('/proc');
+  } catch {
+    return undefined;
+  }
+  for (const e of entries) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      if ((await readFile(`/proc/${e}/comm`, 'utf8')).trim() === 'containerd') return Number(e);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return undefined;
+}
+
 /** /run/netns/<prefix><uid's letters and digits, at most 32>. */
 export function netnsName(prefix: string, uid: string): string {
   return `${prefix}${uid.replace(/[^A-Za-z0-9]/g, '').slice(0, 32)}`;
@@ -92,6 +111,26 @@ export function createCniSandboxes(opts: CniSandboxesOptions): CniSandboxes {
     cache.set(rec.uid, rec);
   }
 
+  /**
+   * `ip netns add|delete` in containerd's mount namespace: a namespace file is a bind mount, and one made in
+   * a private mount namespace (an agent started under `ip netns exec`, or a unit with PrivateMounts) would
+   * be an empty file to containerd, which opens it. Plain `ip netns` when containerd's process is not in
+   * sight (nsenter missing, another PID namespace).
+   */
+  async function netns(args: string[]): Promise<void> {
+    const pid = await containerdPid();
+    if (pid !== undefined) {
+      const viaContainerd = [`--mount=/proc/${pid}/ns/mnt`, '--', 'ip', 'netns', ...args];
+      const r = await cmd.run('nsenter', viaContainerd).catch(() => undefined);
+      if (r?.exitCode === 0) {
+        log.info({ command: ['nsenter', ...viaContainerd] }, 'network change');
+        return;
+      }
+      log.debug({ pid, stderr: r?.stderr }, "cannot enter containerd's mount namespace; plain ip netns");
+    }
+    await cmd.change('ip', ['netns', ...args]);
+  }
+
   async function netnsExists(path: string): Promise<boolean> {
     const name = path.split('/').pop()!;
     const list = await cmd.read('ip', ['netns', 'list']);
@@ -109,7 +148,7 @@ export function createCniSandboxes(opts: CniSandboxesOptions): CniSandboxes {
     }
     if (await netnsExists(rec.netns)) {
       await cni.del(rec.lo, at('lo'), undefined).catch((err: unknown) => log.debug({ err }, 'CNI DEL of lo failed'));
-      await cmd.change('ip', ['netns', 'delete', name]);
+      await netns(['delete', name]);
     }
     await rm(recordPath(rec.uid), { force: true });
     cache.delete(rec.uid);
@@ -131,8 +170,8 @@ export function createCniSandboxes(opts: CniSandboxesOptions): CniSandboxes {
       const rec: SandboxRecord = { uid, id: randomBytes(8).toString('hex'), netns: `/run/netns/${name}`, key, eth0, lo: loopbackPlugins(), complete: false };
       await write(rec);
       try {
-        if (await netnsExists(rec.netns)) await cmd.change('ip', ['netns', 'delete', name]); // a leftover without a record
-        await cmd.change('ip', ['netns', 'add', name]);
+        if (await netnsExists(rec.netns)) await netns(['delete', name]); // a leftover without a record
+        await netns(['add', name]);
         await cni.add(rec.lo, { containerId: rec.id, netnsPath: rec.netns, ifName: 'lo' });
         rec.result = await cni.add(rec.eth0, { containerId: rec.id, netnsPath: rec.netns, ifName: 'eth0' });
       } catch (err) {

@@ -23,7 +23,7 @@ import { DEFAULT_CNI_PATH } from './cni-config.js';
 import { createCniSandboxes, type CniSandboxes } from './cni-sandboxes.js';
 import { createDockerSandboxes, DEFAULT_PAUSE_IMAGE, type DockerSandboxes } from './docker-sandboxes.js';
 import { createNetCommands, type NetCommands } from './net-commands.js';
-import { ensureDockerForward, ensureMasquerade, ensurePodBridge, removeMasquerade } from './node-setup.js';
+import { ensureDockerForward, ensureMasquerade, ensurePodBridge, removeDockerForward, removeMasquerade } from './node-setup.js';
 import { createOverlay, underlayOf, VXLAN_OVERHEAD, type Overlay } from './overlay.js';
 import { writePodResolvConf } from './pod-dns.js';
 import { podDnsSettings, readNodeDns, type DnsSettings } from './resolv-conf.js';
@@ -83,7 +83,7 @@ export interface NodeNetwork extends PodSandboxes {
   /** Start the resync timer. */
   start(): void;
   stop(): Promise<void>;
-  /** Remove what the node network made on the node (overlay, masquerading, Docker network); not the pods' sandboxes. */
+  /** Remove what the node network made on the node (overlay, masquerading, forward rules, pod bridge or Docker network and its sandboxes); not containerd pods' namespaces. */
   teardownNode(): Promise<void>;
 }
 
@@ -244,7 +244,9 @@ export function createNodeNetwork(opts: NodeNetworkOptions): NodeNetwork {
       await queue;
       await overlay.remove();
       await removeMasquerade(cmd, names.nftTable);
+      if (set) await removeDockerForward(cmd, set.clusterCIDR);
       await dockerSandboxes?.removeAll();
+      if (cniSandboxes && (await cmd.run('ip', ['link', 'show', 'dev', names.bridge])).exitCode === 0) await cmd.change('ip', ['link', 'del', 'dev', names.bridge]);
       mac = undefined;
     },
   };

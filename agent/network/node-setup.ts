@@ -86,3 +86,12 @@ export async function ensureDockerForward(cmd: NetCommands, clusterCIDR: string)
     if (present.exitCode !== 0) await cmd.change('iptables', ['-w', '-I', 'DOCKER-USER', '1', ...rule]);
   }
 }
+
+/** Undo ensureDockerForward (a node leaving the pod network, tests). */
+export async function removeDockerForward(cmd: NetCommands, clusterCIDR: string): Promise<void> {
+  for (const dir of ['-s', '-d']) {
+    const rule = [dir, clusterCIDR, '-m', 'comment', '--comment', 'drover pod network', '-j', 'ACCEPT'];
+    const present = await cmd.run('iptables', ['-w', '-C', 'DOCKER-USER', ...rule]).catch(() => undefined);
+    if (present?.exitCode === 0) await cmd.change('iptables', ['-w', '-D', 'DOCKER-USER', ...rule]);
+  }
+}
