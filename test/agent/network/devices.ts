@@ -76,12 +76,17 @@ export async function addDevice(lan: Lan, name: string, address: string): Promis
   };
 }
 
-/** Remove every namespace and host link named from the prefix (devices, the LAN, pods' namespaces). */
+/**
+ * Remove every namespace and host link named from the prefix (devices, the LAN, pods' namespaces: <prefix>p*,
+ * or drover-<prefix>* for an agent process's pods, whose uids the test starts with the prefix).
+ */
 export async function cleanupPrefix(prefix: string): Promise<void> {
   const list = await execa('ip', ['netns', 'list'], { reject: false });
   for (const line of String(list.stdout).split('\n')) {
     const name = line.split(' ')[0];
-    if (name && (name.startsWith(`${prefix}-`) || name.startsWith(`${prefix}p`))) await execa('ip', ['netns', 'delete', name], { reject: false });
+    if (name && (name.startsWith(`${prefix}-`) || name.startsWith(`${prefix}p`) || name.startsWith(`drover-${prefix}`))) {
+      await execa('ip', ['netns', 'delete', name], { reject: false });
+    }
   }
   const links = await execa('ip', ['-o', 'link', 'show'], { reject: false });
   for (const line of String(links.stdout).split('\n')) {
