@@ -170,7 +170,6 @@ describe('pod network on containerd: two devices over VXLAN', () => {
     // across the overlay, both ways
     expect((await eventually('a1 -> b1', async () => (await wget(ra1.id, `http://${rb1.ip}/`)).stdout.trim() || undefined))).toBe('dnt-b1');
     expect((await wget(rb1.id, `http://${ra1.ip}/`)).stdout.trim()).toBe('dnt-a1');
-    // the peer sees the pod's own address, not the node's (no masquerading inside the cluster CIDR)
     // hostPort through portmap, on the device's LAN address, from the host
     const viaHost = await eventually('hostPort', async () => {
       const r = await fetch(`http://${b.device.ip}:8080/`, { signal: AbortSignal.timeout(3000) });
