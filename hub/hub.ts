@@ -27,6 +27,9 @@ import { createNodeLifecycleController } from './controllers/node-lifecycle/cont
 import { createNodeHealth } from './controllers/node-lifecycle/node-health.js';
 import { createNodeLeases } from './leases/index.js';
 import { createObjectCache } from './cache/object-cache.js';
+import { createNodeIpamController } from './controllers/network/node-ipam.js';
+import { createEndpointSliceController } from './controllers/network/endpoint-slices.js';
+import { checkClusterNetwork, DEFAULT_CLUSTER_NETWORK, type ClusterNetwork } from '../protocol/cluster-network.js';
 import { createWorkloadControllers } from './controllers/workloads.js';
 
 /** Deployments and DaemonSets reconcile at most this often each (their reconcile reads all they own). */
@@ -61,6 +64,8 @@ export interface HubOptions {
   evictionGraceMs?: number;
   /** Largest MQTT payload the broker accepts (default protocol MAX_PAYLOAD_BYTES, 4 MiB). */
   maxPayloadBytes?: number;
+  /** The cluster's address plan (pod and service CIDRs, NodePort range, DNS domain); K3s' defaults for what is left out. */
+  network?: Partial<ClusterNetwork>;
 }
 
 export interface Hub {
@@ -95,6 +100,12 @@ export async function createHub(opts: HubOptions): Promise<Hub> {
   const clock = opts.clock ?? Date.now;
   await mkdir(opts.dataDir, { recursive: true, mode: 0o700 });
 
+  const network: ClusterNetwork = { ...DEFAULT_CLUSTER_NETWORK, ...opts.network };
+  try {
+    checkClusterNetwork(network);
+  } catch (err) {
+    throw new InvalidHubOptionError(`the cluster network settings are not usable: ${(err as Error).message}`);
+  }
   const closers: (() => Promise<void>)[] = [];
   const closeAll = async () => {
     for (const close of closers.reverse()) {
@@ -146,6 +157,7 @@ export async function createHub(opts: HubOptions): Promise<Hub> {
     // when each node was last heard from: renewed by the fleet, read by node health (hub/leases)
     const leases = createNodeLeases();
     const fleet = await createFleet({
+      network,
       store,
       broker,
       auth,
@@ -188,6 +200,14 @@ export async function createHub(opts: HubOptions): Promise<Hub> {
     await nodeLifecycle.start();
     closers.push(() => nodeLifecycle.stop());
 
+    // the pod network: a pod CIDR for every node, endpoint slices for every Service
+    const nodeIpam = await createNodeIpamController({ store, cache, network, logger: opts.logger.child({ component: 'controllers' }), clock, events });
+    await nodeIpam.start();
+    closers.push(() => nodeIpam.stop());
+    const endpointSlices = await createEndpointSliceController({ store, cache, logger: opts.logger.child({ component: 'controllers' }), clock, events });
+    await endpointSlices.start();
+    closers.push(() => endpointSlices.stop());
+
     const workloads = await createWorkloadControllers({ store, cache, minReconcileIntervalMs: DEFAULT_MIN_RECONCILE_INTERVAL_MS, logger: opts.logger.child({ component: 'controllers' }), clock, events });
     await workloads.start();
     closers.push(() => workloads.stop());
@@ -213,6 +233,7 @@ export async function createHub(opts: HubOptions): Promise<Hub> {
       ...(httpTls ? { tls } : {}),
       store,
       cache,
+      network,
       auth: apiAuth,
       logger: opts.logger.child({ component: 'api' }),
       registry,

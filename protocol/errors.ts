@@ -8,6 +8,7 @@ export const PROTOCOL_ERROR_CODES = {
   EPROTOCOL_MANIFEST: 'one or more documents of a manifest failed (each problem listed)',
   EPROTOCOL_MESSAGE: 'an MQTT payload that does not match its schema (logged and dropped)',
   EPROTOCOL_SELECTOR: 'a label selector that does not parse',
+  EPROTOCOL_ADDRESS: 'a string that is not the IPv4 address or CIDR block it should be',
 } as const;
 
 /** An area's catalogue of error codes: code (E<AREA>_<WHAT>) -> what it means. */

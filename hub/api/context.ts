@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../../protocol/logger.js';
 import type { ObjectCache } from '../cache/object-cache.js';
+import type { ServiceRegistry } from '../registry/services.js';
 import type { Store } from '../store/store.js';
 import type { ApiAuth, ApiPrincipal } from './auth.js';
 
@@ -9,6 +10,8 @@ export interface ApiDeps {
   store: Store;
   /** The informer cache LIST is served from. */
   cache: ObjectCache;
+  /** Service defaults and IP/port allocation before a Service is written. */
+  services: ServiceRegistry;
   auth: ApiAuth;
   logger: Logger;
   clock: () => number;

@@ -10,6 +10,7 @@ import { ManifestError } from '../../protocol/errors.js';
 import type { KindInfo } from '../../protocol/kinds.js';
 import { validateObject } from '../../protocol/manifest.js';
 import type { KubeObject } from '../../protocol/objects/meta.js';
+import type { Service } from '../../protocol/objects/service.js';
 import type { ObjectKey } from '../store/store.js';
 import { authorize, type Verb } from './auth.js';
 import { type ApiDeps, type Reply, type RequestContext } from './context.js';
@@ -197,7 +198,11 @@ async function create(ctx: RequestContext, route: ResourceRoute, deps: ApiDeps):
   if (route.info.kind === 'Namespace') obj.status = { phase: 'Active' };
   const valid = validate(route.info, obj);
   if (route.info.namespaced) await requireNamespace(deps, route.namespace!);
-  if (isDryRun(ctx.url.searchParams)) return { code: 201, body: valid };
+  const dryRun = isDryRun(ctx.url.searchParams);
+  if (valid.kind === 'Service') {
+    return { code: 201, body: await deps.services.admit(valid as Service, undefined, async (s) => (dryRun ? s : deps.store.create(s))) };
+  }
+  if (dryRun) return { code: 201, body: valid };
   return { code: 201, body: await deps.store.create(valid) };
 }
 
@@ -209,8 +214,13 @@ async function replace(ctx: RequestContext, route: ResourceRoute, deps: ApiDeps)
   const valid = validate(route.info, merged);
   checkImmutable(route, existing, valid);
   const expected = incoming.metadata?.resourceVersion;
-  if (isDryRun(ctx.url.searchParams)) return { code: 200, body: valid };
-  const updated = await deps.store.update(valid, typeof expected === 'string' && expected !== '' ? { expectedResourceVersion: expected } : {});
+  const options = typeof expected === 'string' && expected !== '' ? { expectedResourceVersion: expected } : {};
+  const dryRun = isDryRun(ctx.url.searchParams);
+  if (valid.kind === 'Service') {
+    return { code: 200, body: await deps.services.admit(valid as Service, existing as Service, async (s) => (dryRun ? s : deps.store.update(s, options))) };
+  }
+  if (dryRun) return { code: 200, body: valid };
+  const updated = await deps.store.update(valid, options);
   return { code: 200, body: updated };
 }
 
@@ -236,8 +246,13 @@ async function patch(ctx: RequestContext, route: ResourceRoute, deps: ApiDeps): 
     const merged = mergeForWrite(route, existing, patched);
     const valid = validate(route.info, merged);
     checkImmutable(route, existing, valid);
-    if (isDryRun(ctx.url.searchParams)) return { code: 200, body: valid };
+    const dryRun = isDryRun(ctx.url.searchParams);
     const expected = typeof precondition === 'string' ? precondition : existing.metadata.resourceVersion;
+    if (valid.kind === 'Service') {
+      const write = async (s: Service) => (dryRun ? s : deps.store.update(s, { expectedResourceVersion: expected }));
+      return { code: 200, body: await deps.services.admit(valid as Service, existing as Service, write) };
+    }
+    if (dryRun) return { code: 200, body: valid };
     return { code: 200, body: await deps.store.update(valid, { expectedResourceVersion: expected }) };
   }, { attempts: typeof precondition === 'string' ? 1 : DEFAULT_CAS_ATTEMPTS + 1 });
 }

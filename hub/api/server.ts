@@ -12,6 +12,8 @@ import type { Logger } from '../../protocol/logger.js';
 import type { NodeCommands } from '../fleet/node-commands.js';
 import type { Store } from '../store/store.js';
 import { createObjectCache, type ObjectCache } from '../cache/object-cache.js';
+import { createServiceRegistry } from '../registry/services.js';
+import { DEFAULT_CLUSTER_NETWORK, type ClusterNetwork } from '../../protocol/cluster-network.js';
 import { authenticate, bearerToken, type ApiAuth, type ApiPrincipal } from './auth.js';
 import type { ApiDeps, Reply, RequestContext } from './context.js';
 import { coreVersions, groupList, resourceList, versionInfo } from './discovery.js';
@@ -30,6 +32,8 @@ export interface ApiServerOptions {
   store: Store;
   /** The hub's informer cache (started); without it the server keeps its own over `store`, started on listen. */
   cache?: ObjectCache;
+  /** The cluster's address plan, for Service IPs and nodePorts (default K3s': 10.43.0.0/16, 30000-32767). */
+  network?: ClusterNetwork;
   auth: ApiAuth;
   logger: Logger;
   /** Where /metrics comes from; a new one (with default process metrics) if absent. */
@@ -80,7 +84,8 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
   const metrics = createApiMetrics(opts.registry);
   const ownCache = opts.cache ? undefined : createObjectCache({ store: opts.store, logger });
   const cache = opts.cache ?? ownCache!;
-  const deps: ApiDeps = { store: opts.store, cache, auth: opts.auth, logger, clock, activeStreams: new Set() };
+  const services = createServiceRegistry({ cache, network: opts.network ?? DEFAULT_CLUSTER_NETWORK });
+  const deps: ApiDeps = { store: opts.store, cache, services, auth: opts.auth, logger, clock, activeStreams: new Set() };
   const sockets = new Set<Socket>();
   let serverAddress = '';
 

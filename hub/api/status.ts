@@ -3,6 +3,7 @@
  * typed ApiError that handlers throw. toApiError() maps the errors of the store, the protocol and
  * selectors onto the reason and HTTP code a Kubernetes client expects.
  */
+import { ServiceAdmissionError } from '../registry/errors.js';
 import { DroverError, ManifestError, ValidationError } from '../../protocol/errors.js';
 import { kindByName } from '../../protocol/kinds.js';
 import { SelectorSyntaxError } from '../../protocol/labels.js';
@@ -217,6 +218,10 @@ export function toApiError(err: unknown): ApiError {
   }
   if (err instanceof ValidationError) {
     return new ApiError('Invalid', err.message, { causes: [{ field: err.field, message: validationReason(err) }] }, { cause: err });
+  }
+  if (err instanceof ServiceAdmissionError) {
+    const name = err.service.slice(err.service.indexOf('/') + 1);
+    return apiErrors.invalid('Service', name, err.problems.map((p) => ({ field: p.field, message: p.message, reason: 'FieldValueInvalid' })));
   }
   if (err instanceof SelectorSyntaxError) return new ApiError('BadRequest', err.message, undefined, { cause: err });
   if (err instanceof StoreClosedError) return new ApiError('ServiceUnavailable', 'the hub is shutting down', undefined, { cause: err });

@@ -20,6 +20,7 @@ import { registerExecCommand } from './commands/exec.js';
 import { registerLogsCommand } from './commands/logs.js';
 import { registerRolloutCommand } from './commands/rollout.js';
 import { registerScaleCommand } from './commands/scale.js';
+import { registerExposeCommand } from './commands/expose.js';
 import { registerSetCommand } from './commands/set.js';
 import { registerTopCommand } from './commands/top.js';
 import { ExitRequest } from './errors.js';
@@ -50,6 +51,7 @@ export function buildProgram(io: CliIO = processIO()): Command {
   registerDescribeCommand(program, io);
   registerDeleteCommand(program, io);
   registerScaleCommand(program, io);
+  registerExposeCommand(program, io);
   registerSetCommand(program, io);
   registerRolloutCommand(program, io);
   registerLogsCommand(program, io);

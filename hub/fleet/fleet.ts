@@ -11,6 +11,8 @@ import type { EventRecorder } from '../events/recorder.js';
 import type { ObjectCache } from '../cache/object-cache.js';
 import type { NodeLeases } from '../leases/node-leases.js';
 import { createHeartbeatHandler } from './heartbeat-handler.js';
+import { createNetworkPublisher } from './network-publisher.js';
+import { DEFAULT_CLUSTER_NETWORK, type ClusterNetwork } from '../../protocol/cluster-network.js';
 import type { Store } from '../store/store.js';
 import type { FleetAuth, FleetContext } from './context.js';
 import { createDesiredPublisher, type DesiredPublisher } from './desired-publisher.js';
@@ -36,6 +38,8 @@ export interface FleetOptions {
   events?: EventRecorder;
   /** Messages one node may have waiting before its connection stops being read (default 64). */
   maxPendingPerNode?: number;
+  /** The cluster's address plan, for the network sets (default K3s'). */
+  network?: ClusterNetwork;
 }
 
 export const DEFAULT_MAX_PENDING_PER_NODE = 64;
@@ -45,6 +49,8 @@ export interface Fleet {
   stop(): Promise<void>;
   /** Publish pending desired sets now. */
   flushDesired(): Promise<void>;
+  /** Publish pending network sets now. */
+  flushNetwork(): Promise<void>;
   /** Resolves when every message received so far has been handled. */
   idle(): Promise<void>;
 }
@@ -61,6 +67,7 @@ export async function createFleet(opts: FleetOptions): Promise<Fleet> {
     clock,
     coalesceMs: opts.desiredCoalesceMs,
   });
+  const networkSets = createNetworkPublisher({ cache: opts.cache, broker: opts.broker, network: opts.network ?? DEFAULT_CLUSTER_NETWORK, logger, clock });
   const unsubscribes: Array<() => void> = [];
   let started = false;
 
@@ -115,6 +122,7 @@ export async function createFleet(opts: FleetOptions): Promise<Fleet> {
         broker.subscribe(topics.allNodesUp('pods'), perNode(createPodStatusHandler(ctx, opts.events))),
       );
       await desired.start();
+      await networkSets.start();
       logger.info('fleet started');
     },
     async stop() {
@@ -123,9 +131,11 @@ export async function createFleet(opts: FleetOptions): Promise<Fleet> {
       for (const unsubscribe of unsubscribes.splice(0)) unsubscribe();
       await queue.idle();
       await desired.stop();
+      await networkSets.stop();
       logger.info('fleet stopped');
     },
     flushDesired: () => desired.flush(),
+    flushNetwork: () => networkSets.flush(),
     idle: () => queue.idle(),
   };
 }

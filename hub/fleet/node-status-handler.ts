@@ -11,7 +11,7 @@ import { setCondition } from '../../protocol/conditions.js';
 import { nodeMessageHandler, type FleetContext } from './context.js';
 import { updateWithRetry } from '../store/update-with-retry.js';
 import { preciseTimestamp } from '../../protocol/time.js';
-import { AGENT_OWNED_NODE_LABELS } from '../../protocol/well-known.js';
+import { AGENT_OWNED_NODE_LABELS, ANNOTATION_VTEP_MAC } from '../../protocol/well-known.js';
 
 
 /** The Node after a status report; pure, for tests. */
@@ -39,7 +39,11 @@ export function applyNodeStatusReport(node: Node, report: NodeStatusMessage, now
     const value = report.labels?.[key];
     if (value !== undefined) labels[key] = value;
   }
-  return { ...node, metadata: { ...node.metadata, labels }, status };
+  // the node's end of the overlay, for the other nodes (network.drover.io/vtep-mac, as flannel's backend-data)
+  let annotations = node.metadata.annotations;
+  const vtepMAC = report.network?.vtepMAC;
+  if (vtepMAC && annotations?.[ANNOTATION_VTEP_MAC] !== vtepMAC) annotations = { ...annotations, [ANNOTATION_VTEP_MAC]: vtepMAC };
+  return { ...node, metadata: { ...node.metadata, labels, ...(annotations ? { annotations } : {}) }, status };
 }
 
 export function createNodeStatusHandler(ctx: FleetContext): MessageHandler {

@@ -70,7 +70,9 @@ export const nodeSchema = z.strictObject({
     .strictObject({
       unschedulable: z.boolean().optional(),
       taints: z.array(taintSchema).optional(),
+      /** Given by the hub from the cluster CIDR (one block per node); immutable once set, as in Kubernetes. */
       podCIDR: z.string().optional(),
+      podCIDRs: z.array(z.string()).max(1, 'Drover is IPv4 only: at most one pod CIDR').optional(),
       providerID: z.string().optional(),
     })
     .optional(),

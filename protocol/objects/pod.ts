@@ -187,7 +187,13 @@ export const podSpecSchema = z.strictObject({
   schedulerName: z.string().optional(),
   priority: z.number().int().optional(),
   dnsPolicy: z.enum(['ClusterFirst', 'ClusterFirstWithHostNet', 'Default', 'None']).optional(),
+  /** With dnsPolicy None, the whole of the pod's resolv.conf; otherwise added to it. */
   dnsConfig: podDnsConfigSchema.optional(),
+  /** The pod's hostname (default its name); with `subdomain` = a headless Service, <hostname>.<subdomain>.<ns>.svc resolves to it. */
+  hostname: labelNameSchema.optional(),
+  subdomain: labelNameSchema.optional(),
+  /** Kubernetes' service environment variables (FOO_SERVICE_HOST, ...) for the Services of the pod's namespace (default true). */
+  enableServiceLinks: z.boolean().optional(),
   serviceAccountName: z.string().optional(),
   activeDeadlineSeconds: z.number().int().optional(),
 }).superRefine((spec, ctx) => {

@@ -15,7 +15,10 @@ import { podDisplayStatus, podReady, podRestarts, shortAge } from '../../../prot
 import { resourcePath, type ApiClient, type ObjectList } from '../client.js';
 import { eventsFor, eventsSection, shownAnnotations, Text, type EventObject } from '../describe-text.js';
 import { describeDaemonSet, describeDeployment } from '../describe-workloads.js';
-import { LAST_APPLIED_ANNOTATION } from '../../../protocol/well-known.js';
+import { LABEL_SERVICE_NAME, LAST_APPLIED_ANNOTATION } from '../../../protocol/well-known.js';
+import type { EndpointSlice } from '../../../protocol/objects/endpoint-slice.js';
+import type { Service } from '../../../protocol/objects/service.js';
+import { describeService } from '../network-printers.js';
 import { describeConfigObject, isConfigKind } from '../config-printers.js';
 import type { CliIO } from '../io.js';
 import { renderTable } from '../printers.js';
@@ -186,6 +189,12 @@ export async function describeObject(client: ApiClient, obj: KubeObject, now = D
   }
   if (obj.kind === 'Deployment') return describeDeployment(client, obj as Deployment, events, now);
   if (obj.kind === 'DaemonSet') return describeDaemonSet(obj as DaemonSet, events, now);
+  if (obj.kind === 'Service') {
+    const slices = await client.request<ObjectList<EndpointSlice>>('GET', resourcePath(resolveResource('endpointslices')!, obj.metadata.namespace ?? 'default'), {
+      query: { labelSelector: `${LABEL_SERVICE_NAME}=${obj.metadata.name}` },
+    });
+    return describeService(obj as Service, slices.items, events, now);
+  }
   if (obj.kind === 'Node') {
     const podInfo = resolveResource('pods')!;
     const pods = await client.request<ObjectList<Pod>>('GET', resourcePath(podInfo, undefined), { query: { fieldSelector: `spec.nodeName=${obj.metadata.name}` } });

@@ -25,6 +25,18 @@ export interface HubFlags {
   tls?: boolean;
   tlsSan?: string[];
   maxMqttPayload?: string;
+  clusterCidr?: string;
+  serviceCidr?: string;
+  nodeCidrMaskSize?: string;
+  serviceNodePortRange?: string;
+  clusterDomain?: string;
+}
+
+/** "30000-32767" */
+function parsePortRange(text: string): { min: number; max: number } {
+  const m = /^(\d+)-(\d+)$/.exec(text.trim());
+  if (!m) throw new Error(`--service-node-port-range must look like 30000-32767, not "${text}"`);
+  return { min: Number(m[1]), max: Number(m[2]) };
 }
 
 export const DEFAULT_HTTP = '127.0.0.1:7070';
@@ -48,6 +60,13 @@ export async function startHub(flags: HubFlags, dataDir: string, io: CliIO, logg
     ...(flags.nodeMonitorGrace ? { statusStaleAfterMs: parseDuration(flags.nodeMonitorGrace) * 1000 } : {}),
     ...(flags.evictionGrace ? { evictionGraceMs: parseDuration(flags.evictionGrace) * 1000 } : {}),
     ...(flags.maxMqttPayload ? { maxPayloadBytes: parsePayloadLimit(flags.maxMqttPayload) } : {}),
+    network: {
+      ...(flags.clusterCidr ? { clusterCIDR: flags.clusterCidr } : {}),
+      ...(flags.serviceCidr ? { serviceCIDR: flags.serviceCidr } : {}),
+      ...(flags.nodeCidrMaskSize ? { nodeCIDRMaskSize: Number(flags.nodeCidrMaskSize) } : {}),
+      ...(flags.serviceNodePortRange ? { nodePortRange: parsePortRange(flags.serviceNodePortRange) } : {}),
+      ...(flags.clusterDomain ? { clusterDomain: flags.clusterDomain } : {}),
+    },
     logger,
     configPath: configPath(io),
   });
@@ -78,6 +97,11 @@ export function registerHubCommand(program: Command, io: CliIO): void {
     .option('--mqtt <host:port>', 'MQTT broker address for agents (mqtts unless on loopback)', DEFAULT_MQTT)
     .option('--mqtt-plain <host:port>', 'also serve plain MQTT on this loopback address, e.g. 127.0.0.1:1883')
     .option('--tls', 'serve --mqtt and --http over TLS even on loopback')
+    .option('--cluster-cidr <cidr>', "pods' addresses, one block per node (default 10.42.0.0/16)")
+    .option('--node-cidr-mask-size <bits>', "the prefix of each node's pod CIDR (default 24)")
+    .option('--service-cidr <cidr>', "Services' cluster IPs (default 10.43.0.0/16)")
+    .option('--service-node-port-range <min-max>', 'NodePort range (default 30000-32767)')
+    .option('--cluster-domain <domain>', 'the cluster DNS domain (default cluster.local)')
     .option('--max-mqtt-payload <bytes>', 'largest MQTT payload the broker accepts, e.g. 4Mi (default 4Mi)')
     .option('--tls-san <name>', 'extra DNS name or IP address for the hub TLS certificate (repeatable)', (v: string, all: string[] = []) => [...all, v])
     .action(async (flags: HubFlags) => {

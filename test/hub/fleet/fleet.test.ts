@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { joinReplyMessageSchema, type JoinReplyMessage, type PodStatusMessage } from '../../../protocol/messages.js';
+import { joinReplyMessageSchema, networkSetMessageSchema, type JoinReplyMessage, type NetworkSetMessage, type PodStatusMessage } from '../../../protocol/messages.js';
 import { topics } from '../../../protocol/topics.js';
 import { connectRefused, eventually } from '../broker/helpers.js';
 import { connectTracked, send, startHarness, type Harness } from './harness.js';
@@ -199,6 +199,42 @@ describe('fleet', () => {
     await eventually(async () => (await getNode(h, 'pi-1'))?.status?.capacity?.cpu === '2');
   });
 
+});
+
+describe('fleet network sets', () => {
+  it("publishes each node's pod CIDR, its peers with their VXLAN MACs, and the Services it needs", async () => {
+    const h = await startHarness();
+    try {
+      const { client: one } = await enrolledNode(h, 'pi-1');
+      const { client: two } = await enrolledNode(h, 'pi-2');
+      for (const [name, cidr] of [['pi-1', '10.42.1.0/24'], ['pi-2', '10.42.2.0/24']] as const) {
+        const n = (await getNode(h, name))!;
+        await h.store.update({ ...n, spec: { ...n.spec, podCIDR: cidr } });
+      }
+      const sets: NetworkSetMessage[] = [];
+      two.on('message', (topic, payload) => {
+        if (topic === topics.nodeNetwork('pi-2')) sets.push(networkSetMessageSchema.parse(JSON.parse(payload.toString())));
+      });
+      await two.subscribeAsync(topics.nodeNetwork('pi-2'), { qos: 1 });
+      // pi-1 reports its VXLAN device; pi-2 learns it as its peer
+      await send(one, topics.nodeStatus('pi-1'), { ...statusMessage(), network: { vtepMAC: '0a:58:0a:2a:01:00' } });
+      const withPeer = await eventually(() => sets.find((s) => s.peers[0]?.vtepMAC === '0a:58:0a:2a:01:00'));
+      expect(withPeer).toMatchObject({ node: 'pi-2', podCIDR: '10.42.2.0/24', clusterCIDR: '10.42.0.0/16', serviceCIDR: '10.43.0.0/16', clusterDomain: 'cluster.local', mtu: 1450 });
+      expect(withPeer.peers).toEqual([{ node: 'pi-1', podCIDR: '10.42.1.0/24', nodeIP: '10.0.0.5', vtepMAC: '0a:58:0a:2a:01:00' }]);
+      // a node without pods gets NodePort Services only
+      await h.store.create({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'internal', namespace: 'default' }, spec: { clusterIP: '10.43.0.2', ports: [{ port: 80, targetPort: 8080, protocol: 'TCP' }] } });
+      await h.store.create({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'public', namespace: 'default' }, spec: { type: 'NodePort', clusterIP: '10.43.0.3', ports: [{ port: 80, targetPort: 8080, nodePort: 30080, protocol: 'TCP' }] } });
+      const nodePortOnly = await eventually(() => sets.find((s) => s.services.length > 0));
+      expect(nodePortOnly.services.map((s) => s.name)).toEqual(['public']);
+      expect(nodePortOnly.services[0]).toMatchObject({ type: 'NodePort', clusterIP: '10.43.0.3', ports: [{ port: 80, targetPort: 8080, nodePort: 30080, protocol: 'TCP' }], endpoints: [] });
+      // with a pod bound to it, every Service
+      await h.store.create(podObject('web', 'pi-2'));
+      const all = await eventually(() => sets.find((s) => s.services.length === 2));
+      expect(all.services.map((s) => s.name)).toEqual(['internal', 'public']);
+    } finally {
+      await h.close();
+    }
+  });
 });
 
 describe('fleet back-pressure', () => {

@@ -1,0 +1,180 @@
+/**
+ * Publishes each node's network set on drover/v1/nodes/NODE/network, retained, QoS 1: its pod CIDR,
+ * the overlay's peers and the Services it needs with their endpoints (network-set.ts). Like the
+ * desired sets: every node at start (retained messages live in aedes' memory), then the nodes a
+ * change touches, coalesced; a set equal to the last one published for the node is not sent again.
+ *
+ * What touches whom: a Node's pod CIDR, address or VXLAN MAC changes every node's peers; a Service or
+ * an EndpointSlice changes every node's Services; a pod bound to or leaving a node changes that node
+ * only when it goes from no pods to some or back (which Services it gets).
+ */
+import { isDeepStrictEqual } from 'node:util';
+import type { ClusterNetwork } from '../../protocol/cluster-network.js';
+import { encodeMessage, type NetworkService } from '../../protocol/messages.js';
+import type { Logger } from '../../protocol/logger.js';
+import type { EndpointSlice } from '../../protocol/objects/endpoint-slice.js';
+import type { Node } from '../../protocol/objects/node.js';
+import type { Pod } from '../../protocol/objects/pod.js';
+import type { Service } from '../../protocol/objects/service.js';
+import { isValidNodeName, topics } from '../../protocol/topics.js';
+import { ANNOTATION_VTEP_MAC } from '../../protocol/well-known.js';
+import type { Broker } from '../broker/broker.js';
+import type { CacheEvent, ObjectCache } from '../cache/object-cache.js';
+import { buildNetworkSet, networkService, nodeIPOf, overlayPeers } from './network-set.js';
+
+export interface NetworkPublisherOptions {
+  cache: ObjectCache;
+  broker: Broker;
+  network: ClusterNetwork;
+  logger: Logger;
+  clock: () => number;
+  coalesceMs?: number;
+  retryMs?: number;
+}
+
+export interface NetworkPublisher {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  flush(): Promise<void>;
+}
+
+/** What of a Node its peers see. */
+const peerPart = (n: Node | undefined) => (n ? [n.spec?.podCIDR, nodeIPOf(n), n.metadata.annotations?.[ANNOTATION_VTEP_MAC]] : undefined);
+
+export function createNetworkPublisher(opts: NetworkPublisherOptions): NetworkPublisher {
+  const { cache, broker, clock } = opts;
+  const logger = opts.logger.child({ part: 'network-publisher' });
+  const coalesceMs = opts.coalesceMs ?? 100;
+  const retryMs = opts.retryMs ?? 1000;
+  const nodes = cache.kind<Node>('Node');
+  const pods = cache.kind<Pod>('Pod');
+  const services = cache.kind<Service>('Service');
+  const slices = cache.kind<EndpointSlice>('EndpointSlice');
+  const published = new Map<string, unknown>();
+  const dirty = new Set<string>();
+  let allDirty = false;
+  let timer: NodeJS.Timeout | undefined;
+  let flushing: Promise<void> | undefined;
+  let stopped = false;
+  const subscriptions: Array<() => void> = [];
+
+  function schedule(delay: number): void {
+    if (stopped || timer || flushing) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      void flush();
+    }, delay);
+  }
+  const markAll = (): void => {
+    allDirty = true;
+    schedule(coalesceMs);
+  };
+  const mark = (node: string | undefined): void => {
+    if (!node || !isValidNodeName(node)) return;
+    dirty.add(node);
+    schedule(coalesceMs);
+  };
+
+  function onNode(e: CacheEvent<Node>): void {
+    if (e.type === 'DELETED' || !isDeepStrictEqual(peerPart(e.old), peerPart(e.object))) markAll();
+    else mark(e.object.metadata.name);
+  }
+
+  function onPod(e: CacheEvent<Pod>): void {
+    const before = e.old?.spec.nodeName;
+    const after = e.type === 'DELETED' ? undefined : e.object.spec.nodeName;
+    if (before === after) return;
+    // a node that just got its first pod, or lost its last, gets another list of Services
+    if (after && pods.onNode(after).length === 1) mark(after);
+    if (before && pods.onNode(before).length === 0) mark(before);
+  }
+
+  function allServices(): NetworkService[] {
+    const out: NetworkService[] = [];
+    for (const s of services.list()) {
+      const ns = networkService(s, slices.list({ namespace: s.metadata.namespace ?? 'default' }));
+      if (ns) out.push(ns);
+    }
+    return out;
+  }
+
+  async function runFlush(): Promise<string[]> {
+    const targets = allDirty ? nodes.list().map((n) => n.metadata.name) : [...dirty];
+    allDirty = false;
+    dirty.clear();
+    const peers = overlayPeers(nodes.list());
+    const svc = allServices();
+    const failed: string[] = [];
+    let sinceYield = 0;
+    for (const name of targets) {
+      if (stopped) break;
+      if (++sinceYield >= 200) {
+        sinceYield = 0;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+      const node = nodes.get('', name);
+      if (!node) {
+        published.delete(name);
+        continue;
+      }
+      const set = buildNetworkSet({ node, peers, services: svc, runsPods: pods.onNode(name).length > 0, network: opts.network, generation: cache.revision(), clock });
+      const content = { ...set, sentAt: undefined, generation: undefined };
+      if (published.has(name) && isDeepStrictEqual(published.get(name), content)) continue;
+      try {
+        await broker.publish(topics.nodeNetwork(name), encodeMessage(set), { retain: true, qos: 1 });
+        published.set(name, content);
+        logger.debug({ node: name, generation: set.generation, peers: set.peers.length, services: set.services.length }, 'network set published');
+      } catch (err) {
+        logger.error({ err, node: name }, 'publishing the network set failed; will retry');
+        failed.push(name);
+      }
+    }
+    return failed;
+  }
+
+  async function flush(): Promise<void> {
+    if (flushing) {
+      await flushing;
+      if (dirty.size === 0 && !allDirty) return;
+      return flush();
+    }
+    if (timer) {
+      clearTimeout(timer);
+      timer = undefined;
+    }
+    let failed: string[] = [];
+    flushing = runFlush().then((f) => {
+      failed = f;
+    });
+    try {
+      await flushing;
+    } finally {
+      flushing = undefined;
+    }
+    if (dirty.size > 0 || allDirty) schedule(coalesceMs);
+    for (const node of failed) dirty.add(node);
+    if (failed.length > 0) schedule(retryMs);
+  }
+
+  return {
+    async start() {
+      subscriptions.push(
+        nodes.subscribe(onNode),
+        pods.subscribe(onPod),
+        services.subscribe(() => markAll()),
+        slices.subscribe(() => markAll()),
+      );
+      allDirty = true;
+      await flush();
+      logger.info({ nodes: nodes.size() }, 'network sets published for every node');
+    },
+    async stop() {
+      stopped = true;
+      for (const u of subscriptions.splice(0)) u();
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      if (flushing) await flushing;
+    },
+    flush,
+  };
+}
