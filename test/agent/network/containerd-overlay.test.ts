@@ -65,7 +65,8 @@ describe('pod network on containerd: two devices over VXLAN', () => {
   let a: Node;
   let b: Node;
 
-  const peersOf = (n: Node): NetworkPeer[] => nodes.map((o) => ({ node: o.name, podCIDR: o.podCIDR, nodeIP: o.device.ip, ...(o.network.vtepMAC() ? { vtepMAC: o.network.vtepMAC()! } : {}) }));
+  /** As the hub sends them: every other node with its pod CIDR, address and (once reported) VTEP MAC. */
+  const peersOf = (n: Node): NetworkPeer[] => nodes.filter((o) => o.name !== n.name).map((o) => ({ node: o.name, podCIDR: o.podCIDR, nodeIP: o.device.ip, ...(o.network.vtepMAC() ? { vtepMAC: o.network.vtepMAC()! } : {}) }));
   const apply = async (n: Node, generation: number, peers = peersOf(n)) =>
     n.network.apply(networkSet(generation, { podCIDR: n.podCIDR, clusterCIDR: CLUSTER, peers }, n.name));
 
