@@ -22,6 +22,9 @@ export const AGENT_ERROR_CODES = {
   EAGENT_NOT_CONNECTED: 'a publish was asked for before the connection to the hub was started',
   EAGENT_HUB_CA_MISMATCH: "no CA in the hub's TLS chain matches the join token's hash: another hub, or a man in the middle; nothing was sent",
   EAGENT_INSECURE_HUB: 'a connection the agent will not make: credentials would travel unencrypted or unverified',
+  EAGENT_NETWORK_SET_CORRUPT: 'the stored network.json cannot be read or is not a network set',
+  EAGENT_POD_NETWORK: "a pod's sandbox (network namespace, CNI attachment, sandbox container) cannot be made (the pod waits in ContainerCreating)",
+  EAGENT_NETWORK_COMMAND: 'a command that programs the node network (ip, bridge, nft, docker network) failed',
 } as const;
 
 export type AgentErrorCode = keyof typeof AGENT_ERROR_CODES;
@@ -170,5 +173,29 @@ export class HubCaMismatchError extends AgentError {
 export class InsecureHubError extends AgentError {
   constructor(message: string) {
     super('EAGENT_INSECURE_HUB', message);
+  }
+}
+
+export class NetworkSetCorruptError extends AgentError {
+  readonly path: string;
+  constructor(path: string, reason: string, options?: { cause?: unknown }) {
+    super('EAGENT_NETWORK_SET_CORRUPT', `the stored network set ${path} is unreadable: ${reason}`, options);
+    this.path = path;
+  }
+}
+
+/** A pod's sandbox cannot be made: the pod's containers wait (ContainerCreating) and it is tried again. */
+export class PodNetworkError extends AgentError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('EAGENT_POD_NETWORK', message, options);
+  }
+}
+
+/** A command programming the node's network failed; `command` is its argv, `stderr` its own words. */
+export class NetworkCommandError extends AgentError {
+  readonly command: string[];
+  constructor(command: string[], stderr: string, exitCode: number | undefined, options?: { cause?: unknown }) {
+    super('EAGENT_NETWORK_COMMAND', `\`${command.join(' ')}\` failed (exit ${exitCode ?? 'none'}): ${stderr.trim() || 'no output'}`, options);
+    this.command = command;
   }
 }
