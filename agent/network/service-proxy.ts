@@ -1,0 +1,134 @@
+/**
+ * The agent as kube-proxy: programs the node's packet path from the Services and endpoints of its
+ * network set, in one nftables table of Drover's own (`ip drover`), with `nft -f -` (the ruleset on
+ * stdin, arguments as an array, never a shell string). Each apply is one transaction: a new set
+ * replaces the old at once, and a set the table already holds (its marker comment says so) changes
+ * nothing at all. The rules stay in the kernel when the agent stops or the hub is away; the caller
+ * applies the stored set at start. The ruleset itself is service-proxy-ruleset.ts; the chains are
+ * drawn in SERVICES.md.
+ */
+import type { Logger } from '../../protocol/logger.js';
+import type { ProcessResult, ProcessRunner } from '../../runtime-adapters/index.js';
+import { ServiceProxyError } from '../errors.js';
+import {
+  RULESET_MARKER,
+  renderReplacement,
+  renderServiceRuleset,
+  renderTransaction,
+  type ServiceProxySet,
+  type ServiceRulesetOptions,
+  type TableContents,
+} from './service-proxy-ruleset.js';
+
+export interface ServiceProxyOptions extends ServiceRulesetOptions {
+  logger: Logger;
+  /** Runs nft (execa through runtime-adapters' createExecaRunner in the agent). */
+  runner: ProcessRunner;
+  /** Program this network namespace (a path such as /run/netns/NAME, entered with nsenter) instead of the agent's own. */
+  netnsPath?: string;
+  /** The nft binary (default `nft`, from Debian's nftables). */
+  nftBinary?: string;
+  /** How long one nft call may take (default 30 s). */
+  timeoutMs?: number;
+}
+
+export interface ServiceProxyApplyResult {
+  /** False when the table already held exactly this ruleset: nothing was written. */
+  changed: boolean;
+  hash: string;
+  /** Service ports with ready endpoints, and those refused for having none. */
+  served: number;
+  rejected: number;
+  skipped: string[];
+}
+
+export interface ServiceProxy {
+  /** Program the Services of this set; idempotent; calls are serialized. */
+  apply(set: ServiceProxySet): Promise<ServiceProxyApplyResult>;
+  /** Remove the table (every Service rule of the node). */
+  clear(): Promise<void>;
+}
+
+/** The names in `nft -j list table` output, and the marker's hash. */
+export function parseTableListing(json: string): TableContents {
+  const parsed = JSON.parse(json) as { nftables?: Array<Record<string, { name?: string; chain?: string; comment?: string } | undefined>> };
+  const contents: TableContents = { chains: [], maps: [], sets: [] };
+  for (const item of parsed.nftables ?? []) {
+    if (item.chain?.name) contents.chains.push(item.chain.name);
+    else if (item.map?.name) contents.maps.push(item.map.name);
+    else if (item.set?.name) contents.sets.push(item.set.name);
+    else if (item.rule?.chain === 'prerouting' && item.rule.comment?.startsWith(`${RULESET_MARKER} `)) {
+      contents.hash = item.rule.comment.slice(RULESET_MARKER.length + 1);
+    }
+  }
+  return contents;
+}
+
+export function createServiceProxy(opts: ServiceProxyOptions): ServiceProxy {
+  const log = opts.logger;
+  const nft = opts.nftBinary ?? 'nft';
+  const table = opts.table ?? 'drover';
+  const timeoutMs = opts.timeoutMs ?? 30_000;
+  let queue: Promise<unknown> = Promise.resolve();
+
+  const run = (args: string[], input?: string): Promise<ProcessResult> => {
+    const [file, argv] = opts.netnsPath ? ['nsenter', [`--net=${opts.netnsPath}`, '--', nft, ...args]] : [nft, args];
+    return opts.runner(file, argv, { timeoutMs, ...(input === undefined ? {} : { input }) });
+  };
+  const failure = (what: string, r: ProcessResult) =>
+    r.spawnError?.message ?? (r.timedOut ? `${what} timed out after ${timeoutMs} ms` : r.stderr.trim() || `${what} exited with ${r.exitCode}`);
+
+  /** The table's contents, or undefined when it does not exist. */
+  async function list(): Promise<TableContents | undefined> {
+    const r = await run(['-j', 'list', 'table', 'ip', table]);
+    if (r.exitCode === 0) {
+      try {
+        return parseTableListing(r.stdout);
+      } catch (cause) {
+        throw new ServiceProxyError(`cannot read nft's listing of table ip ${table}`, { cause });
+      }
+    }
+    if (/No such file or directory/.test(r.stderr)) return undefined;
+    throw new ServiceProxyError(`cannot list table ip ${table}: ${failure('nft list', r)}`);
+  }
+
+  async function load(script: string): Promise<ProcessResult> {
+    return run(['-f', '-'], script);
+  }
+
+  const serialized = <T>(fn: () => Promise<T>): Promise<T> => {
+    const next = queue.then(fn, fn);
+    queue = next.catch(() => undefined);
+    return next;
+  };
+
+  return {
+    apply: (set) =>
+      serialized(async () => {
+        const ruleset = renderServiceRuleset(set, opts);
+        for (const s of ruleset.skipped) log.warn({ reason: s }, 'service port not proxied');
+        const result = { hash: ruleset.hash, served: ruleset.served, rejected: ruleset.rejected, skipped: ruleset.skipped };
+        const current = await list();
+        if (current?.hash === ruleset.hash) {
+          log.debug({ hash: ruleset.hash }, 'service rules unchanged');
+          return { changed: false, ...result };
+        }
+        let r = await load(renderTransaction(ruleset, current));
+        if (r.exitCode !== 0) {
+          // the table holds something this agent did not write as it expects (another version, a hand
+          // edit): replace it whole, in one transaction still (affinity state is lost)
+          log.warn({ error: failure('nft -f', r) }, 'incremental service rule update refused; replacing the table');
+          r = await load(renderReplacement(ruleset));
+          if (r.exitCode !== 0) throw new ServiceProxyError(`nft refused the service rules (the previous rules stay in force): ${failure('nft -f', r)}`);
+        }
+        log.info({ hash: ruleset.hash, served: ruleset.served, rejected: ruleset.rejected, chains: ruleset.chains.length }, 'service rules applied');
+        return { changed: true, ...result };
+      }),
+    clear: () =>
+      serialized(async () => {
+        const r = await load(`add table ip ${table}\ndelete table ip ${table}\n`);
+        if (r.exitCode !== 0) throw new ServiceProxyError(`cannot remove table ip ${table}: ${failure('nft -f', r)}`);
+        log.info({ table }, 'service rules removed');
+      }),
+  };
+}
