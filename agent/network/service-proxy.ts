@@ -22,7 +22,7 @@ import {
 
 export interface ServiceProxyOptions extends ServiceRulesetOptions {
   logger: Logger;
-  /** Runs nft (execa through runtime-adapters' createExecaRunner in the agent). */
+  /** Runs nft: runtime-adapters/process-runner.ts's createExecaRunner() (execa, argument arrays, no shell). */
   runner: ProcessRunner;
   /** Program this network namespace (a path such as /run/netns/NAME, entered with nsenter) instead of the agent's own. */
   netnsPath?: string;
