@@ -49,6 +49,15 @@ export interface ServiceRuleset {
   rejected: number;
   /** Services or ports left out, with why (headless Services are not listed: DNS serves them). */
   skipped: string[];
+  /** The UDP Service ports served and their endpoints (for clearing conntrack entries of endpoints that go). */
+  udp: UdpBackend[];
+}
+
+export interface UdpBackend {
+  clusterIP: string;
+  port: number;
+  nodePort?: number;
+  endpoints: string[];
 }
 
 interface PortPlan {
@@ -267,6 +276,14 @@ export function renderServiceRuleset(set: ServiceProxySet, options: ServiceRules
     served: served.length,
     rejected: rejected.length,
     skipped,
+    udp: served
+      .filter((p) => p.proto === 'udp')
+      .map((p) => ({
+        clusterIP: p.service.clusterIP!,
+        port: p.port.port,
+        ...(p.port.nodePort !== undefined ? { nodePort: p.port.nodePort } : {}),
+        endpoints: p.endpoints.map((e) => e.ip),
+      })),
   };
 }
 

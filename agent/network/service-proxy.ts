@@ -10,6 +10,7 @@
 import type { Logger } from '../../protocol/logger.js';
 import type { ProcessResult, ProcessRunner } from '../../runtime-adapters/index.js';
 import { ServiceProxyError } from '../errors.js';
+import { staleUdpDeletions } from './service-proxy-conntrack.js';
 import {
   RULESET_MARKER,
   renderReplacement,
@@ -18,6 +19,7 @@ import {
   type ServiceProxySet,
   type ServiceRulesetOptions,
   type TableContents,
+  type UdpBackend,
 } from './service-proxy-ruleset.js';
 
 export interface ServiceProxyOptions extends ServiceRulesetOptions {
@@ -30,6 +32,8 @@ export interface ServiceProxyOptions extends ServiceRulesetOptions {
   nftBinary?: string;
   /** How long one nft call may take (default 30 s). */
   timeoutMs?: number;
+  /** The conntrack binary (default `conntrack`, Debian's conntrack package); without it stale UDP flows wait for their timeout. */
+  conntrackBinary?: string;
 }
 
 export interface ServiceProxyApplyResult {
@@ -71,10 +75,31 @@ export function createServiceProxy(opts: ServiceProxyOptions): ServiceProxy {
   const timeoutMs = opts.timeoutMs ?? 30_000;
   let queue: Promise<unknown> = Promise.resolve();
 
-  const run = (args: string[], input?: string): Promise<ProcessResult> => {
-    const [file, argv] = opts.netnsPath ? ['nsenter', [`--net=${opts.netnsPath}`, '--', nft, ...args]] : [nft, args];
+  const conntrack = opts.conntrackBinary ?? 'conntrack';
+  /** The UDP backends of the last set applied by this proxy (unknown after a restart: nothing to clear then). */
+  let lastUdp: UdpBackend[] = [];
+  let conntrackMissing = false;
+
+  const runIn = (binary: string, args: string[], input?: string): Promise<ProcessResult> => {
+    const [file, argv] = opts.netnsPath ? ['nsenter', [`--net=${opts.netnsPath}`, '--', binary, ...args]] : [binary, args];
     return opts.runner(file, argv, { timeoutMs, ...(input === undefined ? {} : { input }) });
   };
+  const run = (args: string[], input?: string) => runIn(nft, args, input);
+
+  /** Deletes the conntrack entries of UDP endpoints that left; failures are logged, never thrown. */
+  async function clearStaleUdp(deletions: string[][]): Promise<void> {
+    for (const args of deletions) {
+      if (conntrackMissing) return;
+      const r = await runIn(conntrack, args);
+      if (r.exitCode === 0 || /0 flow entries have been deleted/.test(r.stderr)) continue;
+      if (r.spawnError?.code === 'ENOENT' || /executable file not found|No such file or directory/.test(r.stderr)) {
+        conntrackMissing = true;
+        log.warn('conntrack is not installed: UDP clients of an endpoint that left keep sending to it until their flow times out (apt-get install conntrack)');
+        return;
+      }
+      log.warn({ args, error: failure('conntrack', r) }, 'cannot clear the conntrack entries of a UDP endpoint that left');
+    }
+  }
   const failure = (what: string, r: ProcessResult) =>
     r.spawnError?.message ?? (r.timedOut ? `${what} timed out after ${timeoutMs} ms` : r.stderr.trim() || `${what} exited with ${r.exitCode}`);
 
@@ -110,6 +135,7 @@ export function createServiceProxy(opts: ServiceProxyOptions): ServiceProxy {
         const result = { hash: ruleset.hash, served: ruleset.served, rejected: ruleset.rejected, skipped: ruleset.skipped };
         const current = await list();
         if (current?.hash === ruleset.hash) {
+          lastUdp = ruleset.udp;
           log.debug({ hash: ruleset.hash }, 'service rules unchanged');
           return { changed: false, ...result };
         }
@@ -122,12 +148,16 @@ export function createServiceProxy(opts: ServiceProxyOptions): ServiceProxy {
           if (r.exitCode !== 0) throw new ServiceProxyError(`nft refused the service rules (the previous rules stay in force): ${failure('nft -f', r)}`);
         }
         log.info({ hash: ruleset.hash, served: ruleset.served, rejected: ruleset.rejected, chains: ruleset.chains.length }, 'service rules applied');
+        const stale = staleUdpDeletions(lastUdp, ruleset.udp);
+        lastUdp = ruleset.udp;
+        await clearStaleUdp(stale);
         return { changed: true, ...result };
       }),
     clear: () =>
       serialized(async () => {
         const r = await load(`add table ip ${table}\ndelete table ip ${table}\n`);
         if (r.exitCode !== 0) throw new ServiceProxyError(`cannot remove table ip ${table}: ${failure('nft -f', r)}`);
+        lastUdp = [];
         log.info({ table }, 'service rules removed');
       }),
   };

@@ -99,6 +99,42 @@ describe('service proxy in network namespaces (real nft, real connections)', () 
     expect(answeredBy(tally)).toEqual(['pod1', 'pod2', 'pod3']);
   });
 
+  it('a UDP client that keeps its socket moves off an endpoint that left (its conntrack entry is deleted)', async () => {
+    // one socket, datagrams until the answer comes from the endpoint that will leave... (the first flow
+    // decides: one socket is one flow) so: find a socket whose flow went to pod3
+    const script = `
+      const dgram = require('node:dgram');
+      const [host, port] = process.argv.slice(1);
+      const s = dgram.createSocket('udp4');
+      s.connect(Number(port), host, () => {
+        s.on('message', (m) => console.log(m.toString()));
+        s.send('q');
+        process.stdin.on('data', () => s.send('q'));
+      });`;
+    let client: Awaited<ReturnType<Lab['hold']>> | undefined;
+    try {
+      for (let i = 0; i < 60; i++) {
+        const c = lab.start(lab.pods[0]!, [process.execPath, '-e', script, UDP_IP, '53']);
+        const first = (await c.waitFor(/\n/, 'the first UDP answer')).split('\n')[0]!;
+        if (first === 'pod3') {
+          client = Object.assign(c, { endpoint: first });
+          break;
+        }
+        await c.stop();
+      }
+      expect(client?.endpoint).toBe('pod3');
+      client!.write('again\n');
+      await client!.waitFor(/pod3\npod3\n/, 'a second answer from the same flow');
+      await proxy.apply(networkSet(services([P3!])));
+      client!.write('again\n');
+      const out = await client!.waitFor(/pod3\npod3\n(pod1|pod2)\n/, 'an answer from another endpoint on the same socket');
+      expect(out.split('\n').filter(Boolean)).toHaveLength(3);
+    } finally {
+      await client?.stop();
+      await proxy.apply(networkSet(services()));
+    }
+  });
+
   it('applying the same set again changes nothing, in the table or for a connection', async () => {
     const held = await lab.hold(lab.pods[0]!, WEB_IP, 80);
     try {

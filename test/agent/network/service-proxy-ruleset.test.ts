@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { ServiceProxyError } from '../../../agent/errors.js';
 import { createServiceProxy, parseTableListing } from '../../../agent/network/service-proxy.js';
+import { staleUdpDeletions } from '../../../agent/network/service-proxy-conntrack.js';
 import { renderReplacement, renderServiceRuleset, renderTransaction } from '../../../agent/network/service-proxy-ruleset.js';
 import { silentLogger } from '../../../protocol/logger.js';
 import type { ProcessResult, ProcessRunner, RunOptions } from '../../../runtime-adapters/index.js';
@@ -139,6 +140,26 @@ describe('renderServiceRuleset', () => {
   });
 });
 
+describe('staleUdpDeletions', () => {
+  it('deletes the conntrack entries of UDP endpoints that left, on the cluster IP and the nodePort', () => {
+    const before = [{ clusterIP: '10.43.0.13', port: 53, nodePort: 30053, endpoints: ['10.42.0.2', '10.42.0.3'] }];
+    expect(staleUdpDeletions(before, before)).toEqual([]);
+    expect(staleUdpDeletions(before, [{ ...before[0]!, endpoints: ['10.42.0.3', '10.42.0.4'] }])).toEqual([
+      ['-D', '-p', 'udp', '--orig-dst', '10.43.0.13', '--orig-port-dst', '53', '--dst-nat', '10.42.0.2'],
+      ['-D', '-p', 'udp', '--orig-port-dst', '30053', '--dst-nat', '10.42.0.2'],
+    ]);
+    // a Service port that went (no ready endpoints, or deleted): all of its endpoints
+    expect(staleUdpDeletions([{ clusterIP: '10.43.0.13', port: 53, endpoints: ['10.42.0.2'] }], [])).toEqual([
+      ['-D', '-p', 'udp', '--orig-dst', '10.43.0.13', '--orig-port-dst', '53', '--dst-nat', '10.42.0.2'],
+    ]);
+  });
+
+  it('the ruleset lists the UDP ports served', () => {
+    const dns = service('dns', { type: 'NodePort', ports: [{ protocol: 'UDP', port: 53, targetPort: 5353, nodePort: 30053 }, { protocol: 'TCP', port: 53, targetPort: 5353 }], endpoints: [endpoint('10.42.0.3')] });
+    expect(renderServiceRuleset(networkSet([dns])).udp).toEqual([{ clusterIP: '10.43.0.10', port: 53, nodePort: 30053, endpoints: ['10.42.0.3'] }]);
+  });
+});
+
 describe('renderTransaction', () => {
   const sticky = service('sticky', { sessionAffinity: 'ClientIP', endpoints: [endpoint('10.42.0.3')] });
   const r = renderServiceRuleset(networkSet([sticky]));
@@ -265,6 +286,31 @@ describe('createServiceProxy (fake runner)', () => {
     const { runner, calls } = fakeNft(() => ok());
     await createServiceProxy({ logger: silentLogger(), runner }).clear();
     expect(calls).toEqual([{ file: 'nft', args: ['-f', '-'], input: 'add table ip drover\ndelete table ip drover\n' }]);
+  });
+
+  it('clears conntrack entries of UDP endpoints that left, after the new rules; warns once without conntrack', async () => {
+    const udp = (ips: string[]) => networkSet([service('dns', { ports: [{ protocol: 'UDP', port: 53, targetPort: 5353 }], endpoints: ips.map((ip) => endpoint(ip)) })]);
+    const { runner, calls } = fakeNft((c) => (c.args[0] === '-j' ? absent() : c.file === 'conntrack' ? fail('conntrack v1.4.7 (conntrack-tools): 0 flow entries have been deleted.') : ok()));
+    const proxy = createServiceProxy({ logger: silentLogger(), runner });
+    await proxy.apply(udp(['10.42.0.2', '10.42.0.3']));
+    expect(calls.filter((c) => c.file === 'conntrack')).toEqual([]);
+    await proxy.apply(udp(['10.42.0.3']));
+    const last = calls.slice(-2);
+    expect(last.map((c) => c.file)).toEqual(['nft', 'conntrack']);
+    expect(last[1]!.args).toEqual(['-D', '-p', 'udp', '--orig-dst', '10.43.0.10', '--orig-port-dst', '53', '--dst-nat', '10.42.0.2']);
+
+    const missing: ProcessResult = { exitCode: undefined, stdout: '', stderr: '', timedOut: false, spawnError: Object.assign(new Error('spawn conntrack ENOENT'), { code: 'ENOENT' }) };
+    const lines: string[] = [];
+    const { pino } = await import('pino');
+    const { Writable } = await import('node:stream');
+    const logger = pino(new Writable({ write: (chunk, _e, cb) => void (lines.push(String(chunk)), cb()) }));
+    const none = fakeNft((c) => (c.args[0] === '-j' ? absent() : c.file === 'conntrack' ? missing : ok()));
+    const p2 = createServiceProxy({ logger, runner: none.runner });
+    await p2.apply(udp(['10.42.0.2', '10.42.0.3', '10.42.0.4']));
+    await p2.apply(udp(['10.42.0.4'])); // two endpoints left: one attempt, then no more
+    await p2.apply(udp([]));
+    expect(none.calls.filter((c) => c.file === 'conntrack')).toHaveLength(1);
+    expect(lines.filter((l) => l.includes('conntrack is not installed'))).toHaveLength(1);
   });
 
   it('serializes applies', async () => {
