@@ -91,10 +91,12 @@ function shortHash(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 8);
 }
 
-/** `<kind>-<hash>-<readable>`, at most MAX_NAME characters (nftables allows 256). */
-function objectName(kind: string, identity: string): string {
-  const readable = identity.replace(/[^a-zA-Z0-9/_.-]/g, '_');
-  return `${kind}-${shortHash(`${kind}:${identity}`)}-${readable}`.slice(0, MAX_NAME);
+/**
+ * `<kind>-<hash>-<readable>`, at most MAX_NAME characters (nftables allows 256). The hash is of the
+ * identity (unique: the Service, protocol and port number), the readable part names the port by name.
+ */
+function objectName(kind: string, identity: string, readable: string): string {
+  return `${kind}-${shortHash(`${kind}:${identity}`)}-${readable.replace(/[^a-zA-Z0-9/_.-]/g, '_')}`.slice(0, MAX_NAME);
 }
 
 /** True for a ready endpoint that is not terminating: only those take new connections. */
@@ -120,6 +122,7 @@ function plan(set: ServiceProxySet): { ports: PortPlan[]; skipped: string[] } {
     for (const port of service.ports) {
       const proto = port.protocol === 'UDP' ? 'udp' : 'tcp';
       const portKey = `${key}/${proto}/${port.name || port.port}`;
+      const portId = `${key}/${proto}/${port.port}`;
       const ipKey = `${service.clusterIP}/${proto}/${port.port}`;
       if (seenIps.has(ipKey)) {
         skipped.push(`${portKey}: ${service.clusterIP}:${port.port}/${port.protocol} is already served by another Service`);
@@ -145,14 +148,15 @@ function plan(set: ServiceProxySet): { ports: PortPlan[]; skipped: string[] } {
         port: { ...port, ...(nodePort === undefined ? { nodePort: undefined } : { nodePort }) },
         id: portKey,
         proto,
-        svcChain: objectName('svc', portKey),
-        ...(nodePort !== undefined ? { extChain: objectName('ext', portKey) } : {}),
+        svcChain: objectName('svc', portId, portKey),
+        ...(nodePort !== undefined ? { extChain: objectName('ext', portId, portKey) } : {}),
         endpoints: ips.map((ip) => {
           const epKey = `${portKey}__${ip}/${port.targetPort}`;
+          const epId = `${portId}__${ip}/${port.targetPort}`;
           return {
             ip,
-            chain: objectName('ep', epKey),
-            ...(affinity ? { affinitySet: objectName('aff', `${epKey}/${timeout}`) } : {}),
+            chain: objectName('ep', epId, epKey),
+            ...(affinity ? { affinitySet: objectName('aff', `${epId}/${timeout}`, `${epKey}/${timeout}`) } : {}),
           };
         }),
       });

@@ -124,6 +124,13 @@ describe('renderServiceRuleset', () => {
     expect(r.served).toBe(1);
   });
 
+  it('chain names are unique per Service, protocol and port number, even when port names repeat', () => {
+    const twice = service('twice', { ports: [{ name: 'p', protocol: 'TCP', port: 80, targetPort: 80 }, { name: 'p', protocol: 'TCP', port: 81, targetPort: 81 }], endpoints: [endpoint('10.42.0.3')] });
+    const r = renderServiceRuleset(networkSet([twice]));
+    expect(new Set(r.chains).size).toBe(r.chains.length);
+    expect(r.chains.filter((c) => c.startsWith('svc-'))).toHaveLength(2);
+  });
+
   it('the same set renders the same text whatever the order; a change changes the hash', () => {
     const other = service('other', { clusterIP: '10.43.0.99', endpoints: [endpoint('10.42.0.9'), endpoint('10.42.0.8')] });
     const a = renderServiceRuleset(networkSet([api, other]));
