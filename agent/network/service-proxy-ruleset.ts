@@ -20,8 +20,12 @@ export const DEFAULT_AFFINITY_TIMEOUT_SECONDS = 10_800;
 export const DEFAULT_MASQUERADE_MARK = 0x4000;
 export const DEFAULT_TABLE = 'drover';
 
-/** Prefix of the comment on the prerouting rule that records which ruleset the table holds. */
-export const RULESET_MARKER = 'drover ruleset';
+/**
+ * Prefix of the (empty, unreferenced) chain whose name records which ruleset the table holds:
+ * `ruleset-<hash>`. A chain's name, because nft lists chain names cheaply (`list chains`) while listing
+ * rules means listing the whole table (a second for a thousand Services).
+ */
+export const RULESET_MARKER = 'ruleset-';
 
 export interface ServiceRulesetOptions {
   /** The nftables table (family ip), `drover` by default. */
@@ -36,7 +40,7 @@ export interface ServiceRuleset {
   table: string;
   /** `table ip <table> { ... }`: every chain, map and set of the table with its content. */
   text: string;
-  /** sha256 of the text (16 hex digits), also written into the table as the marker comment. */
+  /** sha256 of the text (16 hex digits), also written into the table as the marker chain's name. */
   hash: string;
   chains: string[];
   maps: string[];
@@ -228,7 +232,7 @@ export function renderServiceRuleset(set: ServiceProxySet, options: ServiceRules
 
   // base chains: DNAT for pods (prerouting) and the node itself (output) at dstnat (-100), masquerade
   // on the way out at srcnat (100), and just after DNAT (-90) the refusal of whatever was not served
-  chain('prerouting', ['jump services comment "@MARKER@"'], 'type nat hook prerouting priority -100; policy accept;');
+  chain('prerouting', ['jump services'], 'type nat hook prerouting priority -100; policy accept;');
   chain('output', ['jump services'], 'type nat hook output priority -100; policy accept;');
   chain('postrouting', ['jump masquerading'], 'type nat hook postrouting priority 100; policy accept;');
   chain('filter-prerouting', ['jump reject-unserved'], 'type filter hook prerouting priority -90; policy accept;');
@@ -264,14 +268,15 @@ export function renderServiceRuleset(set: ServiceProxySet, options: ServiceRules
       ]);
     }
   }
-  line(0, '}');
 
-  const unmarked = `${out.join('\n')}\n`;
-  const hash = createHash('sha256').update(unmarked).digest('hex').slice(0, 16);
-  const chains = [...STATIC_CHAINS, ...served.flatMap((p) => [p.svcChain, ...(p.extChain ? [p.extChain] : []), ...p.endpoints.map((e) => e.chain)])];
+  const hash = createHash('sha256').update(out.join('\n')).digest('hex').slice(0, 16);
+  const marker = `${RULESET_MARKER}${hash}`;
+  chain(marker, []);
+  line(0, '}');
+  const chains = [...STATIC_CHAINS, ...served.flatMap((p) => [p.svcChain, ...(p.extChain ? [p.extChain] : []), ...p.endpoints.map((e) => e.chain)]), marker];
   return {
     table,
-    text: unmarked.replace('@MARKER@', `${RULESET_MARKER} ${hash}`),
+    text: `${out.join('\n')}\n`,
     hash,
     chains,
     maps: [MAP_SERVICE_IPS, MAP_SERVICE_NODEPORTS],
@@ -296,7 +301,7 @@ export interface TableContents {
   chains: string[];
   maps: string[];
   sets: string[];
-  /** The hash in the prerouting rule's marker comment, if any. */
+  /** The hash in the marker chain's name, if any. */
   hash?: string;
 }
 

@@ -53,19 +53,30 @@ export interface ServiceProxy {
   clear(): Promise<void>;
 }
 
-/** The names in `nft -j list table` output, and the marker's hash. */
-export function parseTableListing(json: string): TableContents {
-  const parsed = JSON.parse(json) as { nftables?: Array<Record<string, { name?: string; chain?: string; comment?: string } | undefined>> };
+type ListingItem = Record<string, { name?: string; table?: string } | undefined>;
+
+/**
+ * The table's contents from `nft -j list chains ip`, `nft -t -j list sets ip` and `nft -t -j list maps
+ * ip` (names only: no rules, no elements), and the marker chain's hash; undefined when the family has
+ * nothing of the table.
+ */
+export function parseTableListing(table: string, ...listings: string[]): TableContents | undefined {
   const contents: TableContents = { chains: [], maps: [], sets: [] };
-  for (const item of parsed.nftables ?? []) {
-    if (item.chain?.name) contents.chains.push(item.chain.name);
-    else if (item.map?.name) contents.maps.push(item.map.name);
-    else if (item.set?.name) contents.sets.push(item.set.name);
-    else if (item.rule?.chain === 'prerouting' && item.rule.comment?.startsWith(`${RULESET_MARKER} `)) {
-      contents.hash = item.rule.comment.slice(RULESET_MARKER.length + 1);
+  for (const json of listings) {
+    const parsed = JSON.parse(json) as { nftables?: ListingItem[] };
+    for (const item of parsed.nftables ?? []) {
+      const ours = (o: { name?: string; table?: string } | undefined) => (o?.table === table && o.name ? o.name : undefined);
+      const chain = ours(item.chain);
+      const map = ours(item.map);
+      const set = ours(item.set);
+      if (chain) {
+        contents.chains.push(chain);
+        if (chain.startsWith(RULESET_MARKER)) contents.hash = chain.slice(RULESET_MARKER.length);
+      } else if (map) contents.maps.push(map);
+      else if (set) contents.sets.push(set);
     }
   }
-  return contents;
+  return contents.chains.length + contents.maps.length + contents.sets.length === 0 ? undefined : contents;
 }
 
 export function createServiceProxy(opts: ServiceProxyOptions): ServiceProxy {
@@ -103,18 +114,19 @@ export function createServiceProxy(opts: ServiceProxyOptions): ServiceProxy {
   const failure = (what: string, r: ProcessResult) =>
     r.spawnError?.message ?? (r.timedOut ? `${what} timed out after ${timeoutMs} ms` : r.stderr.trim() || `${what} exited with ${r.exitCode}`);
 
-  /** The table's contents, or undefined when it does not exist. */
+  /** The table's contents (names), or undefined when it does not exist. */
   async function list(): Promise<TableContents | undefined> {
-    const r = await run(['-j', 'list', 'table', 'ip', table]);
-    if (r.exitCode === 0) {
-      try {
-        return parseTableListing(r.stdout);
-      } catch (cause) {
-        throw new ServiceProxyError(`cannot read nft's listing of table ip ${table}`, { cause });
-      }
+    const outputs: string[] = [];
+    for (const what of [['-j', 'list', 'chains', 'ip'], ['-t', '-j', 'list', 'sets', 'ip'], ['-t', '-j', 'list', 'maps', 'ip']]) {
+      const r = await run(what);
+      if (r.exitCode !== 0) throw new ServiceProxyError(`cannot list the ${what[what.length - 2]} of family ip: ${failure('nft list', r)}`);
+      outputs.push(r.stdout);
     }
-    if (/No such file or directory/.test(r.stderr)) return undefined;
-    throw new ServiceProxyError(`cannot list table ip ${table}: ${failure('nft list', r)}`);
+    try {
+      return parseTableListing(table, ...outputs);
+    } catch (cause) {
+      throw new ServiceProxyError(`cannot read nft's listing of family ip`, { cause });
+    }
   }
 
   async function load(script: string): Promise<ProcessResult> {

@@ -39,8 +39,10 @@ describe('renderServiceRuleset', () => {
     const r = renderServiceRuleset(networkSet([api]));
     expect(chainRules(r.text, 'prerouting')).toEqual([
       'type nat hook prerouting priority -100; policy accept;',
-      `jump services comment "drover ruleset ${r.hash}"`,
+      'jump services',
     ]);
+    expect(r.text).toContain(`\tchain ruleset-${r.hash} {\n\t}\n}\n`);
+    expect(r.chains).toContain(`ruleset-${r.hash}`);
     expect(chainRules(r.text, 'output')).toEqual(['type nat hook output priority -100; policy accept;', 'jump services']);
     expect(chainRules(r.text, 'postrouting')).toEqual(['type nat hook postrouting priority 100; policy accept;', 'jump masquerading']);
     expect(chainRules(r.text, 'filter-prerouting')).toEqual(['type filter hook prerouting priority -90; policy accept;', 'jump reject-unserved']);
@@ -201,20 +203,26 @@ describe('renderTransaction', () => {
 });
 
 describe('parseTableListing', () => {
-  it('reads the names and the marker from nft -j', () => {
-    const json = JSON.stringify({
+  it('reads the names of the table and the marker from nft -j list chains/sets/maps', () => {
+    const meta = { metainfo: { version: '1.0.6' } };
+    const chains = JSON.stringify({
       nftables: [
-        { metainfo: { version: '1.0.6' } },
-        { table: { family: 'ip', name: 'drover', handle: 1 } },
-        { map: { family: 'ip', name: 'service-ips', table: 'drover' } },
-        { set: { family: 'ip', name: 'aff-x', table: 'drover' } },
+        meta,
+        { chain: { family: 'ip', table: 'nat', name: 'DOCKER' } },
         { chain: { family: 'ip', table: 'drover', name: 'prerouting', hook: 'prerouting' } },
         { chain: { family: 'ip', table: 'drover', name: 'svc-x' } },
-        { rule: { chain: 'output', comment: 'drover ruleset nope' } },
-        { rule: { chain: 'prerouting', comment: 'drover ruleset 0123456789abcdef', expr: [] } },
+        { chain: { family: 'ip', table: 'drover', name: 'ruleset-0123456789abcdef' } },
       ],
     });
-    expect(parseTableListing(json)).toEqual({ chains: ['prerouting', 'svc-x'], maps: ['service-ips'], sets: ['aff-x'], hash: '0123456789abcdef' });
+    const sets = JSON.stringify({ nftables: [meta, { set: { family: 'ip', name: 'aff-x', table: 'drover' } }, { set: { family: 'ip', name: 'other', table: 'filter' } }] });
+    const maps = JSON.stringify({ nftables: [meta, { map: { family: 'ip', name: 'service-ips', table: 'drover' } }] });
+    expect(parseTableListing('drover', chains, sets, maps)).toEqual({
+      chains: ['prerouting', 'svc-x', 'ruleset-0123456789abcdef'],
+      maps: ['service-ips'],
+      sets: ['aff-x'],
+      hash: '0123456789abcdef',
+    });
+    expect(parseTableListing('drover', JSON.stringify({ nftables: [meta, { chain: { table: 'nat', name: 'DOCKER' } }] }))).toBeUndefined();
   });
 });
 
@@ -235,16 +243,24 @@ describe('createServiceProxy (fake runner)', () => {
     };
     return { runner, calls };
   }
-  const absent = () => fail('Error: No such file or directory\nlist table ip drover\n');
+  const isList = (c: { args: readonly string[] }) => c.args.includes('list');
+  /** nft's answer to a listing of family ip holding these chains of table drover (no sets, no maps). */
+  const listing = (c: Call, chains: string[] = []): ProcessResult =>
+    ok(JSON.stringify({ nftables: [{ metainfo: {} }, ...(c.args.includes('chains') ? chains.map((name) => ({ chain: { family: 'ip', table: 'drover', name } })) : [])] }));
+  const absent = (c: Call) => listing(c);
+  const LIST_CALLS = [
+    ['nft', '-j', 'list', 'chains', 'ip'],
+    ['nft', '-t', '-j', 'list', 'sets', 'ip'],
+    ['nft', '-t', '-j', 'list', 'maps', 'ip'],
+  ];
   const set = networkSet([api]);
 
   it('writes the ruleset through nft -f - (stdin, argument array), then does nothing for the same set', async () => {
     let table: string | undefined;
     const { runner, calls } = fakeNft((c) => {
-      if (c.args[0] === '-j') {
-        if (!table) return absent();
-        const hash = /drover ruleset ([0-9a-f]+)/.exec(table)![1];
-        return ok(JSON.stringify({ nftables: [{ chain: { name: 'prerouting' } }, { rule: { chain: 'prerouting', comment: `drover ruleset ${hash}` } }] }));
+      if (isList(c)) {
+        if (!table) return absent(c);
+        return listing(c, ['prerouting', /chain (ruleset-[0-9a-f]+)/.exec(table)![1]!]);
       }
       table = c.input;
       return ok();
@@ -252,32 +268,30 @@ describe('createServiceProxy (fake runner)', () => {
     const proxy = createServiceProxy({ logger: silentLogger(), runner });
     const first = await proxy.apply(set);
     expect(first.changed).toBe(true);
-    expect(calls.map((c) => [c.file, ...c.args])).toEqual([
-      ['nft', '-j', 'list', 'table', 'ip', 'drover'],
-      ['nft', '-f', '-'],
-    ]);
-    expect(calls[1]!.input).toBe(renderTransaction(renderServiceRuleset(set), undefined));
+    expect(calls.map((c) => [c.file, ...c.args])).toEqual([...LIST_CALLS, ['nft', '-f', '-']]);
+    expect(calls[3]!.input).toBe(renderTransaction(renderServiceRuleset(set), undefined));
     const second = await proxy.apply(set);
     expect(second).toEqual({ ...first, changed: false });
-    expect(calls).toHaveLength(3); // only the listing
+    expect(calls).toHaveLength(7); // only the listing
   });
 
   it('runs nft in another network namespace through nsenter', async () => {
-    const { runner, calls } = fakeNft((c) => (c.args.includes('-j') ? absent() : ok()));
+    const { runner, calls } = fakeNft((c) => (isList(c) ? absent(c) : ok()));
     await createServiceProxy({ logger: silentLogger(), runner, netnsPath: '/run/netns/n1' }).apply(set);
     expect(calls[0]!.file).toBe('nsenter');
-    expect(calls[0]!.args).toEqual(['--net=/run/netns/n1', '--', 'nft', '-j', 'list', 'table', 'ip', 'drover']);
-    expect(calls[1]!.args).toEqual(['--net=/run/netns/n1', '--', 'nft', '-f', '-']);
+    expect(calls[0]!.args).toEqual(['--net=/run/netns/n1', '--', 'nft', '-j', 'list', 'chains', 'ip']);
+    expect(calls[3]!.args).toEqual(['--net=/run/netns/n1', '--', 'nft', '-f', '-']);
   });
 
   it('replaces the whole table when the incremental transaction is refused, and fails typed when that is too', async () => {
     let loads = 0;
-    const { runner, calls } = fakeNft((c) => (c.args[0] === '-j' ? ok(JSON.stringify({ nftables: [{ chain: { name: 'weird' } }] })) : ++loads === 1 ? fail('Error: Could not process rule') : ok()));
+    const { runner, calls } = fakeNft((c) => (isList(c) ? listing(c, ['weird']) : ++loads === 1 ? fail('Error: Could not process rule') : ok()));
     const proxy = createServiceProxy({ logger: silentLogger(), runner });
     expect((await proxy.apply(set)).changed).toBe(true);
-    expect(calls[2]!.input).toBe(renderReplacement(renderServiceRuleset(set)));
+    expect(calls[3]!.input).toContain('flush chain ip drover weird');
+    expect(calls[4]!.input).toBe(renderReplacement(renderServiceRuleset(set)));
 
-    const broken = fakeNft((c) => (c.args[0] === '-j' ? absent() : fail('Error: syntax error')));
+    const broken = fakeNft((c) => (isList(c) ? absent(c) : fail('Error: syntax error')));
     const err = await createServiceProxy({ logger: silentLogger(), runner: broken.runner }).apply(set).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ServiceProxyError);
     expect((err as ServiceProxyError).code).toBe('EAGENT_SERVICE_PROXY');
@@ -297,7 +311,7 @@ describe('createServiceProxy (fake runner)', () => {
 
   it('clears conntrack entries of UDP endpoints that left, after the new rules; warns once without conntrack', async () => {
     const udp = (ips: string[]) => networkSet([service('dns', { ports: [{ protocol: 'UDP', port: 53, targetPort: 5353 }], endpoints: ips.map((ip) => endpoint(ip)) })]);
-    const { runner, calls } = fakeNft((c) => (c.args[0] === '-j' ? absent() : c.file === 'conntrack' ? fail('conntrack v1.4.7 (conntrack-tools): 0 flow entries have been deleted.') : ok()));
+    const { runner, calls } = fakeNft((c) => (isList(c) ? absent(c) : c.file === 'conntrack' ? fail('conntrack v1.4.7 (conntrack-tools): 0 flow entries have been deleted.') : ok()));
     const proxy = createServiceProxy({ logger: silentLogger(), runner });
     await proxy.apply(udp(['10.42.0.2', '10.42.0.3']));
     expect(calls.filter((c) => c.file === 'conntrack')).toEqual([]);
@@ -311,7 +325,7 @@ describe('createServiceProxy (fake runner)', () => {
     const { pino } = await import('pino');
     const { Writable } = await import('node:stream');
     const logger = pino(new Writable({ write: (chunk, _e, cb) => void (lines.push(String(chunk)), cb()) }));
-    const none = fakeNft((c) => (c.args[0] === '-j' ? absent() : c.file === 'conntrack' ? missing : ok()));
+    const none = fakeNft((c) => (isList(c) ? absent(c) : c.file === 'conntrack' ? missing : ok()));
     const p2 = createServiceProxy({ logger, runner: none.runner });
     await p2.apply(udp(['10.42.0.2', '10.42.0.3', '10.42.0.4']));
     await p2.apply(udp(['10.42.0.4'])); // two endpoints left: one attempt, then no more
@@ -328,7 +342,7 @@ describe('createServiceProxy (fake runner)', () => {
       most = Math.max(most, active);
       await new Promise((r) => setTimeout(r, 5));
       active--;
-      return args[0] === '-j' ? absent() : ok();
+      return args.includes('list') ? absent({ file: 'nft', args }) : ok();
     };
     const proxy = createServiceProxy({ logger: silentLogger(), runner: slow });
     await Promise.all([proxy.apply(set), proxy.apply(networkSet([])), proxy.clear()]);
