@@ -25,6 +25,8 @@ export const AGENT_ERROR_CODES = {
   EAGENT_NETWORK_SET_CORRUPT: 'the stored network.json cannot be read or is not a network set',
   EAGENT_POD_NETWORK: "a pod's sandbox (network namespace, CNI attachment, sandbox container) cannot be made (the pod waits in ContainerCreating)",
   EAGENT_NETWORK_COMMAND: 'a command that programs the node network (ip, bridge, nft, docker network) failed',
+  EAGENT_SERVICE_PROXY: 'nft refused the service rules or could not be run; the rules applied before stay in force',
+  EAGENT_DNS_LISTEN: 'the cluster DNS server cannot listen on its address and port (the address is not up yet, or the port is taken)',
 } as const;
 
 export type AgentErrorCode = keyof typeof AGENT_ERROR_CODES;
@@ -197,5 +199,20 @@ export class NetworkCommandError extends AgentError {
   constructor(command: string[], stderr: string, exitCode: number | undefined, options?: { cause?: unknown }) {
     super('EAGENT_NETWORK_COMMAND', `\`${command.join(' ')}\` failed (exit ${exitCode ?? 'none'}): ${stderr.trim() || 'no output'}`, options);
     this.command = command;
+  }
+}
+
+/** nft refused the service proxy's rules (or could not run); the kernel keeps the rules applied before. */
+export class ServiceProxyError extends AgentError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('EAGENT_SERVICE_PROXY', message, options);
+  }
+}
+
+/** The cluster DNS server could not bind its UDP or TCP socket. */
+export class DnsListenError extends AgentError {
+  constructor(address: string, port: number, options?: { cause?: unknown }) {
+    const detail = options?.cause instanceof Error ? `: ${options.cause.message}` : '';
+    super('EAGENT_DNS_LISTEN', `the cluster DNS server cannot listen on ${address}:${port}${detail}`, options);
   }
 }
