@@ -21,7 +21,7 @@ import { ENDPOINTSLICE_MIRRORING_CONTROLLER_NAME, LABEL_ENDPOINTSLICE_MANAGED_BY
 import { AlreadyExistsError, NotFoundError } from '../../store/errors.js';
 import type { Store } from '../../store/store.js';
 import type { Controller, ControllerOptions } from '../controller.js';
-import { endpointOf, resolveTargetPort } from './endpoint-slices.js';
+import { endpointOf, resolveTargetPort, servicesSelecting } from './endpoint-slices.js';
 import { createReconcileLoop, loopController, objectKey, splitObjectKey } from '../reconcile-loop.js';
 
 export const ENDPOINTS_CONTROLLER = 'endpoints-controller';
@@ -180,19 +180,12 @@ export async function createEndpointsController(opts: EndpointsControllerOptions
     listKeys: async () => [...new Set([...services.list().map(objectKey), ...endpointsKind.list().map(objectKey)])],
   });
 
-  function onPod(pod: Pod, old: Pod | undefined): void {
-    const namespace = pod.metadata.namespace ?? 'default';
-    for (const s of services.list({ namespace })) {
-      if (!s.spec.selector) continue;
-      const selector = { matchLabels: s.spec.selector };
-      if (matchesSelector(pod.metadata.labels, selector) || (old && matchesSelector(old.metadata.labels, selector))) loop.enqueue(objectKey(s));
-    }
-  }
-
   return loopController(loop, logger, () => [
     services.subscribe((e) => loop.enqueue(objectKey(e.object))),
     endpointsKind.subscribe((e) => loop.enqueue(objectKey(e.object))),
-    pods.subscribe((e) => onPod(e.object, e.old)),
+    pods.subscribe((e) => {
+      for (const s of servicesSelecting(services.list({ namespace: e.object.metadata.namespace ?? 'default' }), e.object, e.old)) loop.enqueue(objectKey(s));
+    }),
     slices.subscribe((e) => {
       const owner = e.object.metadata.labels?.[LABEL_SERVICE_NAME];
       if (owner && e.object.metadata.labels?.[LABEL_ENDPOINTSLICE_MANAGED_BY] === ENDPOINTSLICE_MIRRORING_CONTROLLER_NAME) loop.enqueue(`${e.object.metadata.namespace ?? 'default'}/${owner}`);
