@@ -18,6 +18,7 @@ import { deleteGeneric, deleteNamespace, deleteNode, deletePod, parseDeleteOptio
 import { applyJsonPatch, asOperations } from './json-patch.js';
 import { applyMergePatch } from './merge-patch.js';
 import { applyStrategicMergePatch } from './strategic-merge-patch.js';
+import { parseIncludeObject, toTable, wantsTable } from './table.js';
 import type { ResourceRoute } from './router.js';
 import { equalityFields, matchesSelectors, parseSelectors } from './selectors.js';
 import { apiErrors, manifestErrorToApiError } from './status.js';
@@ -295,6 +296,17 @@ async function remove(ctx: RequestContext, route: ResourceRoute, deps: ApiDeps):
 }
 
 /** Handle a request on a resource path (authorization included). */
+/** A GET or LIST answered as a meta.k8s.io Table when the client asks for one (kubectl get). */
+function asTableIfAsked(ctx: RequestContext, route: ResourceRoute, deps: ApiDeps, reply: Reply): Reply {
+  const version = wantsTable(ctx.req.headers.accept);
+  if (!version || route.subresource || !('body' in reply)) return reply;
+  const body = reply.body as { items?: KubeObject[]; metadata?: Record<string, unknown> } & KubeObject;
+  const objects = Array.isArray(body.items) ? body.items : [body];
+  const listMeta = Array.isArray(body.items) ? (body.metadata as { resourceVersion?: string; continue?: string; remainingItemCount?: number }) : undefined;
+  const includeObject = parseIncludeObject(ctx.url.searchParams.get('includeObject'));
+  return { code: reply.code, body: toTable(route.info.kind, objects, { version, includeObject, now: deps.clock(), ...(listMeta ? { listMeta } : {}) }) };
+}
+
 export async function handleResource(ctx: RequestContext, route: ResourceRoute, deps: ApiDeps): Promise<Reply> {
   const verb = resourceVerb(ctx.method, route, ctx.url.searchParams);
   if (!verb) throw apiErrors.methodNotAllowed(`method ${ctx.method} is not supported on ${ctx.url.pathname}`);
@@ -314,9 +326,9 @@ export async function handleResource(ctx: RequestContext, route: ResourceRoute, 
     case 'watch':
       return serveWatch(ctx, route, deps);
     case 'list':
-      return list(ctx, route, deps);
+      return asTableIfAsked(ctx, route, deps, await list(ctx, route, deps));
     case 'get':
-      return { code: 200, body: await getOr404(deps, route, route.name!) };
+      return asTableIfAsked(ctx, route, deps, { code: 200, body: await getOr404(deps, route, route.name!) });
     case 'create':
       return create(ctx, route, deps);
     case 'update':
