@@ -1,6 +1,7 @@
 /** What every handler receives: the request, the caller, and the hub's parts the API uses. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../../protocol/logger.js';
+import type { PodSecurityAdmission } from '../admission/pod-security/admission.js';
 import type { ObjectCache } from '../cache/object-cache.js';
 import type { ServiceRegistry } from '../registry/services.js';
 import type { Store } from '../store/store.js';
@@ -12,6 +13,8 @@ export interface ApiDeps {
   cache: ObjectCache;
   /** Service defaults and IP/port allocation before a Service is written. */
   services: ServiceRegistry;
+  /** Pod Security admission (hub/admission) for Pods, pod templates and Namespaces. */
+  podSecurity: PodSecurityAdmission;
   auth: ApiAuth;
   logger: Logger;
   clock: () => number;
@@ -25,6 +28,8 @@ export interface RequestContext {
   method: string;
   url: URL;
   principal: ApiPrincipal | undefined;
+  /** Annotations for this request's audit event (Pod Security's enforce-policy, audit-violations, exempt). */
+  auditAnnotations: Record<string, string>;
   /** Parse the JSON body (size-limited); `optional` allows an empty body. */
   readJson(optional?: boolean): Promise<unknown>;
 }

@@ -3,7 +3,7 @@
  * health, metrics and the status page. This file only routes, authenticates, times and answers;
  * each concern lives in its own module.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
@@ -13,7 +13,10 @@ import type { NodeCommands } from '../fleet/node-commands.js';
 import type { Store } from '../store/store.js';
 import { createObjectCache, type ObjectCache } from '../cache/object-cache.js';
 import { createServiceRegistry } from '../registry/services.js';
+import { createPodSecurityAdmission, type PodSecurityAdmission } from '../admission/pod-security/admission.js';
+import type { AuditLog } from '../audit/audit-log.js';
 import { DEFAULT_CLUSTER_NETWORK, type ClusterNetwork } from '../../protocol/cluster-network.js';
+import { auditEventOf, isAudited } from './audit.js';
 import { authenticate, bearerToken, type ApiAuth, type ApiPrincipal } from './auth.js';
 import type { ApiDeps, Reply, RequestContext } from './context.js';
 import { coreVersions, groupList, resourceList, versionInfo } from './discovery.js';
@@ -55,6 +58,10 @@ export interface ApiServerOptions {
    * answer 503.
    */
   nodeCommands?: NodeCommands;
+  /** Pod Security admission (hub/admission); without it, one with the default policy over the cache. */
+  podSecurity?: PodSecurityAdmission;
+  /** Where every request's audit event goes (hub/audit); nothing is audited without it. */
+  auditLog?: Pick<AuditLog, 'record'>;
 }
 
 export interface ApiServer {
@@ -85,7 +92,8 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
   const ownCache = opts.cache ? undefined : createObjectCache({ store: opts.store, logger });
   const cache = opts.cache ?? ownCache!;
   const services = createServiceRegistry({ cache, network: opts.network ?? DEFAULT_CLUSTER_NETWORK });
-  const deps: ApiDeps = { store: opts.store, cache, services, auth: opts.auth, logger, clock, activeStreams: new Set() };
+  const podSecurity = opts.podSecurity ?? createPodSecurityAdmission({ cache });
+  const deps: ApiDeps = { store: opts.store, cache, services, podSecurity, auth: opts.auth, logger, clock, activeStreams: new Set() };
   const sockets = new Set<Socket>();
   let serverAddress = '';
 
@@ -165,20 +173,36 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     const route = parseRoute(url.pathname);
     const labels = metricLabels(route, method, url);
     res.on('close', () => metrics.observe({ ...labels, code: res.statusCode }, (performance.now() - started) / 1000));
+    // the audit event: who (set once authenticated), what (the route), the answer (code, refusal), admission's annotations
+    const receivedAt = clock();
+    const auditID = randomUUID();
+    const auditAnnotations: Record<string, string> = {};
+    let principal: ApiPrincipal | undefined;
+    let failure: ApiError | undefined;
+    const audit = opts.auditLog && isAudited(route) ? opts.auditLog : undefined;
+    const auditStage = (stage: 'ResponseStarted' | 'ResponseComplete') =>
+      audit?.record(auditEventOf({ auditID, stage, route, method, url, req, principal, code: res.statusCode, failure, receivedAt, now: clock(), annotations: auditAnnotations }));
+    if (audit) {
+      res.setHeader('Audit-Id', auditID);
+      res.on('close', () => auditStage('ResponseComplete'));
+    }
     try {
-      const principal = await principalFor(req, route, url);
+      principal = await principalFor(req, route, url);
       const ctx: RequestContext = {
         req,
         res,
         method,
         url,
         principal,
+        auditAnnotations,
         readJson: (optional = false) => readJsonBody(req, maxBody, optional),
       };
       const reply = await dispatch(ctx, route);
       if ('code' in reply) sendJson(res, reply.code, reply.body);
+      else if (labels.verb === 'watch' && !res.writableEnded) auditStage('ResponseStarted');
     } catch (err) {
       const apiError = toApiError(err);
+      failure = apiError;
       if (apiError.httpCode >= 500) logger.error({ err, method, path: url.pathname }, 'request failed');
       else logger.debug({ method, path: url.pathname, reason: apiError.reason, message: apiError.message }, 'request refused');
       if (res.headersSent) {

@@ -119,14 +119,15 @@ export async function startTestApi(
   };
 }
 
-export function pod(name: string, extra: { nodeName?: string; labels?: Record<string, string>; namespace?: string } = {}): Record<string, unknown> {
+/** A pod of one container on port 80 (with `hostPort`, published on the node: baseline Pod Security refuses that to non-admin tokens). */
+export function pod(name: string, extra: { nodeName?: string; labels?: Record<string, string>; namespace?: string; hostPort?: number } = {}): Record<string, unknown> {
   return {
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: { name, ...(extra.namespace ? { namespace: extra.namespace } : {}), ...(extra.labels ? { labels: extra.labels } : {}) },
     spec: {
       ...(extra.nodeName ? { nodeName: extra.nodeName } : {}),
-      containers: [{ name: 'main', image: 'drover.local/busybox:test', ports: [{ containerPort: 80, hostPort: 8080 }] }],
+      containers: [{ name: 'main', image: 'drover.local/busybox:test', ports: [{ containerPort: 80, ...(extra.hostPort ? { hostPort: extra.hostPort } : {}) }] }],
     },
   };
 }
