@@ -95,8 +95,9 @@ export function createAuditLog(opts: AuditLogOptions): AuditLog {
     writing = undefined;
   }
 
+  /** Write on the next turn of the event loop, so the events of one turn go in one write. */
   function kick(): void {
-    writing ??= drain();
+    writing ??= new Promise<void>((resolve) => setImmediate(resolve)).then(drain);
   }
 
   return {

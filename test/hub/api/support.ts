@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { silentLogger } from '../../../protocol/logger.js';
 import { createApiServer, type ApiServer } from '../../../hub/api/index.js';
+import type { ApiServerOptions } from '../../../hub/api/server.js';
 import type { ApiAuth, ApiPrincipal, ApiRole } from '../../../hub/api/auth.js';
 import { createSqliteStore } from '../../../hub/store/index.js';
 import type { Store } from '../../../hub/store/store.js';
@@ -73,14 +74,14 @@ export interface TestApi {
 }
 
 export async function startTestApi(
-  opts: { historyLimit?: number; maxBodyBytes?: number; clock?: () => number; wrapStore?: (s: Store) => Store } = {},
+  opts: { historyLimit?: number; maxBodyBytes?: number; clock?: () => number; wrapStore?: (s: Store) => Store; auditLog?: ApiServerOptions['auditLog'] } = {},
 ): Promise<TestApi> {
   const dir = await mkdtemp(join(tmpdir(), 'drover-api-'));
   const logger = silentLogger();
   const store = await createSqliteStore({ path: join(dir, 'state.db'), logger, ...(opts.historyLimit ? { historyLimit: opts.historyLimit } : {}) });
   const auth = createFakeAuth();
   const registry = new Registry();
-  const server = createApiServer({ store: opts.wrapStore ? opts.wrapStore(store) : store, auth, logger, registry, ...(opts.maxBodyBytes ? { maxBodyBytes: opts.maxBodyBytes } : {}), ...(opts.clock ? { clock: opts.clock } : {}) });
+  const server = createApiServer({ store: opts.wrapStore ? opts.wrapStore(store) : store, auth, logger, registry, ...(opts.maxBodyBytes ? { maxBodyBytes: opts.maxBodyBytes } : {}), ...(opts.clock ? { clock: opts.clock } : {}), ...(opts.auditLog ? { auditLog: opts.auditLog } : {}) });
   const { port } = await server.listen('127.0.0.1', 0);
   const url = `http://127.0.0.1:${port}`;
   const tokens = { admin: auth.issue('admin'), edit: auth.issue('edit'), view: auth.issue('view'), editTeamA: auth.issue('edit', 'team-a') };
