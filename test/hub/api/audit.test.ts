@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-explicit-any -- tests read untyped JSON answers */
 /**
  * The audit events an API server records (a real server on loopback, a recording audit sink), the
  * Warning header's encoding, and the audit event of a request with a token in its query.
