@@ -29,7 +29,7 @@ export function requesterOf(ctx: RequestContext): Requester {
 }
 
 function record(ctx: RequestContext, decision: AdmissionDecision): void {
-  Object.assign(ctx.auditAnnotations, decision.annotations);
+  Object.assign(ctx.audit.annotations, decision.annotations);
   for (const warning of decision.warnings) addWarning(ctx.res, warning);
 }
 

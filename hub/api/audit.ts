@@ -8,6 +8,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { AuditEvent, AuditObjectRef } from '../audit/audit-event.js';
 import type { ApiPrincipal } from './auth.js';
+import type { RequestAudit } from './context.js';
 import { resourceVerb } from './resources.js';
 import { DROVER_GROUP, DROVER_VERSION, type Route } from './router.js';
 import type { ApiError } from './status.js';
@@ -66,12 +67,14 @@ export interface AuditInput {
   failure: ApiError | undefined;
   receivedAt: number;
   now: number;
-  annotations: Record<string, string>;
+  audit: RequestAudit;
 }
 
 export function auditEventOf(input: AuditInput): AuditEvent {
   const { principal, failure } = input;
   const objectRef = objectRefOf(input.route);
+  if (objectRef && objectRef.name === undefined && input.audit.objectName) objectRef.name = input.audit.objectName;
+  const { annotations } = input.audit;
   const userAgent = input.req.headers['user-agent'];
   return {
     kind: 'Event',
@@ -98,6 +101,6 @@ export function auditEventOf(input: AuditInput): AuditEvent {
     },
     requestReceivedTimestamp: new Date(input.receivedAt).toISOString(),
     stageTimestamp: new Date(input.now).toISOString(),
-    ...(Object.keys(input.annotations).length > 0 ? { annotations: { ...input.annotations } } : {}),
+    ...(Object.keys(annotations).length > 0 ? { annotations: { ...annotations } } : {}),
   };
 }

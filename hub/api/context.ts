@@ -28,10 +28,17 @@ export interface RequestContext {
   method: string;
   url: URL;
   principal: ApiPrincipal | undefined;
-  /** Annotations for this request's audit event (Pod Security's enforce-policy, audit-violations, exempt). */
-  auditAnnotations: Record<string, string>;
+  /** What handlers add to this request's audit event. */
+  audit: RequestAudit;
   /** Parse the JSON body (size-limited); `optional` allows an empty body. */
   readJson(optional?: boolean): Promise<unknown>;
+}
+
+export interface RequestAudit {
+  /** Pod Security's audit annotations (enforce-policy, audit-violations, exempt). */
+  annotations: Record<string, string>;
+  /** The object a create names in its body (the URL does not), as Kubernetes' audit objectRef has it. */
+  objectName?: string;
 }
 
 /** A handler's answer: a JSON body with a code, or "I wrote the response myself" (streams, text). */

@@ -198,6 +198,7 @@ async function create(ctx: RequestContext, route: ResourceRoute, deps: ApiDeps):
   if (route.info.kind === 'Pod') obj.status = { phase: 'Pending' };
   if (route.info.kind === 'Namespace') obj.status = { phase: 'Active' };
   const valid = validate(route.info, obj);
+  ctx.audit.objectName = valid.metadata.name || String(metadata.generateName ?? '');
   if (route.info.namespaced) await requireNamespace(deps, route.namespace!);
   admitWrite(ctx, route, deps, valid);
   const dryRun = isDryRun(ctx.url.searchParams);

@@ -18,7 +18,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import { DEFAULT_CLUSTER_NETWORK, type ClusterNetwork } from '../../protocol/cluster-network.js';
 import { auditEventOf, isAudited } from './audit.js';
 import { authenticate, bearerToken, type ApiAuth, type ApiPrincipal } from './auth.js';
-import type { ApiDeps, Reply, RequestContext } from './context.js';
+import type { ApiDeps, Reply, RequestAudit, RequestContext } from './context.js';
 import { coreVersions, groupList, resourceList, versionInfo } from './discovery.js';
 import { DEFAULT_BODY_LIMIT, isLoopback, readJsonBody, sendJson, sendText } from './http-io.js';
 import { createApiMetrics } from './metrics.js';
@@ -176,12 +176,12 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     // the audit event: who (set once authenticated), what (the route), the answer (code, refusal), admission's annotations
     const receivedAt = clock();
     const auditID = randomUUID();
-    const auditAnnotations: Record<string, string> = {};
+    const requestAudit: RequestAudit = { annotations: {} };
     let principal: ApiPrincipal | undefined;
     let failure: ApiError | undefined;
     const audit = opts.auditLog && isAudited(route) ? opts.auditLog : undefined;
     const auditStage = (stage: 'ResponseStarted' | 'ResponseComplete') =>
-      audit?.record(auditEventOf({ auditID, stage, route, method, url, req, principal, code: res.statusCode, failure, receivedAt, now: clock(), annotations: auditAnnotations }));
+      audit?.record(auditEventOf({ auditID, stage, route, method, url, req, principal, code: res.statusCode, failure, receivedAt, now: clock(), audit: requestAudit }));
     if (audit) {
       res.setHeader('Audit-Id', auditID);
       res.on('close', () => auditStage('ResponseComplete'));
@@ -194,7 +194,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
         method,
         url,
         principal,
-        auditAnnotations,
+        audit: requestAudit,
         readJson: (optional = false) => readJsonBody(req, maxBody, optional),
       };
       const reply = await dispatch(ctx, route);

@@ -46,7 +46,7 @@ describe('API audit events', () => {
       verb: 'create',
       requestURI: '/api/v1/namespaces/default/pods',
       user: { username: 'tok2', groups: ['drover:edit'] },
-      objectRef: { resource: 'pods', namespace: 'default', apiGroup: '', apiVersion: 'v1' },
+      objectRef: { resource: 'pods', namespace: 'default', name: 'au-1', apiGroup: '', apiVersion: 'v1' },
       responseStatus: { code: 201 },
       annotations: { 'pod-security.kubernetes.io/enforce-policy': 'baseline:latest' },
     });
@@ -93,7 +93,7 @@ describe('audit event and Warning header details', () => {
       failure: undefined,
       receivedAt: 0,
       now: 1,
-      annotations: {},
+      audit: { annotations: {} },
     });
     expect(e.requestURI).toBe('/status.json?token=REDACTED&x=1');
     expect(e.user).toEqual({ username: 'abc', groups: ['drover:view'], extra: { 'drover.io/namespace': ['team'] } });
