@@ -1,9 +1,10 @@
 // Lint: TypeScript rules plus the import boundaries of DESIGN.md:
 //   protocol <- runtime-adapters <- agent,   protocol <- hub,
 // the layers inside hub/ (HUB_LAYERS below, bottom first), and the folders inside agent/ and
-// runtime-adapters/: in agent/, host/ imports no other agent folder, pods/ and link/ do not import each
-// other (agent.ts wires them; what both need is at the agent root: desired-set.ts, state-file.ts,
-// errors.ts), and no folder imports the composition root (agent.ts, main.ts, cli.ts); in
+// runtime-adapters/: in agent/, host/ imports no other agent folder, pods/, link/ and network/ do not import
+// each other (agent.ts wires them; what they share is at the agent root: desired-set.ts, pod-sandbox.ts,
+// state-file.ts, errors.ts), sim/ (the fleet simulator) speaks through link/ and host/ but does not import
+// pods/ or network/, and no folder imports the composition root (agent.ts, main.ts, cli.ts); in
 // runtime-adapters/, the contract and the shared parts are at the root and no adapter folder imports another.
 import tseslint from 'typescript-eslint';
 
@@ -78,7 +79,7 @@ const innerFolder = ({ from, outer, siblings, extra = [], why }) => {
   const sibling = (dir) => ({ group: [`**/${dir}/*`, `**/${dir}/**`], message: `${from}/ must not import ${top}/${dir}/ (${why})` });
   return restrict([`${from}/**/*.ts`], [...topLevelPatterns(top, outer), ...siblings.map(sibling), ...extra]);
 };
-const AGENT_FOLDERS = 'one folder per job; agent.ts wires them, and what both need is at the agent root (desired-set.ts, state-file.ts, errors.ts)';
+const AGENT_FOLDERS = 'one folder per job; agent.ts wires them, and what both need is at the agent root (desired-set.ts, pod-sandbox.ts, state-file.ts, errors.ts)';
 const AGENT_COMPOSITION_ROOT = {
   group: ['../agent.js', '../../agent.js', '../main.js', '../../main.js', '../cli.js', '../../cli.js'],
   message: "agent/ folders must not import the agent's composition root (agent.ts, main.ts and cli.ts sit on top and wire them)",
@@ -100,9 +101,11 @@ export default tseslint.config(
   boundary('protocol', ['runtime-adapters', 'agent', 'hub']),
   boundary('runtime-adapters', ['agent', 'hub']),
   boundary('agent', ['hub']),
-  agentFolder('agent/host', ['link', 'pods']),
-  agentFolder('agent/pods', ['link']),
-  agentFolder('agent/link', ['pods']),
+  agentFolder('agent/host', ['link', 'pods', 'network', 'sim']),
+  agentFolder('agent/pods', ['link', 'network', 'sim']),
+  agentFolder('agent/link', ['pods', 'network', 'sim']),
+  agentFolder('agent/network', ['link', 'pods', 'host', 'sim']),
+  agentFolder('agent/sim', ['pods', 'network']),
   adapterFolder('runtime-adapters/docker', ['containerd', 'fake']),
   adapterFolder('runtime-adapters/containerd', ['docker', 'fake']),
   adapterFolder('runtime-adapters/fake', ['docker', 'containerd']),

@@ -8,6 +8,8 @@
  *           probes/prober: a failed liveness asks the reconciler to kill; pod-events: Pulling/Started/...;
  *           pod-status-tracker: kubelet-style pod status after each pass
  *   host/   collector + one fingerprinter per fact
+ *   network/ the pod network: each pod's sandbox (CNI on containerd, a pause container on Docker), the
+ *           node's bridge and the VXLAN overlay, from the network set link/network-set-store keeps
  * Holds no logic of its own beyond routing messages and timers.
  */
 import { mkdir } from 'node:fs/promises';
@@ -20,6 +22,9 @@ import { createFactsCollector, defaultFingerprinters, type FactsCollector } from
 import { createCommandHandler } from './link/commands.js';
 import { createNodeConnection, type NodeConnection } from './link/connection.js';
 import { createDesiredStateStore } from './link/desired-state-store.js';
+import { createNetworkSetStore } from './link/network-set-store.js';
+import { createNodeNetwork, type NodeNetwork, type NodeNetworkOptions } from './network/node-network.js';
+import { NO_POD_NETWORK } from './pod-sandbox.js';
 import { ensureCredentials, type EnsureCredentialsOptions } from './link/join.js';
 import { AGENT_VERSION, buildNodeStatusMessage, hostIPOf } from './link/node-status.js';
 import { createNodeStatusPublisher } from './link/node-status-publisher.js';
@@ -56,6 +61,12 @@ export interface AgentOptions {
   joinTimeoutMs?: number;
   /** Replaces the host fingerprinters (tests). */
   facts?: FactsCollector;
+  /**
+   * The pod network (on by default for containerd and Docker, off for the fake runtime): false to run every
+   * pod on the runtime's own network even when the hub sends a network set; options to rename what it makes
+   * (tests running several nodes on one host).
+   */
+  network?: false | Partial<Pick<NodeNetworkOptions, 'names' | 'cniPath' | 'pauseImage' | 'run' | 'nodeDns' | 'resyncMs'>>;
 }
 
 export interface Agent {
@@ -84,6 +95,7 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
   let facts: FactsCollector | undefined;
   let prober: Prober | undefined;
   let statusTimer: NodeJS.Timeout | undefined;
+  let network: NodeNetwork | undefined;
 
   async function start(): Promise<void> {
     const credOpts: EnsureCredentialsOptions = {
@@ -111,6 +123,28 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
     facts = opts.facts ?? createFactsCollector({ fingerprinters: defaultFingerprinters({ dataDir: opts.dataDir, runtime: opts.runtime }), logger });
     const currentFacts = facts;
 
+    // The stored network set is applied before the hub is reached: a device that lost its uplink keeps its pod network.
+    const networkStore = createNetworkSetStore({ dataDir: opts.dataDir, nodeName: name, logger });
+    const storedNetwork = await networkStore.loadOrDiscard();
+    let onVtepMac = (): void => undefined;
+    const podNetwork =
+      opts.network === false || (opts.network === undefined && opts.runtime.name === 'fake')
+        ? undefined
+        : createNodeNetwork({
+            nodeName: name,
+            runtime: opts.runtime.name,
+            dataDir: opts.dataDir,
+            logger,
+            nodeIP: () => hostIPOf(currentFacts.facts()),
+            onVtepMac: () => onVtepMac(),
+            ...(opts.network || {}),
+          });
+    network = podNetwork;
+    if (storedNetwork && podNetwork) {
+      log.info({ generation: storedNetwork.generation, podCIDR: storedNetwork.podCIDR }, 'applying the stored network set until the hub sends a newer one');
+      void podNetwork.apply(storedNetwork);
+    }
+
     const conn = createNodeConnection({
       credentials,
       logger,
@@ -130,6 +164,7 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
       clock,
       events,
       hostIP: () => hostIPOf(currentFacts.facts()),
+      podIP: (uid) => podNetwork?.current(uid)?.podIPs[0],
       onChange: () => reconciler?.trigger(),
       onFailure: (f) => {
         const request = { podUid: podUid(f.pod), container: f.container, containerId: f.containerId, message: f.message };
@@ -143,6 +178,7 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
       probes: (uid, container) => podProber.state(uid, container),
       runtimeName: opts.runtime.name,
       hostIP: () => hostIPOf(currentFacts.facts()),
+      podIPs: (uid) => podNetwork?.current(uid)?.podIPs,
     });
     const podReporter = createPodStatusReporter({
       events,
@@ -162,6 +198,7 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
       logger,
       clock,
       events,
+      sandboxes: podNetwork ?? NO_POD_NETWORK,
       ...(opts.reconcileIntervalMs === undefined ? {} : { intervalMs: opts.reconcileIntervalMs }),
       onObserved: (observation) => {
         podProber.sync(observation);
@@ -180,7 +217,7 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
     });
 
     const nodeStatus = createNodeStatusPublisher({
-      build: () => buildNodeStatusMessage(currentFacts.facts(), name, clock),
+      build: () => buildNodeStatusMessage(currentFacts.facts(), name, clock, podNetwork?.vtepMAC()),
       publishStatus: (message) => conn.publish(topics.nodeStatus(name), message, { qos: 1 }),
       // a lost heartbeat costs nothing: the next one comes in one interval
       publishHeartbeat: (message) => conn.publish(topics.nodeHeartbeat(name), message, { qos: 0 }),
@@ -211,6 +248,14 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
           },
           (err: unknown) => log.error({ err }, 'could not store the desired set; it is not acted on until stored'),
         );
+      } else if (parsed.channel === 'network') {
+        networkStore.receive(topic, payload).then(
+          (set) => {
+            if (!set) return;
+            void podNetwork?.apply(set).then(() => rec.trigger());
+          },
+          (err: unknown) => log.error({ err }, 'could not store the network set; it is not acted on until stored'),
+        );
       } else if (parsed.channel === 'cmd') {
         commands.handle(topic, payload).catch((err: unknown) => log.error({ err }, 'could not answer a command'));
       } else {
@@ -223,9 +268,15 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
       void podReporter.sendFull();
     });
 
+    // a new VTEP MAC goes up in the next full status (it is part of what counts as a change)
+    onVtepMac = () => void publishNodeStatus();
     rec.setDesired(stored);
     rec.start();
     await currentFacts.start();
+    // the node's address is known now: the overlay of the stored set can be made
+    const storedSet = podNetwork?.networkSet();
+    if (podNetwork && storedSet) void podNetwork.apply(storedSet);
+    podNetwork?.start();
     podReporter.start();
     statusTimer = setInterval(() => void publishNodeStatus(), statusIntervalMs);
     conn.start();
@@ -244,6 +295,7 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
       prober?.stop();
       facts?.stop();
       await reconciler?.stop();
+      await network?.stop();
       await connection?.stop();
       log.info('agent stopped; its pods keep running');
     },

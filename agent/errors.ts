@@ -22,6 +22,11 @@ export const AGENT_ERROR_CODES = {
   EAGENT_NOT_CONNECTED: 'a publish was asked for before the connection to the hub was started',
   EAGENT_HUB_CA_MISMATCH: "no CA in the hub's TLS chain matches the join token's hash: another hub, or a man in the middle; nothing was sent",
   EAGENT_INSECURE_HUB: 'a connection the agent will not make: credentials would travel unencrypted or unverified',
+  EAGENT_NETWORK_SET_CORRUPT: 'the stored network.json cannot be read or is not a network set',
+  EAGENT_POD_NETWORK: "a pod's sandbox (network namespace, CNI attachment, sandbox container) cannot be made (the pod waits in ContainerCreating)",
+  EAGENT_NETWORK_COMMAND: 'a command that programs the node network (ip, bridge, nft, docker network) failed',
+  EAGENT_SERVICE_PROXY: 'nft refused the service rules or could not be run; the rules applied before stay in force',
+  EAGENT_DNS_LISTEN: 'the cluster DNS server cannot listen on its address and port (the address is not up yet, or the port is taken)',
 } as const;
 
 export type AgentErrorCode = keyof typeof AGENT_ERROR_CODES;
@@ -170,5 +175,44 @@ export class HubCaMismatchError extends AgentError {
 export class InsecureHubError extends AgentError {
   constructor(message: string) {
     super('EAGENT_INSECURE_HUB', message);
+  }
+}
+
+export class NetworkSetCorruptError extends AgentError {
+  readonly path: string;
+  constructor(path: string, reason: string, options?: { cause?: unknown }) {
+    super('EAGENT_NETWORK_SET_CORRUPT', `the stored network set ${path} is unreadable: ${reason}`, options);
+    this.path = path;
+  }
+}
+
+/** A pod's sandbox cannot be made: the pod's containers wait (ContainerCreating) and it is tried again. */
+export class PodNetworkError extends AgentError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('EAGENT_POD_NETWORK', message, options);
+  }
+}
+
+/** A command programming the node's network failed; `command` is its argv, `stderr` its own words. */
+export class NetworkCommandError extends AgentError {
+  readonly command: string[];
+  constructor(command: string[], stderr: string, exitCode: number | undefined, options?: { cause?: unknown }) {
+    super('EAGENT_NETWORK_COMMAND', `\`${command.join(' ')}\` failed (exit ${exitCode ?? 'none'}): ${stderr.trim() || 'no output'}`, options);
+    this.command = command;
+  }
+}
+
+/** nft refused the service proxy's rules (or could not run); the kernel keeps the rules applied before. */
+export class ServiceProxyError extends AgentError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('EAGENT_SERVICE_PROXY', message, options);
+  }
+}
+
+/** The cluster DNS server could not bind its UDP or TCP socket. */
+export class DnsListenError extends AgentError {
+  constructor(address: string, port: number, options?: { cause?: unknown }) {
+    const detail = options?.cause instanceof Error ? `: ${options.cause.message}` : '';
+    super('EAGENT_DNS_LISTEN', `the cluster DNS server cannot listen on ${address}:${port}${detail}`, options);
   }
 }

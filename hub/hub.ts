@@ -20,7 +20,7 @@ import { InvalidHubOptionError } from './hub-errors.js';
 import { createBroker } from './broker/index.js';
 import { createFleet, createNodeCommands } from './fleet/index.js';
 import { createSchedulerRunner } from './scheduler/runner.js';
-import { createApiServer, type ApiAuth } from './api/index.js';
+import { createApiServer, type ApiAuth, type FlowControlOptions } from './api/index.js';
 import { createEventRecorder } from './events/recorder.js';
 import { createDiskMonitor } from './disk-monitor.js';
 import { createNodeLifecycleController } from './controllers/node-lifecycle/controller.js';
@@ -74,6 +74,8 @@ export interface HubOptions {
   podSecurity?: { defaults?: Policy; exemptions?: PodSecurityExemptions };
   /** The API's audit log: level (Metadata; None writes none), file (<data dir>/audit.log), rotation by size. */
   audit?: { level?: AuditLevel; path?: string; maxBytes?: number; maxBackups?: number };
+  /** Per-token API request rate, requests in flight and open watches (hub/api/flow-control.ts defaults if absent). */
+  apiFlowControl?: FlowControlOptions;
 }
 
 export interface Hub {
@@ -267,6 +269,7 @@ export async function createHub(opts: HubOptions): Promise<Hub> {
       nodeCommands,
       podSecurity,
       ...(auditLog ? { auditLog } : {}),
+      ...(opts.apiFlowControl ? { flowControl: opts.apiFlowControl } : {}),
     });
     const httpBound = await api.listen(opts.http.host, opts.http.port);
     closers.push(() => api.close());

@@ -48,6 +48,21 @@ if ! ctr_ok && ! docker_ok; then
     wait_for "dockerd" docker_ok
   fi
 fi
+# The pod network: CNI plugins (bridge, host-local, portmap, loopback in /usr/lib/cni) and nftables (masquerading,
+# the service proxy). Installed where missing, as root; otherwise say how.
+pod_network_missing=()
+[ -x /usr/lib/cni/bridge ] || pod_network_missing+=(containernetworking-plugins)
+command -v nft >/dev/null 2>&1 || PATH="$PATH:/usr/sbin:/sbin" command -v nft >/dev/null 2>&1 || pod_network_missing+=(nftables)
+if [ "${#pod_network_missing[@]}" -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] || command -v sudo >/dev/null; then
+    log "pod network: installing ${pod_network_missing[*]} from Debian's packages"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${pod_network_missing[@]}" >/dev/null
+  else
+    echo "[runtime] the pod network needs ${pod_network_missing[*]}: as root, apt-get install -y ${pod_network_missing[*]}" >&2
+  fi
+fi
+
 ctr_ok && log "containerd: $(as_root ctr version 2>/dev/null | awk '/Server:/{s=1} s&&/Version:/{print $2; exit}')"
 docker_ok && log "docker: $(as_root docker version --format '{{.Server.Version}}')"
 

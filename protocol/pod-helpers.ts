@@ -10,6 +10,8 @@ export const RUNTIME_LABELS = {
   podNamespace: 'io.drover.pod.namespace',
   container: 'io.drover.container',
   specHash: 'io.drover.spec-hash',
+  /** The pod sandbox (network namespace) a container was made in; absent on the host or the runtime's default network. */
+  sandbox: 'io.drover.pod.sandbox',
 } as const;
 
 /** Sum of the pod's container requests (limits stand in for missing requests, as in Kubernetes). */

@@ -23,6 +23,15 @@ export interface Mount {
   readOnly: boolean;
 }
 
+/**
+ * The network a container joins instead of the runtime's default, as the agent's pod network prepared it
+ * for the container's pod (every container of a pod joins the same one, so they share one IP and localhost):
+ * - `netns`: a network namespace file (containerd: `--with-ns=network:PATH`), attached through CNI;
+ * - `container`: the network of another container, the pod's sandbox (docker: `--network container:NAME`).
+ * An adapter refuses (InvalidSpecError) the mode it cannot join.
+ */
+export type ContainerNetwork = { mode: 'netns'; path: string } | { mode: 'container'; container: string };
+
 export interface ContainerSpec {
   /** Runtime-unique name; adapters may sanitise it but must keep it stable. */
   name: string;
@@ -37,6 +46,11 @@ export interface ContainerSpec {
   mounts: Mount[];
   labels: Record<string, string>;
   hostNetwork: boolean;
+  /**
+   * The pod's own network (with hostNetwork false). Absent: the runtime's default, the node having no pod
+   * network (containerd: the host's network; docker: its default bridge).
+   */
+  network?: ContainerNetwork;
   /** CPU limit in millicores; undefined = unlimited. */
   cpuLimitMillis?: number;
   /** Memory limit in bytes; undefined = unlimited. */
@@ -56,7 +70,10 @@ export interface ContainerInfo {
   createdAt?: string;
   startedAt?: string;
   finishedAt?: string;
-  /** IP address the container is reachable at (host IP for host networking). */
+  /**
+   * IP address the container is reachable at (host IP for host networking). With `network` set the pod's IP
+   * is the pod network's to say (the agent reports it), not the adapter's.
+   */
   ip?: string;
   /** Runtime's own message about the state (OOMKilled, error text, ...). */
   reason?: string;

@@ -29,8 +29,24 @@ export function checkSpec(runtime: string, spec: ContainerSpec): void {
       throw new InvalidSpecError(runtime, `container ${spec.name}: mount paths must be absolute (${m.hostPath} -> ${m.containerPath})`);
     }
   }
+  if (spec.network && spec.hostNetwork) {
+    throw new InvalidSpecError(runtime, `container ${spec.name}: a host-network container cannot join a pod network (${spec.network.mode})`);
+  }
+  if (spec.network?.mode === 'netns' && !spec.network.path.startsWith('/')) {
+    throw new InvalidSpecError(runtime, `container ${spec.name}: network namespace path must be absolute (${spec.network.path})`);
+  }
+  if (spec.network?.mode === 'container' && !spec.network.container) {
+    throw new InvalidSpecError(runtime, `container ${spec.name}: the container whose network to join is not named`);
+  }
   if (spec.command && spec.command.length === 0) {
     throw new InvalidSpecError(runtime, `container ${spec.name}: command is an empty list`);
+  }
+}
+
+/** Refuse a pod network mode this runtime cannot join. */
+export function checkNetworkMode(runtime: string, spec: ContainerSpec, supported: ReadonlyArray<'netns' | 'container'>): void {
+  if (spec.network && !supported.includes(spec.network.mode)) {
+    throw new InvalidSpecError(runtime, `container ${spec.name}: the ${runtime} adapter cannot join a network of mode ${spec.network.mode}`);
   }
 }
 

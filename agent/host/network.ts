@@ -6,8 +6,8 @@ export interface NetworkFacts {
   internalIPs: string[];
 }
 
-/** Interfaces that belong to container networking, not to the host's own network. */
-const CONTAINER_INTERFACES = /^(docker\d*|br-|veth|cni|flannel|cali|virbr|vxlan|tunl|kube-)/;
+/** Interfaces that belong to container networking (Drover's own pod bridge and overlay among them), not to the host's own network. */
+const CONTAINER_INTERFACES = /^(docker\d*|br-|veth|cni|flannel|drover|cali|virbr|vxlan|tunl|kube-)/;
 
 export interface InterfaceInfo {
   iface: string;

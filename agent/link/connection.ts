@@ -113,7 +113,11 @@ export function createNodeConnection(opts: NodeConnectionOptions): NodeConnectio
     log.info({ sessionPresent }, 'connected to the hub');
     try {
       await c.publishAsync(presenceTopic, encodeMessage(presence('online')), { qos: 1, retain: true });
-      await c.subscribeAsync({ [topics.nodeDesired(nodeName)]: { qos: 1 }, [topics.nodeCmd(nodeName)]: { qos: 0 } });
+      await c.subscribeAsync({
+        [topics.nodeDesired(nodeName)]: { qos: 1 },
+        [topics.nodeNetwork(nodeName)]: { qos: 1 },
+        [topics.nodeCmd(nodeName)]: { qos: 0 },
+      });
     } catch (err) {
       log.error({ err }, 'could not announce presence or subscribe; reconnecting');
       c.end(true);

@@ -34,6 +34,7 @@ export function significantPart(message: NodeStatusMessage): unknown {
   const { usage: _usage, conditions, ...status } = message.status;
   return {
     labels: message.labels,
+    network: message.network,
     status,
     conditions: (conditions ?? []).map(({ lastHeartbeatTime: _h, lastTransitionTime: _t, ...c }) => c),
   };

@@ -129,9 +129,15 @@ export function nodeLabels(facts: NodeFacts, nodeName: string): Record<string, s
   return labels;
 }
 
-export function buildNodeStatusMessage(facts: NodeFacts, nodeName: string, clock: () => number = Date.now): NodeStatusMessage {
+/**
+ * The node status message. `vtepMAC`: the MAC of the node's VXLAN device once the pod network made it
+ * (the hub tells the other nodes, which then route this node's pod CIDR to it).
+ */
+export function buildNodeStatusMessage(facts: NodeFacts, nodeName: string, clock: () => number = Date.now, vtepMAC?: string): NodeStatusMessage {
   const now = preciseTimestamp(clock());
-  return { v: 1, type: 'nodeStatus', sentAt: now, labels: nodeLabels(facts, nodeName), status: buildNodeStatus(facts, now) };
+  const message: NodeStatusMessage = { v: 1, type: 'nodeStatus', sentAt: now, labels: nodeLabels(facts, nodeName), status: buildNodeStatus(facts, now) };
+  if (vtepMAC) message.network = { vtepMAC };
+  return message;
 }
 
 /** The node's first InternalIP: pods' hostIP. */

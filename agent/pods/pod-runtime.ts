@@ -9,6 +9,7 @@ import { RUNTIME_LABELS } from '../../protocol/pod-helpers.js';
 import { cpuToMillis, memoryToBytes } from '../../protocol/quantity.js';
 import type { ContainerSpec, Mount, PortMapping, PullPolicy } from '../../runtime-adapters/runtime.js';
 import { podNamespace, podUid } from '../desired-set.js';
+import type { PodSandbox } from '../pod-sandbox.js';
 import { ContainerConfigError } from '../errors.js';
 import { configValue, isValidEnvName, missingKeyMessage, noConfig, requireConfig, type ConfigLookup } from './pod-config.js';
 
@@ -89,20 +90,30 @@ export function containerSpecHash(pod: Pod, container: Container): string {
   return sha256(canonicalJson(shaping)).slice(0, 16);
 }
 
-/** Build the runtime's ContainerSpec. Throws ContainerConfigError for what the agent cannot honour yet. */
-export function toContainerSpec(pod: Pod, container: Container, ctx: PodRuntimeContext): ContainerSpec {
+/**
+ * Build the runtime's ContainerSpec, in the pod's sandbox when it has one (its network, its resolv.conf
+ * mount, its id as a label). Throws ContainerConfigError for what the agent cannot honour yet.
+ */
+export function toContainerSpec(pod: Pod, container: Container, ctx: PodRuntimeContext, sandbox?: PodSandbox): ContainerSpec {
   const hostNetwork = pod.spec.hostNetwork ?? false;
   const env = buildEnv(pod, container, ctx.config ?? noConfig);
   const expand = (s: string): string => expandReferences(s, env);
+  const mounts = buildMounts(pod, container, ctx);
+  const own = new Set(mounts.map((m) => m.containerPath));
+  // a volume the pod mounts at the same path (its own /etc/resolv.conf) wins over the sandbox's
+  for (const m of sandbox?.mounts ?? []) if (!own.has(m.containerPath)) mounts.push(m);
+  const labels = runtimeLabels(pod, container, ctx.nodeName);
+  if (sandbox?.id) labels[RUNTIME_LABELS.sandbox] = sandbox.id;
   const spec: ContainerSpec = {
     name: containerRuntimeName(pod, container.name),
     image: container.image,
     env,
     ports: buildPorts(container, hostNetwork),
-    mounts: buildMounts(pod, container, ctx),
-    labels: runtimeLabels(pod, container, ctx.nodeName),
+    mounts,
+    labels,
     hostNetwork,
   };
+  if (sandbox?.network && !hostNetwork) spec.network = sandbox.network;
   if (container.command) spec.command = container.command.map(expand);
   if (container.args) spec.args = container.args.map(expand);
   if (container.workingDir) spec.workingDir = container.workingDir;

@@ -24,6 +24,8 @@ export interface PodStatusTrackerOptions {
   runtimeName: string;
   /** The node's InternalIP, when known. */
   hostIP: () => string | undefined;
+  /** The pod's IPs from its sandbox (the pod network), when it has one. */
+  podIPs?: ((podUid: string) => string[] | undefined) | undefined;
   /** The prober's state of a pod's container. */
   probes?: ((podUid: string, container: string) => ProbeState | undefined) | undefined;
 }
@@ -46,6 +48,7 @@ export function createPodStatusTracker(opts: PodStatusTrackerOptions): PodStatus
           record: (name) => opts.records.peek(reported.uid, name),
           runtimeName: opts.runtimeName,
           hostIP: opts.hostIP(),
+          podIPs: opts.podIPs?.(reported.uid),
           now,
           previous: latest.get(reported.uid)?.status,
           probes: opts.probes ? (name) => opts.probes?.(reported.uid, name) : undefined,

@@ -25,6 +25,8 @@ export interface PodStatusInput {
   runtimeName: string;
   /** The node's InternalIP. */
   hostIP: string | undefined;
+  /** The pod's IPs from its sandbox (the pod network), when it has one. */
+  podIPs?: string[] | undefined;
   /** ISO time of the computation. */
   now: string;
   /** The status last computed for this pod, to keep transition times and startTime stable. */
@@ -57,10 +59,15 @@ export function computePodStatus(input: PodStatusInput): PodStatus {
     startTime: input.previous?.startTime ?? pod.status?.startTime ?? earliest(containers.map((c) => c.createdAt)) ?? now,
   };
   if (hostIP) status.hostIP = hostIP;
-  const podIP = pod.spec.hostNetwork ? hostIP : containers.find((c) => c.state === 'running' && c.ip)?.ip;
-  if (podIP) {
-    status.podIP = podIP;
-    status.podIPs = [{ ip: podIP }];
+  const running = containers.some((c) => c.state === 'running');
+  const ips = pod.spec.hostNetwork
+    ? hostIP ? [hostIP] : []
+    : input.podIPs?.length
+      ? running ? input.podIPs : []
+      : [containers.find((c) => c.state === 'running' && c.ip)?.ip].filter((ip): ip is string => !!ip);
+  if (ips.length > 0) {
+    status.podIP = ips[0]!;
+    status.podIPs = ips.map((ip) => ({ ip }));
   }
   return status;
 }

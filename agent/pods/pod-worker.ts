@@ -16,7 +16,8 @@ import { RUNTIME_LABELS } from '../../protocol/pod-helpers.js';
 import { ContainerExistsError } from '../../runtime-adapters/errors.js';
 import type { ContainerInfo, ContainerRuntime } from '../../runtime-adapters/runtime.js';
 import { podNamespace, podUid } from '../desired-set.js';
-import { ContainerConfigError } from '../errors.js';
+import { ContainerConfigError, PodNetworkError } from '../errors.js';
+import { NO_POD_NETWORK, type PodSandbox, type PodSandboxes } from '../pod-sandbox.js';
 import { backoffAfterExit, formatDuration, nextBackoff } from './backoff.js';
 import type { ContainerRecord, ContainerRecords, TerminatedRecord, WaitingRecord } from './container-records.js';
 import { createImagePull } from './image-pull.js';
@@ -49,7 +50,12 @@ export interface PodWorkerOptions {
   events?: PodEventSink | undefined;
   /** Come back at this clock time (a back-off's end). */
   wakeAt: (due: number) => void;
+  /** The node's pod network: each pod's sandbox (default: none, the runtime's own network). */
+  sandboxes?: PodSandboxes | undefined;
 }
+
+/** How soon a pod whose sandbox could not be made is tried again. */
+export const SANDBOX_RETRY_MS = 5_000;
 
 export interface PodWorker {
   /** Bring a desired pod's containers in line with its spec. */
@@ -62,6 +68,9 @@ export interface PodWorker {
 
 export function createPodWorker(opts: PodWorkerOptions): PodWorker {
   const { runtime, records, dataDir, clock, wakeAt, logger: log } = opts;
+  const sandboxes = opts.sandboxes ?? NO_POD_NETWORK;
+  /** The last sandbox failure per pod, so its event is recorded once per message. */
+  const sandboxFailures = new Map<string, string>();
   const ctx = { nodeName: opts.nodeName, dataDir, config: opts.config };
   const event: PodEventSink['record'] = (...args) => opts.events?.record(...args);
   /** Kill requests by `uid/container`. */
@@ -85,7 +94,7 @@ export function createPodWorker(opts: PodWorkerOptions): PodWorker {
   }
 
   /** Create and start one container. Failures become the record's waiting reason with back-off. */
-  async function createAndStart(pod: Pod, container: Container, rec: ContainerRecord): Promise<void> {
+  async function createAndStart(pod: Pod, container: Container, rec: ContainerRecord, sandbox: PodSandbox): Promise<void> {
     const now = clock();
     const ref = podRefOf(pod);
     if (rec.retryAfter !== undefined && now < rec.retryAfter) return wakeAt(rec.retryAfter); // still backing off; waiting reason stays
@@ -93,7 +102,7 @@ export function createPodWorker(opts: PodWorkerOptions): PodWorker {
 
     let spec;
     try {
-      spec = toContainerSpec(pod, container, ctx);
+      spec = toContainerSpec(pod, container, ctx, sandbox);
     } catch (err) {
       if (!(err instanceof ContainerConfigError)) throw err;
       if (rec.waiting?.reason !== 'CreateContainerConfigError' || rec.waiting.message !== err.message) {
@@ -136,7 +145,7 @@ export function createPodWorker(opts: PodWorkerOptions): PodWorker {
     setWaiting(rec, { reason, message: (err as Error).message }, pod, container.name);
   }
 
-  async function handleExited(pod: Pod, container: Container, info: ContainerInfo, rec: ContainerRecord): Promise<void> {
+  async function handleExited(pod: Pod, container: Container, info: ContainerInfo, rec: ContainerRecord, sandbox: PodSandbox): Promise<void> {
     if (!shouldRestart(restartPolicyOf(pod), info.exitCode)) {
       setWaiting(rec, undefined, pod, container.name);
       return;
@@ -160,7 +169,7 @@ export function createPodWorker(opts: PodWorkerOptions): PodWorker {
     await runtime.remove(info.id);
     rec.restartCount++;
     delete rec.retryAfter;
-    await createAndStart(pod, container, rec);
+    await createAndStart(pod, container, rec, sandbox);
   }
 
   function ranFor(rec: ContainerRecord, info: ContainerInfo): number | undefined {
@@ -169,10 +178,13 @@ export function createPodWorker(opts: PodWorkerOptions): PodWorker {
     return undefined;
   }
 
-  /** The spec changed: stop and remove the old instance (its exit kept as lastState); a new one is created. */
-  async function replace(pod: Pod, container: Container, info: ContainerInfo, rec: ContainerRecord): Promise<void> {
-    log.info({ pod: `${podNamespace(pod)}/${pod.metadata.name}`, container: container.name }, 'container spec changed: replacing it');
-    if (info.state === 'running') {
+  /**
+   * The spec changed, or the pod's sandbox was made anew (`why` sandbox): stop and remove the old instance
+   * (its exit kept as lastState); a new one is created.
+   */
+  async function replace(pod: Pod, container: Container, info: ContainerInfo, rec: ContainerRecord, why: 'spec' | 'sandbox'): Promise<void> {
+    log.info({ pod: `${podNamespace(pod)}/${pod.metadata.name}`, container: container.name, why }, `container ${why === 'spec' ? 'spec' : 'sandbox'} changed: replacing it`);
+    if (info.state === 'running' && why === 'spec') {
       event(podRefOf(pod), container.name, 'Normal', 'Killing', `Container ${container.name} definition changed, will be restarted`);
     }
     await runtime.stop(info.id, graceSecondsOf(pod));
@@ -185,7 +197,7 @@ export function createPodWorker(opts: PodWorkerOptions): PodWorker {
   }
 
   /** A container that exists and has the right spec: keep it running, restart it, or kill it if asked. */
-  async function keep(pod: Pod, container: Container, info: ContainerInfo, rec: ContainerRecord): Promise<void> {
+  async function keep(pod: Pod, container: Container, info: ContainerInfo, rec: ContainerRecord, sandbox: PodSandbox): Promise<void> {
     const killKey = `${podUid(pod)}/${container.name}`;
     const kill = pendingKills.get(killKey);
     if (kill && (info.state !== 'running' || kill.containerId !== info.id)) pendingKills.delete(killKey);
@@ -193,7 +205,7 @@ export function createPodWorker(opts: PodWorkerOptions): PodWorker {
       case 'running':
         if (kill?.containerId === info.id) {
           pendingKills.delete(killKey);
-          await killForRestart(pod, container, info, rec, kill);
+          await killForRestart(pod, container, info, rec, kill, sandbox);
           break;
         }
         // adopted after an agent restart, or still running since we started it
@@ -217,7 +229,7 @@ export function createPodWorker(opts: PodWorkerOptions): PodWorker {
         break;
       }
       case 'exited':
-        await handleExited(pod, container, info, rec);
+        await handleExited(pod, container, info, rec, sandbox);
         break;
       case 'unknown':
         log.warn({ id: info.id, container: container.name }, 'container state unknown to the runtime; leaving it');
@@ -226,13 +238,13 @@ export function createPodWorker(opts: PodWorkerOptions): PodWorker {
   }
 
   /** A failed liveness/startup probe: stop this instance, then let the restart policy and back-off decide. */
-  async function killForRestart(pod: Pod, container: Container, info: ContainerInfo, rec: ContainerRecord, kill: KillRequest): Promise<void> {
+  async function killForRestart(pod: Pod, container: Container, info: ContainerInfo, rec: ContainerRecord, kill: KillRequest, sandbox: PodSandbox): Promise<void> {
     const grace = kill.graceSeconds ?? graceSecondsOf(pod);
     log.info({ pod: `${podNamespace(pod)}/${pod.metadata.name}`, container: container.name, id: info.id, grace }, kill.message);
     event(podRefOf(pod), container.name, 'Normal', 'Killing', kill.message);
     await runtime.stop(info.id, grace);
     const after = await runtime.inspect(info.id);
-    if (after.state === 'exited') await handleExited(pod, container, after, rec);
+    if (after.state === 'exited') await handleExited(pod, container, after, rec, sandbox);
   }
 
   async function sync(pod: Pod, containers: ContainerInfo[]): Promise<void> {
@@ -262,16 +274,50 @@ export function createPodWorker(opts: PodWorkerOptions): PodWorker {
       }
       return;
     }
+    const sandbox = await podSandbox(pod, byName);
+    if (!sandbox) return;
+    const changed = [...byName.values()].some((info) => info.labels[RUNTIME_LABELS.sandbox] !== sandbox.id);
+    if (changed) {
+      log.info({ pod: `${podNamespace(pod)}/${pod.metadata.name}`, sandbox: sandbox.id }, 'pod sandbox changed: its containers are re-created');
+      event(podRefOf(pod), undefined, 'Normal', 'SandboxChanged', 'Pod sandbox changed, it will be killed and re-created.');
+    }
     // Containers start in spec order, as the kubelet starts them.
     for (const container of pod.spec.containers) {
       const rec = records.get(uid, container.name);
       let info = byName.get(container.name);
-      if (info && info.labels[RUNTIME_LABELS.specHash] !== containerSpecHash(pod, container)) {
-        await replace(pod, container, info, rec);
+      if (info && info.labels[RUNTIME_LABELS.sandbox] !== sandbox.id) {
+        await replace(pod, container, info, rec, 'sandbox');
+        info = undefined;
+      } else if (info && info.labels[RUNTIME_LABELS.specHash] !== containerSpecHash(pod, container)) {
+        await replace(pod, container, info, rec, 'spec');
         info = undefined;
       }
-      if (info) await keep(pod, container, info, rec);
-      else await createAndStart(pod, container, rec);
+      if (info) await keep(pod, container, info, rec, sandbox);
+      else await createAndStart(pod, container, rec, sandbox);
+    }
+  }
+
+  /**
+   * The pod's sandbox, made or found. When it cannot be made the pod's containers that do not run wait in
+   * ContainerCreating with the reason (FailedCreatePodSandBox, as the kubelet says) and it is tried again soon.
+   */
+  async function podSandbox(pod: Pod, byName: Map<string, ContainerInfo>): Promise<PodSandbox | undefined> {
+    const uid = podUid(pod);
+    try {
+      const sandbox = await sandboxes.ensure(pod);
+      sandboxFailures.delete(uid);
+      return sandbox;
+    } catch (err) {
+      if (!(err instanceof PodNetworkError)) throw err;
+      if (sandboxFailures.get(uid) !== err.message) {
+        event(podRefOf(pod), undefined, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${err.message}`);
+      }
+      sandboxFailures.set(uid, err.message);
+      for (const c of pod.spec.containers) {
+        if (byName.get(c.name)?.state !== 'running') setWaiting(records.get(uid, c.name), { reason: 'ContainerCreating', message: err.message }, pod, c.name);
+      }
+      wakeAt(clock() + SANDBOX_RETRY_MS);
+      return undefined;
     }
   }
 
@@ -293,6 +339,12 @@ export function createPodWorker(opts: PodWorkerOptions): PodWorker {
       }),
     );
     records.forgetPod(uid);
+    sandboxFailures.delete(uid);
+    try {
+      await sandboxes.release(uid);
+    } catch (err) {
+      log.warn({ err, podUid: uid }, 'could not tear down the pod sandbox; it is pruned later');
+    }
     await removePodDir(dataDir, uid);
   }
 

@@ -16,6 +16,7 @@ import type { Pod } from '../../protocol/objects/pod.js';
 import { RUNTIME_LABELS } from '../../protocol/pod-helpers.js';
 import type { ContainerInfo, ContainerRuntime, RuntimeWatch } from '../../runtime-adapters/runtime.js';
 import { podUid, type DesiredSet } from '../desired-set.js';
+import { NO_POD_NETWORK, type PodSandboxes } from '../pod-sandbox.js';
 import type { ContainerRecords } from './container-records.js';
 import { countMutations } from './counting-runtime.js';
 import { createPodDispatch } from './pod-dispatch.js';
@@ -55,6 +56,8 @@ export interface ReconcilerOptions {
   onObserved?: (observation: Observation) => void;
   /** Where pod events go (Pulling, Started, Killing, BackOff, ...). */
   events?: PodEventSink;
+  /** The node's pod network: each pod's sandbox (default: none, the runtime's own network). */
+  sandboxes?: PodSandboxes;
 }
 
 export interface Reconciler {
@@ -90,6 +93,9 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
   const clock = opts.clock ?? Date.now;
   const intervalMs = opts.intervalMs ?? (runtime.watch ? WATCHED_RESYNC_INTERVAL_MS : DEFAULT_RECONCILE_INTERVAL_MS);
   const log = opts.logger.child({ component: 'reconciler' });
+  const sandboxes = opts.sandboxes ?? NO_POD_NETWORK;
+  /** Sandboxes of pods gone while the agent was away are pruned after the first pass and after each new desired set. */
+  let pruneDue = true;
 
   let desired: DesiredSet | undefined;
   const knownPods = new Map<string, Pod>();
@@ -115,6 +121,7 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
     clock,
     logger: log,
     events: opts.events,
+    sandboxes,
     wakeAt(due) {
       if (started && !stopped) wake.wakeAt(due);
     },
@@ -162,6 +169,16 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
       dispatch.forget(uid);
       await removePodDir(dataDir, uid);
     }
+    if (pruneDue) {
+      pruneDue = false;
+      const keep = new Set([...runWanted, ...containersByPod.keys(), ...[...knownPods.keys()].filter((uid) => dispatch.isBusy(uid))]);
+      try {
+        await sandboxes.prune(keep);
+      } catch (err) {
+        pruneDue = true;
+        log.warn({ err }, 'could not prune the sandboxes of pods that are gone');
+      }
+    }
     opts.onObserved?.({ desired, containersByPod, knownPods: new Map(knownPods), at });
     if (waitForWork) await Promise.all(work);
   }
@@ -194,6 +211,7 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
   return {
     setDesired(set) {
       desired = set;
+      pruneDue = true;
       trigger();
     },
     trigger,

@@ -60,6 +60,18 @@ function checkPreconditions(obj: KubeObject, options: DeleteOptions): void {
   }
 }
 
+/**
+ * The store delete for an object already read and checked: a compare-and-swap on the version the
+ * caller's preconditions were checked against, only when there are preconditions. A plain DELETE
+ * removes whatever version is current, as kube-apiserver does, so a controller writing the object
+ * meanwhile cannot turn it into a 409.
+ */
+function deleteAfterCheck(deps: ApiDeps, key: ObjectKey, checked: KubeObject, options: DeleteOptions): Promise<KubeObject> {
+  const pre = options.preconditions;
+  const conditional = pre?.uid !== undefined || pre?.resourceVersion !== undefined;
+  return deps.store.delete(key, conditional ? { expectedResourceVersion: checked.metadata.resourceVersion } : {});
+}
+
 async function getOr404(deps: ApiDeps, key: ObjectKey): Promise<KubeObject> {
   const obj = await deps.store.get(key);
   if (!obj) throw apiErrors.notFound(pluralOf(key.kind), key.name, kindByName(key.kind)?.group ?? '');
@@ -98,7 +110,7 @@ export async function deleteNamespace(deps: ApiDeps, name: string, options: Dele
       }
     }
   }
-  return deps.store.delete({ kind: 'Namespace', namespace: '', name }, { expectedResourceVersion: ns.metadata.resourceVersion });
+  return deleteAfterCheck(deps, { kind: 'Namespace', namespace: '', name }, ns, options);
 }
 
 /** Delete a Node and revoke its MQTT credential. */
@@ -112,11 +124,11 @@ export async function deleteNode(deps: ApiDeps, name: string, options: DeleteOpt
     if (!(err instanceof NotFoundError)) throw err;
     deps.logger.debug({ node: name, err }, 'node had no credential to revoke');
   }
-  return deps.store.delete({ kind: 'Node', namespace: '', name }, { expectedResourceVersion: node.metadata.resourceVersion });
+  return deleteAfterCheck(deps, { kind: 'Node', namespace: '', name }, node, options);
 }
 
 export async function deleteGeneric(deps: ApiDeps, key: ObjectKey, options: DeleteOptions): Promise<KubeObject> {
   const obj = await getOr404(deps, key);
   checkPreconditions(obj, options);
-  return deps.store.delete(key, { expectedResourceVersion: obj.metadata.resourceVersion });
+  return deleteAfterCheck(deps, key, obj, options);
 }

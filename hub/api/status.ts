@@ -27,11 +27,13 @@ export type StatusReason =
   | 'Unauthorized'
   | 'Forbidden'
   | 'Gone'
+  | 'Expired'
   | 'MethodNotAllowed'
   | 'RequestEntityTooLarge'
   | 'UnsupportedMediaType'
   | 'ServiceUnavailable'
   | 'Timeout'
+  | 'TooManyRequests'
   | 'InternalError';
 
 export interface StatusCause {
@@ -45,6 +47,8 @@ export interface StatusDetails {
   group?: string;
   kind?: string;
   causes?: StatusCause[];
+  /** With TooManyRequests: when to try again (also sent as the Retry-After header). */
+  retryAfterSeconds?: number;
 }
 
 export interface StatusObject {
@@ -67,11 +71,13 @@ const HTTP_CODES: Record<StatusReason, number> = {
   Unauthorized: 401,
   Forbidden: 403,
   Gone: 410,
+  Expired: 410,
   MethodNotAllowed: 405,
   RequestEntityTooLarge: 413,
   UnsupportedMediaType: 415,
   ServiceUnavailable: 503,
   Timeout: 504,
+  TooManyRequests: 429,
   InternalError: 500,
 };
 
@@ -85,11 +91,13 @@ export const API_ERROR_CODES = {
   EAPI_UNAUTHORIZED: '401 Unauthorized: no token, or one the hub does not know',
   EAPI_FORBIDDEN: "403 Forbidden: the token's role or namespace does not allow the verb",
   EAPI_GONE: '410 Gone: a watch from a resourceVersion older than the kept history',
+  EAPI_EXPIRED: '410 Expired: a watch client too slow to keep up was cut off (re-list, then watch)',
   EAPI_METHOD_NOT_ALLOWED: '405 MethodNotAllowed: a verb the resource does not have',
   EAPI_TOO_LARGE: '413 RequestEntityTooLarge: a body over the limit',
   EAPI_UNSUPPORTED_MEDIA_TYPE: '415 UnsupportedMediaType: a content type the hub does not read',
   EAPI_UNAVAILABLE: '503 ServiceUnavailable: the node or the hub cannot serve this now',
   EAPI_TIMEOUT: '504 Timeout: the node did not answer in time',
+  EAPI_TOO_MANY_REQUESTS: "429 TooManyRequests: the token is over its request rate, its requests in flight or its open watches",
   EAPI_INTERNAL: '500 InternalError: the hub failed (disk full, a bug): see its log',
 } as const;
 export type ApiErrorCode = keyof typeof API_ERROR_CODES;
@@ -103,11 +111,13 @@ const CODE_OF_REASON: Record<StatusReason, ApiErrorCode> = {
   Unauthorized: 'EAPI_UNAUTHORIZED',
   Forbidden: 'EAPI_FORBIDDEN',
   Gone: 'EAPI_GONE',
+  Expired: 'EAPI_EXPIRED',
   MethodNotAllowed: 'EAPI_METHOD_NOT_ALLOWED',
   RequestEntityTooLarge: 'EAPI_TOO_LARGE',
   UnsupportedMediaType: 'EAPI_UNSUPPORTED_MEDIA_TYPE',
   ServiceUnavailable: 'EAPI_UNAVAILABLE',
   Timeout: 'EAPI_TIMEOUT',
+  TooManyRequests: 'EAPI_TOO_MANY_REQUESTS',
   InternalError: 'EAPI_INTERNAL',
 };
 
@@ -177,6 +187,9 @@ export const apiErrors = {
   gone: (message: string) => new ApiError('Gone', message),
   tooLarge: (limit: number) => new ApiError('RequestEntityTooLarge', `request body is larger than the limit of ${limit} bytes`),
   unsupportedMediaType: (message: string) => new ApiError('UnsupportedMediaType', message),
+  /** 429, as kube-apiserver's flow control answers: the client waits `retryAfterSeconds` and retries. */
+  tooManyRequests: (message: string, retryAfterSeconds: number) =>
+    new ApiError('TooManyRequests', message, { retryAfterSeconds }),
   /** One or more field problems: `Kind "name" is invalid: field: message, ...`. */
   invalid: (kind: string, name: string, causes: StatusCause[]) =>
     new ApiError(

@@ -6,19 +6,28 @@
  *   changes after the list's revision. With resourceVersion=N, changes after N.
  * - A revision older than the store's history yields one ERROR event carrying a 410 Gone Status.
  * - With selectors, an object that stops matching is reported DELETED, one that starts matching ADDED.
- * - timeoutSeconds= ends the stream; so do a client disconnect, a client too slow to keep up, and
- *   the server closing. The store watch is always closed.
+ * - timeoutSeconds= ends the stream; so do a client disconnect and the server closing. The store
+ *   watch is always closed.
+ *
+ * Memory per watcher is bounded, however slowly its client reads (a client that never reads must not
+ * make the hub buffer): the initial list comes from the informer cache (shared objects, no copy) and
+ * is written one object at a time, waiting for the socket to drain, while live changes queue behind
+ * it; live changes come from the store as JSON text (no parse or stringify per watcher unless a
+ * selector must read them). A client that falls `maxWatchBufferBytes` behind (queued, or buffered in
+ * the socket) gets an ERROR event (410 Expired, so client-go re-lists) and its connection is ended,
+ * then destroyed if it does not take even that.
  */
+import type { ServerResponse } from 'node:http';
 import type { KubeObject } from '../../protocol/objects/meta.js';
 import { RevisionCompactedError } from '../store/errors.js';
-import type { Watch, WatchEvent } from '../store/store.js';
+import type { RawWatchEvent, Watch } from '../store/store.js';
 import type { ApiDeps, Reply, RequestContext } from './context.js';
 import type { ResourceRoute } from './router.js';
 import { equalityFields, matchesSelectors, parseSelectors, type Selectors } from './selectors.js';
-import { apiErrors, toApiError } from './status.js';
+import { apiErrors, failureStatus, toApiError } from './status.js';
 
-/** A client this far behind is cut off (it will re-list and watch again). */
-const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
+/** A cut-off client gets this long to take its last event before its connection is destroyed. */
+const CUT_OFF_GRACE_MS = 5000;
 
 function objectKey(obj: KubeObject): string {
   return `${obj.metadata.namespace ?? ''}/${obj.metadata.name}`;
@@ -44,19 +53,20 @@ export async function serveWatch(ctx: RequestContext, route: ResourceRoute, deps
   if (route.name !== undefined) selectors.fields.push({ field: 'metadata.name', operator: '=', value: route.name });
   const fromParam = parseRevision(params.get('resourceVersion'));
   const timeoutSeconds = parseTimeout(params.get('timeoutSeconds'));
+  const kind = route.info.kind;
   const namespace = route.info.namespaced ? route.namespace : undefined;
   const filtered = selectors.labels !== undefined || selectors.fields.length > 0;
   const log = deps.logger.child({ watch: route.info.plural, namespace });
 
-  // Without a starting revision: the current state first, as ADDED events.
-  let initial: KubeObject[] = [];
+  // Without a starting revision: the current state first, as ADDED events (the cache's objects are
+  // shared and frozen: listing them copies nothing).
+  let initial: readonly KubeObject[] = [];
   let fromRevision = fromParam;
   if (fromRevision === undefined) {
-    const listed = await deps.store.list(route.info.kind, {
-      namespace,
-      labelSelector: selectors.labels,
-      fieldSelector: equalityFields(selectors.fields),
-    });
+    const listOptions = { namespace, labelSelector: selectors.labels, fieldSelector: equalityFields(selectors.fields) };
+    const listed = deps.cache.holds(kind)
+      ? { items: deps.cache.kind(kind).list(listOptions), revision: deps.cache.revision() }
+      : await deps.store.list(kind, listOptions);
     initial = listed.items.filter((o) => matchesSelectors(o, selectors));
     fromRevision = listed.revision;
   }
@@ -77,11 +87,13 @@ export async function serveWatch(ctx: RequestContext, route: ResourceRoute, deps
       storeWatch?.close();
       if (timer) clearTimeout(timer);
       deps.activeStreams.delete(stream);
+      deps.metrics.watchOpen(-1);
       if (!res.writableEnded) res.end();
       log.debug('watch ended');
     },
   };
   deps.activeStreams.add(stream);
+  deps.metrics.watchOpen(1);
   req.on('close', () => stream.end());
   res.on('close', () => stream.end());
   res.on('error', (err) => {
@@ -89,47 +101,95 @@ export async function serveWatch(ctx: RequestContext, route: ResourceRoute, deps
     stream.end();
   });
 
-  const send = (type: string, object: unknown): void => {
-    if (ended) return;
-    res.write(`${JSON.stringify({ type, object })}\n`);
-    if (res.writableLength > MAX_BUFFERED_BYTES) {
-      log.warn({ buffered: res.writableLength }, 'watch client too slow: ending its stream');
-      stream.end();
-    }
+  /** Too far behind: the Kubernetes error (client-go re-lists), then the connection goes. */
+  const cutOff = (): void => {
+    const behind = res.writableLength;
+    log.warn({ buffered: behind, limit: deps.maxWatchBufferBytes }, 'watch client too slow: cutting it off');
+    deps.metrics.watchCutOff();
+    const status = failureStatus('Expired', `the watch client fell ${behind} bytes behind (limit ${deps.maxWatchBufferBytes}): re-list and watch again`);
+    res.write(`${JSON.stringify({ type: 'ERROR', object: status })}\n`);
+    stream.end();
+    setTimeout(() => res.destroy(), CUT_OFF_GRACE_MS).unref();
   };
 
-  const onEvent = (event: WatchEvent): void => {
+  /** Write one event line; false when the socket wants a drain first. */
+  const write = (line: string): boolean => {
+    if (ended) return false;
+    const flowing = res.write(line);
+    if (res.writableLength > deps.maxWatchBufferBytes) cutOff();
+    return flowing;
+  };
+  const objectLine = (type: string, object: unknown): string => `${JSON.stringify({ type, object })}\n`;
+  const rawLine = (type: string, json: string): string => `{"type":"${type}","object":${json}}\n`;
+
+  // Live changes that come while the initial list is still being written wait here, bounded like
+  // the socket: a client stuck in its initial list is cut off once this much has piled up behind it.
+  let queued: string[] | undefined = [];
+  let queuedBytes = 0;
+  const emit = (line: string): void => {
     if (ended) return;
-    const obj = event.object;
-    if (!filtered) {
-      send(event.type, obj);
+    if (!queued) {
+      write(line);
       return;
     }
+    queued.push(line);
+    queuedBytes += line.length;
+    if (queuedBytes > deps.maxWatchBufferBytes) cutOff();
+  };
+
+  const onEvent = (event: RawWatchEvent): void => {
+    if (ended) return;
+    if (!filtered) {
+      emit(rawLine(event.type, event.json));
+      return;
+    }
+    const obj = JSON.parse(event.json) as KubeObject;
     const key = objectKey(obj);
     const nowMatches = matchesSelectors(obj, selectors);
     const wasMatching = matching.has(key);
     if (event.type === 'DELETED') {
       matching.delete(key);
-      if (wasMatching || nowMatches) send('DELETED', obj);
+      if (wasMatching || nowMatches) emit(rawLine('DELETED', event.json));
     } else if (nowMatches) {
       matching.add(key);
-      send(event.type === 'ADDED' || (knownFromStart && !wasMatching) ? 'ADDED' : 'MODIFIED', obj);
+      emit(rawLine(event.type === 'ADDED' || (knownFromStart && !wasMatching) ? 'ADDED' : 'MODIFIED', event.json));
     } else if (wasMatching) {
       matching.delete(key);
-      send('DELETED', obj);
+      emit(rawLine('DELETED', event.json));
     }
   };
 
-  for (const obj of initial) send('ADDED', obj);
   if (timeoutSeconds !== undefined) timer = setTimeout(() => stream.end(), timeoutSeconds * 1000);
-
   try {
-    storeWatch = deps.store.watch({ kind: route.info.kind, namespace, fromRevision }, onEvent);
-    if (ended) storeWatch.close(); // the client left while the watch was being set up
+    storeWatch = deps.store.watchJson({ kind, namespace, fromRevision }, onEvent);
   } catch (err) {
     if (!(err instanceof RevisionCompactedError)) log.error({ err }, 'watch failed to start');
-    send('ERROR', toApiError(err).toStatus());
+    write(objectLine('ERROR', toApiError(err).toStatus()));
     stream.end();
+    return { handled: true };
   }
+  if (ended) storeWatch.close(); // the client left while the watch was being set up
+
+  for (const obj of initial) {
+    if (!write(objectLine('ADDED', obj))) await drainedOrClosed(res);
+    if (ended) return { handled: true };
+  }
+  const backlog = queued;
+  queued = undefined;
+  for (const line of backlog) write(line);
   return { handled: true };
+}
+
+/** Resolves when the response can take more, or is gone. */
+function drainedOrClosed(res: ServerResponse): Promise<void> {
+  if (res.destroyed || res.writableEnded) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }

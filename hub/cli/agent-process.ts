@@ -37,6 +37,24 @@ export function agentEntry(): AgentEntry {
   return { nodeArgs: [...AGENT_NODE_FLAGS, built] }; // let node report the missing file
 }
 
+/**
+ * The fleet simulator's entry point (`drover sim`): dist/agent/sim/main.js, or agent/sim/main.ts through
+ * tsx from source. Without the agent's small-footprint flags: one simulator process holds thousands of
+ * nodes and is busy, so the optimizing compiler and a normal young generation pay for themselves there.
+ */
+export function simEntry(): AgentEntry {
+  const built = fileURLToPath(new URL('../../agent/sim/main.js', import.meta.url));
+  if (existsSync(built)) return { nodeArgs: [built] };
+  const source = fileURLToPath(new URL('../../agent/sim/main.ts', import.meta.url));
+  if (existsSync(source)) return { nodeArgs: ['--import', 'tsx', source] };
+  return { nodeArgs: [built] };
+}
+
+export function spawnSim(args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): ChildProcess {
+  const { nodeArgs } = simEntry();
+  return spawn(process.execPath, [...nodeArgs, ...args], { stdio: 'inherit', env: opts.env ?? process.env });
+}
+
 export function spawnAgent(args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): ChildProcess {
   const { nodeArgs } = agentEntry();
   return spawn(process.execPath, [...nodeArgs, ...args], { stdio: 'inherit', env: opts.env ?? process.env });

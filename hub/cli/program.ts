@@ -22,6 +22,7 @@ import { registerRolloutCommand } from './commands/rollout.js';
 import { registerScaleCommand } from './commands/scale.js';
 import { registerExposeCommand } from './commands/expose.js';
 import { registerSetCommand } from './commands/set.js';
+import { registerSimCommand } from './commands/sim.js';
 import { registerTopCommand } from './commands/top.js';
 import { ExitRequest } from './errors.js';
 import { processIO, type CliIO } from './io.js';
@@ -43,6 +44,7 @@ export function buildProgram(io: CliIO = processIO()): Command {
   registerHubCommand(program, io);
   registerUpCommand(program, io);
   registerAgentCommand(program, io);
+  registerSimCommand(program, io);
   registerTokenCommand(program, io);
   registerNodeCommand(program, io);
   registerApplyCommand(program, io);

@@ -6,7 +6,7 @@
  *   (`kubectl.kubernetes.io/last-applied-configuration` holds the applied data too) are replaced by one
  *   ciphertext in the `drover.io/encrypted` field; name, namespace, labels and the rest of metadata stay
  *   readable so the store can list and select. Nothing else of the object changes.
- * - Read Secrets (get, list, create/update/delete results, watch events): decrypted back to `data`.
+ * - Read Secrets (get, list, create/update/delete results, watch events raw or parsed): decrypted back to `data`.
  *   Other kinds pass through untouched.
  * - An update whose data equals what is stored keeps the stored ciphertext, so a no-op update is still
  *   a no-op (no new revision, no watch event), as the inner store promises.
@@ -16,7 +16,18 @@
  *   a watch event for it is logged and not delivered.
  */
 import type { Logger } from '../../protocol/logger.js';
-import type { ListOptions, ListResult, ObjectKey, Store, StoredObject, Watch, WatchEvent, WatchOptions, WriteOptions } from '../store/store.js';
+import type {
+  ListOptions,
+  ListResult,
+  ObjectKey,
+  RawWatchEvent,
+  Store,
+  StoredObject,
+  Watch,
+  WatchEvent,
+  WatchOptions,
+  WriteOptions,
+} from '../store/store.js';
 import { decrypt, encrypt } from './cipher.js';
 import { SecretDecryptError } from './errors.js';
 import { loadOrCreateKey, type SecretsKey } from './key-file.js';
@@ -130,6 +141,22 @@ export async function createEncryptingStore(inner: Store, opts: EncryptingStoreO
           return;
         }
         handler(object === event.object ? event : { ...event, object });
+      });
+    },
+    watchJson(options: WatchOptions, handler: (event: RawWatchEvent) => void): Watch {
+      return inner.watchJson(options, (event) => {
+        if (event.kind !== 'Secret') {
+          handler(event);
+          return;
+        }
+        let json: string;
+        try {
+          json = JSON.stringify(open(JSON.parse(event.json) as StoredObject));
+        } catch (err) {
+          logger.error({ err, type: event.type, revision: event.revision }, 'a Secret in a watch event does not decrypt; event not delivered');
+          return;
+        }
+        handler({ ...event, json });
       });
     },
     revision: () => inner.revision(),

@@ -21,7 +21,7 @@ import { checkFieldSelector, matchesFieldSelector } from './field-selector.js';
 import { checkWritable, generateNameSuffix, keyOf, specChanged } from './object-metadata.js';
 import { withIOErrors } from './sqlite-errors.js';
 import { openStoreDatabase, type SqliteDatabase } from './sqlite-schema.js';
-import type { ListOptions, ListResult, ObjectKey, Store, StoredObject, WatchEvent, WatchOptions, WriteOptions } from './store.js';
+import type { ListOptions, ListResult, ObjectKey, RawWatchEvent, Store, StoredObject, WatchEvent, WatchOptions, WriteOptions } from './store.js';
 import { createGroupCommitter } from './group-commit.js';
 import { createWatcherRegistry, type ChangeRecord } from './watchers.js';
 import { preciseTimestamp } from '../../protocol/time.js';
@@ -193,6 +193,23 @@ export async function createSqliteStore(opts: SqliteStoreOptions): Promise<Store
   };
 
   const watchers = createWatcherRegistry({ logger: log });
+
+  /** The recorded changes a watcher from `options.fromRevision` must see first (none without one). */
+  function backlogFor(options: WatchOptions): ChangeRecord[] {
+    ensureOpen();
+    const from = options.fromRevision;
+    if (from === undefined) return [];
+    if (!Number.isInteger(from) || from < 0) {
+      throw new ValidationError('watch', 'fromRevision', 'must be a non-negative integer');
+    }
+    return withIOErrors('watch', () =>
+      db.transaction(() => {
+        const compacted = readMeta('compacted');
+        if (from < compacted) throw new RevisionCompactedError(from, compacted + 1);
+        return sql.historyAfter.all({ from, kind: options.kind ?? null, namespace: options.namespace ?? null });
+      })(),
+    );
+  }
   let closed = false;
   const ensureOpen = (): void => {
     if (closed) throw new StoreClosedError();
@@ -260,23 +277,13 @@ export async function createSqliteStore(opts: SqliteStoreOptions): Promise<Store
      * the kept history; ValidationError for a negative or fractional fromRevision.
      */
     watch(options: WatchOptions, handler: (event: WatchEvent) => void) {
-      ensureOpen();
-      const from = options.fromRevision;
-      let backlog: ChangeRecord[] = [];
-      if (from !== undefined) {
-        if (!Number.isInteger(from) || from < 0) {
-          throw new ValidationError('watch', 'fromRevision', 'must be a non-negative integer');
-        }
-        backlog = withIOErrors('watch', () =>
-          db.transaction(() => {
-            const compacted = readMeta('compacted');
-            if (from < compacted) throw new RevisionCompactedError(from, compacted + 1);
-            return sql.historyAfter.all({ from, kind: options.kind ?? null, namespace: options.namespace ?? null });
-          })(),
-        );
-      }
       // Everything here is synchronous: no write can commit between reading the backlog and registering.
-      return watchers.add(options, handler, backlog);
+      return watchers.add(options, handler, backlogFor(options));
+    },
+
+    /** As watch(). */
+    watchJson(options: WatchOptions, handler: (event: RawWatchEvent) => void) {
+      return watchers.addRaw(options, handler, backlogFor(options));
     },
 
     async revision(): Promise<number> {

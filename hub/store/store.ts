@@ -45,6 +45,22 @@ export interface WatchEvent<T extends StoredObject = StoredObject> {
   revision: number;
 }
 
+/**
+ * A change as the store recorded it, the object still JSON text: for callers that forward objects
+ * without reading them (the API's watch streams), so a change fanned out to many watchers is parsed
+ * and serialized by none of them.
+ */
+export interface RawWatchEvent {
+  type: WatchEventType;
+  revision: number;
+  kind: string;
+  /** '' for cluster-scoped kinds. */
+  namespace: string;
+  name: string;
+  /** The object after the change, as JSON. */
+  json: string;
+}
+
 export interface WatchOptions {
   /** Restrict to one kind; undefined = every kind. */
   kind?: string;
@@ -79,6 +95,8 @@ export interface Store {
   /** Delete; returns the deleted object. Throws NotFoundError, ConflictError. */
   delete<T extends StoredObject = StoredObject>(key: ObjectKey, options?: WriteOptions): Promise<T>;
   watch(options: WatchOptions, handler: (event: WatchEvent) => void): Watch;
+  /** watch(), delivering each change as JSON text (the same text to every such watcher). */
+  watchJson(options: WatchOptions, handler: (event: RawWatchEvent) => void): Watch;
   /** The current revision. */
   revision(): Promise<number>;
   /** Flush and close. Further calls throw StoreClosedError. */

@@ -1,22 +1,19 @@
 import type { Logger } from '../../protocol/logger.js';
-import type { StoredObject, Watch, WatchEvent, WatchEventType, WatchOptions } from './store.js';
+import type { RawWatchEvent, StoredObject, Watch, WatchEvent, WatchOptions } from './store.js';
 
 /** One change as the store records it: the object is kept as JSON text and parsed per delivery. */
-export interface ChangeRecord {
-  revision: number;
-  type: WatchEventType;
-  kind: string;
-  namespace: string;
-  name: string;
-  json: string;
-}
+export type ChangeRecord = RawWatchEvent;
 
 type Handler = (event: WatchEvent) => void;
+type RawHandler = (event: RawWatchEvent) => void;
+
+/** A watcher gets parsed objects (its own copy each) or the recorded JSON text as it is. */
+type Delivery = { raw: false; handler: Handler } | { raw: true; handler: RawHandler };
 
 interface Watcher {
   id: number;
   options: WatchOptions;
-  handler: Handler;
+  delivery: Delivery;
   queue: ChangeRecord[];
   draining: boolean;
   closed: boolean;
@@ -28,6 +25,8 @@ export interface WatcherRegistry {
    * change passed to publish() that matches. Delivery is asynchronous (never inside the caller's stack).
    */
   add(options: WatchOptions, handler: Handler, backlog: ChangeRecord[]): Watch;
+  /** add(), delivering the recorded JSON text unparsed. */
+  addRaw(options: WatchOptions, handler: RawHandler, backlog: ChangeRecord[]): Watch;
   /** Queue a committed change for every matching watcher. */
   publish(change: ChangeRecord): void;
   /** Close every watcher. */
@@ -53,9 +52,12 @@ export function createWatcherRegistry(opts: { logger: Logger }): WatcherRegistry
   let nextId = 1;
 
   const deliver = (w: Watcher, change: ChangeRecord): void => {
-    const event: WatchEvent = { type: change.type, object: JSON.parse(change.json) as StoredObject, revision: change.revision };
     try {
-      const result = w.handler(event) as unknown;
+      const result = (
+        w.delivery.raw
+          ? w.delivery.handler(change)
+          : w.delivery.handler({ type: change.type, object: JSON.parse(change.json) as StoredObject, revision: change.revision })
+      ) as unknown;
       if (result && typeof (result as Promise<unknown>).then === 'function') {
         (result as Promise<unknown>).then(undefined, (err: unknown) => logHandlerError(w, change, err));
       }
@@ -91,13 +93,16 @@ export function createWatcherRegistry(opts: { logger: Logger }): WatcherRegistry
     watchers.delete(w.id);
   };
 
+  const register = (options: WatchOptions, delivery: Delivery, backlog: ChangeRecord[]): Watch => {
+    const w: Watcher = { id: nextId++, options: { ...options }, delivery, queue: [...backlog], draining: false, closed: false };
+    watchers.set(w.id, w);
+    if (w.queue.length > 0) schedule(w);
+    return { close: () => close(w) };
+  };
+
   return {
-    add(options, handler, backlog) {
-      const w: Watcher = { id: nextId++, options: { ...options }, handler, queue: [...backlog], draining: false, closed: false };
-      watchers.set(w.id, w);
-      if (w.queue.length > 0) schedule(w);
-      return { close: () => close(w) };
-    },
+    add: (options, handler, backlog) => register(options, { raw: false, handler }, backlog),
+    addRaw: (options, handler, backlog) => register(options, { raw: true, handler }, backlog),
     publish(change) {
       for (const w of watchers.values()) {
         if (!matchesWatch(w.options, change)) continue;

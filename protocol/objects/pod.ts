@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { conditionSchema, labelNameSchema, labelsSchema, objectMetaSchema, quantitySchema } from './meta.js';
 import { isValidImageReference } from '../image-ref.js';
@@ -155,6 +156,24 @@ export const nodeAffinitySchema = z.strictObject({
 });
 export const affinitySchema = z.strictObject({ nodeAffinity: nodeAffinitySchema.optional() });
 
+/**
+ * spec.dnsConfig, as Kubernetes validates it: at most 3 nameservers (IPv4 or IPv6 addresses), at most 32
+ * search domains, options as name with an optional value. Merged over what dnsPolicy gives; with
+ * dnsPolicy None it is all the pod gets, so it must name a nameserver.
+ */
+export const podDnsConfigSchema = z.strictObject({
+  nameservers: z
+    .array(z.string().refine((s) => isIP(s) !== 0, 'must be an IP address such as 10.43.0.10'))
+    .max(3, 'at most 3 nameservers (the resolver reads no more)')
+    .optional(),
+  searches: z
+    .array(z.string().min(1).max(253).regex(/^[a-zA-Z0-9]([-a-zA-Z0-9.]*[a-zA-Z0-9])?\.?$/, 'must be a DNS domain such as ns1.svc.cluster.local'))
+    .max(32, 'at most 32 search domains')
+    .optional(),
+  options: z.array(z.strictObject({ name: z.string().min(1), value: z.string().optional() })).optional(),
+});
+export type PodDnsConfig = z.infer<typeof podDnsConfigSchema>;
+
 export const podSpecSchema = z.strictObject({
   containers: z.array(containerSchema).min(1, 'a pod needs at least one container'),
   restartPolicy: z.enum(['Always', 'OnFailure', 'Never']).optional(),
@@ -169,13 +188,7 @@ export const podSpecSchema = z.strictObject({
   priority: z.number().int().optional(),
   dnsPolicy: z.enum(['ClusterFirst', 'ClusterFirstWithHostNet', 'Default', 'None']).optional(),
   /** With dnsPolicy None, the whole of the pod's resolv.conf; otherwise added to it. */
-  dnsConfig: z
-    .strictObject({
-      nameservers: z.array(z.string()).max(3).optional(),
-      searches: z.array(z.string()).max(32).optional(),
-      options: z.array(z.strictObject({ name: z.string(), value: z.string().optional() })).optional(),
-    })
-    .optional(),
+  dnsConfig: podDnsConfigSchema.optional(),
   /** The pod's hostname (default its name); with `subdomain` = a headless Service, <hostname>.<subdomain>.<ns>.svc resolves to it. */
   hostname: labelNameSchema.optional(),
   subdomain: labelNameSchema.optional(),
@@ -183,6 +196,10 @@ export const podSpecSchema = z.strictObject({
   enableServiceLinks: z.boolean().optional(),
   serviceAccountName: z.string().optional(),
   activeDeadlineSeconds: z.number().int().optional(),
+}).superRefine((spec, ctx) => {
+  if (spec.dnsPolicy === 'None' && !spec.dnsConfig?.nameservers?.length) {
+    ctx.addIssue({ code: 'custom', path: ['dnsConfig', 'nameservers'], message: 'dnsPolicy None needs dnsConfig with at least one nameserver' });
+  }
 });
 export type PodSpec = z.infer<typeof podSpecSchema>;
 

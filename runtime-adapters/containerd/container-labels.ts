@@ -8,6 +8,8 @@ export const OWN_LABELS = {
   name: 'io.drover.containerd.name',
   image: 'io.drover.containerd.image',
   ports: 'io.drover.containerd.ports',
+  /** The network namespace the container joins (a pod network), absent for host networking. */
+  netns: 'io.drover.containerd.netns',
 } as const;
 
 const OWN = new Set<string>(Object.values(OWN_LABELS));
@@ -18,6 +20,7 @@ export function ownLabels(spec: ContainerSpec): Record<string, string> {
     [OWN_LABELS.name]: spec.name,
     [OWN_LABELS.image]: spec.image,
     ...(spec.ports.length > 0 ? { [OWN_LABELS.ports]: JSON.stringify(spec.ports) } : {}),
+    ...(spec.network?.mode === 'netns' ? { [OWN_LABELS.netns]: spec.network.path } : {}),
   };
 }
 
@@ -26,6 +29,11 @@ export function withoutOwnLabels(labels: Record<string, string>): Record<string,
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(labels)) if (!OWN.has(k)) out[k] = v;
   return out;
+}
+
+/** The network namespace a container joins (undefined: host networking). */
+export function netnsOf(labels: Record<string, string>): string | undefined {
+  return labels[OWN_LABELS.netns];
 }
 
 /** The ports a container was created with. */

@@ -8,7 +8,7 @@ import type { Logger } from '../../protocol/logger.js';
 import { preciseTimestamp } from '../../protocol/time.js';
 import { hostAddress } from '../host-address.js';
 import type { ContainerInfo } from '../runtime.js';
-import { OWN_LABELS, withoutOwnLabels } from './container-labels.js';
+import { netnsOf, OWN_LABELS, withoutOwnLabels } from './container-labels.js';
 import type { ContainerLocks } from './container-locks.js';
 import type { Ctr, CtrContainerInfo } from './ctr.js';
 import { isNotFound, parseDeleteExitCode, type TaskStatus } from './ctr-output.js';
@@ -62,8 +62,9 @@ export function createContainerStatus(opts: ContainerStatusOptions): ContainerSt
         image: allLabels[OWN_LABELS.image] ?? raw.Image ?? '',
         labels: withoutOwnLabels(allLabels),
         state: 'created',
-        ip: (hostIp ??= hostAddress()),
       };
+      // in a pod network namespace the pod's IP is the pod network's (CNI) to report
+      if (netnsOf(allLabels) === undefined) info.ip = hostIp ??= hostAddress();
       if (raw.CreatedAt) info.createdAt = raw.CreatedAt;
       if (status === 'RUNNING' || status === 'PAUSED' || status === 'PAUSING') {
         info.state = 'running';

@@ -1,7 +1,7 @@
 /**
  * The containerd adapter: drives `ctr` (containerd 1.6), namespace "drover" by default. A container is
  * `ctr containers create` (create-args.ts) + `ctr tasks start --detach --log-uri file://...`; containers
- * use host networking, with TCP forwarders for a hostPort that differs from its containerPort
+ * join their pod's network namespace when the spec names one (`network.mode` netns), else use host networking, with TCP forwarders for a hostPort that differs from its containerPort
  * (port-forwarders.ts). What ctr does not keep (start time, exit code, output) is kept per container under
  * stateDir (run-state.ts); container-status.ts turns it all into ContainerInfo. One operation at a time per
  * container (container-locks.ts).
@@ -18,7 +18,7 @@ import { parseCtrImageList } from '../image-list.js';
 import { tailLogLines } from '../log-tail.js';
 import { createExecaRunner, type ProcessRunner } from '../process-runner.js';
 import type { ContainerInfo, ContainerRuntime, ContainerSpec, ExecResult, LogOptions, PullPolicy } from '../runtime.js';
-import { checkSpec, managedLabels, resolveArgv } from '../spec-checks.js';
+import { checkNetworkMode, checkSpec, managedLabels, resolveArgv } from '../spec-checks.js';
 import { createContainerLocks } from './container-locks.js';
 import { createContainerStatus } from './container-status.js';
 import { ctrCreateArgs } from './create-args.js';
@@ -115,7 +115,8 @@ export function createContainerdRuntime(opts: ContainerdRuntimeOptions): Contain
 
     async create(spec: ContainerSpec) {
       checkSpec(RUNTIME, spec);
-      for (const p of spec.ports) {
+      checkNetworkMode(RUNTIME, spec, ['netns']);
+      for (const p of spec.network ? [] : spec.ports) {
         if (p.protocol !== 'TCP' && p.hostPort !== undefined && p.hostPort !== p.containerPort) {
           throw new InvalidSpecError(
             RUNTIME,

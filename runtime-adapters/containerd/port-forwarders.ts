@@ -1,12 +1,12 @@
 /**
- * Host ports for host-network containers: a port whose hostPort differs from its containerPort gets a
+ * Host ports for host-network containers (a container in a pod network namespace needs none: portmap): a port whose hostPort differs from its containerPort gets a
  * TCP forwarder (tcp-forwarder.ts) in the agent process from hostIP:hostPort to 127.0.0.1:containerPort,
  * opened when the container starts (or is seen running after an agent restart), closed when it stops.
  */
 import type { Logger } from '../../protocol/logger.js';
 import { RuntimeCommandError } from '../errors.js';
 import type { PortMapping } from '../runtime.js';
-import { portsOf } from './container-labels.js';
+import { netnsOf, portsOf } from './container-labels.js';
 import { RUNTIME } from './ctr.js';
 import { startTcpForwarder, type TcpForwarder } from './tcp-forwarder.js';
 
@@ -16,8 +16,12 @@ export interface PortForwarders {
   close(id: string): Promise<void>;
 }
 
-/** Ports that need a forwarder: hostPort set and different from containerPort. */
+/**
+ * Ports that need a forwarder: hostPort set and different from containerPort, on a host-network container
+ * (in a pod network namespace, the pod network's portmap serves host ports).
+ */
 function forwardedPorts(labels: Record<string, string>): PortMapping[] {
+  if (netnsOf(labels) !== undefined) return [];
   return portsOf(labels).filter((p) => p.hostPort !== undefined && p.hostPort !== p.containerPort);
 }
 

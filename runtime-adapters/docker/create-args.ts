@@ -14,6 +14,9 @@ export function dockerCreateArgs(spec: ContainerSpec, envFile?: string, inlineEn
   if (spec.workingDir) args.push('--workdir', spec.workingDir);
   if (spec.hostNetwork) {
     args.push('--network', 'host');
+  } else if (spec.network?.mode === 'container') {
+    // the pod's sandbox holds the network, its IP and its published host ports
+    args.push('--network', `container:${spec.network.container}`);
   } else {
     for (const p of spec.ports) {
       if (p.hostPort === undefined) continue;

@@ -1,5 +1,6 @@
 /**
- * The Docker adapter: drives the docker CLI (`docker create` + `docker start`, default bridge network,
+ * The Docker adapter: drives the docker CLI (`docker create` + `docker start`; default bridge network, or the
+ * network of the pod's sandbox container when the spec names one (`network.mode` container),
  * `--pull never`: images arrive only through ensureImage). What a container is comes from
  * `docker inspect` (inspect.ts); its create arguments from create-args.ts.
  */
@@ -13,7 +14,7 @@ import { parseDockerImageInspect } from '../image-list.js';
 import { createExecaRunner, type ProcessRunner } from '../process-runner.js';
 import type { ContainerRuntime, ContainerSpec, ExecResult, LogOptions, PullPolicy } from '../runtime.js';
 import { createRuntimeCli } from '../runtime-cli.js';
-import { checkSpec, managedLabels } from '../spec-checks.js';
+import { checkNetworkMode, checkSpec, managedLabels } from '../spec-checks.js';
 import { dockerCreateArgs } from './create-args.js';
 import { toContainerInfo, type DockerInspect } from './inspect.js';
 
@@ -130,6 +131,7 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): ContainerRuntim
 
     async create(spec: ContainerSpec) {
       checkSpec(RUNTIME, spec);
+      checkNetworkMode(RUNTIME, spec, ['container']);
       const result = await withEnvFile(spec.env, (envFile, inline) => docker(dockerCreateArgs(spec, envFile, inline)));
       if (result.exitCode === 0) {
         const id = result.stdout.trim().split('\n').pop() ?? '';

@@ -36,6 +36,11 @@ describe('agent error catalogue', () => {
       new errors.NotConnectedError('publish'),
       new errors.HubCaMismatchError('mqtts://h:8883', 'a'.repeat(64), []),
       new errors.InsecureHubError('bad'),
+      new errors.NetworkSetCorruptError('/x', 'bad'),
+      new errors.PodNetworkError('bad'),
+      new errors.NetworkCommandError(['ip', 'link'], 'bad', 1),
+      new errors.ServiceProxyError('bad'),
+      new errors.DnsListenError('10.42.0.1', 53),
     ];
     const catalogued = new Set<string>(codes);
     for (const e of samples) {

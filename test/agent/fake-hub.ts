@@ -10,6 +10,7 @@ import {
   encodeMessage,
   type CommandMessage,
   type DesiredSetMessage,
+  type NetworkSetMessage,
   type NodeStatusMessage,
   type PodStatusMessage,
   type PresenceMessage,
@@ -35,6 +36,7 @@ export interface FakeHub {
   presence: PresenceMessage[];
   replies: ReplyMessage[];
   publishDesired(set: DesiredSetMessage): Promise<void>;
+  publishNetwork(set: NetworkSetMessage): Promise<void>;
   sendCommand(node: string, cmd: CommandMessage): Promise<void>;
   /** Close the broker (agents see the connection drop). */
   stopBroker(): Promise<void>;
@@ -43,7 +45,9 @@ export interface FakeHub {
   close(): Promise<void>;
 }
 
-export async function startFakeHub(): Promise<FakeHub> {
+/** `host`: the address the broker listens on (default 127.0.0.1; a test's own LAN address for agents in another netns). */
+export async function startFakeHub(opts: { host?: string } = {}): Promise<FakeHub> {
+  const host = opts.host ?? '127.0.0.1';
   let broker: Aedes;
   let server: Server;
   const sockets = new Set<Socket>();
@@ -62,6 +66,9 @@ export async function startFakeHub(): Promise<FakeHub> {
     replies: [],
     async publishDesired(set) {
       await client.publishAsync(topics.nodeDesired(set.node), encodeMessage(set), { qos: 1, retain: true });
+    },
+    async publishNetwork(set) {
+      await client.publishAsync(topics.nodeNetwork(set.node), encodeMessage(set), { qos: 1, retain: true });
     },
     async sendCommand(node, cmd) {
       await client.publishAsync(topics.nodeCmd(node), encodeMessage(cmd), { qos: 0 });
@@ -99,12 +106,12 @@ export async function startFakeHub(): Promise<FakeHub> {
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => resolve());
+      server.listen(port, host, () => resolve());
     });
     const address = server.address();
     if (address && typeof address === 'object') port = address.port;
     hub.port = port;
-    hub.url = `mqtt://127.0.0.1:${port}`;
+    hub.url = `mqtt://${host}:${port}`;
   }
 
   await startBroker();

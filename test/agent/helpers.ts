@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DesiredSet } from '../../agent/desired-set.js';
+import type { NetworkSetMessage } from '../../protocol/messages.js';
 import type { Container, Pod } from '../../protocol/objects/pod.js';
 
 export const NODE = 'node-a';
@@ -23,6 +24,25 @@ export function makePod(name: string, overrides: { uid?: string; containers?: Co
 
 export function desiredSet(generation: number, pods: Pod[], node = NODE): DesiredSet {
   return { v: 1, type: 'desiredSet', sentAt: new Date(0).toISOString(), node, generation, pods, config: [] };
+}
+
+/** A network set for NODE (override any field). */
+export function networkSet(generation: number, over: Partial<NetworkSetMessage> = {}, node = NODE): NetworkSetMessage {
+  return {
+    v: 1,
+    type: 'networkSet',
+    sentAt: new Date(0).toISOString(),
+    node,
+    generation,
+    podCIDR: '10.42.1.0/24',
+    clusterCIDR: '10.42.0.0/16',
+    serviceCIDR: '10.43.0.0/16',
+    clusterDomain: 'cluster.local',
+    mtu: 1450,
+    peers: [],
+    services: [],
+    ...over,
+  };
 }
 
 export async function tempDir(prefix = 'drover-agent-'): Promise<{ dir: string; cleanup: () => Promise<void> }> {

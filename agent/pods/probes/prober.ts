@@ -74,6 +74,8 @@ export interface ProberOptions {
   events?: PodEventSink;
   /** The node's IP: the pod IP of host-network pods. */
   hostIP?: () => string | undefined;
+  /** A pod's IP from its sandbox (the pod network), when it has one. */
+  podIP?: (podUid: string) => string | undefined;
   /** A container's `ready` or `started` changed. */
   onChange?: () => void;
   /** Liveness or startup failed past its threshold: the container is to be killed. */
@@ -262,7 +264,7 @@ export function createProber(opts: ProberOptions): Prober {
       pod,
       container,
       containerId: info.id,
-      ip: pod.spec.hostNetwork ? (opts.hostIP?.() ?? info.ip) : info.ip,
+      ip: pod.spec.hostNetwork ? (opts.hostIP?.() ?? info.ip) : (opts.podIP?.(podUid(pod)) ?? info.ip),
       started: !container.startupProbe,
       readiness: false,
       workers: [],

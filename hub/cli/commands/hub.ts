@@ -38,6 +38,10 @@ export interface HubFlags {
   auditLogPath?: string;
   auditLogMaxsize?: string;
   auditLogMaxbackup?: string;
+  apiQps?: string;
+  apiBurst?: string;
+  apiMaxInflight?: string;
+  apiMaxWatches?: string;
 }
 
 type PodSecurityFlags = NonNullable<Parameters<typeof createHub>[0]['podSecurity']>;
@@ -74,14 +78,16 @@ export function parseAuditFlags(flags: Pick<HubFlags, 'auditLevel' | 'auditLogPa
     out.level = flags.auditLevel;
   }
   if (flags.auditLogPath !== undefined) out.path = flags.auditLogPath;
-  const positive = (flag: string, text: string): number => {
-    const n = Number(text);
-    if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`${flag} must be a whole number of at least 1, not "${text}"`);
-    return n;
-  };
-  if (flags.auditLogMaxsize !== undefined) out.maxBytes = positive('--audit-log-maxsize', flags.auditLogMaxsize) * 1024 * 1024;
-  if (flags.auditLogMaxbackup !== undefined) out.maxBackups = positive('--audit-log-maxbackup', flags.auditLogMaxbackup);
+  if (flags.auditLogMaxsize !== undefined) out.maxBytes = positiveInt(flags.auditLogMaxsize, 'audit-log-maxsize') * 1024 * 1024;
+  if (flags.auditLogMaxbackup !== undefined) out.maxBackups = positiveInt(flags.auditLogMaxbackup, 'audit-log-maxbackup');
   return out;
+}
+
+/** A positive whole number for --NAME. */
+function positiveInt(text: string, flag: string): number {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`--${flag} must be a positive whole number, not "${text}"`);
+  return n;
 }
 
 /** "30000-32767" */
@@ -121,6 +127,12 @@ export async function startHub(flags: HubFlags, dataDir: string, io: CliIO, logg
     },
     podSecurity: parsePodSecurityFlags(flags),
     audit: parseAuditFlags(flags),
+    apiFlowControl: {
+      ...(flags.apiQps ? { qps: positiveInt(flags.apiQps, 'api-qps') } : {}),
+      ...(flags.apiBurst ? { burst: positiveInt(flags.apiBurst, 'api-burst') } : {}),
+      ...(flags.apiMaxInflight ? { maxInflightPerToken: positiveInt(flags.apiMaxInflight, 'api-max-inflight') } : {}),
+      ...(flags.apiMaxWatches ? { maxWatchesPerToken: positiveInt(flags.apiMaxWatches, 'api-max-watches') } : {}),
+    },
     logger,
     configPath: configPath(io),
   });
@@ -156,6 +168,10 @@ export function registerHubCommand(program: Command, io: CliIO): void {
     .option('--service-cidr <cidr>', "Services' cluster IPs (default 10.43.0.0/16)")
     .option('--service-node-port-range <min-max>', 'NodePort range (default 30000-32767)')
     .option('--cluster-domain <domain>', 'the cluster DNS domain (default cluster.local)')
+    .option('--api-qps <n>', 'requests per second each non-admin API token may send (default 100)')
+    .option('--api-burst <n>', 'requests a non-admin token may send at once above its rate (default 200)')
+    .option('--api-max-inflight <n>', 'requests one API token may have in flight, watches aside (default 32)')
+    .option('--api-max-watches <n>', 'watches one API token may hold open (default 128)')
     .option('--max-mqtt-payload <bytes>', 'largest MQTT payload the broker accepts, e.g. 4Mi (default 4Mi)')
     .option('--pod-security-default <policy>', 'Pod Security of namespaces without labels: a level, or enforce=L,warn=L,audit=L (default baseline; kube-system privileged)')
     .option('--pod-security-exempt <list>', 'who Pod Security exempts: admin, token:ID, namespace:NAME, comma-separated, or none (default admin)')

@@ -74,14 +74,22 @@ export interface TestApi {
 }
 
 export async function startTestApi(
-  opts: { historyLimit?: number; maxBodyBytes?: number; clock?: () => number; wrapStore?: (s: Store) => Store; auditLog?: ApiServerOptions['auditLog'] } = {},
+  opts: {
+    historyLimit?: number;
+    maxBodyBytes?: number;
+    clock?: () => number;
+    wrapStore?: (s: Store) => Store;
+    auditLog?: ApiServerOptions['auditLog'];
+    /** More options of the server (flow control, the watch buffer). */
+    server?: Pick<ApiServerOptions, 'flowControl' | 'maxWatchBufferBytes' | 'requestTimeoutMs'>;
+  } = {},
 ): Promise<TestApi> {
   const dir = await mkdtemp(join(tmpdir(), 'drover-api-'));
   const logger = silentLogger();
   const store = await createSqliteStore({ path: join(dir, 'state.db'), logger, ...(opts.historyLimit ? { historyLimit: opts.historyLimit } : {}) });
   const auth = createFakeAuth();
   const registry = new Registry();
-  const server = createApiServer({ store: opts.wrapStore ? opts.wrapStore(store) : store, auth, logger, registry, ...(opts.maxBodyBytes ? { maxBodyBytes: opts.maxBodyBytes } : {}), ...(opts.clock ? { clock: opts.clock } : {}), ...(opts.auditLog ? { auditLog: opts.auditLog } : {}) });
+  const server = createApiServer({ store: opts.wrapStore ? opts.wrapStore(store) : store, auth, logger, registry, ...(opts.maxBodyBytes ? { maxBodyBytes: opts.maxBodyBytes } : {}), ...(opts.clock ? { clock: opts.clock } : {}), ...(opts.auditLog ? { auditLog: opts.auditLog } : {}), ...opts.server });
   const { port } = await server.listen('127.0.0.1', 0);
   const url = `http://127.0.0.1:${port}`;
   const tokens = { admin: auth.issue('admin'), edit: auth.issue('edit'), view: auth.issue('view'), editTeamA: auth.issue('edit', 'team-a') };

@@ -1,4 +1,6 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- tests read untyped JSON answers */
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from '../../../hub/store/store.js';
 import { pod, startTestApi, type TestApi } from './support.js';
@@ -66,20 +68,21 @@ describe('API watch streams', () => {
   const streamWatches = () => openStoreWatches - cacheWatches;
   beforeAll(async () => {
     // Count the store watches the API holds open, to see that a disconnect closes them.
+    const counted = (w: { close(): void }) => {
+      openStoreWatches++;
+      let closed = false;
+      return {
+        close() {
+          if (!closed) openStoreWatches--;
+          closed = true;
+          w.close();
+        },
+      };
+    };
     const wrap = (store: Store): Store =>
       Object.assign(Object.create(store) as Store, {
-        watch: (...args: Parameters<Store['watch']>) => {
-          const w = store.watch(...args);
-          openStoreWatches++;
-          let closed = false;
-          return {
-            close() {
-              if (!closed) openStoreWatches--;
-              closed = true;
-              w.close();
-            },
-          };
-        },
+        watch: (...args: Parameters<Store['watch']>) => counted(store.watch(...args)),
+        watchJson: (...args: Parameters<Store['watchJson']>) => counted(store.watchJson(...args)),
       });
     api = await startTestApi({ historyLimit: 20, wrapStore: wrap });
     // the API's informer cache holds one store watch for as long as it runs: count the others
@@ -154,5 +157,64 @@ describe('API watch streams', () => {
     await waitUntil('the stream to end', () => w.ended());
     // the stream's watch and the cache's: every store watch is closed with the server
     expect(openStoreWatches).toBe(0);
+  });
+});
+
+describe('API watch streams: a client that stops reading', () => {
+  const LIMIT = 64 * 1024;
+  let api: TestApi;
+  let open = 0;
+  beforeAll(async () => {
+    const wrap = (store: Store): Store =>
+      Object.assign(Object.create(store) as Store, {
+        watchJson: (...args: Parameters<Store['watchJson']>) => {
+          const w = store.watchJson(...args);
+          open++;
+          let closed = false;
+          return {
+            close() {
+              if (!closed) open--;
+              closed = true;
+              w.close();
+            },
+          };
+        },
+      });
+    api = await startTestApi({ wrapStore: wrap, server: { maxWatchBufferBytes: LIMIT } });
+  });
+  afterAll(async () => {
+    await api.close();
+  });
+
+  it('is cut off with a 410 Expired ERROR event once it is the limit behind, and its store watch closes', async () => {
+    const { port } = new URL(api.url);
+    const socket = connect({ host: '127.0.0.1', port: Number(port) });
+    await once(socket, 'connect');
+    socket.write(`GET /api/v1/namespaces/default/pods?watch=1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${api.tokens.view}\r\n\r\n`);
+    socket.pause(); // and never read: what the hub writes piles up in the kernel, then in the hub
+    await waitUntil('the stream to watch the store', () => open === 1);
+
+    // 20 KB objects until the hub gives up on the reader (kernel buffers on loopback take a few MB first)
+    const filler = 'x'.repeat(20_000);
+    let written = 0;
+    while (open === 1 && written < 3000) {
+      await api.call('POST', '/api/v1/namespaces/default/pods', { body: { ...pod(`p${written}`), metadata: { name: `p${written}`, annotations: { filler } } } });
+      written++;
+    }
+    expect(open).toBe(0);
+
+    // Reading now: the events the socket held, then the ERROR and the end of the stream.
+    const chunks: Buffer[] = [];
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    socket.resume();
+    await once(socket, 'close');
+    const lines = Buffer.concat(chunks).toString('utf8').split('\n').filter((l) => l.startsWith('{'));
+    const last = JSON.parse(lines.at(-1)!) as WatchLine;
+    expect(last.type).toBe('ERROR');
+    expect(last.object).toMatchObject({ kind: 'Status', reason: 'Expired', code: 410 });
+    expect(last.object.message).toContain(`limit ${LIMIT}`);
+    // what it was sent before that is whole events, in order
+    expect(lines.length).toBeGreaterThan(1);
+    expect((JSON.parse(lines[0]!) as WatchLine).object.metadata.name).toBe('p0');
   });
 });

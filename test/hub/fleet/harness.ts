@@ -72,7 +72,7 @@ export interface Harness {
 }
 
 export async function startHarness(
-  options: { dir?: string; auth?: HarnessAuth; realAuth?: boolean; fleet?: Partial<FleetOptions>; health?: Partial<NodeHealthOptions> } = {},
+  options: { dir?: string; auth?: HarnessAuth; realAuth?: boolean; fleet?: Partial<FleetOptions>; health?: Partial<NodeHealthOptions>; port?: number } = {},
 ): Promise<Harness> {
   const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'drover-fleet-')));
   const clock = {
@@ -94,7 +94,8 @@ export async function startHarness(
       })
     : (options.auth ?? createTestAuth());
   const broker = await createBroker({ auth, logger });
-  const { port } = await broker.listen('127.0.0.1', 0);
+  // a fixed port lets a test restart the hub where its clients will reconnect
+  const { port } = await broker.listen('127.0.0.1', options.port ?? 0);
   const leases = createNodeLeases();
   const cache = createObjectCache({ store, logger });
   await cache.start();

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../protocol/logger.js';
 import { createSqliteStore } from '../../../hub/store/sqlite-store.js';
-import type { Store, StoredObject, WatchEvent } from '../../../hub/store/store.js';
+import type { RawWatchEvent, Store, StoredObject, WatchEvent } from '../../../hub/store/store.js';
 import { createEncryptingStore, ENCRYPTED_FIELD, SecretDecryptError, SecretsKeyFileError } from '../../../hub/secrets/index.js';
 
 const PLAINTEXT = 'hunter2-very-secret-value';
@@ -105,6 +105,23 @@ describe('createEncryptingStore', () => {
     ]);
     expect(events[0]!.object).not.toHaveProperty(ENCRYPTED_FIELD);
     w.close();
+  });
+
+  it('decrypts Secrets in raw (JSON) watch events and passes other kinds through as recorded', async () => {
+    const raw: RawWatchEvent[] = [];
+    const innerRaw: RawWatchEvent[] = [];
+    const w = store.watchJson({}, (e) => raw.push(e));
+    const wi = inner.watchJson({}, (e) => innerRaw.push(e));
+    await store.create(secret('s1', { stringData: { k: PLAINTEXT } }));
+    await store.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'default' }, data: { a: 'b' } } as StoredObject);
+    await expect.poll(() => raw.length).toBe(2);
+    const opened = JSON.parse(raw[0]!.json) as SecretObject;
+    expect(opened.data?.k).toBe(b64(PLAINTEXT));
+    expect(opened).not.toHaveProperty(ENCRYPTED_FIELD);
+    expect(innerRaw[0]!.json).not.toContain(b64(PLAINTEXT));
+    expect(raw[1]!.json).toBe(innerRaw[1]!.json);
+    w.close();
+    wi.close();
   });
 
   it('never writes the plaintext or its base64 to the SQLite file or its WAL', async () => {

@@ -8,7 +8,7 @@ import {
   StoreClosedError,
   StoreIOError,
 } from '../../../hub/store/errors.js';
-import type { Store, StoredObject } from '../../../hub/store/store.js';
+import type { RawWatchEvent, Store, StoredObject } from '../../../hub/store/store.js';
 import { collector, openStore, pod, settle, tempDir } from './helpers.js';
 
 const T0 = Date.UTC(2026, 0, 2, 3, 4, 5);
@@ -322,6 +322,26 @@ describe('watch', () => {
     await a.next(1);
     await b.next(1);
     expect(b.events[0]!.object.metadata.name).toBe('x');
+    w1.close();
+    w2.close();
+  });
+
+  it('watchJson delivers the recorded JSON text, the same string to every raw watcher, with history first', async () => {
+    await store.create(pod('a'));
+    const raw1: RawWatchEvent[] = [];
+    const raw2: RawWatchEvent[] = [];
+    const w1 = store.watchJson({ kind: 'Pod', fromRevision: 0 }, (e) => raw1.push(e));
+    const w2 = store.watchJson({ kind: 'Pod' }, (e) => raw2.push(e));
+    const b = await store.create(pod('b'));
+    await expect.poll(() => raw1.length).toBe(2);
+    await expect.poll(() => raw2.length).toBe(1);
+    expect(raw1.map((e) => [e.type, e.kind, e.namespace, e.name, e.revision])).toEqual([
+      ['ADDED', 'Pod', 'default', 'a', 1],
+      ['ADDED', 'Pod', 'default', 'b', 2],
+    ]);
+    expect(JSON.parse(raw1[1]!.json)).toEqual(b);
+    expect(raw2[0]!.json).toBe(raw1[1]!.json);
+    expect(() => store.watchJson({ fromRevision: -1 }, () => undefined)).toThrow(/non-negative integer/);
     w1.close();
     w2.close();
   });
