@@ -12,6 +12,7 @@ import { validateObject } from '../../protocol/manifest.js';
 import type { KubeObject } from '../../protocol/objects/meta.js';
 import type { Service } from '../../protocol/objects/service.js';
 import type { ObjectKey } from '../store/store.js';
+import { admitWrite } from './admission.js';
 import { authorize, type Verb } from './auth.js';
 import { type ApiDeps, type Reply, type RequestContext } from './context.js';
 import { deleteGeneric, deleteNamespace, deleteNode, deletePod, parseDeleteOptions } from './deletion.js';
@@ -200,7 +201,9 @@ async function create(ctx: RequestContext, route: ResourceRoute, deps: ApiDeps):
   if (route.info.kind === 'Pod') obj.status = { phase: 'Pending' };
   if (route.info.kind === 'Namespace') obj.status = { phase: 'Active' };
   const valid = validate(route.info, obj);
+  ctx.audit.objectName = valid.metadata.name || String(metadata.generateName ?? '');
   if (route.info.namespaced) await requireNamespace(deps, route.namespace!);
+  admitWrite(ctx, route, deps, valid);
   const dryRun = isDryRun(ctx.url.searchParams);
   if (valid.kind === 'Service') {
     return { code: 201, body: await deps.services.admit(valid as Service, undefined, async (s) => (dryRun ? s : deps.store.create(s))) };
@@ -216,6 +219,7 @@ async function replace(ctx: RequestContext, route: ResourceRoute, deps: ApiDeps)
   const merged = mergeForWrite(route, existing, incoming);
   const valid = validate(route.info, merged);
   checkImmutable(route, existing, valid);
+  admitWrite(ctx, route, deps, valid, existing);
   const expected = incoming.metadata?.resourceVersion;
   const options = typeof expected === 'string' && expected !== '' ? { expectedResourceVersion: expected } : {};
   const dryRun = isDryRun(ctx.url.searchParams);
@@ -261,6 +265,7 @@ async function patch(ctx: RequestContext, route: ResourceRoute, deps: ApiDeps): 
     const merged = mergeForWrite(route, existing, patched);
     const valid = validate(route.info, merged);
     checkImmutable(route, existing, valid);
+    admitWrite(ctx, route, deps, valid, existing);
     const dryRun = isDryRun(ctx.url.searchParams);
     const expected = typeof precondition === 'string' ? precondition : existing.metadata.resourceVersion;
     if (valid.kind === 'Service') {
@@ -313,7 +318,7 @@ export async function handleResource(ctx: RequestContext, route: ResourceRoute, 
   if (ctx.principal) {
     authorize(ctx.principal, {
       verb,
-      resource: route.info.plural,
+      resource: route.subresource ? `${route.info.plural}/${route.subresource}` : route.info.plural,
       namespace: route.info.namespaced ? route.namespace : undefined,
       namespaced: route.info.namespaced,
       ...(route.name !== undefined ? { name: route.name } : {}),
