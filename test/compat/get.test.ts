@@ -96,6 +96,23 @@ describe('kubectl get prints server-side Tables (real kubectl, real hub)', () =>
     expect(both.stdout).toContain('configmap/settings');
   });
 
+  it("events select by involvedObject fields, so describe shows an object's events", async () => {
+    const events = async () => h.kubectl(['get', 'events', '--field-selector', 'involvedObject.kind=Service,involvedObject.name=web']);
+    let listed = await events();
+    for (let i = 0; i < 40 && !listed.stdout.includes('NoReadyEndpoints'); i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      listed = await events();
+    }
+    expect(listed.code, listed.out).toBe(0);
+    expect(header(listed.stdout)).toEqual(['LAST SEEN', 'TYPE', 'REASON', 'OBJECT', 'MESSAGE']);
+    expect(listed.stdout).toMatch(/Warning\s+NoReadyEndpoints\s+service\/web/);
+    const none = await h.kubectl(['get', 'events', '--field-selector', 'involvedObject.name=nothing-here']);
+    expect(none.out).toContain('No resources found');
+    const described = await h.kubectl(['describe', 'service', 'web']);
+    expect(described.stdout).toMatch(/Events:\s*\n\s+Type\s+Reason\s+Age\s+From\s+Message/);
+    expect(described.stdout).toContain('NoReadyEndpoints');
+  });
+
   it('a Table is what the API answers when asked, with the object as PartialObjectMetadata by default', async () => {
     const res = await h.kubectl(['get', '--raw', '/apis/apps/v1/namespaces/default/deployments']);
     expect((JSON.parse(res.stdout) as { kind: string }).kind).toBe('DeploymentList'); // plain JSON unless asked
