@@ -13,7 +13,7 @@ describe('dropOfflineQueue', () => {
   it('passes on only the subscriptions of connected clients', async () => {
     const calls: string[][] = [];
     const persistence = {
-      outgoingEnqueueCombi(subs: { clientId: string }[]) {
+      outgoingEnqueueCombi(subs: { clientId: string }[], _packet?: unknown) {
         calls.push(subs.map((s) => s.clientId));
         return Promise.resolve();
       },
