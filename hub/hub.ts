@@ -173,6 +173,7 @@ export async function createHub(opts: HubOptions): Promise<Hub> {
       leases,
       cache,
       events,
+      metrics: registry,
     });
     await fleet.start();
     closers.push(() => fleet.stop());
