@@ -173,7 +173,7 @@ describe('attacks with a node credential and from a NAT address (real hub proces
     }, 15_000);
     const refused = metric(await metrics(), 'drover_node_status_refused_total');
     figure('finding 9: capacity after a forged 4096-core report', JSON.stringify(after.status?.capacity));
-    figure('finding 9: condition types after a forged report', after.status?.conditions?.map((c) => `${c.type}=${c.status}`).join(','));
+    figure('finding 9: condition types after a forged report', (after.status?.conditions ?? []).map((c) => `${c.type}=${c.status}`).join(','));
 
     // Observed: capacity, allocatable and labels as they were; no made-up condition; Ready stays the hub's
     expect(after.status?.capacity).toEqual(before.status?.capacity);
@@ -189,7 +189,7 @@ describe('attacks with a node credential and from a NAT address (real hub proces
       const n = await getNode('sec-forge');
       return n.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'Unknown' ? n : undefined;
     }, 60_000, 500);
-    figure('finding 9: conditions once the node went quiet', quiet.status?.conditions?.map((c) => `${c.type}=${c.status}`).join(','));
+    figure('finding 9: conditions once the node went quiet', (quiet.status?.conditions ?? []).map((c) => `${c.type}=${c.status}`).join(','));
     expect(quiet.status?.conditions?.find((c) => c.type === 'MemoryPressure')).toMatchObject({ status: 'Unknown', reason: 'NodeStatusUnknown' });
   }, 300_000);
 });

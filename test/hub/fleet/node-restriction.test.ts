@@ -8,7 +8,6 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { NODE_STATUS_BOUNDS, restrictNodeStatusReport } from '../../../hub/fleet/node-restriction.js';
 import type { NodeStatusMessage } from '../../../protocol/messages.js';
 import { topics } from '../../../protocol/topics.js';
-import { eventually } from '../broker/helpers.js';
 import { send, startHarness, type Harness } from './harness.js';
 import { enrolledNode, getNode, statusMessage } from './nodes.js';
 
