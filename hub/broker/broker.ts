@@ -19,7 +19,7 @@ import { createAuthorizeSubscribe } from './authorize-subscribe.js';
 import { createBrokerMetrics, registerRetainedGauges, type RetainedStats } from './broker-metrics.js';
 import { createClientRegistry } from './client-registry.js';
 import { dropOfflineQueue, type OutgoingQueuePersistence } from './offline-queue.js';
-import { DEFAULT_QUEUED_PAYLOADS, guardOutgoingBytes, type OutgoingLimits } from './outgoing-guard.js';
+import { DEFAULT_QUEUED_PAYLOADS, deliverWithoutDrainWait, guardOutgoingBytes, type OutgoingLimits } from './outgoing-guard.js';
 import { guardPacketSize } from './packet-size-guard.js';
 import { createPublishQuota, type PublishQuotaOptions } from './publish-quota.js';
 import { BrokerClosedError, BrokerListenError, BrokerPublishError, PublishDeniedError, QuotaExceededError, SlowClientError } from './errors.js';
@@ -43,11 +43,12 @@ export interface BrokerOptions {
 }
 
 /**
- * Deliveries aedes runs at once (its `concurrency`; aedes' default is 100). A delivery to a client
- * whose socket is full waits for it to drain (up to 60 s), holding its slot: with 100, one frozen
- * device sent 100 messages would hold them all, and every other message, heartbeats included, would
- * wait behind it. Deliveries to one node come from the hub's publishes and from its own subscribes
- * (each resends the retained message), which are charged to its publish quota.
+ * Deliveries aedes runs at once (its `concurrency`; aedes' default is 100). aedes holds a delivery's
+ * slot until the client's socket drains (up to 60 s): with 100, one frozen device sent 100 messages
+ * held them all, and every other message, heartbeats included, waited behind it. The broker no longer
+ * lets a delivery wait for a socket (outgoing-guard.ts, `deliverWithoutDrainWait`); the headroom stays.
+ * Deliveries to one node come from the hub's publishes and from its own subscribes (each resends the
+ * retained message), which are charged to its publish quota.
  */
 export const DELIVERY_CONCURRENCY = 10_000;
 
@@ -203,7 +204,7 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
       logger.warn({ clientId, remote: socket.remoteAddress, queuedBytes, reason }, 'MQTT client disconnected: it does not read what it is sent');
       return new SlowClientError(clientId, `it does not read what it is sent: ${reason}`);
     });
-    aedes.handle(socket);
+    deliverWithoutDrainWait(aedes.handle(socket));
   }
 
   function deliver(sub: InProcessSubscription, topic: string, payload: Buffer, meta: PublishMeta): void {

@@ -11,6 +11,11 @@
  * past `maxQueuedBytes`. A node loses nothing by it: what the hub sends it is retained and whole
  * (desired set, network set), and it receives the latest again when it subscribes after reconnecting;
  * commands are interactive and time out.
+ *
+ * For that bound to be the only wait, deliveries must not wait for the socket either
+ * (`deliverWithoutDrainWait`): aedes calls a delivery done only once the socket drains, and a publish
+ * only once all its deliveries are done, so a publisher that awaits its publish waited behind a
+ * frozen client.
  */
 import type { Socket } from 'node:net';
 
@@ -36,4 +41,19 @@ export function guardOutgoingBytes(socket: Socket, maxQueuedBytes: number, onRef
     socket.destroy(onRefused(queued, `${queued} bytes wait in its socket and ${bytes} more would pass the bound of ${maxQueuedBytes}`));
     return false;
   }) as typeof socket.write;
+}
+
+/**
+ * Deliveries to `client` are done as soon as they are written into its socket, without waiting for
+ * it to drain. aedes waits (up to its `drainTimeout`, 60 s) before it calls a delivery done, and calls
+ * a publish done only when every delivery is: an in-process publisher that awaits its publish (the
+ * fleet's desired and network sets, node after node) waited behind one frozen device for a minute,
+ * and every other node's set with it. Written at once, what waits for a slow client is its socket's
+ * buffer, which guardOutgoingBytes bounds (as mosquitto's max_queued_bytes); a frozen client that is
+ * sent little is cut off by MQTT keep-alive.
+ */
+export function deliverWithoutDrainWait(client: object): void {
+  (client as { waitForDrain: (done: (err: Error | null, client: object) => void) => void }).waitForDrain = (done) => {
+    setImmediate(done, null, client);
+  };
 }

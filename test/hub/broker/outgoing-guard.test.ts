@@ -79,4 +79,26 @@ describe('broker with a subscriber that does not read', () => {
     const disconnects = (await registry.getSingleMetric('drover_mqtt_slow_client_disconnects_total')!.get()).values;
     expect(disconnects.reduce((sum, v) => sum + v.value, 0)).toBe(1);
   });
+
+  it('does not make an in-process publisher wait for the frozen subscriber: awaited publishes go on, to other nodes too', async () => {
+    const frozen = await frozenNode();
+    const b = await connect(port, { username: 'node:b', password: 'pw-b', clientId: 'node-b' });
+    clients.push(b);
+    const forB: string[] = [];
+    b.on('message', (_topic, payload) => void forB.push(payload.toString()));
+    await b.subscribeAsync('drover/v1/nodes/b/desired', { qos: 1 });
+    // as the fleet's desired publisher does: node after node, each publish awaited (200 x 64 KiB for a:
+    // 12.5 MiB, past what loopback's socket buffers hold)
+    for (let i = 0; i < 200; i++) {
+      await broker.publish('drover/v1/nodes/a/desired', Buffer.alloc(PAYLOAD, i % 256), { qos: 1, retain: true });
+      await broker.publish('drover/v1/nodes/b/desired', `set ${i}`, { qos: 1, retain: true });
+    }
+    await eventually(() => forB.includes('set 199'), 20_000);
+    // a's socket took what it could, then it was cut off at its bound (1 MiB here) rather than waited for
+    await eventually(() => !broker.isNodeConnected('a'), 20_000);
+    frozen.resume();
+    const disconnects = (await registry.getSingleMetric('drover_mqtt_slow_client_disconnects_total')!.get()).values;
+    expect(disconnects.reduce((sum, v) => sum + v.value, 0)).toBe(1);
+    expect(b.connected).toBe(true);
+  });
 });
