@@ -29,6 +29,7 @@ import { createNodeLeases } from './leases/index.js';
 import { createObjectCache } from './cache/object-cache.js';
 import { createNodeIpamController } from './controllers/network/node-ipam.js';
 import { createEndpointSliceController } from './controllers/network/endpoint-slices.js';
+import { createEndpointsController } from './controllers/network/endpoints.js';
 import { checkClusterNetwork, DEFAULT_CLUSTER_NETWORK, type ClusterNetwork } from '../protocol/cluster-network.js';
 import { createWorkloadControllers } from './controllers/workloads.js';
 
@@ -215,6 +216,9 @@ export async function createHub(opts: HubOptions): Promise<Hub> {
     const endpointSlices = await createEndpointSliceController({ store, cache, logger: opts.logger.child({ component: 'controllers' }), clock, events });
     await endpointSlices.start();
     closers.push(() => endpointSlices.stop());
+    const endpoints = await createEndpointsController({ store, cache, logger: opts.logger.child({ component: 'controllers' }), clock, events });
+    await endpoints.start();
+    closers.push(() => endpoints.stop());
 
     const workloads = await createWorkloadControllers({ store, cache, minReconcileIntervalMs: DEFAULT_MIN_RECONCILE_INTERVAL_MS, logger: opts.logger.child({ component: 'controllers' }), clock, events });
     await workloads.start();

@@ -41,6 +41,10 @@ export const ANNOTATION_VTEP_MAC = 'network.drover.io/vtep-mac';
 export const LABEL_SERVICE_NAME = 'kubernetes.io/service-name';
 export const LABEL_ENDPOINTSLICE_MANAGED_BY = 'endpointslice.kubernetes.io/managed-by';
 export const ENDPOINTSLICE_CONTROLLER_NAME = 'endpointslice-controller.k8s.io';
+/** The managed-by value of the slices mirrored from a user's Endpoints (a Service without a selector). */
+export const ENDPOINTSLICE_MIRRORING_CONTROLLER_NAME = 'endpointslicemirroring-controller.k8s.io';
+/** On Endpoints the hub writes itself: not to be mirrored into EndpointSlices (they have their own). */
+export const LABEL_SKIP_MIRROR = 'endpointslice.kubernetes.io/skip-mirror';
 
 /** Taints the node lifecycle puts on nodes, as Kubernetes does; pods may tolerate them. */
 export const TAINT_NODE_NOT_READY = 'node.kubernetes.io/not-ready';

@@ -15,13 +15,15 @@ import type { ObjectKey } from '../store/store.js';
 import { authorize, type Verb } from './auth.js';
 import { type ApiDeps, type Reply, type RequestContext } from './context.js';
 import { deleteGeneric, deleteNamespace, deleteNode, deletePod, parseDeleteOptions } from './deletion.js';
+import { applyJsonPatch, asOperations } from './json-patch.js';
 import { applyMergePatch } from './merge-patch.js';
+import { applyStrategicMergePatch } from './strategic-merge-patch.js';
 import type { ResourceRoute } from './router.js';
 import { equalityFields, matchesSelectors, parseSelectors } from './selectors.js';
 import { apiErrors, manifestErrorToApiError } from './status.js';
 import { serveWatch } from './watch.js';
 
-const MERGE_PATCH_TYPES = ['application/merge-patch+json', 'application/strategic-merge-patch+json'];
+const PATCH_TYPES = ['application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/json-patch+json'];
 
 type Obj = Record<string, unknown> & { metadata?: Record<string, unknown> };
 
@@ -224,20 +226,32 @@ async function replace(ctx: RequestContext, route: ResourceRoute, deps: ApiDeps)
   return { code: 200, body: updated };
 }
 
+/** The object `existing` becomes under a patch of `contentType` (merge, strategic merge or JSON patch). */
+function applyPatch(contentType: string, existing: KubeObject, patchBody: Obj | unknown[], kind: string, name: string): Obj {
+  const patched =
+    contentType === 'application/json-patch+json'
+      ? applyJsonPatch(existing, patchBody as unknown[], kind, name)
+      : contentType === 'application/strategic-merge-patch+json'
+        ? applyStrategicMergePatch(existing, patchBody, kind)
+        : applyMergePatch(existing, patchBody);
+  return asObject(patched, 'the patched object');
+}
+
 async function patch(ctx: RequestContext, route: ResourceRoute, deps: ApiDeps): Promise<Reply> {
   const name = route.name!;
   const contentType = (ctx.req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-  if (!MERGE_PATCH_TYPES.includes(contentType)) {
+  if (!PATCH_TYPES.includes(contentType)) {
     throw apiErrors.unsupportedMediaType(
-      `the patch content type "${contentType}" is not supported: use application/merge-patch+json (or application/strategic-merge-patch+json, applied as a merge patch)`,
+      `the patch content type "${contentType}" is not supported: use application/merge-patch+json, application/strategic-merge-patch+json or application/json-patch+json`,
     );
   }
-  const patchBody = asObject(await ctx.readJson(), 'a merge patch');
-  const precondition = (patchBody.metadata as { resourceVersion?: unknown } | undefined)?.resourceVersion;
+  const body = await ctx.readJson();
+  const patchBody = contentType === 'application/json-patch+json' ? asOperations(body) : asObject(body, 'a merge patch');
+  const precondition = Array.isArray(patchBody) ? undefined : (patchBody.metadata as { resourceVersion?: unknown } | undefined)?.resourceVersion;
   // A patch that names a resourceVersion gets the conflict; one that does not is applied to a fresh read.
   return retryOnConflict(async () => {
     const existing = await getOr404(deps, route, name);
-    const patched = applyMergePatch(existing, patchBody) as Obj;
+    const patched = applyPatch(contentType, existing, patchBody, route.info.kind, name);
     const pm = asObject(patched.metadata ?? {}, 'metadata');
     pm.name = existing.metadata.name;
     if (route.info.namespaced) pm.namespace = existing.metadata.namespace;

@@ -4,6 +4,7 @@
  * and `describe service` with its endpoints.
  */
 import type { EndpointSlice } from '../../protocol/objects/endpoint-slice.js';
+import type { Endpoints } from '../../protocol/objects/endpoints.js';
 import type { KubeObject } from '../../protocol/objects/meta.js';
 import type { Service } from '../../protocol/objects/service.js';
 import { LABEL_SERVICE_NAME } from '../../protocol/well-known.js';
@@ -49,6 +50,19 @@ export const ENDPOINTSLICE_COLUMNS: NetworkColumn[] = [
   { header: 'PORTS', value: (o) => ((o as EndpointSlice).ports ?? []).map((p) => String(p.port ?? '<unset>')).join(',') || '<unset>' },
   { header: 'ENDPOINTS', value: (o) => sliceEndpoints(o as EndpointSlice) },
 ];
+
+/** kubectl's ENDPOINTS of a v1 Endpoints: ip:port of the ready addresses, the first three, then "+ N more...". */
+export function endpointsList(e: Endpoints): string {
+  const all: string[] = [];
+  for (const subset of e.subsets ?? []) {
+    const ports = subset.ports?.length ? subset.ports.map((p) => p.port) : [undefined];
+    for (const a of subset.addresses ?? []) for (const port of ports) all.push(port === undefined ? a.ip : `${a.ip}:${port}`);
+  }
+  if (all.length === 0) return '<none>';
+  return all.length > 3 ? `${all.slice(0, 3).join(',')} + ${all.length - 3} more...` : all.join(',');
+}
+
+export const ENDPOINTS_COLUMNS: NetworkColumn[] = [{ header: 'ENDPOINTS', value: (o) => endpointsList(o as Endpoints) }];
 
 /** `describe service`, as kubectl writes it. */
 export function describeService(s: Service, slices: EndpointSlice[], events: EventObject[], now: number): string {

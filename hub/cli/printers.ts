@@ -11,7 +11,7 @@ import type { DaemonSet, Deployment, ReplicaSet } from '../../protocol/objects/w
 import { formatBytes, memoryToBytes, parseQuantity } from '../../protocol/quantity.js';
 import { podDisplayStatus, podPorts, podReady, podRestarts, shortAge } from '../../protocol/pod-display.js';
 import { configColumns } from './config-printers.js';
-import { ENDPOINTSLICE_COLUMNS, SERVICE_COLUMNS, SERVICE_WIDE } from './network-printers.js';
+import { ENDPOINTS_COLUMNS, ENDPOINTSLICE_COLUMNS, SERVICE_COLUMNS, SERVICE_WIDE } from './network-printers.js';
 import { UsageError } from './errors.js';
 import { containerImages, containerNames, selectorText, type Workload } from './workloads.js';
 import { LABEL_ARCH } from '../../protocol/well-known.js';
@@ -198,6 +198,8 @@ function columnsFor(kind: string): Column[] {
       return [...SERVICE_COLUMNS, age, ...SERVICE_WIDE];
     case 'EndpointSlice':
       return [...ENDPOINTSLICE_COLUMNS, age];
+    case 'Endpoints':
+      return [...ENDPOINTS_COLUMNS, age];
     case 'DaemonSet':
       return DAEMONSET_COLUMNS;
     default:
