@@ -53,3 +53,51 @@ export const TAINT_NODE_UNSCHEDULABLE = 'node.kubernetes.io/unschedulable';
 export const TAINT_NODE_DISK_PRESSURE = 'node.kubernetes.io/disk-pressure';
 export const TAINT_NODE_MEMORY_PRESSURE = 'node.kubernetes.io/memory-pressure';
 export const TAINT_NODE_PID_PRESSURE = 'node.kubernetes.io/pid-pressure';
+
+/**
+ * Pod Security admission (Kubernetes' pod-security.kubernetes.io/*): Namespace labels choosing a level
+ * (privileged, baseline, restricted) and a version ("latest" or "v1.N") per mode, and the audit
+ * annotations the admission adds.
+ */
+export const POD_SECURITY_LABEL_PREFIX = 'pod-security.kubernetes.io/';
+export const LABEL_POD_SECURITY_ENFORCE = 'pod-security.kubernetes.io/enforce';
+export const LABEL_POD_SECURITY_ENFORCE_VERSION = 'pod-security.kubernetes.io/enforce-version';
+export const LABEL_POD_SECURITY_WARN = 'pod-security.kubernetes.io/warn';
+export const LABEL_POD_SECURITY_WARN_VERSION = 'pod-security.kubernetes.io/warn-version';
+export const LABEL_POD_SECURITY_AUDIT = 'pod-security.kubernetes.io/audit';
+export const LABEL_POD_SECURITY_AUDIT_VERSION = 'pod-security.kubernetes.io/audit-version';
+export const ANNOTATION_POD_SECURITY_ENFORCE_POLICY = 'pod-security.kubernetes.io/enforce-policy';
+export const ANNOTATION_POD_SECURITY_AUDIT_VIOLATIONS = 'pod-security.kubernetes.io/audit-violations';
+export const ANNOTATION_POD_SECURITY_EXEMPT = 'pod-security.kubernetes.io/exempt';
+
+/** The namespace for the cluster's own pods (the admin's), as in Kubernetes; Pod Security's default there is privileged. */
+export const SYSTEM_NAMESPACE = 'kube-system';
+
+/**
+ * Event sources (source.component, reportingComponent) that name the cluster's own components: the
+ * hub's controllers and scheduler, the agent, and Kubernetes' names for the same jobs. Only those
+ * components (and admin tokens) may record Events as them; any name starting with `drover-` is
+ * reserved too.
+ */
+export const COMPONENT_EVENT_SOURCES: readonly string[] = [
+  'drover-agent',
+  'kubelet',
+  'kube-proxy',
+  'default-scheduler',
+  'kube-scheduler',
+  'kube-controller-manager',
+  'replicaset-controller',
+  'deployment-controller',
+  'daemonset-controller',
+  'statefulset-controller',
+  'job-controller',
+  'cronjob-controller',
+  'node-controller',
+  'node-ipam-controller',
+  'taint-eviction-controller',
+  'endpointslice-controller',
+  'endpoint-controller',
+  'garbage-collector-controller',
+  'namespace-controller',
+];
+export const COMPONENT_EVENT_SOURCE_PREFIX = 'drover-';

@@ -4,13 +4,8 @@
  * they name and nothing else, as against Kubernetes (before: `set image` dropped the container's
  * command, `patch --type=json` and `rollout undo` got 415).
  */
-import { execa } from 'execa';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHub, type Hub } from '../../hub/hub.js';
-import { silentLogger } from '../../protocol/index.js';
+import { startCompatHub, type CompatHub } from './support.js';
 
 interface DeploymentJson {
   metadata: { labels?: Record<string, string>; annotations?: Record<string, string> };
@@ -41,41 +36,15 @@ spec:
 `;
 
 describe('kubectl patches (real kubectl, real hub over HTTPS)', () => {
-  let dir: string;
-  let hub: Hub;
-  let kubeconfig: string;
-
+  let h: CompatHub;
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'drover-compat-patch-'));
-    hub = await createHub({ dataDir: join(dir, 'hub'), http: { host: '127.0.0.1', port: 0 }, httpTls: true, mqtt: { host: '127.0.0.1', port: 0 }, logger: silentLogger() });
-    kubeconfig = join(dir, 'kubeconfig');
-    await writeFile(
-      kubeconfig,
-      `apiVersion: v1
-kind: Config
-clusters:
-  - name: drover
-    cluster: { server: "${hub.httpUrl}", certificate-authority: "${hub.caCertPath}" }
-users:
-  - name: admin
-    user: { token: "${hub.adminToken}" }
-contexts:
-  - name: drover
-    context: { cluster: drover, user: admin, namespace: default }
-current-context: drover
-`,
-      { mode: 0o600 },
-    );
+    h = await startCompatHub('patch');
   });
   afterAll(async () => {
-    await hub?.close();
-    await rm(dir, { recursive: true, force: true });
+    await h?.close();
   });
 
-  const kubectl = async (args: string[], input?: string) => {
-    const r = await execa('kubectl', ['--kubeconfig', kubeconfig, ...args], { reject: false, timeout: 60_000, env: { HOME: dir }, ...(input !== undefined ? { input } : {}) });
-    return { code: r.exitCode, out: `${r.stdout}${r.stderr}` };
-  };
+  const kubectl = (args: string[], input?: string) => h.kubectl(args, input);
   const get = async () => JSON.parse((await kubectl(['get', 'deployment', 'web', '-o', 'json'])).out) as DeploymentJson;
   const byName = (d: DeploymentJson, name: string) => d.spec.template.spec.containers.find((c) => c.name === name)!;
 
