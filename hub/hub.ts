@@ -170,8 +170,13 @@ export async function createHub(opts: HubOptions): Promise<Hub> {
     const adminToken = await auth.ensureAdminToken(join(opts.dataDir, 'admin.token'));
     const events = await createEventRecorder({ store, cache, logger: opts.logger.child({ component: 'events' }), clock });
 
+    // the /metrics registry: the broker and the fleet count into it, the API serves it
+    const registry = new Registry();
+    collectDefaultMetrics({ register: registry, prefix: 'drover_hub_' });
     const broker = await createBroker({
       auth,
+      metrics: registry,
+      clock,
       logger: opts.logger.child({ component: 'broker' }),
       ...(opts.maxPayloadBytes !== undefined ? { maxPayloadBytes: opts.maxPayloadBytes } : {}),
     });
@@ -191,6 +196,7 @@ export async function createHub(opts: HubOptions): Promise<Hub> {
       leases,
       cache,
       events,
+      metrics: registry,
     });
     await fleet.start();
     closers.push(() => fleet.stop());
@@ -240,8 +246,6 @@ export async function createHub(opts: HubOptions): Promise<Hub> {
     await workloads.start();
     closers.push(() => workloads.stop());
 
-    const registry = new Registry();
-    collectDefaultMetrics({ register: registry, prefix: 'drover_hub_' });
     // Deleting a Node through the API revokes its credential and drops its live connection at once.
     const apiAuth: ApiAuth = {
       verifyApiToken: (t) => auth.verifyApiToken(t),

@@ -11,6 +11,14 @@ export const LABEL_ARCH = 'kubernetes.io/arch';
 /** Labels an agent may set on its own Node (anything else it sends is ignored). */
 export const AGENT_OWNED_NODE_LABELS = [LABEL_ARCH, LABEL_OS, LABEL_HOSTNAME] as const;
 
+/**
+ * The Node condition types the kubelet sets (k8s.io/api core/v1 NodeConditionType). Ready is the hub's
+ * to set (from what the node sends and when); the others an agent reports from what it measures, and
+ * node health turns them Unknown when the node goes quiet, as Kubernetes' node lifecycle controller does.
+ */
+export const NODE_CONDITION_READY = 'Ready';
+export const AGENT_NODE_CONDITION_TYPES = ['MemoryPressure', 'DiskPressure', 'PIDPressure', 'NetworkUnavailable'] as const;
+
 /** Pod labels the workload controllers add. */
 export const POD_TEMPLATE_HASH_LABEL = 'pod-template-hash';
 export const CONTROLLER_REVISION_HASH_LABEL = 'controller-revision-hash';

@@ -9,7 +9,8 @@ import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
-export const DROVER = join(ROOT, 'dist/hub/cli/main.js');
+/** The built CLI; DROVER_CLI points elsewhere (a build of an older commit, to measure a "before"). */
+export const DROVER = process.env.DROVER_CLI ?? join(ROOT, 'dist/hub/cli/main.js');
 export const TEST_IMAGE = 'drover.local/busybox:test';
 
 export interface Proc {
