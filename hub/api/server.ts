@@ -20,6 +20,7 @@ import { auditEventOf, isAudited } from './audit.js';
 import { authenticate, bearerToken, type ApiAuth, type ApiPrincipal } from './auth.js';
 import { DEFAULT_WATCH_BUFFER_BYTES, type ApiDeps, type Reply, type RequestAudit, type RequestContext } from './context.js';
 import { coreVersions, groupList, resourceList, versionInfo } from './discovery.js';
+import { openApiDocument, openApiIndex } from './openapi.js';
 import { DEFAULT_BODY_LIMIT, isLoopback, readJsonBody, sendJson, sendText } from './http-io.js';
 import { createFlowControl, type FlowControl, type FlowControlOptions } from './flow-control.js';
 import { createApiMetrics } from './metrics.js';
@@ -157,6 +158,11 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
       }
       case 'version':
         return { code: 200, body: versionInfo() };
+      case 'openApiIndex':
+        return { code: 200, body: openApiIndex() };
+      case 'openApiDocument':
+        sendText(res, 200, openApiDocument(route.path), 'application/json');
+        return { handled: true };
       case 'coreVersions':
         return { code: 200, body: coreVersions(serverAddress) };
       case 'groupList':
