@@ -189,13 +189,6 @@ export function createDockerSandboxes(opts: DockerSandboxesOptions): DockerSandb
       cache.clear();
       await dockerChange(['network', 'rm', opts.network]);
     }
-    // A bridge of that name that no docker network holds (left by the containerd pod network after a change of
-    // runtime, or by a network removed while dockerd was away) would be taken over by Docker as it is, with its
-    // old address and without the pod CIDR's gateway: pods would get addresses nothing routes.
-    if ((await opts.commands.run('ip', ['link', 'show', 'dev', opts.bridge])).exitCode === 0) {
-      log.warn({ bridge: opts.bridge }, 'removing a bridge of the pod network\'s name that no docker network holds');
-      await opts.commands.change('ip', ['link', 'del', 'dev', opts.bridge]);
-    }
     await dockerChange(want);
     networkReady = wantKey;
   }
