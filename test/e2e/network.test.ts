@@ -9,6 +9,7 @@
  * deleted). Pods: api-a1, api-a2 (on a), api-b1 (on b): httpd on 8080 answering their name, Ready while
  * /tmp/www/ready exists; front-a (on a) the client; web-d (on d).
  */
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../agent/network/devices.js';
 import { startUpstream, type Upstream } from '../agent/network/dns-client.js';
@@ -141,6 +142,11 @@ describe('pod network, Services and DNS across devices', () => {
     expect(ips['front-a']!.startsWith(prefixOf(ca))).toBe(true);
     expect(ips['api-b1']!.startsWith(prefixOf(cb))).toBe(true);
     expect(ips['web-d']!.startsWith(prefixOf(cd))).toBe(true);
+    // the Docker node's bridge (dockerd's, in the host's namespace) holds its gateway alone: another agent running
+    // the pod network in this machine's namespace at the same time (drover up's) would put its own address there
+    const gateway = `${prefixOf(cd)}1/24`;
+    const bridge = (await execa('ip', ['-4', '-br', 'addr', 'show', 'dev', 'drover0'])).stdout.trim().split(/\s+/).slice(2);
+    expect(bridge, 'drover0 on the host: only the Docker node gateway (is another agent running the pod network on this machine?)').toEqual([gateway]);
     // a -> a, a -> b over the overlay, a -> d (Docker, the host), d -> b
     expect((await cluster.sh('front-a', httpGet(ips['api-a2']!, 8080))).stdout.trim()).toBe('api-a2');
     expect((await eventually('a -> b', async () => (await cluster.sh('front-a', httpGet(ips['api-b1']!, 8080))).stdout.trim() || undefined))).toBe('api-b1');
