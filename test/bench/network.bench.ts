@@ -77,18 +77,28 @@ export async function run(): Promise<BenchResult[]> {
     const [svcA, svcB, late] = [await clusterIP('svc-a'), await clusterIP('svc-b'), await clusterIP('late')];
     await eventually('svc-b answers on a', async () => (await probe<Record<string, unknown>>(cluster, a, { mode: 'http', targets: { t: `${svcB}:80` }, n: 1 })).t);
 
-    // Ready -> first connection through the Service (from device a to the pod on b)
+    // Ready -> first connection through the Service (from device a to the pod on b), 5 times
     const token = (JSON.parse(await readFile(cluster.hub.configPath, 'utf8')) as { token: string }).token;
-    const first = probe<{ at: number }>(cluster, a, { mode: 'first', target: `${late}:80`, expect: 'late-b' });
-    await new Promise((r) => setTimeout(r, 1000));
-    await cluster.sh('late-b', 'echo ok > /tmp/www/ready');
-    const readyAt = await eventually('late-b Ready at the hub', async () => {
+    const lateReady = async () => {
       const r = await fetch(`${cluster.hub.httpUrl}/api/v1/namespaces/${cluster.namespace}/pods/late-b`, { headers: { authorization: `Bearer ${token}` } });
-      const p = (await r.json()) as PodJson;
-      return p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? Date.now() : undefined;
-    }, 10);
-    const firstAt = (await first).at;
-    results.push({ name: 'ready-to-first-connection', value: firstAt - readyAt, unit: 'ms', note: "the hub's API shows the pod Ready (polled every 10 ms) -> first answer through its ClusterIP from the other device (polled every 10 ms)" });
+      return ((await r.json()) as PodJson).status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+    };
+    const samples: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      if (i > 0) {
+        await cluster.sh('late-b', 'rm -f /tmp/www/ready');
+        await eventually('late-b not Ready', async () => !(await lateReady()), 50);
+        await new Promise((r) => setTimeout(r, 3000)); // the nodes drop the endpoint
+      }
+      const first = probe<{ at: number }>(cluster, a, { mode: 'first', target: `${late}:80`, expect: 'late-b' });
+      await new Promise((r) => setTimeout(r, 1000));
+      await cluster.sh('late-b', 'echo ok > /tmp/www/ready');
+      const readyAt = await eventually('late-b Ready at the hub', async () => ((await lateReady()) ? Date.now() : undefined), 10);
+      samples.push((await first).at - readyAt);
+    }
+    samples.sort((x, y) => x - y);
+    results.push({ name: 'ready-to-first-connection median', value: samples[2]!, unit: 'ms', note: `5 samples (${samples.join(', ')} ms): the hub's API shows the pod Ready (polled every 10 ms) -> first answer through its ClusterIP from the other device (polled every 10 ms)` });
+    results.push({ name: 'ready-to-first-connection max', value: samples[4]!, unit: 'ms' });
 
     // the hop a Service adds
     const lat = await probe<Record<string, { median: number; p99: number }>>(cluster, a, {
