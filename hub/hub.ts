@@ -29,8 +29,13 @@ import { createNodeLeases } from './leases/index.js';
 import { createObjectCache } from './cache/object-cache.js';
 import { createNodeIpamController } from './controllers/network/node-ipam.js';
 import { createEndpointSliceController } from './controllers/network/endpoint-slices.js';
+import { createEndpointsController } from './controllers/network/endpoints.js';
 import { checkClusterNetwork, DEFAULT_CLUSTER_NETWORK, type ClusterNetwork } from '../protocol/cluster-network.js';
 import { createWorkloadControllers } from './controllers/workloads.js';
+import { createPodSecurityAdmission, type PodSecurityExemptions } from './admission/pod-security/admission.js';
+import type { Policy } from '../protocol/pod-security.js';
+import { createAuditLog, type AuditLog } from './audit/audit-log.js';
+import type { AuditLevel } from './audit/audit-event.js';
 
 /** Deployments and DaemonSets reconcile at most this often each (their reconcile reads all they own). */
 const DEFAULT_MIN_RECONCILE_INTERVAL_MS = 250;
@@ -66,6 +71,10 @@ export interface HubOptions {
   maxPayloadBytes?: number;
   /** The cluster's address plan (pod and service CIDRs, NodePort range, DNS domain); K3s' defaults for what is left out. */
   network?: Partial<ClusterNetwork>;
+  /** Pod Security admission: the policy of namespaces without labels (baseline) and who is exempt (admin tokens). */
+  podSecurity?: { defaults?: Policy; exemptions?: PodSecurityExemptions };
+  /** The API's audit log: level (Metadata; None writes none), file (<data dir>/audit.log), rotation by size. */
+  audit?: { level?: AuditLevel; path?: string; maxBytes?: number; maxBackups?: number };
   /** Per-token API request rate, requests in flight and open watches (hub/api/flow-control.ts defaults if absent). */
   apiFlowControl?: FlowControlOptions;
 }
@@ -132,6 +141,20 @@ export async function createHub(opts: HubOptions): Promise<Hub> {
     const cache = createObjectCache({ store, logger: opts.logger.child({ component: 'cache' }) });
     await cache.start();
     closers.push(async () => cache.stop());
+    // Pod Security admission: the API's pod, template and namespace writes and the controllers' pod creates
+    const podSecurity = createPodSecurityAdmission({ cache, ...opts.podSecurity });
+    // who did what through the API: JSON lines in <data dir>/audit.log, rotated, never blocking a request
+    let auditLog: AuditLog | undefined;
+    if ((opts.audit?.level ?? 'Metadata') !== 'None') {
+      const log = createAuditLog({
+        path: opts.audit?.path ?? join(opts.dataDir, 'audit.log'),
+        ...(opts.audit?.maxBytes !== undefined ? { maxBytes: opts.audit.maxBytes } : {}),
+        ...(opts.audit?.maxBackups !== undefined ? { maxBackups: opts.audit.maxBackups } : {}),
+        logger: opts.logger.child({ component: 'audit' }),
+      });
+      auditLog = log;
+      closers.push(() => log.close());
+    }
 
     const mqttTls = opts.mqttTls ?? !isLoopbackHost(opts.mqtt.host);
     const httpTls = opts.httpTls ?? !isLoopbackHost(opts.http.host);
@@ -209,8 +232,11 @@ export async function createHub(opts: HubOptions): Promise<Hub> {
     const endpointSlices = await createEndpointSliceController({ store, cache, logger: opts.logger.child({ component: 'controllers' }), clock, events });
     await endpointSlices.start();
     closers.push(() => endpointSlices.stop());
+    const endpoints = await createEndpointsController({ store, cache, logger: opts.logger.child({ component: 'controllers' }), clock, events });
+    await endpoints.start();
+    closers.push(() => endpoints.stop());
 
-    const workloads = await createWorkloadControllers({ store, cache, minReconcileIntervalMs: DEFAULT_MIN_RECONCILE_INTERVAL_MS, logger: opts.logger.child({ component: 'controllers' }), clock, events });
+    const workloads = await createWorkloadControllers({ store, cache, podSecurity, minReconcileIntervalMs: DEFAULT_MIN_RECONCILE_INTERVAL_MS, logger: opts.logger.child({ component: 'controllers' }), clock, events });
     await workloads.start();
     closers.push(() => workloads.stop());
 
@@ -245,6 +271,8 @@ export async function createHub(opts: HubOptions): Promise<Hub> {
         return disk.pressure ? { ready: false, reasons: [`DiskPressure: ${disk.message}`] } : { ready: true, reasons: [] };
       },
       nodeCommands,
+      podSecurity,
+      ...(auditLog ? { auditLog } : {}),
       ...(opts.apiFlowControl ? { flowControl: opts.apiFlowControl } : {}),
     });
     const httpBound = await api.listen(opts.http.host, opts.http.port);
