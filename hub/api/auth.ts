@@ -55,6 +55,8 @@ const ADMIN_WRITE_ONLY = new Set(['nodes', 'namespaces']);
 const VIEW_HIDDEN = new Set(['secrets']);
 /** Resources only an admin may touch at all. */
 const ADMIN_ONLY = new Set(['jointokens', 'apitokens']);
+/** drover.io's token resources (admin only), for the rules review. */
+export const ADMIN_ONLY_RESOURCES: readonly string[] = [...ADMIN_ONLY];
 
 /** The bearer token of a request, or undefined. */
 export function bearerToken(req: IncomingMessage): string | undefined {

@@ -3,7 +3,7 @@
  * @kubernetes/client-node find the resources: /api, /api/v1, /apis, /apis/GROUP/VERSION, /version.
  */
 import { allKinds } from '../../protocol/kinds.js';
-import { DROVER_GROUP, DROVER_VERSION, TOKEN_RESOURCES, servedGroupVersions } from './router.js';
+import { AUTHORIZATION_GROUP, AUTHORIZATION_VERSION, DROVER_GROUP, DROVER_VERSION, REVIEW_RESOURCES, TOKEN_RESOURCES, servedGroupVersions } from './router.js';
 import { apiErrors } from './status.js';
 
 export const SERVER_VERSION = { major: '1', minor: '30', gitVersion: 'v1.30.0-drover', platform: `${process.platform}/${process.arch}` };
@@ -69,6 +69,9 @@ export function resourceList(group: string, version: string): unknown {
       shortNames: k.shortNames,
     });
     resources.push({ name: `${k.plural}/status`, singularName: '', namespaced: k.namespaced, kind: k.kind, verbs: ['get', 'patch', 'update'] });
+  }
+  if (group === AUTHORIZATION_GROUP && version === AUTHORIZATION_VERSION) {
+    for (const [name, kind] of Object.entries(REVIEW_RESOURCES)) resources.push({ name, singularName: '', namespaced: false, kind, verbs: ['create'] });
   }
   if (group === DROVER_GROUP && version === DROVER_VERSION) {
     for (const name of TOKEN_RESOURCES) {

@@ -6,6 +6,11 @@
 import { allKinds, type KindInfo } from '../../protocol/kinds.js';
 
 export const DROVER_GROUP = 'drover.io';
+/** authorization.k8s.io/v1: the self reviews `kubectl auth can-i` posts (access-review.ts answers them). */
+export const AUTHORIZATION_GROUP = 'authorization.k8s.io';
+export const AUTHORIZATION_VERSION = 'v1';
+export const REVIEW_RESOURCES = { selfsubjectaccessreviews: 'SelfSubjectAccessReview', selfsubjectrulesreviews: 'SelfSubjectRulesReview' } as const;
+export type ReviewResource = keyof typeof REVIEW_RESOURCES;
 export const DROVER_VERSION = 'v1';
 export const TOKEN_RESOURCES = ['jointokens', 'apitokens'] as const;
 export type TokenResource = (typeof TOKEN_RESOURCES)[number];
@@ -47,6 +52,7 @@ export type Route =
   | { type: 'statusJson' }
   | { type: 'version' }
   | { type: 'openApiIndex' }
+  | { type: 'accessReview'; resource: ReviewResource }
   | { type: 'openApiDocument'; path: string }
   | { type: 'coreVersions' }
   | { type: 'groupList' }
@@ -63,6 +69,7 @@ export function servedGroupVersions(): Array<{ group: string; version: string }>
     if (!out.some((g) => g.group === k.group && g.version === k.version)) out.push({ group: k.group, version: k.version });
   }
   if (!out.some((g) => g.group === DROVER_GROUP)) out.push({ group: DROVER_GROUP, version: DROVER_VERSION });
+  out.push({ group: AUTHORIZATION_GROUP, version: AUTHORIZATION_VERSION });
   return out;
 }
 
@@ -144,6 +151,11 @@ export function parseRoute(pathname: string): Route {
   if (segs[0] === 'apis' && segs.length >= 3) {
     const group = segs[1]!;
     const version = segs[2]!;
+    if (group === AUTHORIZATION_GROUP && version === AUTHORIZATION_VERSION) {
+      if (segs.length === 3) return { type: 'resourceList', group, version };
+      const resource = segs[3] as ReviewResource;
+      return segs.length === 4 && resource in REVIEW_RESOURCES ? { type: 'accessReview', resource } : { type: 'notFound' };
+    }
     if (group === DROVER_GROUP && version === DROVER_VERSION) {
       if (segs.length === 3) return { type: 'resourceList', group, version };
       const resource = segs[3] as TokenResource;

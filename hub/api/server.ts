@@ -21,6 +21,7 @@ import { authenticate, bearerToken, type ApiAuth, type ApiPrincipal } from './au
 import { DEFAULT_WATCH_BUFFER_BYTES, type ApiDeps, type Reply, type RequestAudit, type RequestContext } from './context.js';
 import { coreVersions, groupList, resourceList, versionInfo } from './discovery.js';
 import { openApiDocument, openApiIndex } from './openapi.js';
+import { review } from './access-review.js';
 import { DEFAULT_BODY_LIMIT, isLoopback, readJsonBody, sendJson, sendText } from './http-io.js';
 import { createFlowControl, type FlowControl, type FlowControlOptions } from './flow-control.js';
 import { createApiMetrics } from './metrics.js';
@@ -158,6 +159,10 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
       }
       case 'version':
         return { code: 200, body: versionInfo() };
+      case 'accessReview':
+        if (ctx.method !== 'POST') throw apiErrors.methodNotAllowed(`${route.resource} are created (POST), not read`);
+        if (!ctx.principal) throw apiErrors.unauthorized();
+        return { code: 201, body: review(ctx.principal, route.resource, await ctx.readJson()) };
       case 'openApiIndex':
         return { code: 200, body: openApiIndex() };
       case 'openApiDocument':
