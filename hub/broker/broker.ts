@@ -15,6 +15,7 @@ import { createAuthorizePublish } from './authorize-publish.js';
 import { createAuthorizeSubscribe } from './authorize-subscribe.js';
 import { createClientRegistry } from './client-registry.js';
 import { guardPacketSize } from './packet-size-guard.js';
+import { createBrokerPersistence, type IndexedMemoryPersistence } from './persistence.js';
 import { BrokerClosedError, BrokerListenError, BrokerPublishError, PublishDeniedError } from './errors.js';
 import { nodeClientId, type ClientIdentity } from './identity.js';
 import { topicMatchesFilter } from './topic-filter.js';
@@ -26,6 +27,8 @@ export interface BrokerOptions {
   maxPayloadBytes?: number;
   /** Failed-login limit per remote address (auth-throttle.ts defaults: 20 a minute, then 5 min refused); false = none. */
   authFailureLimit?: AuthThrottleOptions | false;
+  /** aedes' persistence (default: a fresh createBrokerPersistence(), retained messages indexed by topic). */
+  persistence?: IndexedMemoryPersistence;
 }
 
 /** A TLS listener's key and certificate chain (PEM), e.g. from hub/pki. */
@@ -91,6 +94,8 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
   const registry = createClientRegistry();
   const willTopics: WillTopics = new WeakMap();
   const aedes = await Aedes.createBroker({
+    // retained messages indexed by topic: a SUBSCRIBE costs what it names, not what the broker holds
+    persistence: opts.persistence ?? createBrokerPersistence(),
     preConnect: createPreConnect(willTopics),
     authenticate: createAuthenticate({
       auth: opts.auth,
