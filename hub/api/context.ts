@@ -5,6 +5,7 @@ import type { ObjectCache } from '../cache/object-cache.js';
 import type { ServiceRegistry } from '../registry/services.js';
 import type { Store } from '../store/store.js';
 import type { ApiAuth, ApiPrincipal } from './auth.js';
+import type { ApiMetrics } from './metrics.js';
 
 export interface ApiDeps {
   store: Store;
@@ -19,6 +20,7 @@ export interface ApiDeps {
   activeStreams: Set<{ end(): void }>;
   /** A watch client this many bytes behind is cut off. */
   maxWatchBufferBytes: number;
+  metrics: ApiMetrics;
 }
 
 /** 1 MiB: beyond the socket's own buffers, a watch client may be this far behind before it is cut off. */

@@ -58,6 +58,8 @@ export interface ApiServerOptions {
   nodeCommands?: NodeCommands;
   /** Per-token request rate, requests in flight and open watches (flow-control.ts; its defaults if absent). */
   flowControl?: FlowControlOptions | FlowControl;
+  /** How long a request (watches, logs and exec aside) may take, its response included (default 60 s). */
+  requestTimeoutMs?: number;
   /** A watch client this many bytes behind (buffered in the hub) is cut off (default 1 MiB). */
   maxWatchBufferBytes?: number;
 }
@@ -82,15 +84,25 @@ function metricLabels(route: Route, method: string, url: URL): { verb: string; r
   return { verb: method.toLowerCase(), resource: route.type === 'notFound' ? 'unknown' : route.type };
 }
 
+/** Streams that stay open by design: watches, pod logs (follow) and exec. */
+function isLongRunning(route: Route, verb: string): boolean {
+  return verb === 'watch' || (route.type === 'subresource' && route.subresource !== 'scale');
+}
+
+/** kube-apiserver's default --request-timeout. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
+
 export function createApiServer(opts: ApiServerOptions): ApiServer {
   const logger = opts.logger.child({ component: 'api' });
   const clock = opts.clock ?? Date.now;
   const maxBody = opts.maxBodyBytes ?? DEFAULT_BODY_LIMIT;
+  const requestTimeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const metrics = createApiMetrics(opts.registry);
   const ownCache = opts.cache ? undefined : createObjectCache({ store: opts.store, logger });
   const cache = opts.cache ?? ownCache!;
   const services = createServiceRegistry({ cache, network: opts.network ?? DEFAULT_CLUSTER_NETWORK });
   const flow = opts.flowControl && 'admit' in opts.flowControl ? opts.flowControl : createFlowControl({ clock, ...opts.flowControl });
+  metrics.readInflightFrom(() => flow.usage().inflight);
   const deps: ApiDeps = {
     store: opts.store,
     cache,
@@ -100,6 +112,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     clock,
     activeStreams: new Set(),
     maxWatchBufferBytes: opts.maxWatchBufferBytes ?? DEFAULT_WATCH_BUFFER_BYTES,
+    metrics,
   };
   const sockets = new Set<Socket>();
   let serverAddress = '';
@@ -159,6 +172,26 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     return authenticate(deps.auth, token);
   }
 
+  /**
+   * kube-apiserver's --request-timeout for everything but watches, logs and exec: a request not
+   * answered in time gets 504; one answered but not taken by a client that stopped reading loses its
+   * connection, so no response can be held for a client that never reads.
+   */
+  function limitDuration(res: ServerResponse, ms: number, what: { method: string; path: string }): void {
+    const timer = setTimeout(() => {
+      if (res.writableFinished) return;
+      logger.warn({ ...what, timeoutMs: ms, answered: res.headersSent }, 'request not completed in time: ending it');
+      if (!res.headersSent) {
+        sendJson(res, 504, new ApiError('Timeout', `request did not complete within the allowed duration of ${ms / 1000}s`).toStatus());
+        setTimeout(() => res.destroy(), ms).unref();
+      } else {
+        res.destroy();
+      }
+    }, ms);
+    timer.unref();
+    res.once('close', () => clearTimeout(timer));
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
     const method = req.method ?? 'GET';
@@ -183,6 +216,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     try {
       const principal = await principalFor(req, route, url);
       if (!PUBLIC_ROUTES.has(route.type)) res.once('close', flow.admit(principal, labels.verb === 'watch' ? 'watch' : 'request'));
+      if (!isLongRunning(route, labels.verb)) limitDuration(res, requestTimeoutMs, { method, path: url.pathname });
       const ctx: RequestContext = {
         req,
         res,

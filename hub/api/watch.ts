@@ -11,10 +11,11 @@
  *
  * Memory per watcher is bounded, however slowly its client reads (a client that never reads must not
  * make the hub buffer): the initial list comes from the informer cache (shared objects, no copy) and
- * is written one object at a time, waiting for the socket to drain; live changes come from the store
- * as JSON text (no parse or stringify per watcher unless a selector must read them) and a client that
- * falls `maxWatchBufferBytes` behind gets an ERROR event (410 Expired, so client-go re-lists) and its
- * connection is ended, then destroyed if it does not take even that.
+ * is written one object at a time, waiting for the socket to drain, while live changes queue behind
+ * it; live changes come from the store as JSON text (no parse or stringify per watcher unless a
+ * selector must read them). A client that falls `maxWatchBufferBytes` behind (queued, or buffered in
+ * the socket) gets an ERROR event (410 Expired, so client-go re-lists) and its connection is ended,
+ * then destroyed if it does not take even that.
  */
 import type { ServerResponse } from 'node:http';
 import type { KubeObject } from '../../protocol/objects/meta.js';
@@ -86,11 +87,13 @@ export async function serveWatch(ctx: RequestContext, route: ResourceRoute, deps
       storeWatch?.close();
       if (timer) clearTimeout(timer);
       deps.activeStreams.delete(stream);
+      deps.metrics.watchOpen(-1);
       if (!res.writableEnded) res.end();
       log.debug('watch ended');
     },
   };
   deps.activeStreams.add(stream);
+  deps.metrics.watchOpen(1);
   req.on('close', () => stream.end());
   res.on('close', () => stream.end());
   res.on('error', (err) => {
@@ -102,6 +105,7 @@ export async function serveWatch(ctx: RequestContext, route: ResourceRoute, deps
   const cutOff = (): void => {
     const behind = res.writableLength;
     log.warn({ buffered: behind, limit: deps.maxWatchBufferBytes }, 'watch client too slow: cutting it off');
+    deps.metrics.watchCutOff();
     const status = failureStatus('Expired', `the watch client fell ${behind} bytes behind (limit ${deps.maxWatchBufferBytes}): re-list and watch again`);
     res.write(`${JSON.stringify({ type: 'ERROR', object: status })}\n`);
     stream.end();
@@ -118,10 +122,25 @@ export async function serveWatch(ctx: RequestContext, route: ResourceRoute, deps
   const objectLine = (type: string, object: unknown): string => `${JSON.stringify({ type, object })}\n`;
   const rawLine = (type: string, json: string): string => `{"type":"${type}","object":${json}}\n`;
 
+  // Live changes that come while the initial list is still being written wait here, bounded like
+  // the socket: a client stuck in its initial list is cut off once this much has piled up behind it.
+  let queued: string[] | undefined = [];
+  let queuedBytes = 0;
+  const emit = (line: string): void => {
+    if (ended) return;
+    if (!queued) {
+      write(line);
+      return;
+    }
+    queued.push(line);
+    queuedBytes += line.length;
+    if (queuedBytes > deps.maxWatchBufferBytes) cutOff();
+  };
+
   const onEvent = (event: RawWatchEvent): void => {
     if (ended) return;
     if (!filtered) {
-      write(rawLine(event.type, event.json));
+      emit(rawLine(event.type, event.json));
       return;
     }
     const obj = JSON.parse(event.json) as KubeObject;
@@ -130,30 +149,34 @@ export async function serveWatch(ctx: RequestContext, route: ResourceRoute, deps
     const wasMatching = matching.has(key);
     if (event.type === 'DELETED') {
       matching.delete(key);
-      if (wasMatching || nowMatches) write(rawLine('DELETED', event.json));
+      if (wasMatching || nowMatches) emit(rawLine('DELETED', event.json));
     } else if (nowMatches) {
       matching.add(key);
-      write(rawLine(event.type === 'ADDED' || (knownFromStart && !wasMatching) ? 'ADDED' : 'MODIFIED', event.json));
+      emit(rawLine(event.type === 'ADDED' || (knownFromStart && !wasMatching) ? 'ADDED' : 'MODIFIED', event.json));
     } else if (wasMatching) {
       matching.delete(key);
-      write(rawLine('DELETED', event.json));
+      emit(rawLine('DELETED', event.json));
     }
   };
 
   if (timeoutSeconds !== undefined) timer = setTimeout(() => stream.end(), timeoutSeconds * 1000);
-  for (const obj of initial) {
-    if (!write(objectLine('ADDED', obj))) await drainedOrClosed(res);
-    if (ended) return { handled: true };
-  }
-
   try {
     storeWatch = deps.store.watchJson({ kind, namespace, fromRevision }, onEvent);
-    if (ended) storeWatch.close(); // the client left while the watch was being set up
   } catch (err) {
     if (!(err instanceof RevisionCompactedError)) log.error({ err }, 'watch failed to start');
     write(objectLine('ERROR', toApiError(err).toStatus()));
     stream.end();
+    return { handled: true };
   }
+  if (ended) storeWatch.close(); // the client left while the watch was being set up
+
+  for (const obj of initial) {
+    if (!write(objectLine('ADDED', obj))) await drainedOrClosed(res);
+    if (ended) return { handled: true };
+  }
+  const backlog = queued;
+  queued = undefined;
+  for (const line of backlog) write(line);
   return { handled: true };
 }
 

@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFlowControl } from '../../../hub/api/flow-control.js';
 import { ApiError } from '../../../hub/api/status.js';
@@ -112,5 +114,36 @@ describe('flow control over HTTP', () => {
       status = (await api.call('GET', '/api/v1/namespaces/default/pods?watch=1&timeoutSeconds=1')).status;
     }
     expect(status).toBe(200);
+  });
+});
+
+describe('a client that never reads its answer', () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await startTestApi({ server: { requestTimeoutMs: 500 } });
+  });
+  afterAll(async () => {
+    await api.close();
+  });
+
+  it('loses its connection after the request timeout, freeing its slot (no response held for it)', async () => {
+    const filler = 'x'.repeat(20_000);
+    for (let i = 0; i < 400; i += 20) {
+      await Promise.all(
+        Array.from({ length: 20 }, (_, k) =>
+          api.call('POST', '/api/v1/namespaces/default/configmaps', { body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `big-${i + k}` }, data: { filler } } }),
+        ),
+      );
+    }
+    // the /metrics request itself is one of those in flight
+    const inflight = async () => Number(/^drover_api_inflight_requests (\d+)/m.exec(String((await api.call('GET', '/metrics')).body))?.[1]) - 1;
+    const socket = connect({ host: '127.0.0.1', port: Number(new URL(api.url).port) });
+    await once(socket, 'connect');
+    socket.pause();
+    socket.write(`GET /api/v1/configmaps HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${api.tokens.view}\r\n\r\n`);
+    // an 8 MB answer is more than loopback's socket buffers take: it is held until the timeout
+    await expect.poll(inflight, { timeout: 5000 }).toBeGreaterThanOrEqual(1);
+    await expect.poll(inflight, { timeout: 10_000 }).toBe(0);
+    socket.destroy();
   });
 });

@@ -80,7 +80,7 @@ export async function startTestApi(
     clock?: () => number;
     wrapStore?: (s: Store) => Store;
     /** More options of the server (flow control, the watch buffer). */
-    server?: Pick<ApiServerOptions, 'flowControl' | 'maxWatchBufferBytes'>;
+    server?: Pick<ApiServerOptions, 'flowControl' | 'maxWatchBufferBytes' | 'requestTimeoutMs'>;
   } = {},
 ): Promise<TestApi> {
   const dir = await mkdtemp(join(tmpdir(), 'drover-api-'));
