@@ -64,7 +64,7 @@ describe('pod state', () => {
 
     // a new version of a cached pod is a new frozen object: its own facts
     const v1 = frozen(pod('cached'));
-    const v2 = frozen({ ...v1, status: { ...v1.status, conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: '2026-01-01T00:00:50.000Z' }] } });
+    const v2 = frozen<Pod>({ ...v1, status: { ...v1.status, conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: '2026-01-01T00:00:50.000Z' }] } });
     expect(isPodReady(v1)).toBe(false);
     expect(isPodReady(v2)).toBe(true);
     expect(readySince(v2)).toBe(Date.parse('2026-01-01T00:00:50.000Z'));
