@@ -1,7 +1,7 @@
 /**
  * The level-triggered work loop every controller runs on (Kubernetes' workqueue + resync, small):
- * cache subscriptions `enqueue(key)`; keys are deduplicated and reconciled one at a time, each from a
- * fresh read of its own object in the store (what it owns comes from the informer cache); a reconcile that fails is retried with back-off (a write conflict soon, anything
+ * cache subscriptions `enqueue(key)`; keys are deduplicated and reconciled `concurrency` at a time (one
+ * by default; never one key twice at once), each from a fresh read of its own object in the store (what it owns comes from the informer cache); a reconcile that fails is retried with back-off (a write conflict soon, anything
  * else 1 s doubling to 30 s); `requeueAfter(key, ms)` re-checks a key later (minReadySeconds,
  * progress deadlines); and every `resyncMs` all keys are listed and queued again, so a missed or
  * mishandled event never matters.
