@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { join } from 'node:path';
 import { createRootLogger, type Logger } from '../../../protocol/logger.js';
 import { memoryToBytes } from '../../../protocol/quantity.js';
-import { createHub, type Hub } from '../../hub.js';
+import { createHub, type Hub, type HubOptions } from '../../hub.js';
 import { configPath } from '../config.js';
 import type { CliIO } from '../io.js';
 import { parseDuration, parseHostPort } from '../shared.js';
@@ -73,6 +73,16 @@ export function parsePayloadLimit(text: string): number {
   return bytes;
 }
 
+/** --node-eviction-rate, --secondary-node-eviction-rate, --unhealthy-zone-threshold, --large-cluster-size-threshold. */
+export function evictionOptions(flags: Pick<HubFlags, 'nodeEvictionRate' | 'secondaryNodeEvictionRate' | 'unhealthyZoneThreshold' | 'largeClusterSizeThreshold'>): NonNullable<HubOptions['eviction']> {
+  return {
+    ...(flags.nodeEvictionRate ? { evictionRate: nonNegative(flags.nodeEvictionRate, 'node-eviction-rate') } : {}),
+    ...(flags.secondaryNodeEvictionRate ? { secondaryEvictionRate: nonNegative(flags.secondaryNodeEvictionRate, 'secondary-node-eviction-rate') } : {}),
+    ...(flags.unhealthyZoneThreshold ? { unhealthyThreshold: nonNegative(flags.unhealthyZoneThreshold, 'unhealthy-zone-threshold', 1) } : {}),
+    ...(flags.largeClusterSizeThreshold ? { largeClusterThreshold: nonNegative(flags.largeClusterSizeThreshold, 'large-cluster-size-threshold') } : {}),
+  };
+}
+
 export async function startHub(flags: HubFlags, dataDir: string, io: CliIO, logger: Logger): Promise<Hub> {
   return createHub({
     dataDir,
@@ -84,12 +94,7 @@ export async function startHub(flags: HubFlags, dataDir: string, io: CliIO, logg
     ...(flags.nodeMonitorGrace ? { statusStaleAfterMs: parseDuration(flags.nodeMonitorGrace) * 1000 } : {}),
     ...(flags.evictionGrace ? { evictionGraceMs: parseDuration(flags.evictionGrace) * 1000 } : {}),
     ...(flags.nodeStartupGrace ? { nodeStartupGraceMs: parseDuration(flags.nodeStartupGrace) * 1000 } : {}),
-    eviction: {
-      ...(flags.nodeEvictionRate ? { evictionRate: nonNegative(flags.nodeEvictionRate, 'node-eviction-rate') } : {}),
-      ...(flags.secondaryNodeEvictionRate ? { secondaryEvictionRate: nonNegative(flags.secondaryNodeEvictionRate, 'secondary-node-eviction-rate') } : {}),
-      ...(flags.unhealthyZoneThreshold ? { unhealthyThreshold: nonNegative(flags.unhealthyZoneThreshold, 'unhealthy-zone-threshold', 1) } : {}),
-      ...(flags.largeClusterSizeThreshold ? { largeClusterThreshold: nonNegative(flags.largeClusterSizeThreshold, 'large-cluster-size-threshold') } : {}),
-    },
+    eviction: evictionOptions(flags),
     ...(flags.maxMqttPayload ? { maxPayloadBytes: parsePayloadLimit(flags.maxMqttPayload) } : {}),
     network: {
       ...(flags.clusterCidr ? { clusterCIDR: flags.clusterCidr } : {}),
