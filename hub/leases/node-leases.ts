@@ -20,7 +20,7 @@ export interface NodeLease {
   endedReason?: string;
   /** The live usage the last heartbeat carried. */
   usage?: NodeUsage;
-  /** Seeded (at hub start, or when the Node was added) and not heard from since. */
+  /** Seeded (at hub start, or when the Node was added) and not renewed since (an end keeps it). */
   seeded?: boolean;
 }
 
@@ -59,7 +59,6 @@ export function createNodeLeases(): NodeLeases {
       const lease = leases.get(node) ?? { node, renewTime: at, connected: false };
       lease.connected = false;
       lease.endedReason = reason;
-      delete lease.seeded;
       leases.set(node, lease);
       for (const listener of listeners) listener(lease);
     },

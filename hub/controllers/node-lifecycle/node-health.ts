@@ -13,8 +13,9 @@
  * `startupGraceMs` (60 s, `--node-startup-grace`; at least `staleAfterMs`) until the node is heard
  * from again: after a hub restart the whole fleet reconnects at once, and a reconnect storm of
  * thousands of nodes takes longer than one status interval; nobody is marked Unknown for being
- * late in it. A node heard from since the start is held to `staleAfterMs` again; an agent that goes
- * offline (its last will) is marked at once, grace or not.
+ * late in it, nor for the last will of a reconnect that timed out in the storm before the agent
+ * said anything. A node heard from since the start is held to `staleAfterMs` again, and marked at
+ * once when it goes offline (its last will).
  */
 import type { Logger } from '../../../protocol/logger.js';
 import type { Node } from '../../../protocol/objects/node.js';
@@ -67,10 +68,12 @@ interface Staleness {
 
 /** Why `lease` means the node is no longer Ready (undefined: it is fine). */
 function unhealthyReason(lease: NodeLease, now: number, s: Staleness): string | undefined {
-  if (!lease.connected) return lease.endedReason ?? 'agent went offline';
   const age = now - lease.renewTime;
   const allowed = lease.seeded ? Math.max(s.staleAfterMs, s.startupGraceMs) : s.staleAfterMs;
-  return age > allowed ? `status not updated for ${Math.floor(age / 1000)}s` : undefined;
+  // A node not heard from since the hub started whose connection dies (the last will of a reconnect
+  // that timed out in the storm, before the agent said anything) is still just late: the grace holds.
+  if (!lease.connected && !(lease.seeded && age <= allowed)) return lease.endedReason ?? 'agent went offline';
+  return age > allowed ? (lease.endedReason ?? `status not updated for ${Math.floor(age / 1000)}s`) : undefined;
 }
 
 export function createNodeHealth(opts: NodeHealthOptions): NodeHealth {

@@ -110,7 +110,7 @@ describe('node health timer', () => {
 });
 
 describe('node health after a hub restart', () => {
-  it('gives every node the startup grace to reconnect (not 15 s); a node heard from since is held to 15 s again', async () => {
+  it('gives every node the startup grace to reconnect (not 15 s), a last will of a reconnect that timed out included; a node heard from since is held to 15 s again', async () => {
     const first = await startHarness();
     try {
       await enrolledNode(first, 'pi-1');
@@ -139,12 +139,18 @@ describe('node health after a hub restart', () => {
       h.leases.renew('pi-2', h.clock.now);
       h.clock.advance(16_000);
       expect(await h.health.check()).toEqual(['pi-2']);
+      // pi-1's reconnect timed out in the storm before its agent said anything: its last will
+      h.leases.end('pi-1', h.clock.now, 'agent went offline (last will)');
+      expect(await h.health.check()).toEqual([]);
+      await h.health.stop(); // waits for the mark the will would have started
+      expect(ready(await getNode(h, 'pi-1'))?.status).toBe('True');
+      await h.health.start();
       // pi-1 never came back: marked once the startup grace is over
       h.clock.advance(20_000);
       expect(await h.health.check()).toEqual([]);
       h.clock.advance(10_000);
       expect(await h.health.check()).toEqual(['pi-1']);
-      expect(ready(await getNode(h, 'pi-1'))).toMatchObject({ status: 'Unknown', reason: 'NodeStatusUnknown', message: 'status not updated for 62s' });
+      expect(ready(await getNode(h, 'pi-1'))).toMatchObject({ status: 'Unknown', reason: 'NodeStatusUnknown', message: 'agent went offline (last will)' });
     } finally {
       await h.close();
       await rm(first.dir, { recursive: true, force: true });
