@@ -23,7 +23,7 @@ import { createSchedulerRunner } from './scheduler/runner.js';
 import { createApiServer, type ApiAuth, type FlowControlOptions } from './api/index.js';
 import { createEventRecorder } from './events/recorder.js';
 import { createDiskMonitor } from './disk-monitor.js';
-import { createNodeLifecycleController } from './controllers/node-lifecycle/controller.js';
+import { createNodeLifecycleController, type NodeLifecycleOptions } from './controllers/node-lifecycle/controller.js';
 import { createNodeHealth } from './controllers/node-lifecycle/node-health.js';
 import { createNodeLeases } from './leases/index.js';
 import { createObjectCache } from './cache/object-cache.js';
@@ -67,6 +67,10 @@ export interface HubOptions {
   statusStaleAfterMs?: number;
   /** How long a pod stays on a NotReady node before it is evicted, unless it tolerates that (default 30 s). */
   evictionGraceMs?: number;
+  /** How long a node not heard from since the hub started stays Ready (default 60 s): the reconnect storm after a restart. */
+  nodeStartupGraceMs?: number;
+  /** Node eviction rates and the disruption thresholds (hub/controllers/node-lifecycle/eviction-limiter.ts defaults if absent). */
+  eviction?: NodeLifecycleOptions['eviction'];
   /** Largest MQTT payload the broker accepts (default protocol MAX_PAYLOAD_BYTES, 4 MiB). */
   maxPayloadBytes?: number;
   /** The cluster's address plan (pod and service CIDRs, NodePort range, DNS domain); K3s' defaults for what is left out. */
@@ -216,6 +220,7 @@ export async function createHub(opts: HubOptions): Promise<Hub> {
       logger: opts.logger.child({ component: 'node-lifecycle' }),
       clock,
       ...(opts.statusStaleAfterMs !== undefined ? { staleAfterMs: opts.statusStaleAfterMs } : {}),
+      ...(opts.nodeStartupGraceMs !== undefined ? { startupGraceMs: opts.nodeStartupGraceMs } : {}),
     });
     await nodeHealth.start();
     closers.push(() => nodeHealth.stop());
@@ -227,6 +232,7 @@ export async function createHub(opts: HubOptions): Promise<Hub> {
       clock,
       events,
       evictionGraceMs: opts.evictionGraceMs,
+      ...(opts.eviction ? { eviction: opts.eviction } : {}),
     });
     await nodeLifecycle.start();
     closers.push(() => nodeLifecycle.stop());

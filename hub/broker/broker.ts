@@ -23,6 +23,7 @@ import { DEFAULT_QUEUED_PAYLOADS, deliverWithoutDrainWait, guardOutgoingBytes, t
 import { guardPacketSize } from './packet-size-guard.js';
 import { createPublishQuota, type PublishQuotaOptions } from './publish-quota.js';
 import { BrokerClosedError, BrokerListenError, BrokerPublishError, PublishDeniedError, QuotaExceededError, SlowClientError } from './errors.js';
+import { createBrokerPersistence, type IndexedMemoryPersistence } from './persistence.js';
 import { nodeClientId, type ClientIdentity } from './identity.js';
 import { topicMatchesFilter } from './topic-filter.js';
 
@@ -40,6 +41,8 @@ export interface BrokerOptions {
   /** Where the broker's counters go (the hub's /metrics); none = kept unregistered. */
   metrics?: Registry;
   clock?: () => number;
+  /** aedes' persistence (default: a fresh createBrokerPersistence(), retained messages indexed by topic). */
+  persistence?: IndexedMemoryPersistence;
 }
 
 /**
@@ -129,6 +132,8 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
   const quota = opts.publishQuota === false ? undefined : createPublishQuota({ clock, ...opts.publishQuota });
   const aedes = await Aedes.createBroker({
     concurrency: DELIVERY_CONCURRENCY,
+    // retained messages indexed by topic: a SUBSCRIBE costs what it names, not what the broker holds
+    persistence: opts.persistence ?? createBrokerPersistence(),
     preConnect: createPreConnect(willTopics),
     authenticate: createAuthenticate({
       auth: opts.auth,

@@ -15,7 +15,7 @@ import type { Controller } from './controller.js';
 import { HashCollisionError } from './errors.js';
 import { newReplicaSetTarget, oldReplicaSetTargets, resolveFenceposts, type Fenceposts, type RolloutReplicaSet } from './deployment-rollout.js';
 import { deploymentStatus, isDeploymentComplete, msUntilProgressDeadline, type NewReplicaSetEvent } from './deployment-status.js';
-import { isPodActive, isPodAvailable, isPodReady, msUntilAvailable } from './pod-state.js';
+import { countPods, isPodActive, type PodCounts } from './pod-state.js';
 import { controllerKey, controllerRefTo, podTemplateHash, templateWithLabel } from './pod-template.js';
 import { controllerOf, isControlledBy, revisionOf, runsTemplate, templateWithoutLabel } from '../../protocol/workload-helpers.js';
 import { createReconcileLoop, loopController, objectKey, splitObjectKey } from './reconcile-loop.js';
@@ -58,6 +58,8 @@ interface SyncState {
   podsOf: Map<string, Pod[]>;
   /** The active ones, worked out once per ReplicaSet and reconcile. */
   activeOf?: Map<string, Pod[]>;
+  /** Their counts (ready, available), once per ReplicaSet and reconcile. */
+  countsOf?: Map<string, PodCounts>;
   newRsEvent: NewReplicaSetEvent;
   now: number;
 }
@@ -77,6 +79,14 @@ export async function createDeploymentController(opts: WorkloadControllerOptions
     return active;
   };
   const minReady = (d: Deployment): number => d.spec.minReadySeconds ?? 0;
+  /** One pass over a ReplicaSet's active pods per reconcile, whatever asks (rollout steps, status). */
+  const countsOf = (s: SyncState, rs: ReplicaSet): PodCounts => {
+    const uid = rs.metadata.uid ?? '';
+    s.countsOf ??= new Map();
+    let counts = s.countsOf.get(uid);
+    if (!counts) s.countsOf.set(uid, (counts = countPods(activeOf(s, rs), minReady(s.d), s.now)));
+    return counts;
+  };
 
   function view(s: SyncState, rs: ReplicaSet): RolloutReplicaSet {
     const active = activeOf(s, rs);
@@ -84,7 +94,7 @@ export async function createDeploymentController(opts: WorkloadControllerOptions
       name: rs.metadata.name,
       replicas: rs.spec.replicas ?? 1,
       activePods: active.length,
-      availablePods: active.filter((p) => isPodAvailable(p, minReady(s.d), s.now)).length,
+      availablePods: countsOf(s, rs).available,
       revision: revisionOf(rs),
       creationTimestamp: rs.metadata.creationTimestamp ?? '',
     };
@@ -276,14 +286,24 @@ export async function createDeploymentController(opts: WorkloadControllerOptions
 
   async function writeStatus(s: SyncState): Promise<void> {
     const all = [...(s.newRs ? [s.newRs] : []), ...s.oldRss];
-    const active = all.flatMap((rs) => activeOf(s, rs));
+    let replicas = 0;
+    let ready = 0;
+    let available = 0;
+    let nextAvailable: number | undefined;
+    for (const rs of all) {
+      const counts = countsOf(s, rs);
+      replicas += activeOf(s, rs).length;
+      ready += counts.ready;
+      available += counts.available;
+      if (counts.nextAvailableInMs !== undefined) nextAvailable = Math.min(nextAvailable ?? counts.nextAvailableInMs, counts.nextAvailableInMs);
+    }
     const status = deploymentStatus({
       deployment: s.d,
       counts: {
-        replicas: active.length,
+        replicas,
         updatedReplicas: s.newRs ? activeOf(s, s.newRs).length : 0,
-        readyReplicas: active.filter(isPodReady).length,
-        availableReplicas: active.filter((p) => isPodAvailable(p, minReady(s.d), s.now)).length,
+        readyReplicas: ready,
+        availableReplicas: available,
         specReplicas: all.reduce((n, rs) => n + (rs.spec.replicas ?? 1), 0),
       },
       newReplicaSetName: s.newRs?.metadata.name,
@@ -300,9 +320,8 @@ export async function createDeploymentController(opts: WorkloadControllerOptions
       const next = { ...cur, metadata: { ...cur.metadata, ...(annotations ? { annotations } : {}) }, status: { ...status, ...(cur.status?.collisionCount !== undefined ? { collisionCount: cur.status.collisionCount } : {}) } };
       return isDeepStrictEqual(next.status, cur.status) && isDeepStrictEqual(next.metadata.annotations, cur.metadata.annotations) ? undefined : next;
     });
-    const waitAvailable = active.map((p) => msUntilAvailable(p, minReady(s.d), s.now)).filter((ms): ms is number => ms !== undefined);
     const waitDeadline = msUntilProgressDeadline(s.d, status, s.now);
-    const waits = [...waitAvailable.map((ms) => ms + 10), ...(waitDeadline !== undefined ? [waitDeadline] : [])];
+    const waits = [...(nextAvailable !== undefined ? [nextAvailable + 10] : []), ...(waitDeadline !== undefined ? [waitDeadline] : [])];
     if (waits.length > 0) loop.requeueAfter(objectKey(s.d), Math.min(...waits));
   }
 
@@ -347,7 +366,7 @@ export async function createDeploymentController(opts: WorkloadControllerOptions
     if (!s.newRs) return;
     const active = activeOf(s, s.newRs);
     const oldActive = s.oldRss.reduce((n, rs) => n + activeOf(s, rs).length, 0);
-    const available = active.filter((p) => isPodAvailable(p, minReady(s.d), s.now)).length;
+    const available = countsOf(s, s.newRs).available;
     const status = { updatedReplicas: active.length, replicas: active.length + oldActive, availableReplicas: available, observedGeneration: s.d.metadata.generation ?? 1 };
     if (isDeploymentComplete(s.d, status)) await cleanupHistory(s);
   }

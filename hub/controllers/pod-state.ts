@@ -5,31 +5,47 @@
 import type { Pod } from '../../protocol/index.js';
 import { isTerminal } from '../../protocol/pod-helpers.js';
 
+/** What the workload controllers ask of a pod, worked out once per (frozen, cached) pod object. */
+interface PodFacts {
+  active: boolean;
+  ready: boolean;
+  /** When the pod last became ready (epoch ms), or undefined when it is not ready. */
+  readySince: number | undefined;
+}
+
+/**
+ * Facts per pod object: controllers read the same (frozen, cached) pods over and over, a ReplicaSet
+ * of 10,000 pods at every status change of one of them; each pod is looked at once per version.
+ */
+const factsCache = new WeakMap<Pod, PodFacts>();
+
+function podFacts(pod: Pod): PodFacts {
+  const known = factsCache.get(pod);
+  if (known) return known;
+  const ready = pod.status?.conditions?.find((c) => c.type === 'Ready' && c.status === 'True');
+  let readySince: number | undefined;
+  if (ready) {
+    const t = Date.parse(ready.lastTransitionTime ?? '');
+    readySince = Number.isNaN(t) ? 0 : t;
+  }
+  const facts = { active: !pod.metadata.deletionTimestamp && !isTerminal(pod), ready: ready !== undefined, readySince };
+  // only objects that cannot change are remembered
+  if (Object.isFrozen(pod) && Object.isFrozen(pod.status ?? pod) && Object.isFrozen(pod.metadata)) factsCache.set(pod, facts);
+  return facts;
+}
+
 /** Not being deleted and not finished: the pods that count toward a controller's replicas. */
 export function isPodActive(pod: Pod): boolean {
-  return !pod.metadata.deletionTimestamp && !isTerminal(pod);
+  return podFacts(pod).active;
 }
 
 export function isPodReady(pod: Pod): boolean {
-  return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+  return podFacts(pod).ready;
 }
-
-/** readySince per pod object: controllers read the same (frozen, cached) pods over and over. */
-const readyCache = new WeakMap<Pod, number | null>();
 
 /** When the pod last became ready (epoch ms), or undefined when it is not ready. */
 export function readySince(pod: Pod): number | undefined {
-  const known = readyCache.get(pod);
-  if (known !== undefined) return known ?? undefined;
-  const ready = pod.status?.conditions?.find((c) => c.type === 'Ready' && c.status === 'True');
-  let since: number | undefined;
-  if (ready) {
-    const t = Date.parse(ready.lastTransitionTime ?? '');
-    since = Number.isNaN(t) ? 0 : t;
-  }
-  // only objects that cannot change are remembered
-  if (Object.isFrozen(pod.status ?? pod)) readyCache.set(pod, since ?? null);
-  return since;
+  return podFacts(pod).readySince;
 }
 
 /** Ready for at least minReadySeconds by `now` (a ready pod with no transition time counts as ready long ago). */
@@ -45,6 +61,29 @@ export function msUntilAvailable(pod: Pod, minReadySeconds: number, now: number)
   if (since === undefined || minReadySeconds <= 0) return undefined;
   const left = since + minReadySeconds * 1000 - now;
   return left > 0 ? left : undefined;
+}
+
+/** A set of pods counted in one pass: ready, available, and when the next ready one becomes available. */
+export interface PodCounts {
+  ready: number;
+  available: number;
+  /** Milliseconds until the first ready but not yet available pod is available; undefined when none waits. */
+  nextAvailableInMs: number | undefined;
+}
+
+export function countPods(pods: readonly Pod[], minReadySeconds: number, now: number): PodCounts {
+  let ready = 0;
+  let available = 0;
+  let next: number | undefined;
+  for (const pod of pods) {
+    const since = podFacts(pod).readySince;
+    if (since === undefined) continue;
+    ready++;
+    const left = minReadySeconds <= 0 ? 0 : since + minReadySeconds * 1000 - now;
+    if (left <= 0) available++;
+    else next = next === undefined ? left : Math.min(next, left);
+  }
+  return { ready, available, nextAvailableInMs: next };
 }
 
 const PHASE_RANK: Record<string, number> = { Pending: 0, Unknown: 1, Running: 2 };

@@ -1,7 +1,7 @@
 /**
  * The level-triggered work loop every controller runs on (Kubernetes' workqueue + resync, small):
- * cache subscriptions `enqueue(key)`; keys are deduplicated and reconciled one at a time, each from a
- * fresh read of its own object in the store (what it owns comes from the informer cache); a reconcile that fails is retried with back-off (a write conflict soon, anything
+ * cache subscriptions `enqueue(key)`; keys are deduplicated and reconciled `concurrency` at a time (one
+ * by default; never one key twice at once), each from a fresh read of its own object in the store (what it owns comes from the informer cache); a reconcile that fails is retried with back-off (a write conflict soon, anything
  * else 1 s doubling to 30 s); `requeueAfter(key, ms)` re-checks a key later (minReadySeconds,
  * progress deadlines); and every `resyncMs` all keys are listed and queued again, so a missed or
  * mishandled event never matters.
@@ -25,11 +25,19 @@ export interface ReconcileLoopOptions {
   listKeys(): Promise<string[]>;
   resyncMs?: number;
   /**
-   * A key reconciled less than this long ago waits for the rest before it runs again (default 0). For
-   * controllers whose reconcile reads many objects (a Deployment's every pod): under a storm of events
-   * they run at most this often per key instead of back to back.
+   * A key whose last reconcile started less than this long ago waits for the rest before it runs
+   * again (default 0). For controllers whose reconcile reads many objects (a ReplicaSet's or a
+   * Deployment's every pod): under a storm of events they run at most this often per key, however
+   * many events come, instead of back to back. A reconcile that took longer than this is followed at
+   * once (a ReplicaSet creating its next burst of pods does not wait).
    */
   minIntervalMs?: number;
+  /**
+   * How many keys are reconciled at once (default 1), as Kubernetes' controllers run several workers;
+   * one key is never reconciled twice at the same time (an event during its reconcile runs it again
+   * after).
+   */
+  concurrency?: number;
 }
 
 export interface ReconcileLoop {
@@ -38,7 +46,7 @@ export interface ReconcileLoop {
   requeueAfter(key: string, ms: number): void;
   /** Queue every key now and every resyncMs from now on. */
   start(): Promise<void>;
-  /** Stop timers and wait for the reconcile in progress. Idempotent. */
+  /** Stop timers and wait for the reconciles in progress. Idempotent. */
   stop(): Promise<void>;
   /** Resolves once the queue is empty and nothing is running (tests). */
   idle(): Promise<void>;
@@ -51,16 +59,19 @@ export function createReconcileLoop(opts: ReconcileLoopOptions): ReconcileLoop {
   const delayed = new Map<string, { at: number; timer: NodeJS.Timeout }>();
   const failures = new Map<string, number>();
   const minIntervalMs = opts.minIntervalMs ?? 0;
-  /** key -> when its last reconcile ended (only kept with a minimum interval). */
-  const lastDone = new Map<string, number>();
+  const concurrency = Math.max(1, opts.concurrency ?? 1);
+  /** key -> when its last reconcile started (only kept with a minimum interval). */
+  const lastStart = new Map<string, number>();
+  /** Keys being reconciled now. */
+  const inFlight = new Set<string>();
+  const workers = new Set<Promise<void>>();
   let running = false;
   let stopped = false;
-  let draining: Promise<void> | undefined;
   let resyncTimer: NodeJS.Timeout | undefined;
   let idleWaiters: (() => void)[] = [];
 
   const notifyIdle = (): void => {
-    if (draining || queue.size > 0) return;
+    if (workers.size > 0 || queue.size > 0) return;
     const waiters = idleWaiters;
     idleWaiters = [];
     for (const w of waiters) w();
@@ -104,29 +115,57 @@ export function createReconcileLoop(opts: ReconcileLoopOptions): ReconcileLoop {
     }
   }
 
-  async function drain(): Promise<void> {
-    while (running && queue.size > 0) {
-      const key = queue.values().next().value as string;
+  /** The first queued key nobody is reconciling, taken off the queue. */
+  function takeKey(): string | undefined {
+    for (const key of queue) {
+      if (inFlight.has(key)) continue;
       queue.delete(key);
+      return key;
+    }
+    return undefined;
+  }
+
+  async function work(): Promise<void> {
+    for (let key = takeKey(); running && key !== undefined; key = takeKey()) {
       if (minIntervalMs > 0) {
-        const wait = (lastDone.get(key) ?? Number.NEGATIVE_INFINITY) + minIntervalMs - Date.now();
+        const wait = (lastStart.get(key) ?? Number.NEGATIVE_INFINITY) + minIntervalMs - Date.now();
         if (wait > 0) {
           requeueAfter(key, wait);
           continue;
         }
+        lastStart.set(key, Date.now());
       }
-      await processOne(key);
-      if (minIntervalMs > 0) lastDone.set(key, Date.now());
+      inFlight.add(key);
+      try {
+        await processOne(key);
+      } finally {
+        inFlight.delete(key);
+      }
     }
   }
 
+  /** How many queued keys nobody is reconciling, counting up to `limit` (at most `concurrency` keys are skipped). */
+  function runnable(limit: number): number {
+    let n = 0;
+    for (const key of queue) {
+      if (n >= limit) break;
+      if (!inFlight.has(key)) n++;
+    }
+    return n;
+  }
+
+  /** Start workers for the keys that can run now, up to `concurrency` in all. */
   function kick(): void {
-    if (!running || draining) return;
-    draining = drain().finally(() => {
-      draining = undefined;
-      if (running && queue.size > 0) kick();
-      else notifyIdle();
-    });
+    if (!running) return;
+    for (let n = runnable(concurrency - workers.size); n > 0; n--) {
+      const worker: Promise<void> = work().finally(() => {
+        workers.delete(worker);
+        // a key queued again while another worker had it in flight
+        if (running && runnable(1) > 0) kick();
+        notifyIdle();
+      });
+      workers.add(worker);
+    }
   }
 
   async function resync(): Promise<void> {
@@ -162,11 +201,11 @@ export function createReconcileLoop(opts: ReconcileLoopOptions): ReconcileLoop {
       for (const d of delayed.values()) clearTimeout(d.timer);
       delayed.clear();
       queue.clear();
-      await draining;
+      await Promise.all([...workers]);
       notifyIdle();
     },
     idle() {
-      if (!draining && queue.size === 0) return Promise.resolve();
+      if (workers.size === 0 && queue.size === 0) return Promise.resolve();
       return new Promise((resolve) => idleWaiters.push(resolve));
     },
   };

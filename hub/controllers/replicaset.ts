@@ -12,7 +12,7 @@ import type { Controller, ControllerOptions } from './controller.js';
 import type { InvolvedObject } from '../events/recorder.js';
 import { deletePodGracefully } from '../registry/pod-deletion.js';
 import { admitComponentPod, createPodSecurityAdmission, type PodSecurityAdmission } from '../admission/pod-security/admission.js';
-import { compareForDeletion, isPodActive, isPodAvailable, isPodReady, msUntilAvailable } from './pod-state.js';
+import { compareForDeletion, countPods, isPodActive, type PodCounts } from './pod-state.js';
 import { isControlledBy } from '../../protocol/workload-helpers.js';
 import { controllerKey, podFromTemplate } from './pod-template.js';
 import { createReconcileLoop, loopController, objectKey, splitObjectKey } from './reconcile-loop.js';
@@ -27,8 +27,8 @@ export interface WorkloadControllerOptions extends ControllerOptions {
   /** Most pods one reconcile creates or deletes (Kubernetes' burstReplicas, 500); the rest follow at once. */
   burstReplicas?: number;
   /**
-   * Deployments and DaemonSets (whose reconcile reads every pod they own, or every node) reconcile one
-   * object at most this often (default 0; the hub uses 250 ms).
+   * ReplicaSets, Deployments and DaemonSets (whose reconcile reads every pod they own, or every node)
+   * reconcile one object at most this often (default 0; the hub uses 250 ms).
    */
   minReconcileIntervalMs?: number;
   /** Pod Security admission for the pods they create (default: the default policy over the cache; the hub passes its own). */
@@ -50,15 +50,17 @@ export function involvedObjectOf(obj: { apiVersion: string; kind: string; metada
 
 type ReplicaSetStatus = NonNullable<ReplicaSet['status']>;
 
-/** The status of `rs` given its active pods. */
-export function replicaSetStatus(rs: ReplicaSet, active: readonly Pod[], now: number): ReplicaSetStatus {
-  const minReady = rs.spec.minReadySeconds ?? 0;
-  const templateLabels = rs.spec.template.metadata?.labels ?? {};
+/** The status of `rs` given its active pods (and their counts, when the caller has them already). */
+export function replicaSetStatus(rs: ReplicaSet, active: readonly Pod[], now: number, counts?: PodCounts): ReplicaSetStatus {
+  const { ready, available } = counts ?? countPods(active, rs.spec.minReadySeconds ?? 0, now);
+  const selector = { matchLabels: rs.spec.template.metadata?.labels ?? {} };
+  let fullyLabeled = 0;
+  for (const pod of active) if (matchesSelector(pod.metadata.labels, selector)) fullyLabeled++;
   return {
     replicas: active.length,
-    fullyLabeledReplicas: active.filter((p) => matchesSelector(p.metadata.labels, { matchLabels: templateLabels })).length,
-    readyReplicas: active.filter(isPodReady).length,
-    availableReplicas: active.filter((p) => isPodAvailable(p, minReady, now)).length,
+    fullyLabeledReplicas: fullyLabeled,
+    readyReplicas: ready,
+    availableReplicas: available,
     observedGeneration: rs.metadata.generation ?? 1,
   };
 }
@@ -117,18 +119,19 @@ export async function createReplicaSetController(opts: WorkloadControllerOptions
       const doomed = [...active].sort(compareForDeletion).slice(0, Math.min(active.length - want, burstReplicas));
       if (active.length - want > burstReplicas) loop.enqueue(key);
       await deletePods(rs, doomed);
-      active = active.filter((p) => !doomed.includes(p));
+      const gone = new Set(doomed);
+      active = active.filter((p) => !gone.has(p));
     }
     const now = clock();
-    const status = replicaSetStatus(rs, active, now);
+    const counts = countPods(active, rs.spec.minReadySeconds ?? 0, now);
+    const status = replicaSetStatus(rs, active, now, counts);
     const result = await updateWithRetry<ReplicaSet>(store, { kind: 'ReplicaSet', namespace, name }, (current) => {
       if (current.metadata.uid !== rs.metadata.uid || isDeepStrictEqual(current.status, status)) return undefined;
       return { ...current, status };
     });
     if (result.outcome === 'updated') logger.debug({ replicaset: key, status }, 'status updated');
     // Pods ready but not yet available: look again when the first of them is.
-    const waits = active.map((p) => msUntilAvailable(p, rs.spec.minReadySeconds ?? 0, now)).filter((ms): ms is number => ms !== undefined);
-    if (waits.length > 0) loop.requeueAfter(key, Math.min(...waits) + 10);
+    if (counts.nextAvailableInMs !== undefined) loop.requeueAfter(key, counts.nextAvailableInMs + 10);
   }
 
   const loop = createReconcileLoop({
@@ -136,6 +139,9 @@ export async function createReplicaSetController(opts: WorkloadControllerOptions
     logger,
     reconcile,
     resyncMs: opts.resyncMs,
+    // every pod event of a ReplicaSet queues it, and its reconcile counts all of its pods: at most one
+    // reconcile per ReplicaSet per interval, however many of its pods change
+    ...(opts.minReconcileIntervalMs !== undefined ? { minIntervalMs: opts.minReconcileIntervalMs } : {}),
     listKeys: async () => cache.kind<ReplicaSet>('ReplicaSet').list().map(objectKey),
   });
 

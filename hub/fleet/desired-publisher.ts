@@ -11,6 +11,7 @@
  *   change to one of them (or its deletion) marks dirty the nodes whose pods reference it.
  * - A set identical to the last one published for the node is not published again.
  * - A failed publish is logged and retried after `retryMs`.
+ * - A flush publishes `concurrency` (64) sets at once, not one after another.
  */
 import { isDeepStrictEqual } from 'node:util';
 import { encodeMessage, type DesiredSetMessage } from '../../protocol/messages.js';
@@ -23,6 +24,10 @@ import type { Broker } from '../broker/broker.js';
 import type { CacheEvent, ObjectCache } from '../cache/object-cache.js';
 import { configRefKey, configRefsOf, podConfigRefs, toConfigData } from './desired-config.js';
 import { buildDesiredSet, podFingerprint, podsForNode } from './desired-set.js';
+import { forEachBounded } from './bounded.js';
+
+/** Desired sets published at once during a flush. */
+export const DEFAULT_PUBLISH_CONCURRENCY = 64;
 
 export interface DesiredPublisherOptions {
   /** The shared informer cache (started by the caller): pods by node, nodes, config. */
@@ -32,6 +37,8 @@ export interface DesiredPublisherOptions {
   clock: () => number;
   coalesceMs?: number;
   retryMs?: number;
+  /** Publishes in flight at once during a flush (default 64). */
+  concurrency?: number;
 }
 
 export interface DesiredPublisher {
@@ -49,6 +56,7 @@ export function createDesiredPublisher(opts: DesiredPublisherOptions): DesiredPu
   const logger = opts.logger.child({ part: 'desired-publisher' });
   const coalesceMs = opts.coalesceMs ?? 50;
   const retryMs = opts.retryMs ?? 1000;
+  const concurrency = opts.concurrency ?? DEFAULT_PUBLISH_CONCURRENCY;
   /** node -> the pods of the last set published (to skip identical sets). */
   const published = new Map<string, unknown>();
   const dirty = new Set<string>();
@@ -124,27 +132,15 @@ export function createDesiredPublisher(opts: DesiredPublisherOptions): DesiredPu
     logger.debug({ node, generation: set.generation, pods: set.pods.length, config: set.config.map((c) => `${c.kind}/${c.namespace}/${c.name}`) }, 'desired set published');
   }
 
-  /** Publishes for every dirty node; returns the nodes whose publish failed. */
+  /** Publishes for every dirty node, `concurrency` at once; returns the nodes whose publish failed. */
   async function runFlush(): Promise<string[]> {
     const nodes = [...dirty];
     dirty.clear();
-    const failed: string[] = [];
-    let sinceYield = 0;
-    for (const node of nodes) {
-      if (stopped) break;
-      // thousands of nodes at start or after a rollout: let the event loop breathe now and then
-      if (++sinceYield >= 200) {
-        sinceYield = 0;
-        await new Promise<void>((resolve) => setImmediate(resolve));
-      }
-      try {
-        await publishFor(node);
-      } catch (err) {
-        logger.error({ err, node }, 'publishing the desired set failed; will retry');
-        failed.push(node);
-      }
-    }
-    return failed;
+    // thousands of nodes at start or after a rollout: a bounded number of publishes in flight (one
+    // slow socket does not hold up the rest), and the event loop breathes every 200 nodes
+    const failures = await forEachBounded(nodes, { limit: concurrency, yieldEvery: 200, stopped: () => stopped }, publishFor);
+    for (const { item: node, err } of failures) logger.error({ err, node }, 'publishing the desired set failed; will retry');
+    return failures.map((f) => f.item);
   }
 
   async function flush(): Promise<void> {

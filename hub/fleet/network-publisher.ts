@@ -21,6 +21,8 @@ import { ANNOTATION_VTEP_MAC } from '../../protocol/well-known.js';
 import type { Broker } from '../broker/broker.js';
 import type { CacheEvent, ObjectCache } from '../cache/object-cache.js';
 import { buildNetworkSet, networkService, nodeIPOf, overlayPeers } from './network-set.js';
+import { forEachBounded } from './bounded.js';
+import { DEFAULT_PUBLISH_CONCURRENCY } from './desired-publisher.js';
 
 export interface NetworkPublisherOptions {
   cache: ObjectCache;
@@ -30,6 +32,8 @@ export interface NetworkPublisherOptions {
   clock: () => number;
   coalesceMs?: number;
   retryMs?: number;
+  /** Publishes in flight at once during a flush (default 64, as the desired sets). */
+  concurrency?: number;
 }
 
 export interface NetworkPublisher {
@@ -46,6 +50,7 @@ export function createNetworkPublisher(opts: NetworkPublisherOptions): NetworkPu
   const logger = opts.logger.child({ part: 'network-publisher' });
   const coalesceMs = opts.coalesceMs ?? 100;
   const retryMs = opts.retryMs ?? 1000;
+  const concurrency = opts.concurrency ?? DEFAULT_PUBLISH_CONCURRENCY;
   const nodes = cache.kind<Node>('Node');
   const pods = cache.kind<Pod>('Pod');
   const services = cache.kind<Service>('Service');
@@ -104,32 +109,22 @@ export function createNetworkPublisher(opts: NetworkPublisherOptions): NetworkPu
     dirty.clear();
     const peers = overlayPeers(nodes.list());
     const svc = allServices();
-    const failed: string[] = [];
-    let sinceYield = 0;
-    for (const name of targets) {
-      if (stopped) break;
-      if (++sinceYield >= 200) {
-        sinceYield = 0;
-        await new Promise<void>((resolve) => setImmediate(resolve));
-      }
+    const runsPods = (name: string) => pods.onNode(name).length > 0;
+    const failures = await forEachBounded(targets, { limit: concurrency, yieldEvery: 200, stopped: () => stopped }, async (name) => {
       const node = nodes.get('', name);
       if (!node) {
         published.delete(name);
-        continue;
+        return;
       }
-      const set = buildNetworkSet({ node, peers, services: svc, runsPods: pods.onNode(name).length > 0, network: opts.network, generation: cache.revision(), clock });
+      const set = buildNetworkSet({ node, peers, services: svc, runsPods: runsPods(name), network: opts.network, generation: cache.revision(), clock });
       const content = { ...set, sentAt: undefined, generation: undefined };
-      if (published.has(name) && isDeepStrictEqual(published.get(name), content)) continue;
-      try {
-        await broker.publish(topics.nodeNetwork(name), encodeMessage(set), { retain: true, qos: 1 });
-        published.set(name, content);
-        logger.debug({ node: name, generation: set.generation, peers: set.peers.length, services: set.services.length }, 'network set published');
-      } catch (err) {
-        logger.error({ err, node: name }, 'publishing the network set failed; will retry');
-        failed.push(name);
-      }
-    }
-    return failed;
+      if (published.has(name) && isDeepStrictEqual(published.get(name), content)) return;
+      await broker.publish(topics.nodeNetwork(name), encodeMessage(set), { retain: true, qos: 1 });
+      published.set(name, content);
+      logger.debug({ node: name, generation: set.generation, peers: set.peers.length, services: set.services.length }, 'network set published');
+    });
+    for (const { item: name, err } of failures) logger.error({ err, node: name }, 'publishing the network set failed; will retry');
+    return failures.map((f) => f.item);
   }
 
   async function flush(): Promise<void> {

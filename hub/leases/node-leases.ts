@@ -20,6 +20,8 @@ export interface NodeLease {
   endedReason?: string;
   /** The live usage the last heartbeat carried. */
   usage?: NodeUsage;
+  /** Seeded (at hub start, or when the Node was added) and not renewed since (an end keeps it). */
+  seeded?: boolean;
 }
 
 export interface NodeLeases {
@@ -51,6 +53,7 @@ export function createNodeLeases(): NodeLeases {
       lease.renewTime = Math.max(lease.renewTime, at);
       lease.connected = true;
       delete lease.endedReason;
+      delete lease.seeded;
     },
     end(node, at, reason) {
       const lease = leases.get(node) ?? { node, renewTime: at, connected: false };
@@ -60,7 +63,7 @@ export function createNodeLeases(): NodeLeases {
       for (const listener of listeners) listener(lease);
     },
     seed(node, at) {
-      if (!leases.has(node)) leases.set(node, { node, renewTime: at, connected: true });
+      if (!leases.has(node)) leases.set(node, { node, renewTime: at, connected: true, seeded: true });
     },
     remove(node) {
       leases.delete(node);

@@ -10,7 +10,7 @@ import { createRootLogger, type Logger } from '../../../protocol/logger.js';
 import { memoryToBytes } from '../../../protocol/quantity.js';
 import { parsePolicy, uniformPolicy } from '../../../protocol/pod-security.js';
 import { UsageError } from '../errors.js';
-import { createHub, type Hub } from '../../hub.js';
+import { createHub, type Hub, type HubOptions } from '../../hub.js';
 import { configPath } from '../config.js';
 import type { CliIO } from '../io.js';
 import { parseDuration, parseHostPort } from '../shared.js';
@@ -21,6 +21,12 @@ export interface HubFlags {
   nodeMonitorGrace?: string;
   /** How long pods stay on a NotReady node before eviction (duration, default 30s). */
   evictionGrace?: string;
+  /** How long a node not heard from since the hub started stays Ready (duration, default 60s). */
+  nodeStartupGrace?: string;
+  nodeEvictionRate?: string;
+  secondaryNodeEvictionRate?: string;
+  unhealthyZoneThreshold?: string;
+  largeClusterSizeThreshold?: string;
   http: string;
   mqtt: string;
   mqttPlain?: string;
@@ -90,6 +96,13 @@ function positiveInt(text: string, flag: string): number {
   return n;
 }
 
+/** A number >= 0 for --NAME (at most `max`). */
+function nonNegative(text: string, flag: string, max = Number.POSITIVE_INFINITY): number {
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isFinite(n) || n < 0 || n > max) throw new Error(`--${flag} must be a number from 0${Number.isFinite(max) ? ` to ${max}` : ''}, not "${text}"`);
+  return n;
+}
+
 /** "30000-32767" */
 function parsePortRange(text: string): { min: number; max: number } {
   const m = /^(\d+)-(\d+)$/.exec(text.trim());
@@ -107,6 +120,16 @@ export function parsePayloadLimit(text: string): number {
   return bytes;
 }
 
+/** --node-eviction-rate, --secondary-node-eviction-rate, --unhealthy-zone-threshold, --large-cluster-size-threshold. */
+export function evictionOptions(flags: Pick<HubFlags, 'nodeEvictionRate' | 'secondaryNodeEvictionRate' | 'unhealthyZoneThreshold' | 'largeClusterSizeThreshold'>): NonNullable<HubOptions['eviction']> {
+  return {
+    ...(flags.nodeEvictionRate ? { evictionRate: nonNegative(flags.nodeEvictionRate, 'node-eviction-rate') } : {}),
+    ...(flags.secondaryNodeEvictionRate ? { secondaryEvictionRate: nonNegative(flags.secondaryNodeEvictionRate, 'secondary-node-eviction-rate') } : {}),
+    ...(flags.unhealthyZoneThreshold ? { unhealthyThreshold: nonNegative(flags.unhealthyZoneThreshold, 'unhealthy-zone-threshold', 1) } : {}),
+    ...(flags.largeClusterSizeThreshold ? { largeClusterThreshold: nonNegative(flags.largeClusterSizeThreshold, 'large-cluster-size-threshold') } : {}),
+  };
+}
+
 export async function startHub(flags: HubFlags, dataDir: string, io: CliIO, logger: Logger): Promise<Hub> {
   return createHub({
     dataDir,
@@ -117,6 +140,8 @@ export async function startHub(flags: HubFlags, dataDir: string, io: CliIO, logg
     ...(flags.tlsSan?.length ? { tlsSans: flags.tlsSan } : {}),
     ...(flags.nodeMonitorGrace ? { statusStaleAfterMs: parseDuration(flags.nodeMonitorGrace) * 1000 } : {}),
     ...(flags.evictionGrace ? { evictionGraceMs: parseDuration(flags.evictionGrace) * 1000 } : {}),
+    ...(flags.nodeStartupGrace ? { nodeStartupGraceMs: parseDuration(flags.nodeStartupGrace) * 1000 } : {}),
+    eviction: evictionOptions(flags),
     ...(flags.maxMqttPayload ? { maxPayloadBytes: parsePayloadLimit(flags.maxMqttPayload) } : {}),
     network: {
       ...(flags.clusterCidr ? { clusterCIDR: flags.clusterCidr } : {}),
@@ -159,6 +184,11 @@ export function registerHubCommand(program: Command, io: CliIO): void {
     .option('--data-dir <dir>', 'where the hub keeps its state (default ~/.drover/hub)')
     .option('--node-monitor-grace <duration>', 'a node whose status stops this long is NotReady (default 15s)')
     .option('--eviction-grace <duration>', 'pods leave a NotReady node after this long, unless they tolerate it (default 30s)')
+    .option('--node-startup-grace <duration>', 'after the hub starts, a node not heard from yet stays Ready this long (default 60s)')
+    .option('--node-eviction-rate <nodes/s>', 'NotReady nodes whose pods are evicted per second (default 10)')
+    .option('--secondary-node-eviction-rate <nodes/s>', 'the same while --unhealthy-zone-threshold of the nodes are NotReady (default 1; 0 in a fleet of at most --large-cluster-size-threshold nodes)')
+    .option('--unhealthy-zone-threshold <fraction>', 'from this fraction of nodes NotReady, evictions slow down (default 0.55); with none Ready they stop')
+    .option('--large-cluster-size-threshold <nodes>', 'a fleet larger than this evicts at the secondary rate when unhealthy, a smaller one not at all (default 50)')
     .option('--http <host:port>', 'API and status page address', DEFAULT_HTTP)
     .option('--mqtt <host:port>', 'MQTT broker address for agents (mqtts unless on loopback)', DEFAULT_MQTT)
     .option('--mqtt-plain <host:port>', 'also serve plain MQTT on this loopback address, e.g. 127.0.0.1:1883')

@@ -10,15 +10,18 @@
  * 2. the pods of a node that is not Ready are marked Ready=False (reason NodeNotReady).
  * 3. taint-based eviction (taint-eviction.ts): a pod is deleted gracefully (the shared rule of
  *    pod-deletion.ts: it stays Terminating while its node exists) once its tolerations run out,
- *    with event TaintManagerEviction. Its owner replaces it at once (terminating pods do not count);
+ *    with event TaintManagerEviction. Nodes are admitted to eviction for the not-ready/unreachable
+ *    taints at a rate that depends on how much of the fleet is down (eviction-limiter.ts: 10 nodes
+ *    a second; 1 when 55 % or more are not Ready; none when none is Ready). Its owner replaces it at once (terminating pods do not count);
  *    when the node comes back its desired set no longer holds the pod, the agent stops it and its
  *    full report completes the deletion, so nothing runs twice.
  * 4. pods bound to a node that no longer exists: a terminating one is deleted at once; any other
  *    after `orphanGraceMs` (Kubernetes' pod GC does the same after 40 s).
  *
- * Runs on reconcile-loop.ts: Node and Pod changes queue the node's name; one reconcile runs at a
- * time; a node with an eviction pending is queued again when it is due; every node is reconciled
- * again every `resyncMs`.
+ * Runs on reconcile-loop.ts: Node and Pod changes queue the node's name; `concurrency` (8) nodes
+ * are reconciled at once, never one node twice; a node with an eviction pending is queued again
+ * when it is due; every node is reconciled again every `resyncMs`. The fleet's Ready counts are
+ * kept from the cache's Node events (never a list per node).
  */
 import type { Node, Taint } from '../../../protocol/objects/node.js';
 import type { Pod } from '../../../protocol/objects/pod.js';
@@ -30,12 +33,13 @@ import { hasNotReadyTaint, hasUnschedulableTaint, isNodeConditionTaint, nodeRead
 import { deletePodGracefully } from '../../registry/pod-deletion.js';
 import { markedNotReady } from './pod-not-ready.js';
 import { evictionTime, noExecuteTaints } from './taint-eviction.js';
+import { createEvictionLimiter, STOPPED_RECHECK_MS, type DisruptionState, type EvictionLimiterOptions, type FleetReadiness } from './eviction-limiter.js';
 import { preciseTimestamp } from '../../../protocol/time.js';
 
 export const DEFAULT_EVICTION_GRACE_MS = 30_000;
 export const DEFAULT_ORPHAN_GRACE_MS = 40_000;
-/** While no node is Ready, look again this often. */
-const DISRUPTION_RECHECK_MS = 5_000;
+/** Nodes reconciled at once (Kubernetes' node lifecycle controller runs 8 workers). */
+export const DEFAULT_NODE_LIFECYCLE_CONCURRENCY = 8;
 
 export const NODE_CONTROLLER = 'node-controller';
 export const TAINT_EVICTION_CONTROLLER = 'taint-eviction-controller';
@@ -47,6 +51,10 @@ export interface NodeLifecycleOptions extends ControllerOptions {
   orphanGraceMs?: number;
   /** How often every node is reconciled again (10 s). */
   resyncMs?: number;
+  /** Nodes reconciled at once (8). */
+  concurrency?: number;
+  /** Eviction rates and thresholds (eviction-limiter.ts). */
+  eviction?: Omit<EvictionLimiterOptions, 'clock'>;
 }
 
 export interface NodeLifecycleController extends Controller {
@@ -72,7 +80,41 @@ export async function createNodeLifecycleController(opts: NodeLifecycleOptions):
   const orphanSince = new Map<string, Map<string, number>>();
   const subscriptions: Array<() => void> = [];
   let stopped = false;
-  let disruptionLogged = false;
+  const limiter = createEvictionLimiter({ ...opts.eviction, clock });
+  /** Nodes admitted to eviction for the not-ready/unreachable taints (until they are healthy again). */
+  const admitted = new Set<string>();
+  /** node -> Ready=True, from the cache's Node events: the fleet's Ready counts without a list. */
+  const readiness = new Map<string, boolean>();
+  const fleet: FleetReadiness = { ready: 0, notReady: 0 };
+  let loggedState: DisruptionState = 'normal';
+
+  function trackReadiness(name: string, node: Node | undefined): void {
+    const before = readiness.get(name);
+    if (before === true) fleet.ready--;
+    else if (before === false) fleet.notReady--;
+    if (!node) {
+      readiness.delete(name);
+      return;
+    }
+    const ready = nodeReadyStatus(node) === 'True';
+    readiness.set(name, ready);
+    if (ready) fleet.ready++;
+    else fleet.notReady++;
+  }
+
+  /** The fleet's disruption state, logged when it changes. */
+  function disruption(): DisruptionState {
+    const state = limiter.state(fleet);
+    if (state !== loggedState) {
+      const rate = limiter.rate(fleet);
+      const fields = { ready: fleet.ready, notReady: fleet.notReady, evictionRate: rate };
+      if (state === 'full') logger.warn(fields, 'no node is Ready: evictions from not-ready/unreachable nodes paused');
+      else if (state === 'partial') logger.warn(fields, rate > 0 ? 'most nodes are not Ready: evictions slowed down' : 'most nodes are not Ready: evictions paused (small fleet)');
+      else logger.info(fields, 'fleet healthy again: evictions at the normal rate');
+      loggedState = state;
+    }
+    return state;
+  }
 
   const iso = () => preciseTimestamp(clock());
   const nodeRef = (node: Node) => ({ apiVersion: 'v1', kind: 'Node', name: node.metadata.name, ...(node.metadata.uid ? { uid: node.metadata.uid } : {}) });
@@ -144,34 +186,46 @@ export async function createNodeLifecycleController(opts: NodeLifecycleOptions):
 
   /** Evict the pods whose time has come; returns the earliest time still pending. */
   async function evictPods(node: Node, pods: Pod[]): Promise<number | undefined> {
+    const name = node.metadata.name;
     const taints = noExecuteTaints(node.spec?.taints);
     if (taints.length === 0) return undefined;
     // Kubernetes' full disruption: when no node at all is Ready, the hub is more likely cut off than
     // every node dead, and evicting would only restart everything once they are back. The
     // not-ready/unreachable taints then evict nobody; look again later.
-    const paused = hasNotReadyTaint(taints) && !(await anyNodeReady());
-    if (paused && !disruptionLogged) logger.warn({ node: node.metadata.name }, 'no node is Ready: evictions from not-ready/unreachable nodes paused');
-    disruptionLogged = paused;
+    const conditionTainted = hasNotReadyTaint(taints);
+    const paused = conditionTainted && disruption() === 'full';
     const considered = paused ? taints.filter((t) => !isNodeConditionTaint(t)) : taints;
+    const userTaints = taints.filter((t) => !isNodeConditionTaint(t));
     const now = clock();
-    let next: number | undefined = paused ? now + DISRUPTION_RECHECK_MS : undefined;
+    let next: number | undefined = paused ? now + STOPPED_RECHECK_MS : undefined;
+    let admittedNow = !conditionTainted || admitted.has(name);
+    let refusedFor: number | undefined;
     for (const pod of pods) {
       if (pod.metadata.deletionTimestamp) continue;
       const at = evictionTime(pod, considered, evictionGraceMs, clock());
       if (at === undefined) continue;
-      if (at <= clock()) await evict(pod, node.metadata.name, taints);
-      else next = Math.min(next ?? at, at);
+      if (at > clock()) {
+        next = Math.min(next ?? at, at);
+        continue;
+      }
+      if (!admittedNow) {
+        // due because of the node's condition: the node waits for its turn (a user's taint does not)
+        const userAt = userTaints.length > 0 ? evictionTime(pod, userTaints, evictionGraceMs, clock()) : undefined;
+        if (userAt === undefined || userAt > clock()) {
+          refusedFor ??= limiter.admit(fleet);
+          if (refusedFor === 0) {
+            admitted.add(name);
+            admittedNow = true;
+            logger.info({ node: name, ready: fleet.ready, notReady: fleet.notReady }, 'node admitted to eviction');
+          } else {
+            next = Math.min(next ?? clock() + refusedFor, clock() + refusedFor);
+            continue;
+          }
+        }
+      }
+      await evict(pod, name, taints);
     }
     return next;
-  }
-
-  /** Whether any node is Ready, read from the cache once per cache revision (eviction asks per node). */
-  let readyAt: { revision: number; any: boolean } | undefined;
-  async function anyNodeReady(): Promise<boolean> {
-    if (readyAt?.revision !== cache.revision()) {
-      readyAt = { revision: cache.revision(), any: cache.kind<Node>('Node').list().some((n) => nodeReadyStatus(n) === 'True') };
-    }
-    return readyAt.any;
   }
 
   /** Pods bound to a node that does not exist; returns when to look again. */
@@ -203,12 +257,14 @@ export async function createNodeLifecycleController(opts: NodeLifecycleOptions):
     const stored = await store.get<Node>(nodeKey(name));
     if (!stored) {
       healthy.delete(name);
+      admitted.delete(name);
       return collectOrphans(name);
     }
     orphanSince.delete(name);
     const node = await reconcileNodeTaints(stored);
     const ready = nodeReadyStatus(node) === 'True';
     const taints = noExecuteTaints(node.spec?.taints);
+    if (!hasNotReadyTaint(taints)) admitted.delete(name);
     if (ready && taints.length === 0) {
       healthy.add(name);
       return undefined;
@@ -231,6 +287,7 @@ export async function createNodeLifecycleController(opts: NodeLifecycleOptions):
     logger,
     resyncMs,
     listKeys,
+    concurrency: opts.concurrency ?? DEFAULT_NODE_LIFECYCLE_CONCURRENCY,
     async reconcile(name) {
       const next = await reconcileNode(name);
       if (next !== undefined) loop.requeueAfter(name, Math.max(0, next - clock()));
@@ -245,10 +302,13 @@ export async function createNodeLifecycleController(opts: NodeLifecycleOptions):
   return {
     async start() {
       if (stopped || subscriptions.length > 0) return;
+      for (const node of cache.kind<Node>('Node').list()) trackReadiness(node.metadata.name, node);
       subscriptions.push(
-        cache.kind('Node').subscribe((event) => {
-          if (event.type === 'DELETED') healthy.delete(event.object.metadata.name);
-          loop.enqueue(event.object.metadata.name);
+        cache.kind<Node>('Node').subscribe((event) => {
+          const name = event.object.metadata.name;
+          trackReadiness(name, event.type === 'DELETED' ? undefined : event.object);
+          if (event.type === 'DELETED') healthy.delete(name);
+          loop.enqueue(name);
         }),
         cache.kind('Pod').subscribe((event) => {
           const nodeName = (event.object as Pod).spec?.nodeName;
@@ -259,7 +319,7 @@ export async function createNodeLifecycleController(opts: NodeLifecycleOptions):
       );
       await loop.start();
       await loop.idle();
-      logger.info({ evictionGraceMs, orphanGraceMs }, 'node lifecycle controller started');
+      logger.info({ evictionGraceMs, orphanGraceMs, ...opts.eviction }, 'node lifecycle controller started');
     },
     async stop() {
       stopped = true;

@@ -13,9 +13,13 @@
  * marked not ready, eviction) is controller.ts's job.
  *
  * Leases live in memory (hub/leases); at start every node known to the store gets a fresh lease, as
- * Kubernetes' node controller gives every node a fresh grace period when it starts: after a hub
- * restart the fleet has `staleAfterMs` to reconnect before anyone is marked Unknown (a reconnect storm
- * of thousands of nodes must not taint them all).
+ * Kubernetes' node controller gives every node a fresh grace period when it starts. That lease lasts
+ * `startupGraceMs` (60 s, `--node-startup-grace`; at least `staleAfterMs`) until the node is heard
+ * from again: after a hub restart the whole fleet reconnects at once, and a reconnect storm of
+ * thousands of nodes takes longer than one status interval; nobody is marked Unknown for being
+ * late in it, nor for the last will of a reconnect that timed out in the storm before the agent
+ * said anything. A node heard from since the start is held to `staleAfterMs` again, and marked at
+ * once when it goes offline (its last will).
  */
 import type { Logger } from '../../../protocol/logger.js';
 import type { Node } from '../../../protocol/objects/node.js';
@@ -30,6 +34,7 @@ import { updateWithRetry } from '../../store/update-with-retry.js';
 
 export const DEFAULT_STATUS_STALE_AFTER_MS = 15_000;
 export const DEFAULT_HEALTH_INTERVAL_MS = 1_000;
+export const DEFAULT_STARTUP_GRACE_MS = 60_000;
 
 export interface NodeHealthOptions {
   store: Store;
@@ -42,6 +47,8 @@ export interface NodeHealthOptions {
   staleAfterMs?: number;
   /** How often to look for stale leases (default 1 s). */
   intervalMs?: number;
+  /** How long a node not heard from since the start has before it is marked Unknown (default 60 s, `--node-startup-grace`). */
+  startupGraceMs?: number;
 }
 
 export interface NodeHealth {
@@ -71,11 +78,20 @@ export function silentNodeConditions(conditions: Condition[] | undefined, messag
   return next;
 }
 
+/** How long leases may go unrenewed: `staleAfterMs`, or the startup grace for a seeded one not heard from since. */
+interface Staleness {
+  staleAfterMs: number;
+  startupGraceMs: number;
+}
+
 /** Why `lease` means the node is no longer Ready (undefined: it is fine). */
-function unhealthyReason(lease: NodeLease, now: number, staleAfterMs: number): string | undefined {
-  if (!lease.connected) return lease.endedReason ?? 'agent went offline';
+function unhealthyReason(lease: NodeLease, now: number, s: Staleness): string | undefined {
   const age = now - lease.renewTime;
-  return age > staleAfterMs ? `status not updated for ${Math.floor(age / 1000)}s` : undefined;
+  const allowed = lease.seeded ? Math.max(s.staleAfterMs, s.startupGraceMs) : s.staleAfterMs;
+  // A node not heard from since the hub started whose connection dies (the last will of a reconnect
+  // that timed out in the storm, before the agent said anything) is still just late: the grace holds.
+  if (!lease.connected && !(lease.seeded && age <= allowed)) return lease.endedReason ?? 'agent went offline';
+  return age > allowed ? (lease.endedReason ?? `status not updated for ${Math.floor(age / 1000)}s`) : undefined;
 }
 
 export function createNodeHealth(opts: NodeHealthOptions): NodeHealth {
@@ -83,6 +99,7 @@ export function createNodeHealth(opts: NodeHealthOptions): NodeHealth {
   const nodes = cache.kind<Node>('Node');
   const staleAfterMs = opts.staleAfterMs ?? DEFAULT_STATUS_STALE_AFTER_MS;
   const intervalMs = opts.intervalMs ?? DEFAULT_HEALTH_INTERVAL_MS;
+  const staleness: Staleness = { staleAfterMs, startupGraceMs: opts.startupGraceMs ?? DEFAULT_STARTUP_GRACE_MS };
   const logger = opts.logger.child({ part: 'node-health' });
   let interval: NodeJS.Timeout | undefined;
   let unsubscribeNodes: (() => void) | undefined;
@@ -96,7 +113,7 @@ export function createNodeHealth(opts: NodeHealthOptions): NodeHealth {
     await updateWithRetry<Node>(store, { kind: 'Node', namespace: '', name }, (node) => {
       const lease = leases.get(name);
       if (!lease || findCondition(node.status?.conditions, 'Ready')?.status !== 'True') return undefined;
-      const reason = unhealthyReason(lease, clock(), staleAfterMs);
+      const reason = unhealthyReason(lease, clock(), staleness);
       if (!reason) return undefined;
       marked = true;
       const conditions = silentNodeConditions(node.status?.conditions, reason, preciseTimestamp(clock()));
@@ -110,7 +127,7 @@ export function createNodeHealth(opts: NodeHealthOptions): NodeHealth {
     const now = clock();
     const due: string[] = [];
     for (const lease of leases.all()) {
-      if (!unhealthyReason(lease, now, staleAfterMs)) continue;
+      if (!unhealthyReason(lease, now, staleness)) continue;
       const node = nodes.get('', lease.node);
       // not Ready=True (or gone): nothing to take away
       if (node && heartbeatAgeMs(node, now) !== undefined) due.push(lease.node);
@@ -139,7 +156,7 @@ export function createNodeHealth(opts: NodeHealthOptions): NodeHealth {
   return {
     async start() {
       if (interval) return;
-      // Every known node starts with a fresh lease (a full grace period from now).
+      // Every known node starts with a fresh lease (the startup grace from now).
       for (const node of nodes.list()) leases.seed(node.metadata.name, clock());
       unsubscribeNodes = nodes.subscribe((event) => {
         const name = event.object.metadata.name;

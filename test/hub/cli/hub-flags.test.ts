@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseAuditFlags, parsePodSecurityFlags } from '../../../hub/cli/commands/hub.js';
+import { evictionOptions, parseAuditFlags, parsePodSecurityFlags } from '../../../hub/cli/commands/hub.js';
 import { UsageError } from '../../../hub/cli/errors.js';
 
 describe('drover hub --pod-security-* flags', () => {
@@ -53,5 +53,21 @@ describe('drover hub --audit-* flags', () => {
     expect(() => parseAuditFlags({ auditLevel: 'Request' })).toThrow(/--audit-level must be None or Metadata/);
     expect(() => parseAuditFlags({ auditLogMaxsize: '0' })).toThrow(/--audit-log-maxsize must be a positive whole number/);
     expect(() => parseAuditFlags({ auditLogMaxbackup: '1.5' })).toThrow(UsageError);
+  });
+});
+
+
+describe('drover hub eviction flags', () => {
+  it('maps the kube-controller-manager style flags to the node lifecycle controller options', () => {
+    expect(evictionOptions({})).toEqual({});
+    expect(
+      evictionOptions({ nodeEvictionRate: '0.1', secondaryNodeEvictionRate: '0', unhealthyZoneThreshold: '0.55', largeClusterSizeThreshold: '50' }),
+    ).toEqual({ evictionRate: 0.1, secondaryEvictionRate: 0, unhealthyThreshold: 0.55, largeClusterThreshold: 50 });
+  });
+
+  it('refuses what is not a number in range, naming the flag', () => {
+    expect(() => evictionOptions({ nodeEvictionRate: 'fast' })).toThrow(/--node-eviction-rate must be a number/);
+    expect(() => evictionOptions({ nodeEvictionRate: '-1' })).toThrow(/--node-eviction-rate/);
+    expect(() => evictionOptions({ unhealthyZoneThreshold: '1.5' })).toThrow(/--unhealthy-zone-threshold must be a number from 0 to 1/);
   });
 });

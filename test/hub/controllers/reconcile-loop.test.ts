@@ -69,4 +69,57 @@ describe('reconcile loop', () => {
     await until('requeued', async () => seen.length === 1, 10_000);
     expect(seen).toHaveLength(1);
   });
+
+  it('with a minimum interval, reconciles a key once for a storm of 100 events', async () => {
+    const seen: string[] = [];
+    loop = createReconcileLoop({ name: 'test', logger: silentLogger(), listKeys: async () => [], minIntervalMs: 2000, reconcile: async (key) => void seen.push(key) });
+    await loop.start();
+    loop.enqueue('rs');
+    await loop.idle();
+    expect(seen).toEqual(['rs']);
+    // 100 events, each in its own turn of the event loop, within the interval
+    for (let i = 0; i < 100; i++) {
+      loop.enqueue('rs');
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(seen).toEqual(['rs']);
+    await until('the coalesced reconcile', async () => seen.length === 2, 10_000);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(seen).toEqual(['rs', 'rs']);
+  });
+
+  it('runs up to `concurrency` keys at once, never one key twice at once', async () => {
+    const running = new Set<string>();
+    let maxRunning = 0;
+    let overlapped = false;
+    const done: string[] = [];
+    const release: Array<() => void> = [];
+    loop = createReconcileLoop({
+      name: 'test',
+      logger: silentLogger(),
+      listKeys: async () => [],
+      concurrency: 4,
+      reconcile: async (key) => {
+        if (running.has(key)) overlapped = true;
+        running.add(key);
+        maxRunning = Math.max(maxRunning, running.size);
+        await new Promise<void>((r) => release.push(r));
+        running.delete(key);
+        done.push(key);
+      },
+    });
+    await loop.start();
+    for (const key of ['a', 'b', 'c', 'd', 'e', 'f']) loop.enqueue(key);
+    await until('four at once', async () => running.size === 4);
+    // an event for a key in flight: it runs again afterwards, not alongside
+    loop.enqueue('a');
+    while (done.length < 7) {
+      release.splice(0).forEach((r) => r());
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await loop.idle();
+    expect(maxRunning).toBe(4);
+    expect(overlapped).toBe(false);
+    expect(done.sort()).toEqual(['a', 'a', 'b', 'c', 'd', 'e', 'f']);
+  });
 });

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createEventRecorder } from '../../../../hub/events/recorder.js';
-import { createNodeLifecycleController, type NodeLifecycleController } from '../../../../hub/controllers/node-lifecycle/controller.js';
+import { createNodeLifecycleController, type NodeLifecycleController, type NodeLifecycleOptions } from '../../../../hub/controllers/node-lifecycle/controller.js';
 import { TAINT_NODE_NOT_READY, TAINT_NODE_UNREACHABLE, TAINT_NODE_UNSCHEDULABLE } from '../../../../hub/controllers/node-lifecycle/node-taints.js';
 import type { ObjectCache } from '../../../../hub/cache/object-cache.js';
 import type { Store } from '../../../../hub/store/store.js';
@@ -26,7 +26,7 @@ afterEach(async () => {
   await dispose();
 });
 
-async function startController(extra: { evictionGraceMs?: number; orphanGraceMs?: number; resyncMs?: number } = {}) {
+async function startController(extra: Partial<Pick<NodeLifecycleOptions, 'evictionGraceMs' | 'orphanGraceMs' | 'resyncMs' | 'eviction' | 'concurrency'>> = {}) {
   const logger = silentLogger();
   const events = await createEventRecorder({ store, cache, logger, clock });
   controller = await createNodeLifecycleController({ store, cache, logger, clock, events, evictionGraceMs: 30_000, ...extra });
@@ -293,6 +293,84 @@ describe('node lifecycle: full disruption', () => {
     await putPod('lone', 'nf-lone');
     await startController();
     expect((await getPod('lone'))?.metadata.deletionTimestamp).toBeDefined();
+  });
+});
+
+describe('node lifecycle: eviction rate, as Kubernetes', () => {
+  /** `n` Ready nodes nr-00.., one pod each (p-00..); then the first `down` go Unknown and are tainted. */
+  async function fleetWithPods(n: number, down: number, extra: Parameters<typeof startController>[0]) {
+    const names = Array.from({ length: n }, (_, i) => `nr-${String(i).padStart(2, '0')}`);
+    for (const [i, name] of names.entries()) {
+      await putNode(name, 'True');
+      await putPod(`p-${String(i).padStart(2, '0')}`, name);
+    }
+    const c = await startController({ evictionGraceMs: 10_000, ...extra });
+    for (const name of names.slice(0, down)) await setReady(name, 'Unknown');
+    await c.sync();
+    return c;
+  }
+  const evicted = async (n: number) => {
+    const out: string[] = [];
+    for (let i = 0; i < n; i++) if ((await getPod(`p-${String(i).padStart(2, '0')}`))?.metadata.deletionTimestamp) out.push(`p-${String(i).padStart(2, '0')}`);
+    return out;
+  };
+
+  it('admits not-ready nodes to eviction at the node eviction rate: their pods go a node at a time', async () => {
+    // 4 of 10 down: below the 55 % threshold, the normal rate (1 node a second here)
+    const c = await fleetWithPods(10, 4, { eviction: { evictionRate: 1 } });
+    expect(await evicted(10)).toEqual([]);
+    now += 10_000;
+    await c.sync();
+    expect(await evicted(10)).toHaveLength(1);
+    now += 1_000;
+    await c.sync();
+    expect(await evicted(10)).toHaveLength(2);
+    // the bucket holds one second's worth: two seconds later, one more node, not two
+    now += 2_000;
+    await c.sync();
+    expect(await evicted(10)).toHaveLength(3);
+    now += 1_000;
+    await c.sync();
+    expect((await evicted(10)).sort()).toEqual(['p-00', 'p-01', 'p-02', 'p-03']);
+  });
+
+  it('evicts nobody while 55 % or more of a small fleet is not Ready (a hub restart, a network cut), and resumes once fewer are', async () => {
+    const c = await fleetWithPods(10, 6, {});
+    now += 600_000;
+    await c.sync();
+    expect(await evicted(10)).toEqual([]);
+    // the pods are still marked not ready
+    expect((await getPod('p-00'))?.status?.conditions?.find((x) => x.type === 'Ready')?.status).toBe('False');
+    await setReady('nr-04', 'True');
+    await setReady('nr-05', 'True');
+    await c.sync();
+    expect((await evicted(10)).sort()).toEqual(['p-00', 'p-01', 'p-02', 'p-03']);
+  });
+
+  it('slows down to the secondary rate under partial disruption of a fleet above the large-cluster threshold', async () => {
+    const c = await fleetWithPods(10, 6, { eviction: { evictionRate: 100, secondaryEvictionRate: 0.5, largeClusterThreshold: 5 } });
+    now += 10_000;
+    await c.sync();
+    expect(await evicted(10)).toHaveLength(1);
+    now += 1_000;
+    await c.sync();
+    expect(await evicted(10)).toHaveLength(1);
+    now += 1_000;
+    await c.sync();
+    expect(await evicted(10)).toHaveLength(2);
+  });
+
+  it('a node back to Ready leaves the admitted ones; admitted again later, it waits for its turn', async () => {
+    const c = await fleetWithPods(10, 1, { eviction: { evictionRate: 1 } });
+    // not yet due: not admitted, nothing taken from the bucket
+    await setReady('nr-00', 'True');
+    await c.sync();
+    expect((await getNode('nr-00')).spec?.taints).toBeUndefined();
+    for (const name of ['nr-00', 'nr-01']) await setReady(name, 'Unknown');
+    await c.sync();
+    now += 10_000;
+    await c.sync();
+    expect(await evicted(10)).toHaveLength(1);
   });
 });
 

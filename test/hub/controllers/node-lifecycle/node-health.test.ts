@@ -2,15 +2,18 @@
  * Node health with the real fleet in front of it: an agent's last will and a lease gone stale make the
  * node Ready=Unknown (hub/controllers/node-lifecycle/node-health.ts, fed by hub/fleet and hub/leases).
  */
+import { rm } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { topics } from '../../../../protocol/topics.js';
 import { eventually } from '../../broker/helpers.js';
 import { startHarness, type Harness } from '../../fleet/harness.js';
 import { connectNode, enrolledNode, getNode, ready, statusMessage } from '../../fleet/nodes.js';
+import { send } from '../../fleet/harness.js';
+import { updateWithRetry } from '../../../../hub/store/update-with-retry.js';
+import { setCondition } from '../../../../protocol/conditions.js';
 import type { Node } from '../../../../protocol/objects/node.js';
 
 const condition = (node: Node | undefined, type: string) => node?.status?.conditions?.find((c) => c.type === type);
-import { send } from '../../fleet/harness.js';
 
 describe('node health', () => {
   let h: Harness;
@@ -119,6 +122,55 @@ describe('node health timer', () => {
       await eventually(async () => ready(await getNode(h, 'pi-1'))?.status === 'Unknown');
     } finally {
       await h.close();
+    }
+  });
+});
+
+describe('node health after a hub restart', () => {
+  it('gives every node the startup grace to reconnect (not 15 s), a last will of a reconnect that timed out included; a node heard from since is held to 15 s again', async () => {
+    const first = await startHarness();
+    try {
+      await enrolledNode(first, 'pi-1');
+      await enrolledNode(first, 'pi-2');
+      await first.stopHub();
+      await first.store.close();
+    } catch (err) {
+      await first.close();
+      throw err;
+    }
+    const h = await startHarness({ dir: first.dir, auth: first.auth, health: { startupGraceMs: 60_000 } });
+    try {
+      // as a crash leaves them (the clean stop above delivered the agents' last wills): Ready
+      for (const name of ['pi-1', 'pi-2']) {
+        await updateWithRetry<Node>(h.store, { kind: 'Node', namespace: '', name }, (n) => ({
+          ...n,
+          status: { ...n.status, conditions: setCondition(n.status?.conditions, { type: 'Ready', status: 'True', reason: 'KubeletReady' }, new Date(h.clock.now).toISOString()) },
+        }));
+      }
+      await h.cache.waitFor(await h.store.revision());
+      expect(ready(await getNode(h, 'pi-1'))?.status).toBe('True');
+      // a reconnect storm takes longer than one status interval: nobody is marked late in it
+      h.clock.advance(16_000);
+      expect(await h.health.check()).toEqual([]);
+      // pi-2 is back, then silent again: the usual 15 s
+      h.leases.renew('pi-2', h.clock.now);
+      h.clock.advance(16_000);
+      expect(await h.health.check()).toEqual(['pi-2']);
+      // pi-1's reconnect timed out in the storm before its agent said anything: its last will
+      h.leases.end('pi-1', h.clock.now, 'agent went offline (last will)');
+      expect(await h.health.check()).toEqual([]);
+      await h.health.stop(); // waits for the mark the will would have started
+      expect(ready(await getNode(h, 'pi-1'))?.status).toBe('True');
+      await h.health.start();
+      // pi-1 never came back: marked once the startup grace is over
+      h.clock.advance(20_000);
+      expect(await h.health.check()).toEqual([]);
+      h.clock.advance(10_000);
+      expect(await h.health.check()).toEqual(['pi-1']);
+      expect(ready(await getNode(h, 'pi-1'))).toMatchObject({ status: 'Unknown', reason: 'NodeStatusUnknown', message: 'agent went offline (last will)' });
+    } finally {
+      await h.close();
+      await rm(first.dir, { recursive: true, force: true });
     }
   });
 });
