@@ -2,6 +2,7 @@
  * The agent's command line: options, their defaults and checks. main.ts runs it; kept apart so the
  * parsing is tested without starting anything.
  */
+import { readFileSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -11,6 +12,8 @@ import { InvalidOptionError } from './errors.js';
 export interface AgentCliOptions {
   hubUrl: string | undefined;
   token: string | undefined;
+  /** Where the join token came from: `--token` (visible to every local user: warned), `--token-file`, DROVER_JOIN_TOKEN. */
+  tokenSource: 'argv' | 'file' | 'env' | undefined;
   name: string;
   runtime: 'docker' | 'containerd' | undefined;
   dataDir: string;
@@ -53,7 +56,8 @@ export function buildAgentCommand(): Command {
   return new Command('drover-agent')
     .description('Drover node agent: joins a hub, reports this machine and runs the pods the hub assigns to it')
     .option('--hub <url>', 'the hub\'s MQTT address, e.g. mqtt://hub.local:1883 (default: the one stored at join)', hubUrl)
-    .option('--token <token>', 'join token from `drover token create` (only needed to join)')
+    .option('--token-file <path>', 'a file holding the join token from `drover token create` (only needed to join; a pipe such as /dev/fd/3 works)')
+    .option('--token <token>', 'the join token itself; every local user can read a command line: prefer --token-file or $DROVER_JOIN_TOKEN')
     .option('--name <name>', 'node name (default: the hostname as a DNS label)')
     .addOption(new Option('--runtime <runtime>', 'container runtime (default: detect)').choices(['docker', 'containerd']))
     .option('--data-dir <dir>', 'where the agent keeps its state (default: ~/.drover/agent-NAME)')
@@ -67,18 +71,38 @@ export function buildAgentCommand(): Command {
 export function parseAgentArgs(argv: string[], host = hostname(), home = homedir()): AgentCliOptions {
   const cmd = buildAgentCommand();
   cmd.parse(argv, { from: 'user' });
-  const o = cmd.opts<{ hub?: string; token?: string; name?: string; runtime?: 'docker' | 'containerd'; dataDir?: string; statusInterval: number; statusRefresh: number }>();
+  const o = cmd.opts<{ hub?: string; token?: string; tokenFile?: string; name?: string; runtime?: 'docker' | 'containerd'; dataDir?: string; statusInterval: number; statusRefresh: number }>();
   const name = o.name ?? nodeNameFromHostname(host);
   if (!isValidNodeName(name)) {
     throw new InvalidOptionError(`--name "${name}" is not a valid node name: use lowercase letters, digits, "-" and "." (at most 63)`);
   }
+  if (o.token !== undefined && o.tokenFile !== undefined) throw new InvalidOptionError('give the join token once: --token or --token-file, not both');
+  const envToken = process.env.DROVER_JOIN_TOKEN || undefined;
+  const token = o.token ?? (o.tokenFile === undefined ? envToken : readTokenFile(o.tokenFile));
   return {
     hubUrl: o.hub,
-    token: o.token ?? process.env.DROVER_JOIN_TOKEN,
+    token,
+    tokenSource: o.token !== undefined ? 'argv' : o.tokenFile !== undefined ? 'file' : envToken !== undefined ? 'env' : undefined,
     name,
     runtime: o.runtime,
     dataDir: o.dataDir ?? join(home, '.drover', `agent-${name}`),
     statusIntervalMs: Math.round(o.statusInterval * 1000),
     statusRefreshMs: Math.round(o.statusRefresh * 1000),
   };
+}
+
+/** The join token in a file (or a pipe): its content without surrounding white space. */
+export function readTokenFile(path: string): string {
+  let text: string;
+  // a pipe from the launcher (Node's are socket pairs, which cannot be opened by path: read the descriptor)
+  const fd = /^\/(?:dev|proc\/self)\/fd\/(\d+)$/.exec(path);
+  try {
+    text = readFileSync(fd ? Number(fd[1]) : path, 'utf8');
+  } catch (err) {
+    throw new InvalidOptionError(`--token-file ${path} cannot be read: ${(err as Error).message}`);
+  }
+  const token = text.trim();
+  if (!token) throw new InvalidOptionError(`--token-file ${path} is empty`);
+  if (/\s/.test(token)) throw new InvalidOptionError(`--token-file ${path} holds more than one token (white space inside)`);
+  return token;
 }
