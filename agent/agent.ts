@@ -9,11 +9,14 @@
  *           pod-status-tracker: kubelet-style pod status after each pass
  *   host/   collector + one fingerprinter per fact
  *   network/ the pod network: each pod's sandbox (CNI on containerd, a pause container on Docker), the
- *           node's bridge and the VXLAN overlay, from the network set link/network-set-store keeps
+ *           node's bridge and the VXLAN overlay, from the network set link/network-set-store keeps;
+ *           node-services: the service proxy (nftables), cluster DNS on the bridge address and the
+ *           service variables of new containers (the pods loop's PodServiceEnv), from the same set
  * Holds no logic of its own beyond routing messages and timers.
  */
 import { mkdir } from 'node:fs/promises';
 import type { Logger } from '../protocol/logger.js';
+import type { NetworkSetMessage } from '../protocol/messages.js';
 import { parseTopic, topics } from '../protocol/topics.js';
 import type { ContainerRuntime } from '../runtime-adapters/runtime.js';
 import { podUid } from './desired-set.js';
@@ -24,7 +27,9 @@ import { createNodeConnection, type NodeConnection } from './link/connection.js'
 import { createDesiredStateStore } from './link/desired-state-store.js';
 import { createNetworkSetStore } from './link/network-set-store.js';
 import { createNodeNetwork, type NodeNetwork, type NodeNetworkOptions } from './network/node-network.js';
+import { createNodeServices, type NodeServices, type NodeServicesOptions } from './network/node-services.js';
 import { NO_POD_NETWORK } from './pod-sandbox.js';
+import { NO_SERVICE_ENV } from './pod-services.js';
 import { ensureCredentials, type EnsureCredentialsOptions } from './link/join.js';
 import { AGENT_VERSION, buildNodeStatusMessage, hostIPOf } from './link/node-status.js';
 import { createNodeStatusPublisher } from './link/node-status-publisher.js';
@@ -74,6 +79,8 @@ export interface AgentOptions {
    * (tests running several nodes on one host).
    */
   network?: false | Partial<Pick<NodeNetworkOptions, 'names' | 'cniPath' | 'pauseImage' | 'run' | 'nodeDns' | 'resyncMs'>>;
+  /** The service proxy and cluster DNS (with the pod network): options to rename or move them (tests). */
+  services?: Partial<Pick<NodeServicesOptions, 'table' | 'dnsPort' | 'resolvConf' | 'runner' | 'resyncMs'>>;
 }
 
 export interface Agent {
@@ -104,6 +111,7 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
   let statusTimer: NodeJS.Timeout | undefined;
   let network: NodeNetwork | undefined;
   let desiredWaitTimer: NodeJS.Timeout | undefined;
+  let services: NodeServices | undefined;
 
   async function start(): Promise<void> {
     const credOpts: EnsureCredentialsOptions = {
@@ -151,9 +159,15 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
             ...(opts.network || {}),
           });
     network = podNetwork;
+    // the service proxy, cluster DNS and service variables come with the pod network
+    const nodeServices = podNetwork ? createNodeServices({ logger, ...opts.services }) : undefined;
+    services = nodeServices;
+    /** A set to the pod network and the Services at once (DNS binds once the bridge has its address). */
+    const applyNetwork = (set: NetworkSetMessage): Promise<void> =>
+      Promise.all([podNetwork?.apply(set), nodeServices?.apply(set)]).then(() => undefined);
     if (storedNetwork && podNetwork) {
       log.info({ generation: storedNetwork.generation, podCIDR: storedNetwork.podCIDR }, 'applying the stored network set until the hub sends a newer one');
-      void podNetwork.apply(storedNetwork);
+      void applyNetwork(storedNetwork);
     }
 
     const conn = createNodeConnection({
@@ -211,6 +225,7 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
       clock,
       events,
       sandboxes: podNetwork ?? NO_POD_NETWORK,
+      serviceEnv: nodeServices ?? NO_SERVICE_ENV,
       ...(opts.reconcileIntervalMs === undefined ? {} : { intervalMs: opts.reconcileIntervalMs }),
       onObserved: (observation) => {
         podProber.sync(observation);
@@ -264,7 +279,7 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
         networkStore.receive(topic, payload).then(
           (set) => {
             if (!set) return;
-            void podNetwork?.apply(set).then(() => rec.trigger());
+            void applyNetwork(set).then(() => rec.trigger());
           },
           (err: unknown) => log.error({ err }, 'could not store the network set; it is not acted on until stored'),
         );
@@ -301,6 +316,7 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
     const storedSet = podNetwork?.networkSet();
     if (podNetwork && storedSet) void podNetwork.apply(storedSet);
     podNetwork?.start();
+    nodeServices?.start();
     podReporter.start();
     statusTimer = setInterval(() => void publishNodeStatus(), statusIntervalMs);
     conn.start();
@@ -321,6 +337,7 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
       facts?.stop();
       await reconciler?.stop();
       await network?.stop();
+      await services?.stop();
       await connection?.stop();
       log.info('agent stopped; its pods keep running');
     },

@@ -19,6 +19,8 @@ export interface AgentCliOptions {
   dataDir: string;
   statusIntervalMs: number;
   statusRefreshMs: number;
+  /** False with --no-pod-network: pods on the runtime's own network, no service proxy or cluster DNS. */
+  podNetwork: boolean;
 }
 
 /** A hostname as a node name: lowercase, a DNS label (a-z, 0-9, "-"), at most 63 characters. */
@@ -63,6 +65,7 @@ export function buildAgentCommand(): Command {
     .option('--data-dir <dir>', 'where the agent keeps its state (default: ~/.drover/agent-NAME)')
     .option('--status-interval <seconds>', 'heartbeat period (the hub marks a node silent for 15 s NotReady)', positiveSeconds, 5)
     .option('--status-refresh <seconds>', 'the full node status goes on change and at least this often', positiveSeconds, 60)
+    .option('--no-pod-network', "run pods on the runtime's own network (containerd: the host's; Docker: its default bridge), without pod IPs, Services or cluster DNS; for a machine that runs another agent's pod network already")
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
 }
@@ -71,7 +74,7 @@ export function buildAgentCommand(): Command {
 export function parseAgentArgs(argv: string[], host = hostname(), home = homedir()): AgentCliOptions {
   const cmd = buildAgentCommand();
   cmd.parse(argv, { from: 'user' });
-  const o = cmd.opts<{ hub?: string; token?: string; tokenFile?: string; name?: string; runtime?: 'docker' | 'containerd'; dataDir?: string; statusInterval: number; statusRefresh: number }>();
+  const o = cmd.opts<{ hub?: string; token?: string; tokenFile?: string; name?: string; runtime?: 'docker' | 'containerd'; dataDir?: string; statusInterval: number; statusRefresh: number; podNetwork: boolean }>();
   const name = o.name ?? nodeNameFromHostname(host);
   if (!isValidNodeName(name)) {
     throw new InvalidOptionError(`--name "${name}" is not a valid node name: use lowercase letters, digits, "-" and "." (at most 63)`);
@@ -88,6 +91,7 @@ export function parseAgentArgs(argv: string[], host = hostname(), home = homedir
     dataDir: o.dataDir ?? join(home, '.drover', `agent-${name}`),
     statusIntervalMs: Math.round(o.statusInterval * 1000),
     statusRefreshMs: Math.round(o.statusRefresh * 1000),
+    podNetwork: o.podNetwork,
   };
 }
 

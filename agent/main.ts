@@ -52,6 +52,7 @@ async function main(): Promise<void> {
     logger,
     statusIntervalMs: options.statusIntervalMs,
     statusRefreshMs: options.statusRefreshMs,
+    ...(options.podNetwork ? {} : { network: false as const }),
   });
 
   let stopping = false;

@@ -26,11 +26,12 @@ export interface Mount {
 /**
  * The network a container joins instead of the runtime's default, as the agent's pod network prepared it
  * for the container's pod (every container of a pod joins the same one, so they share one IP and localhost):
- * - `netns`: a network namespace file (containerd: `--with-ns=network:PATH`), attached through CNI;
+ * - `netns`: a network namespace file (containerd: `--with-ns=network:PATH`), attached through CNI; with `uts`,
+ *   also the pod's UTS namespace file (`--with-ns=uts:PATH`), which holds the pod's hostname;
  * - `container`: the network of another container, the pod's sandbox (docker: `--network container:NAME`).
  * An adapter refuses (InvalidSpecError) the mode it cannot join.
  */
-export type ContainerNetwork = { mode: 'netns'; path: string } | { mode: 'container'; container: string };
+export type ContainerNetwork = { mode: 'netns'; path: string; uts?: string } | { mode: 'container'; container: string };
 
 export interface ContainerSpec {
   /** Runtime-unique name; adapters may sanitise it but must keep it stable. */

@@ -35,6 +35,9 @@ export function checkSpec(runtime: string, spec: ContainerSpec): void {
   if (spec.network?.mode === 'netns' && !spec.network.path.startsWith('/')) {
     throw new InvalidSpecError(runtime, `container ${spec.name}: network namespace path must be absolute (${spec.network.path})`);
   }
+  if (spec.network?.mode === 'netns' && spec.network.uts !== undefined && !spec.network.uts.startsWith('/')) {
+    throw new InvalidSpecError(runtime, `container ${spec.name}: UTS namespace path must be absolute (${spec.network.uts})`);
+  }
   if (spec.network?.mode === 'container' && !spec.network.container) {
     throw new InvalidSpecError(runtime, `container ${spec.name}: the container whose network to join is not named`);
   }

@@ -6,6 +6,10 @@
  * finds and keeps the namespaces of the pods it adopts, and a half-made one is undone (CNI DEL) and made
  * again. A namespace that vanished (a reboot) or an attachment made for another pod CIDR, MTU or set of host
  * ports is torn down and made anew, with a new sandbox id (the pod's containers are then re-created).
+ *
+ * Beside the network namespace each pod gets a UTS namespace holding its hostname (a file under
+ * /run/drover/uts, made with `unshare --uts=FILE hostname NAME`), which its containers join: ctr 1.6 has no
+ * --hostname, and the kubelet's pods share one UTS namespace too.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { readdir, readFile, rm } from 'node:fs/promises';
@@ -25,12 +29,19 @@ import type { NetCommands } from './net-commands.js';
 export interface SandboxContext {
   podCIDR: string;
   mtu: number;
+  /** The pod's hostname (pod-hosts.ts podHostname), set in its UTS namespace. */
+  hostname: string;
 }
+
+/** Where pods' UTS namespace files live (bind mounts, like /run/netns). */
+export const UTS_DIR = '/run/drover/uts';
 
 interface SandboxRecord {
   uid: string;
   id: string;
   netns: string;
+  /** The pod's UTS namespace file (absent in records of an agent before hostnames). */
+  uts?: string;
   /** What the attachment was made for; a different one means a new sandbox. */
   key: string;
   eth0: CniPluginConfig[];
@@ -88,7 +99,11 @@ export function createCniSandboxes(opts: CniSandboxesOptions): CniSandboxes {
   const recordPath = (uid: string) => join(dir, `${encodeURIComponent(uid)}.json`);
   const cache = new Map<string, SandboxRecord>();
 
-  const view = (r: SandboxRecord): Omit<PodSandbox, 'mounts'> => ({ id: r.id, network: { mode: 'netns', path: r.netns }, podIPs: resultIPs(r.result) });
+  const view = (r: SandboxRecord): Omit<PodSandbox, 'mounts'> => ({
+    id: r.id,
+    network: { mode: 'netns', path: r.netns, ...(r.uts ? { uts: r.uts } : {}) },
+    podIPs: resultIPs(r.result),
+  });
 
   async function read(uid: string): Promise<SandboxRecord | undefined> {
     const cached = cache.get(uid);
@@ -112,23 +127,59 @@ export function createCniSandboxes(opts: CniSandboxesOptions): CniSandboxes {
   }
 
   /**
-   * `ip netns add|delete` in containerd's mount namespace: a namespace file is a bind mount, and one made in
-   * a private mount namespace (an agent started under `ip netns exec`, or a unit with PrivateMounts) would
-   * be an empty file to containerd, which opens it. Plain `ip netns` when containerd's process is not in
-   * sight (nsenter missing, another PID namespace).
+   * A command in containerd's mount namespace: a namespace file is a bind mount, and one made in a private mount
+   * namespace (an agent started under `ip netns exec`, or a unit with PrivateMounts) would be an empty file to
+   * containerd, which opens it. Plain, in the agent's own, when containerd's process is not in sight (nsenter
+   * missing, another PID namespace).
    */
-  async function netns(args: string[]): Promise<void> {
+  async function inContainerdMounts(argv: [string, ...string[]]): Promise<void> {
     const pid = await containerdPid();
     if (pid !== undefined) {
-      const viaContainerd = [`--mount=/proc/${pid}/ns/mnt`, '--', 'ip', 'netns', ...args];
-      const r = await cmd.run('nsenter', viaContainerd).catch(() => undefined);
+      const viaContainerd = [`--mount=/proc/${pid}/ns/mnt`, '--', ...argv];
+      const r = await cmd.run('nsenter', viaContainerd).catch((err: unknown) => {
+        log.debug({ err }, 'nsenter could not be run');
+        return undefined;
+      });
       if (r?.exitCode === 0) {
         log.info({ command: ['nsenter', ...viaContainerd] }, 'network change');
         return;
       }
-      log.debug({ pid, stderr: r?.stderr }, "cannot enter containerd's mount namespace; plain ip netns");
+      log.debug({ pid, stderr: r?.stderr }, "cannot enter containerd's mount namespace; running in the agent's own");
     }
-    await cmd.change('ip', ['netns', ...args]);
+    await cmd.change(argv[0], argv.slice(1));
+  }
+
+  /** `ip netns add|delete`, where containerd sees the namespace file. */
+  const netns = (args: string[]) => inContainerdMounts(['ip', 'netns', ...args]);
+
+  /** The hostname the UTS namespace file holds, or undefined when it is no UTS namespace (gone, a plain file). */
+  async function utsHostname(path: string): Promise<string | undefined> {
+    const pid = await containerdPid();
+    const argv = [`--uts=${path}`, '--', 'hostname'];
+    const r = await cmd.run('nsenter', pid === undefined ? argv : [`--mount=/proc/${pid}/ns/mnt`, ...argv]);
+    return r.exitCode === 0 ? r.stdout.trim() : undefined;
+  }
+
+  /** The pod's UTS namespace with its hostname: made when missing, the hostname set when it differs. */
+  async function ensureUts(rec: SandboxRecord, hostname: string): Promise<void> {
+    const path = rec.uts ?? join(UTS_DIR, rec.netns.split('/').pop()!);
+    const have = await utsHostname(path);
+    if (have === undefined) {
+      await inContainerdMounts(['mkdir', '-p', UTS_DIR]);
+      await inContainerdMounts(['touch', path]);
+      await inContainerdMounts(['unshare', `--uts=${path}`, 'hostname', hostname]);
+    } else if (have !== hostname) {
+      await inContainerdMounts(['nsenter', `--uts=${path}`, '--', 'hostname', hostname]);
+    }
+    if (rec.uts !== path) {
+      rec.uts = path;
+      await write(rec);
+    }
+  }
+
+  async function removeUts(path: string): Promise<void> {
+    if ((await utsHostname(path)) !== undefined) await inContainerdMounts(['umount', path]);
+    await inContainerdMounts(['rm', '-f', path]);
   }
 
   async function netnsExists(path: string): Promise<boolean> {
@@ -150,6 +201,7 @@ export function createCniSandboxes(opts: CniSandboxesOptions): CniSandboxes {
       await cni.del(rec.lo, at('lo'), undefined).catch((err: unknown) => log.debug({ err }, 'CNI DEL of lo failed'));
       await netns(['delete', name]);
     }
+    if (rec.uts) await removeUts(rec.uts);
     await rm(recordPath(rec.uid), { force: true });
     cache.delete(rec.uid);
     log.info({ uid: rec.uid, sandbox: rec.id, netns: rec.netns }, 'pod sandbox torn down');
@@ -161,7 +213,10 @@ export function createCniSandboxes(opts: CniSandboxesOptions): CniSandboxes {
       const eth0 = podNetworkPlugins({ bridge: opts.bridge, podCIDR: ctx.podCIDR, mtu: ctx.mtu, ipamDataDir }, ports);
       const key = createHash('sha256').update(JSON.stringify(eth0)).digest('hex').slice(0, 16);
       const had = await read(uid);
-      if (had?.complete && had.key === key && (await netnsExists(had.netns))) return view(had);
+      if (had?.complete && had.key === key && (await netnsExists(had.netns))) {
+        await ensureUts(had, ctx.hostname);
+        return view(had);
+      }
       if (had) {
         log.info({ uid, sandbox: had.id, reason: !had.complete ? 'half made' : had.key !== key ? 'network changed' : 'namespace gone' }, 'pod sandbox made anew');
         await teardown(had);
@@ -174,6 +229,7 @@ export function createCniSandboxes(opts: CniSandboxesOptions): CniSandboxes {
         await netns(['add', name]);
         await cni.add(rec.lo, { containerId: rec.id, netnsPath: rec.netns, ifName: 'lo' });
         rec.result = await cni.add(rec.eth0, { containerId: rec.id, netnsPath: rec.netns, ifName: 'eth0' });
+        await ensureUts(rec, ctx.hostname);
       } catch (err) {
         await teardown(rec).catch((e: unknown) => log.warn({ err: e, uid }, 'could not undo a half-made sandbox'));
         if (err instanceof PodNetworkError) throw err;

@@ -41,10 +41,15 @@ export interface DockerSandboxContext {
   mtu: number;
 }
 
+export interface DockerPodContext extends DockerSandboxContext {
+  /** The pod's hostname (pod-hosts.ts podHostname): the sandbox's, which the pod's containers share. */
+  hostname: string;
+}
+
 export interface DockerSandboxes {
   /** The node's bridge network for this pod CIDR and MTU (re-created, with every sandbox, if it differs). */
   ensureNetwork(ctx: DockerSandboxContext): Promise<void>;
-  ensure(pod: Pod, ports: PortMapping[], dns: DnsSettings | undefined, ctx: DockerSandboxContext): Promise<Omit<PodSandbox, 'mounts'>>;
+  ensure(pod: Pod, ports: PortMapping[], dns: DnsSettings | undefined, ctx: DockerPodContext): Promise<Omit<PodSandbox, 'mounts'>>;
   current(uid: string): Omit<PodSandbox, 'mounts'> | undefined;
   release(uid: string): Promise<void>;
   prune(keep: ReadonlySet<string>): Promise<void>;
@@ -92,8 +97,18 @@ export function dockerNetworkArgs(name: string, bridge: string, podCIDR: string,
 }
 
 /** `docker run` arguments of a pod's sandbox. Pure. */
-export function sandboxRunArgs(o: { name: string; network: string; image: string; labels: Record<string, string>; ports: PortMapping[]; dns: DnsSettings | undefined }): string[] {
+export function sandboxRunArgs(o: {
+  name: string;
+  network: string;
+  image: string;
+  labels: Record<string, string>;
+  ports: PortMapping[];
+  dns: DnsSettings | undefined;
+  hostname?: string;
+}): string[] {
   const args = ['run', '--detach', '--name', o.name, '--network', o.network, '--restart', 'no'];
+  // containers joining with --network container: take the sandbox's hostname (Docker refuses --hostname there)
+  if (o.hostname) args.push('--hostname', o.hostname);
   for (const [k, v] of Object.entries(o.labels)) args.push('--label', `${k}=${v}`);
   for (const n of o.dns?.nameservers ?? []) args.push('--dns', n);
   for (const s of o.dns?.searches ?? []) args.push('--dns-search', s);
@@ -184,7 +199,10 @@ export function createDockerSandboxes(opts: DockerSandboxesOptions): DockerSandb
       const uid = podUid(pod);
       await ensureNetwork(ctx);
       const name = sandboxName(pod);
-      const key = createHash('sha256').update(JSON.stringify({ net: opts.network, cidr: ctx.podCIDR, mtu: ctx.mtu, ports, dns, image: opts.pauseImage })).digest('hex').slice(0, 16);
+      const key = createHash('sha256')
+        .update(JSON.stringify({ net: opts.network, cidr: ctx.podCIDR, mtu: ctx.mtu, ports, dns, image: opts.pauseImage, hostname: ctx.hostname }))
+        .digest('hex')
+        .slice(0, 16);
       const have = await inspectContainer(name);
       const ip = have?.NetworkSettings?.Networks?.[opts.network]?.IPAddress;
       if (have && have.State?.Running && have.Config?.Labels?.[SANDBOX_LABELS.key] === key && ip) {
@@ -205,7 +223,7 @@ export function createDockerSandboxes(opts: DockerSandboxesOptions): DockerSandb
         [RUNTIME_LABELS.podName]: pod.metadata.name,
         [RUNTIME_LABELS.podNamespace]: podNamespace(pod),
       };
-      const run = await docker(sandboxRunArgs({ name, network: opts.network, image: opts.pauseImage, labels, ports, dns }));
+      const run = await docker(sandboxRunArgs({ name, network: opts.network, image: opts.pauseImage, labels, ports, dns, hostname: ctx.hostname }));
       if (run.exitCode !== 0) {
         await docker(['rm', '--force', name]);
         throw new PodNetworkError(`cannot start the sandbox of pod ${podNamespace(pod)}/${pod.metadata.name}: ${run.stderr.trim()}`);

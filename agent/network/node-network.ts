@@ -23,9 +23,10 @@ import { DEFAULT_CNI_PATH } from './cni-config.js';
 import { createCniSandboxes, type CniSandboxes } from './cni-sandboxes.js';
 import { createDockerSandboxes, DEFAULT_PAUSE_IMAGE, type DockerSandboxes } from './docker-sandboxes.js';
 import { createNetCommands, type NetCommands } from './net-commands.js';
-import { ensureDockerForward, ensureMasquerade, ensurePodBridge, removeDockerForward, removeMasquerade } from './node-setup.js';
+import { ensureDockerForward, ensureHairpin, ensureIpForward, ensureMasquerade, ensurePodBridge, removeDockerForward, removeMasquerade } from './node-setup.js';
 import { createOverlay, underlayOf, VXLAN_OVERHEAD, type Overlay } from './overlay.js';
 import { writePodResolvConf } from './pod-dns.js';
+import { podHostname, renderPodHosts, writePodHosts } from './pod-hosts.js';
 import { podDnsSettings, readNodeDns, type DnsSettings } from './resolv-conf.js';
 
 /** The names of what the pod network makes on the node; tests running several "nodes" on one host change them. */
@@ -155,7 +156,9 @@ export function createNodeNetwork(opts: NodeNetworkOptions): NodeNetwork {
     applied = { podCIDR, mtu };
     if (cniSandboxes) await ensurePodBridge(cmd, names.bridge, podCIDR, mtu, log);
     if (dockerSandboxes) await dockerSandboxes.ensureNetwork({ podCIDR, mtu });
+    if (dockerSandboxes) await ensureHairpin(cmd, names.bridge);
     if (cniSandboxes || dockerSandboxes) {
+      await ensureIpForward(cmd);
       await ensureMasquerade(cmd, names.nftTable, podCIDR, s.clusterCIDR);
       await ensureDockerForward(cmd, s.clusterCIDR);
     }
@@ -211,11 +214,19 @@ export function createNodeNetwork(opts: NodeNetworkOptions): NodeNetwork {
       if (!set || (!cniSandboxes && !dockerSandboxes)) return none([]);
       const mounts = await dnsMounts(pod);
       if (pod.spec.hostNetwork) return none(mounts);
-      const ctx = context();
-      if (cniSandboxes) return { ...(await cniSandboxes.ensure(pod, hostPortsOf(pod), ctx)), mounts };
-      const cidr = parseCidr(ctx.podCIDR)!;
-      const dns = podDnsSettings(pod, { server: nthAddress(cidr, 1), domain: set.clusterDomain }, await nodeDns());
-      return { ...(await dockerSandboxes!.ensure(pod, hostPortsOf(pod), dns, ctx)), mounts };
+      const host = podHostname(pod, set.clusterDomain);
+      const ctx = { ...context(), hostname: host.hostname };
+      let sandbox: Omit<PodSandbox, 'mounts'>;
+      if (cniSandboxes) sandbox = await cniSandboxes.ensure(pod, hostPortsOf(pod), ctx);
+      else {
+        const cidr = parseCidr(ctx.podCIDR)!;
+        const dns = podDnsSettings(pod, { server: nthAddress(cidr, 1), domain: set.clusterDomain }, await nodeDns());
+        sandbox = await dockerSandboxes!.ensure(pod, hostPortsOf(pod), dns, ctx);
+        // the sandbox's veth on the pod bridge, in hairpin mode (a pod reaching itself through a Service)
+        await ensureHairpin(cmd, names.bridge);
+      }
+      mounts.push(await writePodHosts(opts.dataDir, podUid(pod), renderPodHosts(sandbox.podIPs, host)));
+      return { ...sandbox, mounts };
     },
     current(uid) {
       const sb = cniSandboxes?.current(uid) ?? dockerSandboxes?.current(uid);

@@ -43,6 +43,29 @@ export async function ensurePodBridge(cmd: NetCommands, name: string, podCIDR: s
   if (!(link.flags ?? []).includes('UP')) await cmd.change('ip', ['link', 'set', 'dev', name, 'up']);
 }
 
+/** Routing between the pod bridge, the overlay and the LAN: net.ipv4.ip_forward=1 (CNI's bridge sets it too, Docker as well). */
+export async function ensureIpForward(cmd: NetCommands): Promise<void> {
+  if ((await cmd.read('sysctl', ['-n', 'net.ipv4.ip_forward'])).trim() !== '1') await cmd.change('sysctl', ['-qw', 'net.ipv4.ip_forward=1']);
+}
+
+interface BridgePortRow {
+  ifname: string;
+  master?: string;
+  hairpin?: boolean;
+}
+
+/**
+ * Every port of the pod bridge in hairpin mode, so that a pod whose Service connection is DNATed to itself
+ * gets its packets back out of the port they came in on (CNI's bridge does it with hairpinMode; dockerd only
+ * with --userland-proxy=false).
+ */
+export async function ensureHairpin(cmd: NetCommands, bridge: string): Promise<void> {
+  const ports = await cmd.json<BridgePortRow[]>('bridge', ['-j', '-d', 'link', 'show']);
+  for (const p of ports) {
+    if (p.master === bridge && p.hairpin !== true) await cmd.change('bridge', ['link', 'set', 'dev', p.ifname, 'hairpin', 'on']);
+  }
+}
+
 /** The nftables script of Drover's pod network table: masquerade what leaves the cluster CIDR from this node's pods. Pure. */
 export function masqueradeScript(table: string, podCIDR: string, clusterCIDR: string): string {
   return [

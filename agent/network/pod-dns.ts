@@ -4,9 +4,9 @@
  * alike (Docker's own file on a user-defined network names its embedded resolver, 127.0.0.11, instead).
  * Rewritten in place, not renamed over: a bind-mounted file keeps its inode, so running containers see a change.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { Mount } from '../../runtime-adapters/runtime.js';
+import { writePodFile } from './pod-file.js';
 import { renderResolvConf, type DnsSettings } from './resolv-conf.js';
 
 export function resolvConfPath(dataDir: string, uid: string): string {
@@ -16,16 +16,6 @@ export function resolvConfPath(dataDir: string, uid: string): string {
 /** Write the pod's resolv.conf if its content changed; the mount its containers get. */
 export async function writePodResolvConf(dataDir: string, uid: string, dns: DnsSettings): Promise<Mount> {
   const path = resolvConfPath(dataDir, uid);
-  const text = renderResolvConf(dns);
-  let have: string | undefined;
-  try {
-    have = await readFile(path, 'utf8');
-  } catch {
-    have = undefined;
-  }
-  if (have !== text) {
-    await mkdir(dirname(path), { recursive: true, mode: 0o755 });
-    await writeFile(path, text, { mode: 0o644 });
-  }
+  await writePodFile(path, renderResolvConf(dns));
   return { hostPath: path, containerPath: '/etc/resolv.conf', readOnly: true };
 }

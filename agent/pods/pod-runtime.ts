@@ -10,6 +10,7 @@ import { cpuToMillis, memoryToBytes } from '../../protocol/quantity.js';
 import type { ContainerSpec, Mount, PortMapping, PullPolicy } from '../../runtime-adapters/runtime.js';
 import { podNamespace, podUid } from '../desired-set.js';
 import type { PodSandbox } from '../pod-sandbox.js';
+import type { PodServiceEnv } from '../pod-services.js';
 import { ContainerConfigError } from '../errors.js';
 import { configValue, isValidEnvName, missingKeyMessage, noConfig, requireConfig, type ConfigLookup } from './pod-config.js';
 
@@ -18,6 +19,8 @@ export interface PodRuntimeContext {
   dataDir: string;
   /** The ConfigMaps/Secrets of the desired set (env valueFrom, envFrom); none when absent. */
   config?: ConfigLookup;
+  /** The node's Services as environment variables (service links); none when absent. */
+  serviceEnv?: PodServiceEnv;
 }
 
 export type RestartPolicy = 'Always' | 'OnFailure' | 'Never';
@@ -96,7 +99,7 @@ export function containerSpecHash(pod: Pod, container: Container): string {
  */
 export function toContainerSpec(pod: Pod, container: Container, ctx: PodRuntimeContext, sandbox?: PodSandbox): ContainerSpec {
   const hostNetwork = pod.spec.hostNetwork ?? false;
-  const env = buildEnv(pod, container, ctx.config ?? noConfig);
+  const env = buildEnv(pod, container, ctx.config ?? noConfig, ctx.serviceEnv?.envFor(pod) ?? []);
   const expand = (s: string): string => expandReferences(s, env);
   const mounts = buildMounts(pod, container, ctx);
   const own = new Set(mounts.map((m) => m.containerPath));
@@ -136,14 +139,16 @@ export function runtimeLabels(pod: Pod, container: Container, nodeName: string):
 }
 
 /**
- * The container's environment, in the kubelet's order: each envFrom source (keys that are not valid
- * variable names are skipped), then env (later entries win). A missing ConfigMap/Secret or key that
- * is not optional throws ContainerConfigError with the kubelet's message. Values are read when the
- * container is created: a changed value reaches the environment only when the container restarts.
+ * The container's environment, in the kubelet's order: the service variables (which `$(VAR)` may name), each
+ * envFrom source (keys that are not valid variable names are skipped), then env (later entries win, so the
+ * container's own variables win over the service ones). A missing ConfigMap/Secret or key that is not optional
+ * throws ContainerConfigError with the kubelet's message. Values are read when the container is created: a
+ * changed value (or a Service made later) reaches the environment only when the container restarts.
  */
-function buildEnv(pod: Pod, container: Container, config: ConfigLookup): Record<string, string> {
+function buildEnv(pod: Pod, container: Container, config: ConfigLookup, services: ReadonlyArray<{ name: string; value: string }>): Record<string, string> {
   const namespace = podNamespace(pod);
   const env: Record<string, string> = {};
+  for (const v of services) env[v.name] = v.value;
   for (const source of container.envFrom ?? []) {
     const ref = source.configMapRef
       ? { kind: 'ConfigMap' as const, ...source.configMapRef }

@@ -18,6 +18,7 @@ import type { ContainerInfo, ContainerRuntime } from '../../runtime-adapters/run
 import { podNamespace, podUid } from '../desired-set.js';
 import { ContainerConfigError, PodNetworkError } from '../errors.js';
 import { NO_POD_NETWORK, type PodSandbox, type PodSandboxes } from '../pod-sandbox.js';
+import { NO_SERVICE_ENV, type PodServiceEnv } from '../pod-services.js';
 import { backoffAfterExit, formatDuration, nextBackoff } from './backoff.js';
 import type { ContainerRecord, ContainerRecords, TerminatedRecord, WaitingRecord } from './container-records.js';
 import { createImagePull } from './image-pull.js';
@@ -52,6 +53,8 @@ export interface PodWorkerOptions {
   wakeAt: (due: number) => void;
   /** The node's pod network: each pod's sandbox (default: none, the runtime's own network). */
   sandboxes?: PodSandboxes | undefined;
+  /** The node's Services as environment variables, read when a container is created (default: none). */
+  serviceEnv?: PodServiceEnv | undefined;
 }
 
 /** How soon a pod whose sandbox could not be made is tried again. */
@@ -71,7 +74,7 @@ export function createPodWorker(opts: PodWorkerOptions): PodWorker {
   const sandboxes = opts.sandboxes ?? NO_POD_NETWORK;
   /** The last sandbox failure per pod, so its event is recorded once per message. */
   const sandboxFailures = new Map<string, string>();
-  const ctx = { nodeName: opts.nodeName, dataDir, config: opts.config };
+  const ctx = { nodeName: opts.nodeName, dataDir, config: opts.config, serviceEnv: opts.serviceEnv ?? NO_SERVICE_ENV };
   const event: PodEventSink['record'] = (...args) => opts.events?.record(...args);
   /** Kill requests by `uid/container`. */
   const pendingKills = new Map<string, KillRequest>();

@@ -23,6 +23,7 @@ import { RUNTIME_LABELS } from '../../protocol/pod-helpers.js';
 import type { ContainerInfo, ContainerRuntime, RuntimeWatch } from '../../runtime-adapters/runtime.js';
 import { podUid, type DesiredSet } from '../desired-set.js';
 import { NO_POD_NETWORK, type PodSandboxes } from '../pod-sandbox.js';
+import type { PodServiceEnv } from '../pod-services.js';
 import type { ContainerRecords } from './container-records.js';
 import { countMutations } from './counting-runtime.js';
 import { createPodDispatch } from './pod-dispatch.js';
@@ -64,6 +65,8 @@ export interface ReconcilerOptions {
   events?: PodEventSink;
   /** The node's pod network: each pod's sandbox (default: none, the runtime's own network). */
   sandboxes?: PodSandboxes;
+  /** The node's Services as containers' environment variables (default: none). */
+  serviceEnv?: PodServiceEnv;
 }
 
 export interface Reconciler {
@@ -132,6 +135,7 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
     logger: log,
     events: opts.events,
     sandboxes,
+    serviceEnv: opts.serviceEnv,
     wakeAt(due) {
       if (started && !stopped) wake.wakeAt(due);
     },

@@ -26,6 +26,7 @@ describe('agent command line', () => {
       dataDir: '/home/pi/.drover/agent-edge-box',
       statusIntervalMs: 5000,
       statusRefreshMs: 60_000,
+      podNetwork: true,
     });
   });
 
@@ -36,6 +37,7 @@ describe('agent command line', () => {
       '/root',
     );
     expect(o).toMatchObject({ name: 'n1', runtime: 'containerd', dataDir: '/var/lib/a', statusIntervalMs: 2500, token: undefined });
+    expect(parseAgentArgs(['--no-pod-network'], 'h', '/root').podNetwork).toBe(false);
   });
 
   it('refuses bad values', () => {

@@ -104,7 +104,7 @@ describe('network partition of an agent in its own netns', () => {
     agent = startDroverInNetns(
       ns.name,
       ['agent', '--hub', `mqtts://${HOST_IP}:${MQTT_PORT}`, '--token', joinToken.trim(), '--name', NODE, '--runtime', 'docker',
-        '--data-dir', join(base, 'agent'), '--status-interval', '1'],
+        '--data-dir', join(base, 'agent'), '--status-interval', '1', '--no-pod-network'],
       hub.env,
     );
     peer = await joinAgent(hub, join(base, 'peer'), PEER, 'docker', `mqtt://127.0.0.1:${PLAIN_PORT}`);

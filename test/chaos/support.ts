@@ -58,14 +58,14 @@ export async function api<T = unknown>(hub: TestHub, token: string, method: stri
 
 /** Start an agent that already joined (credentials in its data dir): no token, the stored hub address. */
 export function restartAgent(dataDir: string, name: string, runtime: 'docker' | 'containerd', env: Record<string, string>): Proc {
-  return startDrover(['agent', '--name', name, '--runtime', runtime, '--data-dir', dataDir, '--status-interval', '1'], env);
+  return startDrover(['agent', '--name', name, '--runtime', runtime, '--data-dir', dataDir, '--status-interval', '1', '--no-pod-network'], env);
 }
 
 /** A joining agent with a 1 s status interval. */
 export async function joinAgent(hub: TestHub, dataDir: string, name: string, runtime: 'docker' | 'containerd', hubUrl = hub.mqttUrl): Promise<Proc> {
   const { stdout } = await hub.cli(['token', 'create', '--ttl', '10m']);
   return startDrover(
-    ['agent', '--hub', hubUrl, '--token', stdout.trim(), '--name', name, '--runtime', runtime, '--data-dir', dataDir, '--status-interval', '1'],
+    ['agent', '--hub', hubUrl, '--token', stdout.trim(), '--name', name, '--runtime', runtime, '--data-dir', dataDir, '--status-interval', '1', '--no-pod-network'],
     hub.env,
   );
 }

@@ -168,7 +168,7 @@ describe('node failure and drain (real hub, agents, containerd and Docker)', () 
     // the agent comes back: same name and data dir, its credential instead of a token
     agents.set(
       failed,
-      startDrover(['agent', '--hub', hub.mqttUrl, '--name', failed, '--runtime', runtime, '--data-dir', join(hub.dir, `agent-${failed}`), '--status-interval', '2'], hub.env),
+      startDrover(['agent', '--hub', hub.mqttUrl, '--name', failed, '--runtime', runtime, '--data-dir', join(hub.dir, `agent-${failed}`), '--status-interval', '2', '--no-pod-network'], hub.env),
     );
     await waitFor(`${failed} Ready and untainted`, async () => {
       const n = await node(failed);

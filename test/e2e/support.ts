@@ -120,10 +120,15 @@ export async function startHub(extraArgs: string[] = [], dir?: string): Promise<
   };
 }
 
-export async function startAgent(hub: TestHub, name: string, runtime: 'docker' | 'containerd', token: string): Promise<Proc> {
+/**
+ * A joining agent. Its pod network is off unless asked for: the agents of one test share this machine's
+ * root namespace (one bridge, one Docker network, one overlay device), which a device never does; tests of
+ * the pod network give each agent a network namespace of its own.
+ */
+export async function startAgent(hub: TestHub, name: string, runtime: 'docker' | 'containerd', token: string, podNetwork = false): Promise<Proc> {
   return startDrover(
     ['agent', '--hub', hub.mqttUrl, '--token', token, '--name', name, '--runtime', runtime, '--data-dir', join(hub.dir, `agent-${name}`),
-      '--status-interval', '2'],
+      '--status-interval', '2', ...(podNetwork ? [] : ['--no-pod-network'])],
     hub.env,
   );
 }
@@ -132,10 +137,10 @@ export async function cleanup(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true });
 }
 
-/** Containers of a pod in a runtime, found by Drover's labels. */
+/** A pod's own containers in a runtime (not its Docker pause sandbox), found by Drover's labels. */
 export async function runtimeContainers(runtime: 'docker' | 'containerd', podName: string): Promise<string[]> {
   if (runtime === 'docker') {
-    const r = await execa('docker', ['ps', '-a', '-q', '--filter', `label=io.drover.pod.name=${podName}`]);
+    const r = await execa('docker', ['ps', '-a', '-q', '--filter', `label=io.drover.pod.name=${podName}`, '--filter', 'label=io.drover.container']);
     return r.stdout.split('\n').filter(Boolean);
   }
   const r = await execa('ctr', ['-n', 'drover', 'containers', 'ls', '-q', `labels."io.drover.pod.name"==${podName}`]);

@@ -22,7 +22,7 @@ describe('the agent process is started with the small-footprint V8 flags', () =>
   });
 });
 
-describe('the join token is never on the agent's command line', () => {
+describe("the join token is never on the agent's command line", () => {
   it('the systemd unit reads it from a 0600 file (--token-file), not --token', () => {
     const execStart = /^ExecStart=(.*)$/m.exec(UNIT)?.[1] ?? '';
     expect(execStart).toContain('--token-file /etc/drover/join-token');

@@ -17,6 +17,15 @@ describe('ContainerSpec.network', () => {
     expect(args).not.toContain('--net-host=true');
     expect(netnsOf(ownLabels(spec))).toBe('/run/netns/drover-abc');
     expect(ctrCreateArgs(base, 'drover.local/busybox:test', undefined, undefined, {})).toContain('--net-host=true');
+    expect(args.some((a) => a.startsWith('--with-ns=uts:'))).toBe(false);
+  });
+
+  it("containerd joins the pod's UTS namespace (its hostname) when the pod network names one", () => {
+    const spec: ContainerSpec = { ...base, network: { mode: 'netns', path: '/run/netns/drover-abc', uts: '/run/drover/uts/drover-abc' } };
+    const args = ctrCreateArgs(spec, 'drover.local/busybox:test', undefined, undefined, {});
+    expect(args).toContain('--with-ns=network:/run/netns/drover-abc');
+    expect(args).toContain('--with-ns=uts:/run/drover/uts/drover-abc');
+    expect(() => checkSpec('containerd', { ...base, network: { mode: 'netns', path: '/run/netns/x', uts: 'relative' } })).toThrow(/UTS namespace path must be absolute/);
   });
 
   it("docker joins the sandbox's network and publishes nothing itself (the sandbox does)", () => {
