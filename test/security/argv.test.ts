@@ -77,7 +77,7 @@ describe('no secret on any command line (an unprivileged user reading /proc/*/cm
   let sampler: ChildProcess;
   let sampled = '';
   const agents: Proc[] = [];
-  let joinTokens: string[] = [];
+  const joinTokens: string[] = [];
 
   beforeAll(async () => {
     hub = await startHub();
