@@ -40,6 +40,8 @@ export interface DesiredPublisher {
   stop(): Promise<void>;
   /** Publish for all dirty nodes now (tests, shutdown). */
   flush(): Promise<void>;
+  /** Publish every node's set again, even unchanged ones, with a new generation (after a revision bump). */
+  republishAll(): Promise<void>;
 }
 
 export function createDesiredPublisher(opts: DesiredPublisherOptions): DesiredPublisher {
@@ -193,5 +195,10 @@ export function createDesiredPublisher(opts: DesiredPublisherOptions): DesiredPu
       if (flushing) await flushing;
     },
     flush,
+    async republishAll() {
+      published.clear();
+      for (const node of nodeCache.list()) dirty.add(node.metadata.name);
+      await flush();
+    },
   };
 }

@@ -25,6 +25,8 @@ export interface HubFlags {
   tls?: boolean;
   tlsSan?: string[];
   maxMqttPayload?: string;
+  /** --bump-revision N: move the store revision forward by N at start (after a restore). */
+  bumpRevision?: string;
   clusterCidr?: string;
   serviceCidr?: string;
   nodeCidrMaskSize?: string;
@@ -71,6 +73,7 @@ export async function startHub(flags: HubFlags, dataDir: string, io: CliIO, logg
     ...(flags.nodeMonitorGrace ? { statusStaleAfterMs: parseDuration(flags.nodeMonitorGrace) * 1000 } : {}),
     ...(flags.evictionGrace ? { evictionGraceMs: parseDuration(flags.evictionGrace) * 1000 } : {}),
     ...(flags.maxMqttPayload ? { maxPayloadBytes: parsePayloadLimit(flags.maxMqttPayload) } : {}),
+    ...(flags.bumpRevision ? { bumpRevision: positiveInt(flags.bumpRevision, 'bump-revision') } : {}),
     network: {
       ...(flags.clusterCidr ? { clusterCIDR: flags.clusterCidr } : {}),
       ...(flags.serviceCidr ? { serviceCIDR: flags.serviceCidr } : {}),
@@ -124,6 +127,7 @@ export function registerHubCommand(program: Command, io: CliIO): void {
     .option('--api-max-inflight <n>', 'requests one API token may have in flight, watches aside (default 32)')
     .option('--api-max-watches <n>', 'watches one API token may hold open (default 128)')
     .option('--max-mqtt-payload <bytes>', 'largest MQTT payload the broker accepts, e.g. 4Mi (default 4Mi)')
+    .option('--bump-revision <n>', 'after restoring the store from a backup: move its revision forward by N (e.g. 1000000), past every generation agents have seen')
     .option('--tls-san <name>', 'extra DNS name or IP address for the hub TLS certificate (repeatable)', (v: string, all: string[] = []) => [...all, v])
     .action(async (flags: HubFlags) => {
       const logger = createRootLogger();
