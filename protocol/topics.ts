@@ -39,6 +39,8 @@ export const topics = {
     if (!Number.isInteger(part) || part < 0 || part >= MAX_DESIRED_SET_PARTS) throw new RangeError(`invalid desired set part ${part}`);
     return part === 0 ? `${TOPIC_ROOT}/nodes/${node}/desired` : `${TOPIC_ROOT}/nodes/${node}/desired/${part}`;
   },
+  /** How many messages one desired set may take at most. */
+  maxDesiredParts: MAX_DESIRED_SET_PARTS,
   nodeNetwork: (node: string) => (assertNodeName(node), `${TOPIC_ROOT}/nodes/${node}/network`),
   nodeCmd: (node: string) => (assertNodeName(node), `${TOPIC_ROOT}/nodes/${node}/cmd`),
   nodeReply: (node: string, requestId: string) => (assertNodeName(node), `${TOPIC_ROOT}/nodes/${node}/reply/${requestId}`),

@@ -69,6 +69,7 @@ export async function createFleet(opts: FleetOptions): Promise<Fleet> {
     logger,
     clock,
     coalesceMs: opts.desiredCoalesceMs,
+    ...(opts.events ? { events: opts.events } : {}),
   });
   const networkSets = createNetworkPublisher({ cache: opts.cache, broker: opts.broker, network: opts.network ?? DEFAULT_CLUSTER_NETWORK, logger, clock });
   const guard = createRevisionGuard({
