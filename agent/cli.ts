@@ -2,12 +2,12 @@
  * The agent's command line: options, their defaults and checks. main.ts runs it; kept apart so the
  * parsing is tested without starting anything.
  */
-import { readFileSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { isValidNodeName } from '../protocol/topics.js';
 import { InvalidOptionError } from './errors.js';
+import { readTokenFile } from './link/token-file.js';
 
 export interface AgentCliOptions {
   hubUrl: string | undefined;
@@ -95,18 +95,3 @@ export function parseAgentArgs(argv: string[], host = hostname(), home = homedir
   };
 }
 
-/** The join token in a file (or a pipe): its content without surrounding white space. */
-export function readTokenFile(path: string): string {
-  let text: string;
-  // a pipe from the launcher (Node's are socket pairs, which cannot be opened by path: read the descriptor)
-  const fd = /^\/(?:dev|proc\/self)\/fd\/(\d+)$/.exec(path);
-  try {
-    text = readFileSync(fd ? Number(fd[1]) : path, 'utf8');
-  } catch (err) {
-    throw new InvalidOptionError(`--token-file ${path} cannot be read: ${(err as Error).message}`);
-  }
-  const token = text.trim();
-  if (!token) throw new InvalidOptionError(`--token-file ${path} is empty`);
-  if (/\s/.test(token)) throw new InvalidOptionError(`--token-file ${path} holds more than one token (white space inside)`);
-  return token;
-}

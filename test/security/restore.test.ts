@@ -104,7 +104,8 @@ describe('generations survive a restored or shortened store (real hub and agent,
     await hub.stop();
     await restore([...DB_FILES, 'state.db.revision']);
     hub = await startHubAt(base, HTTP_PORT, MQTT_PORT);
-    const tookMs = await runPod('restore-c').catch((err: unknown) => {
+    // the agent's report that shows it ahead may wait for its reconnect back-off (up to 30 s) and its next full report (30 s)
+    const tookMs = await runPod('restore-c', 150_000).catch((err: unknown) => {
       const tail = (s: string) => s.split('\n').slice(-40).join('\n');
       throw new Error(`${String(err)}\n--- hub ---\n${tail(hub.proc.output())}\n--- agent ---\n${tail(agent.output())}`);
     });
