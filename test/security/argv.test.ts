@@ -13,9 +13,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { figure } from '../chaos/support.js';
 import { cleanup, startDrover, startHub, waitFor, TEST_IMAGE, type Proc, type TestHub } from '../e2e/support.js';
@@ -144,4 +145,28 @@ describe('no secret on any command line (an unprivileged user reading /proc/*/cm
     expect(lines.some((l) => /--env-file/.test(l))).toBe(true);
 
   }, 30_000);
+
+  it('`drover agent --token T` typed anyway: the launcher masks it and hands it to the agent through a pipe', async () => {
+    const token = (await hub.cli(['token', 'create', '--ttl', '10m'])).stdout.trim();
+    const node = 'argv-launcher';
+    const launcher = startDrover(
+      ['agent', '--hub', hub.mqttUrl, '--token', token, '--name', node, '--runtime', 'docker', '--data-dir', join(hub.dir, `agent-${node}`), '--status-interval', '2', '--no-pod-network'],
+      hub.env,
+    );
+    agents.push(launcher);
+    await waitFor(`${node} Ready`, async () => {
+      const n = await hub.json<{ status?: { conditions?: { type: string; status: string }[] } }>(['get', 'node', node]).catch(() => undefined);
+      return n?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+    }, 120_000);
+    // what `nobody` reads now in the launcher's and the agent's command lines
+    const pid = launcher.child.pid!;
+    const child = (await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8')).trim().split(/\s+/)[0]!;
+    const read = async (p: string | number) =>
+      (await execa('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', 'cat', `/proc/${p}/cmdline`])).stdout.split('\0').join(' ');
+    const [launcherArgs, agentArgs] = [await read(pid), await read(child)];
+    expect(launcherArgs).toContain('--token ***');
+    expect(agentArgs).toContain('--token-file /dev/fd/3');
+    for (const args of [launcherArgs, agentArgs]) expect(args).not.toContain(token.split('.').at(-1)!);
+    expect(launcher.output()).toMatch(/--token is readable by every local user/);
+  }, 180_000);
 });
