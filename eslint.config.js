@@ -25,9 +25,9 @@ const boundary = (from, forbidden) => restrict([`${from}/**/*.ts`], topLevelPatt
  * hub folder, only hub.ts to run a hub in-process (`drover hub`, `drover up`).
  */
 export const HUB_LAYERS = [
-  ['store', 'pki'],
+  ['store', 'pki', 'audit'],
   ['secrets', 'cache'],
-  ['auth', 'broker', 'events', 'leases', 'registry', 'placement'],
+  ['auth', 'broker', 'events', 'leases', 'registry', 'placement', 'admission'],
   ['scheduler', 'controllers', 'fleet'],
   ['api'],
   ['.'],

@@ -29,8 +29,13 @@ import { createNodeLeases } from './leases/index.js';
 import { createObjectCache } from './cache/object-cache.js';
 import { createNodeIpamController } from './controllers/network/node-ipam.js';
 import { createEndpointSliceController } from './controllers/network/endpoint-slices.js';
+import { createEndpointsController } from './controllers/network/endpoints.js';
 import { checkClusterNetwork, DEFAULT_CLUSTER_NETWORK, type ClusterNetwork } from '../protocol/cluster-network.js';
 import { createWorkloadControllers } from './controllers/workloads.js';
+import { createPodSecurityAdmission, type PodSecurityExemptions } from './admission/pod-security/admission.js';
+import type { Policy } from '../protocol/pod-security.js';
+import { createAuditLog, type AuditLog } from './audit/audit-log.js';
+import type { AuditLevel } from './audit/audit-event.js';
 
 /** Deployments and DaemonSets reconcile at most this often each (their reconcile reads all they own). */
 const DEFAULT_MIN_RECONCILE_INTERVAL_MS = 250;
@@ -71,6 +76,10 @@ export interface HubOptions {
   bumpRevision?: number;
   /** The cluster's address plan (pod and service CIDRs, NodePort range, DNS domain); K3s' defaults for what is left out. */
   network?: Partial<ClusterNetwork>;
+  /** Pod Security admission: the policy of namespaces without labels (baseline) and who is exempt (admin tokens). */
+  podSecurity?: { defaults?: Policy; exemptions?: PodSecurityExemptions };
+  /** The API's audit log: level (Metadata; None writes none), file (<data dir>/audit.log), rotation by size. */
+  audit?: { level?: AuditLevel; path?: string; maxBytes?: number; maxBackups?: number };
   /** Per-token API request rate, requests in flight and open watches (hub/api/flow-control.ts defaults if absent). */
   apiFlowControl?: FlowControlOptions;
 }
@@ -142,6 +151,20 @@ export async function createHub(opts: HubOptions): Promise<Hub> {
     const cache = createObjectCache({ store, logger: opts.logger.child({ component: 'cache' }) });
     await cache.start();
     closers.push(async () => cache.stop());
+    // Pod Security admission: the API's pod, template and namespace writes and the controllers' pod creates
+    const podSecurity = createPodSecurityAdmission({ cache, ...opts.podSecurity });
+    // who did what through the API: JSON lines in <data dir>/audit.log, rotated, never blocking a request
+    let auditLog: AuditLog | undefined;
+    if ((opts.audit?.level ?? 'Metadata') !== 'None') {
+      const log = createAuditLog({
+        path: opts.audit?.path ?? join(opts.dataDir, 'audit.log'),
+        ...(opts.audit?.maxBytes !== undefined ? { maxBytes: opts.audit.maxBytes } : {}),
+        ...(opts.audit?.maxBackups !== undefined ? { maxBackups: opts.audit.maxBackups } : {}),
+        logger: opts.logger.child({ component: 'audit' }),
+      });
+      auditLog = log;
+      closers.push(() => log.close());
+    }
 
     const mqttTls = opts.mqttTls ?? !isLoopbackHost(opts.mqtt.host);
     const httpTls = opts.httpTls ?? !isLoopbackHost(opts.http.host);
@@ -157,8 +180,13 @@ export async function createHub(opts: HubOptions): Promise<Hub> {
     const adminToken = await auth.ensureAdminToken(join(opts.dataDir, 'admin.token'));
     const events = await createEventRecorder({ store, cache, logger: opts.logger.child({ component: 'events' }), clock });
 
+    // the /metrics registry: the broker and the fleet count into it, the API serves it
+    const registry = new Registry();
+    collectDefaultMetrics({ register: registry, prefix: 'drover_hub_' });
     const broker = await createBroker({
       auth,
+      metrics: registry,
+      clock,
       logger: opts.logger.child({ component: 'broker' }),
       ...(opts.maxPayloadBytes !== undefined ? { maxPayloadBytes: opts.maxPayloadBytes } : {}),
     });
@@ -178,6 +206,7 @@ export async function createHub(opts: HubOptions): Promise<Hub> {
       leases,
       cache,
       events,
+      metrics: registry,
     });
     await fleet.start();
     closers.push(() => fleet.stop());
@@ -219,13 +248,14 @@ export async function createHub(opts: HubOptions): Promise<Hub> {
     const endpointSlices = await createEndpointSliceController({ store, cache, logger: opts.logger.child({ component: 'controllers' }), clock, events });
     await endpointSlices.start();
     closers.push(() => endpointSlices.stop());
+    const endpoints = await createEndpointsController({ store, cache, logger: opts.logger.child({ component: 'controllers' }), clock, events });
+    await endpoints.start();
+    closers.push(() => endpoints.stop());
 
-    const workloads = await createWorkloadControllers({ store, cache, minReconcileIntervalMs: DEFAULT_MIN_RECONCILE_INTERVAL_MS, logger: opts.logger.child({ component: 'controllers' }), clock, events });
+    const workloads = await createWorkloadControllers({ store, cache, podSecurity, minReconcileIntervalMs: DEFAULT_MIN_RECONCILE_INTERVAL_MS, logger: opts.logger.child({ component: 'controllers' }), clock, events });
     await workloads.start();
     closers.push(() => workloads.stop());
 
-    const registry = new Registry();
-    collectDefaultMetrics({ register: registry, prefix: 'drover_hub_' });
     // Deleting a Node through the API revokes its credential and drops its live connection at once.
     const apiAuth: ApiAuth = {
       verifyApiToken: (t) => auth.verifyApiToken(t),
@@ -255,6 +285,8 @@ export async function createHub(opts: HubOptions): Promise<Hub> {
         return disk.pressure ? { ready: false, reasons: [`DiskPressure: ${disk.message}`] } : { ready: true, reasons: [] };
       },
       nodeCommands,
+      podSecurity,
+      ...(auditLog ? { auditLog } : {}),
       ...(opts.apiFlowControl ? { flowControl: opts.apiFlowControl } : {}),
     });
     const httpBound = await api.listen(opts.http.host, opts.http.port);

@@ -28,9 +28,12 @@ command -v npm >/dev/null || need+=(npm)
 if [ -z "$runtime" ]; then
   if command -v ctr >/dev/null; then runtime=containerd; elif command -v docker >/dev/null; then runtime=docker; else runtime=containerd; need+=(containerd runc); fi
 fi
-# the pod network: CNI plugins (containerd pods), nftables (masquerading, the service proxy), a static busybox (Docker's pause image)
+# the pod network: CNI plugins (containerd pods), nftables (masquerading, the service proxy), conntrack (the service
+# proxy's UDP flows), iproute2 (the pod bridge, the overlay), a static busybox (Docker's pause image)
 [ -x /usr/lib/cni/bridge ] || need+=(containernetworking-plugins)
 command -v nft >/dev/null || need+=(nftables)
+command -v conntrack >/dev/null || need+=(conntrack)
+{ command -v ip >/dev/null && command -v bridge >/dev/null; } || need+=(iproute2)
 [ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1 || need+=(busybox-static)
 if [ ${#need[@]} -gt 0 ]; then apt-get update && apt-get install -y "${need[@]}"; fi
 systemctl enable --now "$runtime" 2>/dev/null || true

@@ -48,11 +48,15 @@ if ! ctr_ok && ! docker_ok; then
     wait_for "dockerd" docker_ok
   fi
 fi
-# The pod network: CNI plugins (bridge, host-local, portmap, loopback in /usr/lib/cni) and nftables (masquerading,
-# the service proxy). Installed where missing, as root; otherwise say how.
+# The pod network: CNI plugins (bridge, host-local, portmap, loopback in /usr/lib/cni), nftables (masquerading,
+# the service proxy), conntrack (the service proxy clears UDP flows of endpoints that left), iproute2 (ip and
+# bridge: the pod bridge, the VXLAN overlay). Installed where missing, as root; otherwise say how.
+has() { command -v "$1" >/dev/null 2>&1 || PATH="$PATH:/usr/sbin:/sbin" command -v "$1" >/dev/null 2>&1; }
 pod_network_missing=()
 [ -x /usr/lib/cni/bridge ] || pod_network_missing+=(containernetworking-plugins)
-command -v nft >/dev/null 2>&1 || PATH="$PATH:/usr/sbin:/sbin" command -v nft >/dev/null 2>&1 || pod_network_missing+=(nftables)
+has nft || pod_network_missing+=(nftables)
+has conntrack || pod_network_missing+=(conntrack)
+{ has ip && has bridge; } || pod_network_missing+=(iproute2)
 if [ "${#pod_network_missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ] || command -v sudo >/dev/null; then
     log "pod network: installing ${pod_network_missing[*]} from Debian's packages"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prepare this machine (Debian 12) for Drover's test suite; `npm test` runs it first, and so does CI.
 #   1. packages: containerd, runc, Docker, busybox-static, mosquitto-clients, the pod network's
-#      containernetworking-plugins and nftables (apt, as root or through sudo)
+#      containernetworking-plugins, nftables and conntrack (the service proxy), iperf3 (the network benchmark)
+#      (apt, as root or through sudo)
 #   2. daemons: containerd and dockerd answering on their sockets (started in the background if not)
 #   3. test image: drover.local/busybox:test (static busybox + applets, CMD ["/bin/sh"]), also tagged
 #      registry.local/nginx:1.27 and :1.26 for the rolling-update tests, in Docker and in containerd
@@ -14,7 +15,7 @@ set -euo pipefail
 NAMESPACE="${TEST_ENV_NAMESPACE:-drover}"
 read -r -a TAGS <<<"${TEST_ENV_TAGS:-drover.local/busybox:test registry.local/nginx:1.27 registry.local/nginx:1.26}"
 IMAGE="${TAGS[0]}"
-PACKAGES=(containerd runc docker.io busybox-static mosquitto-clients iproute2 curl containernetworking-plugins nftables)
+PACKAGES=(containerd runc docker.io busybox-static mosquitto-clients iproute2 curl containernetworking-plugins nftables conntrack iperf3)
 CONTAINERD_SOCK=/run/containerd/containerd.sock
 WAIT_SECONDS=60
 
@@ -37,7 +38,9 @@ for bin in containerd ctr runc dockerd docker mosquitto_pub; do
 done
 busybox_static || missing+=("busybox-static (/bin/busybox, statically linked)")
 [ -x /usr/lib/cni/bridge ] && [ -x /usr/lib/cni/host-local ] && [ -x /usr/lib/cni/portmap ] && [ -x /usr/lib/cni/loopback ] || missing+=("containernetworking-plugins (/usr/lib/cni)")
-command -v nft >/dev/null 2>&1 || PATH="$PATH:/usr/sbin:/sbin" command -v nft >/dev/null 2>&1 || missing+=(nft)
+for bin in nft conntrack ip bridge iperf3; do
+  command -v "$bin" >/dev/null 2>&1 || PATH="$PATH:/usr/sbin:/sbin" command -v "$bin" >/dev/null 2>&1 || missing+=("$bin")
+done
 if [ "${#missing[@]}" -gt 0 ]; then
   step "packages: missing ${missing[*]}; installing ${PACKAGES[*]}"
   if [ "$(id -u)" != 0 ] && ! command -v sudo >/dev/null 2>&1; then

@@ -10,6 +10,7 @@ export * from './objects/config.js';
 export * from './objects/event.js';
 export * from './objects/service.js';
 export * from './objects/endpoint-slice.js';
+export * from './objects/endpoints.js';
 export * from './kinds.js';
 export * from './manifest.js';
 export * from './topics.js';

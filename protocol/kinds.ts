@@ -7,6 +7,7 @@ import { configMapSchema, secretSchema } from './objects/config.js';
 import { eventSchema } from './objects/event.js';
 import { serviceSchema } from './objects/service.js';
 import { endpointSliceSchema } from './objects/endpoint-slice.js';
+import { endpointsSchema } from './objects/endpoints.js';
 
 /** What Drover knows of one kind: where it lives in the API and how to validate it. */
 export interface KindInfo {
@@ -34,6 +35,7 @@ const KINDS: readonly KindInfo[] = [
   { kind: 'Deployment', apiVersion: 'apps/v1', group: 'apps', version: 'v1', plural: 'deployments', singular: 'deployment', shortNames: ['deploy'], namespaced: true, schema: deploymentSchema },
   { kind: 'ReplicaSet', apiVersion: 'apps/v1', group: 'apps', version: 'v1', plural: 'replicasets', singular: 'replicaset', shortNames: ['rs'], namespaced: true, schema: replicaSetSchema },
   { kind: 'Service', apiVersion: 'v1', group: '', version: 'v1', plural: 'services', singular: 'service', shortNames: ['svc'], namespaced: true, schema: serviceSchema },
+  { kind: 'Endpoints', apiVersion: 'v1', group: '', version: 'v1', plural: 'endpoints', singular: 'endpoints', shortNames: ['ep'], namespaced: true, schema: endpointsSchema },
   { kind: 'EndpointSlice', apiVersion: 'discovery.k8s.io/v1', group: 'discovery.k8s.io', version: 'v1', plural: 'endpointslices', singular: 'endpointslice', shortNames: [], namespaced: true, schema: endpointSliceSchema },
   { kind: 'DaemonSet', apiVersion: 'apps/v1', group: 'apps', version: 'v1', plural: 'daemonsets', singular: 'daemonset', shortNames: ['ds'], namespaced: true, schema: daemonSetSchema },
 ];

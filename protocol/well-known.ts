@@ -11,6 +11,14 @@ export const LABEL_ARCH = 'kubernetes.io/arch';
 /** Labels an agent may set on its own Node (anything else it sends is ignored). */
 export const AGENT_OWNED_NODE_LABELS = [LABEL_ARCH, LABEL_OS, LABEL_HOSTNAME] as const;
 
+/**
+ * The Node condition types the kubelet sets (k8s.io/api core/v1 NodeConditionType). Ready is the hub's
+ * to set (from what the node sends and when); the others an agent reports from what it measures, and
+ * node health turns them Unknown when the node goes quiet, as Kubernetes' node lifecycle controller does.
+ */
+export const NODE_CONDITION_READY = 'Ready';
+export const AGENT_NODE_CONDITION_TYPES = ['MemoryPressure', 'DiskPressure', 'PIDPressure', 'NetworkUnavailable'] as const;
+
 /** Pod labels the workload controllers add. */
 export const POD_TEMPLATE_HASH_LABEL = 'pod-template-hash';
 export const CONTROLLER_REVISION_HASH_LABEL = 'controller-revision-hash';
@@ -33,6 +41,10 @@ export const ANNOTATION_VTEP_MAC = 'network.drover.io/vtep-mac';
 export const LABEL_SERVICE_NAME = 'kubernetes.io/service-name';
 export const LABEL_ENDPOINTSLICE_MANAGED_BY = 'endpointslice.kubernetes.io/managed-by';
 export const ENDPOINTSLICE_CONTROLLER_NAME = 'endpointslice-controller.k8s.io';
+/** The managed-by value of the slices mirrored from a user's Endpoints (a Service without a selector). */
+export const ENDPOINTSLICE_MIRRORING_CONTROLLER_NAME = 'endpointslicemirroring-controller.k8s.io';
+/** On Endpoints the hub writes itself: not to be mirrored into EndpointSlices (they have their own). */
+export const LABEL_SKIP_MIRROR = 'endpointslice.kubernetes.io/skip-mirror';
 
 /** Taints the node lifecycle puts on nodes, as Kubernetes does; pods may tolerate them. */
 export const TAINT_NODE_NOT_READY = 'node.kubernetes.io/not-ready';
@@ -41,3 +53,51 @@ export const TAINT_NODE_UNSCHEDULABLE = 'node.kubernetes.io/unschedulable';
 export const TAINT_NODE_DISK_PRESSURE = 'node.kubernetes.io/disk-pressure';
 export const TAINT_NODE_MEMORY_PRESSURE = 'node.kubernetes.io/memory-pressure';
 export const TAINT_NODE_PID_PRESSURE = 'node.kubernetes.io/pid-pressure';
+
+/**
+ * Pod Security admission (Kubernetes' pod-security.kubernetes.io/*): Namespace labels choosing a level
+ * (privileged, baseline, restricted) and a version ("latest" or "v1.N") per mode, and the audit
+ * annotations the admission adds.
+ */
+export const POD_SECURITY_LABEL_PREFIX = 'pod-security.kubernetes.io/';
+export const LABEL_POD_SECURITY_ENFORCE = 'pod-security.kubernetes.io/enforce';
+export const LABEL_POD_SECURITY_ENFORCE_VERSION = 'pod-security.kubernetes.io/enforce-version';
+export const LABEL_POD_SECURITY_WARN = 'pod-security.kubernetes.io/warn';
+export const LABEL_POD_SECURITY_WARN_VERSION = 'pod-security.kubernetes.io/warn-version';
+export const LABEL_POD_SECURITY_AUDIT = 'pod-security.kubernetes.io/audit';
+export const LABEL_POD_SECURITY_AUDIT_VERSION = 'pod-security.kubernetes.io/audit-version';
+export const ANNOTATION_POD_SECURITY_ENFORCE_POLICY = 'pod-security.kubernetes.io/enforce-policy';
+export const ANNOTATION_POD_SECURITY_AUDIT_VIOLATIONS = 'pod-security.kubernetes.io/audit-violations';
+export const ANNOTATION_POD_SECURITY_EXEMPT = 'pod-security.kubernetes.io/exempt';
+
+/** The namespace for the cluster's own pods (the admin's), as in Kubernetes; Pod Security's default there is privileged. */
+export const SYSTEM_NAMESPACE = 'kube-system';
+
+/**
+ * Event sources (source.component, reportingComponent) that name the cluster's own components: the
+ * hub's controllers and scheduler, the agent, and Kubernetes' names for the same jobs. Only those
+ * components (and admin tokens) may record Events as them; any name starting with `drover-` is
+ * reserved too.
+ */
+export const COMPONENT_EVENT_SOURCES: readonly string[] = [
+  'drover-agent',
+  'kubelet',
+  'kube-proxy',
+  'default-scheduler',
+  'kube-scheduler',
+  'kube-controller-manager',
+  'replicaset-controller',
+  'deployment-controller',
+  'daemonset-controller',
+  'statefulset-controller',
+  'job-controller',
+  'cronjob-controller',
+  'node-controller',
+  'node-ipam-controller',
+  'taint-eviction-controller',
+  'endpointslice-controller',
+  'endpoint-controller',
+  'garbage-collector-controller',
+  'namespace-controller',
+];
+export const COMPONENT_EVENT_SOURCE_PREFIX = 'drover-';

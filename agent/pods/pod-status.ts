@@ -8,7 +8,7 @@ import { findCondition, transitionTime } from '../../protocol/conditions.js';
 import type { Condition } from '../../protocol/objects/meta.js';
 import type { ContainerState, ContainerStatus, Pod, PodPhase, PodStatus } from '../../protocol/objects/pod.js';
 import type { PodStatusEntry } from '../../protocol/messages.js';
-import { RUNTIME_LABELS } from '../../protocol/pod-helpers.js';
+import { qosClassOf, RUNTIME_LABELS } from '../../protocol/pod-helpers.js';
 import type { ContainerInfo } from '../../runtime-adapters/runtime.js';
 import { podNamespace, podUid } from '../desired-set.js';
 import type { ContainerRecord, TerminatedRecord } from './container-records.js';
@@ -202,24 +202,6 @@ function podConditions(phase: PodPhase, statuses: ContainerStatus[], previous: C
     const before = findCondition(previous, c.type);
     return { ...c, lastProbeTime: null, lastTransitionTime: transitionTime(before, c.status, now) };
   });
-}
-
-/** Guaranteed, Burstable or BestEffort, from the containers' requests and limits. */
-export function qosClassOf(pod: Pod): 'Guaranteed' | 'Burstable' | 'BestEffort' {
-  let any = false;
-  let guaranteed = true;
-  for (const c of pod.spec.containers) {
-    const limits = c.resources?.limits ?? {};
-    const requests = c.resources?.requests ?? {};
-    if (Object.keys(limits).length || Object.keys(requests).length) any = true;
-    for (const r of ['cpu', 'memory']) {
-      const limit = limits[r];
-      const request = requests[r] ?? limit;
-      if (limit === undefined || request !== limit) guaranteed = false;
-    }
-  }
-  if (!any) return 'BestEffort';
-  return guaranteed ? 'Guaranteed' : 'Burstable';
 }
 
 function earliest(times: (string | undefined)[]): string | undefined {

@@ -13,6 +13,7 @@
 import { createHash } from 'node:crypto';
 import type { Condition } from '../../protocol/objects/meta.js';
 import type { ContainerStatus, Pod, PodStatus } from '../../protocol/objects/pod.js';
+import { qosClassOf } from '../../protocol/pod-helpers.js';
 import type { PodStatusEntry } from '../../protocol/messages.js';
 import { preciseTimestamp } from '../../protocol/time.js';
 import { podNamespace, podUid, type DesiredSet } from '../desired-set.js';
@@ -26,24 +27,6 @@ export interface SimPodTimes {
   arrivedAt: number;
   /** When its containers "started"; absent while Pending. */
   runningAt?: number | undefined;
-}
-
-/** Guaranteed, Burstable or BestEffort, from the containers' requests and limits (as the kubelet decides). */
-export function qosClassOf(pod: Pod): 'Guaranteed' | 'Burstable' | 'BestEffort' {
-  let any = false;
-  let guaranteed = true;
-  for (const c of pod.spec.containers) {
-    const limits = c.resources?.limits ?? {};
-    const requests = c.resources?.requests ?? {};
-    if (Object.keys(limits).length || Object.keys(requests).length) any = true;
-    for (const r of ['cpu', 'memory']) {
-      const limit = limits[r];
-      const request = requests[r] ?? limit;
-      if (limit === undefined || request !== limit) guaranteed = false;
-    }
-  }
-  if (!any) return 'BestEffort';
-  return guaranteed ? 'Guaranteed' : 'Burstable';
 }
 
 /** A stable fake container id for a pod's container. */

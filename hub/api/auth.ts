@@ -2,7 +2,7 @@
  * Who is calling, and may they do this. Bearer tokens are verified by the hub's auth service (the
  * ApiAuth subset below); roles are Drover's three:
  *   admin - everything;
- *   edit  - read everything it may see, write workloads (not Nodes, Namespaces or tokens);
+ *   edit  - read everything it may see, write workloads (not Nodes, Namespaces, tokens or any status subresource);
  *   view  - get, list and watch only, and never Secrets (as Kubernetes' view role: their values are credentials).
  * A token with a namespace sees only namespaced objects of that namespace (and may get that Namespace).
  */
@@ -41,7 +41,7 @@ const READ_VERBS: readonly Verb[] = ['get', 'list', 'watch'];
 
 export interface AccessRequest {
   verb: Verb;
-  /** Plural resource name, e.g. "pods", "nodes", "jointokens". */
+  /** Plural resource name, e.g. "pods", "nodes", "jointokens", with its subresource: "pods/status", "pods/exec". */
   resource: string;
   /** For namespaced resources: the namespace, or undefined for an all-namespaces list. */
   namespace: string | undefined;
@@ -78,7 +78,9 @@ function deny(principal: ApiPrincipal, req: AccessRequest): never {
       ? 'across all namespaces'
       : `in namespace "${req.namespace}"`
     : 'at the cluster scope';
-  const subject = req.name ? `${req.resource} "${req.name}"` : req.resource;
+  // "pods/status" and "pods/exec" are subresources of "pods": the object is named by its resource, as Kubernetes does
+  const resource = req.resource.split('/')[0]!;
+  const subject = req.name ? `${resource} "${req.name}"` : resource;
   throw apiErrors.forbidden(
     `${subject} is forbidden: token "${principal.id}" (role ${principal.role}${principal.namespace ? `, namespace ${principal.namespace}` : ''}) cannot ${req.verb} resource "${req.resource}" ${where}`,
     { kind: req.resource, ...(req.name ? { name: req.name } : {}) },
@@ -88,10 +90,14 @@ function deny(principal: ApiPrincipal, req: AccessRequest): never {
 /** Throws a 403 Forbidden ApiError unless the principal may do `req`. */
 export function authorize(principal: ApiPrincipal, req: AccessRequest): void {
   if (principal.role === 'admin') return;
-  if (ADMIN_ONLY.has(req.resource)) deny(principal, req);
+  const resource = req.resource.split('/')[0]!; // the rules below hold for a resource's subresources too
+  if (ADMIN_ONLY.has(resource)) deny(principal, req);
   const isRead = READ_VERBS.includes(req.verb);
-  if (principal.role === 'view' && (!isRead || VIEW_HIDDEN.has(req.resource))) deny(principal, req);
-  if (principal.role === 'edit' && !isRead && ADMIN_WRITE_ONLY.has(req.resource)) deny(principal, req);
+  if (principal.role === 'view' && (!isRead || VIEW_HIDDEN.has(resource))) deny(principal, req);
+  // Status is what the hub's components observed (the agent's pod and node reports, the controllers'
+  // counts): only they (through the store) and admin tokens write it, as Kubernetes' edit role cannot.
+  if (!isRead && req.resource.endsWith('/status')) deny(principal, req);
+  if (principal.role === 'edit' && !isRead && ADMIN_WRITE_ONLY.has(resource)) deny(principal, req);
   if (principal.namespace !== undefined) {
     if (req.namespaced) {
       if (req.namespace !== principal.namespace) deny(principal, req);

@@ -1,6 +1,7 @@
 /** What every handler receives: the request, the caller, and the hub's parts the API uses. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../../protocol/logger.js';
+import type { PodSecurityAdmission } from '../admission/pod-security/admission.js';
 import type { ObjectCache } from '../cache/object-cache.js';
 import type { ServiceRegistry } from '../registry/services.js';
 import type { Store } from '../store/store.js';
@@ -13,6 +14,8 @@ export interface ApiDeps {
   cache: ObjectCache;
   /** Service defaults and IP/port allocation before a Service is written. */
   services: ServiceRegistry;
+  /** Pod Security admission (hub/admission) for Pods, pod templates and Namespaces. */
+  podSecurity: PodSecurityAdmission;
   auth: ApiAuth;
   logger: Logger;
   clock: () => number;
@@ -32,8 +35,17 @@ export interface RequestContext {
   method: string;
   url: URL;
   principal: ApiPrincipal | undefined;
+  /** What handlers add to this request's audit event. */
+  audit: RequestAudit;
   /** Parse the JSON body (size-limited); `optional` allows an empty body. */
   readJson(optional?: boolean): Promise<unknown>;
+}
+
+export interface RequestAudit {
+  /** Pod Security's audit annotations (enforce-policy, audit-violations, exempt). */
+  annotations: Record<string, string>;
+  /** The object a create names in its body (the URL does not), as Kubernetes' audit objectRef has it. */
+  objectName?: string;
 }
 
 /** A handler's answer: a JSON body with a code, or "I wrote the response myself" (streams, text). */

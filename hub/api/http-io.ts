@@ -63,3 +63,19 @@ export function isLoopback(address: string | undefined): boolean {
   const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
   return /^127\.\d+\.\d+\.\d+$/.test(v4);
 }
+
+/** Longest warning text sent; longer ones are cut (Kubernetes truncates warnings too). */
+const MAX_WARNING_LENGTH = 1024;
+
+/**
+ * Add an RFC 7234 Warning header as Kubernetes sends them (`299 - "text"`), which kubectl prints as
+ * `Warning: text`. Characters a header cannot carry become "?"; quotes and backslashes are escaped; a repeat is sent once.
+ */
+export function addWarning(res: ServerResponse, text: string): void {
+  const cut = text.length > MAX_WARNING_LENGTH ? `${text.slice(0, MAX_WARNING_LENGTH - 3)}...` : text;
+  const safe = cut.replace(/[^\x20-\x7e]/g, '?').replace(/[\\"]/g, (c) => `\\${c}`);
+  const existing = res.getHeader('Warning');
+  const values = existing === undefined ? [] : Array.isArray(existing) ? existing : [String(existing)];
+  const value = `299 - "${safe}"`;
+  if (!values.includes(value)) res.setHeader('Warning', [...values, value]);
+}

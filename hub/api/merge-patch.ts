@@ -1,7 +1,7 @@
 /**
  * JSON merge patch (RFC 7386): objects merge key by key, null deletes, anything else (arrays included)
- * replaces. Kubernetes' strategic merge patch is accepted and applied the same way (Drover has no
- * patch strategies for lists: a list in the patch replaces the list).
+ * replaces. Strategic merge patches have their own module (strategic-merge-patch.ts), JSON patches too
+ * (json-patch.ts).
  */
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -12,16 +12,20 @@ import { validateObject } from '../../protocol/manifest.js';
 import type { KubeObject } from '../../protocol/objects/meta.js';
 import type { Service } from '../../protocol/objects/service.js';
 import type { ObjectKey } from '../store/store.js';
+import { admitWrite } from './admission.js';
 import { authorize, type Verb } from './auth.js';
 import { type ApiDeps, type Reply, type RequestContext } from './context.js';
 import { deleteGeneric, deleteNamespace, deleteNode, deletePod, parseDeleteOptions } from './deletion.js';
+import { applyJsonPatch, asOperations } from './json-patch.js';
 import { applyMergePatch } from './merge-patch.js';
+import { applyStrategicMergePatch } from './strategic-merge-patch.js';
+import { parseIncludeObject, toTable, wantsTable } from './table.js';
 import type { ResourceRoute } from './router.js';
 import { equalityFields, matchesSelectors, parseSelectors } from './selectors.js';
 import { apiErrors, manifestErrorToApiError } from './status.js';
 import { serveWatch } from './watch.js';
 
-const MERGE_PATCH_TYPES = ['application/merge-patch+json', 'application/strategic-merge-patch+json'];
+const PATCH_TYPES = ['application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/json-patch+json'];
 
 type Obj = Record<string, unknown> & { metadata?: Record<string, unknown> };
 
@@ -197,7 +201,9 @@ async function create(ctx: RequestContext, route: ResourceRoute, deps: ApiDeps):
   if (route.info.kind === 'Pod') obj.status = { phase: 'Pending' };
   if (route.info.kind === 'Namespace') obj.status = { phase: 'Active' };
   const valid = validate(route.info, obj);
+  ctx.audit.objectName = valid.metadata.name || String(metadata.generateName ?? '');
   if (route.info.namespaced) await requireNamespace(deps, route.namespace!);
+  admitWrite(ctx, route, deps, valid);
   const dryRun = isDryRun(ctx.url.searchParams);
   if (valid.kind === 'Service') {
     return { code: 201, body: await deps.services.admit(valid as Service, undefined, async (s) => (dryRun ? s : deps.store.create(s))) };
@@ -213,6 +219,7 @@ async function replace(ctx: RequestContext, route: ResourceRoute, deps: ApiDeps)
   const merged = mergeForWrite(route, existing, incoming);
   const valid = validate(route.info, merged);
   checkImmutable(route, existing, valid);
+  admitWrite(ctx, route, deps, valid, existing);
   const expected = incoming.metadata?.resourceVersion;
   const options = typeof expected === 'string' && expected !== '' ? { expectedResourceVersion: expected } : {};
   const dryRun = isDryRun(ctx.url.searchParams);
@@ -224,20 +231,32 @@ async function replace(ctx: RequestContext, route: ResourceRoute, deps: ApiDeps)
   return { code: 200, body: updated };
 }
 
+/** The object `existing` becomes under a patch of `contentType` (merge, strategic merge or JSON patch). */
+function applyPatch(contentType: string, existing: KubeObject, patchBody: Obj | unknown[], kind: string, name: string): Obj {
+  const patched =
+    contentType === 'application/json-patch+json'
+      ? applyJsonPatch(existing, patchBody as unknown[], kind, name)
+      : contentType === 'application/strategic-merge-patch+json'
+        ? applyStrategicMergePatch(existing, patchBody, kind)
+        : applyMergePatch(existing, patchBody);
+  return asObject(patched, 'the patched object');
+}
+
 async function patch(ctx: RequestContext, route: ResourceRoute, deps: ApiDeps): Promise<Reply> {
   const name = route.name!;
   const contentType = (ctx.req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-  if (!MERGE_PATCH_TYPES.includes(contentType)) {
+  if (!PATCH_TYPES.includes(contentType)) {
     throw apiErrors.unsupportedMediaType(
-      `the patch content type "${contentType}" is not supported: use application/merge-patch+json (or application/strategic-merge-patch+json, applied as a merge patch)`,
+      `the patch content type "${contentType}" is not supported: use application/merge-patch+json, application/strategic-merge-patch+json or application/json-patch+json`,
     );
   }
-  const patchBody = asObject(await ctx.readJson(), 'a merge patch');
-  const precondition = (patchBody.metadata as { resourceVersion?: unknown } | undefined)?.resourceVersion;
+  const body = await ctx.readJson();
+  const patchBody = contentType === 'application/json-patch+json' ? asOperations(body) : asObject(body, 'a merge patch');
+  const precondition = Array.isArray(patchBody) ? undefined : (patchBody.metadata as { resourceVersion?: unknown } | undefined)?.resourceVersion;
   // A patch that names a resourceVersion gets the conflict; one that does not is applied to a fresh read.
   return retryOnConflict(async () => {
     const existing = await getOr404(deps, route, name);
-    const patched = applyMergePatch(existing, patchBody) as Obj;
+    const patched = applyPatch(contentType, existing, patchBody, route.info.kind, name);
     const pm = asObject(patched.metadata ?? {}, 'metadata');
     pm.name = existing.metadata.name;
     if (route.info.namespaced) pm.namespace = existing.metadata.namespace;
@@ -246,6 +265,7 @@ async function patch(ctx: RequestContext, route: ResourceRoute, deps: ApiDeps): 
     const merged = mergeForWrite(route, existing, patched);
     const valid = validate(route.info, merged);
     checkImmutable(route, existing, valid);
+    admitWrite(ctx, route, deps, valid, existing);
     const dryRun = isDryRun(ctx.url.searchParams);
     const expected = typeof precondition === 'string' ? precondition : existing.metadata.resourceVersion;
     if (valid.kind === 'Service') {
@@ -281,13 +301,24 @@ async function remove(ctx: RequestContext, route: ResourceRoute, deps: ApiDeps):
 }
 
 /** Handle a request on a resource path (authorization included). */
+/** A GET or LIST answered as a meta.k8s.io Table when the client asks for one (kubectl get). */
+function asTableIfAsked(ctx: RequestContext, route: ResourceRoute, deps: ApiDeps, reply: Reply): Reply {
+  const version = wantsTable(ctx.req.headers.accept);
+  if (!version || route.subresource || !('body' in reply)) return reply;
+  const body = reply.body as { items?: KubeObject[]; metadata?: Record<string, unknown> } & KubeObject;
+  const objects = Array.isArray(body.items) ? body.items : [body];
+  const listMeta = Array.isArray(body.items) ? (body.metadata as { resourceVersion?: string; continue?: string; remainingItemCount?: number }) : undefined;
+  const includeObject = parseIncludeObject(ctx.url.searchParams.get('includeObject'));
+  return { code: reply.code, body: toTable(route.info.kind, objects, { version, includeObject, now: deps.clock(), ...(listMeta ? { listMeta } : {}) }) };
+}
+
 export async function handleResource(ctx: RequestContext, route: ResourceRoute, deps: ApiDeps): Promise<Reply> {
   const verb = resourceVerb(ctx.method, route, ctx.url.searchParams);
   if (!verb) throw apiErrors.methodNotAllowed(`method ${ctx.method} is not supported on ${ctx.url.pathname}`);
   if (ctx.principal) {
     authorize(ctx.principal, {
       verb,
-      resource: route.info.plural,
+      resource: route.subresource ? `${route.info.plural}/${route.subresource}` : route.info.plural,
       namespace: route.info.namespaced ? route.namespace : undefined,
       namespaced: route.info.namespaced,
       ...(route.name !== undefined ? { name: route.name } : {}),
@@ -300,9 +331,9 @@ export async function handleResource(ctx: RequestContext, route: ResourceRoute, 
     case 'watch':
       return serveWatch(ctx, route, deps);
     case 'list':
-      return list(ctx, route, deps);
+      return asTableIfAsked(ctx, route, deps, await list(ctx, route, deps));
     case 'get':
-      return { code: 200, body: await getOr404(deps, route, route.name!) };
+      return asTableIfAsked(ctx, route, deps, { code: 200, body: await getOr404(deps, route, route.name!) });
     case 'create':
       return create(ctx, route, deps);
     case 'update':

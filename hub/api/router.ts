@@ -46,6 +46,8 @@ export type Route =
   | { type: 'statusPage' }
   | { type: 'statusJson' }
   | { type: 'version' }
+  | { type: 'openApiIndex' }
+  | { type: 'openApiDocument'; path: string }
   | { type: 'coreVersions' }
   | { type: 'groupList' }
   | { type: 'resourceList'; group: string; version: string }
@@ -124,6 +126,8 @@ export function parseRoute(pathname: string): Route {
       return { type: 'metrics' };
     case '/version':
       return { type: 'version' };
+    case '/openapi/v3':
+      return { type: 'openApiIndex' };
     case '/api':
       return { type: 'coreVersions' };
     case '/apis':
@@ -131,6 +135,7 @@ export function parseRoute(pathname: string): Route {
     default:
       break;
   }
+  if (path.startsWith('/openapi/v3/')) return { type: 'openApiDocument', path: path.slice('/openapi/v3/'.length) };
   const segs = path.split('/').slice(1);
   if (segs[0] === 'api') {
     if (segs[1] !== 'v1') return { type: 'notFound' };

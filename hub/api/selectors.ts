@@ -1,16 +1,17 @@
 /**
  * `?labelSelector=` and `?fieldSelector=` of list and watch requests. Label selectors use protocol's
- * parser; field selectors support the fields the store indexes (=, == and !=).
+ * parser; field selectors support the fields the store can filter on (hub/store/field-selector.ts: =, == and !=).
  */
 import { matchesSelector, parseLabelSelector, type LabelSelector } from '../../protocol/labels.js';
 import type { KubeObject } from '../../protocol/objects/meta.js';
+import { readField, SUPPORTED_FIELD_SELECTORS } from '../store/field-selector.js';
+import type { StoredObject } from '../store/store.js';
 import { apiErrors } from './status.js';
 
-export const SUPPORTED_FIELDS = ['metadata.name', 'metadata.namespace', 'spec.nodeName', 'status.phase'] as const;
-type SupportedField = (typeof SUPPORTED_FIELDS)[number];
+export const SUPPORTED_FIELDS: readonly string[] = SUPPORTED_FIELD_SELECTORS;
 
 export interface FieldRequirement {
-  field: SupportedField;
+  field: string;
   operator: '=' | '!=';
   value: string;
 }
@@ -28,10 +29,10 @@ export function parseFieldSelector(text: string): FieldRequirement[] {
     const m = /^([^=!\s]+)\s*(==|=|!=)\s*(.*)$/.exec(part);
     if (!m) throw apiErrors.badRequest(`invalid field selector "${part}": use field=value or field!=value`);
     const field = m[1]!;
-    if (!(SUPPORTED_FIELDS as readonly string[]).includes(field)) {
+    if (!SUPPORTED_FIELDS.includes(field)) {
       throw apiErrors.badRequest(`field label not supported: ${field} (supported: ${SUPPORTED_FIELDS.join(', ')})`);
     }
-    out.push({ field: field as SupportedField, operator: m[2] === '!=' ? '!=' : '=', value: m[3]!.trim() });
+    out.push({ field, operator: m[2] === '!=' ? '!=' : '=', value: m[3]!.trim() });
   }
   return out;
 }
@@ -57,17 +58,8 @@ export function equalityFields(fields: FieldRequirement[]): Record<string, strin
   return Object.fromEntries(eq.map((f) => [f.field, f.value]));
 }
 
-export function fieldValue(obj: KubeObject, field: SupportedField): string {
-  switch (field) {
-    case 'metadata.name':
-      return obj.metadata.name;
-    case 'metadata.namespace':
-      return obj.metadata.namespace ?? '';
-    case 'spec.nodeName':
-      return String((obj.spec as { nodeName?: unknown } | undefined)?.nodeName ?? '');
-    case 'status.phase':
-      return String((obj.status as { phase?: unknown } | undefined)?.phase ?? '');
-  }
+export function fieldValue(obj: KubeObject, field: string): string {
+  return readField(obj as StoredObject, field) ?? '';
 }
 
 export function matchesSelectors(obj: KubeObject, selectors: Selectors): boolean {

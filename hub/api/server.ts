@@ -3,7 +3,7 @@
  * health, metrics and the status page. This file only routes, authenticates, times and answers;
  * each concern lives in its own module.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
@@ -13,10 +13,14 @@ import type { NodeCommands } from '../fleet/node-commands.js';
 import type { Store } from '../store/store.js';
 import { createObjectCache, type ObjectCache } from '../cache/object-cache.js';
 import { createServiceRegistry } from '../registry/services.js';
+import { createPodSecurityAdmission, type PodSecurityAdmission } from '../admission/pod-security/admission.js';
+import type { AuditLog } from '../audit/audit-log.js';
 import { DEFAULT_CLUSTER_NETWORK, type ClusterNetwork } from '../../protocol/cluster-network.js';
+import { auditEventOf, isAudited } from './audit.js';
 import { authenticate, bearerToken, type ApiAuth, type ApiPrincipal } from './auth.js';
-import { DEFAULT_WATCH_BUFFER_BYTES, type ApiDeps, type Reply, type RequestContext } from './context.js';
+import { DEFAULT_WATCH_BUFFER_BYTES, type ApiDeps, type Reply, type RequestAudit, type RequestContext } from './context.js';
 import { coreVersions, groupList, resourceList, versionInfo } from './discovery.js';
+import { openApiDocument, openApiIndex } from './openapi.js';
 import { DEFAULT_BODY_LIMIT, isLoopback, readJsonBody, sendJson, sendText } from './http-io.js';
 import { createFlowControl, type FlowControl, type FlowControlOptions } from './flow-control.js';
 import { createApiMetrics } from './metrics.js';
@@ -56,6 +60,10 @@ export interface ApiServerOptions {
    * answer 503.
    */
   nodeCommands?: NodeCommands;
+  /** Pod Security admission (hub/admission); without it, one with the default policy over the cache. */
+  podSecurity?: PodSecurityAdmission;
+  /** Where every request's audit event goes (hub/audit); nothing is audited without it. */
+  auditLog?: Pick<AuditLog, 'record'>;
   /** Per-token request rate, requests in flight and open watches (flow-control.ts; its defaults if absent). */
   flowControl?: FlowControlOptions | FlowControl;
   /** How long a request (watches, logs and exec aside) may take, its response included (default 60 s). */
@@ -101,12 +109,14 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
   const ownCache = opts.cache ? undefined : createObjectCache({ store: opts.store, logger });
   const cache = opts.cache ?? ownCache!;
   const services = createServiceRegistry({ cache, network: opts.network ?? DEFAULT_CLUSTER_NETWORK });
+  const podSecurity = opts.podSecurity ?? createPodSecurityAdmission({ cache });
   const flow = opts.flowControl && 'admit' in opts.flowControl ? opts.flowControl : createFlowControl({ clock, ...opts.flowControl });
   metrics.readInflightFrom(() => flow.usage().inflight);
   const deps: ApiDeps = {
     store: opts.store,
     cache,
     services,
+    podSecurity,
     auth: opts.auth,
     logger,
     clock,
@@ -148,6 +158,11 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
       }
       case 'version':
         return { code: 200, body: versionInfo() };
+      case 'openApiIndex':
+        return { code: 200, body: openApiIndex() };
+      case 'openApiDocument':
+        sendText(res, 200, openApiDocument(route.path), 'application/json');
+        return { handled: true };
       case 'coreVersions':
         return { code: 200, body: coreVersions(serverAddress) };
       case 'groupList':
@@ -213,8 +228,21 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     const route = parseRoute(url.pathname);
     const labels = metricLabels(route, method, url);
     res.on('close', () => metrics.observe({ ...labels, code: res.statusCode }, (performance.now() - started) / 1000));
+    // the audit event: who (set once authenticated), what (the route), the answer (code, refusal), admission's annotations
+    const receivedAt = clock();
+    const auditID = randomUUID();
+    const requestAudit: RequestAudit = { annotations: {} };
+    let principal: ApiPrincipal | undefined;
+    let failure: ApiError | undefined;
+    const audit = opts.auditLog && isAudited(route) ? opts.auditLog : undefined;
+    const auditStage = (stage: 'ResponseStarted' | 'ResponseComplete') =>
+      audit?.record(auditEventOf({ auditID, stage, route, method, url, req, principal, code: res.statusCode, failure, receivedAt, now: clock(), audit: requestAudit }));
+    if (audit) {
+      res.setHeader('Audit-Id', auditID);
+      res.on('close', () => auditStage('ResponseComplete'));
+    }
     try {
-      const principal = await principalFor(req, route, url);
+      principal = await principalFor(req, route, url);
       if (!PUBLIC_ROUTES.has(route.type)) res.once('close', flow.admit(principal, labels.verb === 'watch' ? 'watch' : 'request'));
       if (!isLongRunning(route, labels.verb)) limitDuration(res, requestTimeoutMs, { method, path: url.pathname });
       const ctx: RequestContext = {
@@ -223,12 +251,15 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
         method,
         url,
         principal,
+        audit: requestAudit,
         readJson: (optional = false) => readJsonBody(req, maxBody, optional),
       };
       const reply = await dispatch(ctx, route);
       if ('code' in reply) sendJson(res, reply.code, reply.body);
+      else if (labels.verb === 'watch' && !res.writableEnded) auditStage('ResponseStarted');
     } catch (err) {
       const apiError = toApiError(err);
+      failure = apiError;
       if (apiError.httpCode >= 500) logger.error({ err, method, path: url.pathname }, 'request failed');
       else logger.debug({ method, path: url.pathname, reason: apiError.reason, message: apiError.message }, 'request refused');
       if (res.headersSent) {

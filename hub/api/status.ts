@@ -3,6 +3,7 @@
  * typed ApiError that handlers throw. toApiError() maps the errors of the store, the protocol and
  * selectors onto the reason and HTTP code a Kubernetes client expects.
  */
+import { AdmissionForbiddenError, AdmissionInvalidError } from '../admission/errors.js';
 import { ServiceAdmissionError } from '../registry/errors.js';
 import { DroverError, ManifestError, ValidationError } from '../../protocol/errors.js';
 import { kindByName } from '../../protocol/kinds.js';
@@ -235,6 +236,13 @@ export function toApiError(err: unknown): ApiError {
   if (err instanceof ServiceAdmissionError) {
     const name = err.service.slice(err.service.indexOf('/') + 1);
     return apiErrors.invalid('Service', name, err.problems.map((p) => ({ field: p.field, message: p.message, reason: 'FieldValueInvalid' })));
+  }
+  if (err instanceof AdmissionForbiddenError) {
+    const [resource, group = ''] = err.resource.split(/\.(.*)/s);
+    return new ApiError('Forbidden', err.message, { name: err.objectName, group, kind: resource! }, { cause: err });
+  }
+  if (err instanceof AdmissionInvalidError) {
+    return apiErrors.invalid(err.kind, err.objectName, err.problems.map((p) => ({ field: p.field, message: `Invalid value: ${JSON.stringify(p.value)}: ${p.message}`, reason: 'FieldValueInvalid' })));
   }
   if (err instanceof SelectorSyntaxError) return new ApiError('BadRequest', err.message, undefined, { cause: err });
   if (err instanceof StoreClosedError) return new ApiError('ServiceUnavailable', 'the hub is shutting down', undefined, { cause: err });

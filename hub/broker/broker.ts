@@ -1,21 +1,28 @@
 /**
  * createBroker: the hub's embedded MQTT broker (aedes 1.2) with Drover's policy as hooks:
- * authenticate.ts (who may connect), authorize-publish.ts and authorize-subscribe.ts (where).
- * The hub itself publishes and subscribes in-process, without credentials.
+ * authenticate.ts (who may connect), authorize-publish.ts and authorize-subscribe.ts (where, what may
+ * be retained, publish quotas), outgoing-guard.ts (clients that do not read), offline-queue.ts (no
+ * messages kept for clients that are away). The hub itself publishes and subscribes in-process,
+ * without credentials.
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import { once } from 'node:events';
 import { Aedes, type AedesPublishPacket, type Client } from 'aedes';
+import type { Registry } from 'prom-client';
 import type { Logger } from '../../protocol/logger.js';
 import { MAX_PAYLOAD_BYTES } from '../../protocol/messages.js';
 import { createAuthThrottle, type AuthThrottleOptions } from './auth-throttle.js';
 import { createAuthenticate, createPreConnect, type BrokerAuth, type WillTopics } from './authenticate.js';
 import { createAuthorizePublish } from './authorize-publish.js';
 import { createAuthorizeSubscribe } from './authorize-subscribe.js';
+import { createBrokerMetrics, registerRetainedGauges, type RetainedStats } from './broker-metrics.js';
 import { createClientRegistry } from './client-registry.js';
+import { dropOfflineQueue, type OutgoingQueuePersistence } from './offline-queue.js';
+import { DEFAULT_QUEUED_PAYLOADS, deliverWithoutDrainWait, guardOutgoingBytes, type OutgoingLimits } from './outgoing-guard.js';
 import { guardPacketSize } from './packet-size-guard.js';
-import { BrokerClosedError, BrokerListenError, BrokerPublishError, PublishDeniedError } from './errors.js';
+import { createPublishQuota, type PublishQuotaOptions } from './publish-quota.js';
+import { BrokerClosedError, BrokerListenError, BrokerPublishError, PublishDeniedError, QuotaExceededError, SlowClientError } from './errors.js';
 import { nodeClientId, type ClientIdentity } from './identity.js';
 import { topicMatchesFilter } from './topic-filter.js';
 
@@ -24,9 +31,26 @@ export interface BrokerOptions {
   logger: Logger;
   /** Largest payload a client may publish (default protocol MAX_PAYLOAD_BYTES). */
   maxPayloadBytes?: number;
-  /** Failed-login limit per remote address (auth-throttle.ts defaults: 20 a minute, then 5 min refused); false = none. */
+  /** Back-off for failed logins per address and username (auth-throttle.ts defaults); false = none. */
   authFailureLimit?: AuthThrottleOptions | false;
+  /** Per-client publish quotas (publish-quota.ts defaults); false = none. */
+  publishQuota?: PublishQuotaOptions | false;
+  /** Bounds on what waits for a client that does not read (outgoing-guard.ts). */
+  outgoing?: OutgoingLimits;
+  /** Where the broker's counters go (the hub's /metrics); none = kept unregistered. */
+  metrics?: Registry;
+  clock?: () => number;
 }
+
+/**
+ * Deliveries aedes runs at once (its `concurrency`; aedes' default is 100). aedes holds a delivery's
+ * slot until the client's socket drains (up to 60 s): with 100, one frozen device sent 100 messages
+ * held them all, and every other message, heartbeats included, waited behind it. The broker no longer
+ * lets a delivery wait for a socket (outgoing-guard.ts, `deliverWithoutDrainWait`); the headroom stays.
+ * Deliveries to one node come from the hub's publishes and from its own subscribes (each resends the
+ * retained message), which are charged to its publish quota.
+ */
+export const DELIVERY_CONCURRENCY = 10_000;
 
 /** A TLS listener's key and certificate chain (PEM), e.g. from hub/pki. */
 export interface BrokerTlsOptions {
@@ -78,7 +102,14 @@ export interface Broker {
   throttleNode(node: string, paused: boolean): void;
   /** Present this key and certificate on every TLS listener from the next handshake on (certificate renewal). */
   setTls(tls: BrokerTlsOptions): void;
+  /** What the broker holds retained now (also served as gauges on the hub's /metrics). */
+  retained(): Promise<RetainedStats>;
   close(): Promise<void>;
+}
+
+/** The part of aedes' persistence that lists retained messages. */
+interface RetainedStore {
+  createRetainedStream(pattern: string): AsyncIterable<{ payload: Buffer }>;
 }
 
 interface InProcessSubscription {
@@ -88,28 +119,52 @@ interface InProcessSubscription {
 
 export async function createBroker(opts: BrokerOptions): Promise<Broker> {
   const logger = opts.logger;
+  const clock = opts.clock ?? Date.now;
   const registry = createClientRegistry();
+  const metrics = createBrokerMetrics(opts.metrics);
   const willTopics: WillTopics = new WeakMap();
+  const maxPayloadBytes = opts.maxPayloadBytes ?? MAX_PAYLOAD_BYTES;
+  /** Messages dropped over a publish quota: never handed to in-process subscribers. */
+  const dropped = new WeakSet<object>();
+  const quota = opts.publishQuota === false ? undefined : createPublishQuota({ clock, ...opts.publishQuota });
   const aedes = await Aedes.createBroker({
+    concurrency: DELIVERY_CONCURRENCY,
     preConnect: createPreConnect(willTopics),
     authenticate: createAuthenticate({
       auth: opts.auth,
       registry,
       willTopics,
       logger,
-      ...(opts.authFailureLimit === false ? {} : { throttle: createAuthThrottle(opts.authFailureLimit ?? {}) }),
+      metrics,
+      ...(opts.authFailureLimit === false ? {} : { throttle: createAuthThrottle({ clock, ...opts.authFailureLimit }) }),
     }),
     authorizePublish: createAuthorizePublish({
       registry,
-      maxPayloadBytes: opts.maxPayloadBytes ?? MAX_PAYLOAD_BYTES,
+      maxPayloadBytes,
       logger,
+      metrics,
+      dropped,
+      clock,
+      ...(quota ? { quota } : {}),
     }),
-    authorizeSubscribe: createAuthorizeSubscribe({ registry, logger }),
+    authorizeSubscribe: createAuthorizeSubscribe({ registry, logger, ...(quota ? { quota } : {}) }),
   });
+  const maxQueuedBytes = opts.outgoing?.maxQueuedBytes ?? DEFAULT_QUEUED_PAYLOADS * maxPayloadBytes;
+  const persistence = (aedes as unknown as { persistence: OutgoingQueuePersistence & RetainedStore }).persistence;
+  dropOfflineQueue(persistence, (clientId) => registry.liveClient(clientId) !== undefined);
+  async function retained(): Promise<RetainedStats> {
+    const stats = { messages: 0, bytes: 0 };
+    for await (const packet of persistence.createRetainedStream('#')) {
+      stats.messages++;
+      stats.bytes += packet.payload.length;
+    }
+    return stats;
+  }
+  registerRetainedGauges(opts.metrics, retained);
   const servers: Server[] = [];
   const tlsServers: TlsServer[] = [];
   // a publish may carry the largest payload plus its topic (at most 65535 bytes) and headers
-  const maxPacketBytes = (opts.maxPayloadBytes ?? MAX_PAYLOAD_BYTES) + PACKET_OVERHEAD_BYTES;
+  const maxPacketBytes = maxPayloadBytes + PACKET_OVERHEAD_BYTES;
   const subscriptions = new Set<InProcessSubscription>();
   let closed = false;
 
@@ -118,15 +173,16 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
     logger.info({ clientId: client.id }, 'MQTT client disconnected');
   });
   aedes.on('clientError', (client: Client, err: Error) => {
-    // Refused publishes were logged by the hook already; anything else is worth a warning.
-    if (err instanceof PublishDeniedError) logger.debug({ clientId: client.id, err }, 'MQTT client closed after a refused publish');
-    else logger.warn({ clientId: client.id, err }, 'MQTT client error');
+    // Refusals, quota and slow-client disconnects were logged by their hooks already; anything else is worth a warning.
+    if (err instanceof PublishDeniedError || err instanceof QuotaExceededError || err instanceof SlowClientError) {
+      logger.debug({ clientId: client.id, err }, 'MQTT client closed by the broker');
+    } else logger.warn({ clientId: client.id, err }, 'MQTT client error');
   });
   aedes.on('connectionError', (client: Client, err: Error) => {
     logger.warn({ clientId: client.id, err }, 'MQTT connection error before CONNECT completed');
   });
   aedes.on('publish', (packet: AedesPublishPacket, client: Client | null) => {
-    if (subscriptions.size === 0 || packet.topic.startsWith('$SYS/')) return;
+    if (subscriptions.size === 0 || packet.topic.startsWith('$SYS/') || dropped.has(packet)) return;
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
     const meta: PublishMeta = {
       clientId: client?.id,
@@ -139,10 +195,16 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
     }
   });
 
-  /** Every connection: sizes checked as packets arrive (packet-size-guard.ts), then aedes. */
+  /** Every connection: sizes checked as packets arrive (packet-size-guard.ts) and as they leave (outgoing-guard.ts), then aedes. */
   function handle(socket: Socket): void {
     guardPacketSize(socket, maxPacketBytes, (reason) => logger.warn({ remote: socket.remoteAddress, reason }, 'MQTT connection closed: packet too large'));
-    aedes.handle(socket);
+    guardOutgoingBytes(socket, maxQueuedBytes, (queuedBytes, reason) => {
+      const clientId = (socket as Socket & { client?: Client }).client?.id ?? '(connecting)';
+      metrics.slowClientDisconnected();
+      logger.warn({ clientId, remote: socket.remoteAddress, queuedBytes, reason }, 'MQTT client disconnected: it does not read what it is sent');
+      return new SlowClientError(clientId, `it does not read what it is sent: ${reason}`);
+    });
+    deliverWithoutDrainWait(aedes.handle(socket));
   }
 
   function deliver(sub: InProcessSubscription, topic: string, payload: Buffer, meta: PublishMeta): void {
@@ -211,6 +273,8 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
     isNodeConnected(node) {
       return registry.liveClient(nodeClientId(node)) !== undefined;
     },
+
+    retained,
 
     setTls(tls) {
       for (const server of tlsServers) server.setSecureContext({ key: tls.key, cert: tls.cert, minVersion: 'TLSv1.2' });

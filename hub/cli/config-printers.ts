@@ -7,22 +7,6 @@ import type { KubeObject } from '../../protocol/objects/meta.js';
 
 type ConfigObject = KubeObject & { data?: Record<string, string>; binaryData?: Record<string, string>; type?: string };
 
-export interface ConfigColumn {
-  header: string;
-  value: (obj: KubeObject) => string;
-}
-
-const dataCount = (o: KubeObject): string => {
-  const c = o as ConfigObject;
-  return String(Object.keys(c.data ?? {}).length + Object.keys(c.binaryData ?? {}).length);
-};
-
-/** The columns between NAME and AGE. */
-export function configColumns(kind: 'ConfigMap' | 'Secret'): ConfigColumn[] {
-  const data = { header: 'DATA', value: dataCount };
-  return kind === 'Secret' ? [{ header: 'TYPE', value: (o) => (o as ConfigObject).type ?? 'Opaque' }, data] : [data];
-}
-
 export function isConfigKind(obj: KubeObject): obj is KubeObject & { kind: 'ConfigMap' | 'Secret' } {
   return obj.kind === 'ConfigMap' || obj.kind === 'Secret';
 }

@@ -4,7 +4,8 @@ import type { KubeObject } from '../../protocol/objects/meta.js';
 import { shortAge } from '../../protocol/pod-display.js';
 import { LAST_APPLIED_ANNOTATION } from '../../protocol/well-known.js';
 import { resourcePath, type ApiClient, type ObjectList } from './client.js';
-import { eventTime, renderTable } from './printers.js';
+import { eventTime } from '../../protocol/table-columns.js';
+import { renderTable } from './printers.js';
 
 export interface EventObject extends KubeObject {
   type?: string;

@@ -8,7 +8,8 @@ import type { DaemonSet, Deployment, ReplicaSet } from '../../protocol/objects/w
 import type { ApiClient } from './client.js';
 import { eventsSection, shownAnnotations, Text, type EventObject } from './describe-text.js';
 import { renderTable } from './printers.js';
-import { newReplicaSet, oldReplicaSets, replicaSetsOf, selectorText } from './workloads.js';
+import { selectorText } from '../../protocol/table-columns.js';
+import { newReplicaSet, oldReplicaSets, replicaSetsOf } from './workloads.js';
 
 function podTemplate(t: Text, template: PodTemplateSpec): void {
   t.line('Pod Template:');

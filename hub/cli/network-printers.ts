@@ -4,51 +4,10 @@
  * and `describe service` with its endpoints.
  */
 import type { EndpointSlice } from '../../protocol/objects/endpoint-slice.js';
-import type { KubeObject } from '../../protocol/objects/meta.js';
 import type { Service } from '../../protocol/objects/service.js';
+import { serviceSelector as selector } from '../../protocol/table-columns.js';
 import { LABEL_SERVICE_NAME } from '../../protocol/well-known.js';
 import { eventsSection, shownAnnotations, Text, type EventObject } from './describe-text.js';
-
-export interface NetworkColumn {
-  header: string;
-  value: (obj: KubeObject) => string;
-  wideOnly?: boolean;
-}
-
-/** "80:30080/TCP,53/UDP" as kubectl's PORT(S). */
-export function servicePorts(s: Service): string {
-  const ports = (s.spec.ports ?? []).map((p) => `${p.port}${p.nodePort ? `:${p.nodePort}` : ''}/${p.protocol ?? 'TCP'}`);
-  return ports.join(',') || '<none>';
-}
-
-const selector = (s: Service): string =>
-  Object.entries(s.spec.selector ?? {})
-    .map(([k, v]) => `${k}=${v}`)
-    .join(',') || '<none>';
-
-/** EXTERNAL-IP: <pending> for a LoadBalancer (none is coming on a fleet), <none> otherwise. */
-const externalIP = (s: Service): string => ((s.spec.type ?? 'ClusterIP') === 'LoadBalancer' ? '<pending>' : '<none>');
-
-export const SERVICE_COLUMNS: NetworkColumn[] = [
-  { header: 'TYPE', value: (o) => (o as Service).spec.type ?? 'ClusterIP' },
-  { header: 'CLUSTER-IP', value: (o) => (o as Service).spec.clusterIP || '<none>' },
-  { header: 'EXTERNAL-IP', value: (o) => externalIP(o as Service) },
-  { header: 'PORT(S)', value: (o) => servicePorts(o as Service) },
-];
-export const SERVICE_WIDE: NetworkColumn[] = [{ header: 'SELECTOR', value: (o) => selector(o as Service), wideOnly: true }];
-
-/** kubectl's ENDPOINTS: the first three addresses, then "+ N more...". */
-export function sliceEndpoints(s: EndpointSlice): string {
-  const ips = s.endpoints.filter((e) => e.conditions?.ready !== false).map((e) => e.addresses[0]!);
-  if (ips.length === 0) return '<unset>';
-  return ips.length > 3 ? `${ips.slice(0, 3).join(',')} + ${ips.length - 3} more...` : ips.join(',');
-}
-
-export const ENDPOINTSLICE_COLUMNS: NetworkColumn[] = [
-  { header: 'ADDRESSTYPE', value: (o) => (o as EndpointSlice).addressType },
-  { header: 'PORTS', value: (o) => ((o as EndpointSlice).ports ?? []).map((p) => String(p.port ?? '<unset>')).join(',') || '<unset>' },
-  { header: 'ENDPOINTS', value: (o) => sliceEndpoints(o as EndpointSlice) },
-];
 
 /** `describe service`, as kubectl writes it. */
 export function describeService(s: Service, slices: EndpointSlice[], events: EventObject[], now: number): string {

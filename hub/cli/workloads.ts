@@ -4,15 +4,10 @@
  * controls; the new one runs the Deployment's template (its pod-template-hash label aside); revisions
  * come from the deployment.kubernetes.io/revision annotation.
  */
-import { selectorToString } from '../../protocol/labels.js';
 import { kindByName } from '../../protocol/kinds.js';
-import type { DaemonSet, Deployment, ReplicaSet } from '../../protocol/objects/workloads.js';
+import type { Deployment, ReplicaSet } from '../../protocol/objects/workloads.js';
 import { isControlledBy, revisionOf, runsTemplate } from '../../protocol/workload-helpers.js';
 import { resourcePath, type ApiClient, type ObjectList } from './client.js';
-
-
-/** Objects with a pod template (Deployment, ReplicaSet, DaemonSet). */
-export type Workload = Deployment | ReplicaSet | DaemonSet;
 
 /** The Deployment's ReplicaSets, oldest revision first. */
 export async function replicaSetsOf(client: ApiClient, d: Deployment): Promise<ReplicaSet[]> {
@@ -31,14 +26,5 @@ export function oldReplicaSets(d: Deployment, rss: ReplicaSet[]): ReplicaSet[] {
   return rss.filter((rs) => rs !== current && ((rs.spec.replicas ?? 0) > 0 || (rs.status?.replicas ?? 0) > 0));
 }
 
-export function containerNames(obj: Workload): string {
-  return obj.spec.template.spec.containers.map((c) => c.name).join(',');
-}
 
-export function containerImages(obj: Workload): string {
-  return obj.spec.template.spec.containers.map((c) => c.image).join(',');
-}
 
-export function selectorText(obj: Workload): string {
-  return selectorToString(obj.spec.selector) || '<none>';
-}

@@ -18,6 +18,7 @@ import type { Controller } from './controller.js';
 import { placeDaemonPod, withDaemonTolerations, type Placement } from './daemonset-placement.js';
 import { scaledValue } from './int-or-percent.js';
 import { deletePodGracefully } from '../registry/pod-deletion.js';
+import { admitComponentPod, createPodSecurityAdmission } from '../admission/pod-security/admission.js';
 import { isPodAvailable, isPodReady, msUntilAvailable } from './pod-state.js';
 import { isControlledBy } from '../../protocol/workload-helpers.js';
 import { controllerKey, podFromTemplate, podTemplateHash } from './pod-template.js';
@@ -42,6 +43,7 @@ export async function createDaemonSetController(opts: WorkloadControllerOptions)
   const source = { component: DAEMONSET_CONTROLLER };
   const nodeFingerprints = new Map<string, string>();
   const burstReplicas = opts.burstReplicas ?? DEFAULT_BURST_REPLICAS;
+  const podSecurity = opts.podSecurity ?? createPodSecurityAdmission({ cache });
   /** The cluster as the scheduler sees it, kept current from the cache (created at start). */
   let liveSnapshot: LiveSnapshot | undefined;
 
@@ -49,9 +51,9 @@ export async function createDaemonSetController(opts: WorkloadControllerOptions)
     const template = { ...ds.spec.template, spec: { ...ds.spec.template.spec, tolerations: withDaemonTolerations(ds.spec.template.spec.tolerations) } };
     const namespace = ds.metadata.namespace ?? 'default';
     try {
-      const pod = await store.create<Pod>(
-        podFromTemplate(template, { base: ds.metadata.name, namespace, owner: ds, nodeName: node, extraLabels: { [CONTROLLER_REVISION_HASH_LABEL]: hash } }),
-      );
+      const fresh = podFromTemplate(template, { base: ds.metadata.name, namespace, owner: ds, nodeName: node, extraLabels: { [CONTROLLER_REVISION_HASH_LABEL]: hash } });
+      admitComponentPod(podSecurity, DAEMONSET_CONTROLLER, fresh);
+      const pod = await store.create<Pod>(fresh);
       logger.debug({ daemonset: objectKey(ds), pod: pod.metadata.name, node }, 'created daemon pod');
       void events.record(involvedObjectOf(ds), 'Normal', 'SuccessfulCreate', `Created pod: ${pod.metadata.name}`, source);
       return pod;

@@ -11,6 +11,7 @@ import { updateWithRetry } from '../store/update-with-retry.js';
 import type { Controller, ControllerOptions } from './controller.js';
 import type { InvolvedObject } from '../events/recorder.js';
 import { deletePodGracefully } from '../registry/pod-deletion.js';
+import { admitComponentPod, createPodSecurityAdmission, type PodSecurityAdmission } from '../admission/pod-security/admission.js';
 import { compareForDeletion, isPodActive, isPodAvailable, isPodReady, msUntilAvailable } from './pod-state.js';
 import { isControlledBy } from '../../protocol/workload-helpers.js';
 import { controllerKey, podFromTemplate } from './pod-template.js';
@@ -30,6 +31,8 @@ export interface WorkloadControllerOptions extends ControllerOptions {
    * object at most this often (default 0; the hub uses 250 ms).
    */
   minReconcileIntervalMs?: number;
+  /** Pod Security admission for the pods they create (default: the default policy over the cache; the hub passes its own). */
+  podSecurity?: PodSecurityAdmission;
 }
 
 export const DEFAULT_BURST_REPLICAS = 500;
@@ -65,6 +68,7 @@ export async function createReplicaSetController(opts: WorkloadControllerOptions
   const logger = opts.logger.child({ controller: 'replicaset' });
   const source = { component: REPLICASET_CONTROLLER };
   const burstReplicas = opts.burstReplicas ?? DEFAULT_BURST_REPLICAS;
+  const podSecurity = opts.podSecurity ?? createPodSecurityAdmission({ cache });
 
   async function createPods(rs: ReplicaSet, count: number): Promise<Pod[]> {
     const namespace = rs.metadata.namespace ?? 'default';
@@ -72,7 +76,9 @@ export async function createReplicaSetController(opts: WorkloadControllerOptions
     // failed create, not `count`; the store commits each batch in one transaction.
     return slowStartBatch(count, burstReplicas, async () => {
       try {
-        const pod = await store.create<Pod>(podFromTemplate(rs.spec.template, { base: rs.metadata.name, namespace, owner: rs }));
+        const fresh = podFromTemplate(rs.spec.template, { base: rs.metadata.name, namespace, owner: rs });
+        admitComponentPod(podSecurity, REPLICASET_CONTROLLER, fresh);
+        const pod = await store.create<Pod>(fresh);
         logger.debug({ replicaset: objectKey(rs), pod: pod.metadata.name }, 'created pod');
         void events.record(involvedObjectOf(rs), 'Normal', 'SuccessfulCreate', `Created pod: ${pod.metadata.name}`, source);
         return pod;

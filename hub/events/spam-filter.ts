@@ -5,6 +5,7 @@
  * 25 SuccessfulCreate events, not 10,000 store writes; a crash-looping pod keeps one BackOff event
  * bumped every 5 minutes. At most 4096 objects are remembered (least recently seen forgotten).
  */
+import { createTokenBucket, type TokenBucket } from '../../protocol/token-bucket.js';
 import type { EventSource, InvolvedObject } from './recorder.js';
 
 export const SPAM_BURST = 25;
@@ -23,16 +24,13 @@ export function spamKey(obj: InvolvedObject, source: EventSource): string {
 export function createSpamFilter(opts: { burst?: number; refillMs?: number } = {}): SpamFilter {
   const burst = opts.burst ?? SPAM_BURST;
   const refillMs = opts.refillMs ?? SPAM_REFILL_MS;
-  const buckets = new Map<string, { tokens: number; at: number }>();
+  const buckets = new Map<string, TokenBucket>();
   return {
     allow(obj, source, now) {
       const key = spamKey(obj, source);
-      const bucket = buckets.get(key) ?? { tokens: burst, at: now };
+      const bucket = buckets.get(key) ?? createTokenBucket({ capacity: burst, refillEveryMs: refillMs, now });
       buckets.delete(key);
-      bucket.tokens = Math.min(burst, bucket.tokens + (now - bucket.at) / refillMs);
-      bucket.at = now;
-      const allowed = bucket.tokens >= 1;
-      if (allowed) bucket.tokens -= 1;
+      const allowed = bucket.take(1, now);
       buckets.set(key, bucket);
       if (buckets.size > REMEMBERED) buckets.delete(buckets.keys().next().value as string);
       return allowed;

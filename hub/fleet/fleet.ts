@@ -4,6 +4,7 @@
  * (desired-publisher.ts). Messages of one node are handled in arrival order; bad payloads are logged
  * and dropped by the handlers, never thrown.
  */
+import { Counter, type Registry } from 'prom-client';
 import type { Logger } from '../../protocol/logger.js';
 import { parseTopic, topics } from '../../protocol/topics.js';
 import type { Broker, MessageHandler } from '../broker/broker.js';
@@ -18,7 +19,7 @@ import type { FleetAuth, FleetContext } from './context.js';
 import { createDesiredPublisher, type DesiredPublisher } from './desired-publisher.js';
 import { createJoinHandler } from './join-handler.js';
 import { createKeyedQueue } from './keyed-queue.js';
-import { createNodeStatusHandler } from './node-status-handler.js';
+import { createNodeStatusHandler, type NodeStatusMetrics } from './node-status-handler.js';
 import { createPodStatusHandler } from './pod-status-handler.js';
 import { createPresenceHandler } from './presence-handler.js';
 import { createRevisionGuard } from './revision-guard.js';
@@ -43,6 +44,17 @@ export interface FleetOptions {
   maxPendingPerNode?: number;
   /** The cluster's address plan, for the network sets (default K3s'). */
   network?: ClusterNetwork;
+  /** Where the fleet's counters go (the hub's /metrics); none = kept unregistered. */
+  metrics?: Registry;
+}
+
+/** drover_node_status_refused_total{field}: fields of node status reports node restriction refused. */
+function nodeStatusMetrics(registry: Registry | undefined): NodeStatusMetrics {
+  const name = 'drover_node_status_refused_total';
+  const counter =
+    (registry?.getSingleMetric(name) as Counter<'field'> | undefined) ??
+    new Counter({ name, help: 'Fields of node status reports not written because a node may not set them (node restriction), by field', labelNames: ['field'] as const, registers: registry ? [registry] : [] });
+  return { refused: (field) => counter.inc({ field }) };
 }
 
 export const DEFAULT_MAX_PENDING_PER_NODE = 64;
@@ -130,7 +142,7 @@ export async function createFleet(opts: FleetOptions): Promise<Fleet> {
       unsubscribes.push(
         // joins of different names run at once; the handler orders those of one name (and one token's uses)
         broker.subscribe(topics.allJoinRequests(), trackedJoin),
-        broker.subscribe(topics.allNodesUp('status'), perNode(createNodeStatusHandler(ctx))),
+        broker.subscribe(topics.allNodesUp('status'), perNode(createNodeStatusHandler(ctx, nodeStatusMetrics(opts.metrics)))),
         // heartbeats only renew a lease in memory: handled at once, never queued behind a node's reports
         broker.subscribe(topics.allNodesUp('heartbeat'), createHeartbeatHandler(ctx)),
         broker.subscribe(topics.allNodesUp('presence'), perNode(createPresenceHandler(ctx))),

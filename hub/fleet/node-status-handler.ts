@@ -1,8 +1,10 @@
 /**
- * drover/v1/nodes/NODE/status: the agent's facts. Written into the Node's status (capacity,
- * allocatable, nodeInfo, addresses, usage, images), the well-known labels the agent derives merged
- * into metadata.labels, and Ready=True (KubeletReady) with a fresh heartbeat. Status from a node the
- * store does not know is logged and dropped.
+ * drover/v1/nodes/NODE/status: the agent's facts. First restricted to what a node may report of its
+ * own Node (node-restriction.ts: measured fields within bounds; what is refused is logged at warn,
+ * counted, and left as the Node had it), then written into the Node's status (capacity, allocatable,
+ * nodeInfo, addresses, usage, images, the agent's conditions), the well-known labels the agent derives
+ * merged into metadata.labels, and Ready=True (KubeletReady) with a fresh heartbeat. Status from a
+ * node the store does not know is logged and dropped.
  */
 import { nodeStatusMessageSchema, type NodeStatusMessage } from '../../protocol/messages.js';
 import type { Node } from '../../protocol/objects/node.js';
@@ -12,7 +14,12 @@ import { nodeMessageHandler, type FleetContext } from './context.js';
 import { updateWithRetry } from '../store/update-with-retry.js';
 import { preciseTimestamp } from '../../protocol/time.js';
 import { AGENT_OWNED_NODE_LABELS, ANNOTATION_VTEP_MAC } from '../../protocol/well-known.js';
+import { restrictNodeStatusReport } from './node-restriction.js';
 
+/** Counts the fields of status reports node restriction refused. */
+export interface NodeStatusMetrics {
+  refused(field: string): void;
+}
 
 /** The Node after a status report; pure, for tests. */
 export function applyNodeStatusReport(node: Node, report: NodeStatusMessage, now: string): Node {
@@ -46,11 +53,14 @@ export function applyNodeStatusReport(node: Node, report: NodeStatusMessage, now
   return { ...node, metadata: { ...node.metadata, labels, ...(annotations ? { annotations } : {}) }, status };
 }
 
-export function createNodeStatusHandler(ctx: FleetContext): MessageHandler {
-  return nodeMessageHandler(ctx, 'node-status', 'status', nodeStatusMessageSchema, async (node, report, logger) => {
+export function createNodeStatusHandler(ctx: FleetContext, metrics?: NodeStatusMetrics): MessageHandler {
+  return nodeMessageHandler(ctx, 'node-status', 'status', nodeStatusMessageSchema, async (node, received, logger) => {
     ctx.leases.renew(node, ctx.clock());
-    const ignored = Object.keys(report.labels ?? {}).filter((k) => !(AGENT_OWNED_NODE_LABELS as readonly string[]).includes(k));
-    if (ignored.length > 0) logger.debug({ node, ignored }, 'labels the agent may not set were ignored');
+    const { report, refused } = restrictNodeStatusReport(node, received);
+    if (refused.length > 0) {
+      for (const r of refused) metrics?.refused(r.field);
+      logger.warn({ node, refused: refused.map((r) => `${r.field}: ${r.reason}`) }, 'node status report: fields a node may not set were not written');
+    }
     const result = await updateWithRetry<Node>(
       ctx.store,
       { kind: 'Node', namespace: '', name: node },

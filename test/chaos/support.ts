@@ -8,7 +8,7 @@ import { execa } from 'execa';
 import { spawn } from 'node:child_process';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DROVER, startDrover, startHub, type Proc, type TestHub } from '../e2e/support.js';
+import { DROVER, startDrover, startHub, track, type Proc, type TestHub } from '../e2e/support.js';
 
 export { cleanup, startDrover, startHub, waitFor, TEST_IMAGE, type Proc, type TestHub } from '../e2e/support.js';
 
@@ -174,23 +174,9 @@ function startWithPrefix(prefix: string[], args: string[], env: Record<string, s
   const child = spawn(cmd, [...rest, ...args], {
     env: { ...process.env, DROVER_LOG_LEVEL: process.env.DROVER_LOG_LEVEL ?? 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
-  return {
-    child,
-    output: () => out,
-    async stop(signal = 'SIGTERM') {
-      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
-      child.kill(signal);
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      const code = await exited;
-      clearTimeout(timer);
-      return code;
-    },
-  };
+  return track(child);
 }
 
 export type NodeCondition = { type: string; status: string; reason?: string; message?: string };

@@ -274,8 +274,11 @@ describe('pods: probes, restarts and events (real hub, agents on Docker and cont
       expect(backOff?.message).toMatch(new RegExp(`^Back-off restarting failed container web in pod ${name}_default\\(`));
       expect(backOff?.count).toBeGreaterThanOrEqual(2);
       expect(evs.filter((e) => e.reason === 'Started').reduce((n, e) => n + (e.count ?? 1), 0)).toBeGreaterThanOrEqual(3);
-      const { stdout } = await hub.cli(['describe', 'pod', name]);
-      expect(stdout).toContain('CrashLoopBackOff');
+      // describe caught between a restart and the next crash shows the container Terminated: ask again
+      const stdout = await waitFor(`describe ${name} showing CrashLoopBackOff`, async () => {
+        const out = (await hub.cli(['describe', 'pod', name])).stdout;
+        return out.includes('CrashLoopBackOff') ? out : undefined;
+      }, 90_000, 500);
       expect(stdout).toContain('Back-off restarting failed container web');
     }, 270_000);
   }

@@ -9,7 +9,8 @@ import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
-export const DROVER = join(ROOT, 'dist/hub/cli/main.js');
+/** The built CLI; DROVER_CLI points elsewhere (a build of an older commit, to measure a "before"). */
+export const DROVER = process.env.DROVER_CLI ?? join(ROOT, 'dist/hub/cli/main.js');
 export const TEST_IMAGE = 'drover.local/busybox:test';
 
 export interface Proc {
@@ -18,7 +19,22 @@ export interface Proc {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-function track(child: ChildProcess): Proc {
+/** Send `signal` to the process group `child` leads (started detached); false when it is gone. */
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(-child.pid!, signal);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    throw err;
+  }
+}
+
+/**
+ * Track a child started detached (its own process group): stop() signals the whole group, so what it
+ * launched (a `drover up`'s agent, an agent's ctr and docker calls) ends with it, then kills what is left.
+ */
+export function track(child: ChildProcess): Proc {
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
@@ -27,12 +43,15 @@ function track(child: ChildProcess): Proc {
     child,
     output: () => out,
     async stop(signal = 'SIGTERM') {
-      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
-      child.kill(signal);
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      const code = await exited;
-      clearTimeout(timer);
-      return code;
+      if (child.exitCode === null && child.signalCode === null) {
+        signalGroup(child, signal);
+        const timer = setTimeout(() => signalGroup(child, 'SIGKILL'), 10_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      // the leader is gone: nothing it started outlives the test
+      signalGroup(child, 'SIGKILL');
+      return child.exitCode;
     },
   };
 }
@@ -41,6 +60,7 @@ export function startDrover(args: string[], env: Record<string, string> = {}): P
   const child = spawn(process.execPath, [DROVER, ...args], {
     env: { ...process.env, DROVER_LOG_LEVEL: process.env.DROVER_LOG_LEVEL ?? 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
   return track(child);
 }

@@ -8,6 +8,8 @@ import type { Command } from 'commander';
 import { join } from 'node:path';
 import { createRootLogger, type Logger } from '../../../protocol/logger.js';
 import { memoryToBytes } from '../../../protocol/quantity.js';
+import { parsePolicy, uniformPolicy } from '../../../protocol/pod-security.js';
+import { UsageError } from '../errors.js';
 import { createHub, type Hub } from '../../hub.js';
 import { configPath } from '../config.js';
 import type { CliIO } from '../io.js';
@@ -32,16 +34,61 @@ export interface HubFlags {
   nodeCidrMaskSize?: string;
   serviceNodePortRange?: string;
   clusterDomain?: string;
+  podSecurityDefault?: string;
+  podSecurityExempt?: string;
+  auditLevel?: string;
+  auditLogPath?: string;
+  auditLogMaxsize?: string;
+  auditLogMaxbackup?: string;
   apiQps?: string;
   apiBurst?: string;
   apiMaxInflight?: string;
   apiMaxWatches?: string;
 }
 
+type PodSecurityFlags = NonNullable<Parameters<typeof createHub>[0]['podSecurity']>;
+type AuditFlags = NonNullable<Parameters<typeof createHub>[0]['audit']>;
+
+/** --pod-security-default LEVEL | enforce=L[:V],warn=L[:V],audit=L[:V] and --pod-security-exempt admin,token:ID,namespace:NS | none. */
+export function parsePodSecurityFlags(flags: Pick<HubFlags, 'podSecurityDefault' | 'podSecurityExempt'>): PodSecurityFlags {
+  const out: PodSecurityFlags = {};
+  if (flags.podSecurityDefault !== undefined) {
+    const parsed = parsePolicy(flags.podSecurityDefault, uniformPolicy('baseline'));
+    if ('error' in parsed) throw new UsageError(`--pod-security-default: ${parsed.error}`);
+    out.defaults = parsed.policy;
+  }
+  if (flags.podSecurityExempt !== undefined) {
+    const tokens: string[] = [];
+    const namespaces: string[] = [];
+    let adminTokens = false;
+    for (const item of flags.podSecurityExempt.split(',').map((i) => i.trim())) {
+      if (item === 'admin') adminTokens = true;
+      else if (item.startsWith('token:') && item.length > 6) tokens.push(item.slice(6));
+      else if (item.startsWith('namespace:') && item.length > 10) namespaces.push(item.slice(10));
+      else if (item !== 'none') throw new UsageError(`--pod-security-exempt: "${item}" is not admin, token:ID, namespace:NAME or none`);
+    }
+    out.exemptions = { adminTokens, tokens, namespaces };
+  }
+  return out;
+}
+
+/** --audit-level None|Metadata, --audit-log-path, --audit-log-maxsize MiB, --audit-log-maxbackup N (kube-apiserver's names). */
+export function parseAuditFlags(flags: Pick<HubFlags, 'auditLevel' | 'auditLogPath' | 'auditLogMaxsize' | 'auditLogMaxbackup'>): AuditFlags {
+  const out: AuditFlags = {};
+  if (flags.auditLevel !== undefined) {
+    if (flags.auditLevel !== 'None' && flags.auditLevel !== 'Metadata') throw new UsageError(`--audit-level must be None or Metadata, not "${flags.auditLevel}"`);
+    out.level = flags.auditLevel;
+  }
+  if (flags.auditLogPath !== undefined) out.path = flags.auditLogPath;
+  if (flags.auditLogMaxsize !== undefined) out.maxBytes = positiveInt(flags.auditLogMaxsize, 'audit-log-maxsize') * 1024 * 1024;
+  if (flags.auditLogMaxbackup !== undefined) out.maxBackups = positiveInt(flags.auditLogMaxbackup, 'audit-log-maxbackup');
+  return out;
+}
+
 /** A positive whole number for --NAME. */
 function positiveInt(text: string, flag: string): number {
   const n = Number(text);
-  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`--${flag} must be a positive whole number, not "${text}"`);
+  if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`--${flag} must be a positive whole number, not "${text}"`);
   return n;
 }
 
@@ -81,6 +128,8 @@ export async function startHub(flags: HubFlags, dataDir: string, io: CliIO, logg
       ...(flags.serviceNodePortRange ? { nodePortRange: parsePortRange(flags.serviceNodePortRange) } : {}),
       ...(flags.clusterDomain ? { clusterDomain: flags.clusterDomain } : {}),
     },
+    podSecurity: parsePodSecurityFlags(flags),
+    audit: parseAuditFlags(flags),
     apiFlowControl: {
       ...(flags.apiQps ? { qps: positiveInt(flags.apiQps, 'api-qps') } : {}),
       ...(flags.apiBurst ? { burst: positiveInt(flags.apiBurst, 'api-burst') } : {}),
@@ -128,6 +177,12 @@ export function registerHubCommand(program: Command, io: CliIO): void {
     .option('--api-max-watches <n>', 'watches one API token may hold open (default 128)')
     .option('--max-mqtt-payload <bytes>', 'largest MQTT payload the broker accepts, e.g. 4Mi (default 4Mi)')
     .option('--bump-revision <n>', 'after restoring the store from a backup: move its revision forward by N (e.g. 1000000), past every generation agents have seen')
+    .option('--pod-security-default <policy>', 'Pod Security of namespaces without labels: a level, or enforce=L,warn=L,audit=L (default baseline; kube-system privileged)')
+    .option('--pod-security-exempt <list>', 'who Pod Security exempts: admin, token:ID, namespace:NAME, comma-separated, or none (default admin)')
+    .option('--audit-level <level>', 'the API audit log: Metadata (every request, no bodies) or None (default Metadata)')
+    .option('--audit-log-path <file>', 'where the audit log goes (default DATA_DIR/audit.log)')
+    .option('--audit-log-maxsize <MiB>', 'rotate the audit log at this size (default 20)')
+    .option('--audit-log-maxbackup <n>', 'rotated audit logs kept (default 5)')
     .option('--tls-san <name>', 'extra DNS name or IP address for the hub TLS certificate (repeatable)', (v: string, all: string[] = []) => [...all, v])
     .action(async (flags: HubFlags) => {
       const logger = createRootLogger();

@@ -10,7 +10,7 @@ import { UsageError } from '../errors.js';
 import type { CliIO } from '../io.js';
 import { qualifiedName } from '../printers.js';
 import { clientFor, namespaceFor, targetObjects, updateObject, withConnectionOptions } from '../shared.js';
-import type { Workload } from '../workloads.js';
+import type { Workload } from '../../../protocol/table-columns.js';
 
 /** "web=nginx:1.27" pairs; "*" means every container. */
 export function parseImagePairs(pairs: string[]): Map<string, string> {

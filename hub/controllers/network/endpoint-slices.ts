@@ -103,6 +103,15 @@ export function desiredSlices(service: Service, pods: readonly Pod[], maxPerSlic
   return slices;
 }
 
+/** The Services (of the pod's namespace) whose selector picks the pod, before or after its change. */
+export function servicesSelecting(services: readonly Service[], pod: Pod, old: Pod | undefined): Service[] {
+  return services.filter((s) => {
+    if (!s.spec.selector) return false;
+    const selector = { matchLabels: s.spec.selector };
+    return matchesSelector(pod.metadata.labels, selector) || (old !== undefined && matchesSelector(old.metadata.labels, selector));
+  });
+}
+
 export async function createEndpointSliceController(opts: EndpointSliceControllerOptions): Promise<Controller> {
   const { store, cache, events } = opts;
   const logger = opts.logger.child({ controller: 'endpointslice' });
@@ -160,22 +169,15 @@ export async function createEndpointSliceController(opts: EndpointSliceControlle
     listKeys: async () => services.list().map(objectKey),
   });
 
-  /** The Services in the pod's namespace that select it (before or after the change). */
-  function onPod(pod: Pod, old: Pod | undefined): void {
-    const namespace = pod.metadata.namespace ?? 'default';
-    for (const s of services.list({ namespace })) {
-      if (!s.spec.selector) continue;
-      const selector = { matchLabels: s.spec.selector };
-      if (matchesSelector(pod.metadata.labels, selector) || (old && matchesSelector(old.metadata.labels, selector))) loop.enqueue(objectKey(s));
-    }
-  }
 
   return loopController(loop, logger, () => [
     services.subscribe((e) => {
       if (e.type === 'DELETED') hadReady.delete(e.object.metadata.uid ?? objectKey(e.object));
       else loop.enqueue(objectKey(e.object));
     }),
-    pods.subscribe((e) => onPod(e.object, e.old)),
+    pods.subscribe((e) => {
+      for (const s of servicesSelecting(services.list({ namespace: e.object.metadata.namespace ?? 'default' }), e.object, e.old)) loop.enqueue(objectKey(s));
+    }),
     slices.subscribe((e) => {
       const owner = e.object.metadata.labels?.[LABEL_SERVICE_NAME];
       // a slice changed by someone else is put back as the controller wants it

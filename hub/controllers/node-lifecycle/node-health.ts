@@ -5,8 +5,12 @@
  *   message "agent went offline (last will)" / "agent went offline";
  * - when its lease has not been renewed for `staleAfterMs` (checked every `intervalMs`):
  *   message "status not updated for 16s".
- * The node comes back to Ready=True with its agent's next status or heartbeat (hub/fleet). What
- * follows from Unknown (taints, pods marked not ready, eviction) is controller.ts's job.
+ * The conditions the node itself reported (MemoryPressure, DiskPressure, PIDPressure,
+ * NetworkUnavailable) turn Unknown with it, as Kubernetes' node lifecycle controller does: what a
+ * silent node last said never stands for what it is now (a node cannot leave a condition behind that
+ * never clears). The node comes back to Ready=True with its agent's next status or heartbeat
+ * (hub/fleet), its own conditions with its next full status. What follows from Unknown (taints, pods
+ * marked not ready, eviction) is controller.ts's job.
  *
  * Leases live in memory (hub/leases); at start every node known to the store gets a fresh lease, as
  * Kubernetes' node controller gives every node a fresh grace period when it starts: after a hub
@@ -17,6 +21,8 @@ import type { Logger } from '../../../protocol/logger.js';
 import type { Node } from '../../../protocol/objects/node.js';
 import { findCondition, setCondition } from '../../../protocol/conditions.js';
 import { preciseTimestamp } from '../../../protocol/time.js';
+import { AGENT_NODE_CONDITION_TYPES } from '../../../protocol/well-known.js';
+import type { Condition } from '../../../protocol/objects/meta.js';
 import type { NodeLease, NodeLeases } from '../../leases/node-leases.js';
 import type { ObjectCache } from '../../cache/object-cache.js';
 import type { Store } from '../../store/store.js';
@@ -53,6 +59,18 @@ export function heartbeatAgeMs(node: Node, now: number): number | undefined {
   return Number.isNaN(beat) ? Number.POSITIVE_INFINITY : now - beat;
 }
 
+/**
+ * The conditions of a node that stopped answering: Ready and every condition the node reported
+ * itself become Unknown (NodeStatusUnknown, `message`); conditions others set are left alone. Pure.
+ */
+export function silentNodeConditions(conditions: Condition[] | undefined, message: string, now: string): Condition[] {
+  let next = setCondition(conditions, { type: 'Ready', status: 'Unknown', reason: 'NodeStatusUnknown', message }, now);
+  for (const type of AGENT_NODE_CONDITION_TYPES) {
+    if (findCondition(next, type)) next = setCondition(next, { type, status: 'Unknown', reason: 'NodeStatusUnknown', message }, now);
+  }
+  return next;
+}
+
 /** Why `lease` means the node is no longer Ready (undefined: it is fine). */
 function unhealthyReason(lease: NodeLease, now: number, staleAfterMs: number): string | undefined {
   if (!lease.connected) return lease.endedReason ?? 'agent went offline';
@@ -81,11 +99,7 @@ export function createNodeHealth(opts: NodeHealthOptions): NodeHealth {
       const reason = unhealthyReason(lease, clock(), staleAfterMs);
       if (!reason) return undefined;
       marked = true;
-      const conditions = setCondition(
-        node.status?.conditions,
-        { type: 'Ready', status: 'Unknown', reason: 'NodeStatusUnknown', message: reason },
-        preciseTimestamp(clock()),
-      );
+      const conditions = silentNodeConditions(node.status?.conditions, reason, preciseTimestamp(clock()));
       return { ...node, status: { ...node.status, conditions } };
     });
     if (marked) logger.warn({ node: name, reason: leases.get(name)?.endedReason ?? 'stale' }, 'node stopped answering: Ready=Unknown');

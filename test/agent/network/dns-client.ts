@@ -94,7 +94,7 @@ export interface Upstream extends Target {
  * An upstream resolver on UDP and TCP (same port) that answers A for the names in `records`, NXDOMAIN
  * for others, and nothing at all when `silent`.
  */
-export async function startUpstream(address: string, records: Record<string, string>, opts: { silent?: boolean } = {}): Promise<Upstream> {
+export async function startUpstream(address: string, records: Record<string, string>, opts: { silent?: boolean; port?: number } = {}): Promise<Upstream> {
   const queries: string[] = [];
   const answer = (msg: Buffer): Buffer => {
     const q = dnsPacket.decode(msg);
@@ -114,7 +114,7 @@ export async function startUpstream(address: string, records: Record<string, str
     if (opts.silent) return;
     udp.send(answer(msg), rinfo.port, rinfo.address);
   });
-  await new Promise<void>((r) => udp.bind(0, address, () => r()));
+  await new Promise<void>((r) => udp.bind(opts.port ?? 0, address, () => r()));
   const port = udp.address().port;
   const sockets = new Set<Socket>();
   const tcp: Server = createServer((socket) => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { emptyRecord, type ContainerRecord } from '../../../agent/pods/container-records.js';
-import { computePodStatus, podPhase, podsToReport, qosClassOf } from '../../../agent/pods/pod-status.js';
+import { computePodStatus, podPhase, podsToReport } from '../../../agent/pods/pod-status.js';
+import { qosClassOf } from '../../../protocol/pod-helpers.js';
 import type { Observation } from '../../../agent/pods/reconciler.js';
 import type { Pod } from '../../../protocol/objects/pod.js';
 import { RUNTIME_LABELS } from '../../../protocol/pod-helpers.js';

@@ -70,6 +70,16 @@ describe('API authentication and roles', () => {
     expect((await api.call('GET', '/api/v1/nodes', { token: t })).status).toBe(403);
   });
 
+  it('keeps status subresources for admin tokens (the components write status through the store), under their resource\'s read rules', () => {
+    const status = (verb: 'get' | 'update' | 'patch', resource = 'pods/status') => ({ verb, resource, namespace: 'x', namespaced: true, name: 'p' });
+    expect(() => authorize({ id: 'e', role: 'edit' }, status('update'))).toThrow('pods "p" is forbidden: token "e" (role edit) cannot update resource "pods/status" in namespace "x"');
+    expect(() => authorize({ id: 'e', role: 'edit' }, status('patch', 'deployments/status'))).toThrow(ApiError);
+    expect(() => authorize({ id: 'e', role: 'edit' }, status('get'))).not.toThrow();
+    expect(() => authorize({ id: 'a', role: 'admin' }, status('patch'))).not.toThrow();
+    // a view token may not read a Secret through its status path either
+    expect(() => authorize({ id: 'v', role: 'view' }, status('get', 'secrets/status'))).toThrow(/cannot get resource "secrets\/status"/);
+  });
+
   it('authorize() is a pure rule table', () => {
     expect(() => authorize({ id: 'a', role: 'admin' }, { verb: 'delete', resource: 'nodes', namespace: undefined, namespaced: false })).not.toThrow();
     expect(() => authorize({ id: 'v', role: 'view' }, { verb: 'watch', resource: 'pods', namespace: 'x', namespaced: true })).not.toThrow();

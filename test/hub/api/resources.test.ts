@@ -133,7 +133,7 @@ describe('API resources (real SQLite store, real HTTP)', () => {
     expect(badField.body.message).toContain('field label not supported');
   });
 
-  it('merge-patches (and treats strategic merge patch the same), and refuses JSON patch', async () => {
+  it('merge-patches, strategic-merge-patches and JSON-patches; refuses a patch type it does not know', async () => {
     await api.call('POST', '/api/v1/namespaces/default/pods', { body: pod('patchme', { labels: { a: '1', b: '2' } }) });
     const r = await api.call('PATCH', '/api/v1/namespaces/default/pods/patchme', {
       body: { metadata: { labels: { a: null, c: '3' } } },
@@ -152,8 +152,13 @@ describe('API resources (real SQLite store, real HTTP)', () => {
     });
     expect(invalid.status).toBe(422);
     expect(invalid.body.message).toContain('spec.restartPolicy');
-    const jp = await api.call('PATCH', '/api/v1/namespaces/default/pods/patchme', { body: [{ op: 'add' }], contentType: 'application/json-patch+json' });
-    expect(jp.status).toBe(415);
+    const jp = await api.call('PATCH', '/api/v1/namespaces/default/pods/patchme', { body: [{ op: 'add', path: '/metadata/labels/d', value: '4' }], contentType: 'application/json-patch+json' });
+    expect(jp.status).toBe(200);
+    expect(jp.body.metadata.labels).toEqual({ b: '2', c: '3', d: '4' });
+    const broken = await api.call('PATCH', '/api/v1/namespaces/default/pods/patchme', { body: [{ op: 'add' }], contentType: 'application/json-patch+json' });
+    expect(broken.status).toBe(422);
+    const ssa = await api.call('PATCH', '/api/v1/namespaces/default/pods/patchme', { body: { metadata: {} }, contentType: 'application/apply-patch+yaml' });
+    expect(ssa.status).toBe(415);
   });
 
   it('writes status only through the status subresource', async () => {

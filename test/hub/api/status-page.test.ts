@@ -13,7 +13,7 @@ describe('status page', () => {
       nodeInfo: { architecture: 'arm64', containerRuntimeVersion: '<script>alert(1)</script>' },
       usage: { cpuPercent: 12.5, memoryUsedBytes: 1024 ** 3, diskUsedBytes: 5 * 1024 ** 3, timestamp: new Date().toISOString() },
     });
-    await api.call('POST', '/api/v1/namespaces/default/pods', { body: pod('web', { nodeName: 'pi-kitchen' }) });
+    await api.call('POST', '/api/v1/namespaces/default/pods', { body: pod('web', { nodeName: 'pi-kitchen', hostPort: 8080 }) });
   });
   afterAll(async () => {
     await api.close();

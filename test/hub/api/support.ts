@@ -79,6 +79,7 @@ export async function startTestApi(
     maxBodyBytes?: number;
     clock?: () => number;
     wrapStore?: (s: Store) => Store;
+    auditLog?: ApiServerOptions['auditLog'];
     /** More options of the server (flow control, the watch buffer). */
     server?: Pick<ApiServerOptions, 'flowControl' | 'maxWatchBufferBytes' | 'requestTimeoutMs'>;
   } = {},
@@ -88,7 +89,7 @@ export async function startTestApi(
   const store = await createSqliteStore({ path: join(dir, 'state.db'), logger, ...(opts.historyLimit ? { historyLimit: opts.historyLimit } : {}) });
   const auth = createFakeAuth();
   const registry = new Registry();
-  const server = createApiServer({ store: opts.wrapStore ? opts.wrapStore(store) : store, auth, logger, registry, ...(opts.maxBodyBytes ? { maxBodyBytes: opts.maxBodyBytes } : {}), ...(opts.clock ? { clock: opts.clock } : {}), ...opts.server });
+  const server = createApiServer({ store: opts.wrapStore ? opts.wrapStore(store) : store, auth, logger, registry, ...(opts.maxBodyBytes ? { maxBodyBytes: opts.maxBodyBytes } : {}), ...(opts.clock ? { clock: opts.clock } : {}), ...(opts.auditLog ? { auditLog: opts.auditLog } : {}), ...opts.server });
   const { port } = await server.listen('127.0.0.1', 0);
   const url = `http://127.0.0.1:${port}`;
   const tokens = { admin: auth.issue('admin'), edit: auth.issue('edit'), view: auth.issue('view'), editTeamA: auth.issue('edit', 'team-a') };
@@ -127,14 +128,15 @@ export async function startTestApi(
   };
 }
 
-export function pod(name: string, extra: { nodeName?: string; labels?: Record<string, string>; namespace?: string } = {}): Record<string, unknown> {
+/** A pod of one container on port 80 (with `hostPort`, published on the node: baseline Pod Security refuses that to non-admin tokens). */
+export function pod(name: string, extra: { nodeName?: string; labels?: Record<string, string>; namespace?: string; hostPort?: number } = {}): Record<string, unknown> {
   return {
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: { name, ...(extra.namespace ? { namespace: extra.namespace } : {}), ...(extra.labels ? { labels: extra.labels } : {}) },
     spec: {
       ...(extra.nodeName ? { nodeName: extra.nodeName } : {}),
-      containers: [{ name: 'main', image: 'drover.local/busybox:test', ports: [{ containerPort: 80, hostPort: 8080 }] }],
+      containers: [{ name: 'main', image: 'drover.local/busybox:test', ports: [{ containerPort: 80, ...(extra.hostPort ? { hostPort: extra.hostPort } : {}) }] }],
     },
   };
 }

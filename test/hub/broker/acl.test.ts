@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkPublish, checkSubscribe, checkWill } from '../../../hub/broker/acl.js';
+import { checkPublish, checkPublishFlags, checkSubscribe, checkWill, MAX_HEARTBEAT_BYTES, MAX_PRESENCE_BYTES } from '../../../hub/broker/acl.js';
 import { isValidJoinClientId, nodeNameFromUsername } from '../../../hub/broker/identity.js';
 import { topicMatchesFilter } from '../../../hub/broker/topic-filter.js';
 
@@ -40,12 +40,31 @@ describe('acl', () => {
     expect(checkSubscribe(join1, 'drover/v1/join/+/reply')).toBeTypeOf('string');
   });
 
-  it('accepts only a node own presence as last will', () => {
+  it('accepts only a small message on a node own presence as last will', () => {
+    const will = (topic: string, bytes = 100) => ({ topic, retain: true, qos: 1, bytes });
     expect(checkWill(nodeA, undefined)).toBeUndefined();
-    expect(checkWill(nodeA, 'drover/v1/nodes/a/presence')).toBeUndefined();
-    expect(checkWill(nodeA, 'drover/v1/nodes/a/status')).toBeTypeOf('string');
-    expect(checkWill(nodeA, 'drover/v1/nodes/b/presence')).toBeTypeOf('string');
-    expect(checkWill(join1, 'drover/v1/join/dev-1/request')).toBeTypeOf('string');
+    expect(checkWill(nodeA, will('drover/v1/nodes/a/presence'))).toBeUndefined();
+    expect(checkWill(nodeA, will('drover/v1/nodes/a/presence', MAX_PRESENCE_BYTES + 1))).toMatch(/at most 1024 bytes/);
+    expect(checkWill(nodeA, { ...will('drover/v1/nodes/a/presence'), qos: 2 })).toMatch(/QoS 2/);
+    expect(checkWill(nodeA, will('drover/v1/nodes/a/status'))).toBeTypeOf('string');
+    expect(checkWill(nodeA, will('drover/v1/nodes/b/presence'))).toBeTypeOf('string');
+    expect(checkWill(join1, will('drover/v1/join/dev-1/request'))).toBeTypeOf('string');
+  });
+
+  it('allows a retained message only on presence, within its size; refuses QoS 2 everywhere', () => {
+    const flags = (retain: boolean, bytes = 100, qos = 1) => ({ retain, qos, bytes });
+    expect(checkPublishFlags('drover/v1/nodes/a/presence', flags(true))).toBeUndefined();
+    expect(checkPublishFlags('drover/v1/nodes/a/presence', flags(true, MAX_PRESENCE_BYTES + 1))).toBeTypeOf('string');
+    for (const ch of ['status', 'pods', 'heartbeat', 'reply/r1']) {
+      expect(checkPublishFlags(`drover/v1/nodes/a/${ch}`, flags(true))).toMatch(/retained messages are allowed only/);
+      expect(checkPublishFlags(`drover/v1/nodes/a/${ch}`, flags(false))).toBeUndefined();
+    }
+    expect(checkPublishFlags('drover/v1/join/dev-1/request', flags(true))).toBeTypeOf('string');
+    // a zero-byte retained publish (MQTT's "clear") is refused too: there is nothing of the node's to clear
+    expect(checkPublishFlags('drover/v1/nodes/a/reply/r1', flags(true, 0))).toBeTypeOf('string');
+    expect(checkPublishFlags('drover/v1/nodes/a/status', flags(false, 100, 2))).toMatch(/QoS 2/);
+    expect(checkPublishFlags('drover/v1/nodes/a/heartbeat', flags(false, MAX_HEARTBEAT_BYTES + 1))).toMatch(/heartbeat message may carry at most/);
+    expect(checkPublishFlags('drover/v1/nodes/a/status', flags(false, 3_000_000))).toBeUndefined();
   });
 
   it('parses usernames and join client ids', () => {

@@ -164,6 +164,42 @@ describe('broker', () => {
     await eventually(() => !broker.isNodeConnected('a'));
   });
 
+  it('refuses a retained publish from a node anywhere but its own presence, and keeps none of it', async () => {
+    for (const topic of ['drover/v1/nodes/a/reply/r1', 'drover/v1/nodes/a/status', 'drover/v1/nodes/a/pods', 'drover/v1/nodes/a/heartbeat']) {
+      const a = await node('a');
+      a.publish(topic, 'keep-me', { qos: 1, retain: true });
+      await waitClosed(a);
+    }
+    expect(seen.filter((m) => m.payload === 'keep-me')).toEqual([]);
+    expect(await broker.retained()).toEqual({ messages: 0, bytes: 0 });
+    // a node's presence is the one retained message the protocol has: kept, small
+    const a = await node('a');
+    await a.publishAsync('drover/v1/nodes/a/presence', 'online', { qos: 1, retain: true });
+    await eventually(() => seen.find((m) => m.topic === 'drover/v1/nodes/a/presence'));
+    expect(await broker.retained()).toEqual({ messages: 1, bytes: 'online'.length });
+  });
+
+  it('refuses a retained presence over its small limit, a last will over it, and QoS 2 anywhere', async () => {
+    const a = await node('a');
+    a.publish('drover/v1/nodes/a/presence', 'x'.repeat(1025), { qos: 1, retain: true });
+    await waitClosed(a);
+    const a2 = await node('a');
+    a2.publish('drover/v1/nodes/a/status', 'exactly-once', { qos: 2 });
+    await waitClosed(a2);
+    expect(
+      await connectRefused(port, {
+        username: 'node:a', password: 'pw-a', clientId: 'node-a',
+        will: { topic: 'drover/v1/nodes/a/presence', payload: Buffer.alloc(2000, 1), qos: 1, retain: true },
+      }),
+    ).toBe(5);
+    expect(seen.filter((m) => m.payload === 'exactly-once' || m.payload.startsWith('xxx'))).toEqual([]);
+    expect(await broker.retained()).toEqual({ messages: 0, bytes: 0 });
+  });
+
+  it('refuses a join client asking for a persistent session', async () => {
+    expect(await connectRefused(port, { username: 'join', password: 'join-secret', clientId: 'dev-p', clean: false })).toBe(5);
+  });
+
   it('keeps the retained message a hub publishes for clients that subscribe later', async () => {
     await broker.publish('drover/v1/nodes/a/desired', 'set-1', { retain: true, qos: 1 });
     const a = await node('a');

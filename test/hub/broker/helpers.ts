@@ -88,3 +88,31 @@ export async function subscribeGrants(client: MqttClient, filters: string[], qos
     return granted.map((g) => (typeof g === 'number' ? g : (g.reasonCode ?? -1)));
   }
 }
+
+function mqttString(s: string): Buffer {
+  const b = Buffer.from(s);
+  return Buffer.concat([Buffer.from([b.length >> 8, b.length & 0xff]), b]);
+}
+
+function mqttPacket(first: number, body: Buffer): Buffer {
+  const len: number[] = [];
+  let n = body.length;
+  do {
+    let byte = n % 128;
+    n = Math.floor(n / 128);
+    if (n > 0) byte |= 0x80;
+    len.push(byte);
+  } while (n > 0);
+  return Buffer.concat([Buffer.from([first, ...len]), body]);
+}
+
+/** An MQTT 3.1.1 CONNECT (clean session, no keepalive) with a username and password, encoded by hand. */
+export function rawConnect(clientId: string, username: string, password: string): Buffer {
+  const header = Buffer.concat([mqttString('MQTT'), Buffer.from([0x04, 0xc2, 0x00, 0x00])]);
+  return mqttPacket(0x10, Buffer.concat([header, mqttString(clientId), mqttString(username), mqttString(password)]));
+}
+
+/** An MQTT SUBSCRIBE of one filter. */
+export function rawSubscribe(filter: string, qos: 0 | 1, packetId = 1): Buffer {
+  return mqttPacket(0x82, Buffer.concat([Buffer.from([packetId >> 8, packetId & 0xff]), mqttString(filter), Buffer.from([qos])]));
+}

@@ -195,7 +195,7 @@ describe('fleet', () => {
     expect((await getNode(h, 'pi-1'))?.metadata.resourceVersion).toBe(before?.metadata.resourceVersion);
     expect(client.connected).toBe(true);
     h.clock.advance(1000);
-    await send(client, topics.nodeStatus('pi-1'), statusMessage({ capacity: { cpu: '2', memory: '1Gi', pods: '10' } }));
+    await send(client, topics.nodeStatus('pi-1'), statusMessage({ capacity: { cpu: '2', memory: '1Gi', pods: '10' }, allocatable: { cpu: '2', memory: '1Gi', pods: '10' } }));
     await eventually(async () => (await getNode(h, 'pi-1'))?.status?.capacity?.cpu === '2');
   });
 
@@ -242,7 +242,7 @@ describe('fleet back-pressure', () => {
     const h = await startHarness({ fleet: { maxPendingPerNode: 2 } });
     try {
       const { client } = await enrolledNode(h, 'pi-1');
-      await Promise.all(Array.from({ length: 20 }, (_, i) => send(client, topics.nodeStatus('pi-1'), statusMessage({ capacity: { cpu: String(i + 1), memory: '1Gi', pods: '10' } }))));
+      await Promise.all(Array.from({ length: 20 }, (_, i) => send(client, topics.nodeStatus('pi-1'), statusMessage({ capacity: { cpu: String(i + 1), memory: '1Gi', pods: '10' }, allocatable: { cpu: String(i + 1), memory: '1Gi', pods: '10' } }))));
       await h.fleet.idle();
       expect(h.logs.some((l) => String(l.msg).startsWith('node sends faster than the hub takes it in'))).toBe(true);
       expect(h.logs.some((l) => String(l.msg).startsWith('node caught up'))).toBe(true);

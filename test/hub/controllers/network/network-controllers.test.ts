@@ -1,12 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createNodeIpamController } from '../../../../hub/controllers/network/node-ipam.js';
 import { createEndpointSliceController, desiredSlices } from '../../../../hub/controllers/network/endpoint-slices.js';
+import { createEndpointsController, desiredSubsets } from '../../../../hub/controllers/network/endpoints.js';
 import type { Controller } from '../../../../hub/controllers/controller.js';
 import type { ObjectCache } from '../../../../hub/cache/object-cache.js';
 import { createEventRecorder } from '../../../../hub/events/recorder.js';
 import type { Store } from '../../../../hub/store/store.js';
 import { DEFAULT_CLUSTER_NETWORK } from '../../../../protocol/cluster-network.js';
-import { silentLogger, type EndpointSlice, type Event, type Node, type Pod, type Service } from '../../../../protocol/index.js';
+import { silentLogger, type EndpointSlice, type Endpoints, type Event, type Node, type Pod, type Service } from '../../../../protocol/index.js';
 import { eventually, tempStore } from '../temp-store.js';
 
 let store: Store;
@@ -115,5 +116,74 @@ describe('endpoint slices', () => {
     await eventually('a not ready', async () => ((await slices())[0]?.endpoints[0]?.conditions?.ready === false ? true : undefined));
     await store.delete({ kind: 'Pod', namespace: 'default', name: 'a' });
     await eventually('no endpoints', async () => ((await ips()).length === 0 ? true : undefined));
+  });
+});
+
+describe('endpoints (v1) and EndpointSlice mirroring', () => {
+  const getEndpoints = (name: string) => store.get<Endpoints>({ kind: 'Endpoints', namespace: 'default', name });
+  const slices = async () => (await store.list<EndpointSlice>('EndpointSlice', { namespace: 'default' })).items;
+
+  it('puts ready pods in addresses and the others in notReadyAddresses, leaves terminating ones out, one subset per port set', () => {
+    const svc = service('api', { selector: { app: 'api' }, clusterIP: '10.43.0.5', ports: [{ name: 'http', port: 80, targetPort: 'web' }] });
+    const subsets = desiredSubsets(svc, [
+      pod('b', { app: 'api' }, '10.42.2.5', { ready: false, ports: [{ name: 'web', containerPort: 8080 }] }),
+      pod('a', { app: 'api' }, '10.42.1.5', { ports: [{ name: 'web', containerPort: 8080 }] }),
+      pod('c', { app: 'api' }, '10.42.2.6', { terminating: true, ports: [{ name: 'web', containerPort: 8080 }] }),
+      pod('d', { app: 'api' }, '10.42.2.7', { ports: [{ name: 'web', containerPort: 9090 }] }),
+      pod('e', { app: 'api' }, '10.42.2.8', { ports: [{ name: 'other', containerPort: 7070 }] }),
+    ]);
+    expect(subsets).toEqual([
+      {
+        addresses: [{ ip: '10.42.1.5', nodeName: 'n1', targetRef: { kind: 'Pod', namespace: 'default', name: 'a', uid: 'uid-a' } }],
+        notReadyAddresses: [{ ip: '10.42.2.5', nodeName: 'n1', targetRef: { kind: 'Pod', namespace: 'default', name: 'b', uid: 'uid-b' } }],
+        ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
+      },
+      {
+        addresses: [{ ip: '10.42.2.7', nodeName: 'n1', targetRef: { kind: 'Pod', namespace: 'default', name: 'd', uid: 'uid-d' } }],
+        ports: [{ name: 'http', port: 9090, protocol: 'TCP' }],
+      },
+    ]);
+  });
+
+  it('keeps a Service\'s Endpoints in line with its pods and deletes them with the Service', async () => {
+    await run((o) => createEndpointsController({ ...o, resyncMs: 200 }));
+    await store.create(service('api', { selector: { app: 'api' }, clusterIP: '10.43.0.5', ports: [{ port: 80, targetPort: 8080 }] }));
+    const first = await eventually('Endpoints for api', () => getEndpoints('api'));
+    expect(first.subsets ?? []).toEqual([]);
+    expect(first.metadata.labels?.['endpointslice.kubernetes.io/skip-mirror']).toBe('true');
+    await store.create(pod('a', { app: 'api' }, '10.42.1.5'));
+    const ready = await eventually('a listed', async () => ((await getEndpoints('api'))?.subsets?.[0]?.addresses?.[0]?.ip === '10.42.1.5' ? getEndpoints('api') : undefined));
+    expect(ready!.subsets![0]!.ports).toEqual([{ port: 8080, protocol: 'TCP' }]);
+    const a = (await store.get<Pod>({ kind: 'Pod', namespace: 'default', name: 'a' }))!;
+    await store.update({ ...a, status: { ...a.status, conditions: [{ type: 'Ready', status: 'False' }] } });
+    await eventually('a not ready', async () => ((await getEndpoints('api'))?.subsets?.[0]?.notReadyAddresses?.[0]?.ip === '10.42.1.5' ? true : undefined));
+    // mirrored slices are only for Endpoints a user writes: none here
+    expect((await slices()).filter((s) => s.metadata.labels?.['endpointslice.kubernetes.io/managed-by']?.includes('mirroring'))).toEqual([]);
+    await store.delete({ kind: 'Service', namespace: 'default', name: 'api' });
+    await eventually('Endpoints gone with the Service', async () => ((await getEndpoints('api')) ? undefined : true));
+  });
+
+  it('mirrors a user\'s Endpoints for a Service without a selector into an EndpointSlice, and follows its changes', async () => {
+    await run((o) => createEndpointsController({ ...o, resyncMs: 200 }));
+    await store.create(service('db', { clusterIP: '10.43.0.9', ports: [{ name: 'pg', port: 5432 }] }));
+    await store.create<Endpoints>({
+      apiVersion: 'v1',
+      kind: 'Endpoints',
+      metadata: { name: 'db', namespace: 'default' },
+      subsets: [{ addresses: [{ ip: '192.168.1.20' }], notReadyAddresses: [{ ip: '192.168.1.21' }], ports: [{ name: 'pg', port: 5432 }] }],
+    });
+    const mirrored = async () => (await slices()).filter((s) => s.metadata.labels?.['endpointslice.kubernetes.io/managed-by'] === 'endpointslicemirroring-controller.k8s.io');
+    const [slice] = await eventually('a mirrored slice', async () => ((await mirrored()).length === 1 ? mirrored() : undefined));
+    expect(slice!.metadata.labels?.['kubernetes.io/service-name']).toBe('db');
+    expect(slice!.metadata.ownerReferences?.[0]).toMatchObject({ kind: 'Endpoints', name: 'db' });
+    expect(slice!.ports).toEqual([{ name: 'pg', protocol: 'TCP', port: 5432 }]);
+    expect(slice!.endpoints.map((e) => [e.addresses[0], e.conditions?.ready])).toEqual([['192.168.1.20', true], ['192.168.1.21', false]]);
+    const ep = (await getEndpoints('db'))!;
+    await store.update({ ...ep, subsets: [{ addresses: [{ ip: '192.168.1.30' }], ports: [{ name: 'pg', port: 5432 }] }] });
+    await eventually('the slice follows', async () => ((await mirrored())[0]?.endpoints.map((e) => e.addresses[0]).join() === '192.168.1.30' ? true : undefined));
+    // the user Endpoints are theirs: the controller never deletes them
+    expect(await getEndpoints('db')).toBeDefined();
+    await store.delete({ kind: 'Endpoints', namespace: 'default', name: 'db' });
+    await eventually('the mirrored slice goes with them', async () => ((await mirrored()).length === 0 ? true : undefined));
   });
 });

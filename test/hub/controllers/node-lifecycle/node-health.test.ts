@@ -6,7 +6,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { topics } from '../../../../protocol/topics.js';
 import { eventually } from '../../broker/helpers.js';
 import { startHarness, type Harness } from '../../fleet/harness.js';
-import { connectNode, enrolledNode, getNode, ready } from '../../fleet/nodes.js';
+import { connectNode, enrolledNode, getNode, ready, statusMessage } from '../../fleet/nodes.js';
+import type { Node } from '../../../../protocol/objects/node.js';
+
+const condition = (node: Node | undefined, type: string) => node?.status?.conditions?.find((c) => c.type === type);
 import { send } from '../../fleet/harness.js';
 
 describe('node health', () => {
@@ -53,6 +56,21 @@ describe('node health', () => {
       reason: 'NodeStatusUnknown',
       message: 'status not updated for 16s',
     });
+  });
+
+  it("turns the conditions the node reported Unknown with Ready, so what a silent node last claimed never stands", async () => {
+    const { client } = await enrolledNode(h, 'pi-1');
+    await send(client, topics.nodeStatus('pi-1'), statusMessage({ conditions: [{ type: 'MemoryPressure', status: 'True' }, { type: 'DiskPressure', status: 'False' }] }));
+    await h.fleet.idle();
+    expect(condition(await getNode(h, 'pi-1'), 'MemoryPressure')?.status).toBe('True');
+    h.clock.advance(16_000);
+    expect(await h.health.check()).toEqual(['pi-1']);
+    const node = await getNode(h, 'pi-1');
+    for (const type of ['Ready', 'MemoryPressure', 'DiskPressure']) {
+      expect(condition(node, type)).toMatchObject({ status: 'Unknown', reason: 'NodeStatusUnknown', message: 'status not updated for 16s' });
+    }
+    // a condition the node never reported is not made up
+    expect(condition(node, 'PIDPressure')).toBeUndefined();
   });
 });
 
