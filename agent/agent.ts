@@ -41,6 +41,11 @@ import { createProber, type Prober } from './pods/probes/prober.js';
 import { createReconciler, type Reconciler } from './pods/reconciler.js';
 
 export const DEFAULT_STATUS_INTERVAL_MS = 5_000;
+/**
+ * How long an agent with no usable stored desired set waits for the hub before it says so loudly. Before and
+ * after, it touches no container: what runs keeps running, nothing is removed until a valid set arrives.
+ */
+export const DEFAULT_DESIRED_WAIT_MS = 5 * 60_000;
 
 export interface AgentOptions {
   /** mqtt://host:port; optional when the data dir holds credentials (their hub is used). */
@@ -64,6 +69,8 @@ export interface AgentOptions {
   reconnectMinMs?: number;
   reconnectMaxMs?: number;
   joinTimeoutMs?: number;
+  /** With no usable stored desired set: how long to wait for the hub's before a loud warning (default 5 min). */
+  desiredWaitMs?: number;
   /** Replaces the host fingerprinters (tests). */
   facts?: FactsCollector;
   /**
@@ -103,6 +110,7 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
   let prober: Prober | undefined;
   let statusTimer: NodeJS.Timeout | undefined;
   let network: NodeNetwork | undefined;
+  let desiredWaitTimer: NodeJS.Timeout | undefined;
   let services: NodeServices | undefined;
 
   async function start(): Promise<void> {
@@ -122,9 +130,12 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
 
     const records = createContainerRecords({ dataDir: opts.dataDir, logger });
     await records.load();
-    const store = createDesiredStateStore({ dataDir: opts.dataDir, nodeName: name, logger });
+    // a split set's parts are on topics of their own: the connection subscribes to them once a part names them
+    let subscribeParts = (_parts: number): void => undefined;
+    const store = createDesiredStateStore({ dataDir: opts.dataDir, nodeName: name, logger, onParts: (parts) => subscribeParts(parts) });
     const stored = await store.loadOrDiscard();
     if (stored) log.info({ generation: stored.generation, pods: stored.pods.length }, 'running the stored desired set until the hub sends a newer one');
+    else log.warn('no usable stored desired set: waiting for the hub; no container is stopped or removed until it sends one');
 
     // Facts are collected in the background of the first pods starting: the stored desired set runs
     // as early as possible, and the first node status goes out once the facts are in.
@@ -168,6 +179,7 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
       ...(opts.reconnectMaxMs === undefined ? {} : { reconnectMaxMs: opts.reconnectMaxMs }),
     });
     connection = conn;
+    subscribeParts = (parts) => conn.subscribe(Array.from({ length: parts - 1 }, (_, i) => topics.nodeDesiredPart(name, i + 1)));
 
     const events = createPodEventQueue({ clock, logger });
     // The prober and the reconciler call each other: a failed liveness probe kills through the
@@ -285,7 +297,19 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
 
     // a new VTEP MAC goes up in the next full status (it is part of what counts as a change)
     onVtepMac = () => void publishNodeStatus();
-    rec.setDesired(stored);
+    if (stored) rec.setDesired(stored);
+    else {
+      const waitMs = opts.desiredWaitMs ?? DEFAULT_DESIRED_WAIT_MS;
+      desiredWaitTimer = setTimeout(() => {
+        if (rec.holding()) {
+          log.warn(
+            { waitedSeconds: Math.round(waitMs / 1000), hubConnected: conn.isConnected() },
+            'still no desired set from the hub: the containers on this node keep running as they are, and nothing is removed until the hub sends a set',
+          );
+        }
+      }, waitMs);
+      desiredWaitTimer.unref?.();
+    }
     rec.start();
     await currentFacts.start();
     // the node's address is known now: the overlay of the stored set can be made
@@ -307,6 +331,7 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
     async stop() {
       if (statusTimer) clearInterval(statusTimer);
       statusTimer = undefined;
+      if (desiredWaitTimer) clearTimeout(desiredWaitTimer);
       reporter?.stop();
       prober?.stop();
       facts?.stop();

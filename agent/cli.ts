@@ -7,10 +7,13 @@ import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { isValidNodeName } from '../protocol/topics.js';
 import { InvalidOptionError } from './errors.js';
+import { readTokenFile } from './link/token-file.js';
 
 export interface AgentCliOptions {
   hubUrl: string | undefined;
   token: string | undefined;
+  /** Where the join token came from: `--token` (visible to every local user: warned), `--token-file`, DROVER_JOIN_TOKEN. */
+  tokenSource: 'argv' | 'file' | 'env' | undefined;
   name: string;
   runtime: 'docker' | 'containerd' | undefined;
   dataDir: string;
@@ -55,7 +58,8 @@ export function buildAgentCommand(): Command {
   return new Command('drover-agent')
     .description('Drover node agent: joins a hub, reports this machine and runs the pods the hub assigns to it')
     .option('--hub <url>', 'the hub\'s MQTT address, e.g. mqtt://hub.local:1883 (default: the one stored at join)', hubUrl)
-    .option('--token <token>', 'join token from `drover token create` (only needed to join)')
+    .option('--token-file <path>', 'a file holding the join token from `drover token create` (only needed to join; a pipe such as /dev/fd/3 works)')
+    .option('--token <token>', 'the join token itself; every local user can read a command line: prefer --token-file or $DROVER_JOIN_TOKEN')
     .option('--name <name>', 'node name (default: the hostname as a DNS label)')
     .addOption(new Option('--runtime <runtime>', 'container runtime (default: detect)').choices(['docker', 'containerd']))
     .option('--data-dir <dir>', 'where the agent keeps its state (default: ~/.drover/agent-NAME)')
@@ -70,14 +74,18 @@ export function buildAgentCommand(): Command {
 export function parseAgentArgs(argv: string[], host = hostname(), home = homedir()): AgentCliOptions {
   const cmd = buildAgentCommand();
   cmd.parse(argv, { from: 'user' });
-  const o = cmd.opts<{ hub?: string; token?: string; name?: string; runtime?: 'docker' | 'containerd'; dataDir?: string; statusInterval: number; statusRefresh: number; podNetwork: boolean }>();
+  const o = cmd.opts<{ hub?: string; token?: string; tokenFile?: string; name?: string; runtime?: 'docker' | 'containerd'; dataDir?: string; statusInterval: number; statusRefresh: number; podNetwork: boolean }>();
   const name = o.name ?? nodeNameFromHostname(host);
   if (!isValidNodeName(name)) {
     throw new InvalidOptionError(`--name "${name}" is not a valid node name: use lowercase letters, digits, "-" and "." (at most 63)`);
   }
+  if (o.token !== undefined && o.tokenFile !== undefined) throw new InvalidOptionError('give the join token once: --token or --token-file, not both');
+  const envToken = process.env.DROVER_JOIN_TOKEN || undefined;
+  const token = o.token ?? (o.tokenFile === undefined ? envToken : readTokenFile(o.tokenFile));
   return {
     hubUrl: o.hub,
-    token: o.token ?? process.env.DROVER_JOIN_TOKEN,
+    token,
+    tokenSource: o.token !== undefined ? 'argv' : o.tokenFile !== undefined ? 'file' : envToken !== undefined ? 'env' : undefined,
     name,
     runtime: o.runtime,
     dataDir: o.dataDir ?? join(home, '.drover', `agent-${name}`),
@@ -86,3 +94,4 @@ export function parseAgentArgs(argv: string[], host = hostname(), home = homedir
     podNetwork: o.podNetwork,
   };
 }
+

@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path';
 import { CommanderError } from 'commander';
+import { hideSecretArgs } from '../protocol/argv-secrets.js';
 import { createRootLogger, type Logger } from '../protocol/logger.js';
 import { createRuntime, detectRuntime, RuntimeNotFoundError } from '../runtime-adapters/index.js';
 import { createAgent } from './agent.js';
@@ -19,6 +20,8 @@ function fail(logger: Logger | undefined, message: string, err?: unknown, code =
 }
 
 async function main(): Promise<void> {
+  // a --token on the command line is masked in /proc/PID/cmdline from here on (it was readable until now)
+  const tokenWasVisible = hideSecretArgs();
   let options: AgentCliOptions;
   try {
     options = parseAgentArgs(process.argv.slice(2));
@@ -27,6 +30,9 @@ async function main(): Promise<void> {
     fail(undefined, (err as Error).message, undefined, 2);
   }
   const logger = createRootLogger().child({ component: 'agent-main' });
+  if (tokenWasVisible) {
+    logger.warn('the join token was given with --token, where every local user can read it (ps); it is masked now, but use --token-file or DROVER_JOIN_TOKEN');
+  }
 
   const runtimeName = options.runtime ?? (await detectRuntime(logger));
   if (!runtimeName) fail(logger, new RuntimeNotFoundError('neither `ctr version` nor `docker version` reached a daemon').message);

@@ -73,6 +73,11 @@ export interface HubOptions {
   eviction?: NodeLifecycleOptions['eviction'];
   /** Largest MQTT payload the broker accepts (default protocol MAX_PAYLOAD_BYTES, 4 MiB). */
   maxPayloadBytes?: number;
+  /**
+   * Move the store's revision forward by this much at start (etcd's --bump-revision), for a store restored
+   * from a backup: every revision and desired-set generation handed out after the backup is passed.
+   */
+  bumpRevision?: number;
   /** The cluster's address plan (pod and service CIDRs, NodePort range, DNS domain); K3s' defaults for what is left out. */
   network?: Partial<ClusterNetwork>;
   /** Pod Security admission: the policy of namespaces without labels (baseline) and who is exempt (admin tokens). */
@@ -135,6 +140,11 @@ export async function createHub(opts: HubOptions): Promise<Hub> {
   try {
     const sqlite = await createSqliteStore({ path: join(opts.dataDir, 'state.db'), logger: opts.logger.child({ component: 'store' }), clock });
     closers.push(() => sqlite.close());
+    if (opts.bumpRevision) {
+      const from = await sqlite.revision();
+      const to = await sqlite.bumpRevision(from + opts.bumpRevision);
+      logger.warn({ from, to }, `--bump-revision: the store's revision moved from ${from} to ${to}; agents take the sets published from now on, watches re-list`);
+    }
     // Secrets are encrypted at rest with the key in <data dir>/secrets.key (created 0600 on first start).
     const diskMonitor = await createDiskMonitor({ path: opts.dataDir, logger: opts.logger.child({ component: 'disk' }) });
     closers.push(async () => diskMonitor.stop());

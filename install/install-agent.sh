@@ -1,20 +1,24 @@
 #!/usr/bin/env bash
 # Install a Drover agent on a Debian / Raspberry Pi OS device from the agent bundle, as root:
-#   tar xzf drover-agent-VERSION.tgz && sudo drover-agent/install-agent.sh --hub mqtt://HUB:1883 --token T [--name N] [--runtime containerd|docker]
+#   tar xzf drover-agent-VERSION.tgz && sudo drover-agent/install-agent.sh --hub mqtt://HUB:1883 --token-file F [--name N] [--runtime containerd|docker]
+# (or the token in $DROVER_JOIN_TOKEN: `sudo DROVER_JOIN_TOKEN=... install-agent.sh --hub ...`; --token T still works but
+# is readable by every local user while the script runs). The token is kept in /etc/drover/join-token (0600, root) and
+# the agent reads it with --token-file: it is never on the agent's command line.
 # Installs nodejs, npm, containerd and runc from the OS packages if missing, the agent under /opt/drover-agent,
 # and a systemd unit that starts it at boot.
 set -euo pipefail
-hub="" token="" name="$(hostname | tr 'A-Z' 'a-z' | tr -c 'a-z0-9-\n' '-')" runtime=""
+hub="" token="${DROVER_JOIN_TOKEN:-}" name="$(hostname | tr 'A-Z' 'a-z' | tr -c 'a-z0-9-\n' '-')" runtime=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --hub) hub="$2"; shift 2 ;;
-    --token) token="$2"; shift 2 ;;
+    --token) token="$2"; echo "warning: --token is readable by every local user (ps); prefer --token-file or DROVER_JOIN_TOKEN" >&2; shift 2 ;;
+    --token-file) token="$(tr -d '[:space:]' < "$2")"; shift 2 ;;
     --name) name="$2"; shift 2 ;;
     --runtime) runtime="$2"; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
-[ -n "$hub" ] && [ -n "$token" ] || { echo "usage: $0 --hub mqtt://HUB:1883 --token TOKEN [--name NAME] [--runtime containerd|docker]" >&2; exit 2; }
+[ -n "$hub" ] && [ -n "$token" ] || { echo "usage: $0 --hub mqtt://HUB:1883 --token-file FILE [--name NAME] [--runtime containerd|docker]" >&2; exit 2; }
 [ "$(id -u)" = 0 ] || { echo "run as root (sudo)" >&2; exit 1; }
 here="$(cd "$(dirname "$0")" && pwd)"
 export DEBIAN_FRONTEND=noninteractive
@@ -37,7 +41,8 @@ rm -rf /opt/drover-agent && mkdir -p /opt/drover-agent /etc/drover /var/lib/drov
 cp -r "$here"/. /opt/drover-agent/
 (cd /opt/drover-agent && npm install --omit=dev --no-audit --no-fund)
 umask 077
-printf 'DROVER_HUB=%s\nDROVER_TOKEN=%s\nDROVER_NAME=%s\nDROVER_RUNTIME=%s\n' "$hub" "$token" "$name" "$runtime" > /etc/drover/agent.env
+printf 'DROVER_HUB=%s\nDROVER_NAME=%s\nDROVER_RUNTIME=%s\n' "$hub" "$name" "$runtime" > /etc/drover/agent.env
+printf '%s\n' "$token" > /etc/drover/join-token
 cp /opt/drover-agent/drover-agent.service /etc/systemd/system/drover-agent.service
 systemctl daemon-reload
 systemctl enable --now drover-agent

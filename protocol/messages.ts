@@ -3,6 +3,7 @@ import { MessageError } from './errors.js';
 import { nodeStatusSchema, nodeUsageSchema } from './objects/node.js';
 import { podSchema, podStatusSchema } from './objects/pod.js';
 import { labelsSchema } from './objects/meta.js';
+import { MAX_DESIRED_SET_PARTS } from './topics.js';
 
 /**
  * Every MQTT payload is JSON in a versioned envelope: { v: 1, type, sentAt, ... }.
@@ -103,15 +104,36 @@ export const configDataSchema = z.strictObject({
 });
 export type ConfigData = z.infer<typeof configDataSchema>;
 
-/** Hub -> agent, on nodes/NODE/desired (retained): the full set of pods the node should run. */
-export const desiredSetMessageSchema = z.strictObject({
-  ...envelope,
-  type: z.literal('desiredSet'),
-  node: z.string(),
-  generation: z.number().int().min(0),
-  pods: z.array(podSchema),
-  config: z.array(configDataSchema).default([]),
-});
+export { MAX_DESIRED_SET_PARTS };
+/** The largest whole desired set, once its parts are put together (what an agent keeps in desired.json). */
+export const MAX_DESIRED_SET_BYTES = MAX_DESIRED_SET_PARTS * MAX_PAYLOAD_BYTES;
+
+/**
+ * Hub -> agent, on nodes/NODE/desired (retained): the full set of pods the node should run, with the
+ * ConfigMaps/Secrets they use. A set that does not fit in one message (MAX_PAYLOAD_BYTES) comes in `parts`
+ * messages of one generation, `part` 0 on nodes/NODE/desired and part K on nodes/NODE/desired/K (topics.ts),
+ * each with some of the pods and some of the config; the agent puts all parts of a generation together
+ * before it uses any of them. A set in one message has neither field (what agents before parts read).
+ */
+export const desiredSetMessageSchema = z
+  .strictObject({
+    ...envelope,
+    type: z.literal('desiredSet'),
+    node: z.string(),
+    generation: z.number().int().min(0),
+    part: z.number().int().min(0).max(MAX_DESIRED_SET_PARTS - 1).optional(),
+    parts: z.number().int().min(2).max(MAX_DESIRED_SET_PARTS).optional(),
+    pods: z.array(podSchema),
+    config: z.array(configDataSchema).default([]),
+  })
+  .check((ctx) => {
+    const { part, parts } = ctx.value;
+    if ((part === undefined) !== (parts === undefined)) {
+      ctx.issues.push({ code: 'custom', path: [part === undefined ? 'part' : 'parts'], message: 'part and parts come together', input: ctx.value });
+    } else if (part !== undefined && parts !== undefined && part >= parts) {
+      ctx.issues.push({ code: 'custom', path: ['part'], message: `must be less than parts (${parts})`, input: ctx.value });
+    }
+  });
 export type DesiredSetMessage = z.infer<typeof desiredSetMessageSchema>;
 
 /** One peer of the overlay: another node's pod CIDR and how to reach it (VXLAN over its node IP). */

@@ -1,6 +1,7 @@
 /**
  * MQTT topic layout. Everything lives under one versioned root with one subtree per node:
- *   drover/v1/nodes/NODE/{status,heartbeat,pods,presence,desired,network,cmd,reply/REQUEST}
+ *   drover/v1/nodes/NODE/{status,heartbeat,pods,presence,desired,desired/PART,network,cmd,reply/REQUEST}
+ * (desired/PART: part PART >= 1 of a desired set too large for one message; part 0 is on desired itself)
  * plus the join exchange, used once with a join token before a node has its own credentials:
  *   drover/v1/join/CLIENT/{request,reply}
  */
@@ -12,6 +13,9 @@ export const NODE_DOWN_CHANNELS = ['desired', 'network', 'cmd'] as const;
 export type NodeUpChannel = (typeof NODE_UP_CHANNELS)[number];
 export type NodeDownChannel = (typeof NODE_DOWN_CHANNELS)[number];
 export type NodeChannel = NodeUpChannel | NodeDownChannel;
+
+/** The most messages one desired set is split into (desired, desired/1 .. desired/63). */
+export const MAX_DESIRED_SET_PARTS = 64;
 
 const NODE_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 
@@ -29,6 +33,14 @@ export const topics = {
   nodePods: (node: string) => (assertNodeName(node), `${TOPIC_ROOT}/nodes/${node}/pods`),
   nodePresence: (node: string) => (assertNodeName(node), `${TOPIC_ROOT}/nodes/${node}/presence`),
   nodeDesired: (node: string) => (assertNodeName(node), `${TOPIC_ROOT}/nodes/${node}/desired`),
+  /** Part `part` of a desired set split into several messages: part 0 is nodeDesired itself, the others desired/PART. */
+  nodeDesiredPart: (node: string, part: number) => {
+    assertNodeName(node);
+    if (!Number.isInteger(part) || part < 0 || part >= MAX_DESIRED_SET_PARTS) throw new RangeError(`invalid desired set part ${part}`);
+    return part === 0 ? `${TOPIC_ROOT}/nodes/${node}/desired` : `${TOPIC_ROOT}/nodes/${node}/desired/${part}`;
+  },
+  /** How many messages one desired set may take at most. */
+  maxDesiredParts: MAX_DESIRED_SET_PARTS,
   nodeNetwork: (node: string) => (assertNodeName(node), `${TOPIC_ROOT}/nodes/${node}/network`),
   nodeCmd: (node: string) => (assertNodeName(node), `${TOPIC_ROOT}/nodes/${node}/cmd`),
   nodeReply: (node: string, requestId: string) => (assertNodeName(node), `${TOPIC_ROOT}/nodes/${node}/reply/${requestId}`),
@@ -41,7 +53,7 @@ export const topics = {
 } as const;
 
 export type ParsedTopic =
-  | { kind: 'node'; node: string; channel: NodeChannel; requestId?: string }
+  | { kind: 'node'; node: string; channel: NodeChannel; requestId?: string; part?: number }
   | { kind: 'join'; clientId: string; channel: 'request' | 'reply' };
 
 /** Parse a concrete topic (no wildcards). Returns undefined for anything outside the layout. */
@@ -55,6 +67,10 @@ export function parseTopic(topic: string): ParsedTopic | undefined {
     if (channel === 'reply') {
       if (parts.length !== 6 || !parts[5]) return undefined;
       return { kind: 'node', node, channel: 'reply', requestId: parts[5] };
+    }
+    if (channel === 'desired' && parts.length === 6) {
+      const part = /^[1-9][0-9]?$/.test(parts[5]!) ? Number(parts[5]) : NaN;
+      return part < MAX_DESIRED_SET_PARTS ? { kind: 'node', node, channel: 'desired', part } : undefined;
     }
     if (parts.length !== 5) return undefined;
     if ((NODE_UP_CHANNELS as readonly string[]).includes(channel) || (NODE_DOWN_CHANNELS as readonly string[]).includes(channel)) {

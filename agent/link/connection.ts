@@ -3,7 +3,7 @@
  * persistent session (clean: false), keepalive 15 s and a last will that marks it offline (retained,
  * QoS 1). On every connect it publishes presence online (retained) and subscribes to its desired
  * (QoS 1) and cmd (QoS 0: a command is interactive, a stale one replayed after a reconnect is
- * unwanted) topics. Reconnects with exponential back-off and jitter: mqtt.js' own fixed-period
+ * unwanted) topics, and to the extra topics asked for with subscribe() (the parts of a split desired set). Reconnects with exponential back-off and jitter: mqtt.js' own fixed-period
  * reconnect is switched off (reconnectPeriod 0) and client.reconnect() is called on our schedule.
  * An mqtts:// hub is verified against the CA pinned at join (credentials.caCert, dataDir/ca.crt);
  * plain mqtt:// is allowed only to loopback (hub-ca.ts mqttTlsOptions).
@@ -48,6 +48,11 @@ export interface NodeConnection {
   stop(): Promise<void>;
   isConnected(): boolean;
   publish(topic: string, message: AnyMessage, options: PublishOptions): Promise<void>;
+  /**
+   * Subscribe (QoS 1) to more topics, now if connected and after every reconnect (the parts of a split
+   * desired set, topics.nodeDesiredPart). Topics already subscribed are not asked for again.
+   */
+  subscribe(topicNames: string[]): void;
   /** Called after each (re)connect, once presence is published and subscriptions are made. */
   onConnect(handler: () => void): void;
   onMessage(handler: (topic: string, payload: Buffer) => void): void;
@@ -90,6 +95,8 @@ export function createNodeConnection(opts: NodeConnectionOptions): NodeConnectio
   const presenceTopic = topics.nodePresence(nodeName);
   const connectHandlers: (() => void)[] = [];
   const messageHandlers: ((topic: string, payload: Buffer) => void)[] = [];
+  /** Topics subscribed to beside the node's own desired, network and cmd (subscribe()). */
+  const extraTopics = new Set<string>();
 
   let client: mqtt.MqttClient | undefined;
   let ready = false;
@@ -117,6 +124,7 @@ export function createNodeConnection(opts: NodeConnectionOptions): NodeConnectio
         [topics.nodeDesired(nodeName)]: { qos: 1 },
         [topics.nodeNetwork(nodeName)]: { qos: 1 },
         [topics.nodeCmd(nodeName)]: { qos: 0 },
+        ...Object.fromEntries([...extraTopics].map((t) => [t, { qos: 1 as const }])),
       });
     } catch (err) {
       log.error({ err }, 'could not announce presence or subscribe; reconnecting');
@@ -219,6 +227,17 @@ export function createNodeConnection(opts: NodeConnectionOptions): NodeConnectio
       if (!client) throw new NotConnectedError(`publish on ${topic}`);
       const sent = client.publishAsync(topic, encodeMessage(message), { qos: options.qos, retain: options.retain ?? false });
       await withTimeout(sent, publishTimeoutMs, `publish on ${topic}`);
+    },
+    subscribe(topicNames) {
+      const fresh = topicNames.filter((t) => !extraTopics.has(t));
+      if (fresh.length === 0) return;
+      for (const t of fresh) extraTopics.add(t);
+      const c = client;
+      if (!ready || !c) return; // the next connect subscribes to them
+      c.subscribeAsync(Object.fromEntries(fresh.map((t) => [t, { qos: 1 as const }]))).catch((err: unknown) => {
+        // the reconnect that follows a failed subscribe makes it again
+        log.warn({ err, topics: fresh }, 'could not subscribe; retried at the next connect');
+      });
     },
     onConnect(handler) {
       connectHandlers.push(handler);

@@ -5,6 +5,12 @@
  * hold up the others: a desired pod is synced, a pod no longer desired (or marked for deletion) is
  * stopped and removed. Pods that are neither wanted nor have containers left are forgotten.
  *
+ * Until the first desired set is given (setDesired), a pass touches nothing: the agent does not know yet what
+ * this node should run (its stored set missing or damaged, the hub not heard from), and a container it cannot
+ * account for is left as it is, never stopped, as the kubelet waits for its sources before it removes a pod.
+ * Pod directories, records and sandboxes stay too, and no observation goes out (no pod status is reported
+ * for pods the agent knows nothing of).
+ *
  * Passes run on every desired-set change, when a pod's work changed something (in the runtime or the
  * pod's records), on runtime events (ContainerRuntime.watch), when a back-off ends, and every
  * intervalMs (a resync). After each pass `onObserved` gets what was seen, from which pod status is
@@ -64,7 +70,10 @@ export interface ReconcilerOptions {
 }
 
 export interface Reconciler {
-  setDesired(set: DesiredSet | undefined): void;
+  /** The set to run. Before the first call the reconciler holds every container as it is (above). */
+  setDesired(set: DesiredSet): void;
+  /** True until the first desired set is given. */
+  holding(): boolean;
   /** Ask for a pass soon (coalesced with any pending one). */
   trigger(): void;
   start(): void;
@@ -113,6 +122,7 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
   /** Wakes the loop at the earliest back-off end, so a restart is not left waiting for the next resync. */
   const wake = createWakeTimer(() => trigger(), clock);
   let lastListError: string | undefined;
+  let holdLogged = false;
 
   const worker = createPodWorker({
     runtime,
@@ -147,12 +157,19 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
     }
     const at = clock();
     const containersByPod = byPod(containers);
+    if (!desired) {
+      if (!holdLogged) {
+        holdLogged = true;
+        log.warn({ pods: containersByPod.size, containers: containers.length }, 'no desired set yet: every container is left as it is until the hub sends one');
+      }
+      return;
+    }
     const work: Promise<void>[] = [];
     const keep = (p: Promise<void> | undefined): void => {
       if (p) work.push(p);
     };
     const runWanted = new Set<string>();
-    for (const pod of desired?.pods ?? []) {
+    for (const pod of desired.pods) {
       const uid = podUid(pod);
       knownPods.set(uid, pod);
       if (pod.metadata.deletionTimestamp) continue;
@@ -165,7 +182,7 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
       keep(dispatch.run(uid, epochOf(uid), 'kill', () => worker.stopAndRemove(uid, podContainers, knownPods.get(uid))));
     }
     // Forget pods that are neither wanted nor have containers left, and their leftovers.
-    const desiredUids = new Set((desired?.pods ?? []).map(podUid));
+    const desiredUids = new Set(desired.pods.map(podUid));
     for (const uid of new Set([...knownPods.keys(), ...records.podUids(), ...(await listPodDirs(dataDir))])) {
       if (runWanted.has(uid) || containersByPod.has(uid) || dispatch.isBusy(uid)) continue;
       if (!desiredUids.has(uid)) knownPods.delete(uid);
@@ -214,10 +231,12 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
 
   return {
     setDesired(set) {
+      if (!desired && holdLogged) log.info({ generation: set.generation, pods: set.pods.length }, 'a desired set arrived: reconciling the node against it');
       desired = set;
       pruneDue = true;
       trigger();
     },
+    holding: () => desired === undefined,
     trigger,
     start() {
       started = true;

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { memoryToBytes } from '../../protocol/quantity.js';
 import { isValidNodeName } from '../../protocol/topics.js';
+import { readTokenFile } from '../link/token-file.js';
 import { InvalidOptionError } from '../errors.js';
 
 export interface SimOptions {
@@ -78,7 +79,8 @@ export function buildSimCommand(): Command {
   return new Command('drover-sim')
     .description('Drover fleet simulator: many hollow nodes in one process, each speaking the agent\'s protocol over its own MQTT connection')
     .requiredOption('--hub <url>', 'the hub\'s MQTT address, e.g. mqtt://127.0.0.1:1883', hubUrl)
-    .option('--token <token>', 'a reusable join token from `drover token create` (not needed when the data dir holds credentials)')
+    .option('--token-file <path>', 'a file (or pipe) holding a reusable join token from `drover token create` (not needed when the data dir holds credentials)')
+    .option('--token <token>', 'the join token itself; every local user can read a command line: prefer --token-file or $DROVER_JOIN_TOKEN')
     .option('--nodes <n>', 'how many nodes to simulate', integer(1, 'a positive integer'), 1)
     .option('--name-prefix <prefix>', 'node names are PREFIX00000, PREFIX00001, ...', 'sim-')
     .option('--start-index <k>', 'number of the first node (to split a fleet over processes)', integer(0, 'an integer >= 0'), 0)
@@ -101,6 +103,7 @@ export function buildSimCommand(): Command {
 }
 
 interface RawOptions {
+  tokenFile?: string;
   hub: string;
   token?: string;
   nodes: number;
@@ -138,7 +141,7 @@ export function parseSimArgs(argv: string[], home = homedir()): SimOptions {
   }
   return {
     hubUrl: o.hub,
-    token: o.token ?? process.env.DROVER_JOIN_TOKEN,
+    token: o.token ?? (o.tokenFile === undefined ? process.env.DROVER_JOIN_TOKEN : readTokenFile(o.tokenFile)),
     nodes: o.nodes,
     namePrefix: o.namePrefix,
     startIndex: o.startIndex,

@@ -115,6 +115,11 @@ export function createSimNode(opts: SimNodeOptions): SimNode {
       log.warn({ topic, for: set.node }, 'dropping a desired set meant for another node');
       return;
     }
+    if (set.parts !== undefined) {
+      // hollow nodes subscribe to the desired topic only: a set too large for one message is not for them
+      log.warn({ topic, parts: set.parts }, 'dropping a desired set split into parts (hollow nodes take sets in one message)');
+      return;
+    }
     if (set.pods.some((p) => !p.metadata.name)) {
       log.warn({ topic }, 'dropping a desired set with a pod without a name');
       return;

@@ -55,9 +55,25 @@ export function spawnSim(args: string[], opts: { env?: NodeJS.ProcessEnv } = {})
   return spawn(process.execPath, [...nodeArgs, ...args], { stdio: 'inherit', env: opts.env ?? process.env });
 }
 
-export function spawnAgent(args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): ChildProcess {
+/** The descriptor a launcher hands the join token on (`--token-file /dev/fd/3`). */
+export const TOKEN_FD = 3;
+
+/**
+ * The agent as a child. A join token (`token`) goes through a pipe on descriptor 3, read by the agent as
+ * `--token-file /dev/fd/3`: never in the child's argv, where every local user could read it.
+ */
+export function spawnAgent(args: string[], opts: { env?: NodeJS.ProcessEnv; token?: string } = {}): ChildProcess {
   const { nodeArgs } = agentEntry();
-  return spawn(process.execPath, [...nodeArgs, ...args], { stdio: 'inherit', env: opts.env ?? process.env });
+  if (opts.token === undefined) return spawn(process.execPath, [...nodeArgs, ...args], { stdio: 'inherit', env: opts.env ?? process.env });
+  const child = spawn(process.execPath, [...nodeArgs, ...args, '--token-file', `/dev/fd/${TOKEN_FD}`], {
+    stdio: ['inherit', 'inherit', 'inherit', 'pipe'],
+    env: opts.env ?? process.env,
+  });
+  const pipe = child.stdio[TOKEN_FD] as NodeJS.WritableStream & { on(e: 'error', f: () => void): void };
+  // an agent that exits before reading it (a bad option) closes the pipe: nothing to report here
+  pipe.on('error', () => undefined);
+  pipe.end(`${opts.token}\n`);
+  return child;
 }
 
 /** Resolves with the child's exit code (128 + signal number when killed by a signal). */

@@ -14,7 +14,9 @@
  * - A flush publishes `concurrency` (64) sets at once, not one after another.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { encodeMessage, type DesiredSetMessage } from '../../protocol/messages.js';
+import { encodeMessage, MAX_PAYLOAD_BYTES, type DesiredSetMessage } from '../../protocol/messages.js';
+import type { EventRecorder } from '../events/recorder.js';
+import { splitDesiredSet } from './desired-split.js';
 import type { Logger } from '../../protocol/logger.js';
 import type { ConfigMap, Secret } from '../../protocol/objects/config.js';
 import type { Node } from '../../protocol/objects/node.js';
@@ -39,7 +41,14 @@ export interface DesiredPublisherOptions {
   retryMs?: number;
   /** Publishes in flight at once during a flush (default 64). */
   concurrency?: number;
+  /** The largest message an agent takes (default MAX_PAYLOAD_BYTES): a larger set is split (desired-split.ts). */
+  maxMessageBytes?: number;
+  /** Where what cannot be delivered is recorded (Warning Events on the Pod or the Node). */
+  events?: EventRecorder;
 }
+
+export const UNDELIVERABLE_POD_REASON = 'TooLargeToDeliver';
+export const UNDELIVERABLE_SET_REASON = 'DesiredSetTooLarge';
 
 export interface DesiredPublisher {
   /** Publish for every Node, then follow changes. Resolves after the first round is published. */
@@ -47,6 +56,8 @@ export interface DesiredPublisher {
   stop(): Promise<void>;
   /** Publish for all dirty nodes now (tests, shutdown). */
   flush(): Promise<void>;
+  /** Publish every node's set again, even unchanged ones, with a new generation (after a revision bump). */
+  republishAll(): Promise<void>;
 }
 
 export function createDesiredPublisher(opts: DesiredPublisherOptions): DesiredPublisher {
@@ -59,6 +70,9 @@ export function createDesiredPublisher(opts: DesiredPublisherOptions): DesiredPu
   const concurrency = opts.concurrency ?? DEFAULT_PUBLISH_CONCURRENCY;
   /** node -> the pods of the last set published (to skip identical sets). */
   const published = new Map<string, unknown>();
+  /** node -> how many messages its last set took (part topics beyond it hold nothing). */
+  const partsUsed = new Map<string, number>();
+  const maxMessageBytes = opts.maxMessageBytes ?? MAX_PAYLOAD_BYTES;
   const dirty = new Set<string>();
   const subscriptions: Array<() => void> = [];
   let timer: NodeJS.Timeout | undefined;
@@ -126,7 +140,28 @@ export function createDesiredPublisher(opts: DesiredPublisherOptions): DesiredPu
     const set = buildDesiredSet(node, bound, cache.revision(), nodeObject !== undefined, clock, config);
     const content = { pods: set.pods, config: set.config };
     if (published.has(node) && isDeepStrictEqual(published.get(node), content)) return;
-    await broker.publish(topics.nodeDesired(node), encodeMessage(set), { retain: true, qos: 1 });
+    const split = splitDesiredSet(set, maxMessageBytes);
+    for (const { pod, bytes } of split.undeliverable) {
+      const message = `the pod with the ConfigMaps/Secrets it uses is ${bytes} bytes, over the ${maxMessageBytes} bytes one message to node ${node} may carry: it is not sent to the node`;
+      logger.error({ node, pod: `${pod.metadata.namespace}/${pod.metadata.name}`, bytes, limit: maxMessageBytes }, 'a pod cannot be delivered to its node: too large');
+      await opts.events?.record({ apiVersion: 'v1', kind: 'Pod', namespace: pod.metadata.namespace ?? 'default', name: pod.metadata.name ?? '', uid: pod.metadata.uid ?? '' }, 'Warning', UNDELIVERABLE_POD_REASON, message, { component: 'drover-hub' });
+    }
+    if (split.tooManyParts !== undefined) {
+      const message = `the node's desired set needs ${split.tooManyParts} messages of ${maxMessageBytes} bytes, more than the ${topics.maxDesiredParts} one set may take: it is not sent, the node keeps its last set`;
+      logger.error({ node, parts: split.tooManyParts }, 'a desired set cannot be delivered: too large even in parts');
+      await opts.events?.record({ apiVersion: 'v1', kind: 'Node', name: node }, 'Warning', UNDELIVERABLE_SET_REASON, message, { component: 'drover-hub' });
+      published.set(node, content);
+      return;
+    }
+    // parts 1.. first: the agent subscribes to their topics when part 0 names them, and gets them retained
+    const ordered = split.messages.length > 1 ? [...split.messages.slice(1), split.messages[0]!] : split.messages;
+    for (const m of ordered) await broker.publish(topics.nodeDesiredPart(node, m.part ?? 0), encodeMessage(m), { retain: true, qos: 1 });
+    // part topics the previous set used and this one does not: cleared (an empty retained message)
+    for (let k = Math.max(1, split.messages.length); k < (partsUsed.get(node) ?? 1); k++) {
+      await broker.publish(topics.nodeDesiredPart(node, k), Buffer.alloc(0), { retain: true, qos: 1 });
+    }
+    partsUsed.set(node, split.messages.length);
+    if (split.messages.length > 1) logger.info({ node, generation: set.generation, parts: split.messages.length, pods: set.pods.length }, 'desired set split into parts (too large for one message)');
     published.set(node, content);
     // names only: config values never reach the logs
     logger.debug({ node, generation: set.generation, pods: set.pods.length, config: set.config.map((c) => `${c.kind}/${c.namespace}/${c.name}`) }, 'desired set published');
@@ -189,5 +224,10 @@ export function createDesiredPublisher(opts: DesiredPublisherOptions): DesiredPu
       if (flushing) await flushing;
     },
     flush,
+    async republishAll() {
+      published.clear();
+      for (const node of nodeCache.list()) dirty.add(node.metadata.name);
+      await flush();
+    },
   };
 }

@@ -22,6 +22,7 @@ import { createKeyedQueue } from './keyed-queue.js';
 import { createNodeStatusHandler, type NodeStatusMetrics } from './node-status-handler.js';
 import { createPodStatusHandler } from './pod-status-handler.js';
 import { createPresenceHandler } from './presence-handler.js';
+import { createRevisionGuard } from './revision-guard.js';
 
 export interface FleetOptions {
   store: Store;
@@ -37,6 +38,8 @@ export interface FleetOptions {
   desiredCoalesceMs?: number;
   /** Records the pod events agents send with their pod status (none recorded without it). */
   events?: EventRecorder;
+  /** How far past a generation an agent reports ahead of the hub the revision moves (revision-guard.ts; default 1,000,000). */
+  bumpMarginRevisions?: number;
   /** Messages one node may have waiting before its connection stops being read (default 64). */
   maxPendingPerNode?: number;
   /** The cluster's address plan, for the network sets (default K3s'). */
@@ -78,8 +81,20 @@ export async function createFleet(opts: FleetOptions): Promise<Fleet> {
     logger,
     clock,
     coalesceMs: opts.desiredCoalesceMs,
+    ...(opts.events ? { events: opts.events } : {}),
   });
   const networkSets = createNetworkPublisher({ cache: opts.cache, broker: opts.broker, network: opts.network ?? DEFAULT_CLUSTER_NETWORK, logger, clock });
+  const guard = createRevisionGuard({
+    store: opts.store,
+    cache: opts.cache,
+    logger,
+    ...(opts.events ? { events: opts.events } : {}),
+    ...(opts.bumpMarginRevisions !== undefined ? { marginRevisions: opts.bumpMarginRevisions } : {}),
+    republish: async () => {
+      await desired.republishAll();
+      await networkSets.republishAll();
+    },
+  });
   const unsubscribes: Array<() => void> = [];
   let started = false;
 
@@ -131,7 +146,7 @@ export async function createFleet(opts: FleetOptions): Promise<Fleet> {
         // heartbeats only renew a lease in memory: handled at once, never queued behind a node's reports
         broker.subscribe(topics.allNodesUp('heartbeat'), createHeartbeatHandler(ctx)),
         broker.subscribe(topics.allNodesUp('presence'), perNode(createPresenceHandler(ctx))),
-        broker.subscribe(topics.allNodesUp('pods'), perNode(createPodStatusHandler(ctx, opts.events))),
+        broker.subscribe(topics.allNodesUp('pods'), perNode(createPodStatusHandler(ctx, opts.events, (node, generation) => guard.observe(node, generation)))),
       );
       await desired.start();
       await networkSets.start();
@@ -148,6 +163,9 @@ export async function createFleet(opts: FleetOptions): Promise<Fleet> {
     },
     flushDesired: () => desired.flush(),
     flushNetwork: () => networkSets.flush(),
-    idle: () => queue.idle(),
+    idle: async () => {
+      await queue.idle();
+      await guard.idle();
+    },
   };
 }

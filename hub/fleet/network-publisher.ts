@@ -40,6 +40,8 @@ export interface NetworkPublisher {
   start(): Promise<void>;
   stop(): Promise<void>;
   flush(): Promise<void>;
+  /** Publish every node's set again, even unchanged ones, with a new generation (after a revision bump). */
+  republishAll(): Promise<void>;
 }
 
 /** What of a Node its peers see. */
@@ -171,5 +173,10 @@ export function createNetworkPublisher(opts: NetworkPublisherOptions): NetworkPu
       if (flushing) await flushing;
     },
     flush,
+    async republishAll() {
+      published.clear();
+      allDirty = true;
+      await flush();
+    },
   };
 }

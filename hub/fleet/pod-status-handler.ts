@@ -67,9 +67,11 @@ async function addCount(store: Store, event: Event, extra: number): Promise<void
   }));
 }
 
-export function createPodStatusHandler(ctx: FleetContext, events?: EventRecorder): MessageHandler {
+/** `onGeneration`: the generation the node works from (the revision guard, revision-guard.ts). */
+export function createPodStatusHandler(ctx: FleetContext, events?: EventRecorder, onGeneration?: (node: string, generation: number) => void): MessageHandler {
   return nodeMessageHandler(ctx, 'pod-status', 'pods', podStatusMessageSchema, async (node, report, logger) => {
     ctx.leases.renew(node, ctx.clock());
+    onGeneration?.(node, report.generation);
     // Events first: whoever sees the new status (CrashLoopBackOff) finds the event that explains it
     // (BackOff), and the last words about a pod (Killing) are written while it still exists.
     if (events && report.events?.length) await recordEvents(ctx.store, ctx.cache, events, logger, node, report.events);

@@ -160,6 +160,7 @@ export async function createEncryptingStore(inner: Store, opts: EncryptingStoreO
       });
     },
     revision: () => inner.revision(),
+    bumpRevision: (to) => inner.bumpRevision(to),
     close: () => inner.close(),
   };
 }

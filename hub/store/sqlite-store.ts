@@ -24,6 +24,7 @@ import { openStoreDatabase, type SqliteDatabase } from './sqlite-schema.js';
 import type { ListOptions, ListResult, ObjectKey, RawWatchEvent, Store, StoredObject, WatchEvent, WatchOptions, WriteOptions } from './store.js';
 import { createGroupCommitter } from './group-commit.js';
 import { createWatcherRegistry, type ChangeRecord } from './watchers.js';
+import { openRevisionMark } from './revision-mark.js';
 import { preciseTimestamp } from '../../protocol/time.js';
 
 export interface SqliteStoreOptions {
@@ -42,6 +43,22 @@ export interface SqliteStoreOptions {
   maxSizeBytes?: number;
   /** Most writes committed in one transaction (group commit, group-commit.ts; default 500). */
   maxBatch?: number;
+  /**
+   * The acknowledged-revision high-water mark (revision-mark.ts); default `<path>.revision`, `false` for none.
+   * A database found below it at open is logged as an error (writes were lost) and its revision moved up to
+   * the mark, so no revision is ever handed out twice.
+   */
+  revisionMarkPath?: string | false;
+}
+
+/** What the store found at open about its own history. */
+export interface StoreOpenReport {
+  /** The database's revision as found. */
+  revision: number;
+  /** The highest revision acknowledged before (the mark), 0 without one. */
+  acknowledged: number;
+  /** Acknowledged writes the database no longer has (0 when it is whole). */
+  lost: number;
 }
 
 export const DEFAULT_HISTORY_LIMIT = 10_000;
@@ -67,11 +84,13 @@ interface HistoryRow {
 interface WriteOutcome {
   object: StoredObject;
   change?: ChangeRecord;
+  /** bumpRevision's: the revision moved to. */
+  bumpedTo?: number;
 }
 
 const jsonClone = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
-export async function createSqliteStore(opts: SqliteStoreOptions): Promise<Store> {
+export async function createSqliteStore(opts: SqliteStoreOptions): Promise<Store & { openReport(): StoreOpenReport }> {
   // The caller may already have made our child logger; do not add the binding twice.
   const log = opts.logger.bindings().component === 'store' ? opts.logger : opts.logger.child({ component: 'store' });
   const clock = opts.clock ?? Date.now;
@@ -129,6 +148,19 @@ export async function createSqliteStore(opts: SqliteStoreOptions): Promise<Store
       sql.setMeta.run(keepAfter, 'compacted');
     }
     return { ...change, revision };
+  };
+
+  /**
+   * Inside a write transaction: the next revision handed out is after `to` (etcd's --bump-revision), and
+   * everything before counts as compacted (a watch from an older revision gets 410 and re-lists).
+   */
+  const moveRevisionTo = (to: number): number => {
+    const current = readMeta('revision');
+    if (to <= current) return current;
+    sql.setMeta.run(to, 'revision');
+    sql.trimHistory.run(to);
+    sql.setMeta.run(to, 'compacted');
+    return to;
   };
 
   // Each write checks everything it can refuse (exists, not found, CAS) before it writes anything, so
@@ -215,10 +247,30 @@ export async function createSqliteStore(opts: SqliteStoreOptions): Promise<Store
     if (closed) throw new StoreClosedError();
   };
 
+  const found = readMeta('revision');
+  const mark = opts.revisionMarkPath === false ? undefined : await openRevisionMark(opts.revisionMarkPath ?? `${opts.path}.revision`, found);
+  const report: StoreOpenReport = { revision: found, acknowledged: mark?.atOpen ?? 0, lost: Math.max(0, (mark?.atOpen ?? 0) - found) };
+  if (report.lost > 0) {
+    // revisions found..acknowledged were handed out (as resourceVersions, desired-set generations): never again
+    withIOErrors('open', () => db.transaction(() => moveRevisionTo(report.acknowledged))());
+    log.error(
+      { path: opts.path, revision: found, acknowledged: report.acknowledged, lost: report.lost },
+      `THE STORE IS SHORTER THAN WHAT THIS HUB ACKNOWLEDGED: it holds revision ${found}, but writes up to ${report.acknowledged} were acknowledged; ` +
+        `the last ${report.lost} acknowledged writes are lost (a lost or truncated WAL, a database copied back from a backup, a disk that dropped writes). ` +
+        `The revision moves to ${report.acknowledged} so no revision or generation is handed out twice; objects written in the lost range are gone`,
+    );
+  }
+
   const committer = createGroupCommitter<WriteOutcome>({
     db,
     ...(opts.maxBatch !== undefined ? { maxBatch: opts.maxBatch } : {}),
     onCommitted: (outcomes) => {
+      let last = 0;
+      for (const outcome of outcomes) {
+        if (outcome.change) last = Math.max(last, outcome.change.revision);
+      }
+      // durable before any of these writes is acknowledged (they resolve after this callback)
+      if (last > 0) mark?.advance(last);
       for (const outcome of outcomes) if (outcome.change) watchers.publish(outcome.change);
     },
   });
@@ -227,7 +279,7 @@ export async function createSqliteStore(opts: SqliteStoreOptions): Promise<Store
     return (await committer.submit(run)).object as T;
   };
 
-  log.info({ path: opts.path, revision: readMeta('revision'), historyLimit }, 'store opened');
+  log.info({ path: opts.path, revision: readMeta('revision'), acknowledged: report.acknowledged, historyLimit }, 'store opened');
 
   return {
     async get<T extends StoredObject = StoredObject>(key: ObjectKey): Promise<T | undefined> {
@@ -291,6 +343,18 @@ export async function createSqliteStore(opts: SqliteStoreOptions): Promise<Store
       return withIOErrors('revision', () => readMeta('revision'));
     },
 
+    async bumpRevision(to: number): Promise<number> {
+      ensureOpen();
+      if (!Number.isSafeInteger(to) || to < 0) throw new ValidationError('bumpRevision', 'to', 'must be a non-negative integer');
+      const outcome = await committer.submit(() => ({ object: undefined as unknown as StoredObject, bumpedTo: moveRevisionTo(to) }));
+      const revision = outcome.bumpedTo!;
+      mark?.advance(revision);
+      log.warn({ revision }, 'revision moved forward (bump): the next write is after it; watches from before it re-list');
+      return revision;
+    },
+
+    openReport: () => report,
+
     /** Idempotent: closing a closed store is a no-op. */
     async close(): Promise<void> {
       if (closed) return;
@@ -299,6 +363,7 @@ export async function createSqliteStore(opts: SqliteStoreOptions): Promise<Store
       closed = true;
       watchers.closeAll();
       withIOErrors('close', () => db.close());
+      mark?.close();
       log.info({ path: opts.path }, 'store closed');
     },
   };

@@ -99,6 +99,12 @@ export interface Store {
   watchJson(options: WatchOptions, handler: (event: RawWatchEvent) => void): Watch;
   /** The current revision. */
   revision(): Promise<number>;
+  /**
+   * Move the revision forward to `to` if it is below (etcd's --bump-revision): the next write gets a revision
+   * after it, and watches from an older revision get 410 and re-list. For a hub on a restored store, so that
+   * no revision (and no desired-set generation) is handed out twice. Resolves with the revision now.
+   */
+  bumpRevision(to: number): Promise<number>;
   /** Flush and close. Further calls throw StoreClosedError. */
   close(): Promise<void>;
 }

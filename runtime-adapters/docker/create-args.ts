@@ -3,14 +3,16 @@ import type { ContainerSpec } from '../runtime.js';
 import { managedLabels } from '../spec-checks.js';
 
 /**
- * Arguments of `docker create` for a spec. With `envFile`, the environment is read from that file and only
- * `inlineEnv` (what an env file cannot carry, see env-file.ts) goes on the command line.
+ * Arguments of `docker create` for a spec. With `envFile`, the environment is read from that file; what an env
+ * file cannot carry (`inlineEnv`: values holding a newline, see env-file.ts) is named with `--env NAME` alone,
+ * which docker fills from its own environment: the caller runs the CLI with `inlineEnv` as its environment
+ * (dockerCreateEnv). No env value is ever on the command line.
  */
 export function dockerCreateArgs(spec: ContainerSpec, envFile?: string, inlineEnv: Record<string, string> = spec.env): string[] {
   const args = ['create', '--pull', 'never', '--name', spec.name];
   for (const [k, v] of Object.entries(managedLabels(spec.labels))) args.push('--label', `${k}=${v}`);
   if (envFile) args.push('--env-file', envFile);
-  for (const [k, v] of Object.entries(envFile ? inlineEnv : spec.env)) args.push('--env', `${k}=${v}`);
+  for (const k of Object.keys(envFile ? inlineEnv : spec.env)) args.push('--env', k);
   if (spec.workingDir) args.push('--workdir', spec.workingDir);
   if (spec.hostNetwork) {
     args.push('--network', 'host');
@@ -36,3 +38,8 @@ export function dockerCreateArgs(spec: ContainerSpec, envFile?: string, inlineEn
   return args;
 }
 
+
+/** The environment to run `docker create` with for dockerCreateArgs' `--env NAME` flags. */
+export function dockerCreateEnv(spec: ContainerSpec, envFile?: string, inlineEnv: Record<string, string> = spec.env): Record<string, string> {
+  return envFile ? inlineEnv : spec.env;
+}

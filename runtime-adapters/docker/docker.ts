@@ -15,7 +15,7 @@ import { createExecaRunner, type ProcessRunner } from '../process-runner.js';
 import type { ContainerRuntime, ContainerSpec, ExecResult, LogOptions, PullPolicy } from '../runtime.js';
 import { createRuntimeCli } from '../runtime-cli.js';
 import { checkNetworkMode, checkSpec, managedLabels } from '../spec-checks.js';
-import { dockerCreateArgs } from './create-args.js';
+import { dockerCreateArgs, dockerCreateEnv } from './create-args.js';
 import { toContainerInfo, type DockerInspect } from './inspect.js';
 
 /** This adapter passes test/contract/ for this version of the interface. */
@@ -132,7 +132,8 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): ContainerRuntim
     async create(spec: ContainerSpec) {
       checkSpec(RUNTIME, spec);
       checkNetworkMode(RUNTIME, spec, ['container']);
-      const result = await withEnvFile(spec.env, (envFile, inline) => docker(dockerCreateArgs(spec, envFile, inline)));
+      // values in a 0600 env file, or (those holding a newline) in the docker CLI's environment: never in its argv
+      const result = await withEnvFile(spec.env, (envFile, inline) => docker(dockerCreateArgs(spec, envFile, inline), { env: dockerCreateEnv(spec, envFile, inline) }));
       if (result.exitCode === 0) {
         const id = result.stdout.trim().split('\n').pop() ?? '';
         log.info({ id, name: spec.name, image: spec.image }, 'created container');

@@ -1,4 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { nodeNameFromHostname, parseAgentArgs } from '../../agent/cli.js';
 import { InvalidOptionError } from '../../agent/errors.js';
 
@@ -17,6 +20,7 @@ describe('agent command line', () => {
     expect(o).toEqual({
       hubUrl: 'mqtt://hub:1883',
       token: 't',
+      tokenSource: 'argv',
       name: 'edge-box',
       runtime: undefined,
       dataDir: '/home/pi/.drover/agent-edge-box',
@@ -41,5 +45,31 @@ describe('agent command line', () => {
     expect(() => parseAgentArgs(['--status-interval', '0'], 'h', '/r')).toThrow(/positive/);
     expect(() => parseAgentArgs(['--hub', 'http://x'], 'h', '/r')).toThrow(/mqtt/);
     expect(() => parseAgentArgs(['--name', 'Bad_Name'], 'h', '/r')).toThrow(InvalidOptionError);
+  });
+
+  describe('the join token off the command line', () => {
+    afterEach(() => vi.unstubAllEnvs());
+
+    it('reads --token-file (trimmed), refuses an empty or missing one and --token with it', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'drover-cli-'));
+      try {
+        await writeFile(join(dir, 'tok'), 'K10abc::drover-join.x.y\n', { mode: 0o600 });
+        expect(parseAgentArgs(['--token-file', join(dir, 'tok')], 'h', '/r')).toMatchObject({ token: 'K10abc::drover-join.x.y', tokenSource: 'file' });
+        await writeFile(join(dir, 'empty'), '\n');
+        expect(() => parseAgentArgs(['--token-file', join(dir, 'empty')], 'h', '/r')).toThrow(/is empty/);
+        expect(() => parseAgentArgs(['--token-file', join(dir, 'none')], 'h', '/r')).toThrow(InvalidOptionError);
+        expect(() => parseAgentArgs(['--token-file', join(dir, 'tok'), '--token', 't'], 'h', '/r')).toThrow(/not both/);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('takes DROVER_JOIN_TOKEN when no option gives one', () => {
+      vi.stubEnv('DROVER_JOIN_TOKEN', 'from-env');
+      expect(parseAgentArgs([], 'h', '/r')).toMatchObject({ token: 'from-env', tokenSource: 'env' });
+      expect(parseAgentArgs(['--token', 'flag'], 'h', '/r')).toMatchObject({ token: 'flag', tokenSource: 'argv' });
+      vi.stubEnv('DROVER_JOIN_TOKEN', '');
+      expect(parseAgentArgs([], 'h', '/r')).toMatchObject({ token: undefined, tokenSource: undefined });
+    });
   });
 });

@@ -65,8 +65,8 @@ export function restartAgent(dataDir: string, name: string, runtime: 'docker' | 
 export async function joinAgent(hub: TestHub, dataDir: string, name: string, runtime: 'docker' | 'containerd', hubUrl = hub.mqttUrl): Promise<Proc> {
   const { stdout } = await hub.cli(['token', 'create', '--ttl', '10m']);
   return startDrover(
-    ['agent', '--hub', hubUrl, '--token', stdout.trim(), '--name', name, '--runtime', runtime, '--data-dir', dataDir, '--status-interval', '1', '--no-pod-network'],
-    hub.env,
+    ['agent', '--hub', hubUrl, '--name', name, '--runtime', runtime, '--data-dir', dataDir, '--status-interval', '1', '--no-pod-network'],
+    { ...hub.env, DROVER_JOIN_TOKEN: stdout.trim() },
   );
 }
 

@@ -147,9 +147,10 @@ export async function startHub(extraArgs: string[] = [], dir?: string): Promise<
  */
 export async function startAgent(hub: TestHub, name: string, runtime: 'docker' | 'containerd', token: string, podNetwork = false): Promise<Proc> {
   return startDrover(
-    ['agent', '--hub', hub.mqttUrl, '--token', token, '--name', name, '--runtime', runtime, '--data-dir', join(hub.dir, `agent-${name}`),
+    ['agent', '--hub', hub.mqttUrl, '--name', name, '--runtime', runtime, '--data-dir', join(hub.dir, `agent-${name}`),
       '--status-interval', '2', ...(podNetwork ? [] : ['--no-pod-network'])],
-    hub.env,
+    // the token in the environment, never on a command line (test/security/argv.test.ts)
+    { ...hub.env, DROVER_JOIN_TOKEN: token },
   );
 }
 

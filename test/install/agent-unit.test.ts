@@ -21,3 +21,11 @@ describe('the agent process is started with the small-footprint V8 flags', () =>
     expect(AGENT_NODE_FLAGS).toContain('--max-semi-space-size=1');
   });
 });
+
+describe("the join token is never on the agent's command line", () => {
+  it('the systemd unit reads it from a 0600 file (--token-file), not --token', () => {
+    const execStart = /^ExecStart=(.*)$/m.exec(UNIT)?.[1] ?? '';
+    expect(execStart).toContain('--token-file /etc/drover/join-token');
+    expect(execStart.split(/\s+/)).not.toContain('--token');
+  });
+});

@@ -106,5 +106,8 @@ describe.each(cases)('$name: env values reach the container but not the command 
     const envFile = createCall[flag]!.includes('=') ? createCall[flag]!.split('=')[1]! : createCall[flag + 1]!;
     await expect(stat(envFile)).rejects.toThrow(/ENOENT/);
     expect(rec.argv.flat().join(' ')).not.toContain(SECRET);
+    // docker: a value holding a newline goes through the CLI's environment (--env NAME), not its argv
+    // (ctr has no such way: there it is still on the command line, agent/README.md)
+    if (name === 'docker') expect(rec.argv.flat().join(' ')).not.toContain('one\ntwo');
   });
 });

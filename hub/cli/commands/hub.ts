@@ -33,6 +33,8 @@ export interface HubFlags {
   tls?: boolean;
   tlsSan?: string[];
   maxMqttPayload?: string;
+  /** --bump-revision N: move the store revision forward by N at start (after a restore). */
+  bumpRevision?: string;
   clusterCidr?: string;
   serviceCidr?: string;
   nodeCidrMaskSize?: string;
@@ -143,6 +145,7 @@ export async function startHub(flags: HubFlags, dataDir: string, io: CliIO, logg
     ...(flags.nodeStartupGrace ? { nodeStartupGraceMs: parseDuration(flags.nodeStartupGrace) * 1000 } : {}),
     eviction: evictionOptions(flags),
     ...(flags.maxMqttPayload ? { maxPayloadBytes: parsePayloadLimit(flags.maxMqttPayload) } : {}),
+    ...(flags.bumpRevision ? { bumpRevision: positiveInt(flags.bumpRevision, 'bump-revision') } : {}),
     network: {
       ...(flags.clusterCidr ? { clusterCIDR: flags.clusterCidr } : {}),
       ...(flags.serviceCidr ? { serviceCIDR: flags.serviceCidr } : {}),
@@ -203,6 +206,7 @@ export function registerHubCommand(program: Command, io: CliIO): void {
     .option('--api-max-inflight <n>', 'requests one API token may have in flight, watches aside (default 32)')
     .option('--api-max-watches <n>', 'watches one API token may hold open (default 128)')
     .option('--max-mqtt-payload <bytes>', 'largest MQTT payload the broker accepts, e.g. 4Mi (default 4Mi)')
+    .option('--bump-revision <n>', 'after restoring the store from a backup: move its revision forward by N (e.g. 1000000), past every generation agents have seen')
     .option('--pod-security-default <policy>', 'Pod Security of namespaces without labels: a level, or enforce=L,warn=L,audit=L (default baseline; kube-system privileged)')
     .option('--pod-security-exempt <list>', 'who Pod Security exempts: admin, token:ID, namespace:NAME, comma-separated, or none (default admin)')
     .option('--audit-level <level>', 'the API audit log: Metadata (every request, no bodies) or None (default Metadata)')

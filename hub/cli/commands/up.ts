@@ -50,9 +50,10 @@ export function registerUpCommand(program: Command, io: CliIO): void {
           body: { ttlSeconds: 600, singleUse: true, description: 'drover up: local agent' },
         });
         const name = flags.name ?? nodeNameFromHostname(hostname());
-        const args = ['--hub', hub.mqttUrl, '--token', token, '--name', name, '--data-dir', join(base, 'agent')];
+        // the token goes to the agent through a pipe (spawnAgent), never on its command line
+        const args = ['--hub', hub.mqttUrl, '--name', name, '--data-dir', join(base, 'agent')];
         if (flags.runtime) args.push('--runtime', flags.runtime);
-        agent = spawnAgent(args, { env: { ...io.env, DROVER_LOG_FILE: agentLog } });
+        agent = spawnAgent(args, { env: { ...io.env, DROVER_LOG_FILE: agentLog }, token });
         agentExit = exitCodeOf(agent);
         agentExit.then(
           (code) => {

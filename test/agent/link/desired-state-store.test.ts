@@ -5,6 +5,7 @@ import { createDesiredStateStore, DESIRED_FILE } from '../../../agent/link/desir
 import { DesiredStateCorruptError } from '../../../agent/errors.js';
 import { silentLogger } from '../../../protocol/logger.js';
 import { topics } from '../../../protocol/topics.js';
+import { sealStateFile } from '../../../agent/state-file.js';
 import { desiredSet, makePod, NODE, tempDir } from '../helpers.js';
 
 const TOPIC = topics.nodeDesired(NODE);
@@ -23,7 +24,9 @@ describe('desired-state store', () => {
     const set = await s.receive(TOPIC, payload(3, ['a', 'b']));
     expect(set?.generation).toBe(3);
     const path = join(dir, DESIRED_FILE);
-    expect(JSON.parse(await readFile(path, 'utf8')).pods).toHaveLength(2);
+    const [seal, ...rest] = (await readFile(path, 'utf8')).split('\n');
+    expect(seal).toMatch(/^drover-state v1 sha256:[0-9a-f]{64} bytes:\d+$/);
+    expect(JSON.parse(rest.join('\n')).pods).toHaveLength(2);
     expect((await stat(path)).mode & 0o777).toBe(0o600);
     expect((await readdir(dir)).filter((f) => f.includes('tmp'))).toEqual([]);
     const reloaded = await store().load();
@@ -79,5 +82,54 @@ describe('desired-state store', () => {
   it('a stored set of another node is ignored', async () => {
     await writeFile(join(dir, DESIRED_FILE), payload(2, ['a'], 'node-b'));
     expect(await store().load()).toBeUndefined();
+  });
+
+  it('a sealed file damaged in a way that still parses (a digit changed) is corrupt, not run', async () => {
+    await store().receive(TOPIC, payload(7, ['a']));
+    const path = join(dir, DESIRED_FILE);
+    const text = await readFile(path, 'utf8');
+    await writeFile(path, text.replace('"generation":7', '"generation":8'));
+    await expect(store().load()).rejects.toThrow(/does not match its checksum/);
+  });
+
+  it('a sealed file cut short is corrupt, saying so', async () => {
+    await store().receive(TOPIC, payload(7, ['a', 'b']));
+    const path = join(dir, DESIRED_FILE);
+    const text = await readFile(path, 'utf8');
+    await writeFile(path, text.slice(0, text.length - 40));
+    await expect(store().load()).rejects.toThrow(/cut or extended/);
+    await writeFile(path, 'drover-state v1 sha256:zz');
+    await expect(store().load()).rejects.toThrow(/seal line/);
+  });
+
+  it('an unsealed file (an older agent) still loads, and the next set stored is sealed', async () => {
+    await writeFile(join(dir, DESIRED_FILE), payload(2, ['a']));
+    const s = store();
+    expect((await s.load())?.generation).toBe(2);
+    await s.receive(TOPIC, payload(3, ['a']));
+    expect(await readFile(join(dir, DESIRED_FILE), 'utf8')).toMatch(/^drover-state v1 /);
+    expect(sealStateFile('x')).toMatch(/bytes:1\nx$/);
+  });
+
+  it('a set split into parts is stored and returned only once every part is in, in any order', async () => {
+    const asked: number[] = [];
+    const s = createDesiredStateStore({ dataDir: dir, nodeName: NODE, logger: silentLogger(), onParts: (n) => asked.push(n) });
+    await s.receive(TOPIC, payload(1, ['old']));
+    const part = (i: number, names: string[]) => JSON.stringify({ ...desiredSet(4, names.map((n) => makePod(n))), part: i, parts: 3 });
+    expect(await s.receive(topics.nodeDesiredPart(NODE, 2), part(2, ['c']))).toBeUndefined();
+    expect(await s.receive(TOPIC, part(0, ['a']))).toBeUndefined();
+    expect(s.current()?.generation).toBe(1);
+    expect((await store().load())?.generation).toBe(1);
+    // a part on the topic of another part is not taken
+    expect(await s.receive(topics.nodeDesiredPart(NODE, 2), part(1, ['b']))).toBeUndefined();
+    const whole = await s.receive(topics.nodeDesiredPart(NODE, 1), part(1, ['b']));
+    expect(whole?.generation).toBe(4);
+    expect(whole?.pods.map((p) => p.metadata.name)).toEqual(['a', 'b', 'c']);
+    expect(whole).not.toHaveProperty('part');
+    expect(asked).toContain(3);
+    const reloaded = await store().load();
+    expect(reloaded?.pods).toHaveLength(3);
+    // an empty retained message (the hub clearing a part topic) is nothing
+    expect(await s.receive(topics.nodeDesiredPart(NODE, 2), '')).toBeUndefined();
   });
 });

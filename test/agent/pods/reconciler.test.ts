@@ -80,6 +80,25 @@ describe('reconciler (fake runtime, fake clock)', () => {
     await cleanup();
   });
 
+  it('before any desired set is given it holds: a running pod is neither stopped nor removed, and nothing is reported', async () => {
+    await run([makePod('web', { uid: 'uid-web', containers: [{ name: 'main', image: TEST_IMAGE, volumeMounts: [{ name: 's', mountPath: '/s' }] }], spec: { volumes: [{ name: 's', emptyDir: {} }] } })]);
+    expect(await h.containers()).toHaveLength(1);
+    // a new agent process whose stored set was missing or damaged: no setDesired yet
+    await h.restart();
+    expect(h.reconciler.holding()).toBe(true);
+    const callsBefore = h.runtime.hooks.calls.length;
+    await h.reconciler.reconcileOnce();
+    await h.reconciler.reconcileOnce();
+    expect((await h.containers()).map((c) => c.state)).toEqual(['running']);
+    expect(h.runtime.hooks.calls.slice(callsBefore).filter((c) => /^(stop|remove|kill|create)/.test(c))).toEqual([]);
+    expect(await readdir(join(dir, 'pods'))).toEqual(['uid-web']);
+    // the hub's set arrives: reconciled against it (here the pod is gone)
+    h.reconciler.setDesired(desiredSet(2, []));
+    expect(h.reconciler.holding()).toBe(false);
+    await h.reconciler.reconcileOnce();
+    expect(await h.containers()).toEqual([]);
+  });
+
   it('starts the missing containers of a desired pod, labelled for this node', async () => {
     const pod = makePod('web', { containers: [{ name: 'a', image: TEST_IMAGE }, { name: 'b', image: TEST_IMAGE }] });
     await run([pod]);
