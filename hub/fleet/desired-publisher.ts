@@ -17,6 +17,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { encodeMessage, MAX_PAYLOAD_BYTES, type DesiredSetMessage } from '../../protocol/messages.js';
 import type { EventRecorder } from '../events/recorder.js';
 import { splitDesiredSet } from './desired-split.js';
+import { createNodeFlushQueue } from './node-flush-queue.js';
 import type { Logger } from '../../protocol/logger.js';
 import type { ConfigMap, Secret } from '../../protocol/objects/config.js';
 import type { Node } from '../../protocol/objects/node.js';
@@ -26,7 +27,6 @@ import type { Broker } from '../broker/broker.js';
 import type { CacheEvent, ObjectCache } from '../cache/object-cache.js';
 import { configRefKey, configRefsOf, podConfigRefs, toConfigData } from './desired-config.js';
 import { buildDesiredSet, podFingerprint, podsForNode } from './desired-set.js';
-import { forEachBounded } from './bounded.js';
 
 /** Desired sets published at once during a flush. */
 export const DEFAULT_PUBLISH_CONCURRENCY = 64;
@@ -65,19 +65,12 @@ export function createDesiredPublisher(opts: DesiredPublisherOptions): DesiredPu
   const podCache = cache.kind<Pod>('Pod');
   const nodeCache = cache.kind<Node>('Node');
   const logger = opts.logger.child({ part: 'desired-publisher' });
-  const coalesceMs = opts.coalesceMs ?? 50;
-  const retryMs = opts.retryMs ?? 1000;
-  const concurrency = opts.concurrency ?? DEFAULT_PUBLISH_CONCURRENCY;
   /** node -> the pods of the last set published (to skip identical sets). */
   const published = new Map<string, unknown>();
   /** node -> how many messages its last set took (part topics beyond it hold nothing). */
   const partsUsed = new Map<string, number>();
   const maxMessageBytes = opts.maxMessageBytes ?? MAX_PAYLOAD_BYTES;
-  const dirty = new Set<string>();
   const subscriptions: Array<() => void> = [];
-  let timer: NodeJS.Timeout | undefined;
-  let flushing: Promise<void> | undefined;
-  let stopped = false;
 
   function markDirty(node: string | undefined): void {
     if (!node) return;
@@ -85,16 +78,7 @@ export function createDesiredPublisher(opts: DesiredPublisherOptions): DesiredPu
       logger.warn({ node }, 'pod bound to an invalid node name: no desired set published');
       return;
     }
-    dirty.add(node);
-    schedule(coalesceMs);
-  }
-
-  function schedule(delayMs: number): void {
-    if (stopped || timer || flushing) return;
-    timer = setTimeout(() => {
-      timer = undefined;
-      void flush();
-    }, delayMs);
+    queue.mark(node);
   }
 
   function onPodEvent(event: CacheEvent<Pod>): void {
@@ -167,41 +151,15 @@ export function createDesiredPublisher(opts: DesiredPublisherOptions): DesiredPu
     logger.debug({ node, generation: set.generation, pods: set.pods.length, config: set.config.map((c) => `${c.kind}/${c.namespace}/${c.name}`) }, 'desired set published');
   }
 
-  /** Publishes for every dirty node, `concurrency` at once; returns the nodes whose publish failed. */
-  async function runFlush(): Promise<string[]> {
-    const nodes = [...dirty];
-    dirty.clear();
-    // thousands of nodes at start or after a rollout: a bounded number of publishes in flight (one
-    // slow socket does not hold up the rest), and the event loop breathes every 200 nodes
-    const failures = await forEachBounded(nodes, { limit: concurrency, yieldEvery: 200, stopped: () => stopped }, publishFor);
-    for (const { item: node, err } of failures) logger.error({ err, node }, 'publishing the desired set failed; will retry');
-    return failures.map((f) => f.item);
-  }
-
-  async function flush(): Promise<void> {
-    if (flushing) {
-      await flushing;
-      if (dirty.size === 0) return;
-      return flush();
-    }
-    if (timer) {
-      clearTimeout(timer);
-      timer = undefined;
-    }
-    let failed: string[] = [];
-    flushing = runFlush().then((f) => {
-      failed = f;
-    });
-    try {
-      await flushing;
-    } finally {
-      flushing = undefined;
-    }
-    // Changes that came in during the flush go out after the usual pause; failures after retryMs.
-    if (dirty.size > 0) schedule(coalesceMs);
-    for (const node of failed) dirty.add(node);
-    if (failed.length > 0) schedule(retryMs);
-  }
+  const queue = createNodeFlushQueue({
+    logger,
+    what: 'the desired set',
+    coalesceMs: opts.coalesceMs ?? 50,
+    retryMs: opts.retryMs ?? 1000,
+    concurrency: opts.concurrency ?? DEFAULT_PUBLISH_CONCURRENCY,
+    allNodes: () => nodeCache.list().map((n) => n.metadata.name),
+    publish: publishFor,
+  });
 
   return {
     async start() {
@@ -212,22 +170,19 @@ export function createDesiredPublisher(opts: DesiredPublisherOptions): DesiredPu
         cache.kind('Secret').subscribe(onConfigEvent),
       );
       const nodes = nodeCache.list();
-      for (const node of nodes) dirty.add(node.metadata.name);
-      await flush();
+      queue.markAll();
+      await queue.flush();
       logger.info({ nodes: nodes.length }, 'desired sets published for every node');
     },
     async stop() {
-      stopped = true;
       for (const unsubscribe of subscriptions.splice(0)) unsubscribe();
-      if (timer) clearTimeout(timer);
-      timer = undefined;
-      if (flushing) await flushing;
+      await queue.stop();
     },
-    flush,
+    flush: () => queue.flush(),
     async republishAll() {
       published.clear();
-      for (const node of nodeCache.list()) dirty.add(node.metadata.name);
-      await flush();
+      queue.markAll();
+      await queue.flush();
     },
   };
 }

@@ -21,7 +21,7 @@ import { ANNOTATION_VTEP_MAC } from '../../protocol/well-known.js';
 import type { Broker } from '../broker/broker.js';
 import type { CacheEvent, ObjectCache } from '../cache/object-cache.js';
 import { buildNetworkSet, networkService, nodeIPOf, overlayPeers } from './network-set.js';
-import { forEachBounded } from './bounded.js';
+import { createNodeFlushQueue } from './node-flush-queue.js';
 import { DEFAULT_PUBLISH_CONCURRENCY } from './desired-publisher.js';
 
 export interface NetworkPublisherOptions {
@@ -50,36 +50,46 @@ const peerPart = (n: Node | undefined) => (n ? [n.spec?.podCIDR, nodeIPOf(n), n.
 export function createNetworkPublisher(opts: NetworkPublisherOptions): NetworkPublisher {
   const { cache, broker, clock } = opts;
   const logger = opts.logger.child({ part: 'network-publisher' });
-  const coalesceMs = opts.coalesceMs ?? 100;
-  const retryMs = opts.retryMs ?? 1000;
-  const concurrency = opts.concurrency ?? DEFAULT_PUBLISH_CONCURRENCY;
   const nodes = cache.kind<Node>('Node');
   const pods = cache.kind<Pod>('Pod');
   const services = cache.kind<Service>('Service');
   const slices = cache.kind<EndpointSlice>('EndpointSlice');
   const published = new Map<string, unknown>();
-  const dirty = new Set<string>();
-  let allDirty = false;
-  let timer: NodeJS.Timeout | undefined;
-  let flushing: Promise<void> | undefined;
-  let stopped = false;
   const subscriptions: Array<() => void> = [];
+  /** What every node's set shares, computed once per flush. */
+  let shared: { peers: ReturnType<typeof overlayPeers>; services: NetworkService[] } | undefined;
 
-  function schedule(delay: number): void {
-    if (stopped || timer || flushing) return;
-    timer = setTimeout(() => {
-      timer = undefined;
-      void flush();
-    }, delay);
+  async function publishFor(name: string): Promise<void> {
+    const node = nodes.get('', name);
+    if (!node) {
+      published.delete(name);
+      return;
+    }
+    const { peers, services: svc } = shared!;
+    const set = buildNetworkSet({ node, peers, services: svc, runsPods: pods.onNode(name).length > 0, network: opts.network, generation: cache.revision(), clock });
+    const content = { ...set, sentAt: undefined, generation: undefined };
+    if (published.has(name) && isDeepStrictEqual(published.get(name), content)) return;
+    await broker.publish(topics.nodeNetwork(name), encodeMessage(set), { retain: true, qos: 1 });
+    published.set(name, content);
+    logger.debug({ node: name, generation: set.generation, peers: set.peers.length, services: set.services.length }, 'network set published');
   }
-  const markAll = (): void => {
-    allDirty = true;
-    schedule(coalesceMs);
-  };
+
+  const queue = createNodeFlushQueue({
+    logger,
+    what: 'the network set',
+    coalesceMs: opts.coalesceMs ?? 100,
+    retryMs: opts.retryMs ?? 1000,
+    concurrency: opts.concurrency ?? DEFAULT_PUBLISH_CONCURRENCY,
+    allNodes: () => nodes.list().map((n) => n.metadata.name),
+    prepare: () => {
+      shared = { peers: overlayPeers(nodes.list()), services: allServices() };
+    },
+    publish: publishFor,
+  });
+  const markAll = (): void => queue.markAll();
   const mark = (node: string | undefined): void => {
     if (!node || !isValidNodeName(node)) return;
-    dirty.add(node);
-    schedule(coalesceMs);
+    queue.mark(node);
   };
 
   function onNode(e: CacheEvent<Node>): void {
@@ -105,54 +115,6 @@ export function createNetworkPublisher(opts: NetworkPublisherOptions): NetworkPu
     return out;
   }
 
-  async function runFlush(): Promise<string[]> {
-    const targets = allDirty ? nodes.list().map((n) => n.metadata.name) : [...dirty];
-    allDirty = false;
-    dirty.clear();
-    const peers = overlayPeers(nodes.list());
-    const svc = allServices();
-    const runsPods = (name: string) => pods.onNode(name).length > 0;
-    const failures = await forEachBounded(targets, { limit: concurrency, yieldEvery: 200, stopped: () => stopped }, async (name) => {
-      const node = nodes.get('', name);
-      if (!node) {
-        published.delete(name);
-        return;
-      }
-      const set = buildNetworkSet({ node, peers, services: svc, runsPods: runsPods(name), network: opts.network, generation: cache.revision(), clock });
-      const content = { ...set, sentAt: undefined, generation: undefined };
-      if (published.has(name) && isDeepStrictEqual(published.get(name), content)) return;
-      await broker.publish(topics.nodeNetwork(name), encodeMessage(set), { retain: true, qos: 1 });
-      published.set(name, content);
-      logger.debug({ node: name, generation: set.generation, peers: set.peers.length, services: set.services.length }, 'network set published');
-    });
-    for (const { item: name, err } of failures) logger.error({ err, node: name }, 'publishing the network set failed; will retry');
-    return failures.map((f) => f.item);
-  }
-
-  async function flush(): Promise<void> {
-    if (flushing) {
-      await flushing;
-      if (dirty.size === 0 && !allDirty) return;
-      return flush();
-    }
-    if (timer) {
-      clearTimeout(timer);
-      timer = undefined;
-    }
-    let failed: string[] = [];
-    flushing = runFlush().then((f) => {
-      failed = f;
-    });
-    try {
-      await flushing;
-    } finally {
-      flushing = undefined;
-    }
-    if (dirty.size > 0 || allDirty) schedule(coalesceMs);
-    for (const node of failed) dirty.add(node);
-    if (failed.length > 0) schedule(retryMs);
-  }
-
   return {
     async start() {
       subscriptions.push(
@@ -161,22 +123,19 @@ export function createNetworkPublisher(opts: NetworkPublisherOptions): NetworkPu
         services.subscribe(() => markAll()),
         slices.subscribe(() => markAll()),
       );
-      allDirty = true;
-      await flush();
+      queue.markAll();
+      await queue.flush();
       logger.info({ nodes: nodes.size() }, 'network sets published for every node');
     },
     async stop() {
-      stopped = true;
       for (const u of subscriptions.splice(0)) u();
-      if (timer) clearTimeout(timer);
-      timer = undefined;
-      if (flushing) await flushing;
+      await queue.stop();
     },
-    flush,
+    flush: () => queue.flush(),
     async republishAll() {
       published.clear();
-      allDirty = true;
-      await flush();
+      queue.markAll();
+      await queue.flush();
     },
   };
 }
