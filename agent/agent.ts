@@ -32,7 +32,7 @@ import { NO_POD_NETWORK } from './pod-sandbox.js';
 import { NO_SERVICE_ENV } from './pod-services.js';
 import { ensureCredentials, type EnsureCredentialsOptions } from './link/join.js';
 import { AGENT_VERSION, buildNodeStatusMessage, hostIPOf } from './link/node-status.js';
-import { createNodeStatusPublisher } from './link/node-status-publisher.js';
+import { createNodeStatusLink } from './link/node-status-publisher.js';
 import { createPodStatusReporter, type PodStatusReporter } from './link/pod-status-reporter.js';
 import { createContainerRecords } from './pods/container-records.js';
 import { createPodEventQueue } from './pods/pod-events.js';
@@ -243,24 +243,14 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
       clock,
     });
 
-    const nodeStatus = createNodeStatusPublisher({
+    const { publisher: nodeStatus, tick: publishNodeStatus } = createNodeStatusLink({
+      conn,
+      name,
       build: () => buildNodeStatusMessage(currentFacts.facts(), name, clock, podNetwork?.vtepMAC()),
-      publishStatus: (message) => conn.publish(topics.nodeStatus(name), message, { qos: 1 }),
-      // a lost heartbeat costs nothing: the next one comes in one interval
-      publishHeartbeat: (message) => conn.publish(topics.nodeHeartbeat(name), message, { qos: 0 }),
       clock,
-      ...(opts.statusRefreshMs !== undefined ? { refreshMs: opts.statusRefreshMs } : {}),
+      refreshMs: opts.statusRefreshMs,
+      logger: log,
     });
-    const publishNodeStatus = async (): Promise<void> => {
-      if (!conn.isConnected()) return;
-      try {
-        await nodeStatus.tick();
-      } catch (err) {
-        // not sent: the next tick sends the full status again
-        nodeStatus.forceFull();
-        log.warn({ err }, 'could not publish node status');
-      }
-    };
 
     conn.onMessage((topic, payload) => {
       const parsed = parseTopic(topic);

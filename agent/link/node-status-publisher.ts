@@ -8,7 +8,10 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { NodeHeartbeatMessage, NodeStatusMessage } from '../../protocol/messages.js';
+import type { Logger } from '../../protocol/logger.js';
 import { preciseTimestamp } from '../../protocol/time.js';
+import { topics } from '../../protocol/topics.js';
+import type { NodeConnection } from './connection.js';
 
 export const DEFAULT_STATUS_REFRESH_MS = 60_000;
 
@@ -63,6 +66,44 @@ export function createNodeStatusPublisher(opts: NodeStatusPublisherOptions): Nod
     },
     forceFull() {
       forced = true;
+    },
+  };
+}
+
+/** The part of the hub connection the node status goes out on. */
+export type StatusConnection = Pick<NodeConnection, 'isConnected' | 'publish'>;
+
+/**
+ * The node's status on its connection: full statuses on nodes/N/status (QoS 1), heartbeats on
+ * nodes/N/heartbeat (QoS 0: a lost one costs nothing, the next comes in one interval). `tick` does
+ * nothing while disconnected; a tick that fails is logged and the next one sends the full status.
+ */
+export function createNodeStatusLink(opts: {
+  conn: StatusConnection;
+  name: string;
+  build(): NodeStatusMessage;
+  clock: () => number;
+  refreshMs?: number | undefined;
+  logger: Logger;
+}): { publisher: NodeStatusPublisher; tick(): Promise<void> } {
+  const { conn, name } = opts;
+  const publisher = createNodeStatusPublisher({
+    build: opts.build,
+    publishStatus: (message) => conn.publish(topics.nodeStatus(name), message, { qos: 1 }),
+    publishHeartbeat: (message) => conn.publish(topics.nodeHeartbeat(name), message, { qos: 0 }),
+    clock: opts.clock,
+    ...(opts.refreshMs !== undefined ? { refreshMs: opts.refreshMs } : {}),
+  });
+  return {
+    publisher,
+    async tick() {
+      if (!conn.isConnected()) return;
+      try {
+        await publisher.tick();
+      } catch (err) {
+        publisher.forceFull();
+        opts.logger.warn({ err }, 'could not publish node status');
+      }
     },
   };
 }

@@ -5,7 +5,7 @@
  * K10 token over mqtts), the session (`createNodeConnection`: client id node-<name>, username
  * node:<name>, keepalive, last will on the presence topic, desired/cmd subscriptions, reconnects
  * with the jittered back-off), the node status (`buildNodeStatusMessage` from fake facts, sent as
- * heartbeats and full statuses by `createNodeStatusPublisher`) and the pod status reports
+ * heartbeats and full statuses by `createNodeStatusLink`) and the pod status reports
  * (`createPodStatusReporter`: deltas, a full report on connect, every 30 s and when a pod drops out).
  * What is simulated: the facts (fake-facts.ts), the pods (pod-lifecycle.ts) and the commands, which
  * are answered ok:false: there is nothing to read logs from or exec in.
@@ -32,7 +32,7 @@ import type { NodeFacts } from '../host/collector.js';
 import { createNodeConnection, type NodeConnection } from '../link/connection.js';
 import { ensureCredentials, type Credentials, type EnsureCredentialsOptions } from '../link/join.js';
 import { AGENT_VERSION, buildNodeStatusMessage } from '../link/node-status.js';
-import { createNodeStatusPublisher, type NodeStatusPublisher } from '../link/node-status-publisher.js';
+import { createNodeStatusLink } from '../link/node-status-publisher.js';
 import { createPodStatusReporter, type PodStatusReporter } from '../link/pod-status-reporter.js';
 import { createSimPods, type SimPodCounts, type SimPods } from './pod-lifecycle.js';
 
@@ -192,22 +192,7 @@ export function createSimNode(opts: SimNodeOptions): SimNode {
       });
       // the agent reports its (empty) pod set after its first pass, before the hub sends anything
       podReporter.observe(simPods.report());
-      const nodeStatus: NodeStatusPublisher = createNodeStatusPublisher({
-        build: buildStatus,
-        publishStatus: (message) => conn.publish(topics.nodeStatus(name), message, { qos: 1 }),
-        publishHeartbeat: (message) => conn.publish(topics.nodeHeartbeat(name), message, { qos: 0 }),
-        clock,
-        ...(opts.statusRefreshMs !== undefined ? { refreshMs: opts.statusRefreshMs } : {}),
-      });
-      const publishNodeStatus = async (): Promise<void> => {
-        if (!conn.isConnected()) return;
-        try {
-          await nodeStatus.tick();
-        } catch (err) {
-          nodeStatus.forceFull();
-          log.warn({ err }, 'could not publish node status');
-        }
-      };
+      const { publisher: nodeStatus, tick: publishNodeStatus } = createNodeStatusLink({ conn, name, build: buildStatus, clock, refreshMs: opts.statusRefreshMs, logger: log });
       conn.onMessage((topic, payload) => {
         const parsed = parseTopic(topic);
         if (parsed?.kind !== 'node' || parsed.node !== name) {
