@@ -8,8 +8,8 @@
  */
 import type { Command } from 'commander';
 import { hideSecretArgs, takeSecretArg } from '../../../protocol/argv-secrets.js';
-import { exitCodeOf, spawnAgent } from '../agent-process.js';
-import { ExitRequest } from '../errors.js';
+import { spawnAgent } from '../agent-process.js';
+import { registerLauncher, runUntilExit } from './launcher.js';
 import type { CliIO } from '../io.js';
 
 /** Run the agent process with these arguments until it exits; resolves with its exit code. */
@@ -20,29 +20,14 @@ export async function runAgent(args: string[], io: CliIO): Promise<number> {
   if (token !== undefined && hideSecretArgs()) {
     io.err('warning: --token is readable by every local user while a command runs; use --token-file FILE or DROVER_JOIN_TOKEN\n');
   }
-  const child = spawnAgent(rest, { env: io.env, ...(token === undefined ? {} : { token }) });
-  const forward = (signal: NodeJS.Signals) => {
-    if (child.exitCode === null) child.kill(signal);
-  };
-  const stop = io.onInterrupt(forward);
-  try {
-    return await exitCodeOf(child);
-  } finally {
-    stop();
-  }
+  return runUntilExit(spawnAgent(rest, { env: io.env, ...(token === undefined ? {} : { token }) }), io);
 }
 
 export function registerAgentCommand(program: Command, io: CliIO): void {
-  program
-    .command('agent')
-    .description('run the node agent: drover agent --hub mqtt://HUB:1883 --token-file F [--name N] [--runtime docker|containerd] [--data-dir D]')
-    .helpOption(false)
-    .allowUnknownOption()
-    .passThroughOptions()
-    .allowExcessArguments()
-    .argument('[args...]', 'the agent\'s options (see drover agent --help)')
-    .action(async (args: string[]) => {
-      const code = await runAgent(args, io);
-      if (code !== 0) throw new ExitRequest(code);
-    });
+  registerLauncher(program, {
+    name: 'agent',
+    description: 'run the node agent: drover agent --hub mqtt://HUB:1883 --token-file F [--name N] [--runtime docker|containerd] [--data-dir D]',
+    what: 'agent',
+    run: (args) => runAgent(args, io),
+  });
 }
