@@ -187,3 +187,26 @@ describe('endpoints (v1) and EndpointSlice mirroring', () => {
     await eventually('the mirrored slice goes with them', async () => ((await mirrored()).length === 0 ? true : undefined));
   });
 });
+
+describe('node IPAM when the cluster CIDR is full', () => {
+  it('tells each waiting node once however often it reports, and gives it the block a deleted node frees', async () => {
+    await run((o) => createNodeIpamController({ ...o, network: { ...DEFAULT_CLUSTER_NETWORK, clusterCIDR: '10.99.0.0/23' }, resyncMs: 100 }));
+    for (const n of ['x', 'y', 'z']) await store.create(node(n));
+    const cidrOf = async (n: string) => (await getNode(n))?.spec?.podCIDR;
+    await eventually('x and y have blocks', async () => ((await cidrOf('x')) && (await cidrOf('y')) ? true : undefined));
+    // z reports again and again (status writes) and the resync runs: one event only
+    for (let i = 0; i < 20; i++) {
+      const z = (await getNode('z'))!;
+      await store.update({ ...z, metadata: { ...z.metadata, labels: { beat: String(i) } } });
+    }
+    await new Promise((r) => setTimeout(r, 400));
+    const notAvailable = async () => (await store.list<Event>('Event', { namespace: 'default' })).items.filter((e) => e.reason === 'CIDRNotAvailable' && e.involvedObject.name === 'z');
+    const events = await notAvailable();
+    expect(events).toHaveLength(1);
+    expect(events[0]!.count ?? 1).toBe(1);
+    expect(await cidrOf('z')).toBeUndefined();
+    const freed = await cidrOf('x');
+    await store.delete({ kind: 'Node', namespace: '', name: 'x' });
+    expect(await eventually('z gets the freed block', () => cidrOf('z'))).toBe(freed);
+  });
+});
