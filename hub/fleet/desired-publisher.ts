@@ -28,9 +28,6 @@ import type { CacheEvent, ObjectCache } from '../cache/object-cache.js';
 import { configRefKey, configRefsOf, podConfigRefs, toConfigData } from './desired-config.js';
 import { buildDesiredSet, podFingerprint, podsForNode } from './desired-set.js';
 
-/** Desired sets published at once during a flush. */
-export const DEFAULT_PUBLISH_CONCURRENCY = 64;
-
 export interface DesiredPublisherOptions {
   /** The shared informer cache (started by the caller): pods by node, nodes, config. */
   cache: ObjectCache;
@@ -155,8 +152,8 @@ export function createDesiredPublisher(opts: DesiredPublisherOptions): DesiredPu
     logger,
     what: 'the desired set',
     coalesceMs: opts.coalesceMs ?? 50,
-    retryMs: opts.retryMs ?? 1000,
-    concurrency: opts.concurrency ?? DEFAULT_PUBLISH_CONCURRENCY,
+    retryMs: opts.retryMs,
+    concurrency: opts.concurrency,
     allNodes: () => nodeCache.list().map((n) => n.metadata.name),
     publish: publishFor,
   });

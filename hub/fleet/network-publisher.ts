@@ -23,7 +23,6 @@ import type { Broker } from '../broker/broker.js';
 import type { CacheEvent, ObjectCache } from '../cache/object-cache.js';
 import { buildNetworkSet, networkService, nodeIPOf, overlayPeers } from './network-set.js';
 import { createNodeFlushQueue } from './node-flush-queue.js';
-import { DEFAULT_PUBLISH_CONCURRENCY } from './desired-publisher.js';
 
 export interface NetworkPublisherOptions {
   cache: ObjectCache;
@@ -94,8 +93,8 @@ export function createNetworkPublisher(opts: NetworkPublisherOptions): NetworkPu
     logger,
     what: 'the network set',
     coalesceMs: opts.coalesceMs ?? 100,
-    retryMs: opts.retryMs ?? 1000,
-    concurrency: opts.concurrency ?? DEFAULT_PUBLISH_CONCURRENCY,
+    retryMs: opts.retryMs,
+    concurrency: opts.concurrency,
     allNodes: () => nodes.list().map((n) => n.metadata.name),
     prepare: () => {
       const peers = overlayPeers(nodes.list());

@@ -7,13 +7,19 @@
 import type { Logger } from '../../protocol/logger.js';
 import { forEachBounded } from './bounded.js';
 
+/** Publishes in flight at once during a flush. */
+export const DEFAULT_PUBLISH_CONCURRENCY = 64;
+export const DEFAULT_RETRY_MS = 1000;
+
 export interface NodeFlushQueueOptions {
   logger: Logger;
   /** What is published (for the log line of a failure): "the desired set", "the network set". */
   what: string;
   coalesceMs: number;
-  retryMs: number;
-  concurrency: number;
+  /** Default DEFAULT_RETRY_MS. */
+  retryMs?: number | undefined;
+  /** Default DEFAULT_PUBLISH_CONCURRENCY. */
+  concurrency?: number | undefined;
   /** The nodes an all-nodes flush covers. */
   allNodes: () => string[];
   /** Called once per flush before the nodes are published (for what every node's set shares). */
@@ -52,7 +58,7 @@ export function createNodeFlushQueue(opts: NodeFlushQueueOptions): NodeFlushQueu
     opts.prepare?.();
     // thousands of nodes at start or after a rollout: a bounded number of publishes in flight (one
     // slow socket does not hold up the rest), and the event loop breathes every 200 nodes
-    const failures = await forEachBounded(nodes, { limit: opts.concurrency, yieldEvery: 200, stopped: () => stopped }, opts.publish);
+    const failures = await forEachBounded(nodes, { limit: opts.concurrency ?? DEFAULT_PUBLISH_CONCURRENCY, yieldEvery: 200, stopped: () => stopped }, opts.publish);
     for (const { item: node, err } of failures) opts.logger.error({ err, node }, `publishing ${opts.what} failed; will retry`);
     return failures.map((f) => f.item);
   }
@@ -79,7 +85,7 @@ export function createNodeFlushQueue(opts: NodeFlushQueueOptions): NodeFlushQueu
     // Changes that came in during the flush go out after the usual pause; failures after retryMs.
     if (dirty.size > 0 || allDirty) schedule(opts.coalesceMs);
     for (const node of failed) dirty.add(node);
-    if (failed.length > 0) schedule(opts.retryMs);
+    if (failed.length > 0) schedule(opts.retryMs ?? DEFAULT_RETRY_MS);
   }
 
   return {

@@ -13,6 +13,26 @@ export const ROOT = resolve(import.meta.dirname, '../..');
 export const DROVER = process.env.DROVER_CLI ?? join(ROOT, 'dist/hub/cli/main.js');
 export const TEST_IMAGE = 'drover.local/busybox:test';
 
+/**
+ * A pod that sleeps an hour on `node` (the busybox test image), for tests that watch what the agent does
+ * with it; `container` and `spec` are YAML lines added under its container and its spec.
+ */
+export function sleepPodManifest(o: { name: string; node: string; namespace?: string; container?: string; spec?: string }): string {
+  return `apiVersion: v1
+kind: Pod
+metadata:
+  name: ${o.name}
+${o.namespace ? `  namespace: ${o.namespace}\n` : ''}spec:
+  nodeName: ${o.node}
+  terminationGracePeriodSeconds: 1
+  containers:
+    - name: main
+      image: ${TEST_IMAGE}
+      imagePullPolicy: Never
+      command: ["sleep", "3600"]
+${o.container ?? ''}${o.spec ?? ''}`;
+}
+
 export interface Proc {
   child: ChildProcess;
   output: () => string;

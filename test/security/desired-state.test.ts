@@ -15,26 +15,14 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { figure, restartAgent, startHubAt } from '../chaos/support.js';
-import { cleanup, runtimeContainers, startAgent, waitFor, TEST_IMAGE, type Proc, type TestHub } from '../e2e/support.js';
+import { cleanup, runtimeContainers, startAgent, sleepPodManifest, waitFor, type Proc, type TestHub } from '../e2e/support.js';
 
 const NODE = 'trust-desired';
 const POD = 'trust-desired-pod';
 const HTTP_PORT = 18731;
 const MQTT_PORT = 18732;
 
-const MANIFEST = `apiVersion: v1
-kind: Pod
-metadata:
-  name: ${POD}
-spec:
-  nodeName: ${NODE}
-  terminationGracePeriodSeconds: 1
-  containers:
-    - name: main
-      image: ${TEST_IMAGE}
-      imagePullPolicy: Never
-      command: ["sleep", "3600"]
-`;
+const MANIFEST = sleepPodManifest({ name: POD, node: NODE });
 
 /** The pod's container: id, running, when it started (a restart or a replacement changes the last two). */
 async function containerState(): Promise<{ id: string; running: boolean; startedAt: string } | undefined> {

@@ -13,33 +13,22 @@
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminToken, api, figure } from '../chaos/support.js';
-import { cleanup, runtimeContainers, startAgent, startHub, waitFor, TEST_IMAGE, type Proc, type TestHub } from '../e2e/support.js';
+import { cleanup, runtimeContainers, startAgent, startHub, sleepPodManifest, waitFor, type Proc, type TestHub } from '../e2e/support.js';
 
 const NODE = 'trust-big';
 const TENANT = 'trust-tenant';
 const VALUE_BYTES = 900_000;
 
 function podManifest(name: string, namespace: string, configMaps: string[]): string {
-  return `apiVersion: v1
-kind: Pod
-metadata:
-  name: ${name}
-  namespace: ${namespace}
-spec:
-  nodeName: ${NODE}
-  terminationGracePeriodSeconds: 1
-  containers:
-    - name: main
-      image: ${TEST_IMAGE}
-      imagePullPolicy: Never
-      command: ["sleep", "3600"]
-      volumeMounts:
-${configMaps.map((c) => `        - { name: ${c}, mountPath: /etc/${c} }`).join('\n')}
-  volumes:
-${configMaps.map((c) => `    - name: ${c}\n      configMap: { name: ${c} }`).join('\n')}
-`;
+  return sleepPodManifest({
+    name,
+    node: NODE,
+    namespace,
+    container: `      volumeMounts:\n${configMaps.map((c) => `        - { name: ${c}, mountPath: /etc/${c} }`).join('\n')}\n`,
+    spec: `  volumes:\n${configMaps.map((c) => `    - name: ${c}\n      configMap: { name: ${c} }`).join('\n')}\n`,
+  });
 }
-const plainPod = (name: string, namespace = 'default') => podManifest(name, namespace, []).replace(/\s+volumeMounts:\n\s+volumes:\n/, '\n');
+const plainPod = (name: string, namespace = 'default') => sleepPodManifest({ name, node: NODE, namespace });
 
 describe('desired sets that cannot fit in one message (real hub and agent, Docker)', () => {
   let hub: TestHub;

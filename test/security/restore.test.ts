@@ -18,26 +18,14 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminToken, api, figure, startHubAt } from '../chaos/support.js';
-import { cleanup, runtimeContainers, startAgent, waitFor, TEST_IMAGE, type Proc, type TestHub } from '../e2e/support.js';
+import { cleanup, runtimeContainers, startAgent, sleepPodManifest, waitFor, type Proc, type TestHub } from '../e2e/support.js';
 
 const NODE = 'trust-restore';
 const HTTP_PORT = 18741;
 const MQTT_PORT = 18742;
 const DB_FILES = ['state.db', 'state.db-wal', 'state.db-shm'];
 
-const podManifest = (name: string) => `apiVersion: v1
-kind: Pod
-metadata:
-  name: ${name}
-spec:
-  nodeName: ${NODE}
-  terminationGracePeriodSeconds: 1
-  containers:
-    - name: main
-      image: ${TEST_IMAGE}
-      imagePullPolicy: Never
-      command: ["sleep", "3600"]
-`;
+const podManifest = (name: string) => sleepPodManifest({ name, node: NODE });
 
 describe('generations survive a restored or shortened store (real hub and agent, Docker)', () => {
   let base: string;
