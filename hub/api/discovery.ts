@@ -9,6 +9,8 @@ import { apiErrors } from './status.js';
 export const SERVER_VERSION = { major: '1', minor: '30', gitVersion: 'v1.30.0-drover', platform: `${process.platform}/${process.arch}` };
 
 const ALL_VERBS = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
+/** The kinds in Kubernetes' `all` category (`kubectl get all`): workloads and Services, not config or nodes. */
+const ALL_CATEGORY = new Set(['Pod', 'Service', 'Deployment', 'ReplicaSet', 'DaemonSet', 'StatefulSet', 'Job', 'CronJob', 'HorizontalPodAutoscaler']);
 
 export function versionInfo(): Record<string, string> {
   return {
@@ -67,6 +69,7 @@ export function resourceList(group: string, version: string): unknown {
       kind: k.kind,
       verbs: k.kind === 'Node' ? ALL_VERBS.filter((v) => v !== 'create') : ALL_VERBS,
       shortNames: k.shortNames,
+      ...(ALL_CATEGORY.has(k.kind) ? { categories: ['all'] } : {}),
     });
     resources.push({ name: `${k.plural}/status`, singularName: '', namespaced: k.namespaced, kind: k.kind, verbs: ['get', 'patch', 'update'] });
   }
