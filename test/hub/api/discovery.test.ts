@@ -40,6 +40,9 @@ describe('API discovery, health and metrics', () => {
     const apps = await api.call('GET', '/apis/apps/v1');
     expect(apps.body.resources.map((r: any) => r.name)).toContain('deployments');
     expect(apps.body.resources.find((r: any) => r.name === 'deployments').categories).toEqual(['all']);
+    // the scale subresource, with its own group-version (kubectl scale --current-replicas looks it up)
+    expect(apps.body.resources.find((r: any) => r.name === 'deployments/scale')).toMatchObject({ group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: ['get', 'patch', 'update'] });
+    expect(apps.body.resources.find((r: any) => r.name === 'replicasets/scale')).toMatchObject({ kind: 'Scale' });
     const drover = await api.call('GET', '/apis/drover.io/v1');
     expect(drover.body.resources.map((r: any) => r.name)).toEqual(['jointokens', 'apitokens']);
 
