@@ -23,6 +23,20 @@ export const discoveryRows: Row[] = [
     },
   },
   {
+    name: 'kubectl api-versions',
+    args: ['api-versions'],
+    check(r) {
+      expect(r.stdout.split('\n')).toEqual(expect.arrayContaining(['v1', 'apps/v1', 'authorization.k8s.io/v1', 'discovery.k8s.io/v1']));
+    },
+  },
+  {
+    name: 'kubectl cluster-info',
+    args: ['cluster-info'],
+    check(r) {
+      expect(r.stdout).toMatch(/^Kubernetes control plane is running at https:\/\/127\.0\.0\.1:\d+$/m);
+    },
+  },
+  {
     name: 'kubectl explain deployment.spec.replicas',
     args: ['explain', 'deployment.spec.replicas'],
     check(r) {

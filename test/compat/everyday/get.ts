@@ -116,6 +116,32 @@ export const getRows: Row[] = [
     },
   },
   {
+    name: 'kubectl get pods -A',
+    args: ['get', 'pods', '-A'],
+    check(r) {
+      expect(headerOf(r.stdout)).toEqual(['NAMESPACE', 'NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE']);
+      expect(rowsOf(r.stdout).filter((c) => c[1]!.startsWith('web-')).map((c) => [c[0], c[3]])).toEqual([['default', 'Running'], ['default', 'Running']]);
+    },
+  },
+  {
+    name: 'kubectl describe service web',
+    args: ['describe', 'service', 'web'],
+    check(r) {
+      expect(r.stdout).toMatch(/^Selector:\s+app=web$/m);
+      expect(r.stdout).toMatch(/^Type:\s+ClusterIP$/m);
+      expect(r.stdout).toMatch(/^IP:\s+\d+\.\d+\.\d+\.\d+$/m);
+      expect(r.stdout).toMatch(/^TargetPort:\s+8080\/TCP$/m);
+    },
+  },
+  {
+    name: 'kubectl get endpoints web',
+    args: ['get', 'endpoints', 'web'],
+    check(r) {
+      // the two ready pods (on the nodes' own addresses: the agents run without a pod network here)
+      expect(rowNamed(r.stdout, 'web')?.ENDPOINTS?.split(',')).toEqual([expect.stringMatching(/:8080$/), expect.stringMatching(/:8080$/)]);
+    },
+  },
+  {
     name: 'kubectl get pods --field-selector spec.nodeName=NODE',
     args: async (s) => {
       const pods = await s.livePods('app=web');

@@ -128,4 +128,41 @@ export const rolloutRows: Row[] = [
       expect(revisions(history.stdout)).toEqual([1, 3, 4, 5]);
     },
   },
+  {
+    name: 'kubectl rollout pause deployment/web',
+    args: ['rollout', 'pause', 'deployment/web'],
+    async check(r, s) {
+      expect(r.stdout).toBe('deployment.apps/web paused');
+      expect((await s.json<{ spec: { paused?: boolean } }>(['deployment', 'web'])).spec.paused).toBe(true);
+      s.memo.replicaSetsPaused = (await replicaSets(s)).length;
+    },
+  },
+  {
+    name: 'kubectl set env deployment/web MODE=paused (while paused)',
+    args: ['set', 'env', 'deployment/web', 'MODE=paused'],
+    async check(r, s) {
+      expect(r.stdout).toBe('deployment.apps/web env updated');
+      expect((await web(s)).spec.template.spec.containers[0]!.env).toEqual([{ name: 'GREETING', value: 'hi' }, { name: 'MODE', value: 'paused' }]);
+      // paused: no new ReplicaSet for the changed template
+      expect((await replicaSets(s)).length).toBe(s.memo.replicaSetsPaused);
+    },
+  },
+  {
+    name: 'kubectl rollout resume deployment/web',
+    args: ['rollout', 'resume', 'deployment/web'],
+    async check(r, s) {
+      expect(r.stdout).toBe('deployment.apps/web resumed');
+      expect((await s.json<{ spec: { paused?: boolean } }>(['deployment', 'web'])).spec.paused).toBeFalsy();
+    },
+  },
+  {
+    name: 'kubectl rollout status deployment/web (after resume)',
+    args: ['rollout', 'status', 'deployment/web', '--timeout=60s'],
+    async check(r, s) {
+      expect(r.stdout).toContain('deployment "web" successfully rolled out');
+      await podsSettled(s, TEST_IMAGE, 2);
+      const pods = await s.livePods('app=web');
+      expect(pods.map((p) => p.spec.containers[0]!.env?.find((e) => e.name === 'MODE')?.value)).toEqual(['paused', 'paused']);
+    },
+  },
 ];
