@@ -39,7 +39,8 @@ export interface ContainersApi {
 }
 
 export function createContainersApi(opts: { namespace: string; address?: string; timeoutMs?: number }): ContainersApi {
-  const socket = opts.address ?? DEFAULT_SOCKET;
+  // ctr's --address is a path, or unix://PATH
+  const socket = (opts.address ?? DEFAULT_SOCKET).replace(/^unix:\/\//, '');
   return {
     async updateSpec(id, spec, labels) {
       const message = UpdateContainerRequest.create({
