@@ -4,9 +4,27 @@
  */
 import { allKinds } from '../../protocol/kinds.js';
 import { AUTHORIZATION_GROUP, AUTHORIZATION_VERSION, DROVER_GROUP, DROVER_VERSION, REVIEW_RESOURCES, TOKEN_RESOURCES, servedGroupVersions } from './router.js';
+import { METRICS_GROUP, METRICS_VERSION, metricsResources } from './resource-metrics.js';
 import { apiErrors } from './status.js';
 
-export const SERVER_VERSION = { major: '1', minor: '30', gitVersion: 'v1.30.0-drover', platform: `${process.platform}/${process.arch}` };
+/**
+ * The Kubernetes API level Drover implements: the API of kube-apiserver 1.32 for the kinds it serves
+ * (the kubectl and client-go of that release are what test/compat drives). `gitVersion` is that level
+ * with Drover's own version as its build metadata, as distributions do (k3s: v1.32.0+k3s1).
+ */
+export const KUBERNETES_API_LEVEL = { major: '1', minor: '32', patch: '0' } as const;
+
+export const SERVER_VERSION = {
+  major: KUBERNETES_API_LEVEL.major,
+  minor: KUBERNETES_API_LEVEL.minor,
+  gitVersion: `v${KUBERNETES_API_LEVEL.major}.${KUBERNETES_API_LEVEL.minor}.${KUBERNETES_API_LEVEL.patch}-drover`,
+  platform: `${process.platform === 'win32' ? 'windows' : process.platform}/${goArch(process.arch)}`,
+};
+
+/** Node's process.arch in Go's GOARCH words, as kube-apiserver reports its platform ("linux/amd64"). */
+function goArch(arch: string): string {
+  return ({ x64: 'amd64', ia32: '386', arm: 'arm', arm64: 'arm64' } as Record<string, string>)[arch] ?? arch;
+}
 
 const ALL_VERBS = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
 
@@ -73,6 +91,7 @@ export function resourceList(group: string, version: string): unknown {
   if (group === AUTHORIZATION_GROUP && version === AUTHORIZATION_VERSION) {
     for (const [name, kind] of Object.entries(REVIEW_RESOURCES)) resources.push({ name, singularName: '', namespaced: false, kind, verbs: ['create'] });
   }
+  if (group === METRICS_GROUP && version === METRICS_VERSION) resources.push(...metricsResources());
   if (group === DROVER_GROUP && version === DROVER_VERSION) {
     for (const name of TOKEN_RESOURCES) {
       resources.push({

@@ -38,7 +38,7 @@ describe('API discovery, health and metrics', () => {
     expect(drover.body.resources.map((r: any) => r.name)).toEqual(['jointokens', 'apitokens']);
 
     const version = await api.call('GET', '/version');
-    expect(version.body).toMatchObject({ major: '1', minor: '30', gitVersion: 'v1.30.0-drover' });
+    expect(version.body).toMatchObject({ major: '1', minor: '32', gitVersion: 'v1.32.0-drover', platform: expect.stringMatching(/^linux\/(amd64|arm64|arm)$/) });
   });
 
   it('reports readiness from isReady', async () => {

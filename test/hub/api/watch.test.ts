@@ -129,12 +129,12 @@ describe('API watch streams', () => {
     await waitUntil('the store watch to close', () => streamWatches() === 0);
   });
 
-  it('sends an ERROR event with a 410 Gone Status for a compacted resourceVersion', async () => {
+  it('sends an ERROR event with a 410 Expired Status for a compacted resourceVersion', async () => {
     for (let i = 0; i < 30; i++) await api.call('PATCH', '/api/v1/namespaces/default/pods/other', { body: { metadata: { annotations: { i: String(i) } } }, contentType: 'application/merge-patch+json' });
     const w = await openWatch(api, '/api/v1/namespaces/default/pods?watch=1&resourceVersion=1');
     const [event] = await w.next(1);
     expect(event!.type).toBe('ERROR');
-    expect(event!.object).toMatchObject({ kind: 'Status', status: 'Failure', reason: 'Gone', code: 410 });
+    expect(event!.object).toMatchObject({ kind: 'Status', status: 'Failure', reason: 'Expired', code: 410 });
     await waitUntil('the stream to end', () => w.ended());
   });
 
