@@ -8,6 +8,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { NodeHeartbeatMessage, NodeStatusMessage } from '../../protocol/messages.js';
+import type { PodUsageReport } from '../../protocol/pod-usage.js';
 import type { Logger } from '../../protocol/logger.js';
 import { preciseTimestamp } from '../../protocol/time.js';
 import { topics } from '../../protocol/topics.js';
@@ -23,6 +24,8 @@ export interface NodeStatusPublisherOptions {
   clock: () => number;
   /** A full status goes at least this often (default 60 s). */
   refreshMs?: number;
+  /** The pods' last usage sample (agent/pods/pod-usage.ts), carried by every heartbeat. */
+  podUsage?: () => PodUsageReport | undefined;
 }
 
 export interface NodeStatusPublisher {
@@ -61,7 +64,8 @@ export function createNodeStatusPublisher(opts: NodeStatusPublisherOptions): Nod
         return 'status';
       }
       const usage = message.status.usage;
-      await opts.publishHeartbeat({ v: 1, type: 'heartbeat', sentAt: preciseTimestamp(now), ...(usage ? { usage } : {}) });
+      const podUsage = opts.podUsage?.();
+      await opts.publishHeartbeat({ v: 1, type: 'heartbeat', sentAt: preciseTimestamp(now), ...(usage ? { usage } : {}), ...(podUsage ? { podUsage } : {}) });
       return 'heartbeat';
     },
     forceFull() {
@@ -84,6 +88,7 @@ export function createNodeStatusLink(opts: {
   build(): NodeStatusMessage;
   clock: () => number;
   refreshMs?: number | undefined;
+  podUsage?: (() => PodUsageReport | undefined) | undefined;
   logger: Logger;
 }): { publisher: NodeStatusPublisher; tick(): Promise<void> } {
   const { conn, name } = opts;
@@ -93,6 +98,7 @@ export function createNodeStatusLink(opts: {
     publishHeartbeat: (message) => conn.publish(topics.nodeHeartbeat(name), message, { qos: 0 }),
     clock: opts.clock,
     ...(opts.refreshMs !== undefined ? { refreshMs: opts.refreshMs } : {}),
+    ...(opts.podUsage ? { podUsage: opts.podUsage } : {}),
   });
   return {
     publisher,

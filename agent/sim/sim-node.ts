@@ -35,6 +35,7 @@ import { AGENT_VERSION, buildNodeStatusMessage } from '../link/node-status.js';
 import { createNodeStatusLink } from '../link/node-status-publisher.js';
 import { createPodStatusReporter, type PodStatusReporter } from '../link/pod-status-reporter.js';
 import { createSimPods, type SimPodCounts, type SimPods } from './pod-lifecycle.js';
+import { simPodUsage } from './pod-usage.js';
 
 /** What a simulated node answers to `drover logs` / `drover exec`. */
 export const SIM_COMMAND_ERROR = 'simulated node: it runs no containers, so there are no logs and nothing to exec in';
@@ -192,7 +193,16 @@ export function createSimNode(opts: SimNodeOptions): SimNode {
       });
       // the agent reports its (empty) pod set after its first pass, before the hub sends anything
       podReporter.observe(simPods.report());
-      const { publisher: nodeStatus, tick: publishNodeStatus } = createNodeStatusLink({ conn, name, build: buildStatus, clock, refreshMs: opts.statusRefreshMs, logger: log });
+      const { publisher: nodeStatus, tick: publishNodeStatus } = createNodeStatusLink({
+        conn,
+        name,
+        build: buildStatus,
+        clock,
+        refreshMs: opts.statusRefreshMs,
+        // plausible per-pod usage for metrics.k8s.io, computed only when a heartbeat goes
+        podUsage: () => simPodUsage(simPods?.report().pods ?? [], clock(), opts.statusIntervalMs / 1000),
+        logger: log,
+      });
       conn.onMessage((topic, payload) => {
         const parsed = parseTopic(topic);
         if (parsed?.kind !== 'node' || parsed.node !== name) {

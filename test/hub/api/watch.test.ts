@@ -3,55 +3,7 @@ import { once } from 'node:events';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from '../../../hub/store/store.js';
-import { pod, startTestApi, type TestApi } from './support.js';
-
-interface WatchLine {
-  type: string;
-  object: any;
-}
-
-/** Open a watch and read its JSON lines as they come. */
-async function openWatch(api: TestApi, path: string, token = api.tokens.admin) {
-  const controller = new AbortController();
-  const res = await fetch(`${api.url}${path}`, { headers: { authorization: `Bearer ${token}` }, signal: controller.signal });
-  const reader = res.body!.getReader();
-  const decoder = new TextDecoder();
-  let buffer = '';
-  const queue: WatchLine[] = [];
-  let done = false;
-  const pump = (async () => {
-    try {
-      for (;;) {
-        const { value, done: d } = await reader.read();
-        if (d) break;
-        buffer += decoder.decode(value, { stream: true });
-        let i: number;
-        while ((i = buffer.indexOf('\n')) >= 0) {
-          queue.push(JSON.parse(buffer.slice(0, i)) as WatchLine);
-          buffer = buffer.slice(i + 1);
-        }
-      }
-    } catch (err) {
-      if ((err as Error).name !== 'AbortError') throw err;
-    } finally {
-      done = true;
-    }
-  })();
-  return {
-    res,
-    async next(n: number, timeoutMs = 5000): Promise<WatchLine[]> {
-      const deadline = Date.now() + timeoutMs;
-      while (queue.length < n) {
-        if (Date.now() > deadline) throw new Error(`only ${queue.length} of ${n} watch events: ${JSON.stringify(queue)}`);
-        await new Promise((r) => setTimeout(r, 10));
-      }
-      return queue.splice(0, n);
-    },
-    ended: () => done,
-    pump,
-    close: () => controller.abort(),
-  };
-}
+import { openWatch, pod, startTestApi, type TestApi, type WatchLine } from './support.js';
 
 async function waitUntil(what: string, fn: () => boolean, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
