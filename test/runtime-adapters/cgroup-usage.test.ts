@@ -64,4 +64,24 @@ describe('cgroup usage of a container', () => {
       await execa('docker', ['rm', '-f', id.trim()], { reject: false });
     }
   });
+
+  it("reads a real containerd container's cgroup (ctr's NAMESPACE/ID) through the adapter's cgroupPaths", async () => {
+    const runtime = await createRuntime('containerd', { logger: silentLogger() });
+    const id = `drover-cgroup-test-${process.pid}`;
+    await execa('ctr', ['-n', 'drover', 'run', '-d', '--label', 'drover.test=cgroup-usage', 'drover.local/busybox:test', id, 'sh', '-c', 'head -c 3000000 /dev/zero > /dev/shm/fill; sleep 60']);
+    try {
+      let usage;
+      for (let i = 0; i < 50 && !(usage && usage.memoryWorkingSetBytes > 3_000_000); i++) {
+        usage = await readCgroupUsage(runtime.cgroupPaths!(id));
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(usage?.memoryWorkingSetBytes).toBeGreaterThan(3_000_000);
+      expect(usage?.cpuUsageNanos).toBeGreaterThan(0);
+    } finally {
+      await execa('ctr', ['-n', 'drover', 'task', 'kill', '-s', 'SIGKILL', id], { reject: false });
+      await new Promise((r) => setTimeout(r, 300));
+      await execa('ctr', ['-n', 'drover', 'task', 'rm', '-f', id], { reject: false });
+      await execa('ctr', ['-n', 'drover', 'containers', 'rm', id], { reject: false });
+    }
+  });
 });
