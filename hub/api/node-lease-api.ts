@@ -19,15 +19,47 @@ import type { NodeLease } from '../leases/node-leases.js';
 import type { Verb } from './auth.js';
 import type { ApiDeps, Reply, RequestContext } from './context.js';
 import type { ResourceRoute } from './router.js';
-import { matchesSelectors, parseSelectors } from './selectors.js';
+import { equalityFields, matchesSelectors, parseSelectors } from './selectors.js';
+import { pageOf, parseLimit } from './list-pages.js';
 import { apiErrors } from './status.js';
-import { bookmarkLine, watchOptionsOf } from './watch-semantics.js';
+import { bookmarkLine, checkListVersion, watchOptionsOf } from './watch-semantics.js';
 
 /** How often a node lease watch looks for renewals (the kubelet renews every 10 s). */
 export const NODE_LEASE_POLL_MS = 10_000;
 
 export function isNodeLeaseRoute(route: ResourceRoute): boolean {
   return route.info.kind === 'Lease' && route.namespace === NODE_LEASE_NAMESPACE;
+}
+
+/** `kubectl get leases -A`: a list across namespaces, which holds the node Leases too. */
+export function isAllNamespacesLeaseList(route: ResourceRoute, verb: Verb): boolean {
+  return route.info.kind === 'Lease' && route.namespace === undefined && verb === 'list';
+}
+
+/** The stored Leases of every namespace and the node Leases, in namespace/name order, paged as any list. */
+export async function listAllLeases(ctx: RequestContext, deps: ApiDeps): Promise<Reply> {
+  const params = ctx.url.searchParams;
+  const selectors = parseSelectors(params);
+  await checkListVersion(params, deps);
+  const stored = await deps.store.list('Lease', { labelSelector: selectors.labels, fieldSelector: equalityFields(selectors.fields) });
+  const revision = Math.max(stored.revision, deps.cache.revision());
+  const items = [...stored.items.filter((o) => o.metadata.namespace !== NODE_LEASE_NAMESPACE), ...currentLeases(deps, revision)]
+    .filter((o) => matchesSelectors(o as KubeObject, selectors))
+    .sort((a, b) => {
+      const na = a.metadata.namespace ?? '';
+      const nb = b.metadata.namespace ?? '';
+      return na !== nb ? (na < nb ? -1 : 1) : a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0;
+    }) as KubeObject[];
+  const page = pageOf(items, parseLimit(params.get('limit')), params.get('continue'), revision);
+  return {
+    code: 200,
+    body: {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'LeaseList',
+      metadata: { resourceVersion: String(page.resourceVersion), ...(page.continue ? { continue: page.continue, remainingItemCount: page.remainingItemCount } : {}) },
+      items: page.items,
+    },
+  };
 }
 
 /** Kubernetes' MicroTime: RFC 3339 with six fractional digits. */

@@ -24,7 +24,7 @@ import type { ResourceRoute } from './router.js';
 import { equalityFields, matchesSelectors, parseSelectors } from './selectors.js';
 import { apiErrors, manifestErrorToApiError } from './status.js';
 import { serveWatch } from './watch.js';
-import { handleNodeLeases, isNodeLeaseRoute } from './node-lease-api.js';
+import { handleNodeLeases, isAllNamespacesLeaseList, isNodeLeaseRoute, listAllLeases } from './node-lease-api.js';
 import { checkListVersion } from './watch-semantics.js';
 
 const PATCH_TYPES = ['application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/json-patch+json'];
@@ -328,6 +328,7 @@ export async function handleResource(ctx: RequestContext, route: ResourceRoute, 
     });
   }
   if (isNodeLeaseRoute(route)) return asTableIfAsked(ctx, route, deps, await handleNodeLeases(ctx, route, deps, verb));
+  if (isAllNamespacesLeaseList(route, verb)) return asTableIfAsked(ctx, route, deps, await listAllLeases(ctx, deps));
   if (route.subresource === 'status' && (verb === 'create' || verb === 'delete' || verb === 'list' || verb === 'watch')) {
     throw apiErrors.methodNotAllowed(`the status subresource supports get, update and patch, not ${verb}`);
   }

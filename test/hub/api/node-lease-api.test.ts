@@ -50,6 +50,13 @@ describe('coordination.k8s.io/v1 Leases', () => {
     expect(got.body.spec).toEqual({ holderIdentity: 'replica-a', leaseDurationSeconds: 15 });
     expect((await api.call('POST', '/apis/coordination.k8s.io/v1/namespaces/default/leases', { body: { ...mine, metadata: { name: 'x' } }, token: api.tokens.view })).status).toBe(403);
     expect((await api.call('GET', '/apis/coordination.k8s.io/v1/namespaces/default/leases', { token: api.tokens.view })).body.items).toHaveLength(1);
+    // across namespaces (kubectl get leases -A): the stored ones and the node Leases, in namespace/name order, paged
+    const all = await api.call('GET', '/apis/coordination.k8s.io/v1/leases');
+    expect(all.body.items.map((l: any) => `${l.metadata.namespace}/${l.metadata.name}`)).toEqual(['default/my-controller', 'kube-node-lease/pi-1', 'kube-node-lease/pi-2']);
+    const page = await api.call('GET', '/apis/coordination.k8s.io/v1/leases?limit=2');
+    expect(page.body.metadata.remainingItemCount).toBe(1);
+    const rest = await api.call('GET', `/apis/coordination.k8s.io/v1/leases?limit=2&continue=${page.body.metadata.continue}`);
+    expect(rest.body.items.map((l: any) => l.metadata.name)).toEqual(['pi-2']);
   });
 
   it('lists the kind in discovery', async () => {
