@@ -218,7 +218,7 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
     });
     reporter = podReporter;
 
-    // per-pod CPU and memory from the runtime's cgroups, for metrics.k8s.io (kubectl top pods)
+    // per-pod CPU and memory from the runtime's cgroups every 15 s, for metrics.k8s.io (kubectl top pods)
     let layout: Promise<CgroupLayout> | undefined;
     const podUsage = createPodUsageSampler({
       cgroupPaths: opts.runtime.cgroupPaths?.bind(opts.runtime),

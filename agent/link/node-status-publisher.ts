@@ -24,7 +24,7 @@ export interface NodeStatusPublisherOptions {
   clock: () => number;
   /** A full status goes at least this often (default 60 s). */
   refreshMs?: number;
-  /** The pods' last usage sample (agent/pods/pod-usage.ts), carried by every heartbeat. */
+  /** The pods' last usage sample (agent/pods/pod-usage.ts): the first heartbeat after a new sample carries it, once. */
   podUsage?: () => PodUsageReport | undefined;
 }
 
@@ -51,6 +51,7 @@ export function createNodeStatusPublisher(opts: NodeStatusPublisherOptions): Nod
   let lastSent: unknown;
   let lastFullAt = Number.NEGATIVE_INFINITY;
   let forced = true;
+  let podUsageSentAt: string | undefined;
   return {
     async tick() {
       const message = opts.build();
@@ -64,7 +65,10 @@ export function createNodeStatusPublisher(opts: NodeStatusPublisherOptions): Nod
         return 'status';
       }
       const usage = message.status.usage;
-      const podUsage = opts.podUsage?.();
+      // a sample goes once (the hub keeps the last): heartbeats between samples stay small
+      const sample = opts.podUsage?.();
+      const podUsage = sample && sample.timestamp !== podUsageSentAt ? sample : undefined;
+      if (podUsage) podUsageSentAt = podUsage.timestamp;
       await opts.publishHeartbeat({ v: 1, type: 'heartbeat', sentAt: preciseTimestamp(now), ...(usage ? { usage } : {}), ...(podUsage ? { podUsage } : {}) });
       return 'heartbeat';
     },

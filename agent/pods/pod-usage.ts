@@ -10,7 +10,7 @@
 import { RUNTIME_LABELS } from '../../protocol/pod-helpers.js';
 import { preciseTimestamp } from '../../protocol/time.js';
 import type { PodUsageEntry, PodUsageReport } from '../../protocol/pod-usage.js';
-import { MAX_CONTAINERS_PER_POD_USAGE, MAX_POD_USAGE_ENTRIES } from '../../protocol/pod-usage.js';
+import { DEFAULT_POD_USAGE_INTERVAL_MS, MAX_CONTAINERS_PER_POD_USAGE, MAX_POD_USAGE_ENTRIES } from '../../protocol/pod-usage.js';
 import type { CgroupUsage } from '../../runtime-adapters/cgroup-usage.js';
 import type { ContainerInfo } from '../../runtime-adapters/runtime.js';
 
@@ -20,12 +20,14 @@ export interface PodUsageSamplerOptions {
   /** Read one container's cgroup (readCgroupUsage in production). */
   read(candidates: string[]): Promise<CgroupUsage | undefined>;
   clock: () => number;
+  /** At most one sample this often (default 15 s); sample() calls in between do nothing. */
+  intervalMs?: number;
 }
 
 export interface PodUsageSampler {
   /** The containers the reconciler saw, by pod uid. */
   observe(containersByPod: ReadonlyMap<string, readonly ContainerInfo[]>): void;
-  /** Read every running container's cgroup now. */
+  /** Read every running container's cgroup, if the interval has passed since the last sample. */
   sample(): Promise<void>;
   /** The last complete sample (undefined before two samples, or when nothing could be read). */
   latest(): PodUsageReport | undefined;
@@ -41,6 +43,8 @@ export function createPodUsageSampler(opts: PodUsageSamplerOptions): PodUsageSam
   let previous = new Map<string, Previous>();
   let report: PodUsageReport | undefined;
   let sampling = false;
+  let sampledAt = Number.NEGATIVE_INFINITY;
+  const intervalMs = opts.intervalMs ?? DEFAULT_POD_USAGE_INTERVAL_MS;
   return {
     observe(containersByPod) {
       running = [...containersByPod.values()].flat().filter((c) => c.state === 'running');
@@ -48,9 +52,12 @@ export function createPodUsageSampler(opts: PodUsageSamplerOptions): PodUsageSam
     async sample() {
       const paths = opts.cgroupPaths;
       if (!paths || sampling) return;
+      const now = opts.clock();
+      // a little early is still due: timers of one interval drift by a few ms
+      if (now - sampledAt < intervalMs * 0.9) return;
       sampling = true;
+      sampledAt = now;
       try {
-        const now = opts.clock();
         const next = new Map<string, Previous>();
         const pods = new Map<string, PodUsageEntry>();
         let window = 0;

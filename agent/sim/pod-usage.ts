@@ -17,7 +17,7 @@ function hash(text: string): number {
 
 const MIB = 1024 * 1024;
 
-/** The usage of every running container of `pods` at `now`, over `windowSeconds`. */
+/** The usage of every running container of `pods` at `now`, over `windowSeconds` (sim-node.ts takes one every 15 s, as the agent). */
 export function simPodUsage(pods: readonly PodStatusEntry[], now: number, windowSeconds: number): PodUsageReport {
   const wobble = 1 + 0.1 * Math.sin(now / 30_000);
   const out: PodUsageReport['pods'] = [];

@@ -36,6 +36,7 @@ import { createNodeStatusLink } from '../link/node-status-publisher.js';
 import { createPodStatusReporter, type PodStatusReporter } from '../link/pod-status-reporter.js';
 import { createSimPods, type SimPodCounts, type SimPods } from './pod-lifecycle.js';
 import { simPodUsage } from './pod-usage.js';
+import { DEFAULT_POD_USAGE_INTERVAL_MS, type PodUsageReport } from '../../protocol/pod-usage.js';
 
 /** What a simulated node answers to `drover logs` / `drover exec`. */
 export const SIM_COMMAND_ERROR = 'simulated node: it runs no containers, so there are no logs and nothing to exec in';
@@ -91,6 +92,8 @@ export function createSimNode(opts: SimNodeOptions): SimNode {
   let reporter: PodStatusReporter | undefined;
   let simPods: SimPods | undefined;
   let statusTimer: NodeJS.Timeout | undefined;
+  let podUsage: PodUsageReport | undefined;
+  let podUsageAt = 0;
   let desired: DesiredSet | undefined;
   let connectCount = 0;
   let resolveFirst: (() => void) | undefined;
@@ -199,8 +202,15 @@ export function createSimNode(opts: SimNodeOptions): SimNode {
         build: buildStatus,
         clock,
         refreshMs: opts.statusRefreshMs,
-        // plausible per-pod usage for metrics.k8s.io, computed only when a heartbeat goes
-        podUsage: () => simPodUsage(simPods?.report().pods ?? [], clock(), opts.statusIntervalMs / 1000),
+        // plausible per-pod usage for metrics.k8s.io, a new sample every 15 s as the agent's (sent once)
+        podUsage: () => {
+          const now = clock();
+          if (!podUsage || now - podUsageAt >= DEFAULT_POD_USAGE_INTERVAL_MS) {
+            podUsage = simPodUsage(simPods?.report().pods ?? [], now, Math.max(DEFAULT_POD_USAGE_INTERVAL_MS, opts.statusIntervalMs) / 1000);
+            podUsageAt = now;
+          }
+          return podUsage;
+        },
         logger: log,
       });
       conn.onMessage((topic, payload) => {

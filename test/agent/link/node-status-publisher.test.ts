@@ -40,12 +40,14 @@ function harness(refreshMs = 60_000, podUsage?: () => PodUsageReport | undefined
 }
 
 describe('node status publisher', () => {
-  it('heartbeats carry the latest pod usage sample; the full status does not', async () => {
+  it('the first heartbeat after a pod usage sample carries it, once; the full status never', async () => {
     const sample: PodUsageReport = { timestamp: '2026-12-01T00:00:00.000Z', windowSeconds: 5, pods: [{ namespace: 'default', name: 'web', containers: [{ name: 'main', cpuNanoCores: 5, memoryBytes: 7 }] }] };
     const h = harness(60_000, () => sample);
     expect(await h.publisher.tick()).toBe('status');
     expect(await h.publisher.tick()).toBe('heartbeat');
+    expect(await h.publisher.tick()).toBe('heartbeat');
     expect(h.heartbeats[0]!.podUsage).toEqual(sample);
+    expect(h.heartbeats[1]!.podUsage).toBeUndefined(); // a sample goes once: the hub keeps the last
     expect(nodeHeartbeatMessageSchema.safeParse(h.heartbeats[0]).success).toBe(true);
     expect(JSON.stringify(h.statuses[0])).not.toContain('cpuNanoCores');
   });

@@ -30,12 +30,16 @@ describe('pod usage sampler', () => {
         return counters.get(candidates[0]!.slice('docker/'.length));
       },
       clock: () => now,
+      intervalMs: 5000,
     });
     sampler.observe(new Map([['uid-web', [container('c1', 'web', 'main'), container('c2', 'web', 'side'), container('c3', 'web', 'old', 'exited')]]]));
     await sampler.sample();
     expect(sampler.latest()).toBeUndefined(); // one reading: no rate yet
     expect(asked.map((a) => a[0])).toEqual(['docker/c1', 'docker/c2']); // exited containers are not read
-    now += 5000;
+    now += 1000;
+    await sampler.sample(); // before the interval: nothing read
+    expect(asked).toHaveLength(2);
+    now += 4000;
     counters.set('c1', { cpuUsageNanos: 1_500_000_000, memoryWorkingSetBytes: 6 * 2 ** 20 });
     counters.set('c2', { cpuUsageNanos: 50_000_000, memoryWorkingSetBytes: 2 ** 20 });
     await sampler.sample();
