@@ -90,7 +90,8 @@ export function nodeLeaseObject(node: Node, lease: NodeLease | undefined, resour
     spec: {
       holderIdentity: name,
       leaseDurationSeconds: NODE_LEASE_DURATION_SECONDS,
-      ...(lease ? { renewTime: microTime(lease.renewTime) } : {}),
+      // a lease seeded at hub start (the node not heard from since) has no renewal to show
+      ...(lease && !lease.seeded ? { renewTime: microTime(lease.renewTime) } : {}),
     },
   } as Lease;
 }

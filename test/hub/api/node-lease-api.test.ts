@@ -15,6 +15,7 @@ describe('coordination.k8s.io/v1 Leases', () => {
     await putNode(api.store, 'pi-1');
     await putNode(api.store, 'pi-2');
     leases.renew('pi-1', Date.parse('2026-12-02T04:00:00.123Z'));
+    leases.seed('pi-2', Date.now()); // as node health does at hub start
   });
   afterAll(async () => {
     await api?.close();
@@ -32,7 +33,7 @@ describe('coordination.k8s.io/v1 Leases', () => {
     const list = await api.call('GET', LEASES);
     expect(list.body.kind).toBe('LeaseList');
     expect(list.body.items.map((l: any) => l.metadata.name)).toEqual(['pi-1', 'pi-2']);
-    // a node not heard from yet has a Lease without renewTime, as a kubelet that never renewed
+    // a node not heard from since the hub started has a Lease without renewTime (its seeded lease is no renewal)
     expect(list.body.items[1].spec.renewTime).toBeUndefined();
     expect((await api.call('GET', `${LEASES}/nope`)).status).toBe(404);
     expect(microTime(0)).toBe('1970-01-01T00:00:00.000000Z');
@@ -70,10 +71,11 @@ describe('coordination.k8s.io/v1 Leases', () => {
     const w = await openWatch(api, `${LEASES}?watch=1&allowWatchBookmarks=true`);
     const initial = await w.next(2);
     expect(initial.map((e) => `${e.type} ${e.object.metadata.name}`)).toEqual(['ADDED pi-1', 'ADDED pi-2']);
-    leases.renew('pi-2', Date.parse('2026-12-02T04:00:05Z'));
+    const renewedAt = Date.now() + 5000; // after its seeding (a renewal never moves back)
+    leases.renew('pi-2', renewedAt);
     const events: { type: string; object: any }[] = [];
     while (!events.some((e) => e.type === 'MODIFIED')) events.push(...(await w.next(1)));
-    expect(events.find((e) => e.type === 'MODIFIED')!.object.spec).toMatchObject({ holderIdentity: 'pi-2', renewTime: '2026-12-02T04:00:05.000000Z' });
+    expect(events.find((e) => e.type === 'MODIFIED')!.object.spec).toMatchObject({ holderIdentity: 'pi-2', renewTime: microTime(renewedAt) });
     while (!events.some((e) => e.type === 'BOOKMARK')) events.push(...(await w.next(1)));
     expect(events.find((e) => e.type === 'BOOKMARK')!.object).toMatchObject({ kind: 'Lease', apiVersion: 'coordination.k8s.io/v1', metadata: { resourceVersion: expect.any(String) } });
     w.close();
