@@ -8,11 +8,15 @@ import { METRICS_GROUP, METRICS_VERSION, metricsResources } from './resource-met
 import { apiErrors } from './status.js';
 
 /**
- * The Kubernetes API level Drover implements: the API of kube-apiserver 1.32 for the kinds it serves
- * (the kubectl and client-go of that release are what test/compat drives). `gitVersion` is that level
- * with Drover's own version as its build metadata, as distributions do (k3s: v1.32.0+k3s1).
+ * The Kubernetes API level Drover implements, what `/version` (and so `kubectl version`) says. The
+ * kinds, watch semantics and small APIs are those of kube-apiserver 1.32 (whose kubectl and
+ * client-go test/compat drives), but client-go 1.32 sends protobuf request bodies to a server that
+ * reports 1.32 or newer (measured: `kubectl auth can-i` posts its SelfSubjectAccessReview as
+ * `application/vnd.kubernetes.protobuf` to a "1.32" hub, as JSON to a "1.31" one), and the hub does not
+ * read protobuf bodies yet. So it says 1.31 until it does: raise `minor` to '32' with protobuf bodies.
+ * kubectl 1.32 against 1.31 is within the supported skew (no warning).
  */
-export const KUBERNETES_API_LEVEL = { major: '1', minor: '32', patch: '0' } as const;
+export const KUBERNETES_API_LEVEL = { major: '1', minor: '31', patch: '0' } as const;
 
 export const SERVER_VERSION = {
   major: KUBERNETES_API_LEVEL.major,
