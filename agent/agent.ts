@@ -33,6 +33,8 @@ import { NO_SERVICE_ENV } from './pod-services.js';
 import { ensureCredentials, type EnsureCredentialsOptions } from './link/join.js';
 import { AGENT_VERSION, buildNodeStatusMessage, hostIPOf } from './link/node-status.js';
 import { createNodeStatusLink } from './link/node-status-publisher.js';
+import { createPodUsageSampler } from './pods/pod-usage.js';
+import { cgroupLayout, readCgroupUsage, type CgroupLayout } from '../runtime-adapters/cgroup-usage.js';
 import { createPodStatusReporter, type PodStatusReporter } from './link/pod-status-reporter.js';
 import { createContainerRecords } from './pods/container-records.js';
 import { createPodEventQueue } from './pods/pod-events.js';
@@ -216,6 +218,13 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
     });
     reporter = podReporter;
 
+    // per-pod CPU and memory from the runtime's cgroups every 15 s, for metrics.k8s.io (kubectl top pods)
+    let layout: Promise<CgroupLayout> | undefined;
+    const podUsage = createPodUsageSampler({
+      cgroupPaths: opts.runtime.cgroupPaths?.bind(opts.runtime),
+      read: async (candidates) => readCgroupUsage(candidates, { layout: await (layout ??= cgroupLayout()) }),
+      clock,
+    });
     const rec = createReconciler({
       runtime: opts.runtime,
       records,
@@ -228,6 +237,7 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
       serviceEnv: nodeServices ?? NO_SERVICE_ENV,
       ...(opts.reconcileIntervalMs === undefined ? {} : { intervalMs: opts.reconcileIntervalMs }),
       onObserved: (observation) => {
+        podUsage.observe(observation.containersByPod);
         podProber.sync(observation);
         podReporter.observe(statuses.compute(observation));
       },
@@ -249,6 +259,7 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
       build: () => buildNodeStatusMessage(currentFacts.facts(), name, clock, podNetwork?.vtepMAC()),
       clock,
       refreshMs: opts.statusRefreshMs,
+      podUsage: () => podUsage.latest(),
       logger: log,
     });
 
@@ -308,7 +319,8 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
     podNetwork?.start();
     nodeServices?.start();
     podReporter.start();
-    statusTimer = setInterval(() => void publishNodeStatus(), statusIntervalMs);
+    // each interval: the pods' cgroups are read, then the heartbeat (or full status) goes with that sample
+    statusTimer = setInterval(() => void podUsage.sample().catch((err: unknown) => log.debug({ err }, 'pod usage sample failed')).finally(() => publishNodeStatus()), statusIntervalMs);
     conn.start();
     log.info({ node: name, runtime: opts.runtime.name, dataDir: opts.dataDir }, 'agent started');
   }

@@ -36,6 +36,7 @@ import { createPodSecurityAdmission, type PodSecurityExemptions } from './admiss
 import type { Policy } from '../protocol/pod-security.js';
 import { createAuditLog, type AuditLog } from './audit/audit-log.js';
 import type { AuditLevel } from './audit/audit-event.js';
+import { NODE_LEASE_NAMESPACE } from '../protocol/objects/lease.js';
 
 /** Deployments and DaemonSets reconcile at most this often each (their reconcile reads all they own). */
 const DEFAULT_MIN_RECONCILE_INTERVAL_MS = 250;
@@ -151,6 +152,7 @@ export async function createHub(opts: HubOptions): Promise<Hub> {
     const store = await createEncryptingStore(sqlite, { keyFile: join(opts.dataDir, 'secrets.key'), logger: opts.logger.child({ component: 'secrets' }) });
     await ensureNamespace(store, 'default');
     await ensureNamespace(store, 'kube-system');
+    await ensureNamespace(store, NODE_LEASE_NAMESPACE); // the node Leases' (served from hub/leases, not stored)
     // what the control loops read instead of listing the store (hub/cache)
     const cache = createObjectCache({ store, logger: opts.logger.child({ component: 'cache' }) });
     await cache.start();
@@ -292,6 +294,7 @@ export async function createHub(opts: HubOptions): Promise<Hub> {
       },
       nodeCommands,
       podSecurity,
+      leases,
       ...(auditLog ? { auditLog } : {}),
       ...(opts.apiFlowControl ? { flowControl: opts.apiFlowControl } : {}),
     });

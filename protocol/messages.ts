@@ -4,6 +4,7 @@ import { nodeStatusSchema, nodeUsageSchema } from './objects/node.js';
 import { podSchema, podStatusSchema } from './objects/pod.js';
 import { labelsSchema } from './objects/meta.js';
 import { MAX_DESIRED_SET_PARTS } from './topics.js';
+import { podUsageReportSchema } from './pod-usage.js';
 
 /**
  * Every MQTT payload is JSON in a versioned envelope: { v: 1, type, sentAt, ... }.
@@ -36,6 +37,8 @@ export const nodeHeartbeatMessageSchema = z.strictObject({
   ...envelope,
   type: z.literal('heartbeat'),
   usage: nodeUsageSchema.optional(),
+  /** Per-pod CPU and memory from the runtime's cgroups (protocol/pod-usage.ts); the hub keeps it in memory for metrics.k8s.io. */
+  podUsage: podUsageReportSchema.optional(),
 });
 export type NodeHeartbeatMessage = z.infer<typeof nodeHeartbeatMessageSchema>;
 

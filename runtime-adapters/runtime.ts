@@ -159,6 +159,11 @@ export interface ContainerRuntime {
    * react at once and poll the runtime rarely. Runs until stopped; survives daemon restarts.
    */
   watch?(onChange: (reason: string) => void): RuntimeWatch;
+  /**
+   * Optional: where a container's cgroup may be, relative to the cgroup root (`cgroup-usage.ts` reads
+   * the first that exists), for per-pod CPU and memory (metrics.k8s.io). Pure: no daemon call.
+   */
+  cgroupPaths?(id: string): string[];
 }
 
 export interface RuntimeWatch {

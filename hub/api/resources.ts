@@ -24,6 +24,8 @@ import type { ResourceRoute } from './router.js';
 import { equalityFields, matchesSelectors, parseSelectors } from './selectors.js';
 import { apiErrors, manifestErrorToApiError } from './status.js';
 import { serveWatch } from './watch.js';
+import { handleNodeLeases, isAllNamespacesLeaseList, isNodeLeaseRoute, listAllLeases } from './node-lease-api.js';
+import { checkListVersion } from './watch-semantics.js';
 
 const PATCH_TYPES = ['application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/json-patch+json'];
 
@@ -162,7 +164,8 @@ async function list(ctx: RequestContext, route: ResourceRoute, deps: ApiDeps): P
     labelSelector: selectors.labels,
     fieldSelector: equalityFields(selectors.fields),
   };
-  // The kinds the control loops read come from the informer cache; the rest (none today) from the store.
+  await checkListVersion(params, deps);
+  // The kinds the control loops read come from the informer cache; the rest (Leases outside kube-node-lease) from the store.
   const cached = deps.cache.holds(route.info.kind);
   const listed = cached
     ? { items: deps.cache.kind(route.info.kind).list(options), revision: deps.cache.revision() }
@@ -324,6 +327,8 @@ export async function handleResource(ctx: RequestContext, route: ResourceRoute, 
       ...(route.name !== undefined ? { name: route.name } : {}),
     });
   }
+  if (isNodeLeaseRoute(route)) return asTableIfAsked(ctx, route, deps, await handleNodeLeases(ctx, route, deps, verb));
+  if (isAllNamespacesLeaseList(route, verb)) return asTableIfAsked(ctx, route, deps, await listAllLeases(ctx, deps));
   if (route.subresource === 'status' && (verb === 'create' || verb === 'delete' || verb === 'list' || verb === 'watch')) {
     throw apiErrors.methodNotAllowed(`the status subresource supports get, update and patch, not ${verb}`);
   }

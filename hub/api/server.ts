@@ -10,6 +10,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../../protocol/logger.js';
 import type { NodeCommands } from '../fleet/node-commands.js';
+import type { NodeLeases } from '../leases/node-leases.js';
 import type { Store } from '../store/store.js';
 import { createObjectCache, type ObjectCache } from '../cache/object-cache.js';
 import { createServiceRegistry } from '../registry/services.js';
@@ -28,6 +29,7 @@ import { createApiMetrics } from './metrics.js';
 import { handlePodCommand } from './pod-commands.js';
 import { handleResource, resourceVerb } from './resources.js';
 import { handleScale } from './scale.js';
+import { handleResourceMetrics } from './resource-metrics.js';
 import { parseRoute, type Route } from './router.js';
 import { renderStatusPage } from './status-page.js';
 import { buildFleetSummary } from './status-summary.js';
@@ -71,6 +73,12 @@ export interface ApiServerOptions {
   requestTimeoutMs?: number;
   /** A watch client this many bytes behind (buffered in the hub) is cut off (default 1 MiB). */
   maxWatchBufferBytes?: number;
+  /** The hub's node leases: kube-node-lease Leases and metrics.k8s.io come from them (none without). */
+  leases?: Pick<NodeLeases, 'get'>;
+  /** BOOKMARK period of watches that allow them (default 60 s). */
+  bookmarkIntervalMs?: number;
+  /** How often a kube-node-lease watch looks for renewals (default 10 s). */
+  nodeLeasePollMs?: number;
 }
 
 export interface ApiServer {
@@ -124,6 +132,9 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     activeStreams: new Set(),
     maxWatchBufferBytes: opts.maxWatchBufferBytes ?? DEFAULT_WATCH_BUFFER_BYTES,
     metrics,
+    ...(opts.leases ? { leases: opts.leases } : {}),
+    ...(opts.bookmarkIntervalMs !== undefined ? { bookmarkIntervalMs: opts.bookmarkIntervalMs } : {}),
+    ...(opts.nodeLeasePollMs !== undefined ? { nodeLeasePollMs: opts.nodeLeasePollMs } : {}),
   };
   const sockets = new Set<Socket>();
   let serverAddress = '';
@@ -180,6 +191,8 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
         return handleResource(ctx, route, deps);
       case 'subresource':
         return route.subresource === 'scale' ? handleScale(ctx, route, deps) : handlePodCommand(ctx, route, deps, opts.nodeCommands);
+      case 'resourceMetrics':
+        return handleResourceMetrics(ctx, route, deps);
       case 'notFound':
         throw apiErrors.resourceNotFound(ctx.url.pathname);
     }

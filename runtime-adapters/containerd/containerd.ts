@@ -77,6 +77,8 @@ export function createContainerdRuntime(opts: ContainerdRuntimeOptions): Contain
 
   return {
     name: 'containerd',
+    // ctr's default cgroupsPath: /NAMESPACE/ID (cgroupfs), the same path under cgroup v2's unified root
+    cgroupPaths: (id) => [`${namespace}/${id}`, `system.slice/${namespace}-${id}.scope`],
 
     async version() {
       const result = await ctr.run(['version']);

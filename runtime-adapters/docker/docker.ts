@@ -92,6 +92,8 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): ContainerRuntim
 
   return {
     name: 'docker',
+    // the cgroupfs driver's docker/ID, else the systemd driver's scope (cgroup v1 and v2 alike)
+    cgroupPaths: (id) => [`docker/${id}`, `system.slice/docker-${id}.scope`],
 
     async version() {
       const result = await docker(['version', '--format', '{{.Server.Version}}']);

@@ -7,7 +7,7 @@ import { existsSync, realpathSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { createHub, type Hub } from '../../hub/hub.js';
+import { createHub, type Hub, type HubOptions } from '../../hub/hub.js';
 import { silentLogger } from '../../protocol/index.js';
 
 export interface CompatHub {
@@ -19,9 +19,9 @@ export interface CompatHub {
   close(): Promise<void>;
 }
 
-export async function startCompatHub(prefix: string): Promise<CompatHub> {
+export async function startCompatHub(prefix: string, options: Partial<HubOptions> = {}): Promise<CompatHub> {
   const dir = await mkdtemp(join(tmpdir(), `drover-compat-${prefix}-`));
-  const hub = await createHub({ dataDir: join(dir, 'hub'), http: { host: '127.0.0.1', port: 0 }, httpTls: true, mqtt: { host: '127.0.0.1', port: 0 }, logger: silentLogger() });
+  const hub = await createHub({ dataDir: join(dir, 'hub'), http: { host: '127.0.0.1', port: 0 }, httpTls: true, mqtt: { host: '127.0.0.1', port: 0 }, logger: silentLogger(), ...options });
   const kubeconfig = join(dir, 'kubeconfig');
   await writeKubeconfig(kubeconfig, { server: hub.httpUrl, certificateAuthority: hub.caCertPath, users: { admin: hub.adminToken } });
   return {
