@@ -1,11 +1,13 @@
 /**
- * A real hub in this process, serving HTTPS, and the real kubectl (the one on PATH) pointed at it
- * through a kubeconfig with the hub's CA and the admin token.
+ * A real hub in this process, serving HTTPS (its default), and the real kubectl (the one on PATH)
+ * pointed at it through the kubeconfig `drover kubeconfig` writes (the hub's CA embedded, the admin
+ * token).
  */
 import { execa } from 'execa';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { buildKubeconfig, formatKubeconfig } from '../../hub/cli/kubeconfig-write.js';
 import { createHub, type Hub } from '../../hub/hub.js';
 import { silentLogger } from '../../protocol/index.js';
 
@@ -20,25 +22,11 @@ export interface CompatHub {
 
 export async function startCompatHub(prefix: string): Promise<CompatHub> {
   const dir = await mkdtemp(join(tmpdir(), `drover-compat-${prefix}-`));
-  const hub = await createHub({ dataDir: join(dir, 'hub'), http: { host: '127.0.0.1', port: 0 }, httpTls: true, mqtt: { host: '127.0.0.1', port: 0 }, logger: silentLogger() });
+  const hub = await createHub({ dataDir: join(dir, 'hub'), http: { host: '127.0.0.1', port: 0 }, mqtt: { host: '127.0.0.1', port: 0 }, logger: silentLogger() });
   const kubeconfig = join(dir, 'kubeconfig');
-  await writeFile(
-    kubeconfig,
-    `apiVersion: v1
-kind: Config
-clusters:
-  - name: drover
-    cluster: { server: "${hub.httpUrl}", certificate-authority: "${hub.caCertPath}" }
-users:
-  - name: admin
-    user: { token: "${hub.adminToken}" }
-contexts:
-  - name: drover
-    context: { cluster: drover, user: admin, namespace: default }
-current-context: drover
-`,
-    { mode: 0o600 },
-  );
+  // what `drover kubeconfig` prints for this hub
+  const config = buildKubeconfig({ name: 'drover', server: hub.httpUrl, certificateAuthority: await readFile(hub.caCertPath, 'utf8'), token: hub.adminToken, namespace: 'default' });
+  await writeFile(kubeconfig, formatKubeconfig(config), { mode: 0o600 });
   return {
     hub,
     dir,
