@@ -37,7 +37,8 @@ const apiCommands = new WeakSet<Command>();
  * one (program.ts runs this before every action).
  */
 export function applyContextNamespace(cmd: Command, io: CliIO): void {
-  if (!apiCommands.has(cmd) || !cmd.options.some((o) => o.attributeName() === 'namespace') || cmd.getOptionValue('namespace') !== undefined) return;
+  // kubectl's -n (the objects' namespace), not token create's --namespace (a token's scope)
+  if (!apiCommands.has(cmd) || !cmd.options.some((o) => o.short === '-n' && o.attributeName() === 'namespace') || cmd.getOptionValue('namespace') !== undefined) return;
   const flags = cmd.optsWithGlobals<GlobalFlags>();
   const namespace = kubeconfigContext({ kubeconfig: flags.kubeconfig, context: flags.context }, io)?.namespace;
   if (namespace) cmd.setOptionValueWithSource('namespace', namespace, 'config');

@@ -155,6 +155,15 @@ describe('which hub the CLI talks to', () => {
       await program.parseAsync(argv, { from: 'user' });
     }
     expect(seen).toEqual([['team', 'config'], ['mine', 'cli'], [undefined, undefined], ['team', 'config']]);
+    // token create's --namespace is a token's scope, never taken from the context
+    const program = buildProgram(io());
+    const create = program.commands.find((c) => c.name() === 'token')!.commands.find((c) => c.name() === 'create')!;
+    let scope: string | undefined = 'unset';
+    create.action((...args: unknown[]) => {
+      scope = (args[args.length - 1] as Command).opts<{ namespace?: string }>().namespace;
+    });
+    await program.parseAsync(['token', 'create', '--role', 'view', '--kubeconfig', kube], { from: 'user' });
+    expect(scope).toBeUndefined();
   });
 });
 
