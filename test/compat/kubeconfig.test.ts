@@ -1,7 +1,7 @@
 /**
  * `drover kubeconfig > ~/.kube/config && kubectl get nodes` after starting a hub, as a new user does it:
  * a real `drover hub` process (HTTPS on loopback, its default) with HOME a temp dir and nothing else set,
- * a real agent joined to it, the real kubectl with no flags at all, and the `drover` CLI reading the same
+ * a real agent joined to it, the real kubectl (1.32: support.ts kubectlBinary) with no flags at all, and the `drover` CLI reading the same
  * kubeconfig. Then a second hub (another data dir, the same HOME) leaves the first one's CLI config
  * and kubectl context alone; `drover kubeconfig --merge` adds it beside the first.
  */
@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanup, DROVER, startDrover, waitFor, type Proc } from '../e2e/support.js';
+import { kubectlBinary } from './support.js';
 
 const NODE = 'kc-compat-node';
 
@@ -24,7 +25,7 @@ describe('drover kubeconfig with the real kubectl, against a real drover hub', (
     return { code: r.exitCode ?? 1, stdout: r.stdout, stderr: r.stderr };
   };
   const kubectl = async (args: string[]) => {
-    const r = await execa('kubectl', args, { env: env(), extendEnv: false, reject: false, timeout: 60_000 });
+    const r = await execa(kubectlBinary(), args, { env: env(), extendEnv: false, reject: false, timeout: 60_000 });
     return { code: r.exitCode ?? 1, out: `${r.stdout}${r.stderr}` };
   };
   /** Start `drover hub` (data dir `dataDir`, default ~/.drover/hub) and wait until it has written hub.json. */
@@ -73,6 +74,7 @@ describe('drover kubeconfig with the real kubectl, against a real drover hub', (
     expect(ns.out).toMatch(/^default\s+Active/m);
     expect(ns.out).toMatch(/^kube-system\s+Active/m);
     expect((await kubectl(['config', 'current-context'])).out.trim()).toBe('drover');
+    expect((await kubectl(['version', '--client'])).out).toMatch(/Client Version: v1\.32\./);
   }, 90_000);
 
   it('drover get nodes --kubeconfig that file, with no Drover config anywhere', async () => {
