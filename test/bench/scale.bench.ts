@@ -24,10 +24,11 @@
  * bounds each wait; a wait that runs out is recorded as -1 with what was reached. SCALE_SIM_ARGS adds
  * options to every `drover sim`. SCALE_KEEP=1 keeps the data and logs (under $TMPDIR/drover-scale-*).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ProgressLine } from '../../agent/sim/progress.js';
+import { createCaFetch } from '../../hub/cli/tls-fetch.js';
 import type { BenchResult } from './run.js';
 import {
   childPids,
@@ -107,12 +108,14 @@ class Fleet {
   info!: HubInfo;
   api: Api;
   adminToken = '';
+  /** fetch trusting the hub's CA (its API is HTTPS). */
+  fetch: typeof fetch = fetch;
   joinToken = '';
   sims: { proc: GroupProc; first: number; count: number; latest?: ProgressLine }[] = [];
   readonly results: BenchResult[] = [];
 
   constructor(readonly n: number, readonly dir: string) {
-    this.api = createApi(() => this.info.httpUrl, () => this.adminToken);
+    this.api = createApi(() => this.info.httpUrl, () => this.adminToken, () => this.fetch);
   }
 
   get hubDir(): string {
@@ -143,7 +146,9 @@ class Fleet {
     if (!info) throw new Error(`the hub did not start (see ${this.dir}/hub.log)`);
     this.info = info;
     this.adminToken = (await import('node:fs/promises').then((fs) => fs.readFile(join(this.hubDir, 'admin.token'), 'utf8'))).trim();
-    await waitUntil(async () => (await fetch(`${info.httpUrl}/healthz`)).ok, 60_000);
+    const fetchCa = createCaFetch(await readFile(join(this.hubDir, 'pki', 'ca.crt'), 'utf8'));
+    this.fetch = fetchCa;
+    await waitUntil(async () => (await fetchCa(`${info.httpUrl}/healthz`)).ok, 60_000);
   }
 
   async createJoinToken(): Promise<void> {
@@ -243,7 +248,7 @@ async function scenarioJoin(f: Fleet): Promise<void> {
 }
 
 async function metricValue(f: Fleet, name: string): Promise<number | undefined> {
-  const text = await (await fetch(`${f.info.httpUrl}/metrics`, { headers: { authorization: `Bearer ${f.adminToken}` } })).text();
+  const text = await (await f.fetch(`${f.info.httpUrl}/metrics`, { headers: { authorization: `Bearer ${f.adminToken}` } })).text();
   const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`drover_hub_${name} `));
   return line ? Number(line.split(' ')[1]) : undefined;
 }

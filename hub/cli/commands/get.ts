@@ -60,7 +60,7 @@ export function registerGetCommand(program: Command, io: CliIO): void {
     .description('list objects, or show some by name (nodes, pods, namespaces, events, deployments, ...)')
     .argument('<kinds>', 'kind or kinds, comma-separated (pods, po, nodes, ns, ...), or KIND/NAME')
     .argument('[names...]', 'object names')
-    .option('-n, --namespace <ns>', 'namespace (default: "default")')
+    .option('-n, --namespace <ns>', 'namespace (default: the kubeconfig context\'s, else "default")')
     .option('-A, --all-namespaces', 'list across all namespaces')
     .option('-l, --selector <selector>', 'label selector, e.g. app=web,tier!=db')
     .option('--field-selector <selector>', 'field selector (metadata.name, metadata.namespace, spec.nodeName, status.phase)')
