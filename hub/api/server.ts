@@ -22,7 +22,7 @@ import { DEFAULT_WATCH_BUFFER_BYTES, type ApiDeps, type Reply, type RequestAudit
 import { coreVersions, groupList, resourceList, versionInfo } from './discovery.js';
 import { openApiDocument, openApiIndex } from './openapi.js';
 import { review } from './access-review.js';
-import { DEFAULT_BODY_LIMIT, isLoopback, readJsonBody, sendJson, sendText } from './http-io.js';
+import { DEFAULT_BODY_LIMIT, isLoopback, readBodyText, readJsonBody, sendJson, sendText } from './http-io.js';
 import { createFlowControl, type FlowControl, type FlowControlOptions } from './flow-control.js';
 import { createApiMetrics } from './metrics.js';
 import { handlePodCommand } from './pod-commands.js';
@@ -258,6 +258,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
         principal,
         audit: requestAudit,
         readJson: (optional = false) => readJsonBody(req, maxBody, optional),
+        readText: () => readBodyText(req, maxBody),
       };
       const reply = await dispatch(ctx, route);
       if ('code' in reply) sendJson(res, reply.code, reply.body);
