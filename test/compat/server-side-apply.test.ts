@@ -102,6 +102,24 @@ describe('server-side apply (real kubectl, real hub)', () => {
     expect((await get()).spec.replicas).toBe(3);
   });
 
+  it('a server-side apply over a client-side applied object takes over its fields (kubectl migrates the managers), and a Service keeps its allocated IP', async () => {
+    const cm = (v: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: { name: moved }\ndata: { mode: "${v}" }\n`;
+    expect((await h.kubectl(['apply', '-f', '-'], cm('a'))).code).toBe(0);
+    const ssa = await h.kubectl(['apply', '--server-side', '-f', '-'], cm('b'));
+    expect(ssa.code, ssa.out).toBe(0);
+    const got = parse((await h.kubectl(['get', 'configmap', 'moved', '-o', 'yaml', '--show-managed-fields'])).stdout) as { data: Record<string, string>; metadata: { managedFields: Managed[] } };
+    expect(got.data).toEqual({ mode: 'b' });
+    expect(got.metadata.managedFields.find((m) => m.operation === 'Apply')?.manager).toBe('kubectl');
+
+    const svc = `apiVersion: v1\nkind: Service\nmetadata: { name: web }\nspec:\n  selector: { app: web }\n  ports: [{ port: 80, targetPort: 8080 }]\n`;
+    expect((await h.kubectl(['apply', '--server-side', '-f', '-'], svc)).code).toBe(0);
+    const ip = (await h.kubectl(['get', 'service', 'web', '-o', 'jsonpath={.spec.clusterIP}'])).stdout;
+    expect(ip).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    const again = await h.kubectl(['apply', '--server-side', '-f', '-'], svc.replace('8080', '8081'));
+    expect(again.code, again.out).toBe(0);
+    expect((await h.kubectl(['get', 'service', 'web', '-o', 'jsonpath={.spec.clusterIP} {.spec.ports[0].targetPort}'])).stdout).toBe(`${ip} 8081`);
+  });
+
   it('a client-side kubectl apply after a server-side one still works and records its manager', async () => {
     const csa = await h.kubectl(['apply', '-f', '-'], deployment({ replicas: 1, label: false, env: 'c' }));
     expect(csa.code, csa.out).toBe(0);

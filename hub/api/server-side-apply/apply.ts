@@ -9,12 +9,17 @@
  *   Status (`Apply failed with 1 conflict: conflict with "kubectl" using apps/v1: .spec.replicas`,
  *   one `FieldManagerConflict` cause per field), unless `force` (kubectl `--force-conflicts`), which
  *   takes the fields from their managers;
- * - the manager's Apply entry owns exactly the fields it applied.
+ * - the manager's Apply entry owns exactly the fields it applied;
+ * - from client-side to server-side apply (Kubernetes' lastAppliedManager and lastAppliedUpdater): an
+ *   apply by the manager `kubectl` on an object with kubectl's last-applied annotation may take, without
+ *   `force`, the fields that annotation names (what `kubectl apply` set before), and keeps the
+ *   annotation up to date so that a client-side `kubectl apply` afterwards still works.
  */
 import { parse as parseYaml } from 'yaml';
+import { LAST_APPLIED_ANNOTATION } from '../../../protocol/well-known.js';
 import { applyStrategicMergePatch } from '../strategic-merge-patch.js';
 import { ApiError, apiErrors } from '../status.js';
-import { difference, emptySet, intersection, isEmpty, members, pathString, removeFields, union, type FieldSet } from './fieldset.js';
+import { difference, emptySet, intersection, isEmpty, members, pathString, removeFields, setOfPaths, union, type FieldSet } from './fieldset.js';
 import { ownedChanges, ownedFieldsOf, sameManager, withOwner, type Manager, type WriteIdentity } from './managed-fields.js';
 
 export const APPLY_PATCH_TYPE = 'application/apply-patch+yaml';
@@ -83,6 +88,38 @@ export interface ApplyResult {
   managers: Manager[];
 }
 
+/** The manager whose applies move an object from client-side to server-side apply, as in Kubernetes. */
+const KUBECTL_MANAGER = 'kubectl';
+
+function lastAppliedOf(live: Obj): Obj | undefined {
+  const text = ((live.metadata as Obj | undefined)?.annotations as Record<string, unknown> | undefined)?.[LAST_APPLIED_ANNOTATION];
+  if (typeof text !== 'string') return undefined;
+  try {
+    const value = JSON.parse(text) as unknown;
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Obj) : undefined;
+  } catch {
+    return undefined; // a mangled annotation allows nothing
+  }
+}
+
+/** The applied configuration as kubectl's last-applied annotation holds it (without the annotation itself). */
+function lastAppliedText(applied: Obj): string {
+  const copy = structuredClone(applied);
+  const metadata = (copy.metadata ?? {}) as Obj;
+  const annotations = { ...((metadata.annotations as Record<string, unknown> | undefined) ?? {}) };
+  delete annotations[LAST_APPLIED_ANNOTATION];
+  if (Object.keys(annotations).length > 0) metadata.annotations = annotations;
+  else delete metadata.annotations;
+  return JSON.stringify(copy);
+}
+
+/** `object` with kubectl's last-applied annotation set to the applied configuration. */
+function withLastApplied(object: Obj, applied: Obj): Obj {
+  const metadata = { ...((object.metadata as Obj | undefined) ?? {}) };
+  metadata.annotations = { ...((metadata.annotations as Record<string, unknown> | undefined) ?? {}), [LAST_APPLIED_ANNOTATION]: lastAppliedText(applied) };
+  return { ...object, metadata };
+}
+
 /** The object and its managers after the apply; throws the 409 on conflicts unless `force`. */
 export function planApply(input: ApplyInput): ApplyResult {
   const { kind, who } = input;
@@ -93,15 +130,25 @@ export function planApply(input: ApplyInput): ApplyResult {
   const others = input.managers.filter((m) => !sameManager(m, who));
   const ownedByOthers = others.reduce((all, m) => union(all, m.fields), emptySet());
   const dropped = difference(difference(previous, applied), ownedByOthers);
-  const object = removeFields(merged, dropped);
+  const lastApplied = who.manager === KUBECTL_MANAGER ? lastAppliedOf(live) : undefined;
+  const pruned = removeFields(merged, dropped);
+  const object = lastApplied ? withLastApplied(pruned, input.applied) : pruned;
 
   const changed = intersection(ownedChanges(live, object, kind), applied);
   const conflicts: Conflict[] = [];
   for (const m of others) for (const path of members(intersection(changed, m.fields))) conflicts.push({ manager: m, path });
-  if (conflicts.length > 0 && !input.force) throw applyConflictError(conflicts);
+  let force = input.force;
+  if (conflicts.length > 0 && !force && lastApplied) {
+    // Conflicts on fields kubectl's client-side apply set are allowed: the apply takes them.
+    const allowed = ownedFieldsOf(lastApplied, kind);
+    const refused = conflicts.filter((c) => isEmpty(intersection(setOfPaths([c.path]), allowed)));
+    if (refused.length > 0) throw applyConflictError(refused);
+    force = true;
+  }
+  if (conflicts.length > 0 && !force) throw applyConflictError(conflicts);
 
   const taken: FieldSet = changed;
-  const remaining = input.force ? others.map((m) => ({ ...m, fields: difference(m.fields, taken) })) : others;
+  const remaining = force ? others.map((m) => ({ ...m, fields: difference(m.fields, taken) })) : others;
   const ordered = input.managers.map((m) => (sameManager(m, who) ? m : remaining.find((r) => sameManager(r, m))!));
   return { object, managers: withOwner(ordered, who, applied).filter((m) => !isEmpty(m.fields)) };
 }

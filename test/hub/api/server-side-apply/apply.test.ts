@@ -63,6 +63,19 @@ describe('server-side apply', () => {
     expect(forced.managers.map((m) => m.operation)).toEqual(['Apply']);
   });
 
+  it('kubectl takes over the fields its client-side apply set (last-applied annotation), not others, and keeps the annotation current', () => {
+    const annotation = 'kubectl.kubernetes.io/last-applied-configuration';
+    const live = { ...dep({ replicas: 1, paused: true }), metadata: { name: 'web', annotations: { [annotation]: JSON.stringify(dep({ replicas: 1 })) } } };
+    const csa = managersOf({
+      metadata: { managedFields: [{ manager: 'kubectl-client-side-apply', operation: 'Update', apiVersion: 'apps/v1', time: 't', fieldsType: 'FieldsV1', fieldsV1: { 'f:spec': { 'f:replicas': {}, 'f:paused': {} } } }] },
+    });
+    const r = run(live, dep({ replicas: 2 }), csa);
+    expect((r.object.spec as any).replicas).toBe(2);
+    expect(JSON.parse((r.object.metadata as any).annotations[annotation])).toEqual(dep({ replicas: 2 }));
+    expect(() => run(live, dep({ replicas: 1, paused: false }), csa)).toThrow('Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using apps/v1: .spec.paused');
+    expect(() => planApply({ live, applied: dep({ replicas: 2 }), kind: 'Deployment', managers: csa, who: { ...apply, manager: 'other' }, force: false })).toThrow(/conflict/);
+  });
+
   it('lists several conflicts by manager', () => {
     const e = applyConflictError([
       { manager: { manager: 'b', operation: 'Apply', apiVersion: 'v1', time: '', fields: { member: false, children: new Map() } }, path: ['f:data', 'f:x'] },
