@@ -193,23 +193,80 @@ export function valueAt(obj: Json, path: string[]): Json {
 
 /**
  * The fields whose value differs between `before` and `after`: set in one and not the other, or set to
- * another value (for a member with children, such as a keyed item: present in one and not the other).
+ * another value (a keyed item or a set's value present in one and not the other: it and its fields).
+ * One walk over both objects together.
  */
 export function changedFields(before: Json, after: Json, kind: string): FieldSet {
-  const all = union(fieldSetOf(before, kind), fieldSetOf(after, kind));
-  const changed = members(all).filter((path) => {
-    const a = valueAt(before, path);
-    const b = valueAt(after, path);
-    if (a === undefined || b === undefined) return a !== b;
-    return nodeAt(all, path)!.children.size === 0 && !isDeepStrictEqual(a, b);
-  });
-  return setOfPaths(changed);
+  return diffObjects(isObject(before) ? before : {}, isObject(after) ? after : {}, kind, []);
 }
 
-function nodeAt(set: FieldSet, path: string[]): FieldSet | undefined {
-  let node: FieldSet | undefined = set;
-  for (const element of path) node = node?.children.get(element);
-  return node;
+/** A leaf: a scalar, an empty object or an empty list. */
+const isLeafValue = (v: Json): boolean => !(isObject(v) && Object.keys(v).length > 0) && !(Array.isArray(v) && v.length > 0);
+
+/** The fields a value at `path` sets, as the child of its parent (a leaf when it is one). */
+function subtreeOf(kind: string, path: string[], value: Json): FieldSet {
+  if (isObject(value) && Object.keys(value).length > 0) return objectSet(kind, path, value);
+  if (Array.isArray(value) && value.length > 0) return listSet(kind, path, value) ?? leaf();
+  return leaf();
+}
+
+function diffObjects(a: JsonObject, b: JsonObject, kind: string, path: string[]): FieldSet {
+  const set = emptySet();
+  const names = new Set([...Object.keys(a), ...Object.keys(b)]);
+  for (const name of names) {
+    const child = diffValues(a[name], b[name], kind, [...path, name]);
+    if (child && !isEmpty(child)) set.children.set(`f:${name}`, child);
+  }
+  return set;
+}
+
+function diffValues(a: Json, b: Json, kind: string, path: string[]): FieldSet | undefined {
+  if (a === undefined && b === undefined) return undefined;
+  if (a === undefined) return subtreeOf(kind, path, b);
+  if (b === undefined) return subtreeOf(kind, path, a);
+  if (isLeafValue(a) || isLeafValue(b)) return isDeepStrictEqual(a, b) ? undefined : leaf();
+  if (isObject(a) && isObject(b)) return diffObjects(a, b, kind, path);
+  if (Array.isArray(a) && Array.isArray(b)) {
+    const keyed = diffLists(a, b, kind, path);
+    if (keyed) return keyed;
+    return isDeepStrictEqual(a, b) ? undefined : leaf();
+  }
+  return leaf(); // an object became a list or the other way round
+}
+
+/** Keyed lists and sets compared item by item; undefined when the list is atomic (compared whole). */
+function diffLists(a: Json[], b: Json[], kind: string, path: string[]): FieldSet | undefined {
+  if (!listStrategy(kind, path)) return undefined;
+  const index = (list: Json[]): Map<string, Json> | undefined => {
+    const out = new Map<string, Json>();
+    for (const item of list) {
+      const element = itemElement(kind, path, item);
+      if (element === undefined) return undefined;
+      out.set(element, item);
+    }
+    return out;
+  };
+  const ia = index(a);
+  const ib = index(b);
+  if (!ia || !ib) return undefined;
+  const set = emptySet();
+  for (const element of new Set([...ia.keys(), ...ib.keys()])) {
+    const x = ia.get(element);
+    const y = ib.get(element);
+    if (element.startsWith('v:')) {
+      if (x === undefined || y === undefined) set.children.set(element, leaf());
+      continue;
+    }
+    if (x === undefined || y === undefined) {
+      const item = objectSet(kind, path, (x ?? y) as JsonObject);
+      item.member = true;
+      set.children.set(element, item);
+      continue;
+    }
+    const child = diffObjects(x as JsonObject, y as JsonObject, kind, path);
+    if (!isEmpty(child)) set.children.set(element, child);
+  }
+  return set;
 }
 
 /**
