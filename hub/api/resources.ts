@@ -24,7 +24,7 @@ import type { ResourceRoute } from './router.js';
 import { equalityFields, matchesSelectors, parseSelectors } from './selectors.js';
 import { apiErrors, manifestErrorToApiError } from './status.js';
 import { serveWatch } from './watch.js';
-import { APPLY_PATCH_TYPE, applyManager, parseApplyBody, planApply } from './server-side-apply/apply.js';
+import { APPLY_PATCH_TYPE, applyManager, checkPatchOptions, parseApplyBody, planApply } from './server-side-apply/apply.js';
 import { trackUpdate, writerOf } from './server-side-apply/field-managers.js';
 import { managedTime, managersOf, withManagedFields } from './server-side-apply/managed-fields.js';
 
@@ -301,6 +301,7 @@ async function serverSideApply(ctx: RequestContext, route: ResourceRoute, deps: 
 async function patch(ctx: RequestContext, route: ResourceRoute, deps: ApiDeps): Promise<Reply> {
   const name = route.name!;
   const contentType = (ctx.req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  checkPatchOptions(contentType, ctx.url.searchParams);
   if (contentType === APPLY_PATCH_TYPE) return serverSideApply(ctx, route, deps);
   if (!PATCH_TYPES.includes(contentType)) {
     throw apiErrors.unsupportedMediaType(

@@ -38,12 +38,22 @@ export function parseApplyBody(text: string): Obj {
   return value as Obj;
 }
 
-/** The fieldManager of an apply: required, at most 128 characters (400 as Kubernetes otherwise). */
+/** Kubernetes' answer to bad patch options: 422 `PatchOptions.meta.k8s.io "" is invalid: FIELD: MESSAGE`. */
+export function patchOptionsInvalid(field: string, reason: string, message: string): ApiError {
+  return new ApiError('Invalid', `PatchOptions.meta.k8s.io "" is invalid: ${field}: ${message}`, { name: '', group: 'meta.k8s.io', kind: 'PatchOptions', causes: [{ reason, message, field }] });
+}
+
+/** The fieldManager of an apply: required, at most 128 characters (422 as Kubernetes otherwise). */
 export function applyManager(params: URLSearchParams): string {
   const manager = params.get('fieldManager');
-  if (!manager) throw apiErrors.badRequest('PATCH, application/apply-patch+yaml requires fieldManager to be set');
-  if (manager.length > 128) throw apiErrors.badRequest(`fieldManager: Too long: may not be more than 128 bytes`);
+  if (!manager) throw patchOptionsInvalid('fieldManager', 'FieldValueRequired', 'Required value: is required for apply patch');
+  if (manager.length > 128) throw patchOptionsInvalid('fieldManager', 'FieldValueTooLong', 'Too long: may not be more than 128 bytes');
   return manager;
+}
+
+/** `force` is for applies only (422 on another patch, as Kubernetes). */
+export function checkPatchOptions(contentType: string, params: URLSearchParams): void {
+  if (contentType !== APPLY_PATCH_TYPE && params.has('force')) throw patchOptionsInvalid('force', 'FieldValueForbidden', 'Forbidden: may not be specified for non-apply patch');
 }
 
 export interface Conflict {

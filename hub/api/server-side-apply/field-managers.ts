@@ -6,13 +6,13 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { KubeObject } from '../../../protocol/objects/meta.js';
 import type { RequestContext } from '../context.js';
-import { apiErrors } from '../status.js';
+import { patchOptionsInvalid } from './apply.js';
 import { defaultManager, managedTime, managersOf, ownedChanges, recordUpdate, withManagedFields, type Manager, type ManagedOperation, type WriteIdentity } from './managed-fields.js';
 
 /** The writer of this request: its manager, operation, the kind's apiVersion and the time (RFC 3339, seconds). */
 export function writerOf(ctx: RequestContext, apiVersion: string, now: number, operation: ManagedOperation = 'Update', subresource?: string): WriteIdentity {
   const named = ctx.url.searchParams.get('fieldManager');
-  if (named !== null && named.length > 128) throw apiErrors.badRequest('fieldManager: Too long: may not be more than 128 bytes');
+  if (named !== null && named.length > 128) throw patchOptionsInvalid('fieldManager', 'FieldValueTooLong', 'Too long: may not be more than 128 bytes');
   const manager = named || defaultManager(ctx.req.headers['user-agent']);
   return { manager, operation, apiVersion, time: managedTime(now), ...(subresource ? { subresource } : {}) };
 }

@@ -88,7 +88,7 @@ describe('server-side apply', () => {
     expect(parseApplyBody('kind: ConfigMap\ndata: {a: "1"}\n')).toEqual({ kind: 'ConfigMap', data: { a: '1' } });
     expect(parseApplyBody('{"kind":"ConfigMap"}')).toEqual({ kind: 'ConfigMap' });
     expect(() => parseApplyBody('- a')).toThrow(/one object/);
-    expect(() => applyManager(new URLSearchParams())).toThrow('PATCH, application/apply-patch+yaml requires fieldManager to be set');
+    expect(() => applyManager(new URLSearchParams())).toThrow('fieldManager: Required value: is required for apply patch');
     expect(applyManager(new URLSearchParams('fieldManager=me'))).toBe('me');
   });
 });

@@ -16,10 +16,17 @@ describe('server-side apply over HTTP', () => {
     await api.close();
   });
 
-  it('needs a fieldManager (400), creates a missing object (201) from YAML, and dryRun=All stores nothing', async () => {
+  it('needs a fieldManager (422 as Kubernetes), creates a missing object (201) from YAML, and dryRun=All stores nothing', async () => {
     const missing = await api.call('PATCH', path, { body: cm('  a: "1"\n'), contentType: APPLY });
-    expect(missing.status).toBe(400);
-    expect(missing.body.message).toBe('PATCH, application/apply-patch+yaml requires fieldManager to be set');
+    expect(missing.status).toBe(422);
+    expect(missing.body).toMatchObject({
+      reason: 'Invalid',
+      message: 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch',
+      details: { group: 'meta.k8s.io', kind: 'PatchOptions', causes: [{ reason: 'FieldValueRequired', field: 'fieldManager' }] },
+    });
+    const forceOnMerge = await api.call('PATCH', `${path}?force=true`, { body: { data: {} }, contentType: 'application/merge-patch+json' });
+    expect(forceOnMerge.status).toBe(422);
+    expect(forceOnMerge.body.message).toBe('PatchOptions.meta.k8s.io "" is invalid: force: Forbidden: may not be specified for non-apply patch');
     const dry = await api.call('PATCH', `${path}?fieldManager=tool&dryRun=All`, { body: cm('  a: "1"\n'), contentType: APPLY });
     expect(dry.status).toBe(201);
     expect((await api.call('GET', path)).status).toBe(404);
