@@ -120,6 +120,16 @@ describe('server-side apply (real kubectl, real hub)', () => {
     expect((await h.kubectl(['get', 'service', 'web', '-o', 'jsonpath={.spec.clusterIP} {.spec.ports[0].targetPort}'])).stdout).toBe(`${ip} 8081`);
   });
 
+  it('--dry-run=server creates nothing; a cluster-scoped Namespace applies too', async () => {
+    const ns = 'apiVersion: v1\nkind: Namespace\nmetadata: { name: applied, labels: { team: a } }\n';
+    const dry = await h.kubectl(['apply', '--server-side', '--dry-run=server', '-f', '-'], ns);
+    expect(dry.code, dry.out).toBe(0);
+    expect(dry.out).toContain('namespace/applied serverside-applied (server dry run)');
+    expect((await h.kubectl(['get', 'namespace', 'applied'])).code).not.toBe(0);
+    expect((await h.kubectl(['apply', '--server-side', '-f', '-'], ns)).code).toBe(0);
+    expect((await h.kubectl(['get', 'namespace', 'applied', '-o', 'jsonpath={.metadata.labels.team} {.status.phase}'])).stdout).toBe('a Active');
+  });
+
   it('a client-side kubectl apply after a server-side one still works and records its manager', async () => {
     const csa = await h.kubectl(['apply', '-f', '-'], deployment({ replicas: 1, label: false, env: 'c' }));
     expect(csa.code, csa.out).toBe(0);
