@@ -224,6 +224,8 @@ function diffValues(a: Json, b: Json, kind: string, path: string[]): FieldSet | 
   if (a === undefined && b === undefined) return undefined;
   if (a === undefined) return subtreeOf(kind, path, b);
   if (b === undefined) return subtreeOf(kind, path, a);
+  if (a === b) return undefined;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return leaf(); // scalars that differ
   if (isLeafValue(a) || isLeafValue(b)) return isDeepStrictEqual(a, b) ? undefined : leaf();
   if (isObject(a) && isObject(b)) return diffObjects(a, b, kind, path);
   if (Array.isArray(a) && Array.isArray(b)) {
