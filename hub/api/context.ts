@@ -46,6 +46,8 @@ export interface RequestContext {
   audit: RequestAudit;
   /** Parse the JSON body (size-limited); `optional` allows an empty body. */
   readJson(optional?: boolean): Promise<unknown>;
+  /** The body as text (size-limited): server-side apply reads YAML. */
+  readText(): Promise<string>;
 }
 
 export interface RequestAudit {

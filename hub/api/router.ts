@@ -53,6 +53,7 @@ export type Route =
   | { type: 'statusJson' }
   | { type: 'version' }
   | { type: 'openApiIndex' }
+  | { type: 'openApiV2' }
   | { type: 'accessReview'; resource: ReviewResource }
   | { type: 'openApiDocument'; path: string }
   | { type: 'coreVersions' }
@@ -138,6 +139,8 @@ export function parseRoute(pathname: string): Route {
       return { type: 'version' };
     case '/openapi/v3':
       return { type: 'openApiIndex' };
+    case '/openapi/v2':
+      return { type: 'openApiV2' };
     case '/api':
       return { type: 'coreVersions' };
     case '/apis':

@@ -22,8 +22,9 @@ import { authenticate, bearerToken, type ApiAuth, type ApiPrincipal } from './au
 import { DEFAULT_WATCH_BUFFER_BYTES, type ApiDeps, type Reply, type RequestAudit, type RequestContext } from './context.js';
 import { coreVersions, groupList, resourceList, versionInfo } from './discovery.js';
 import { openApiDocument, openApiIndex } from './openapi.js';
+import { openApiV2Document } from './openapi-v2.js';
 import { review } from './access-review.js';
-import { DEFAULT_BODY_LIMIT, isLoopback, readJsonBody, sendJson, sendText } from './http-io.js';
+import { DEFAULT_BODY_LIMIT, isLoopback, readBodyText, readJsonBody, sendJson, sendText } from './http-io.js';
 import { createFlowControl, type FlowControl, type FlowControlOptions } from './flow-control.js';
 import { createApiMetrics } from './metrics.js';
 import { handlePodCommand } from './pod-commands.js';
@@ -176,6 +177,12 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
         return { code: 201, body: review(ctx.principal, route.resource, await ctx.readJson()) };
       case 'openApiIndex':
         return { code: 200, body: openApiIndex() };
+      case 'openApiV2': {
+        const doc = openApiV2Document(ctx.req.headers.accept);
+        res.setHeader('ETag', doc.etag);
+        sendText(res, 200, doc.text, 'application/json');
+        return { handled: true };
+      }
       case 'openApiDocument':
         sendText(res, 200, openApiDocument(route.path), 'application/json');
         return { handled: true };
@@ -271,6 +278,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
         principal,
         audit: requestAudit,
         readJson: (optional = false) => readJsonBody(req, maxBody, optional),
+        readText: () => readBodyText(req, maxBody),
       };
       const reply = await dispatch(ctx, route);
       if ('code' in reply) sendJson(res, reply.code, reply.body);
