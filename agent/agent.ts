@@ -252,6 +252,7 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
       publish: (topic, frame) => conn.publish(topic, frame, { qos: 1 }),
       logger,
       clock,
+      podIP: (uid) => podNetwork?.current(uid)?.podIPs[0],
     });
     streamHandler = streams;
 

@@ -21,6 +21,7 @@ import { DroverError } from '../../protocol/errors.js';
 import type { Logger } from '../../protocol/logger.js';
 import { decodeMessage, streamFrameSchema, type StreamFrame } from '../../protocol/messages.js';
 import { createStreamEndpoint, STREAM_WINDOW_BYTES, type StreamEndpoint } from '../../protocol/stream-channel.js';
+import { RUNTIME_LABELS } from '../../protocol/pod-helpers.js';
 import { createTokenBucket } from '../../protocol/token-bucket.js';
 import { topics } from '../../protocol/topics.js';
 import type { ContainerRuntime } from '../../runtime-adapters/runtime.js';
@@ -42,6 +43,8 @@ export interface StreamHandlerOptions {
   logger: Logger;
   clock?: () => number;
   maxStreams?: number;
+  /** The pod's IP on the pod network, by pod uid (port-forward dials it); without one, the container's own address. */
+  podIP?: (podUid: string) => string | undefined;
 }
 
 export interface StreamHandler {
@@ -122,10 +125,11 @@ export function createStreamHandler(opts: StreamHandlerOptions): StreamHandler {
 
   async function start(open: OpenFrame, endpoint: StreamEndpoint, paused: Set<NodeJS.ReadableStream>, setProcess: (p: StreamingProcess | Socket) => void): Promise<void> {
     const info = await findContainer(open);
-    const container = info.labels['io.drover.container'] ?? open.container ?? '';
+    const container = info.labels[RUNTIME_LABELS.container] ?? open.container ?? '';
     if (open.kind === 'portForward') {
       if (!open.port) throw new ContainerNotRunningError('port-forward needs a port');
-      const host = info.ip ?? '127.0.0.1';
+      const uid = info.labels[RUNTIME_LABELS.podUid];
+      const host = (uid ? opts.podIP?.(uid) : undefined) ?? info.ip ?? '127.0.0.1';
       const socket = connect({ host, port: open.port });
       setProcess(socket);
       await new Promise<void>((resolve, reject) => {
