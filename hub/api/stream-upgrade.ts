@@ -4,8 +4,8 @@
  * or pods/attach, as Kubernetes asks) and the checks kube-apiserver makes before it upgrades (the
  * pod exists and is bound to a node, the container is one of the pod's, a command for exec, at least
  * one of stdin/stdout/stderr); a refusal is answered as a plain HTTP Status, before any upgrade.
- * SPDY upgrades (kubectl before 1.30, or its fallback) and port-forward are refused with a Status
- * that says so.
+ * pods/portforward over WebSocket with SPDY/3.1 tunnelled in it (stream-port-forward.ts). Plain SPDY
+ * upgrades (kubectl before 1.30, or its fallback) are refused with a Status that says so.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -17,9 +17,11 @@ import type { ApiDeps } from './context.js';
 import { parseRoute } from './router.js';
 import { ApiError, apiErrors, toApiError } from './status.js';
 import { CHANNEL_PROTOCOLS, serveChannelStream } from './stream-exec.js';
+import { PORT_FORWARD_PROTOCOL, servePortForward } from './stream-port-forward.js';
 
 /** The largest message a client may send on an exec WebSocket (stdin arrives in small pieces). */
 export const MAX_CLIENT_MESSAGE_BYTES = 1024 * 1024;
+const PORT_FORWARD_STAND_IN = 'drover-spdy-portforward';
 
 export interface UpgradeHandlerOptions {
   deps: ApiDeps;
@@ -59,6 +61,14 @@ export function createUpgradeHandler(opts: UpgradeHandlerOptions): (req: Incomin
     perMessageDeflate: false,
     handleProtocols: (protocols) => CHANNEL_PROTOCOLS.find((p) => protocols.has(p)) ?? false,
   });
+  const portForwardWss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_CLIENT_MESSAGE_BYTES,
+    perMessageDeflate: false,
+    // the name holds '/', which is no RFC 6455 token: ws would refuse the header, so it is swapped for
+    // a stand-in below and answered under its real name here
+    handleProtocols: (protocols) => (protocols.has(PORT_FORWARD_STAND_IN) ? PORT_FORWARD_PROTOCOL : false),
+  });
 
   async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const target = req.url ?? '/';
@@ -70,16 +80,26 @@ export function createUpgradeHandler(opts: UpgradeHandlerOptions): (req: Incomin
     }
     const principal = await authenticate(deps.auth, bearerToken(req));
     authorize(principal, { verb: 'create', resource: `pods/${route.subresource}`, namespace: route.namespace, namespaced: true, name: route.name });
-    if (route.subresource === 'portforward') {
-      throw new ApiError('BadRequest', 'port-forward is not served yet: Drover carries the bytes to the agent (a portForward stream) but does not speak SPDY/3.1+portforward.k8s.io');
-    }
+    const served: readonly string[] = route.subresource === 'portforward' ? [PORT_FORWARD_PROTOCOL] : CHANNEL_PROTOCOLS;
     const isWebSocket = (req.headers.upgrade ?? '').toLowerCase() === 'websocket';
     if (!isWebSocket) {
-      throw apiErrors.badRequest(`Drover serves ${route.subresource} over WebSocket (${CHANNEL_PROTOCOLS.join(', ')}), not ${req.headers.upgrade ?? 'plain HTTP'}: use kubectl 1.30 or newer`);
+      throw apiErrors.badRequest(`Drover serves ${route.subresource} over WebSocket (${served.join(', ')}), not ${req.headers.upgrade ?? 'plain HTTP'}: use kubectl 1.31 or newer`);
     }
     const offered = offeredProtocols(req);
-    if (!CHANNEL_PROTOCOLS.some((p) => offered.includes(p))) {
-      throw apiErrors.badRequest(`none of the WebSocket subprotocols offered (${offered.join(', ') || 'none'}) is served: ${CHANNEL_PROTOCOLS.join(', ')}`);
+    if (!served.some((p) => offered.includes(p))) {
+      throw apiErrors.badRequest(`none of the WebSocket subprotocols offered (${offered.join(', ') || 'none'}) is served: ${served.join(', ')}`);
+    }
+    if (route.subresource === 'portforward') {
+      const pod = await deps.store.get<Pod>({ kind: 'Pod', namespace: route.namespace, name: route.name });
+      if (!pod) throw apiErrors.notFound('pods', route.name);
+      const node = pod.spec.nodeName;
+      if (!node) throw apiErrors.badRequest(`pod ${route.name} does not have a host assigned`);
+      if (!opts.nodeStreams) throw new ApiError('ServiceUnavailable', 'port-forward is not available: this API server is not connected to the fleet');
+      const streams = opts.nodeStreams;
+      deps.logger.info({ pod: `${route.namespace}/${route.name}`, node, by: principal.id, subresource: 'portforward' }, 'portforward');
+      req.headers['sec-websocket-protocol'] = PORT_FORWARD_STAND_IN;
+      portForwardWss.handleUpgrade(req, socket, head, (ws) => servePortForward(ws, streams, { node, namespace: route.namespace, pod: route.name }, logger));
+      return;
     }
     const params = url.searchParams;
     const options = { stdin: truthy(params, 'stdin'), stdout: truthy(params, 'stdout'), stderr: truthy(params, 'stderr'), tty: truthy(params, 'tty') };

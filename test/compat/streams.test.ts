@@ -103,6 +103,30 @@ describe('kubectl exec, attach and logs -f (real kubectl, hub, agent, containerd
     expect(seen).toMatch(/tick \d+/);
   }, 120_000);
 
+  it('port-forward carries a curl to the pod and back (SPDY/3.1 tunnelled in WebSocket)', async () => {
+    // kubectl 1.30 (the one on PATH says so in its User-Agent) tunnels port-forward in WebSocket only when
+    // asked (KUBECTL_PORT_FORWARD_WEBSOCKETS, the default from 1.31); plain SPDY upgrades are not served.
+    // Without the pod network the container shares the host's network: a port no one else uses.
+    const port = 20_000 + (process.pid % 20_000);
+    await applyPod(h, shellPod('web', `mkdir -p /tmp/w && echo hello-through-port-forward > /tmp/w/index.html && exec httpd -f -p ${port} -h /tmp/w`, 'Always'), 'web');
+    const forward = execa('kubectl', ['--kubeconfig', h.kubeconfig, 'port-forward', 'pod/web', `0:${port}`], { reject: false, timeout: 60_000, env: { HOME: h.dir, KUBECTL_PORT_FORWARD_WEBSOCKETS: 'true' } });
+    let seen = '';
+    forward.stdout!.on('data', (d: Buffer) => (seen += d.toString()));
+    forward.stderr!.on('data', (d: Buffer) => (seen += d.toString()));
+    const local = await waitFor('port-forward listening', async () => /Forwarding from 127\.0\.0\.1:(\d+)/.exec(seen)?.[1], 30_000).catch((err: Error) => {
+      throw new Error(`${err.message}; kubectl said: ${seen}`);
+    });
+    try {
+      for (let i = 0; i < 2; i++) {
+        const r = await execa('curl', ['-sS', '--max-time', '20', `http://127.0.0.1:${local}/`], { reject: false });
+        expect(r.stdout, `${r.stderr} ${seen}`).toBe('hello-through-port-forward');
+      }
+    } finally {
+      forward.kill('SIGINT');
+      await forward;
+    }
+  }, 120_000);
+
   it('refuses exec to a view token, as RBAC create on pods/exec', async () => {
     const t = await h.kubectl(['create', '--raw', '/apis/drover.io/v1/apitokens', '-f', '-'], JSON.stringify({ role: 'view' }));
     const token = (JSON.parse(t.stdout) as { token: string }).token;
