@@ -23,6 +23,7 @@ import { podUid } from './desired-set.js';
 import { InvalidOptionError } from './errors.js';
 import { createFactsCollector, defaultFingerprinters, type FactsCollector } from './host/collector.js';
 import { createCommandHandler } from './link/commands.js';
+import { createStreamHandler, type StreamHandler } from './link/streams.js';
 import { createNodeConnection, type NodeConnection } from './link/connection.js';
 import { createDesiredStateStore } from './link/desired-state-store.js';
 import { createNetworkSetStore } from './link/network-set-store.js';
@@ -108,6 +109,7 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
   let connection: NodeConnection | undefined;
   let reconciler: Reconciler | undefined;
   let reporter: PodStatusReporter | undefined;
+  let streamHandler: StreamHandler | undefined;
   let facts: FactsCollector | undefined;
   let prober: Prober | undefined;
   let statusTimer: NodeJS.Timeout | undefined;
@@ -253,6 +255,17 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
       clock,
     });
 
+    const streams = createStreamHandler({
+      nodeName: name,
+      runtime: opts.runtime,
+      desired: () => store.current(),
+      publish: (topic, frame) => conn.publish(topic, frame, { qos: 1 }),
+      logger,
+      clock,
+      podIP: (uid) => podNetwork?.current(uid)?.podIPs[0],
+    });
+    streamHandler = streams;
+
     const { publisher: nodeStatus, tick: publishNodeStatus } = createNodeStatusLink({
       conn,
       name,
@@ -286,11 +299,15 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
         );
       } else if (parsed.channel === 'cmd') {
         commands.handle(topic, payload).catch((err: unknown) => log.error({ err }, 'could not answer a command'));
+      } else if (parsed.channel === 'streams') {
+        streams.handle(topic, payload);
       } else {
         log.warn({ topic }, 'message on an unexpected channel dropped');
       }
     });
     conn.onConnect(() => {
+      // frames of the streams open before may have been lost with the old connection
+      streams.closeAll('the node reconnected');
       nodeStatus.forceFull();
       void publishNodeStatus();
       void podReporter.sendFull();
@@ -335,6 +352,7 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
       statusTimer = undefined;
       if (desiredWaitTimer) clearTimeout(desiredWaitTimer);
       reporter?.stop();
+      streamHandler?.closeAll('the agent is stopping');
       prober?.stop();
       facts?.stop();
       await reconciler?.stop();

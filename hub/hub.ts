@@ -19,7 +19,7 @@ import { ensurePki, startCertRenewal } from './pki/index.js';
 import { isLoopbackHost } from '../protocol/join-token.js';
 import { InvalidHubOptionError } from './hub-errors.js';
 import { createBroker } from './broker/index.js';
-import { createFleet, createNodeCommands } from './fleet/index.js';
+import { createFleet, createNodeCommands, createNodeStreams } from './fleet/index.js';
 import { createSchedulerRunner } from './scheduler/runner.js';
 import { createApiServer, type ApiAuth, type FlowControlOptions } from './api/index.js';
 import { createEventRecorder } from './events/recorder.js';
@@ -237,6 +237,10 @@ export async function createHub(opts: HubOptions): Promise<Hub> {
     const nodeCommands = createNodeCommands({ broker, logger: opts.logger.child({ component: 'fleet' }), clock });
     nodeCommands.start();
     closers.push(async () => nodeCommands.stop());
+    // kubectl exec/attach (WebSocket) and logs -f: byte streams with agents over stream topics
+    const nodeStreams = createNodeStreams({ broker, logger: opts.logger.child({ component: 'fleet' }), clock });
+    nodeStreams.start();
+    closers.push(async () => nodeStreams.stop());
 
     const scheduler = await createSchedulerRunner({ store, cache, logger: opts.logger.child({ component: 'scheduler' }), clock, events });
     await scheduler.start();
@@ -310,6 +314,7 @@ export async function createHub(opts: HubOptions): Promise<Hub> {
         return disk.pressure ? { ready: false, reasons: [`DiskPressure: ${disk.message}`] } : { ready: true, reasons: [] };
       },
       nodeCommands,
+      nodeStreams,
       podSecurity,
       leases,
       ...(auditLog ? { auditLog } : {}),

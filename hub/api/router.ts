@@ -28,7 +28,7 @@ export interface ResourceRoute {
 }
 
 /** Kinds and the action subresources they have (besides status): pod logs and exec, scale. */
-export const ACTION_SUBRESOURCES = { log: ['Pod'], exec: ['Pod'], scale: ['Deployment', 'ReplicaSet'] } as const;
+export const ACTION_SUBRESOURCES = { log: ['Pod'], exec: ['Pod'], attach: ['Pod'], portforward: ['Pod'], scale: ['Deployment', 'ReplicaSet'] } as const;
 export type ActionSubresource = keyof typeof ACTION_SUBRESOURCES;
 
 /** .../namespaces/NS/pods/NAME/{log,exec}, .../deployments/NAME/scale: handled outside generic CRUD. */

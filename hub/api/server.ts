@@ -11,6 +11,7 @@ import type { Registry } from 'prom-client';
 import type { Logger } from '../../protocol/logger.js';
 import type { NodeCommands } from '../fleet/node-commands.js';
 import type { NodeLeases } from '../leases/node-leases.js';
+import type { NodeStreams } from '../fleet/node-streams.js';
 import type { Store } from '../store/store.js';
 import { createObjectCache, type ObjectCache } from '../cache/object-cache.js';
 import { createServiceRegistry } from '../registry/services.js';
@@ -28,6 +29,7 @@ import { DEFAULT_BODY_LIMIT, isLoopback, readBodyText, readJsonBody, sendJson, s
 import { createFlowControl, type FlowControl, type FlowControlOptions } from './flow-control.js';
 import { createApiMetrics } from './metrics.js';
 import { handlePodCommand } from './pod-commands.js';
+import { createUpgradeHandler } from './stream-upgrade.js';
 import { handleResource, resourceVerb } from './resources.js';
 import { handleScale } from './scale.js';
 import { handleResourceMetrics } from './resource-metrics.js';
@@ -64,6 +66,8 @@ export interface ApiServerOptions {
    * answer 503.
    */
   nodeCommands?: NodeCommands;
+  /** How exec/attach (WebSocket) and logs -f reach agents (the fleet's createNodeStreams); without it they answer 503. */
+  nodeStreams?: NodeStreams;
   /** Pod Security admission (hub/admission); without it, one with the default policy over the cache. */
   podSecurity?: PodSecurityAdmission;
   /** Where every request's audit event goes (hub/audit); nothing is audited without it. */
@@ -197,7 +201,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
       case 'resource':
         return handleResource(ctx, route, deps);
       case 'subresource':
-        return route.subresource === 'scale' ? handleScale(ctx, route, deps) : handlePodCommand(ctx, route, deps, opts.nodeCommands);
+        return route.subresource === 'scale' ? handleScale(ctx, route, deps) : handlePodCommand(ctx, route, deps, opts.nodeCommands, opts.nodeStreams);
       case 'resourceMetrics':
         return handleResourceMetrics(ctx, route, deps);
       case 'notFound':
@@ -313,6 +317,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
+  server.on('upgrade', createUpgradeHandler({ deps, ...(opts.nodeStreams ? { nodeStreams: opts.nodeStreams } : {}) }));
   server.on('clientError', (err, socket) => {
     logger.debug({ err }, 'bad HTTP request from client');
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
