@@ -70,6 +70,8 @@ export function resourceList(group: string, version: string): unknown {
     });
     resources.push({ name: `${k.plural}/status`, singularName: '', namespaced: k.namespaced, kind: k.kind, verbs: ['get', 'patch', 'update'] });
   }
+  // kubectl drain evicts (instead of deleting) when /api/v1 lists pods/eviction with its group and version.
+  if (group === '' && version === 'v1') resources.push({ name: 'pods/eviction', singularName: '', namespaced: true, group: 'policy', version: 'v1', kind: 'Eviction', verbs: ['create'] });
   if (group === AUTHORIZATION_GROUP && version === AUTHORIZATION_VERSION) {
     for (const [name, kind] of Object.entries(REVIEW_RESOURCES)) resources.push({ name, singularName: '', namespaced: false, kind, verbs: ['create'] });
   }

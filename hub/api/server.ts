@@ -28,6 +28,7 @@ import { createApiMetrics } from './metrics.js';
 import { handlePodCommand } from './pod-commands.js';
 import { handleResource, resourceVerb } from './resources.js';
 import { handleScale } from './scale.js';
+import { handleEviction } from './eviction.js';
 import { parseRoute, type Route } from './router.js';
 import { renderStatusPage } from './status-page.js';
 import { buildFleetSummary } from './status-summary.js';
@@ -95,7 +96,7 @@ function metricLabels(route: Route, method: string, url: URL): { verb: string; r
 
 /** Streams that stay open by design: watches, pod logs (follow) and exec. */
 function isLongRunning(route: Route, verb: string): boolean {
-  return verb === 'watch' || (route.type === 'subresource' && route.subresource !== 'scale');
+  return verb === 'watch' || (route.type === 'subresource' && (route.subresource === 'log' || route.subresource === 'exec'));
 }
 
 /** kube-apiserver's default --request-timeout. */
@@ -179,7 +180,9 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
       case 'resource':
         return handleResource(ctx, route, deps);
       case 'subresource':
-        return route.subresource === 'scale' ? handleScale(ctx, route, deps) : handlePodCommand(ctx, route, deps, opts.nodeCommands);
+        if (route.subresource === 'scale') return handleScale(ctx, route, deps);
+        if (route.subresource === 'eviction') return handleEviction(ctx, route, deps);
+        return handlePodCommand(ctx, route, deps, opts.nodeCommands);
       case 'notFound':
         throw apiErrors.resourceNotFound(ctx.url.pathname);
     }
