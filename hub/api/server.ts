@@ -23,6 +23,7 @@ import { coreVersions, groupList, resourceList, versionInfo } from './discovery.
 import { openApiDocument, openApiIndex } from './openapi.js';
 import { review } from './access-review.js';
 import { DEFAULT_BODY_LIMIT, isLoopback, readJsonBody, sendJson, sendText } from './http-io.js';
+import { checkAcceptable } from './request-body.js';
 import { createFlowControl, type FlowControl, type FlowControlOptions } from './flow-control.js';
 import { createApiMetrics } from './metrics.js';
 import { handlePodCommand } from './pod-commands.js';
@@ -253,6 +254,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
       principal = await principalFor(req, route, url);
       if (!PUBLIC_ROUTES.has(route.type)) res.once('close', flow.admit(principal, labels.verb === 'watch' ? 'watch' : 'request'));
       if (!isLongRunning(route, labels.verb)) limitDuration(res, requestTimeoutMs, { method, path: url.pathname });
+      if (route.type === 'resource' || route.type === 'subresource') checkAcceptable(req.headers.accept);
       const ctx: RequestContext = {
         req,
         res,

@@ -31,6 +31,7 @@ export type StatusReason =
   | 'MethodNotAllowed'
   | 'RequestEntityTooLarge'
   | 'UnsupportedMediaType'
+  | 'NotAcceptable'
   | 'ServiceUnavailable'
   | 'Timeout'
   | 'TooManyRequests'
@@ -75,6 +76,7 @@ const HTTP_CODES: Record<StatusReason, number> = {
   MethodNotAllowed: 405,
   RequestEntityTooLarge: 413,
   UnsupportedMediaType: 415,
+  NotAcceptable: 406,
   ServiceUnavailable: 503,
   Timeout: 504,
   TooManyRequests: 429,
@@ -95,9 +97,10 @@ export const API_ERROR_CODES = {
   EAPI_METHOD_NOT_ALLOWED: '405 MethodNotAllowed: a verb the resource does not have',
   EAPI_TOO_LARGE: '413 RequestEntityTooLarge: a body over the limit',
   EAPI_UNSUPPORTED_MEDIA_TYPE: '415 UnsupportedMediaType: a content type the hub does not read',
+  EAPI_NOT_ACCEPTABLE: '406 NotAcceptable: an Accept header that allows only protobuf (the hub answers JSON)',
   EAPI_UNAVAILABLE: '503 ServiceUnavailable: the node or the hub cannot serve this now',
   EAPI_TIMEOUT: '504 Timeout: the node did not answer in time',
-  EAPI_TOO_MANY_REQUESTS: "429 TooManyRequests: the token is over its request rate, its requests in flight or its open watches",
+  EAPI_TOO_MANY_REQUESTS: "429 TooManyRequests: the token is over its request rate, its requests in flight or its open watches; or an eviction a PodDisruptionBudget forbids",
   EAPI_INTERNAL: '500 InternalError: the hub failed (disk full, a bug): see its log',
 } as const;
 export type ApiErrorCode = keyof typeof API_ERROR_CODES;
@@ -115,6 +118,7 @@ const CODE_OF_REASON: Record<StatusReason, ApiErrorCode> = {
   MethodNotAllowed: 'EAPI_METHOD_NOT_ALLOWED',
   RequestEntityTooLarge: 'EAPI_TOO_LARGE',
   UnsupportedMediaType: 'EAPI_UNSUPPORTED_MEDIA_TYPE',
+  NotAcceptable: 'EAPI_NOT_ACCEPTABLE',
   ServiceUnavailable: 'EAPI_UNAVAILABLE',
   Timeout: 'EAPI_TIMEOUT',
   TooManyRequests: 'EAPI_TOO_MANY_REQUESTS',

@@ -67,6 +67,17 @@ describe('request bodies: JSON, YAML, Kubernetes protobuf', () => {
     expect(cut.body.message).toMatch(/malformed/);
   });
 
+  it('406 only when the Accept header allows protobuf and nothing JSON; kubectl\'s Accept gets JSON', async () => {
+    const only = await fetch(`${api.url}/api/v1/namespaces/default/configmaps`, { headers: { authorization: `Bearer ${api.tokens.admin}`, accept: PROTOBUF } });
+    expect(only.status).toBe(406);
+    expect(((await only.json()) as any).reason).toBe('NotAcceptable');
+    for (const accept of [`${PROTOBUF},application/json`, `${PROTOBUF}, */*`, 'application/json']) {
+      const r = await fetch(`${api.url}/api/v1/namespaces/default/configmaps`, { headers: { authorization: `Bearer ${api.tokens.admin}`, accept } });
+      expect(r.status, accept).toBe(200);
+      expect(r.headers.get('content-type')).toBe('application/json');
+    }
+  });
+
   it('415 for a protobuf kind without a message and for content types the hub does not read', async () => {
     const envelope = encodeKubernetesProtobuf({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' } });
     const slice = Buffer.from(envelope.toString('latin1').replace('v1\x12\tConfigMap', 'v1\x12\tConfigMaq'), 'latin1');
