@@ -1,9 +1,9 @@
 /**
  * kubectl's typed-client commands against a real hub: `create deployment|configmap|secret|namespace`
  * send Kubernetes protobuf bodies, and `cordon`, `drain` (pods listed by spec.nodeName, evicted through
- * pods/eviction as protobuf, waited for until the agent has stopped them) and `uncordon` work against a
- * node joined by a real agent; a PodDisruptionBudget refuses an eviction with 429 and kubectl prints
- * Kubernetes' message.
+ * pods/eviction as protobuf, waited for until the agent has stopped them; DaemonSet pods skipped) and
+ * `uncordon` work against a node joined by a real agent; a PodDisruptionBudget (`kubectl create pdb`, protobuf
+ * too) refuses an eviction with 429 and kubectl prints Kubernetes' message.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -35,12 +35,20 @@ spec:
           volumeMounts: [{ name: scratch, mountPath: /scratch }]
 `;
 
-const budget = `apiVersion: policy/v1
-kind: PodDisruptionBudget
-metadata: { name: sleepers, namespace: ${NS} }
+const daemons = `apiVersion: apps/v1
+kind: DaemonSet
+metadata: { name: agents, namespace: ${NS} }
 spec:
-  minAvailable: 1
-  selector: { matchLabels: { app: sleepers } }
+  selector: { matchLabels: { app: agents } }
+  template:
+    metadata: { labels: { app: agents } }
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers:
+        - name: main
+          image: ${TEST_IMAGE}
+          imagePullPolicy: Never
+          command: ["sleep", "3600"]
 `;
 
 async function removeContainers(): Promise<void> {
@@ -105,10 +113,20 @@ describe('kubectl create (protobuf bodies) and cordon/drain/uncordon (real kubec
     }, 90_000, 1000);
 
     expect((await h.kubectl(['create', 'namespace', NS])).code).toBe(0);
-    const applied = await h.kubectl(['apply', '-f', '-'], sleepers + '---\n' + budget);
+    const applied = await h.kubectl(['apply', '-f', '-'], sleepers + '---\n' + daemons);
     expect(applied.code, applied.out).toBe(0);
+    // kubectl create poddisruptionbudget sends a policy/v1 PodDisruptionBudget as protobuf
+    const pdb = await h.kubectl(['create', 'poddisruptionbudget', 'sleepers', '-n', NS, '--selector=app=sleepers', '--min-available=1']);
+    expect(pdb.code, pdb.out).toBe(0);
+    expect((await h.kubectl(['get', 'pdb', 'sleepers', '-n', NS, '-o', 'jsonpath={.spec.minAvailable} {.spec.selector.matchLabels.app}'])).stdout).toBe('1 sleepers');
+    const pdbTable = await h.kubectl(['get', 'pdb', '-n', NS]);
+    expect(pdbTable.stdout.split('\n')[0]!.trim().split(/\s{2,}/)).toEqual(['NAME', 'MIN AVAILABLE', 'MAX UNAVAILABLE', 'ALLOWED DISRUPTIONS', 'AGE']);
+    const daemonPod = await waitFor('the DaemonSet pod to run', async () => {
+      const r = await h.kubectl(['get', 'pods', '-n', NS, '-l', 'app=agents', '-o', 'jsonpath={.items[0].metadata.name} {.items[0].status.phase}']);
+      return r.stdout.endsWith(' Running') ? r.stdout.split(' ')[0] : undefined;
+    }, 90_000, 1000);
     const podName = await waitFor('the sleeper pod to be Ready', async () => {
-      const r = await h.kubectl(['get', 'pods', '-n', NS, '-o', 'jsonpath={range .items[*]}{.metadata.name} {.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}']);
+      const r = await h.kubectl(['get', 'pods', '-n', NS, '-l', 'app=sleepers', '-o', 'jsonpath={range .items[*]}{.metadata.name} {.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}']);
       const line = r.stdout.split('\n').find((l) => l.endsWith(' True'));
       return line?.split(' ')[0];
     }, 90_000, 1000);
@@ -128,6 +146,9 @@ describe('kubectl create (protobuf bodies) and cordon/drain/uncordon (real kubec
     const drained = await h.kubectl(['drain', NODE, '--ignore-daemonsets', '--delete-emptydir-data', '--timeout=90s']);
     expect(drained.code, drained.out).toBe(0);
     expect(drained.out).toContain(`pod/${podName} evicted`);
+    // DaemonSet-owned pods are skipped (kubectl reads their ownerReferences and the DaemonSet)
+    expect(drained.out).toMatch(new RegExp(`Warning: ignoring DaemonSet-managed Pods: ${NS}/${daemonPod}`));
+    expect((await h.kubectl(['get', 'pod', daemonPod, '-n', NS, '-o', 'jsonpath={.metadata.deletionTimestamp}'])).stdout).toBe('');
     expect(drained.out).toMatch(new RegExp(`node/${NODE} drained`));
     expect((await h.kubectl(['get', 'pod', podName, '-n', NS])).code).not.toBe(0);
 
