@@ -91,6 +91,17 @@ describe('kubectl create (protobuf bodies) and cordon/drain/uncordon (real kubec
     expect((await h.kubectl(['get', 'namespace', 'n', '-o', 'jsonpath={.status.phase}'])).stdout).toBe('Active');
   });
 
+  it('kubectl create service (IntOrString target port) and kubectl run (a Pod with a port, env and labels), as protobuf', async () => {
+    const svc = await h.kubectl(['create', 'service', 'clusterip', 'svc1', '--tcp=80:8080']);
+    expect(svc.code, svc.out).toBe(0);
+    expect((await h.kubectl(['get', 'svc', 'svc1', '-o', 'jsonpath={.spec.type} {.spec.ports[0].port} {.spec.ports[0].targetPort}'])).stdout).toBe('ClusterIP 80 8080');
+    const run = await h.kubectl(['run', 'p1', '--image=registry.local/nginx:1.27', '--port=80', '--labels=app=p1', '--env=A=1']);
+    expect(run.code, run.out).toBe(0);
+    const got = await h.kubectl(['get', 'pod', 'p1', '-o', 'jsonpath={.metadata.labels.app} {.spec.containers[0].ports[0].containerPort} {.spec.containers[0].env[0].value}']);
+    expect(got.stdout).toBe('p1 80 1');
+    expect((await h.kubectl(['delete', 'pod', 'p1', '--grace-period=0', '--force'])).code).toBe(0);
+  });
+
   it('cordon, a PDB refusing an eviction with 429, drain and uncordon against a node with a real agent', async () => {
     // the first test's pods are not scheduled yet (no node): gone at once, so the agent never runs them
     expect((await h.kubectl(['delete', 'deployment', 'web'])).code).toBe(0);
