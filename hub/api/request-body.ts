@@ -7,7 +7,7 @@
  */
 import { parseAllDocuments } from 'yaml';
 import { decodeKubernetesProtobuf, PROTOBUF_MEDIA_TYPE, ProtobufBodyError } from './protobuf/codec.js';
-import { ApiError, apiErrors } from './status.js';
+import { apiErrors } from './status.js';
 
 const YAML_TYPES = new Set(['application/yaml', 'application/x-yaml', 'text/yaml', 'application/apply-patch+yaml']);
 
@@ -62,19 +62,3 @@ export function decodeRequestBody(contentType: string | undefined, body: Buffer,
   );
 }
 
-/** JSON, or anything that allows it: what the hub answers in. */
-function allowsJson(mediaType: string): boolean {
-  return mediaType === '*/*' || mediaType === 'application/*' || mediaType === 'application/json' || mediaType.endsWith('+json');
-}
-
-/**
- * 406 when the Accept header asks for Kubernetes protobuf and allows nothing the hub answers in: answers
- * are JSON (kubectl and client-go send "application/vnd.kubernetes.protobuf,application/json" and read
- * the JSON by its Content-Type). Any other Accept header is answered as before.
- */
-export function checkAcceptable(accept: string | undefined): void {
-  if (!accept) return;
-  const types = accept.split(',').map((t) => mediaTypeOf(t)).filter((t) => t !== '');
-  if (!types.includes(PROTOBUF_MEDIA_TYPE) || types.some(allowsJson)) return;
-  throw new ApiError('NotAcceptable', `the hub answers in application/json, which the Accept header "${accept.slice(0, 200)}" does not allow: accept application/json, alone or beside ${PROTOBUF_MEDIA_TYPE}`);
-}

@@ -23,7 +23,7 @@ import { coreVersions, groupList, resourceList, versionInfo } from './discovery.
 import { openApiDocument, openApiIndex } from './openapi.js';
 import { review } from './access-review.js';
 import { DEFAULT_BODY_LIMIT, isLoopback, readJsonBody, sendJson, sendText } from './http-io.js';
-import { checkAcceptable } from './request-body.js';
+import { checkStreamAcceptable, sendReply } from './response-body.js';
 import { createFlowControl, type FlowControl, type FlowControlOptions } from './flow-control.js';
 import { createApiMetrics } from './metrics.js';
 import { handlePodCommand } from './pod-commands.js';
@@ -254,7 +254,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
       principal = await principalFor(req, route, url);
       if (!PUBLIC_ROUTES.has(route.type)) res.once('close', flow.admit(principal, labels.verb === 'watch' ? 'watch' : 'request'));
       if (!isLongRunning(route, labels.verb)) limitDuration(res, requestTimeoutMs, { method, path: url.pathname });
-      if (route.type === 'resource' || route.type === 'subresource') checkAcceptable(req.headers.accept);
+      if (labels.verb === 'watch' || isLongRunning(route, labels.verb)) checkStreamAcceptable(req.headers.accept);
       const ctx: RequestContext = {
         req,
         res,
@@ -265,7 +265,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
         readJson: (optional = false) => readJsonBody(req, maxBody, optional),
       };
       const reply = await dispatch(ctx, route);
-      if ('code' in reply) sendJson(res, reply.code, reply.body);
+      if ('code' in reply) sendReply(req, res, reply.code, reply.body);
       else if (labels.verb === 'watch' && !res.writableEnded) auditStage('ResponseStarted');
     } catch (err) {
       const apiError = toApiError(err);
@@ -279,7 +279,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
       if (apiError.reason === 'RequestEntityTooLarge') res.setHeader('Connection', 'close');
       if (apiError.reason === 'Unauthorized') res.setHeader('WWW-Authenticate', 'Bearer realm="drover"');
       if (apiError.details?.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(apiError.details.retryAfterSeconds));
-      sendJson(res, apiError.httpCode, apiError.toStatus());
+      sendReply(req, res, apiError.httpCode, apiError.toStatus());
     }
     logger.trace({ method, path: url.pathname, code: res.statusCode }, 'request');
   }

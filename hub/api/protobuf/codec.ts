@@ -38,7 +38,17 @@ const MESSAGES: Record<string, string> = {
   'policy/v1/Eviction': 'Eviction',
   'policy/v1beta1/Eviction': 'Eviction',
   'policy/v1/PodDisruptionBudget': 'PodDisruptionBudget',
+  'v1/Status': 'Status',
 };
+// every kind's list: PodList, DeploymentList, ...
+for (const [key, name] of Object.entries(MESSAGES)) if (name !== 'Eviction' && name !== 'Status') MESSAGES[`${key}List`] = `${name}List`;
+
+/** Whether encodeKubernetesProtobuf has a message for this object's apiVersion and kind. */
+export function hasProtobufMessage(object: unknown): boolean {
+  if (typeof object !== 'object' || object === null) return false;
+  const o = object as { apiVersion?: unknown; kind?: unknown };
+  return o.kind === 'DeleteOptions' || Object.hasOwn(MESSAGES, `${String(o.apiVersion)}/${String(o.kind)}`);
+}
 
 /**
  * Fields whose zero value ("", 0, false) is kept: Go pointers (an explicit 0 or false means something,
@@ -47,6 +57,7 @@ const MESSAGES: Record<string, string> = {
  */
 const KEEP_ZERO: Record<string, readonly string[]> = {
   ObjectMeta: ['deletionGracePeriodSeconds'],
+  ListMeta: ['remainingItemCount'],
   OwnerReference: ['controller', 'blockOwnerDeletion'],
   DeleteOptions: ['gracePeriodSeconds', 'orphanDependents'],
   ConfigMap: ['immutable'],
@@ -97,13 +108,18 @@ function toNumber(value: unknown): number {
   return Number(value);
 }
 
-/** metav1.Time: RFC 3339 to the second; MicroTime: to the microsecond. The zero time is omitted (Go marshals it as null). */
+/**
+ * metav1.Time: RFC 3339 to the second, or to the millisecond when it has a fraction (Drover's own
+ * timestamps, protocol/time.ts, keep milliseconds); MicroTime: to the microsecond. The zero time is
+ * omitted (Go marshals it as null).
+ */
 function timeToJson(msg: Record<string, unknown>, micro: boolean): string | undefined {
   const seconds = toNumber(msg.seconds ?? 0);
   const nanos = toNumber(msg.nanos ?? 0);
   if (seconds === 0 && nanos === 0) return undefined;
   const whole = new Date(seconds * 1000).toISOString().slice(0, 19);
-  return micro ? `${whole}.${String(Math.floor(nanos / 1000)).padStart(6, '0')}Z` : `${whole}Z`;
+  if (micro) return `${whole}.${String(Math.floor(nanos / 1000)).padStart(6, '0')}Z`;
+  return nanos === 0 ? `${whole}Z` : `${whole}.${String(Math.floor(nanos / 1_000_000)).padStart(3, '0')}Z`;
 }
 
 function isZero(value: unknown): boolean {
@@ -197,7 +213,11 @@ export function decodeKubernetesProtobuf(body: Buffer): DecodedProtobuf {
   return { apiVersion, kind, object };
 }
 
-/** Encode an object as Kubernetes protobuf (for tests and clients): the inverse of decodeKubernetesProtobuf for the fields it reads. */
+/**
+ * Encode an object (a kind, its list or a Status) as Kubernetes protobuf, as kube-apiserver answers a
+ * client that accepts only protobuf: the inverse of decodeKubernetesProtobuf for the fields the schema
+ * lists (Drover's own extra fields, such as a Node's status.usage, have no field number and are left out).
+ */
 export function encodeKubernetesProtobuf(object: Record<string, unknown>): Buffer {
   const apiVersion = String(object.apiVersion ?? '');
   const kind = String(object.kind ?? '');

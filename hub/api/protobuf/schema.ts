@@ -4,7 +4,8 @@
  * intstr, resource), with Kubernetes' field numbers and JSON names. Only the messages and fields
  * Drover's schemas read are listed, plus fields that Drover refuses (typed `Opaque`, so that a body
  * setting them still fails validation naming the field, as its JSON would); a field number not listed is
- * skipped when decoding, as Kubernetes itself skips unknown protobuf fields. See NOTICE beside this file.
+ * skipped when decoding, as Kubernetes itself skips unknown protobuf fields. Status and the lists of every
+kind are here too, for answers in protobuf. See NOTICE beside this file.
  */
 export const KUBERNETES_PROTO = `
 syntax = "proto2";
@@ -47,6 +48,16 @@ message Preconditions { optional string uid = 1; optional string resourceVersion
 message DeleteOptions {
   optional int64 gracePeriodSeconds = 1; optional Preconditions preconditions = 2; optional bool orphanDependents = 3;
   optional string propagationPolicy = 4; repeated string dryRun = 5;
+}
+message ListMeta { optional string selfLink = 1; optional string resourceVersion = 2; optional string continue = 3; optional int64 remainingItemCount = 4; }
+message StatusCause { optional string reason = 1; optional string message = 2; optional string field = 3; }
+message StatusDetails {
+  optional string name = 1; optional string group = 2; optional string kind = 3; repeated StatusCause causes = 4;
+  optional int32 retryAfterSeconds = 5; optional string uid = 6;
+}
+message Status {
+  optional ListMeta metadata = 1; optional string status = 2; optional string message = 3; optional string reason = 4;
+  optional StatusDetails details = 5; optional int32 code = 6;
 }
 message Condition {
   optional string type = 1; optional string status = 2; optional int64 observedGeneration = 3;
@@ -274,4 +285,18 @@ message PodDisruptionBudgetStatus {
   optional int32 currentHealthy = 4; optional int32 desiredHealthy = 5; optional int32 expectedPods = 6; repeated Condition conditions = 7;
 }
 message PodDisruptionBudget { optional ObjectMeta metadata = 1; optional PodDisruptionBudgetSpec spec = 2; optional PodDisruptionBudgetStatus status = 3; }
+
+// The lists of every kind: ListMeta, then the items (which carry no apiVersion/kind of their own).
+message NamespaceList { optional ListMeta metadata = 1; repeated Namespace items = 2; }
+message NodeList { optional ListMeta metadata = 1; repeated Node items = 2; }
+message PodList { optional ListMeta metadata = 1; repeated Pod items = 2; }
+message EventList { optional ListMeta metadata = 1; repeated Event items = 2; }
+message ConfigMapList { optional ListMeta metadata = 1; repeated ConfigMap items = 2; }
+message SecretList { optional ListMeta metadata = 1; repeated Secret items = 2; }
+message ServiceList { optional ListMeta metadata = 1; repeated Service items = 2; }
+message EndpointsList { optional ListMeta metadata = 1; repeated Endpoints items = 2; }
+message DeploymentList { optional ListMeta metadata = 1; repeated Deployment items = 2; }
+message ReplicaSetList { optional ListMeta metadata = 1; repeated ReplicaSet items = 2; }
+message DaemonSetList { optional ListMeta metadata = 1; repeated DaemonSet items = 2; }
+message PodDisruptionBudgetList { optional ListMeta metadata = 1; repeated PodDisruptionBudget items = 2; }
 `;

@@ -2,11 +2,11 @@
 /**
  * Request bodies by Content-Type through the real API server: Kubernetes protobuf and YAML create the
  * same objects JSON does, a malformed protobuf body is 400 naming what is wrong, a protobuf kind Drover
- * has no message for and an unknown content type are 415. Answers are JSON even when the client
- * prefers protobuf (kubectl sends "application/vnd.kubernetes.protobuf,application/json").
+ * has no message for and an unknown content type are 415. Answers are JSON whenever the client allows it
+ * (kubectl sends "application/vnd.kubernetes.protobuf,application/json"), protobuf when it accepts only that.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeKubernetesProtobuf } from '../../../hub/api/protobuf/codec.js';
+import { decodeKubernetesProtobuf, encodeKubernetesProtobuf } from '../../../hub/api/protobuf/codec.js';
 import { startTestApi, type TestApi } from './support.js';
 
 const PROTOBUF = 'application/vnd.kubernetes.protobuf';
@@ -67,12 +67,33 @@ describe('request bodies: JSON, YAML, Kubernetes protobuf', () => {
     expect(cut.body.message).toMatch(/malformed/);
   });
 
-  it('406 only when the Accept header allows protobuf and nothing JSON; kubectl\'s Accept gets JSON', async () => {
-    const only = await fetch(`${api.url}/api/v1/namespaces/default/configmaps`, { headers: { authorization: `Bearer ${api.tokens.admin}`, accept: PROTOBUF } });
-    expect(only.status).toBe(406);
-    expect(((await only.json()) as any).reason).toBe('NotAcceptable');
+  it('a client that accepts only protobuf gets protobuf objects, lists and Statuses (decoded as client-go does); streams are 406', async () => {
+    const get = (path: string, accept: string) => fetch(`${api.url}${path}`, { headers: { authorization: `Bearer ${api.tokens.admin}`, accept } });
+    const json = await api.call('GET', '/api/v1/namespaces/default/configmaps/from-yaml');
+    const one = await get('/api/v1/namespaces/default/configmaps/from-yaml', PROTOBUF);
+    expect(one.status).toBe(200);
+    expect(one.headers.get('content-type')).toBe(PROTOBUF);
+    const decoded = decodeKubernetesProtobuf(Buffer.from(await one.arrayBuffer()));
+    expect(decoded.kind).toBe('ConfigMap');
+    expect(decoded.object).toEqual(json.body);
+
+    const list = await get('/api/v1/namespaces/default/configmaps', PROTOBUF);
+    const decodedList = decodeKubernetesProtobuf(Buffer.from(await list.arrayBuffer())).object as any;
+    expect(decodedList.kind).toBe('ConfigMapList');
+    expect(decodedList.metadata.resourceVersion).toMatch(/^\d+$/);
+    expect(decodedList.items.map((c: any) => c.metadata.name)).toContain('from-yaml');
+
+    const missing = await get('/api/v1/namespaces/default/configmaps/nope', PROTOBUF);
+    expect(missing.status).toBe(404);
+    expect(decodeKubernetesProtobuf(Buffer.from(await missing.arrayBuffer())).object).toMatchObject({ kind: 'Status', status: 'Failure', reason: 'NotFound', code: 404 });
+
+    const watch = await get('/api/v1/namespaces/default/configmaps?watch=1', PROTOBUF);
+    expect(watch.status).toBe(406);
+    expect(decodeKubernetesProtobuf(Buffer.from(await watch.arrayBuffer())).object).toMatchObject({ kind: 'Status', reason: 'NotAcceptable', code: 406 });
+    // an answer with no message (discovery) is 406 too
+    expect((await get('/api/v1', PROTOBUF)).status).toBe(406);
     for (const accept of [`${PROTOBUF},application/json`, `${PROTOBUF}, */*`, 'application/json']) {
-      const r = await fetch(`${api.url}/api/v1/namespaces/default/configmaps`, { headers: { authorization: `Bearer ${api.tokens.admin}`, accept } });
+      const r = await get('/api/v1/namespaces/default/configmaps', accept);
       expect(r.status, accept).toBe(200);
       expect(r.headers.get('content-type')).toBe('application/json');
     }

@@ -127,6 +127,16 @@ describe('decodeKubernetesProtobuf: every kind', () => {
     expect(decodeKubernetesProtobuf(encodeKubernetesProtobuf(options)).object).toEqual(options);
   });
 
+  it('lists and Status (the answers to a protobuf-only client) round-trip', () => {
+    const list = { apiVersion: 'v1', kind: 'PodList', metadata: { resourceVersion: '42', continue: 'abc', remainingItemCount: 0 }, items: [{ metadata: { name: 'a' }, spec: { containers: [{ name: 'm', image: 'i' }] } }] };
+    expect(decodeKubernetesProtobuf(encodeKubernetesProtobuf(list)).object).toEqual(list);
+    const status = {
+      apiVersion: 'v1', kind: 'Status', metadata: {}, status: 'Failure', message: 'no', reason: 'TooManyRequests', code: 429,
+      details: { causes: [{ reason: 'DisruptionBudget', message: 'needs 1' }], retryAfterSeconds: 5 },
+    };
+    expect(decodeKubernetesProtobuf(encodeKubernetesProtobuf(status)).object).toEqual(status);
+  });
+
   it('fields Drover does not serve come through as {} so that validation names them', () => {
     const encoded = encodeKubernetesProtobuf({ ...OBJECTS.Pod!, spec: { ...podSpec, securityContext: {} } });
     const decoded = decodeKubernetesProtobuf(encoded).object as { spec: Record<string, unknown> };
