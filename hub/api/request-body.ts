@@ -33,7 +33,11 @@ function parseYaml(text: string): unknown {
   if (docs.length !== 1) throw apiErrors.badRequest(`the request body must be one YAML document, not ${docs.length}`);
   const doc = docs[0]!;
   if (doc.errors.length > 0) throw apiErrors.badRequest(`the request body is not valid YAML: ${doc.errors[0]!.message}`);
-  return doc.toJS({ maxAliasCount: 100 }) as unknown;
+  try {
+    return doc.toJS({ maxAliasCount: 100 }) as unknown;
+  } catch (err) {
+    throw apiErrors.badRequest(`the request body is not valid YAML: ${(err as Error).message}`);
+  }
 }
 
 function parseProtobuf(body: Buffer): unknown {

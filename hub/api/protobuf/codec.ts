@@ -209,8 +209,14 @@ export function decodeKubernetesProtobuf(body: Buffer): DecodedProtobuf {
   } catch (err) {
     throw new ProtobufBodyError(`the ${kind} message is malformed: ${(err as Error).message}`);
   }
-  const object = { apiVersion, kind, ...(messageToJson(type, decoded) as Record<string, unknown>) };
-  return { apiVersion, kind, object };
+  let converted: Record<string, unknown>;
+  try {
+    converted = messageToJson(type, decoded) as Record<string, unknown>;
+  } catch (err) {
+    // a message nested deeper than the stack allows (a hostile body), or a value of the wrong shape
+    throw new ProtobufBodyError(`the ${kind} message cannot be read: ${(err as Error).message}`);
+  }
+  return { apiVersion, kind, object: { apiVersion, kind, ...converted } };
 }
 
 /**

@@ -153,6 +153,23 @@ describe('decodeKubernetesProtobuf: malformed bodies', () => {
     expect(() => decodeKubernetesProtobuf(Buffer.from([0x6b, 0x38, 0x73, 0x00, 0x12, 0x01, 0x00]))).toThrow(/no typeMeta.kind/);
   });
 
+  it('random bytes after the prefix, and kubectl bodies with bytes flipped, fail only as ProtobufBodyError', () => {
+    let seed = 42;
+    const next = (): number => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31);
+    const kubectl = body(KUBECTL_BODIES.deployment);
+    for (let i = 0; i < 300; i++) {
+      const candidate =
+        i % 2 === 0
+          ? Buffer.concat([kubectl.subarray(0, 4), Buffer.from(Array.from({ length: next() % 200 }, () => next() % 256))])
+          : Buffer.from(kubectl.map((b, j) => (j > 4 && next() % 40 === 0 ? next() % 256 : b)));
+      try {
+        decodeKubernetesProtobuf(candidate);
+      } catch (err) {
+        expect(err).toBeInstanceOf(ProtobufBodyError);
+      }
+    }
+  });
+
   it('a kind without a message is refused as unsupported, not misread', () => {
     const envelope = Buffer.from(KUBECTL_BODIES.configmap, 'base64');
     const swapped = Buffer.from(envelope.toString('latin1').replace('ConfigMap', 'Widget123'), 'latin1');
