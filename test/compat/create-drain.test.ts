@@ -142,6 +142,9 @@ describe('kubectl create (protobuf bodies) and cordon/drain/uncordon (real kubec
       return line?.split(' ')[0];
     }, 90_000, 1000);
 
+    const pdbRow = (await h.kubectl(['get', 'pdb', 'sleepers', '-n', NS, '--no-headers'])).stdout.trim().split(/\s+/);
+    expect(pdbRow.slice(0, 4)).toEqual(['sleepers', '1', 'N/A', '0']); // one healthy pod, one needed: no disruption allowed
+
     const cordon = await h.kubectl(['cordon', NODE]);
     expect(cordon.code, cordon.out).toBe(0);
     expect(cordon.out).toMatch(new RegExp(`node/${NODE} cordoned`));

@@ -53,6 +53,9 @@ describe('pods/eviction and PodDisruptionBudgets', () => {
       body: { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'db' }, spec: { minAvailable: 1, selector: { matchLabels: { app: 'db' } } } },
     });
     expect(pdb.status, JSON.stringify(pdb.body)).toBe(201);
+    // its status is computed when it is read, as the disruption controller would write it
+    const before = await api.call('GET', '/apis/policy/v1/namespaces/default/poddisruptionbudgets/db');
+    expect(before.body.status).toMatchObject({ disruptionsAllowed: 1, currentHealthy: 2, desiredHealthy: 1, expectedPods: 2, conditions: [{ type: 'DisruptionAllowed', status: 'True', reason: 'SufficientPods' }] });
     // protobuf, as kubectl drain sends it
     const first = await fetch(`${api.url}/api/v1/namespaces/default/pods/db-0/eviction`, {
       method: 'POST',
@@ -65,6 +68,8 @@ describe('pods/eviction and PodDisruptionBudgets', () => {
     expect(second.body).toMatchObject({ reason: 'TooManyRequests', code: 429, message: PDB_VIOLATION_MESSAGE });
     expect(second.body.details.causes).toEqual([{ reason: 'DisruptionBudget', message: 'The disruption budget db needs 1 healthy pods and has 1 currently' }]);
     expect((await api.call('GET', '/api/v1/namespaces/default/pods/db-1')).body.metadata.deletionTimestamp).toBeUndefined();
+    const listed = await api.call('GET', '/apis/policy/v1/namespaces/default/poddisruptionbudgets');
+    expect(listed.body.items.find((b: any) => b.metadata.name === 'db').status).toMatchObject({ disruptionsAllowed: 0, currentHealthy: 1, expectedPods: 1, conditions: [{ reason: 'InsufficientPods' }] });
     // a plain DELETE is not held back by budgets, as in Kubernetes
     expect((await api.call('DELETE', '/api/v1/namespaces/default/pods/db-1')).status).toBe(200);
   });
