@@ -93,12 +93,16 @@ const INLINE: Record<string, readonly string[]> = {
 };
 
 let root: protobuf.Root | undefined;
-function schema(): protobuf.Root {
-  root ??= protobuf.parse(KUBERNETES_PROTO, { keepCase: true }).root;
-  return root;
-}
+const types = new Map<string, protobuf.Type>();
+/** The schema, parsed and resolved once (on the first protobuf body or answer). */
 function messageType(name: string): protobuf.Type {
-  return schema().lookupType(`drover.k8s.${name}`);
+  let type = types.get(name);
+  if (!type) {
+    root ??= protobuf.parse(KUBERNETES_PROTO, { keepCase: true }).root.resolveAll();
+    type = root.lookupType(`drover.k8s.${name}`);
+    types.set(name, type);
+  }
+  return type;
 }
 
 /** protobufjs hands int64 fields over as Long objects (the long package is installed) or numbers. */
@@ -160,7 +164,6 @@ function messageToJson(type: protobuf.Type, msg: Record<string, unknown>): unkno
 }
 
 function valueToJson(field: protobuf.Field, value: unknown, keepZero: boolean): unknown {
-  field.resolve();
   const type = field.resolvedType instanceof protobuf.Type ? field.resolvedType : undefined;
   const one = (v: unknown): unknown => (type ? messageToJson(type, v as Record<string, unknown>) : scalarToJson(field, v));
   if (field.map) {
@@ -259,7 +262,6 @@ function jsonToMessage(type: protobuf.Type, json: unknown): unknown {
   const out: Record<string, unknown> = {};
   const inline = INLINE[type.name] ?? [];
   for (const field of type.fieldsArray) {
-    field.resolve();
     const sub = field.resolvedType instanceof protobuf.Type ? field.resolvedType : undefined;
     if (inline.includes(field.name) && sub) {
       out[field.name] = jsonToMessage(sub, src);
