@@ -98,7 +98,10 @@ const types = new Map<string, protobuf.Type>();
 function messageType(name: string): protobuf.Type {
   let type = types.get(name);
   if (!type) {
-    root ??= protobuf.parse(KUBERNETES_PROTO, { keepCase: true }).root.resolveAll();
+    if (!root) {
+      root = protobuf.parse(KUBERNETES_PROTO, { keepCase: true }).root;
+      root.resolveAll();
+    }
     type = root.lookupType(`drover.k8s.${name}`);
     types.set(name, type);
   }
