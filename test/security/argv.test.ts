@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { figure } from '../chaos/support.js';
-import { cleanup, startDrover, startHub, waitFor, TEST_IMAGE, type Proc, type TestHub } from '../e2e/support.js';
+import { cleanup, removeNodeContainers, startDrover, startHub, waitFor, TEST_IMAGE, type Proc, type TestHub } from '../e2e/support.js';
 
 const SECRET = 'argv-s3cr3t-value-5521';
 // the pod checks the value it got against its digest: the value itself is on no command line of the test's either
@@ -93,16 +93,7 @@ describe('no secret on any command line (an unprivileged user reading /proc/*/cm
     await hub?.cli(['delete', 'pod', 'argv-ctr-pod', 'argv-docker-pod', '--grace-period', '0', '--ignore-not-found', '--timeout', '60s'], { reject: false });
     for (const a of agents) await a.stop();
     // and whatever an agent could not remove in time, by this test's node labels
-    for (const { node } of NODES) {
-      const docker = (await execa('docker', ['ps', '-aq', '--filter', `label=io.drover.node=${node}`], { reject: false })).stdout.split('\n').filter(Boolean);
-      if (docker.length) await execa('docker', ['rm', '-f', ...docker], { reject: false });
-      const ctr = (await execa('ctr', ['-n', 'drover', 'containers', 'ls', '-q', `labels."io.drover.node"==${node}`], { reject: false })).stdout.split('\n').filter(Boolean);
-      for (const id of ctr) {
-        await execa('ctr', ['-n', 'drover', 'tasks', 'kill', '-s', 'KILL', id], { reject: false });
-        await execa('ctr', ['-n', 'drover', 'tasks', 'delete', '-f', id], { reject: false });
-        await execa('ctr', ['-n', 'drover', 'containers', 'delete', id], { reject: false });
-      }
-    }
+    await removeNodeContainers(NODES.map((n) => n.node));
     await hub?.stop();
     if (hub) await cleanup(hub.dir);
   }, 120_000);
