@@ -109,11 +109,24 @@ message VolumeMount {
   optional string name = 1; optional bool readOnly = 2; optional string mountPath = 3; optional string subPath = 4;
   optional string mountPropagation = 5; optional string subPathExpr = 6;
 }
+message Capabilities { repeated string add = 1; repeated string drop = 2; }
+message SeccompProfile { optional string type = 1; optional string localhostProfile = 2; }
+message SecurityContext {
+  optional Capabilities capabilities = 1; optional bool privileged = 2; optional Opaque seLinuxOptions = 3; optional int64 runAsUser = 4;
+  optional bool runAsNonRoot = 5; optional bool readOnlyRootFilesystem = 6; optional bool allowPrivilegeEscalation = 7; optional int64 runAsGroup = 8;
+  optional string procMount = 9; optional Opaque windowsOptions = 10; optional SeccompProfile seccompProfile = 11; optional Opaque appArmorProfile = 12;
+}
+message PodSecurityContext {
+  optional Opaque seLinuxOptions = 1; optional int64 runAsUser = 2; optional bool runAsNonRoot = 3; repeated int64 supplementalGroups = 4;
+  optional int64 fsGroup = 5; optional int64 runAsGroup = 6; repeated Opaque sysctls = 7; optional Opaque windowsOptions = 8;
+  optional string fsGroupChangePolicy = 9; optional SeccompProfile seccompProfile = 10; optional Opaque appArmorProfile = 11;
+  optional string supplementalGroupsPolicy = 12; optional string seLinuxChangePolicy = 13;
+}
 message Container {
   optional string name = 1; optional string image = 2; repeated string command = 3; repeated string args = 4; optional string workingDir = 5;
   repeated ContainerPort ports = 6; repeated EnvVar env = 7; optional ResourceRequirements resources = 8; repeated VolumeMount volumeMounts = 9;
   optional Probe livenessProbe = 10; optional Probe readinessProbe = 11; optional Opaque lifecycle = 12;
-  optional string terminationMessagePath = 13; optional string imagePullPolicy = 14; optional Opaque securityContext = 15;
+  optional string terminationMessagePath = 13; optional string imagePullPolicy = 14; optional SecurityContext securityContext = 15;
   optional bool stdin = 16; optional bool stdinOnce = 17; optional bool tty = 18; repeated EnvFromSource envFrom = 19;
   optional string terminationMessagePolicy = 20; repeated Opaque volumeDevices = 21; optional Probe startupProbe = 22;
   repeated Opaque resizePolicy = 23; optional string restartPolicy = 24;
@@ -149,7 +162,7 @@ message PodSpec {
   repeated Volume volumes = 1; repeated Container containers = 2; optional string restartPolicy = 3; optional int64 terminationGracePeriodSeconds = 4;
   optional int64 activeDeadlineSeconds = 5; optional string dnsPolicy = 6; map<string, string> nodeSelector = 7; optional string serviceAccountName = 8;
   optional string serviceAccount = 9; optional string nodeName = 10; optional bool hostNetwork = 11; optional bool hostPID = 12; optional bool hostIPC = 13;
-  optional Opaque securityContext = 14; repeated Opaque imagePullSecrets = 15; optional string hostname = 16; optional string subdomain = 17;
+  optional PodSecurityContext securityContext = 14; repeated Opaque imagePullSecrets = 15; optional string hostname = 16; optional string subdomain = 17;
   optional Affinity affinity = 18; optional string schedulerName = 19; repeated Opaque initContainers = 20; optional bool automountServiceAccountToken = 21;
   repeated Toleration tolerations = 22; repeated Opaque hostAliases = 23; optional string priorityClassName = 24; optional int32 priority = 25;
   optional PodDNSConfig dnsConfig = 26; optional bool shareProcessNamespace = 27; repeated Opaque readinessGates = 28; optional string runtimeClassName = 29;

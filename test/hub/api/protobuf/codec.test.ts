@@ -65,8 +65,11 @@ const podSpec = {
       livenessProbe: { httpGet: { path: '/', port: 'http' }, periodSeconds: 5 },
       readinessProbe: { tcpSocket: { port: 80 }, initialDelaySeconds: 1 },
       volumeMounts: [{ name: 'data', mountPath: '/data' }, { name: 'cfg', mountPath: '/cfg', readOnly: true }],
+      // Go pointers: runAsUser 0 (root) and allowPrivilegeEscalation false mean something and are kept
+      securityContext: { runAsUser: 0, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } },
     },
   ],
+  securityContext: { runAsNonRoot: true, runAsUser: 1000, fsGroup: 2000, supplementalGroups: [3000], seccompProfile: { type: 'Localhost', localhostProfile: 'profiles/a.json' } },
   volumes: [{ name: 'data', emptyDir: {} }, { name: 'cfg', configMap: { name: 'c', defaultMode: 420, items: [{ key: 'a', path: 'a.txt' }] } }],
   nodeSelector: { disk: 'ssd' },
   tolerations: [{ key: 'k', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 0 }],
@@ -138,10 +141,10 @@ describe('decodeKubernetesProtobuf: every kind', () => {
   });
 
   it('fields Drover does not serve come through as {} so that validation names them', () => {
-    const encoded = encodeKubernetesProtobuf({ ...OBJECTS.Pod!, spec: { ...podSpec, securityContext: {} } });
+    const encoded = encodeKubernetesProtobuf({ ...OBJECTS.Pod!, spec: { ...podSpec, initContainers: [{ name: 'init', image: 'i' }] } });
     const decoded = decodeKubernetesProtobuf(encoded).object as { spec: Record<string, unknown> };
-    expect(decoded.spec.securityContext).toEqual({});
-    expect(() => validateObject(decoded, 'Pod "x"')).toThrow(/securityContext/);
+    expect(decoded.spec.initContainers).toEqual([{}]);
+    expect(() => validateObject(decoded, 'Pod "x"')).toThrow(/initContainers/);
   });
 });
 
