@@ -153,6 +153,9 @@ function messageToJson(type: protobuf.Type, msg: Record<string, unknown>): unkno
       return msg.string ?? '';
     case 'IntOrString':
       return toNumber(msg.type ?? 0) === 1 ? (msg.strVal ?? '') : toNumber(msg.intVal ?? 0);
+    case 'FieldsV1':
+      // metav1.FieldsV1: the JSON of the field set, as bytes
+      return msg.Raw instanceof Uint8Array && msg.Raw.length > 0 ? (JSON.parse(Buffer.from(msg.Raw).toString('utf8')) as unknown) : {};
     default:
       break;
   }
@@ -261,6 +264,8 @@ function jsonToMessage(type: protobuf.Type, json: unknown): unknown {
       return { string: String(json) };
     case 'IntOrString':
       return typeof json === 'number' ? { type: 0, intVal: json } : { type: 1, strVal: String(json) };
+    case 'FieldsV1':
+      return { Raw: Buffer.from(JSON.stringify(json ?? {}), 'utf8') };
     default:
       break;
   }

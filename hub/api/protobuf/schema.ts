@@ -41,6 +41,12 @@ message ObjectMeta {
   optional Time creationTimestamp = 8; optional Time deletionTimestamp = 9; optional int64 deletionGracePeriodSeconds = 10;
   map<string, string> labels = 11; map<string, string> annotations = 12;
   repeated OwnerReference ownerReferences = 13; repeated string finalizers = 14;
+  repeated ManagedFieldsEntry managedFields = 17;
+}
+message FieldsV1 { optional bytes Raw = 1; }
+message ManagedFieldsEntry {
+  optional string manager = 1; optional string operation = 2; optional string apiVersion = 3; optional Time time = 4;
+  optional string fieldsType = 6; optional FieldsV1 fieldsV1 = 7; optional string subresource = 8;
 }
 message LabelSelectorRequirement { optional string key = 1; optional string operator = 2; repeated string values = 3; }
 message LabelSelector { map<string, string> matchLabels = 1; repeated LabelSelectorRequirement matchExpressions = 2; }
