@@ -253,6 +253,7 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
       publish: (topic, message) => conn.publish(topic, message, { qos: 1 }),
       logger,
       clock,
+      dataDir: opts.dataDir,
     });
 
     const streams = createStreamHandler({
@@ -263,6 +264,7 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
       logger,
       clock,
       podIP: (uid) => podNetwork?.current(uid)?.podIPs[0],
+      dataDir: opts.dataDir,
     });
     streamHandler = streams;
 

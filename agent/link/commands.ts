@@ -17,7 +17,7 @@ import { topics } from '../../protocol/topics.js';
 import type { ContainerRuntime } from '../../runtime-adapters/runtime.js';
 import { ContainerNotRunningError } from '../errors.js';
 import type { DesiredSet } from '../desired-set.js';
-import { containerFinder } from './pod-container.js';
+import { containerFinder, previousLogReader } from './pod-container.js';
 
 /** Output sent back in one reply at most; longer output keeps its end. */
 export const MAX_OUTPUT_BYTES = 1024 * 1024;
@@ -30,6 +30,8 @@ export interface CommandHandlerOptions {
   publish: (topic: string, message: ReplyMessage) => Promise<void>;
   logger: Logger;
   clock?: () => number;
+  /** The agent's data dir, where previous instances' logs are kept (`logs --previous`); without it there are none. */
+  dataDir?: string | undefined;
 }
 
 export interface CommandHandler {
@@ -49,13 +51,12 @@ export function createCommandHandler(opts: CommandHandlerOptions): CommandHandle
   const log = opts.logger.child({ component: 'cmd-handler' });
 
   const findContainer = containerFinder(opts);
+  const readPrevious = previousLogReader(opts);
 
   async function run(cmd: CommandMessage): Promise<Omit<ReplyMessage, 'v' | 'type' | 'sentAt' | 'requestId'>> {
+    if (cmd.command === 'logs' && cmd.previous) return { ok: true, output: truncateOutput(await readPrevious(cmd, cmd.tailLines)) };
     const info = await findContainer(cmd);
     if (cmd.command === 'logs') {
-      if (cmd.previous) {
-        throw new ContainerNotRunningError(`previous terminated container of ${cmd.pod} not available: the agent does not keep exited instances`);
-      }
       const output = await opts.runtime.logs(info.id, cmd.tailLines === undefined ? {} : { tailLines: cmd.tailLines });
       return { ok: true, output: truncateOutput(output) };
     }

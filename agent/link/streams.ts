@@ -8,7 +8,9 @@
  * - attach: the container's output from now on (channel 1) until it exits. The runtimes started the
  *   container with its output to a log, not to a pipe the agent holds, so attach cannot write to
  *   its stdin: input is read and dropped.
- * - logs: the runtime's logStream (tail, since, timestamps, follow), cut at limitBytes.
+ * - logs: the runtime's logStream (tail, since, timestamps, follow), cut at limitBytes; with previous,
+ *   the kept log of the container's previous instance (agent/previous-logs.ts: tail and limitBytes; it
+ *   has no times, so since and timestamps are not applied), then the end (that instance cannot write more).
  * - portForward: a TCP connection from the agent to the pod's IP and port, both ways on channel 1.
  *
  * What a node may open is what the hub asks (the hub authorizes the user; the agent only ever
@@ -28,7 +30,7 @@ import type { ContainerRuntime } from '../../runtime-adapters/runtime.js';
 import type { StreamingProcess } from '../../runtime-adapters/streaming-process.js';
 import type { DesiredSet } from '../desired-set.js';
 import { ContainerNotRunningError } from '../errors.js';
-import { containerFinder } from './pod-container.js';
+import { containerFinder, previousLogReader } from './pod-container.js';
 
 export const DEFAULT_MAX_STREAMS = 16;
 /** Below the broker's stream quota (200 frames/s, 4 MiB/s, bursts 1000 and 16 MiB). */
@@ -45,6 +47,8 @@ export interface StreamHandlerOptions {
   maxStreams?: number;
   /** The pod's IP on the pod network, by pod uid (port-forward dials it); without one, the container's own address. */
   podIP?: (podUid: string) => string | undefined;
+  /** The agent's data dir, where previous instances' logs are kept (`logs --previous`); without it there are none. */
+  dataDir?: string | undefined;
 }
 
 export interface StreamHandler {
@@ -88,6 +92,7 @@ export function createStreamHandler(opts: StreamHandlerOptions): StreamHandler {
   const clock = opts.clock ?? Date.now;
   const maxStreams = opts.maxStreams ?? DEFAULT_MAX_STREAMS;
   const findContainer = containerFinder(opts);
+  const readPrevious = previousLogReader(opts);
   const streams = new Map<string, StreamEndpoint>();
   const pace = createPacer((topic, frame) => {
     opts.publish(topic, frame).catch((err: unknown) => {
@@ -124,6 +129,14 @@ export function createStreamHandler(opts: StreamHandlerOptions): StreamHandler {
   }
 
   async function start(open: OpenFrame, endpoint: StreamEndpoint, paused: Set<NodeJS.ReadableStream>, setProcess: (p: StreamingProcess | Socket) => void): Promise<void> {
+    if (open.kind === 'logs' && open.previous) {
+      const text = Buffer.from(await readPrevious(open, open.tailLines), 'utf8');
+      endpoint.control({ op: 'ready', window: STREAM_WINDOW_BYTES });
+      const out = open.limitBytes ? text.subarray(0, open.limitBytes) : text;
+      if (out.length > 0) endpoint.write(1, out);
+      endpoint.close({});
+      return;
+    }
     const info = await findContainer(open);
     const container = info.labels[RUNTIME_LABELS.container] ?? open.container ?? '';
     if (open.kind === 'portForward') {
@@ -142,9 +155,6 @@ export function createStreamHandler(opts: StreamHandlerOptions): StreamHandler {
       return;
     }
     if (open.kind === 'logs') {
-      if (open.previous) {
-        throw new ContainerNotRunningError(`previous terminated container "${container}" in pod "${open.pod}" not found: the agent does not keep exited instances`);
-      }
       if (!opts.runtime.logStream) throw new ContainerNotRunningError(`the ${opts.runtime.name} runtime cannot stream logs`);
       const proc = await opts.runtime.logStream(info.id, {
         follow: Boolean(open.follow),

@@ -6,6 +6,8 @@
  *     running ones, and kill an instance a failed liveness/startup probe asked to kill;
  *   - stopAndRemove, for a pod no longer desired (or marked for deletion): stop with its grace period,
  *     remove, forget its records and directory.
+ * Before a dead instance is removed to make the next, its output is kept for `logs --previous`
+ * (agent/previous-logs.ts, in the pod's directory).
  * Failures to create or start become the container's waiting reason with back-off (records in
  * container-records.ts); what happens is told to `events` in the kubelet's words (Created, Started,
  * Killing, BackOff, Failed). A back-off that ends later calls `wakeAt`, so the pass loop comes back then.
@@ -19,6 +21,7 @@ import { podNamespace, podUid } from '../desired-set.js';
 import { ContainerConfigError, PodNetworkError } from '../errors.js';
 import { NO_POD_NETWORK, type PodSandbox, type PodSandboxes } from '../pod-sandbox.js';
 import { NO_SERVICE_ENV, type PodServiceEnv } from '../pod-services.js';
+import { forgetPreviousLog, keepPreviousLog } from '../previous-logs.js';
 import { backoffAfterExit, formatDuration, nextBackoff } from './backoff.js';
 import type { ContainerRecord, ContainerRecords, TerminatedRecord, WaitingRecord } from './container-records.js';
 import { createImagePull } from './image-pull.js';
@@ -176,6 +179,7 @@ export function createPodWorker(opts: PodWorkerOptions): PodWorker {
       return;
     }
     rec.lastTerminated = terminatedFrom(info);
+    await keepPreviousLog(runtime, dataDir, { uid: podUid(pod), container: container.name, id: info.id }, log);
     await runtime.remove(info.id);
     rec.restartCount++;
     delete rec.retryAfter;
@@ -199,6 +203,7 @@ export function createPodWorker(opts: PodWorkerOptions): PodWorker {
     }
     await runtime.stop(info.id, graceSecondsOf(pod));
     rec.lastTerminated = terminatedFrom(await runtime.inspect(info.id));
+    await keepPreviousLog(runtime, dataDir, { uid: podUid(pod), container: container.name, id: info.id }, log);
     await runtime.remove(info.id);
     rec.restartCount++;
     delete rec.retryAfter;
@@ -271,6 +276,7 @@ export function createPodWorker(opts: PodWorkerOptions): PodWorker {
         await runtime.stop(info.id, grace);
         await runtime.remove(info.id);
         records.forgetContainer(uid, name);
+        await forgetPreviousLog(dataDir, uid, name);
       }
     }
     try {

@@ -23,7 +23,7 @@ export function registerLogsCommand(program: Command, io: CliIO): void {
     .argument('<pod>', 'POD or pod/POD')
     .option('-c, --container <name>', 'the container (needed when the pod has several)')
     .option('--tail <n>', 'only the last N lines')
-    .option('-p, --previous', "the previous instance's output (not kept by Drover agents)")
+    .option('-p, --previous', "the previous instance's output (kept by the agent when it restarts the container)")
     .option('-n, --namespace <ns>', 'namespace (default: the kubeconfig context\'s, else "default")')
     .action(async (podArg: string, flags: { container?: string; tail?: string; previous?: boolean; namespace?: string }, cmd: Command) => {
       let tail: number | undefined;

@@ -1,12 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createCommandHandler, truncateOutput, type CommandHandler } from '../../../agent/link/commands.js';
 import { toContainerSpec } from '../../../agent/pods/pod-runtime.js';
+import { keepPreviousLog } from '../../../agent/previous-logs.js';
 import { silentLogger } from '../../../protocol/logger.js';
 import type { ReplyMessage } from '../../../protocol/messages.js';
 import type { Pod } from '../../../protocol/objects/pod.js';
+import { RUNTIME_LABELS } from '../../../protocol/pod-helpers.js';
 import { topics } from '../../../protocol/topics.js';
 import { createFakeRuntime, type FakeRuntime } from '../../../runtime-adapters/fake/fake.js';
-import { desiredSet, makePod, NODE, TEST_IMAGE } from '../helpers.js';
+import { desiredSet, makePod, NODE, tempDir, TEST_IMAGE } from '../helpers.js';
 
 describe('command handler', () => {
   let runtime: FakeRuntime;
@@ -69,7 +71,34 @@ describe('command handler', () => {
     await send({ command: 'logs', requestId: 'r6', pod: 'ghost' });
     expect(reply('r6')?.message).toMatchObject({ ok: false, error: 'pod default/ghost is not on this node' });
     await send({ command: 'logs', requestId: 'r7', pod: 'one', previous: true });
-    expect(reply('r7')?.message.ok).toBe(false);
+    expect(reply('r7')?.message).toMatchObject({ ok: false, error: 'previous terminated container "main" in pod "one" not found' });
+  });
+
+  it('answers previous logs from the kept log of the previous instance, its last tailLines', async () => {
+    const { dir, cleanup } = await tempDir();
+    try {
+      handler = createCommandHandler({
+        nodeName: NODE,
+        runtime,
+        desired: () => desiredSet(1, pods),
+        publish: async (topic, message) => void replies.push({ topic, message }),
+        logger: silentLogger(),
+        dataDir: dir,
+      });
+      await send({ command: 'logs', requestId: 'p1', pod: 'two', container: 'b', previous: true });
+      expect(reply('p1')?.message).toMatchObject({ ok: false, error: 'previous terminated container "b" in pod "two" not found' });
+      const [, b] = await runtime.list({ [RUNTIME_LABELS.podName]: 'two' }).then((l) => l.sort((x, y) => (x.labels[RUNTIME_LABELS.container]! < y.labels[RUNTIME_LABELS.container]! ? -1 : 1)));
+      runtime.hooks.appendLog(b!.id, 'p1\np2\np3\n');
+      await keepPreviousLog(runtime, dir, { uid: two.metadata.uid!, container: 'b', id: b!.id }, silentLogger());
+      await send({ command: 'logs', requestId: 'p2', pod: 'two', container: 'b', previous: true, tailLines: 2 });
+      expect(reply('p2')?.message).toMatchObject({ ok: true, output: 'p2\np3\n' });
+      // the current instance is not needed: it may be gone while the next one is made
+      await runtime.remove(b!.id);
+      await send({ command: 'logs', requestId: 'p3', pod: 'two', container: 'b', previous: true });
+      expect(reply('p3')?.message).toMatchObject({ ok: true, output: 'p1\np2\np3\n' });
+    } finally {
+      await cleanup();
+    }
   });
 
   it('drops malformed commands and request ids that cannot be topic levels', async () => {
