@@ -1,13 +1,15 @@
 /**
  * The agent's end of streams (agent/link/streams.ts), wired to a hub-side endpoint in memory: exec
  * through a runtime whose execStream runs a real `sh` (stdin, stdout, stderr, the exit code),
- * port-forward to a real TCP server, logs with limitBytes, and the refusals (no such pod, a second
+ * port-forward to a real TCP server, logs with limitBytes, previous logs from the kept file, and the refusals (no such pod, a second
  * open of the same id ignored, more streams than allowed).
  */
 import { createServer, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createStreamHandler, type StreamHandler } from '../../../agent/link/streams.js';
+import { previousLogPath } from '../../../agent/previous-logs.js';
+import { writeFileDurable } from '../../../protocol/durable-file.js';
 import { encodeMessage, type StreamFrame } from '../../../protocol/messages.js';
 import { silentLogger } from '../../../protocol/logger.js';
 import { RUNTIME_LABELS } from '../../../protocol/pod-helpers.js';
@@ -15,6 +17,7 @@ import { createStreamEndpoint, type StreamEnd, type StreamEndpoint, type StreamF
 import { topics } from '../../../protocol/topics.js';
 import type { ContainerInfo, ContainerRuntime } from '../../../runtime-adapters/runtime.js';
 import { startStreamingProcess } from '../../../runtime-adapters/streaming-process.js';
+import { tempDir } from '../helpers.js';
 
 const NODE = 'agent-streams';
 
@@ -76,7 +79,7 @@ describe('agent streams', () => {
   let server: Server | undefined;
   const deliver = new Map<string, (f: StreamFrame) => void>();
   const upTopics: string[] = [];
-  function start(runtime: ContainerRuntime, maxStreams?: number): void {
+  function start(runtime: ContainerRuntime, maxStreams?: number, dataDir?: string): void {
     handler = createStreamHandler({
       nodeName: NODE,
       runtime,
@@ -87,6 +90,7 @@ describe('agent streams', () => {
       },
       logger: silentLogger(),
       ...(maxStreams ? { maxStreams } : {}),
+      ...(dataDir ? { dataDir } : {}),
     });
   }
   afterEach(() => {
@@ -143,6 +147,28 @@ describe('agent streams', () => {
     await hub.ready;
     await hub.ended;
     expect(hub.out.get(1)).toBe('0123');
+  });
+
+  it('streams the previous instance\'s kept log (tail, limitBytes, follow ends), or the kubelet\'s not-found', async () => {
+    const { dir, cleanup } = await tempDir();
+    try {
+      start(runtimeWith(container), undefined, dir);
+      const none = hubSide(() => handler, 'pv0', upTopics, deliver);
+      open(none, { kind: 'logs', previous: true });
+      expect((await none.ended).error).toBe('previous terminated container "main" in pod "web" not found');
+      await writeFileDurable(previousLogPath(dir, 'u1', 'main'), 'one\ntwo\nthree\n', { mode: 0o600 });
+      const tail = hubSide(() => handler, 'pv1', upTopics, deliver);
+      open(tail, { kind: 'logs', previous: true, follow: true, tailLines: 2 });
+      await tail.ready;
+      expect(await tail.ended).toMatchObject({ byPeer: true });
+      expect(tail.out.get(1)).toBe('two\nthree\n');
+      const cut = hubSide(() => handler, 'pv2', upTopics, deliver);
+      open(cut, { kind: 'logs', previous: true, limitBytes: 5 });
+      await cut.ended;
+      expect(cut.out.get(1)).toBe('one\nt');
+    } finally {
+      await cleanup();
+    }
   });
 
   it('refuses a pod it does not run, an exec in a stopped container and streams past the limit', async () => {
