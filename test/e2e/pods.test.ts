@@ -6,6 +6,7 @@
  *   - a crash-looping container shows CrashLoopBackOff in `drover get pods`, its restart count grows
  *     and the gaps between restarts grow (10 s, then 20 s);
  *   - `drover describe pod` shows the agent's events (Started, Unhealthy, Killing, BackOff).
+ *   - `drover logs --previous` prints the output of the instance before the restart (liveness kill and crash).
  * All pods are applied at once so the slow back-offs overlap.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -78,7 +79,7 @@ const livePod = (name: string, node: string) =>
   pod(
     name,
     node,
-    `      command: ["sh", "-c", "touch /tmp/healthy; sleep 4; rm -f /tmp/healthy; exec sleep 3600"]
+    `      command: ["sh", "-c", "echo up $(cat /proc/sys/kernel/random/uuid); touch /tmp/healthy; sleep 4; rm -f /tmp/healthy; exec sleep 3600"]
       livenessProbe:
         exec:
           command: ["cat", "/tmp/healthy"]
@@ -88,7 +89,7 @@ const livePod = (name: string, node: string) =>
 `,
   );
 
-const crashPod = (name: string, node: string) => pod(name, node, `      command: ["sh", "-c", "exit 1"]\n`);
+const crashPod = (name: string, node: string) => pod(name, node, `      command: ["sh", "-c", "echo crashing; exit 1"]\n`);
 
 /** Watches a crash-looping pod from the moment it is applied: every instance's start, and the table. */
 interface CrashWatch {
@@ -229,6 +230,10 @@ describe('pods: probes, restarts and events (real hub, agents on Docker and cont
         150_000,
       );
       expect(restarted.status!.containerStatuses![0]!.lastState?.terminated).toBeDefined();
+      // the killed instance's output was kept: logs --previous shows it, and it is not the current instance's
+      const previous = (await hub.cli(['logs', name, '--previous'])).stdout.trim();
+      expect(previous).toMatch(/^up [0-9a-f-]{36}$/);
+      expect((await hub.cli(['logs', name])).stdout.trim()).not.toBe(previous);
       const described = await waitFor(
         `${name} events in describe`,
         async () => {
@@ -280,6 +285,8 @@ describe('pods: probes, restarts and events (real hub, agents on Docker and cont
         return out.includes('CrashLoopBackOff') ? out : undefined;
       }, 90_000, 500);
       expect(stdout).toContain('Back-off restarting failed container web');
+      // the previous instance's output, kept when the agent removed it to start the next one
+      expect((await hub.cli(['logs', name, '--previous'])).stdout.trim()).toBe('crashing');
     }, 270_000);
   }
 });
