@@ -2,6 +2,9 @@
  * MQTT topic layout. Everything lives under one versioned root with one subtree per node:
  *   drover/v1/nodes/NODE/{status,heartbeat,pods,presence,desired,desired/PART,network,cmd,reply/REQUEST}
  * (desired/PART: part PART >= 1 of a desired set too large for one message; part 0 is on desired itself)
+ * plus what every node reads alike, published once for the whole cluster (the overlay's peers and the
+ * Services: deltas on cluster/network, the whole of it retained on cluster/network/snapshot):
+ *   drover/v1/cluster/{network,network/snapshot}
  * plus the join exchange, used once with a join token before a node has its own credentials:
  *   drover/v1/join/CLIENT/{request,reply}
  */
@@ -47,6 +50,10 @@ export const topics = {
   /** Wildcards the hub subscribes to. */
   allNodesUp: (channel: NodeUpChannel) =>
     channel === 'reply' ? `${TOPIC_ROOT}/nodes/+/reply/+` : `${TOPIC_ROOT}/nodes/+/${channel}`,
+  /** The cluster's shared network data: deltas (the last one retained), QoS 1; nodes subscribe, only the hub publishes. */
+  clusterNetwork: () => `${TOPIC_ROOT}/cluster/network`,
+  /** The whole of the shared network data at one generation, retained: what a node (re)syncs from. */
+  clusterNetworkSnapshot: () => `${TOPIC_ROOT}/cluster/network/snapshot`,
   joinRequest: (clientId: string) => `${TOPIC_ROOT}/join/${clientId}/request`,
   joinReply: (clientId: string) => `${TOPIC_ROOT}/join/${clientId}/reply`,
   allJoinRequests: () => `${TOPIC_ROOT}/join/+/request`,
@@ -54,7 +61,12 @@ export const topics = {
 
 export type ParsedTopic =
   | { kind: 'node'; node: string; channel: NodeChannel; requestId?: string; part?: number }
-  | { kind: 'join'; clientId: string; channel: 'request' | 'reply' };
+  | { kind: 'join'; clientId: string; channel: 'request' | 'reply' }
+  | { kind: 'cluster'; channel: ClusterChannel };
+
+/** The cluster-wide channels (drover/v1/cluster/...): every node may read them, none may publish. */
+export const CLUSTER_CHANNELS = ['network', 'network/snapshot'] as const;
+export type ClusterChannel = (typeof CLUSTER_CHANNELS)[number];
 
 /** Parse a concrete topic (no wildcards). Returns undefined for anything outside the layout. */
 export function parseTopic(topic: string): ParsedTopic | undefined {
@@ -77,6 +89,10 @@ export function parseTopic(topic: string): ParsedTopic | undefined {
       return { kind: 'node', node, channel: channel as NodeChannel };
     }
     return undefined;
+  }
+  if (parts[2] === 'cluster') {
+    const channel = parts.slice(3).join('/');
+    return (CLUSTER_CHANNELS as readonly string[]).includes(channel) ? { kind: 'cluster', channel: channel as ClusterChannel } : undefined;
   }
   if (parts[2] === 'join' && parts.length === 5 && parts[3] && (parts[4] === 'request' || parts[4] === 'reply')) {
     return { kind: 'join', clientId: parts[3], channel: parts[4] };

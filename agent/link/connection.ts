@@ -53,6 +53,8 @@ export interface NodeConnection {
    * desired set, topics.nodeDesiredPart). Topics already subscribed are not asked for again.
    */
   subscribe(topicNames: string[]): void;
+  /** Undo subscribe() for these topics (now if connected; they are not asked for at the next connect). */
+  unsubscribe(topicNames: string[]): void;
   /** Called after each (re)connect, once presence is published and subscriptions are made. */
   onConnect(handler: () => void): void;
   onMessage(handler: (topic: string, payload: Buffer) => void): void;
@@ -123,6 +125,7 @@ export function createNodeConnection(opts: NodeConnectionOptions): NodeConnectio
       await c.subscribeAsync({
         [topics.nodeDesired(nodeName)]: { qos: 1 },
         [topics.nodeNetwork(nodeName)]: { qos: 1 },
+        [topics.clusterNetwork()]: { qos: 1 },
         [topics.nodeCmd(nodeName)]: { qos: 0 },
         ...Object.fromEntries([...extraTopics].map((t) => [t, { qos: 1 as const }])),
       });
@@ -237,6 +240,15 @@ export function createNodeConnection(opts: NodeConnectionOptions): NodeConnectio
       c.subscribeAsync(Object.fromEntries(fresh.map((t) => [t, { qos: 1 as const }]))).catch((err: unknown) => {
         // the reconnect that follows a failed subscribe makes it again
         log.warn({ err, topics: fresh }, 'could not subscribe; retried at the next connect');
+      });
+    },
+    unsubscribe(topicNames) {
+      const held = topicNames.filter((t) => extraTopics.delete(t));
+      const c = client;
+      if (held.length === 0 || !ready || !c) return;
+      c.unsubscribeAsync(held).catch((err: unknown) => {
+        // the session keeps the subscription: what arrives on it is ignored, and it is asked for again only if needed
+        log.warn({ err, topics: held }, 'could not unsubscribe');
       });
     },
     onConnect(handler) {
