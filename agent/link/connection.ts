@@ -1,9 +1,11 @@
 /**
  * The node's long-lived MQTT connection to the hub: its own credentials, clientId node-<name>, a
  * persistent session (clean: false), keepalive 15 s and a last will that marks it offline (retained,
- * QoS 1). On every connect it publishes presence online (retained) and subscribes to its desired
- * (QoS 1) and cmd (QoS 0: a command is interactive, a stale one replayed after a reconnect is
- * unwanted) topics, and to the extra topics asked for with subscribe() (the parts of a split desired set). Reconnects with exponential back-off and jitter: mqtt.js' own fixed-period
+ * QoS 1). On every connect it publishes presence online (retained) and subscribes to its desired and
+ * network (QoS 1) and cmd (QoS 0: a command is interactive, a stale one replayed after a reconnect is
+ * unwanted) topics, to the cluster's shared network deltas (cluster/network, in a SUBSCRIBE of its own
+ * that an older hub may refuse), and to the extra topics asked for with subscribe() until unsubscribe()
+ * (the parts of a split desired set; the cluster network snapshot while the network store resyncs). Reconnects with exponential back-off and jitter: mqtt.js' own fixed-period
  * reconnect is switched off (reconnectPeriod 0) and client.reconnect() is called on our schedule.
  * An mqtts:// hub is verified against the CA pinned at join (credentials.caCert, dataDir/ca.crt);
  * plain mqtt:// is allowed only to loopback (hub-ca.ts mqttTlsOptions).
@@ -125,7 +127,6 @@ export function createNodeConnection(opts: NodeConnectionOptions): NodeConnectio
       await c.subscribeAsync({
         [topics.nodeDesired(nodeName)]: { qos: 1 },
         [topics.nodeNetwork(nodeName)]: { qos: 1 },
-        [topics.clusterNetwork()]: { qos: 1 },
         [topics.nodeCmd(nodeName)]: { qos: 0 },
         ...Object.fromEntries([...extraTopics].map((t) => [t, { qos: 1 as const }])),
       });
@@ -134,6 +135,11 @@ export function createNodeConnection(opts: NodeConnectionOptions): NodeConnectio
       c.end(true);
       return;
     }
+    // on its own: a hub from before the shared network topics refuses it (its whole network sets come on
+    // the node's own topic), and a refused filter fails the whole SUBSCRIBE
+    c.subscribeAsync({ [topics.clusterNetwork()]: { qos: 1 } }).catch((err: unknown) =>
+      log.info({ err }, "the hub does not share the cluster's network data (a hub before it): the node's network set comes whole on its own topic"),
+    );
     ready = true;
     for (const h of connectHandlers) h();
   }
