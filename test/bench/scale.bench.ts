@@ -240,6 +240,21 @@ async function scenarioJoin(f: Fleet): Promise<void> {
     return;
   }
   f.record(`${f.n} nodes joined and Ready (watched through the API)`, round(marks.get('100%')!), 's', `50% Ready at ${round(marks.get('50%')!)} s, 90% at ${round(marks.get('90%')!)} s; all joined (credentials) at ${round(marks.get('joined') ?? NaN)} s; ${total.joinFailures} failed join attempts (retried); ${f.sims.length} simulator processes`);
+  await recordNetworkBytes(f, 'during the join');
+}
+
+/** What the hub published on the network topics so far (drover_network_publish_bytes_total, by topic). */
+async function recordNetworkBytes(f: Fleet, when: string): Promise<void> {
+  const text = await (await fetch(`${f.info.httpUrl}/metrics`, { headers: { authorization: `Bearer ${f.adminToken}` } })).text();
+  const byTopic = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const m = /^drover_network_publish_bytes_total\{topic="([a-z]+)"\} ([0-9.e+]+)$/.exec(line);
+    if (m) byTopic.set(m[1]!, Number(m[2]));
+  }
+  if (byTopic.size === 0) return; // a hub without the counter
+  const total = [...byTopic.values()].reduce((a, b) => a + b, 0);
+  const parts = [...byTopic].map(([k, v]) => `${k} ${round(v / 2 ** 20, 1)} MiB`).join(', ');
+  f.record(`hub bytes published on the network topics ${when}`, round(total / 2 ** 20, 1), 'MiB', `drover_network_publish_bytes_total from hub start: ${parts}`);
 }
 
 async function metricValue(f: Fleet, name: string): Promise<number | undefined> {
