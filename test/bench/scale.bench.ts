@@ -22,7 +22,8 @@
  * kill runs last as it takes half the fleet down). SCALE_NODES_PER_PROCESS (2500) nodes per simulator
  * process (at least two processes, an even number, so half the fleet can be killed). SCALE_TIMEOUT_S (600)
  * bounds each wait; a wait that runs out is recorded as -1 with what was reached. SCALE_SIM_ARGS adds
- * options to every `drover sim`. SCALE_KEEP=1 keeps the data and logs (under $TMPDIR/drover-scale-*).
+ * options to every `drover sim`. SCALE_HUB_ARGS adds options to the hub (e.g. `--cluster-cidr 10.0.0.0/8`, so
+ * that more than 256 nodes get a pod CIDR and every node is an overlay peer of every other). SCALE_KEEP=1 keeps the data and logs (under $TMPDIR/drover-scale-*).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -130,7 +131,8 @@ class Fleet {
   }
 
   async startHub(ports?: { http: number; mqtt: number }): Promise<void> {
-    const proc = startGroup(['hub', '--data-dir', this.hubDir, '--http', `127.0.0.1:${ports?.http ?? 0}`, '--mqtt', `127.0.0.1:${ports?.mqtt ?? 0}`], {
+    const hubArgs = (env.SCALE_HUB_ARGS ?? '').split(/\s+/).filter(Boolean);
+    const proc = startGroup(['hub', '--data-dir', this.hubDir, '--http', `127.0.0.1:${ports?.http ?? 0}`, '--mqtt', `127.0.0.1:${ports?.mqtt ?? 0}`, ...hubArgs], {
       env: { DROVER_CONFIG: join(this.dir, 'config.json'), DROVER_LOG_LEVEL: env.DROVER_LOG_LEVEL ?? 'info' },
       logFile: join(this.dir, 'hub.log'),
     });
