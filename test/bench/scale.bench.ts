@@ -22,7 +22,7 @@
  * kill runs last as it takes half the fleet down). SCALE_NODES_PER_PROCESS (2500) nodes per simulator
  * process (at least two processes, an even number, so half the fleet can be killed). SCALE_TIMEOUT_S (600)
  * bounds each wait; a wait that runs out is recorded as -1 with what was reached. SCALE_SIM_ARGS adds
- * options to every `drover sim`. SCALE_HUB_ARGS adds options to the hub (e.g. `--cluster-cidr 10.0.0.0/8`, so
+ * options to every `drover sim`. SCALE_HUB_ARGS adds options to the hub (e.g. `--cluster-cidr 10.64.0.0/10`, so
  * that more than 256 nodes get a pod CIDR and every node is an overlay peer of every other). SCALE_KEEP=1 keeps the data and logs (under $TMPDIR/drover-scale-*).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
