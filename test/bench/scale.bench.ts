@@ -239,6 +239,7 @@ async function scenarioJoin(f: Fleet): Promise<void> {
   nodes.close();
   if (!done) {
     f.notReached(`${f.n} nodes joined and Ready`, `${readyCount(nodes)} Ready, ${total.joined} joined, ${total.connected} connected, ${total.joinFailures} failed join attempts${f.hubAlive() ? '' : '; the hub exited'}`);
+    if (f.hubAlive()) await recordNetworkBytes(f, `until the join timed out (${readyCount(nodes)} Ready)`);
     return;
   }
   f.record(`${f.n} nodes joined and Ready (watched through the API)`, round(marks.get('100%')!), 's', `50% Ready at ${round(marks.get('50%')!)} s, 90% at ${round(marks.get('90%')!)} s; all joined (credentials) at ${round(marks.get('joined') ?? NaN)} s; ${total.joinFailures} failed join attempts (retried); ${f.sims.length} simulator processes`);
