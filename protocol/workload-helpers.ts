@@ -3,10 +3,10 @@
  * and the Deployment controller share them in Kubernetes too): who controls an object, a
  * ReplicaSet's revision, and whether a ReplicaSet runs a Deployment's current template.
  */
-import { isDeepStrictEqual } from 'node:util';
 import type { KubeObject, OwnerReference } from './objects/meta.js';
 import type { PodTemplateSpec } from './objects/pod.js';
 import type { Deployment, ReplicaSet } from './objects/workloads.js';
+import { semanticallyEqual } from './semantic-equal.js';
 import { POD_TEMPLATE_HASH_LABEL, REVISION_ANNOTATION } from './well-known.js';
 
 /** The owner reference marked controller: true, if any. */
@@ -36,7 +36,11 @@ export function templateWithoutLabel(template: PodTemplateSpec, key: string): Po
   return copy;
 }
 
-/** Does this ReplicaSet run the Deployment's current template (its own pod-template-hash label aside)? */
+/**
+ * Does this ReplicaSet run the Deployment's current template (its own pod-template-hash label aside)?
+ * Compared as Kubernetes does (semantic-equal.ts): `rollout undo` writes back a ReplicaSet's template
+ * with `creationTimestamp: null` and `resources: {}`, and that ReplicaSet is the one that runs it.
+ */
 export function runsTemplate(rs: ReplicaSet, d: Deployment): boolean {
-  return isDeepStrictEqual(templateWithoutLabel(rs.spec.template, POD_TEMPLATE_HASH_LABEL), templateWithoutLabel(d.spec.template, POD_TEMPLATE_HASH_LABEL));
+  return semanticallyEqual(templateWithoutLabel(rs.spec.template, POD_TEMPLATE_HASH_LABEL), templateWithoutLabel(d.spec.template, POD_TEMPLATE_HASH_LABEL));
 }

@@ -1,11 +1,14 @@
 /**
- * Environment values (which may come from Secrets) kept off the runtime CLI's command line, where any
- * local user could read them in /proc/PID/cmdline while `docker create` / `ctr containers create` runs.
- * They go through an --env-file instead: 0600, in a fresh 0700 directory, removed once the create is done.
+ * The Docker adapter's environment values (which may come from Secrets) kept off `docker create`'s command
+ * line, where any local user could read them in /proc/PID/cmdline. They go through an --env-file: 0600, in a
+ * fresh 0700 directory, removed once the create is done.
  *
- * Both CLIs read that file a line at a time ("K=V"; Docker also skips blank lines and lines starting with
- * "#", and trims leading white space), so a value holding a newline, or a name starting with "#" or white
- * space, cannot go in it (Docker refuses names holding white space there): only those stay on the command line.
+ * Docker reads that file a line at a time ("K=V"; it also skips blank lines and lines starting with "#", and
+ * trims leading white space), so a value holding a newline or a carriage return, or a name starting with "#"
+ * or holding white space, cannot go in it: those (`inline`) are named on the command line as `--env NAME`
+ * alone, and docker takes their values from its own environment, which only root (the CLI's user) can read.
+ * No value is ever on a command line. (The containerd adapter needs no file: ctr gets no environment at all and
+ * the values go into the container's spec over containerd's socket, containerd/containers-api.ts.)
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -13,6 +13,7 @@ export const RUNTIME_ERROR_CODES = {
   ERUNTIME_CONTAINER_NOT_FOUND: 'no container with this id',
   ERUNTIME_CONTAINER_EXISTS: 'a container with this name exists already',
   ERUNTIME_INVALID_SPEC: 'the container spec (or exec argv) cannot be run as given',
+  ERUNTIME_RUN_AS_ROOT: 'the container has runAsNonRoot and would run as root (the kubelet\'s CreateContainerConfigError)',
   ERUNTIME_COMMAND: 'a runtime CLI call failed for a reason none of the other codes names',
   ERUNTIME_NOT_FOUND: 'no container runtime answers on this machine (detection)',
 } as const;
@@ -60,6 +61,17 @@ export class ContainerExistsError extends RuntimeError {
 export class InvalidSpecError extends RuntimeError {
   constructor(runtime: string, message: string, options?: { cause?: unknown }) {
     super('ERUNTIME_INVALID_SPEC', runtime, message, options);
+  }
+}
+/**
+ * runAsNonRoot and the container would run as uid 0 (its runAsUser, or the image's user). The message is the
+ * kubelet's, without the "(pod: ..., container: ...)" the agent adds.
+ */
+export class RunAsRootError extends RuntimeError {
+  readonly reason: string;
+  constructor(runtime: string, reason: string) {
+    super('ERUNTIME_RUN_AS_ROOT', runtime, reason);
+    this.reason = reason;
   }
 }
 /** A runtime CLI call failed for a reason none of the above names. */

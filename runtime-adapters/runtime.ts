@@ -33,6 +33,31 @@ export interface Mount {
  */
 export type ContainerNetwork = { mode: 'netns'; path: string; uts?: string } | { mode: 'container'; container: string };
 
+/** A seccomp profile: the runtime's default, none, or a profile file on the node (absolute path). */
+export type SeccompProfile = { type: 'RuntimeDefault' } | { type: 'Unconfined' } | { type: 'Localhost'; path: string };
+
+/**
+ * What a container runs as and may do (the pod's and the container's Kubernetes securityContext merged, the
+ * container's fields winning). Absent fields keep the runtime's default: the image's user, the runtime's
+ * default capabilities, no_new_privs as the runtime sets it (containerd on, Docker off), Docker's default
+ * seccomp profile / none on containerd.
+ */
+export interface ContainerSecurity {
+  runAsUser?: number;
+  runAsGroup?: number;
+  /** Extra groups of the process (supplementalGroups, and fsGroup). */
+  supplementalGroups?: number[];
+  /** Refuse to create the container if it would run as uid 0 (RunAsRootError, as the kubelet refuses). */
+  runAsNonRoot?: boolean;
+  privileged?: boolean;
+  /** false: no_new_privs set; true: cleared. */
+  allowPrivilegeEscalation?: boolean;
+  readOnlyRootFilesystem?: boolean;
+  /** Capability names with or without CAP_, or ALL; drop is applied before add, as Kubernetes does. */
+  capabilities?: { add?: string[]; drop?: string[] };
+  seccomp?: SeccompProfile;
+}
+
 export interface ContainerSpec {
   /** Runtime-unique name; adapters may sanitise it but must keep it stable. */
   name: string;
@@ -56,6 +81,7 @@ export interface ContainerSpec {
   cpuLimitMillis?: number;
   /** Memory limit in bytes; undefined = unlimited. */
   memoryLimitBytes?: number;
+  security?: ContainerSecurity;
 }
 
 export type ContainerState = 'created' | 'running' | 'exited' | 'unknown';

@@ -1,5 +1,5 @@
-import { InvalidSpecError } from './errors.js';
-import type { ContainerSpec } from './runtime.js';
+import { InvalidSpecError, RunAsRootError } from './errors.js';
+import type { ContainerSecurity, ContainerSpec } from './runtime.js';
 import { RUNTIME_LABELS } from '../protocol/pod-helpers.js';
 import { isValidImageReference } from '../protocol/image-ref.js';
 
@@ -66,4 +66,22 @@ export function resolveArgv(
 /** Labels every Drover container carries, merged over the caller's. */
 export function managedLabels(labels: Record<string, string>): Record<string, string> {
   return { ...labels, [RUNTIME_LABELS.managed]: 'true' };
+}
+
+/**
+ * The kubelet's runAsNonRoot check (verifyRunAsNonRoot) against the image's configured user ("", "root",
+ * "1000", "1000:1000", "nginx"): throws RunAsRootError with the kubelet's words when the container would run
+ * as root or its user cannot be known to be non-root.
+ */
+export function checkRunAsNonRoot(runtime: string, security: ContainerSecurity | undefined, imageUser: string): void {
+  if (!security?.runAsNonRoot) return;
+  if (security.runAsUser !== undefined) {
+    if (security.runAsUser === 0) throw new RunAsRootError(runtime, "container's runAsUser breaks non-root policy");
+    return;
+  }
+  const user = imageUser.split(':')[0] ?? '';
+  if (user === '' || user === '0') throw new RunAsRootError(runtime, 'container has runAsNonRoot and image will run as root');
+  if (!/^[0-9]+$/.test(user)) {
+    throw new RunAsRootError(runtime, `container has runAsNonRoot and image has non-numeric user (${user}), cannot verify user is non-root`);
+  }
 }

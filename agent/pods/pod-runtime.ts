@@ -7,7 +7,7 @@ import { join, normalize } from 'node:path';
 import type { Container, Pod, Volume } from '../../protocol/objects/pod.js';
 import { RUNTIME_LABELS } from '../../protocol/pod-helpers.js';
 import { cpuToMillis, memoryToBytes } from '../../protocol/quantity.js';
-import type { ContainerSpec, Mount, PortMapping, PullPolicy } from '../../runtime-adapters/runtime.js';
+import type { ContainerSecurity, ContainerSpec, Mount, PortMapping, PullPolicy } from '../../runtime-adapters/runtime.js';
 import { podNamespace, podUid } from '../desired-set.js';
 import type { PodSandbox } from '../pod-sandbox.js';
 import type { PodServiceEnv } from '../pod-services.js';
@@ -89,7 +89,13 @@ export function mountedVolumes(pod: Pod, container: Container): Volume[] {
 export function containerSpecHash(pod: Pod, container: Container): string {
   const mounted = new Set((container.volumeMounts ?? []).map((m) => m.name));
   const volumes = (pod.spec.volumes ?? []).filter((v) => mounted.has(v.name));
-  const shaping = { container, hostNetwork: pod.spec.hostNetwork ?? false, volumes };
+  const shaping = {
+    container,
+    hostNetwork: pod.spec.hostNetwork ?? false,
+    volumes,
+    // only when set, so that the hash of a pod without one (every container made before) stays what it was
+    ...(pod.spec.securityContext ? { podSecurityContext: pod.spec.securityContext } : {}),
+  };
   return sha256(canonicalJson(shaping)).slice(0, 16);
 }
 
@@ -123,7 +129,40 @@ export function toContainerSpec(pod: Pod, container: Container, ctx: PodRuntimeC
   const limits = container.resources?.limits ?? {};
   if (limits.cpu !== undefined) spec.cpuLimitMillis = cpuToMillis(limits.cpu);
   if (limits.memory !== undefined) spec.memoryLimitBytes = memoryToBytes(limits.memory);
+  const security = containerSecurity(pod, container, ctx.dataDir);
+  if (security) spec.security = security;
   return spec;
+}
+
+/** Where a Localhost seccomp profile lives on the node (as the kubelet's <root>/seccomp). */
+export function seccompProfileDir(dataDir: string): string {
+  return join(dataDir, 'seccomp');
+}
+
+/**
+ * The pod's and the container's securityContext merged as the kubelet merges them (the container's fields win;
+ * fsGroup and supplementalGroups are the pod's); undefined when neither sets anything.
+ */
+export function containerSecurity(pod: Pod, container: Container, dataDir: string): ContainerSecurity | undefined {
+  const psc = pod.spec.securityContext ?? {};
+  const sc = container.securityContext ?? {};
+  const out: ContainerSecurity = {};
+  const runAsUser = sc.runAsUser ?? psc.runAsUser;
+  const runAsGroup = sc.runAsGroup ?? psc.runAsGroup;
+  const runAsNonRoot = sc.runAsNonRoot ?? psc.runAsNonRoot;
+  if (runAsUser !== undefined) out.runAsUser = runAsUser;
+  if (runAsGroup !== undefined) out.runAsGroup = runAsGroup;
+  if (runAsNonRoot !== undefined) out.runAsNonRoot = runAsNonRoot;
+  const groups = [...(psc.fsGroup !== undefined ? [psc.fsGroup] : []), ...(psc.supplementalGroups ?? [])];
+  if (groups.length) out.supplementalGroups = [...new Set(groups)];
+  if (sc.privileged !== undefined) out.privileged = sc.privileged;
+  if (sc.allowPrivilegeEscalation !== undefined) out.allowPrivilegeEscalation = sc.allowPrivilegeEscalation;
+  if (sc.readOnlyRootFilesystem !== undefined) out.readOnlyRootFilesystem = sc.readOnlyRootFilesystem;
+  if (sc.capabilities) out.capabilities = { ...(sc.capabilities.add ? { add: sc.capabilities.add } : {}), ...(sc.capabilities.drop ? { drop: sc.capabilities.drop } : {}) };
+  const seccomp = sc.seccompProfile ?? psc.seccompProfile;
+  if (seccomp?.type === 'Localhost') out.seccomp = { type: 'Localhost', path: join(seccompProfileDir(dataDir), normalize(seccomp.localhostProfile ?? '')) };
+  else if (seccomp) out.seccomp = { type: seccomp.type };
+  return Object.keys(out).length ? out : undefined;
 }
 
 export function runtimeLabels(pod: Pod, container: Container, nodeName: string): Record<string, string> {

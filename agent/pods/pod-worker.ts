@@ -13,7 +13,7 @@
 import type { Logger } from '../../protocol/logger.js';
 import type { Container, Pod } from '../../protocol/objects/pod.js';
 import { RUNTIME_LABELS } from '../../protocol/pod-helpers.js';
-import { ContainerExistsError } from '../../runtime-adapters/errors.js';
+import { ContainerExistsError, RunAsRootError } from '../../runtime-adapters/errors.js';
 import type { ContainerInfo, ContainerRuntime } from '../../runtime-adapters/runtime.js';
 import { podNamespace, podUid } from '../desired-set.js';
 import { ContainerConfigError, PodNetworkError } from '../errors.js';
@@ -118,6 +118,13 @@ export function createPodWorker(opts: PodWorkerOptions): PodWorker {
     try {
       id = await runtime.create(spec);
     } catch (err) {
+      if (err instanceof RunAsRootError) {
+        // the kubelet's CreateContainerConfigError, with its words: the pod stays Pending, tried again each pass
+        const message = `${err.reason} (pod: "${pod.metadata.name}_${podNamespace(pod)}(${podUid(pod)})", container: ${container.name})`;
+        if (rec.waiting?.reason !== 'CreateContainerConfigError' || rec.waiting.message !== message) event(ref, container.name, 'Warning', 'Failed', `Error: ${message}`);
+        setWaiting(rec, { reason: 'CreateContainerConfigError', message }, pod, container.name);
+        return;
+      }
       failStart(rec, pod, container, 'CreateContainerError', err, now);
       if (err instanceof ContainerExistsError) {
         log.warn({ name: spec.name }, 'a container with this name exists but is not labelled for this node; remove it by hand');

@@ -3,12 +3,14 @@
  * @kubernetes/client-node find the resources: /api, /api/v1, /apis, /apis/GROUP/VERSION, /version.
  */
 import { allKinds } from '../../protocol/kinds.js';
-import { AUTHORIZATION_GROUP, AUTHORIZATION_VERSION, DROVER_GROUP, DROVER_VERSION, REVIEW_RESOURCES, TOKEN_RESOURCES, servedGroupVersions } from './router.js';
+import { ACTION_SUBRESOURCES, AUTHORIZATION_GROUP, AUTHORIZATION_VERSION, DROVER_GROUP, DROVER_VERSION, REVIEW_RESOURCES, TOKEN_RESOURCES, servedGroupVersions } from './router.js';
 import { apiErrors } from './status.js';
 
 export const SERVER_VERSION = { major: '1', minor: '30', gitVersion: 'v1.30.0-drover', platform: `${process.platform}/${process.arch}` };
 
 const ALL_VERBS = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
+/** The kinds in Kubernetes' `all` category (`kubectl get all`): workloads and Services, not config or nodes. */
+const ALL_CATEGORY = new Set(['Pod', 'Service', 'Deployment', 'ReplicaSet', 'DaemonSet', 'StatefulSet', 'Job', 'CronJob', 'HorizontalPodAutoscaler']);
 
 export function versionInfo(): Record<string, string> {
   return {
@@ -67,8 +69,13 @@ export function resourceList(group: string, version: string): unknown {
       kind: k.kind,
       verbs: k.kind === 'Node' ? ALL_VERBS.filter((v) => v !== 'create') : ALL_VERBS,
       shortNames: k.shortNames,
+      ...(ALL_CATEGORY.has(k.kind) ? { categories: ['all'] } : {}),
     });
     resources.push({ name: `${k.plural}/status`, singularName: '', namespaced: k.namespaced, kind: k.kind, verbs: ['get', 'patch', 'update'] });
+    if ((ACTION_SUBRESOURCES.scale as readonly string[]).includes(k.kind)) {
+      // kubectl scale --current-replicas (and client-go's scale client) find the Scale's group-version here
+      resources.push({ name: `${k.plural}/scale`, singularName: '', namespaced: k.namespaced, group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: ['get', 'patch', 'update'] });
+    }
   }
   if (group === AUTHORIZATION_GROUP && version === AUTHORIZATION_VERSION) {
     for (const [name, kind] of Object.entries(REVIEW_RESOURCES)) resources.push({ name, singularName: '', namespaced: false, kind, verbs: ['create'] });

@@ -25,7 +25,7 @@ export function wantsTable(accept: string | undefined): 'v1' | 'v1beta1' | undef
   return undefined;
 }
 
-type IncludeObject = 'None' | 'Metadata' | 'Object';
+export type IncludeObject = 'None' | 'Metadata' | 'Object';
 
 export function parseIncludeObject(value: string | null): IncludeObject {
   if (value === null || value === '') return 'Metadata';

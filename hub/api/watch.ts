@@ -6,6 +6,7 @@
  *   changes after the list's revision. With resourceVersion=N, changes after N.
  * - A revision older than the store's history yields one ERROR event carrying a 410 Gone Status.
  * - With selectors, an object that stops matching is reported DELETED, one that starts matching ADDED.
+ * - Asked for a Table (kubectl get -w), each event's object is a one-row Table (watch-table.ts).
  * - timeoutSeconds= ends the stream; so do a client disconnect and the server closing. The store
  *   watch is always closed.
  *
@@ -25,6 +26,8 @@ import type { ApiDeps, Reply, RequestContext } from './context.js';
 import type { ResourceRoute } from './router.js';
 import { equalityFields, matchesSelectors, parseSelectors, type Selectors } from './selectors.js';
 import { apiErrors, failureStatus, toApiError } from './status.js';
+import { parseIncludeObject, wantsTable } from './table.js';
+import { createWatchTableEncoder } from './watch-table.js';
 
 /** A cut-off client gets this long to take its last event before its connection is destroyed. */
 const CUT_OFF_GRACE_MS = 5000;
@@ -56,6 +59,10 @@ export async function serveWatch(ctx: RequestContext, route: ResourceRoute, deps
   const kind = route.info.kind;
   const namespace = route.info.namespaced ? route.namespace : undefined;
   const filtered = selectors.labels !== undefined || selectors.fields.length > 0;
+  const tableVersion = wantsTable(ctx.req.headers.accept);
+  const asTable = tableVersion
+    ? createWatchTableEncoder({ kind, version: tableVersion, includeObject: parseIncludeObject(params.get('includeObject')), clock: deps.clock })
+    : undefined;
   const log = deps.logger.child({ watch: route.info.plural, namespace });
 
   // Without a starting revision: the current state first, as ADDED events (the cache's objects are
@@ -101,13 +108,17 @@ export async function serveWatch(ctx: RequestContext, route: ResourceRoute, deps
     stream.end();
   });
 
+  const statusLine = (type: string, object: unknown): string => `${JSON.stringify({ type, object })}\n`;
+  const objectLine = (type: string, object: KubeObject): string => (asTable ? asTable(type, object) : statusLine(type, object));
+  const rawLine = (type: string, json: string): string => (asTable ? asTable(type, JSON.parse(json) as KubeObject) : `{"type":"${type}","object":${json}}\n`);
+
   /** Too far behind: the Kubernetes error (client-go re-lists), then the connection goes. */
   const cutOff = (): void => {
     const behind = res.writableLength;
     log.warn({ buffered: behind, limit: deps.maxWatchBufferBytes }, 'watch client too slow: cutting it off');
     deps.metrics.watchCutOff();
     const status = failureStatus('Expired', `the watch client fell ${behind} bytes behind (limit ${deps.maxWatchBufferBytes}): re-list and watch again`);
-    res.write(`${JSON.stringify({ type: 'ERROR', object: status })}\n`);
+    res.write(statusLine('ERROR', status));
     stream.end();
     setTimeout(() => res.destroy(), CUT_OFF_GRACE_MS).unref();
   };
@@ -119,8 +130,6 @@ export async function serveWatch(ctx: RequestContext, route: ResourceRoute, deps
     if (res.writableLength > deps.maxWatchBufferBytes) cutOff();
     return flowing;
   };
-  const objectLine = (type: string, object: unknown): string => `${JSON.stringify({ type, object })}\n`;
-  const rawLine = (type: string, json: string): string => `{"type":"${type}","object":${json}}\n`;
 
   // Live changes that come while the initial list is still being written wait here, bounded like
   // the socket: a client stuck in its initial list is cut off once this much has piled up behind it.
@@ -164,7 +173,7 @@ export async function serveWatch(ctx: RequestContext, route: ResourceRoute, deps
     storeWatch = deps.store.watchJson({ kind, namespace, fromRevision }, onEvent);
   } catch (err) {
     if (!(err instanceof RevisionCompactedError)) log.error({ err }, 'watch failed to start');
-    write(objectLine('ERROR', toApiError(err).toStatus()));
+    write(statusLine('ERROR', toApiError(err).toStatus()));
     stream.end();
     return { handled: true };
   }

@@ -18,15 +18,17 @@ export function podFingerprint(pod: Pod): string {
   return JSON.stringify([pod.spec?.nodeName ?? '', desiredPod(pod)]);
 }
 
-/** The pods of `node`'s desired set: bound to it and not being deleted. */
+/** The pods that should run on `node`: bound to it and not being deleted (their config goes with the set). */
 export function podsForNode(node: string, pods: Pod[]): Pod[] {
   return pods.filter((p) => p.spec.nodeName === node && !p.metadata.deletionTimestamp);
 }
 
 /**
- * The desired set for `node`: its bound Pods that are not being deleted, sorted by namespace/name.
- * `nodeExists` false (the Node was deleted) gives an empty set. `config` is the ConfigMaps/Secrets
- * those pods reference (see desired-config.ts); the caller fetches them.
+ * The desired set for `node`: its bound Pods, sorted by namespace/name. Pods being deleted stay in it
+ * with their deletionTimestamp and deletionGracePeriodSeconds, so the agent stops them with the grace
+ * the deletion asked for (`kubectl delete --grace-period=N`, `--now`), not the spec's; the agent runs
+ * none of them. `nodeExists` false (the Node was deleted) gives an empty set. `config` is the
+ * ConfigMaps/Secrets the pods that should run reference (see desired-config.ts); the caller fetches them.
  */
 export function buildDesiredSet(
   node: string,
@@ -37,7 +39,8 @@ export function buildDesiredSet(
   config: ConfigData[] = [],
 ): DesiredSetMessage {
   const selected = nodeExists
-    ? podsForNode(node, pods)
+    ? pods
+        .filter((p) => p.spec.nodeName === node)
         .map(desiredPod)
         .sort((a, b) => `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.metadata.name}`))
     : [];

@@ -103,6 +103,49 @@ export const volumeSchema = z.strictObject({
 });
 export type Volume = z.infer<typeof volumeSchema>;
 
+/** securityContext.seccompProfile: localhostProfile (a file under the node's seccomp directory) only with Localhost. */
+export const seccompProfileSchema = z
+  .strictObject({
+    type: z.enum(['RuntimeDefault', 'Unconfined', 'Localhost']),
+    localhostProfile: z
+      .string()
+      .min(1)
+      .refine((p) => !p.startsWith('/') && !p.split('/').includes('..'), 'must be a relative path without ".."')
+      .optional(),
+  })
+  .superRefine((p, ctx) => {
+    if (p.type === 'Localhost' && !p.localhostProfile) ctx.addIssue({ code: 'custom', path: ['localhostProfile'], message: 'must be set when seccomp type is Localhost' });
+    if (p.type !== 'Localhost' && p.localhostProfile) ctx.addIssue({ code: 'custom', path: ['localhostProfile'], message: 'can only be set when seccomp type is Localhost' });
+  });
+export type SeccompProfileSpec = z.infer<typeof seccompProfileSchema>;
+
+const uidSchema = z.number().int().min(0).max(2147483647);
+
+/** The container's securityContext (the fields Drover honours on both runtimes). */
+export const securityContextSchema = z.strictObject({
+  runAsUser: uidSchema.optional(),
+  runAsGroup: uidSchema.optional(),
+  runAsNonRoot: z.boolean().optional(),
+  allowPrivilegeEscalation: z.boolean().optional(),
+  privileged: z.boolean().optional(),
+  readOnlyRootFilesystem: z.boolean().optional(),
+  capabilities: z.strictObject({ add: z.array(z.string().min(1)).optional(), drop: z.array(z.string().min(1)).optional() }).optional(),
+  seccompProfile: seccompProfileSchema.optional(),
+});
+export type SecurityContext = z.infer<typeof securityContextSchema>;
+
+/** The pod's securityContext: defaults for every container (theirs win), and the pod's groups. */
+export const podSecurityContextSchema = z.strictObject({
+  runAsUser: uidSchema.optional(),
+  runAsGroup: uidSchema.optional(),
+  runAsNonRoot: z.boolean().optional(),
+  /** Added to every container's groups (the volumes' ownership is not changed: see agent/pods/README.md). */
+  fsGroup: uidSchema.optional(),
+  supplementalGroups: z.array(uidSchema).optional(),
+  seccompProfile: seccompProfileSchema.optional(),
+});
+export type PodSecurityContext = z.infer<typeof podSecurityContextSchema>;
+
 export const containerSchema = z.strictObject({
   name: labelNameSchema,
   image: z
@@ -125,6 +168,7 @@ export const containerSchema = z.strictObject({
   terminationMessagePolicy: z.enum(['File', 'FallbackToLogsOnError']).optional(),
   stdin: z.boolean().optional(),
   tty: z.boolean().optional(),
+  securityContext: securityContextSchema.optional(),
 });
 export type Container = z.infer<typeof containerSchema>;
 
@@ -196,6 +240,7 @@ export const podSpecSchema = z.strictObject({
   enableServiceLinks: z.boolean().optional(),
   serviceAccountName: z.string().optional(),
   activeDeadlineSeconds: z.number().int().optional(),
+  securityContext: podSecurityContextSchema.optional(),
 }).superRefine((spec, ctx) => {
   if (spec.dnsPolicy === 'None' && !spec.dnsConfig?.nameservers?.length) {
     ctx.addIssue({ code: 'custom', path: ['dnsConfig', 'nameservers'], message: 'dnsPolicy None needs dnsConfig with at least one nameserver' });

@@ -12,20 +12,21 @@ import { join } from 'node:path';
 import type { Logger } from '../../protocol/logger.js';
 import { preciseTimestamp } from '../../protocol/time.js';
 import { ContainerExistsError, ContainerNotFoundError, ImageNotFoundError, ImagePullError, InvalidSpecError, RuntimeCommandError, RuntimeUnavailableError } from '../errors.js';
-import { withEnvFile } from '../env-file.js';
 import { startLineStream } from '../event-stream.js';
 import { parseCtrImageList } from '../image-list.js';
 import { tailLogLines } from '../log-tail.js';
 import { createExecaRunner, type ProcessRunner } from '../process-runner.js';
 import type { ContainerInfo, ContainerRuntime, ContainerSpec, ExecResult, LogOptions, PullPolicy } from '../runtime.js';
-import { checkNetworkMode, checkSpec, managedLabels, resolveArgv } from '../spec-checks.js';
+import { checkNetworkMode, checkRunAsNonRoot, checkSpec, managedLabels, resolveArgv } from '../spec-checks.js';
 import { createContainerLocks } from './container-locks.js';
 import { createContainerStatus } from './container-status.js';
-import { ctrCreateArgs } from './create-args.js';
+import { createContainersApi } from './containers-api.js';
+import { ctrCreateArgs, deferredLabels } from './create-args.js';
 import { createCtr, RUNTIME } from './ctr.js';
 import { ctrError, filterQuote, isContainerLifecycleEvent, isNotFound, parseCtrEventLine, parseServerVersion } from './ctr-output.js';
 import { createImageConfigs } from './image-config.js';
 import { normaliseImageRef, sanitiseContainerId } from './names.js';
+import { completeSpec } from './oci-spec.js';
 import { createPortForwarders } from './port-forwarders.js';
 import { createContainerStateStore, type ContainerRunState } from './run-state.js';
 
@@ -60,6 +61,7 @@ export function createContainerdRuntime(opts: ContainerdRuntimeOptions): Contain
     `--connect-timeout=${opts.connectTimeoutSeconds ?? 5}s`,
   ];
   const ctr = createCtr({ binary, globalArgs, run: opts.run ?? createExecaRunner(), logger: log });
+  const api = createContainersApi({ namespace, ...(opts.address ? { address: opts.address } : {}) });
   const locks = createContainerLocks();
   const forwarders = createPortForwarders({ logger: log });
   const imageConfigs = createImageConfigs(ctr);
@@ -132,14 +134,27 @@ export function createContainerdRuntime(opts: ContainerdRuntimeOptions): Contain
         if (!(await ctr.imagePresent(ref))) throw new ImageNotFoundError(RUNTIME, spec.image, `image ${spec.image} is not present`);
         const argv = await argvOf(spec, ref);
         if (argv && argv.length === 0) throw new InvalidSpecError(RUNTIME, `container ${spec.name}: nothing to run (empty args and no ENTRYPOINT)`);
+        if (spec.security?.runAsNonRoot && spec.security.runAsUser === undefined) checkRunAsNonRoot(RUNTIME, spec.security, (await imageConfigs.of(ref)).user);
+        else checkRunAsNonRoot(RUNTIME, spec.security, '');
         await states.remove(id);
         await states.write(id, {});
-        const result = await withEnvFile(spec.env, (envFile, inline) => ctr.run(ctrCreateArgs(spec, ref, argv, envFile, inline)));
+        // ctr makes the container from the image without any environment; the values (Secrets among them) and
+        // the user go into its spec through containerd's socket: no value is ever on a command line
+        const result = await ctr.run(ctrCreateArgs(spec, ref, argv));
         if (result.exitCode !== 0) {
           await states.remove(id);
           if (/already exists/i.test(result.stderr)) throw new ContainerExistsError(RUNTIME, spec.name);
           if (/invalid argument/i.test(result.stderr)) throw new InvalidSpecError(RUNTIME, `create ${spec.name}: ${ctrError(result.stderr)}`);
           throw ctr.failed(`create ${spec.name}`, result);
+        }
+        try {
+          const made = await ctr.mustExist(id);
+          await api.updateSpec(id, completeSpec(made.Spec ?? {}, spec.env, spec.security), deferredLabels(spec));
+        } catch (err) {
+          const rm = await ctr.run(['containers', 'delete', id]);
+          if (rm.exitCode !== 0 && !isNotFound(rm.stderr)) log.warn({ id, stderr: rm.stderr }, 'could not delete a container whose spec could not be completed');
+          await states.remove(id);
+          throw err;
         }
         log.info({ id, name: spec.name, image: ref }, 'created container');
         return id;

@@ -7,6 +7,7 @@ import type { Logger } from '../../protocol/logger.js';
 import { ContainerNotFoundError, RuntimeCommandError } from '../errors.js';
 import type { ProcessResult, ProcessRunner, RunOptions } from '../process-runner.js';
 import { createRuntimeCli } from '../runtime-cli.js';
+import type { OciSpec } from './oci-spec.js';
 import { ctrError, filterQuote, isNotFound, isUnreachable, parseTaskList, type TaskStatus } from './ctr-output.js';
 
 export const RUNTIME = 'containerd';
@@ -19,6 +20,8 @@ export interface CtrContainerInfo {
   Labels?: Record<string, string> | null;
   Image?: string;
   CreatedAt?: string;
+  /** The container's OCI spec. */
+  Spec?: OciSpec;
 }
 
 export interface Ctr {

@@ -1,6 +1,6 @@
 /**
- * A local image's ENTRYPOINT and CMD, read from its config blob (`ctr content get`: the index, the
- * manifest for this machine's platform, then the config), for `args` without `command`. Cached by the
+ * A local image's ENTRYPOINT, CMD and USER, read from its config blob (`ctr content get`: the index, the
+ * manifest for this machine's platform, then the config), for `args` without `command` and runAsNonRoot. Cached by the
  * image's digest: the same digest always has the same config.
  */
 import { ImageNotFoundError, RuntimeCommandError } from '../errors.js';
@@ -10,6 +10,8 @@ import { filterQuote } from './ctr-output.js';
 export interface ImageConfig {
   entrypoint: string[];
   cmd: string[];
+  /** The image's USER ("" when it names none: root). */
+  user: string;
 }
 
 /** Node's process.arch to the GOARCH name image indexes use. */
@@ -44,8 +46,8 @@ export function createImageConfigs(ctr: Ctr): ImageConfigs {
       }
       const configDigest = (manifest.config as { digest?: string } | undefined)?.digest;
       if (!configDigest) throw new RuntimeCommandError(RUNTIME, `image ${ref}: manifest has no config`, undefined);
-      const config = (await ctr.contentJson(configDigest)).config as { Entrypoint?: string[] | null; Cmd?: string[] | null } | undefined;
-      const found: ImageConfig = { entrypoint: config?.Entrypoint ?? [], cmd: config?.Cmd ?? [] };
+      const config = (await ctr.contentJson(configDigest)).config as { Entrypoint?: string[] | null; Cmd?: string[] | null; User?: string } | undefined;
+      const found: ImageConfig = { entrypoint: config?.Entrypoint ?? [], cmd: config?.Cmd ?? [], user: config?.User ?? '' };
       byDigest.set(digest, found);
       return found;
     },

@@ -1,5 +1,5 @@
 /** The arguments of `docker create` for a ContainerSpec. Pure, tested directly. */
-import type { ContainerSpec } from '../runtime.js';
+import type { ContainerSecurity, ContainerSpec } from '../runtime.js';
 import { managedLabels } from '../spec-checks.js';
 
 /**
@@ -8,7 +8,7 @@ import { managedLabels } from '../spec-checks.js';
  * which docker fills from its own environment: the caller runs the CLI with `inlineEnv` as its environment
  * (dockerCreateEnv). No env value is ever on the command line.
  */
-export function dockerCreateArgs(spec: ContainerSpec, envFile?: string, inlineEnv: Record<string, string> = spec.env): string[] {
+export function dockerCreateArgs(spec: ContainerSpec, envFile?: string, inlineEnv: Record<string, string> = spec.env, imageUser = ''): string[] {
   const args = ['create', '--pull', 'never', '--name', spec.name];
   for (const [k, v] of Object.entries(managedLabels(spec.labels))) args.push('--label', `${k}=${v}`);
   if (envFile) args.push('--env-file', envFile);
@@ -29,6 +29,7 @@ export function dockerCreateArgs(spec: ContainerSpec, envFile?: string, inlineEn
   for (const m of spec.mounts) args.push('--volume', `${m.hostPath}:${m.containerPath}${m.readOnly ? ':ro' : ''}`);
   if (spec.cpuLimitMillis !== undefined) args.push('--cpus', (spec.cpuLimitMillis / 1000).toString());
   if (spec.memoryLimitBytes !== undefined) args.push('--memory', `${Math.floor(spec.memoryLimitBytes)}b`);
+  args.push(...dockerSecurityArgs(spec.security, imageUser));
   let positional: string[] = spec.args ?? [];
   if (spec.command && spec.command.length > 0) {
     args.push('--entrypoint', spec.command[0]!);
@@ -42,4 +43,29 @@ export function dockerCreateArgs(spec: ContainerSpec, envFile?: string, inlineEn
 /** The environment to run `docker create` with for dockerCreateArgs' `--env NAME` flags. */
 export function dockerCreateEnv(spec: ContainerSpec, envFile?: string, inlineEnv: Record<string, string> = spec.env): Record<string, string> {
   return envFile ? inlineEnv : spec.env;
+}
+
+/**
+ * The security context as docker flags: --user uid[:gid] (with only runAsGroup, the image's user with that
+ * group), --group-add, --privileged, --cap-drop then --cap-add (docker takes names with or without CAP_, and
+ * ALL), --security-opt no-new-privileges (allowPrivilegeEscalation false), --read-only, and seccomp: Docker's
+ * default profile for RuntimeDefault (and when unset), `seccomp=unconfined`, or the Localhost profile's file.
+ */
+export function dockerSecurityArgs(security: ContainerSecurity | undefined, imageUser = ''): string[] {
+  if (!security) return [];
+  const args: string[] = [];
+  if (security.runAsUser !== undefined) {
+    args.push('--user', security.runAsGroup === undefined ? String(security.runAsUser) : `${security.runAsUser}:${security.runAsGroup}`);
+  } else if (security.runAsGroup !== undefined) {
+    args.push('--user', `${imageUser.split(':')[0] || '0'}:${security.runAsGroup}`);
+  }
+  for (const g of security.supplementalGroups ?? []) args.push('--group-add', String(g));
+  if (security.privileged) args.push('--privileged');
+  for (const c of security.capabilities?.drop ?? []) args.push('--cap-drop', c);
+  for (const c of security.capabilities?.add ?? []) args.push('--cap-add', c);
+  if (security.allowPrivilegeEscalation === false) args.push('--security-opt', 'no-new-privileges');
+  if (security.readOnlyRootFilesystem) args.push('--read-only');
+  if (security.seccomp?.type === 'Unconfined') args.push('--security-opt', 'seccomp=unconfined');
+  if (security.seccomp?.type === 'Localhost') args.push('--security-opt', `seccomp=${security.seccomp.path}`);
+  return args;
 }

@@ -14,7 +14,7 @@ import { parseDockerImageInspect } from '../image-list.js';
 import { createExecaRunner, type ProcessRunner } from '../process-runner.js';
 import type { ContainerRuntime, ContainerSpec, ExecResult, LogOptions, PullPolicy } from '../runtime.js';
 import { createRuntimeCli } from '../runtime-cli.js';
-import { checkNetworkMode, checkSpec, managedLabels } from '../spec-checks.js';
+import { checkNetworkMode, checkRunAsNonRoot, checkSpec, managedLabels } from '../spec-checks.js';
 import { dockerCreateArgs, dockerCreateEnv } from './create-args.js';
 import { toContainerInfo, type DockerInspect } from './inspect.js';
 
@@ -82,6 +82,14 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): ContainerRuntim
     throw failed(`image inspect ${image}`, result);
   }
 
+  /** The image's USER ("" when it names none: root). */
+  async function userOfImage(image: string): Promise<string> {
+    const result = await docker(['image', 'inspect', '--format', '{{.Config.User}}', image]);
+    if (result.exitCode === 0) return result.stdout.trim();
+    if (/No such image/i.test(result.stderr)) throw new ImageNotFoundError(RUNTIME, image, result.stderr.trim());
+    throw failed(`image inspect ${image}`, result);
+  }
+
   return {
     name: 'docker',
 
@@ -132,8 +140,13 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): ContainerRuntim
     async create(spec: ContainerSpec) {
       checkSpec(RUNTIME, spec);
       checkNetworkMode(RUNTIME, spec, ['container']);
+      const security = spec.security;
+      const imageUser = security?.runAsUser === undefined && (security?.runAsNonRoot || security?.runAsGroup !== undefined) ? await userOfImage(spec.image) : '';
+      checkRunAsNonRoot(RUNTIME, security, imageUser);
       // values in a 0600 env file, or (those holding a newline) in the docker CLI's environment: never in its argv
-      const result = await withEnvFile(spec.env, (envFile, inline) => docker(dockerCreateArgs(spec, envFile, inline), { env: dockerCreateEnv(spec, envFile, inline) }));
+      const result = await withEnvFile(spec.env, (envFile, inline) =>
+        docker(dockerCreateArgs(spec, envFile, inline, imageUser), { env: dockerCreateEnv(spec, envFile, inline) }),
+      );
       if (result.exitCode === 0) {
         const id = result.stdout.trim().split('\n').pop() ?? '';
         log.info({ id, name: spec.name, image: spec.image }, 'created container');

@@ -3,9 +3,10 @@
  * through a kubeconfig with the hub's CA and the admin token.
  */
 import { execa } from 'execa';
+import { existsSync, realpathSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createHub, type Hub } from '../../hub/hub.js';
 import { silentLogger } from '../../protocol/index.js';
 
@@ -22,23 +23,7 @@ export async function startCompatHub(prefix: string): Promise<CompatHub> {
   const dir = await mkdtemp(join(tmpdir(), `drover-compat-${prefix}-`));
   const hub = await createHub({ dataDir: join(dir, 'hub'), http: { host: '127.0.0.1', port: 0 }, httpTls: true, mqtt: { host: '127.0.0.1', port: 0 }, logger: silentLogger() });
   const kubeconfig = join(dir, 'kubeconfig');
-  await writeFile(
-    kubeconfig,
-    `apiVersion: v1
-kind: Config
-clusters:
-  - name: drover
-    cluster: { server: "${hub.httpUrl}", certificate-authority: "${hub.caCertPath}" }
-users:
-  - name: admin
-    user: { token: "${hub.adminToken}" }
-contexts:
-  - name: drover
-    context: { cluster: drover, user: admin, namespace: default }
-current-context: drover
-`,
-    { mode: 0o600 },
-  );
+  await writeKubeconfig(kubeconfig, { server: hub.httpUrl, certificateAuthority: hub.caCertPath, users: { admin: hub.adminToken } });
   return {
     hub,
     dir,
@@ -52,4 +37,43 @@ current-context: drover
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A kubeconfig for a hub: cluster `drover` with the hub's CA, one user and one context per token
+ * (`users`, first one current, namespace default): `kubectl --context view ...` runs as the view token.
+ */
+export async function writeKubeconfig(path: string, o: { server: string; certificateAuthority: string; users: Record<string, string> }): Promise<void> {
+  const names = Object.keys(o.users);
+  const text = [
+    'apiVersion: v1',
+    'kind: Config',
+    'clusters:',
+    `  - name: drover`,
+    `    cluster: { server: "${o.server}", certificate-authority: "${o.certificateAuthority}" }`,
+    'users:',
+    ...names.flatMap((n) => [`  - name: ${n}`, `    user: { token: "${o.users[n]}" }`]),
+    'contexts:',
+    ...names.flatMap((n) => [`  - name: ${n}`, `    context: { cluster: drover, user: ${n}, namespace: default }`]),
+    `current-context: ${names[0]}`,
+    '',
+  ].join('\n');
+  await writeFile(path, text, { mode: 0o600 });
+}
+
+/**
+ * The kubectl to test with: $DROVER_KUBECTL, else the one on PATH. Google's kubectl dispatcher (the
+ * Cloud SDK's `kubectl`) runs the `kubectl.1.N` beside it that matches the server's /version (1.30 for
+ * the hub today), not the newest; where `kubectl.1.32` sits beside it, that one is taken, as a user's
+ * plain kubectl 1.32 would talk to the hub.
+ */
+export function kubectlBinary(minor = 32): string {
+  if (process.env.DROVER_KUBECTL) return process.env.DROVER_KUBECTL;
+  for (const dir of (process.env.PATH ?? '').split(':')) {
+    const candidate = join(dir, 'kubectl');
+    if (!existsSync(candidate)) continue;
+    const pinned = join(dirname(realpathSync(candidate)), `kubectl.1.${minor}`);
+    return existsSync(pinned) ? pinned : candidate;
+  }
+  return 'kubectl';
 }

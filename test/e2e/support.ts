@@ -191,3 +191,20 @@ export async function runtimeContainers(runtime: 'docker' | 'containerd', podNam
 export function rssKiB(pid: number): Promise<number> {
   return readFile(`/proc/${pid}/status`, 'utf8').then((s) => Number(/VmRSS:\s+(\d+)/.exec(s)?.[1] ?? NaN));
 }
+
+/**
+ * Remove whatever containers the agents of `nodes` left in Docker and containerd (by the io.drover.node
+ * label every container of theirs carries): for a test's cleanup after its agents stopped.
+ */
+export async function removeNodeContainers(nodes: readonly string[]): Promise<void> {
+  for (const node of nodes) {
+    const docker = (await execa('docker', ['ps', '-aq', '--filter', `label=io.drover.node=${node}`], { reject: false })).stdout.split('\n').filter(Boolean);
+    if (docker.length) await execa('docker', ['rm', '-f', ...docker], { reject: false });
+    const ctr = (await execa('ctr', ['-n', 'drover', 'containers', 'ls', '-q', `labels."io.drover.node"==${node}`], { reject: false })).stdout.split('\n').filter(Boolean);
+    for (const id of ctr) {
+      await execa('ctr', ['-n', 'drover', 'tasks', 'kill', '-s', 'KILL', id], { reject: false });
+      await execa('ctr', ['-n', 'drover', 'tasks', 'delete', '-f', id], { reject: false });
+      await execa('ctr', ['-n', 'drover', 'containers', 'delete', id], { reject: false });
+    }
+  }
+}

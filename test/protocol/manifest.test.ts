@@ -137,3 +137,32 @@ spec:
     expect(volumes[0]?.configMap.defaultMode).toBe(0o644);
   });
 });
+
+describe('securityContext', () => {
+  const podWith = (sc: string, psc = '') => `apiVersion: v1
+kind: Pod
+metadata: { name: p }
+spec:
+${psc}  containers:
+    - name: c
+      image: drover.local/busybox:test
+      securityContext: ${sc}
+`;
+  it('accepts the pod and container fields Drover honours', () => {
+    const [pod] = parseManifests(
+      podWith(
+        '{ runAsUser: 1000, runAsGroup: 3000, runAsNonRoot: true, allowPrivilegeEscalation: false, privileged: false, readOnlyRootFilesystem: true, capabilities: { drop: [ALL], add: [NET_BIND_SERVICE] }, seccompProfile: { type: RuntimeDefault } }',
+        '  securityContext: { runAsUser: 1000, fsGroup: 2000, supplementalGroups: [4000], seccompProfile: { type: Localhost, localhostProfile: profiles/p.json } }\n',
+      ),
+      'p.yaml',
+    );
+    expect(JSON.stringify(pod)).toContain('"localhostProfile":"profiles/p.json"');
+  });
+  it('refuses unknown fields, a Localhost profile without its file or escaping the directory, and a negative uid', () => {
+    expect(() => parseManifests(podWith('{ seLinuxOptions: { level: s0 } }'), 'p.yaml')).toThrow(/seLinuxOptions/);
+    expect(() => parseManifests(podWith('{ seccompProfile: { type: Localhost } }'), 'p.yaml')).toThrow(/must be set when seccomp type is Localhost/);
+    expect(() => parseManifests(podWith('{ seccompProfile: { type: Localhost, localhostProfile: ../../etc/x } }'), 'p.yaml')).toThrow(/without "\.\."/);
+    expect(() => parseManifests(podWith('{ runAsUser: -1 }'), 'p.yaml')).toThrow(ManifestError);
+  });
+});
+

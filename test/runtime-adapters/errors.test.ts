@@ -27,6 +27,7 @@ describe('runtime error catalogue', () => {
       new errors.ContainerExistsError('docker', 'name'),
       new errors.InvalidSpecError('docker', 'bad'),
       new errors.RuntimeCommandError('docker', 'bad', 1),
+      new errors.RunAsRootError('docker', 'container has runAsNonRoot and image will run as root'),
       new errors.RuntimeNotFoundError('none'),
     ];
     for (const e of samples) {

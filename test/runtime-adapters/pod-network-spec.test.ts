@@ -12,17 +12,17 @@ const base: ContainerSpec = { name: 'web', image: 'drover.local/busybox:test', e
 describe('ContainerSpec.network', () => {
   it('containerd joins a netns file instead of the host network, and remembers it (no port forwarders there)', () => {
     const spec: ContainerSpec = { ...base, network: { mode: 'netns', path: '/run/netns/drover-abc' }, ports: [{ containerPort: 80, hostPort: 8080, protocol: 'TCP' }] };
-    const args = ctrCreateArgs(spec, 'drover.local/busybox:test', undefined, undefined, {});
+    const args = ctrCreateArgs(spec, 'drover.local/busybox:test', undefined);
     expect(args).toContain('--with-ns=network:/run/netns/drover-abc');
     expect(args).not.toContain('--net-host=true');
     expect(netnsOf(ownLabels(spec))).toBe('/run/netns/drover-abc');
-    expect(ctrCreateArgs(base, 'drover.local/busybox:test', undefined, undefined, {})).toContain('--net-host=true');
+    expect(ctrCreateArgs(base, 'drover.local/busybox:test', undefined)).toContain('--net-host=true');
     expect(args.some((a) => a.startsWith('--with-ns=uts:'))).toBe(false);
   });
 
   it("containerd joins the pod's UTS namespace (its hostname) when the pod network names one", () => {
     const spec: ContainerSpec = { ...base, network: { mode: 'netns', path: '/run/netns/drover-abc', uts: '/run/drover/uts/drover-abc' } };
-    const args = ctrCreateArgs(spec, 'drover.local/busybox:test', undefined, undefined, {});
+    const args = ctrCreateArgs(spec, 'drover.local/busybox:test', undefined);
     expect(args).toContain('--with-ns=network:/run/netns/drover-abc');
     expect(args).toContain('--with-ns=uts:/run/drover/uts/drover-abc');
     expect(() => checkSpec('containerd', { ...base, network: { mode: 'netns', path: '/run/netns/x', uts: 'relative' } })).toThrow(/UTS namespace path must be absolute/);

@@ -11,7 +11,16 @@ import { hostPathVolumes } from './checks/host-path-volumes.js';
 import { hostPorts } from './checks/host-ports.js';
 import { hostProbes } from './checks/host-probes.js';
 import { restrictedVolumes } from './checks/restricted-volumes.js';
-import { allowPrivilegeEscalation, capabilitiesRestricted, runAsNonRoot, seccompProfileRestricted } from './checks/security-context.js';
+import {
+  allowPrivilegeEscalation,
+  capabilitiesBaseline,
+  capabilitiesRestricted,
+  privileged,
+  runAsNonRoot,
+  runAsUser,
+  seccompProfileBaseline,
+  seccompProfileRestricted,
+} from './checks/security-context.js';
 
 /** Every check Drover runs: the Kubernetes checks whose fields Drover's pod spec has (README.md lists the rest). */
 export const CHECKS: readonly Check[] = [
@@ -20,9 +29,13 @@ export const CHECKS: readonly Check[] = [
   hostPorts,
   hostProbes,
   restrictedVolumes,
+  privileged,
+  capabilitiesBaseline,
+  seccompProfileBaseline,
   allowPrivilegeEscalation,
   capabilitiesRestricted,
   runAsNonRoot,
+  runAsUser,
   seccompProfileRestricted,
 ];
 

@@ -23,6 +23,11 @@ describe('API discovery, health and metrics', () => {
     const nodes = core.body.resources.find((r: any) => r.name === 'nodes');
     expect(nodes.namespaced).toBe(false);
     expect(nodes.verbs).not.toContain('create');
+    // kubectl get all: workloads and Services are in the `all` category, config and nodes are not
+    expect(pods.categories).toEqual(['all']);
+    expect(core.body.resources.find((r: any) => r.name === 'services').categories).toEqual(['all']);
+    expect(nodes.categories).toBeUndefined();
+    expect(core.body.resources.find((r: any) => r.name === 'configmaps').categories).toBeUndefined();
     expect(core.body.resources.some((r: any) => r.name === 'pods/status')).toBe(true);
 
     const groups = await api.call('GET', '/apis');
@@ -34,6 +39,10 @@ describe('API discovery, health and metrics', () => {
 
     const apps = await api.call('GET', '/apis/apps/v1');
     expect(apps.body.resources.map((r: any) => r.name)).toContain('deployments');
+    expect(apps.body.resources.find((r: any) => r.name === 'deployments').categories).toEqual(['all']);
+    // the scale subresource, with its own group-version (kubectl scale --current-replicas looks it up)
+    expect(apps.body.resources.find((r: any) => r.name === 'deployments/scale')).toMatchObject({ group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: ['get', 'patch', 'update'] });
+    expect(apps.body.resources.find((r: any) => r.name === 'replicasets/scale')).toMatchObject({ kind: 'Scale' });
     const drover = await api.call('GET', '/apis/drover.io/v1');
     expect(drover.body.resources.map((r: any) => r.name)).toEqual(['jointokens', 'apitokens']);
 

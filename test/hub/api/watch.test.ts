@@ -11,9 +11,9 @@ interface WatchLine {
 }
 
 /** Open a watch and read its JSON lines as they come. */
-async function openWatch(api: TestApi, path: string, token = api.tokens.admin) {
+async function openWatch(api: TestApi, path: string, token = api.tokens.admin, accept?: string) {
   const controller = new AbortController();
-  const res = await fetch(`${api.url}${path}`, { headers: { authorization: `Bearer ${token}` }, signal: controller.signal });
+  const res = await fetch(`${api.url}${path}`, { headers: { authorization: `Bearer ${token}`, ...(accept ? { accept } : {}) }, signal: controller.signal });
   const reader = res.body!.getReader();
   const decoder = new TextDecoder();
   let buffer = '';
@@ -147,6 +147,26 @@ describe('API watch streams', () => {
     const [mod] = await w.next(1);
     expect(mod).toMatchObject({ type: 'MODIFIED', object: { metadata: { name: 'web1', labels: { z: '1' } } } });
     w.close();
+  });
+
+  it('asked for Tables (kubectl get -w), each event is a one-row Table with the columns; errors stay Status', async () => {
+    const accept = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json';
+    const w = await openWatch(api, '/api/v1/namespaces/default/pods?watch=1&labelSelector=app%3Dgone', api.tokens.admin, accept);
+    const [initial] = await w.next(1);
+    expect(initial!.type).toBe('ADDED');
+    expect(initial!.object).toMatchObject({ kind: 'Table', apiVersion: 'meta.k8s.io/v1' });
+    expect(initial!.object.columnDefinitions.map((c: { name: string }) => c.name).slice(0, 3)).toEqual(['Name', 'Ready', 'Status']);
+    expect(initial!.object.rows).toHaveLength(1);
+    expect(initial!.object.rows[0].cells[0]).toBe('web1');
+    expect(initial!.object.rows[0].object).toMatchObject({ kind: 'PartialObjectMetadata', metadata: { name: 'web1' } });
+    await api.call('PATCH', '/api/v1/namespaces/default/pods/web1', { body: { metadata: { labels: { app: 'moved' } } }, contentType: 'application/merge-patch+json' });
+    const [gone] = await w.next(1);
+    expect(gone!.type).toBe('DELETED');
+    expect(gone!.object.rows[0].cells[0]).toBe('web1');
+    w.close();
+    const old = await openWatch(api, '/api/v1/namespaces/default/pods?watch=1&resourceVersion=1', api.tokens.admin, accept);
+    const [error] = await old.next(1);
+    expect(error).toMatchObject({ type: 'ERROR', object: { kind: 'Status', code: 410 } });
   });
 
   it('a view token may watch; the stream ends when the server closes', async () => {

@@ -190,7 +190,7 @@ describe('Deployment controller', () => {
     expect((await podsIn(h.store)).filter(isActive).map((p) => p.spec.containers[0]!.image)).toEqual(['registry.local/nginx:1.27', 'registry.local/nginx:1.27']);
   });
 
-  it('undo: restoring an old template reuses its ReplicaSet and gives it the next revision', async () => {
+  it('undo: restoring an old template (as kubectl writes it back) reuses its ReplicaSet and gives it the next revision', async () => {
     h = await start('wl-dep-');
     await h.store.create(deployment('wl-undo', { replicas: 2 }));
     await drive(h, 'wl-undo');
@@ -200,7 +200,10 @@ describe('Deployment controller', () => {
     expect(await replicaSets(h, 'wl-undo')).toHaveLength(2);
     await update(h, 'wl-undo', (d) => {
       const back = withImage('registry.local/nginx:1.26')(d);
-      return { ...back, metadata: { ...back.metadata, annotations: { ...back.metadata.annotations, 'kubernetes.io/change-cause': 'back to 1.26' } } };
+      // as kubectl rollout undo writes it back: Go's zero values as `creationTimestamp: null` and `resources: {}`
+      const t = back.spec.template;
+      const template = { ...t, metadata: { ...t.metadata, creationTimestamp: null }, spec: { ...t.spec, containers: t.spec.containers.map((c) => ({ ...c, resources: {} })) } };
+      return { ...back, metadata: { ...back.metadata, annotations: { ...back.metadata.annotations, 'kubernetes.io/change-cause': 'back to 1.26' } }, spec: { ...back.spec, template } } as typeof back;
     });
     await drive(h, 'wl-undo');
     const sets = await replicaSets(h, 'wl-undo');

@@ -12,16 +12,18 @@ const pod = (name: string, nodeName?: string, extra: Partial<Pod['metadata']> = 
 });
 
 describe('desired sets', () => {
-  it('selects the node pods not being deleted, sorted, without status or resourceVersion', () => {
+  it("selects the node's pods, sorted, without status or resourceVersion; pods being deleted keep their deletion's grace", () => {
     const set = buildDesiredSet(
       'n1',
-      [pod('b', 'n1'), pod('a', 'n1'), pod('gone', 'n1', { deletionTimestamp: 'T' }), pod('x', 'n2'), pod('u')],
+      [pod('b', 'n1'), pod('a', 'n1'), pod('gone', 'n1', { deletionTimestamp: 'T', deletionGracePeriodSeconds: 1 }), pod('x', 'n2'), pod('u')],
       42,
       true,
       () => 0,
     );
     expect(set.generation).toBe(42);
-    expect(set.pods.map((p) => p.metadata.name)).toEqual(['a', 'b']);
+    expect(set.pods.map((p) => p.metadata.name)).toEqual(['a', 'b', 'gone']);
+    // the agent stops it with the grace kubectl delete --grace-period asked for, not the spec's
+    expect(set.pods[2]!.metadata).toMatchObject({ deletionTimestamp: 'T', deletionGracePeriodSeconds: 1 });
     expect(set.pods[0]!.status).toBeUndefined();
     expect(set.pods[0]!.metadata.resourceVersion).toBeUndefined();
     expect(set.pods[0]!.metadata.uid).toBe('uid-a');

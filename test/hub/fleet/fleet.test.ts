@@ -117,11 +117,11 @@ describe('fleet', () => {
     // A status-only write changes nothing the node runs: no new set.
     const web = (await getPod(h, 'web'))!;
     await h.store.update({ ...web, status: { phase: 'Running' } });
-    // A pod being deleted leaves the set.
+    // A pod being deleted stays in the set with its deletion (the agent stops it with that grace).
     const db = (await getPod(h, 'db'))!;
-    await h.store.update({ ...db, metadata: { ...db.metadata, deletionTimestamp: new Date(h.clock.now).toISOString() } });
+    await h.store.update({ ...db, metadata: { ...db.metadata, deletionTimestamp: new Date(h.clock.now).toISOString(), deletionGracePeriodSeconds: 3 } });
     const afterDelete = await eventually(() => sets.find((s) => s.generation > withBoth.generation));
-    expect(afterDelete.pods.map((p) => p.metadata.name)).toEqual(['web']);
+    expect(afterDelete.pods.map((p) => [p.metadata.name, p.metadata.deletionGracePeriodSeconds])).toEqual([['db', 3], ['web', undefined]]);
     await h.fleet.flushDesired();
     expect(sets.filter((s) => s.generation > withBoth.generation)).toHaveLength(1);
 

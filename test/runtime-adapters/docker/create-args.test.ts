@@ -40,4 +40,27 @@ describe('dockerCreateArgs', () => {
     expect(args).not.toContain('--publish');
     expect(args.slice(-1)).toEqual(['nginx:1']);
   });
+
+  it('maps the security context to docker flags (seccomp: Docker default for RuntimeDefault)', () => {
+    const joined = dockerCreateArgs({
+      ...base,
+      security: {
+        runAsUser: 1000,
+        runAsGroup: 3000,
+        supplementalGroups: [4000],
+        capabilities: { drop: ['ALL'], add: ['NET_BIND_SERVICE'] },
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+        seccomp: { type: 'RuntimeDefault' },
+      },
+    }).join(' ');
+    expect(joined).toContain('--user 1000:3000 --group-add 4000 --cap-drop ALL --cap-add NET_BIND_SERVICE --security-opt no-new-privileges --read-only');
+    expect(joined).not.toContain('seccomp');
+    expect(dockerCreateArgs({ ...base, security: { seccomp: { type: 'Unconfined' }, privileged: true } }).join(' ')).toContain('--privileged --security-opt seccomp=unconfined');
+    expect(dockerCreateArgs({ ...base, security: { seccomp: { type: 'Localhost', path: '/var/lib/drover/seccomp/p.json' } } }).join(' ')).toContain('--security-opt seccomp=/var/lib/drover/seccomp/p.json');
+    // only a group: the image's user with that group
+    expect(dockerCreateArgs({ ...base, security: { runAsGroup: 5 } }, undefined, {}, 'nginx:nginx').join(' ')).toContain('--user nginx:5');
+    expect(dockerCreateArgs(base).join(' ')).not.toContain('--user');
+  });
 });
+

@@ -1,0 +1,28 @@
+/** cordon and uncordon: the node's spec.unschedulable, and what get nodes prints of it. */
+import { expect } from 'vitest';
+import type { Row } from './row.js';
+import type { Scenario } from './scenario.js';
+import { rowNamed } from './table-text.js';
+
+const unschedulable = async (s: Scenario, node: string) => (await s.json<{ spec: { unschedulable?: boolean } }>(['node', node])).spec.unschedulable ?? false;
+
+export const nodeRows: Row[] = [
+  {
+    name: 'kubectl cordon NODE',
+    args: (s) => ['cordon', s.nodes[1]],
+    async check(r, s) {
+      expect(r.stdout).toBe(`node/${s.nodes[1]} cordoned`);
+      expect(await unschedulable(s, s.nodes[1])).toBe(true);
+      const nodes = await s.kubectl(['get', 'nodes']);
+      expect(rowNamed(nodes.stdout, s.nodes[1])?.STATUS).toBe('Ready,SchedulingDisabled');
+    },
+  },
+  {
+    name: 'kubectl uncordon NODE',
+    args: (s) => ['uncordon', s.nodes[1]],
+    async check(r, s) {
+      expect(r.stdout).toBe(`node/${s.nodes[1]} uncordoned`);
+      expect(await unschedulable(s, s.nodes[1])).toBe(false);
+    },
+  },
+];
