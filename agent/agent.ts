@@ -23,6 +23,7 @@ import { podUid } from './desired-set.js';
 import { InvalidOptionError } from './errors.js';
 import { createFactsCollector, defaultFingerprinters, type FactsCollector } from './host/collector.js';
 import { createCommandHandler } from './link/commands.js';
+import { createStreamHandler, type StreamHandler } from './link/streams.js';
 import { createNodeConnection, type NodeConnection } from './link/connection.js';
 import { createDesiredStateStore } from './link/desired-state-store.js';
 import { createNetworkSetStore } from './link/network-set-store.js';
@@ -33,6 +34,8 @@ import { NO_SERVICE_ENV } from './pod-services.js';
 import { ensureCredentials, type EnsureCredentialsOptions } from './link/join.js';
 import { AGENT_VERSION, buildNodeStatusMessage, hostIPOf } from './link/node-status.js';
 import { createNodeStatusLink } from './link/node-status-publisher.js';
+import { createPodUsageSampler } from './pods/pod-usage.js';
+import { cgroupLayout, readCgroupUsage, type CgroupLayout } from '../runtime-adapters/cgroup-usage.js';
 import { createPodStatusReporter, type PodStatusReporter } from './link/pod-status-reporter.js';
 import { createContainerRecords } from './pods/container-records.js';
 import { createPodEventQueue } from './pods/pod-events.js';
@@ -106,6 +109,7 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
   let connection: NodeConnection | undefined;
   let reconciler: Reconciler | undefined;
   let reporter: PodStatusReporter | undefined;
+  let streamHandler: StreamHandler | undefined;
   let facts: FactsCollector | undefined;
   let prober: Prober | undefined;
   let statusTimer: NodeJS.Timeout | undefined;
@@ -216,6 +220,13 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
     });
     reporter = podReporter;
 
+    // per-pod CPU and memory from the runtime's cgroups every 15 s, for metrics.k8s.io (kubectl top pods)
+    let layout: Promise<CgroupLayout> | undefined;
+    const podUsage = createPodUsageSampler({
+      cgroupPaths: opts.runtime.cgroupPaths?.bind(opts.runtime),
+      read: async (candidates) => readCgroupUsage(candidates, { layout: await (layout ??= cgroupLayout()) }),
+      clock,
+    });
     const rec = createReconciler({
       runtime: opts.runtime,
       records,
@@ -228,6 +239,7 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
       serviceEnv: nodeServices ?? NO_SERVICE_ENV,
       ...(opts.reconcileIntervalMs === undefined ? {} : { intervalMs: opts.reconcileIntervalMs }),
       onObserved: (observation) => {
+        podUsage.observe(observation.containersByPod);
         podProber.sync(observation);
         podReporter.observe(statuses.compute(observation));
       },
@@ -243,12 +255,24 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
       clock,
     });
 
+    const streams = createStreamHandler({
+      nodeName: name,
+      runtime: opts.runtime,
+      desired: () => store.current(),
+      publish: (topic, frame) => conn.publish(topic, frame, { qos: 1 }),
+      logger,
+      clock,
+      podIP: (uid) => podNetwork?.current(uid)?.podIPs[0],
+    });
+    streamHandler = streams;
+
     const { publisher: nodeStatus, tick: publishNodeStatus } = createNodeStatusLink({
       conn,
       name,
       build: () => buildNodeStatusMessage(currentFacts.facts(), name, clock, podNetwork?.vtepMAC()),
       clock,
       refreshMs: opts.statusRefreshMs,
+      podUsage: () => podUsage.latest(),
       logger: log,
     });
 
@@ -285,11 +309,15 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
         receiveNetwork(topic, payload);
       } else if (parsed.channel === 'cmd') {
         commands.handle(topic, payload).catch((err: unknown) => log.error({ err }, 'could not answer a command'));
+      } else if (parsed.channel === 'streams') {
+        streams.handle(topic, payload);
       } else {
         log.warn({ topic }, 'message on an unexpected channel dropped');
       }
     });
     conn.onConnect(() => {
+      // frames of the streams open before may have been lost with the old connection
+      streams.closeAll('the node reconnected');
       nodeStatus.forceFull();
       void publishNodeStatus();
       void podReporter.sendFull();
@@ -318,7 +346,8 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
     podNetwork?.start();
     nodeServices?.start();
     podReporter.start();
-    statusTimer = setInterval(() => void publishNodeStatus(), statusIntervalMs);
+    // each interval: the pods' cgroups are read, then the heartbeat (or full status) goes with that sample
+    statusTimer = setInterval(() => void podUsage.sample().catch((err: unknown) => log.debug({ err }, 'pod usage sample failed')).finally(() => publishNodeStatus()), statusIntervalMs);
     conn.start();
     log.info({ node: name, runtime: opts.runtime.name, dataDir: opts.dataDir }, 'agent started');
   }
@@ -333,6 +362,7 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
       statusTimer = undefined;
       if (desiredWaitTimer) clearTimeout(desiredWaitTimer);
       reporter?.stop();
+      streamHandler?.closeAll('the agent is stopping');
       prober?.stop();
       facts?.stop();
       await reconciler?.stop();

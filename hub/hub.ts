@@ -3,7 +3,8 @@
  * fleet layer, the scheduler and controllers, and the HTTP API, and tears them down in reverse order.
  * Nothing here holds logic of its own; each part lives in its folder with its own README.
  */
-import { mkdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { Logger } from '../protocol/logger.js';
@@ -13,12 +14,12 @@ import { AlreadyExistsError } from './store/errors.js';
 import type { Store } from './store/store.js';
 import { createAuthService } from './auth/index.js';
 import { writeFileDurable } from '../protocol/durable-file.js';
-import { formatCliConfig } from '../protocol/cli-config.js';
+import { formatCliConfig, mayReplaceCliConfig } from '../protocol/cli-config.js';
 import { ensurePki, startCertRenewal } from './pki/index.js';
 import { isLoopbackHost } from '../protocol/join-token.js';
 import { InvalidHubOptionError } from './hub-errors.js';
 import { createBroker } from './broker/index.js';
-import { createFleet, createNodeCommands } from './fleet/index.js';
+import { createFleet, createNodeCommands, createNodeStreams } from './fleet/index.js';
 import { createSchedulerRunner } from './scheduler/runner.js';
 import { createApiServer, type ApiAuth, type FlowControlOptions } from './api/index.js';
 import { createEventRecorder } from './events/recorder.js';
@@ -36,6 +37,10 @@ import { createPodSecurityAdmission, type PodSecurityExemptions } from './admiss
 import type { Policy } from '../protocol/pod-security.js';
 import { createAuditLog, type AuditLog } from './audit/audit-log.js';
 import type { AuditLevel } from './audit/audit-event.js';
+import { NODE_LEASE_NAMESPACE } from '../protocol/objects/lease.js';
+
+/** The local admin's CLI config in the data dir, written at every start. */
+export const CLI_CONFIG_FILE = 'cli-config.json';
 
 /** Deployments and DaemonSets reconcile at most this often each (their reconcile reads all they own). */
 const DEFAULT_MIN_RECONCILE_INTERVAL_MS = 250;
@@ -53,7 +58,10 @@ export interface HubOptions {
   mqttTls?: boolean;
   /** An extra plain MQTT listener; loopback only (e.g. 127.0.0.1:1883). */
   mqttPlain?: ListenAddress;
-  /** Serve `http` as HTTPS (default: unless its host is loopback). */
+  /**
+   * Serve `http` as HTTPS (default true, on every address: kubectl sends no bearer token over plain
+   * HTTP). false = plain HTTP, loopback only (`drover hub --insecure-http`, for tests and debugging).
+   */
   httpTls?: boolean;
   /** How often to check whether the server certificate is due for renewal (default 12 h). */
   certCheckIntervalMs?: number;
@@ -61,7 +69,11 @@ export interface HubOptions {
   tlsSans?: string[];
   logger: Logger;
   clock?: () => number;
-  /** Where to write the local admin's CLI config ({server, token}); undefined = don't. */
+  /**
+   * The user's CLI config ({server, token, certificateAuthority}) to write for the local admin when it
+   * is absent or this hub's own (protocol/cli-config.ts mayReplaceCliConfig); another hub's is left
+   * alone. undefined = only `<data dir>/cli-config.json`.
+   */
   configPath?: string;
   /** A node whose status stops for this long is NotReady (default 15 s). */
   statusStaleAfterMs?: number;
@@ -97,7 +109,12 @@ export interface Hub {
   caFingerprint: string;
   caCertPath: string;
   adminToken: string;
+  /** The CLI config to use for this hub: `HubOptions.configPath` when it was written, else `ownConfigPath`; undefined without a configPath. */
   configPath: string | undefined;
+  /** This hub's CLI config in its data dir (`<data dir>/cli-config.json`), always written. */
+  ownConfigPath: string;
+  /** The user's CLI config when it belongs to another hub and was left as it was. */
+  otherHubConfig: string | undefined;
   store: Store;
   close(): Promise<void>;
 }
@@ -151,6 +168,7 @@ export async function createHub(opts: HubOptions): Promise<Hub> {
     const store = await createEncryptingStore(sqlite, { keyFile: join(opts.dataDir, 'secrets.key'), logger: opts.logger.child({ component: 'secrets' }) });
     await ensureNamespace(store, 'default');
     await ensureNamespace(store, 'kube-system');
+    await ensureNamespace(store, NODE_LEASE_NAMESPACE); // the node Leases' (served from hub/leases, not stored)
     // what the control loops read instead of listing the store (hub/cache)
     const cache = createObjectCache({ store, logger: opts.logger.child({ component: 'cache' }) });
     await cache.start();
@@ -171,7 +189,8 @@ export async function createHub(opts: HubOptions): Promise<Hub> {
     }
 
     const mqttTls = opts.mqttTls ?? !isLoopbackHost(opts.mqtt.host);
-    const httpTls = opts.httpTls ?? !isLoopbackHost(opts.http.host);
+    const httpTls = opts.httpTls ?? true;
+    if (!httpTls && !isLoopbackHost(opts.http.host)) throw new InvalidHubOptionError(`plain HTTP is served only on loopback, not on ${opts.http.host}`);
     if (!mqttTls && !isLoopbackHost(opts.mqtt.host)) throw new InvalidHubOptionError(`plain MQTT is served only on loopback, not on ${opts.mqtt.host}`);
     if (opts.mqttPlain && !isLoopbackHost(opts.mqttPlain.host)) {
       throw new InvalidHubOptionError(`--mqtt-plain must be a loopback address such as 127.0.0.1:1883, not ${opts.mqttPlain.host}`);
@@ -218,6 +237,10 @@ export async function createHub(opts: HubOptions): Promise<Hub> {
     const nodeCommands = createNodeCommands({ broker, logger: opts.logger.child({ component: 'fleet' }), clock });
     nodeCommands.start();
     closers.push(async () => nodeCommands.stop());
+    // kubectl exec/attach (WebSocket) and logs -f: byte streams with agents over stream topics
+    const nodeStreams = createNodeStreams({ broker, logger: opts.logger.child({ component: 'fleet' }), clock });
+    nodeStreams.start();
+    closers.push(async () => nodeStreams.stop());
 
     const scheduler = await createSchedulerRunner({ store, cache, logger: opts.logger.child({ component: 'scheduler' }), clock, events });
     await scheduler.start();
@@ -291,7 +314,9 @@ export async function createHub(opts: HubOptions): Promise<Hub> {
         return disk.pressure ? { ready: false, reasons: [`DiskPressure: ${disk.message}`] } : { ready: true, reasons: [] };
       },
       nodeCommands,
+      nodeStreams,
       podSecurity,
+      leases,
       ...(auditLog ? { auditLog } : {}),
       ...(opts.apiFlowControl ? { flowControl: opts.apiFlowControl } : {}),
     });
@@ -314,8 +339,25 @@ export async function createHub(opts: HubOptions): Promise<Hub> {
     const httpUrl = `${httpTls ? 'https' : 'http'}://${urlHost(opts.http.host)}:${httpBound.port}`;
     const mqttUrl = `${mqttTls ? 'mqtts' : 'mqtt'}://${urlHost(opts.mqtt.host)}:${mqttBound.port}`;
     const mqttPlainUrl = opts.mqttPlain && mqttPlainBound ? `mqtt://${urlHost(opts.mqttPlain.host)}:${mqttPlainBound.port}` : undefined;
+    // the local admin's CLI config: always in the data dir; the user's too unless it is another hub's
+    const cliConfig = formatCliConfig({ server: httpUrl, token: adminToken, certificateAuthority: pki.caCertPath });
+    const ownConfigPath = join(opts.dataDir, CLI_CONFIG_FILE);
+    await writeFileDurable(ownConfigPath, cliConfig, { mode: 0o600 });
+    let configPath: string | undefined;
+    let otherHubConfig: string | undefined;
     if (opts.configPath) {
-      await writeFileDurable(opts.configPath, formatCliConfig({ server: httpUrl, token: adminToken, certificateAuthority: pki.caCertPath }), { mode: 0o600 });
+      const existing = await readFile(opts.configPath, 'utf8').catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') return undefined;
+        return ''; // unreadable: not ours to replace
+      });
+      if (mayReplaceCliConfig(existing, opts.configPath, pki.caCertPath, existsSync)) {
+        await writeFileDurable(opts.configPath, cliConfig, { mode: 0o600 });
+        configPath = opts.configPath;
+      } else {
+        configPath = ownConfigPath;
+        otherHubConfig = opts.configPath;
+        logger.warn({ configPath: opts.configPath, ownConfigPath }, 'the CLI config belongs to another hub: left as it is; this hub\'s is in its data dir');
+      }
     }
     await writeFileDurable(
       join(opts.dataDir, 'hub.json'),
@@ -331,7 +373,9 @@ export async function createHub(opts: HubOptions): Promise<Hub> {
       caFingerprint: pki.caFingerprint,
       caCertPath: pki.caCertPath,
       adminToken,
-      configPath: opts.configPath,
+      configPath,
+      ownConfigPath,
+      otherHubConfig,
       store,
       close: closeAll,
     };

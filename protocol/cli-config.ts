@@ -3,6 +3,7 @@
  * `drover` CLI talks to and with what credential. The hub writes it for the local admin; the CLI reads
  * it. One schema for both sides.
  */
+import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 
 export const cliConfigSchema = z
@@ -36,4 +37,26 @@ export function parseCliConfig(text: string): CliConfig {
     throw new Error(`${issue.path.join('.') || '(top level)'}: ${issue.message}`, { cause: result.error });
   }
   return result.data;
+}
+
+/**
+ * May a hub whose CA is `caCertPath` (write) the CLI config at `configFile`, whose current text is
+ * `existing` (undefined: no file)? Yes when there is none, when it is this hub's own (its
+ * `certificateAuthority` is this hub's CA file: the same data dir, restarted, perhaps on another port
+ * or scheme), or when the CA it names is gone (a hub whose data dir was deleted). No for another
+ * hub's config, one that names its CA otherwise, or one that cannot be read: a second hub (another
+ * data dir, a test) never takes the user's config from the first.
+ */
+export function mayReplaceCliConfig(existing: string | undefined, configFile: string, caCertPath: string, fileExists: (path: string) => boolean): boolean {
+  if (existing === undefined) return true;
+  let config: CliConfig;
+  try {
+    config = parseCliConfig(existing);
+  } catch {
+    return false; // not ours to fix: the user's file stays as it is
+  }
+  const ca = config.certificateAuthority;
+  if (ca === undefined || ca.includes('-----BEGIN')) return false;
+  const caFile = resolve(dirname(configFile), ca);
+  return caFile === resolve(caCertPath) || !fileExists(caFile);
 }

@@ -11,6 +11,8 @@ export * from './objects/event.js';
 export * from './objects/service.js';
 export * from './objects/endpoint-slice.js';
 export * from './objects/endpoints.js';
+export * from './objects/lease.js';
+export * from './pod-usage.js';
 export * from './kinds.js';
 export * from './manifest.js';
 export * from './topics.js';

@@ -8,6 +8,7 @@ import { eventSchema } from './objects/event.js';
 import { serviceSchema } from './objects/service.js';
 import { endpointSliceSchema } from './objects/endpoint-slice.js';
 import { endpointsSchema } from './objects/endpoints.js';
+import { leaseSchema } from './objects/lease.js';
 
 /** What Drover knows of one kind: where it lives in the API and how to validate it. */
 export interface KindInfo {
@@ -38,6 +39,7 @@ const KINDS: readonly KindInfo[] = [
   { kind: 'Endpoints', apiVersion: 'v1', group: '', version: 'v1', plural: 'endpoints', singular: 'endpoints', shortNames: ['ep'], namespaced: true, schema: endpointsSchema },
   { kind: 'EndpointSlice', apiVersion: 'discovery.k8s.io/v1', group: 'discovery.k8s.io', version: 'v1', plural: 'endpointslices', singular: 'endpointslice', shortNames: [], namespaced: true, schema: endpointSliceSchema },
   { kind: 'DaemonSet', apiVersion: 'apps/v1', group: 'apps', version: 'v1', plural: 'daemonsets', singular: 'daemonset', shortNames: ['ds'], namespaced: true, schema: daemonSetSchema },
+  { kind: 'Lease', apiVersion: 'coordination.k8s.io/v1', group: 'coordination.k8s.io', version: 'v1', plural: 'leases', singular: 'lease', shortNames: [], namespaced: true, schema: leaseSchema },
 ];
 
 export function allKinds(): readonly KindInfo[] {

@@ -4,6 +4,7 @@ import { nodeStatusSchema, nodeUsageSchema } from './objects/node.js';
 import { podSchema, podStatusSchema } from './objects/pod.js';
 import { labelsSchema } from './objects/meta.js';
 import { MAX_DESIRED_SET_PARTS } from './topics.js';
+import { podUsageReportSchema } from './pod-usage.js';
 
 /**
  * Every MQTT payload is JSON in a versioned envelope: { v: 1, type, sentAt, ... }.
@@ -36,6 +37,8 @@ export const nodeHeartbeatMessageSchema = z.strictObject({
   ...envelope,
   type: z.literal('heartbeat'),
   usage: nodeUsageSchema.optional(),
+  /** Per-pod CPU and memory from the runtime's cgroups (protocol/pod-usage.ts); the hub keeps it in memory for metrics.k8s.io. */
+  podUsage: podUsageReportSchema.optional(),
 });
 export type NodeHeartbeatMessage = z.infer<typeof nodeHeartbeatMessageSchema>;
 
@@ -316,6 +319,58 @@ export const replyMessageSchema = z.strictObject({
 });
 export type ReplyMessage = z.infer<typeof replyMessageSchema>;
 
+/** The kinds of stream the hub opens with an agent (stream-channel.ts carries their bytes). */
+export const STREAM_KINDS = ['exec', 'attach', 'logs', 'portForward'] as const;
+export type StreamKind = (typeof STREAM_KINDS)[number];
+
+const streamFrameBase = { ...envelope, type: z.literal('stream'), stream: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), seq: z.number().int().min(0) };
+
+/**
+ * One frame of a stream, both ways: hub -> agent on nodes/NODE/streams (every stream of the node),
+ * agent -> hub on nodes/NODE/stream/ID. `seq` counts each side's frames of the stream from 0 (open is
+ * the hub's 0): a gap means a frame was lost (a quota drop, a reconnect) and ends the stream. `data`
+ * is base64 on a numbered channel (the channel numbers of v5.channel.k8s.io: 0 stdin, 1 stdout,
+ * 2 stderr; logs and port-forward use 1). `ack` returns flow-control credit, in data bytes.
+ */
+export const streamFrameSchema = z.discriminatedUnion('op', [
+  z.strictObject({
+    ...streamFrameBase,
+    op: z.literal('open'),
+    kind: z.enum(STREAM_KINDS),
+    namespace: z.string(),
+    pod: z.string(),
+    container: z.string().optional(),
+    /** Data bytes the opener may receive before its first ack (the agent's send window). */
+    window: z.number().int().min(1024).max(16 * 1024 * 1024),
+    /** exec */
+    argv: z.array(z.string()).min(1).optional(),
+    stdin: z.boolean().optional(),
+    tty: z.boolean().optional(),
+    /** The terminal's size when the stream opened (a TTY). */
+    width: z.number().int().min(1).max(65535).optional(),
+    height: z.number().int().min(1).max(65535).optional(),
+    /** logs */
+    follow: z.boolean().optional(),
+    tailLines: z.number().int().min(0).optional(),
+    sinceTime: z.string().optional(),
+    timestamps: z.boolean().optional(),
+    previous: z.boolean().optional(),
+    limitBytes: z.number().int().min(1).optional(),
+    /** portForward */
+    port: z.number().int().min(1).max(65535).optional(),
+  }),
+  /** Agent -> hub: the stream is open (the process started, the file is open, the port answered). */
+  z.strictObject({ ...streamFrameBase, op: z.literal('ready'), window: z.number().int().min(1024).max(16 * 1024 * 1024) }),
+  z.strictObject({ ...streamFrameBase, op: z.literal('data'), channel: z.number().int().min(0).max(254), data: z.string() }),
+  z.strictObject({ ...streamFrameBase, op: z.literal('ack'), bytes: z.number().int().min(1) }),
+  /** The end of one channel's input (stdin closed: v5.channel.k8s.io's close frame). */
+  z.strictObject({ ...streamFrameBase, op: z.literal('eof'), channel: z.number().int().min(0).max(254) }),
+  z.strictObject({ ...streamFrameBase, op: z.literal('resize'), width: z.number().int().min(1).max(65535), height: z.number().int().min(1).max(65535) }),
+  /** Either side: the stream is over; the agent says how (exit code of an exec, or why it failed). */
+  z.strictObject({ ...streamFrameBase, op: z.literal('close'), exitCode: z.number().int().optional(), error: z.string().optional() }),
+]);
+export type StreamFrame = z.infer<typeof streamFrameSchema>;
+
 /** Agent -> hub, on join/CLIENT/request, sent with a join token as the MQTT password. */
 export const joinRequestMessageSchema = z.strictObject({
   ...envelope,
@@ -351,6 +406,7 @@ export type AnyMessage =
   | ClusterNetworkDeltaMessage
   | CommandMessage
   | ReplyMessage
+  | StreamFrame
   | JoinRequestMessage
   | JoinReplyMessage;
 

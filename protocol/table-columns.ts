@@ -258,6 +258,8 @@ export function columnsFor(kind: string): Column[] {
       return [...ENDPOINTS_COLUMNS, age];
     case 'DaemonSet':
       return DAEMONSET_COLUMNS;
+    case 'Lease':
+      return [{ header: 'HOLDER', value: (o) => (o as KubeObject & { spec?: { holderIdentity?: string } }).spec?.holderIdentity ?? '' }, age];
     default:
       return [age];
   }

@@ -1,7 +1,8 @@
 /**
  * MQTT topic layout. Everything lives under one versioned root with one subtree per node:
- *   drover/v1/nodes/NODE/{status,heartbeat,pods,presence,desired,desired/PART,network,cmd,reply/REQUEST}
- * (desired/PART: part PART >= 1 of a desired set too large for one message; part 0 is on desired itself)
+ *   drover/v1/nodes/NODE/{status,heartbeat,pods,presence,desired,desired/PART,network,cmd,reply/REQUEST,streams,stream/STREAM}
+ * (streams: the hub's frames of every open stream of the node, stream/STREAM: the node's frames of one stream;
+ * desired/PART: part PART >= 1 of a desired set too large for one message; part 0 is on desired itself)
  * plus what every node reads alike, published once for the whole cluster (the overlay's peers and the
  * Services: deltas on cluster/network, the whole of it retained on cluster/network/snapshot):
  *   drover/v1/cluster/{network,network/snapshot}
@@ -11,8 +12,8 @@
 export const TOPIC_ROOT = 'drover/v1';
 
 /** Channels a node publishes (up) and reads (down). */
-export const NODE_UP_CHANNELS = ['status', 'heartbeat', 'pods', 'presence', 'reply'] as const;
-export const NODE_DOWN_CHANNELS = ['desired', 'network', 'cmd'] as const;
+export const NODE_UP_CHANNELS = ['status', 'heartbeat', 'pods', 'presence', 'reply', 'stream'] as const;
+export const NODE_DOWN_CHANNELS = ['desired', 'network', 'cmd', 'streams'] as const;
 export type NodeUpChannel = (typeof NODE_UP_CHANNELS)[number];
 export type NodeDownChannel = (typeof NODE_DOWN_CHANNELS)[number];
 export type NodeChannel = NodeUpChannel | NodeDownChannel;
@@ -24,6 +25,13 @@ const NODE_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 
 export function isValidNodeName(name: string): boolean {
   return name.length <= 63 && NODE_NAME.test(name);
+}
+
+const STREAM_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** A stream id is one topic level of letters, digits, '-' and '_' (at most 64). */
+export function isValidStreamId(id: string): boolean {
+  return STREAM_ID.test(id);
 }
 
 function assertNodeName(node: string): void {
@@ -47,9 +55,17 @@ export const topics = {
   nodeNetwork: (node: string) => (assertNodeName(node), `${TOPIC_ROOT}/nodes/${node}/network`),
   nodeCmd: (node: string) => (assertNodeName(node), `${TOPIC_ROOT}/nodes/${node}/cmd`),
   nodeReply: (node: string, requestId: string) => (assertNodeName(node), `${TOPIC_ROOT}/nodes/${node}/reply/${requestId}`),
+  /** Hub -> agent: the frames of every stream the hub has open with the node (one topic, so the agent subscribes once). */
+  nodeStreams: (node: string) => (assertNodeName(node), `${TOPIC_ROOT}/nodes/${node}/streams`),
+  /** Agent -> hub: the node's frames of stream `streamId`. */
+  nodeStream: (node: string, streamId: string) => {
+    assertNodeName(node);
+    if (!isValidStreamId(streamId)) throw new RangeError(`invalid stream id "${streamId}"`);
+    return `${TOPIC_ROOT}/nodes/${node}/stream/${streamId}`;
+  },
   /** Wildcards the hub subscribes to. */
   allNodesUp: (channel: NodeUpChannel) =>
-    channel === 'reply' ? `${TOPIC_ROOT}/nodes/+/reply/+` : `${TOPIC_ROOT}/nodes/+/${channel}`,
+    channel === 'reply' || channel === 'stream' ? `${TOPIC_ROOT}/nodes/+/${channel}/+` : `${TOPIC_ROOT}/nodes/+/${channel}`,
   /** The cluster's shared network data: deltas (the last one retained), QoS 1; nodes subscribe, only the hub publishes. */
   clusterNetwork: () => `${TOPIC_ROOT}/cluster/network`,
   /** The whole of the shared network data at one generation, retained: what a node (re)syncs from. */
@@ -60,7 +76,7 @@ export const topics = {
 } as const;
 
 export type ParsedTopic =
-  | { kind: 'node'; node: string; channel: NodeChannel; requestId?: string; part?: number }
+  | { kind: 'node'; node: string; channel: NodeChannel; requestId?: string; part?: number; streamId?: string }
   | { kind: 'join'; clientId: string; channel: 'request' | 'reply' }
   | { kind: 'cluster'; channel: ClusterChannel };
 
@@ -79,6 +95,10 @@ export function parseTopic(topic: string): ParsedTopic | undefined {
     if (channel === 'reply') {
       if (parts.length !== 6 || !parts[5]) return undefined;
       return { kind: 'node', node, channel: 'reply', requestId: parts[5] };
+    }
+    if (channel === 'stream') {
+      if (parts.length !== 6 || !isValidStreamId(parts[5]!)) return undefined;
+      return { kind: 'node', node, channel: 'stream', streamId: parts[5] };
     }
     if (channel === 'desired' && parts.length === 6) {
       const part = /^[1-9][0-9]?$/.test(parts[5]!) ? Number(parts[5]) : NaN;

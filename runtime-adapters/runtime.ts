@@ -1,3 +1,4 @@
+import type { StreamingOptions, StreamingProcess } from './streaming-process.js';
 /**
  * The ContainerRuntime contract. The agent drives containers only through this interface; the docker,
  * containerd and fake adapters each declare that they conform and pass test/contract/.
@@ -126,6 +127,16 @@ export interface LogOptions {
   tailLines?: number;
 }
 
+/** What a live log stream asks for (kubectl logs -f, --since, --timestamps, --tail). */
+export interface LogStreamOptions {
+  follow: boolean;
+  tailLines?: number;
+  /** Lines written from this time on (ms since the epoch). */
+  sinceMs?: number;
+  /** Each line prefixed with its RFC 3339 time and a space, as Kubernetes writes them. */
+  timestamps?: boolean;
+}
+
 export interface ExecResult {
   exitCode: number;
   stdout: string;
@@ -153,12 +164,21 @@ export interface ContainerRuntime {
   inspect(id: string): Promise<ContainerInfo>;
   logs(id: string, options?: LogOptions): Promise<string>;
   exec(id: string, argv: string[], timeoutMs?: number): Promise<ExecResult>;
+  /** Optional: run `argv` in the container as a live process (stdin, a TTY) whose stdio the caller relays. */
+  execStream?(id: string, argv: string[], options: StreamingOptions): Promise<StreamingProcess>;
+  /** Optional: the container's output as a live stream (on stdout), ending when it does (follow) or at once. */
+  logStream?(id: string, options: LogStreamOptions): Promise<StreamingProcess>;
   /**
    * Optional: call `onChange` soon after one of Drover's containers starts, exits or is removed (not for
    * exec'd processes), and each time the watch (re)connects, as it may have missed some. Lets the agent
    * react at once and poll the runtime rarely. Runs until stopped; survives daemon restarts.
    */
   watch?(onChange: (reason: string) => void): RuntimeWatch;
+  /**
+   * Optional: where a container's cgroup may be, relative to the cgroup root (`cgroup-usage.ts` reads
+   * the first that exists), for per-pod CPU and memory (metrics.k8s.io). Pure: no daemon call.
+   */
+  cgroupPaths?(id: string): string[];
 }
 
 export interface RuntimeWatch {

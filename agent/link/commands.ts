@@ -14,9 +14,10 @@ import {
 import { RUNTIME_LABELS } from '../../protocol/pod-helpers.js';
 import { preciseTimestamp } from '../../protocol/time.js';
 import { topics } from '../../protocol/topics.js';
-import type { ContainerInfo, ContainerRuntime } from '../../runtime-adapters/runtime.js';
-import { ContainerNotRunningError, PodNotFoundError } from '../errors.js';
-import { podNamespace, podUid, type DesiredSet } from '../desired-set.js';
+import type { ContainerRuntime } from '../../runtime-adapters/runtime.js';
+import { ContainerNotRunningError } from '../errors.js';
+import type { DesiredSet } from '../desired-set.js';
+import { containerFinder } from './pod-container.js';
 
 /** Output sent back in one reply at most; longer output keeps its end. */
 export const MAX_OUTPUT_BYTES = 1024 * 1024;
@@ -47,34 +48,7 @@ export function createCommandHandler(opts: CommandHandlerOptions): CommandHandle
   const clock = opts.clock ?? Date.now;
   const log = opts.logger.child({ component: 'cmd-handler' });
 
-  /** The runtime container a command is about. Throws PodNotFoundError / ContainerNotRunningError. */
-  async function findContainer(cmd: CommandMessage): Promise<ContainerInfo> {
-    const desiredPod = opts.desired()?.pods.find(
-      (p) => p.metadata.name === cmd.pod && podNamespace(p) === cmd.namespace && !p.metadata.deletionTimestamp,
-    );
-    const all = await opts.runtime.list({
-      [RUNTIME_LABELS.node]: opts.nodeName,
-      [RUNTIME_LABELS.podNamespace]: cmd.namespace,
-      [RUNTIME_LABELS.podName]: cmd.pod,
-    });
-    // a pod of the same name being replaced may still have containers: prefer the desired one
-    const uid = desiredPod ? podUid(desiredPod) : all[0]?.labels[RUNTIME_LABELS.podUid];
-    const containers = all.filter((c) => c.labels[RUNTIME_LABELS.podUid] === uid);
-    if (!desiredPod && containers.length === 0) throw new PodNotFoundError(cmd.namespace, cmd.pod);
-    const names = desiredPod ? desiredPod.spec.containers.map((c) => c.name) : containers.map((c) => c.labels[RUNTIME_LABELS.container] ?? '');
-    let name = cmd.container;
-    if (!name) {
-      if (names.length !== 1) {
-        throw new ContainerNotRunningError(`a container name must be specified for pod ${cmd.pod}, choose one of: [${names.join(' ')}]`);
-      }
-      name = names[0]!;
-    } else if (!names.includes(name)) {
-      throw new ContainerNotRunningError(`container ${name} is not valid for pod ${cmd.pod}, choose one of: [${names.join(' ')}]`);
-    }
-    const info = containers.find((c) => c.labels[RUNTIME_LABELS.container] === name);
-    if (!info) throw new ContainerNotRunningError(`container ${name} of pod ${cmd.namespace}/${cmd.pod} has not been created yet`);
-    return info;
-  }
+  const findContainer = containerFinder(opts);
 
   async function run(cmd: CommandMessage): Promise<Omit<ReplyMessage, 'v' | 'type' | 'sentAt' | 'requestId'>> {
     const info = await findContainer(cmd);

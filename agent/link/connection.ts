@@ -2,10 +2,11 @@
  * The node's long-lived MQTT connection to the hub: its own credentials, clientId node-<name>, a
  * persistent session (clean: false), keepalive 15 s and a last will that marks it offline (retained,
  * QoS 1). On every connect it publishes presence online (retained) and subscribes to its desired and
- * network (QoS 1) and cmd (QoS 0: a command is interactive, a stale one replayed after a reconnect is
- * unwanted) topics, to the cluster's shared network deltas (cluster/network, in a SUBSCRIBE of its own
- * that an older hub may refuse), and to the extra topics asked for with subscribe() until unsubscribe()
- * (the parts of a split desired set; the cluster network snapshot while the network store resyncs). Reconnects with exponential back-off and jitter: mqtt.js' own fixed-period
+ * network (QoS 1), cmd (QoS 0: a command is interactive, a stale one replayed after a reconnect is
+ * unwanted) and streams (QoS 1: the frames of exec/attach/logs -f/port-forward streams) topics, to the
+ * cluster's shared network deltas (cluster/network, in a SUBSCRIBE of its own that an older hub may
+ * refuse), and to the extra topics asked for with subscribe() until unsubscribe() (the parts of a split
+ * desired set; the cluster network snapshot while the network store resyncs). Reconnects with exponential back-off and jitter: mqtt.js' own fixed-period
  * reconnect is switched off (reconnectPeriod 0) and client.reconnect() is called on our schedule.
  * An mqtts:// hub is verified against the CA pinned at join (credentials.caCert, dataDir/ca.crt);
  * plain mqtt:// is allowed only to loopback (hub-ca.ts mqttTlsOptions).
@@ -128,6 +129,7 @@ export function createNodeConnection(opts: NodeConnectionOptions): NodeConnectio
         [topics.nodeDesired(nodeName)]: { qos: 1 },
         [topics.nodeNetwork(nodeName)]: { qos: 1 },
         [topics.nodeCmd(nodeName)]: { qos: 0 },
+        [topics.nodeStreams(nodeName)]: { qos: 1 },
         ...Object.fromEntries([...extraTopics].map((t) => [t, { qos: 1 as const }])),
       });
     } catch (err) {

@@ -8,6 +8,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { NodeHeartbeatMessage, NodeStatusMessage } from '../../protocol/messages.js';
+import type { PodUsageReport } from '../../protocol/pod-usage.js';
 import type { Logger } from '../../protocol/logger.js';
 import { preciseTimestamp } from '../../protocol/time.js';
 import { topics } from '../../protocol/topics.js';
@@ -23,6 +24,8 @@ export interface NodeStatusPublisherOptions {
   clock: () => number;
   /** A full status goes at least this often (default 60 s). */
   refreshMs?: number;
+  /** The pods' last usage sample (agent/pods/pod-usage.ts): the first heartbeat after a new sample carries it, once. */
+  podUsage?: () => PodUsageReport | undefined;
 }
 
 export interface NodeStatusPublisher {
@@ -48,6 +51,7 @@ export function createNodeStatusPublisher(opts: NodeStatusPublisherOptions): Nod
   let lastSent: unknown;
   let lastFullAt = Number.NEGATIVE_INFINITY;
   let forced = true;
+  let podUsageSentAt: string | undefined;
   return {
     async tick() {
       const message = opts.build();
@@ -61,7 +65,11 @@ export function createNodeStatusPublisher(opts: NodeStatusPublisherOptions): Nod
         return 'status';
       }
       const usage = message.status.usage;
-      await opts.publishHeartbeat({ v: 1, type: 'heartbeat', sentAt: preciseTimestamp(now), ...(usage ? { usage } : {}) });
+      // a sample goes once (the hub keeps the last): heartbeats between samples stay small
+      const sample = opts.podUsage?.();
+      const podUsage = sample && sample.timestamp !== podUsageSentAt ? sample : undefined;
+      if (podUsage) podUsageSentAt = podUsage.timestamp;
+      await opts.publishHeartbeat({ v: 1, type: 'heartbeat', sentAt: preciseTimestamp(now), ...(usage ? { usage } : {}), ...(podUsage ? { podUsage } : {}) });
       return 'heartbeat';
     },
     forceFull() {
@@ -84,6 +92,7 @@ export function createNodeStatusLink(opts: {
   build(): NodeStatusMessage;
   clock: () => number;
   refreshMs?: number | undefined;
+  podUsage?: (() => PodUsageReport | undefined) | undefined;
   logger: Logger;
 }): { publisher: NodeStatusPublisher; tick(): Promise<void> } {
   const { conn, name } = opts;
@@ -93,6 +102,7 @@ export function createNodeStatusLink(opts: {
     publishHeartbeat: (message) => conn.publish(topics.nodeHeartbeat(name), message, { qos: 0 }),
     clock: opts.clock,
     ...(opts.refreshMs !== undefined ? { refreshMs: opts.refreshMs } : {}),
+    ...(opts.podUsage ? { podUsage: opts.podUsage } : {}),
   });
   return {
     publisher,

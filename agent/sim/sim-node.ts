@@ -42,6 +42,8 @@ import { AGENT_VERSION, buildNodeStatusMessage } from '../link/node-status.js';
 import { createNodeStatusLink } from '../link/node-status-publisher.js';
 import { createPodStatusReporter, type PodStatusReporter } from '../link/pod-status-reporter.js';
 import { createSimPods, type SimPodCounts, type SimPods } from './pod-lifecycle.js';
+import { simPodUsage } from './pod-usage.js';
+import { DEFAULT_POD_USAGE_INTERVAL_MS, type PodUsageReport } from '../../protocol/pod-usage.js';
 
 /** What a simulated node answers to `drover logs` / `drover exec`. */
 export const SIM_COMMAND_ERROR = 'simulated node: it runs no containers, so there are no logs and nothing to exec in';
@@ -99,6 +101,8 @@ export function createSimNode(opts: SimNodeOptions): SimNode {
   let reporter: PodStatusReporter | undefined;
   let simPods: SimPods | undefined;
   let statusTimer: NodeJS.Timeout | undefined;
+  let podUsage: PodUsageReport | undefined;
+  let podUsageAt = 0;
   let desired: DesiredSet | undefined;
   let connectCount = 0;
   let networkGeneration: number | undefined;
@@ -227,7 +231,23 @@ export function createSimNode(opts: SimNodeOptions): SimNode {
       });
       // the agent reports its (empty) pod set after its first pass, before the hub sends anything
       podReporter.observe(simPods.report());
-      const { publisher: nodeStatus, tick: publishNodeStatus } = createNodeStatusLink({ conn, name, build: buildStatus, clock, refreshMs: opts.statusRefreshMs, logger: log });
+      const { publisher: nodeStatus, tick: publishNodeStatus } = createNodeStatusLink({
+        conn,
+        name,
+        build: buildStatus,
+        clock,
+        refreshMs: opts.statusRefreshMs,
+        // plausible per-pod usage for metrics.k8s.io, a new sample every 15 s as the agent's (sent once)
+        podUsage: () => {
+          const now = clock();
+          if (!podUsage || now - podUsageAt >= DEFAULT_POD_USAGE_INTERVAL_MS) {
+            podUsage = simPodUsage(simPods?.report().pods ?? [], now, Math.max(DEFAULT_POD_USAGE_INTERVAL_MS, opts.statusIntervalMs) / 1000);
+            podUsageAt = now;
+          }
+          return podUsage;
+        },
+        logger: log,
+      });
       conn.onMessage((topic, payload) => {
         const parsed = parseTopic(topic);
         if (parsed?.kind === 'cluster') {

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../../protocol/logger.js';
 import type { PodSecurityAdmission } from '../admission/pod-security/admission.js';
 import type { ObjectCache } from '../cache/object-cache.js';
+import type { NodeLeases } from '../leases/node-leases.js';
 import type { ServiceRegistry } from '../registry/services.js';
 import type { Store } from '../store/store.js';
 import type { ApiAuth, ApiPrincipal } from './auth.js';
@@ -24,6 +25,12 @@ export interface ApiDeps {
   /** A watch client this many bytes behind is cut off. */
   maxWatchBufferBytes: number;
   metrics: ApiMetrics;
+  /** The hub's node leases (hub/leases): kube-node-lease Leases and metrics.k8s.io are served from them; absent = none known. */
+  leases?: Pick<NodeLeases, 'get'>;
+  /** How often a kube-node-lease watch looks for renewals (node-lease-api.ts; default 10 s). */
+  nodeLeasePollMs?: number;
+  /** How often a watch with allowWatchBookmarks=true gets a BOOKMARK (watch-semantics.ts; default 60 s). */
+  bookmarkIntervalMs?: number;
 }
 
 /** 1 MiB: beyond the socket's own buffers, a watch client may be this far behind before it is cut off. */
@@ -39,6 +46,8 @@ export interface RequestContext {
   audit: RequestAudit;
   /** Parse the JSON body (size-limited); `optional` allows an empty body. */
   readJson(optional?: boolean): Promise<unknown>;
+  /** The body as text (size-limited): server-side apply reads YAML. */
+  readText(): Promise<string>;
 }
 
 export interface RequestAudit {

@@ -4,9 +4,31 @@
  */
 import { allKinds } from '../../protocol/kinds.js';
 import { ACTION_SUBRESOURCES, AUTHORIZATION_GROUP, AUTHORIZATION_VERSION, DROVER_GROUP, DROVER_VERSION, REVIEW_RESOURCES, TOKEN_RESOURCES, servedGroupVersions } from './router.js';
+import { METRICS_GROUP, METRICS_VERSION, metricsResources } from './resource-metrics.js';
 import { apiErrors } from './status.js';
 
-export const SERVER_VERSION = { major: '1', minor: '30', gitVersion: 'v1.30.0-drover', platform: `${process.platform}/${process.arch}` };
+/**
+ * The Kubernetes API level Drover implements, what `/version` (and so `kubectl version`) says. The
+ * kinds, watch semantics and small APIs are those of kube-apiserver 1.32 (whose kubectl and
+ * client-go test/compat drives), but client-go 1.32 sends protobuf request bodies to a server that
+ * reports 1.32 or newer (measured: `kubectl auth can-i` posts its SelfSubjectAccessReview as
+ * `application/vnd.kubernetes.protobuf` to a "1.32" hub, as JSON to a "1.31" one), and the hub does not
+ * read protobuf bodies yet. So it says 1.31 until it does: raise `minor` to '32' with protobuf bodies.
+ * kubectl 1.32 against 1.31 is within the supported skew (no warning).
+ */
+export const KUBERNETES_API_LEVEL = { major: '1', minor: '31', patch: '0' } as const;
+
+export const SERVER_VERSION = {
+  major: KUBERNETES_API_LEVEL.major,
+  minor: KUBERNETES_API_LEVEL.minor,
+  gitVersion: `v${KUBERNETES_API_LEVEL.major}.${KUBERNETES_API_LEVEL.minor}.${KUBERNETES_API_LEVEL.patch}-drover`,
+  platform: `${process.platform === 'win32' ? 'windows' : process.platform}/${goArch(process.arch)}`,
+};
+
+/** Node's process.arch in Go's GOARCH words, as kube-apiserver reports its platform ("linux/amd64"). */
+function goArch(arch: string): string {
+  return ({ x64: 'amd64', ia32: '386', arm: 'arm', arm64: 'arm64' } as Record<string, string>)[arch] ?? arch;
+}
 
 const ALL_VERBS = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
 /** The kinds in Kubernetes' `all` category (`kubectl get all`): workloads and Services, not config or nodes. */
@@ -80,6 +102,7 @@ export function resourceList(group: string, version: string): unknown {
   if (group === AUTHORIZATION_GROUP && version === AUTHORIZATION_VERSION) {
     for (const [name, kind] of Object.entries(REVIEW_RESOURCES)) resources.push({ name, singularName: '', namespaced: false, kind, verbs: ['create'] });
   }
+  if (group === METRICS_GROUP && version === METRICS_VERSION) resources.push(...metricsResources());
   if (group === DROVER_GROUP && version === DROVER_VERSION) {
     for (const name of TOKEN_RESOURCES) {
       resources.push({

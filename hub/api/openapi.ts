@@ -14,30 +14,16 @@
  * `fieldValidation` says.
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
 import { allKinds, type KindInfo } from '../../protocol/kinds.js';
+import { gvk, kindSchema, operationsOf, PATCH_CONTENT_TYPES, QUERY_PARAMETERS, resourcePaths, schemaName, tagOf, type Json } from './openapi-schema.js';
 import { apiErrors } from './status.js';
 
-type Json = Record<string, unknown>;
+export { schemaName } from './openapi-schema.js';
 
 interface GroupVersionDoc {
   path: string;
   text: string;
   hash: string;
-}
-
-/** Kubernetes' schema name for a kind: io.k8s.api.core.v1.Pod, io.k8s.api.apps.v1.Deployment, io.k8s.api.discovery.v1.EndpointSlice. */
-export function schemaName(info: KindInfo): string {
-  const group = info.group === '' ? 'core' : info.group.split('.')[0]!;
-  return `io.k8s.api.${group}.${info.version}.${info.kind}`;
-}
-
-const gvk = (info: KindInfo) => ({ group: info.group, version: info.version, kind: info.kind });
-
-function kindSchema(info: KindInfo): Json {
-  const schema = z.toJSONSchema(info.schema, { target: 'openapi-3.0', io: 'input', unrepresentable: 'any' }) as Json;
-  delete schema.$schema;
-  return { ...schema, description: `${info.kind} (${info.apiVersion}) as the Drover hub accepts it.`, 'x-kubernetes-group-version-kind': [gvk(info)] };
 }
 
 const param = (name: string, location: 'path' | 'query', description: string): Json => ({
@@ -48,33 +34,18 @@ const param = (name: string, location: 'path' | 'query', description: string): J
   schema: { type: 'string', uniqueItems: true },
 });
 
-const QUERY = {
-  dryRun: param('dryRun', 'query', 'When present (All), the change is checked and not stored.'),
-  fieldManager: param('fieldManager', 'query', 'The name of the actor making the change.'),
-  fieldValidation: param('fieldValidation', 'query', 'Strict, Warn or Ignore; the hub always refuses fields its schema does not know.'),
-  labelSelector: param('labelSelector', 'query', 'Only objects whose labels match.'),
-  fieldSelector: param('fieldSelector', 'query', 'Only objects whose fields match.'),
-  limit: param('limit', 'query', 'At most this many objects; continue with the returned token.'),
-  continue: param('continue', 'query', 'The continue token of the previous page.'),
-  watch: param('watch', 'query', 'Stream changes instead of listing.'),
-  resourceVersion: param('resourceVersion', 'query', 'List or watch from this resource version.'),
-};
-
 function operation(info: KindInfo, action: string, description: string, parameters: Json[], body: boolean): Json {
   const ref = { $ref: `#/components/schemas/${schemaName(info)}` };
   return {
     description,
     operationId: `${action}${info.kind}`,
-    tags: [info.group === '' ? 'core_v1' : `${info.group.split('.')[0]}_${info.version}`],
+    tags: [tagOf(info)],
     parameters,
     ...(body
       ? {
           requestBody: {
             required: true,
-            content:
-              action === 'patch'
-                ? Object.fromEntries(['application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/json-patch+json'].map((t) => [t, { schema: { type: 'object' } }]))
-                : { '*/*': { schema: ref } },
+            content: action === 'patch' ? Object.fromEntries(PATCH_CONTENT_TYPES.map((t) => [t, { schema: { type: 'object' } }])) : { '*/*': { schema: ref } },
           },
         }
       : {}),
@@ -85,22 +56,15 @@ function operation(info: KindInfo, action: string, description: string, paramete
 }
 
 function pathsOf(info: KindInfo): Record<string, Json> {
-  const root = info.group === '' ? `/api/${info.version}` : `/apis/${info.group}/${info.version}`;
-  const collection = info.namespaced ? `${root}/namespaces/{namespace}/${info.plural}` : `${root}/${info.plural}`;
+  const paths = resourcePaths(info);
   const scope = info.namespaced ? [param('namespace', 'path', 'The object namespace.')] : [];
   const named = [param('name', 'path', `The name of the ${info.kind}.`), ...scope];
-  return {
-    [collection]: {
-      get: operation(info, 'list', `List ${info.plural}.`, [...scope, QUERY.labelSelector, QUERY.fieldSelector, QUERY.limit, QUERY.continue, QUERY.watch, QUERY.resourceVersion], false),
-      post: operation(info, 'post', `Create a ${info.kind}.`, [...scope, QUERY.dryRun, QUERY.fieldManager, QUERY.fieldValidation], true),
-    },
-    [`${collection}/{name}`]: {
-      get: operation(info, 'get', `Read a ${info.kind}.`, named, false),
-      put: operation(info, 'put', `Replace a ${info.kind}.`, [...named, QUERY.dryRun, QUERY.fieldManager, QUERY.fieldValidation], true),
-      patch: operation(info, 'patch', `Partially update a ${info.kind}.`, [...named, QUERY.dryRun, QUERY.fieldManager, QUERY.fieldValidation], true),
-      delete: operation(info, 'delete', `Delete a ${info.kind}.`, [...named, QUERY.dryRun], false),
-    },
-  };
+  const out: Record<string, Json> = { [paths.collection]: {}, [paths.named]: {} };
+  for (const op of operationsOf(info)) {
+    const query = op.query.map((q) => param(q, 'query', QUERY_PARAMETERS[q]));
+    out[paths[op.path]]![op.method] = operation(info, op.action, op.description, [...(op.path === 'named' ? named : scope), ...query], op.body);
+  }
+  return out;
 }
 
 const gvPath = (group: string, version: string): string => (group === '' ? `api/${version}` : `apis/${group}/${version}`);
@@ -118,7 +82,7 @@ function buildDocs(): Map<string, GroupVersionDoc> {
       info: { title: 'Drover', version: 'v1.30.0-drover' },
       paths: Object.assign({}, ...kinds.map(pathsOf)),
       components: {
-        schemas: Object.fromEntries(kinds.map((k) => [schemaName(k), kindSchema(k)])),
+        schemas: Object.fromEntries(kinds.map((k) => [schemaName(k), kindSchema(k, 'v3')])),
         securitySchemes: { BearerToken: { type: 'apiKey', in: 'header', name: 'authorization', description: 'Bearer token' } },
       },
       security: [{ BearerToken: [] }],

@@ -5,8 +5,9 @@
  *
  * Both ask the agent of the pod's node through the fleet's node commands (MQTT cmd/reply). Plain
  * request/response, not streaming: logs come back whole (the agent keeps the last 1 MiB), exec runs
- * the command to completion without stdin or a TTY and returns stdout and stderr as one `output`.
- * kubectl's streaming `logs -f` and `exec -it` (SPDY/WebSocket) are not served.
+ * the command to completion without stdin or a TTY and returns stdout and stderr as one `output`
+ * (`drover exec`). kubectl's streams go elsewhere: `logs -f` (and --timestamps, --since, --limit-bytes)
+ * to pod-log-stream.ts, exec and attach over WebSocket to stream-upgrade.ts.
  *
  * RBAC as Kubernetes: logs is `get` on pods/log (view may read), exec is `create` on pods/exec
  * (edit and admin only).
@@ -14,6 +15,8 @@
 import type { Pod } from '../../protocol/objects/pod.js';
 import { CommandFailedError, CommandTimeoutError, NodeCommandsStoppedError, NodeNotConnectedError } from '../fleet/errors.js';
 import type { NodeCommands } from '../fleet/node-commands.js';
+import type { NodeStreams } from '../fleet/node-streams.js';
+import { needsLogStream, streamPodLog } from './pod-log-stream.js';
 import { authorize, type Verb } from './auth.js';
 import type { ApiDeps, Reply, RequestContext } from './context.js';
 import { sendText } from './http-io.js';
@@ -68,9 +71,6 @@ async function podLog(ctx: RequestContext, route: SubresourceRoute, deps: ApiDep
   if (ctx.method !== 'GET') throw apiErrors.methodNotAllowed(`pod logs are read with GET, not ${ctx.method}`);
   authorizeAction(ctx, route, 'get');
   const params = ctx.url.searchParams;
-  if (boolParam(params, 'follow')) {
-    throw apiErrors.badRequest('follow is not supported: Drover returns pod logs whole, not as a stream (poll with tailLines instead)');
-  }
   const tailLines = intParam(params, 'tailLines', 0);
   const container = params.get('container') || undefined;
   const previous = boolParam(params, 'previous');
@@ -132,7 +132,17 @@ async function podExec(ctx: RequestContext, route: SubresourceRoute, deps: ApiDe
   }
 }
 
-/** Handle .../pods/NAME/log and .../pods/NAME/exec. */
-export function handlePodCommand(ctx: RequestContext, route: SubresourceRoute, deps: ApiDeps, commands: NodeCommands | undefined): Promise<Reply> {
-  return route.subresource === 'log' ? podLog(ctx, route, deps, commands) : podExec(ctx, route, deps, commands);
+/** Handle .../pods/NAME/{log,exec,attach,portforward} requests that are not upgrades (stream-upgrade.ts has those). */
+export async function handlePodCommand(ctx: RequestContext, route: SubresourceRoute, deps: ApiDeps, commands: NodeCommands | undefined, streams?: NodeStreams): Promise<Reply> {
+  if (route.subresource === 'log') {
+    if (needsLogStream(ctx.url.searchParams)) {
+      if (ctx.method !== 'GET') throw apiErrors.methodNotAllowed(`pod logs are read with GET, not ${ctx.method}`);
+      authorizeAction(ctx, route, 'get');
+      return streamPodLog(ctx, route, deps, streams);
+    }
+    return podLog(ctx, route, deps, commands);
+  }
+  if (route.subresource === 'exec' && ctx.method === 'POST' && !ctx.req.headers.upgrade) return podExec(ctx, route, deps, commands);
+  authorizeAction(ctx, route, 'create');
+  throw apiErrors.badRequest(`Upgrade request required: pods/${route.subresource} is a WebSocket stream (v5.channel.k8s.io)`);
 }

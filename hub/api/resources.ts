@@ -24,6 +24,11 @@ import type { ResourceRoute } from './router.js';
 import { equalityFields, matchesSelectors, parseSelectors } from './selectors.js';
 import { apiErrors, manifestErrorToApiError } from './status.js';
 import { serveWatch } from './watch.js';
+import { handleNodeLeases, isAllNamespacesLeaseList, isNodeLeaseRoute, listAllLeases } from './node-lease-api.js';
+import { checkListVersion } from './watch-semantics.js';
+import { APPLY_PATCH_TYPE, applyManager, checkPatchOptions, parseApplyBody, planApply } from './server-side-apply/apply.js';
+import { trackUpdate, writerOf } from './server-side-apply/field-managers.js';
+import { managedTime, managersOf, withManagedFields } from './server-side-apply/managed-fields.js';
 
 const PATCH_TYPES = ['application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/json-patch+json'];
 
@@ -162,7 +167,8 @@ async function list(ctx: RequestContext, route: ResourceRoute, deps: ApiDeps): P
     labelSelector: selectors.labels,
     fieldSelector: equalityFields(selectors.fields),
   };
-  // The kinds the control loops read come from the informer cache; the rest (none today) from the store.
+  await checkListVersion(params, deps);
+  // The kinds the control loops read come from the informer cache; the rest (Leases outside kube-node-lease) from the store.
   const cached = deps.cache.holds(route.info.kind);
   const listed = cached
     ? { items: deps.cache.kind(route.info.kind).list(options), revision: deps.cache.revision() }
@@ -194,13 +200,18 @@ async function create(ctx: RequestContext, route: ResourceRoute, deps: ApiDeps):
     throw apiErrors.badRequest(`${route.info.plural} are namespaced: POST to /…/namespaces/NAMESPACE/${route.info.plural}`);
   }
   const obj = shapeIncoming(route, await ctx.readJson());
+  return insert(ctx, route, deps, obj, (valid) => trackUpdate(undefined, valid, route.info.kind, writerOf(ctx, route.info.apiVersion, deps.clock())));
+}
+
+/** Store a new object (a create, or a server-side apply of a missing one); `track` sets its managedFields. */
+async function insert(ctx: RequestContext, route: ResourceRoute, deps: ApiDeps, obj: Obj, track: (valid: KubeObject) => KubeObject): Promise<Reply> {
   const metadata = obj.metadata!;
   for (const k of ['uid', 'resourceVersion', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation']) {
     delete metadata[k];
   }
   if (route.info.kind === 'Pod') obj.status = { phase: 'Pending' };
   if (route.info.kind === 'Namespace') obj.status = { phase: 'Active' };
-  const valid = validate(route.info, obj);
+  const valid = track(validate(route.info, obj));
   ctx.audit.objectName = valid.metadata.name || String(metadata.generateName ?? '');
   if (route.info.namespaced) await requireNamespace(deps, route.namespace!);
   admitWrite(ctx, route, deps, valid);
@@ -217,7 +228,7 @@ async function replace(ctx: RequestContext, route: ResourceRoute, deps: ApiDeps)
   const incoming = shapeIncoming(route, await ctx.readJson());
   const existing = await getOr404(deps, route, name);
   const merged = mergeForWrite(route, existing, incoming);
-  const valid = validate(route.info, merged);
+  const valid = trackIfMain(ctx, route, deps, existing, validate(route.info, merged));
   checkImmutable(route, existing, valid);
   admitWrite(ctx, route, deps, valid, existing);
   const expected = incoming.metadata?.resourceVersion;
@@ -242,12 +253,62 @@ function applyPatch(contentType: string, existing: KubeObject, patchBody: Obj | 
   return asObject(patched, 'the patched object');
 }
 
+/** An ordinary write to the main resource records its manager's Update entry (writes to /status keep the managers). */
+function trackIfMain(ctx: RequestContext, route: ResourceRoute, deps: ApiDeps, existing: KubeObject, valid: KubeObject): KubeObject {
+  if (route.subresource) return valid;
+  return trackUpdate(existing, valid, route.info.kind, writerOf(ctx, route.info.apiVersion, deps.clock()));
+}
+
+/** Validate, admit and store an update of `existing` (a compare-and-swap on `expected`). */
+async function storeUpdate(ctx: RequestContext, route: ResourceRoute, deps: ApiDeps, existing: KubeObject, valid: KubeObject, expected: string | undefined): Promise<Reply> {
+  checkImmutable(route, existing, valid);
+  admitWrite(ctx, route, deps, valid, existing);
+  const dryRun = isDryRun(ctx.url.searchParams);
+  if (valid.kind === 'Service') {
+    const write = async (s: Service) => (dryRun ? s : deps.store.update(s, { expectedResourceVersion: expected }));
+    return { code: 200, body: await deps.services.admit(valid as Service, existing as Service, write) };
+  }
+  if (dryRun) return { code: 200, body: valid };
+  return { code: 200, body: await deps.store.update(valid, { expectedResourceVersion: expected }) };
+}
+
+/** Server-side apply: the object is created when missing; conflicts with other managers are 409 unless `force=true`. */
+async function serverSideApply(ctx: RequestContext, route: ResourceRoute, deps: ApiDeps): Promise<Reply> {
+  if (route.subresource) throw apiErrors.unsupportedMediaType('server-side apply of the status subresource is not supported: apply the object itself');
+  const params = ctx.url.searchParams;
+  const manager = applyManager(params);
+  const force = isTrue(params.get('force'));
+  const applied = shapeIncoming(route, parseApplyBody(await ctx.readText()));
+  const metadata = applied.metadata!;
+  const precondition = typeof metadata.resourceVersion === 'string' && metadata.resourceVersion !== '' ? metadata.resourceVersion : undefined;
+  for (const k of ['uid', 'resourceVersion', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation', 'managedFields']) delete metadata[k];
+  const who = { manager, operation: 'Apply' as const, apiVersion: route.info.apiVersion, time: managedTime(deps.clock()) };
+  return retryOnConflict(async () => {
+    const existing = await deps.store.get(keyOf(route, route.name!));
+    if (!existing) {
+      if (precondition) throw apiErrors.notFound(route.info.plural, route.name!, route.info.group);
+      if (ctx.principal) {
+        authorize(ctx.principal, { verb: 'create', resource: route.info.plural, namespace: route.namespace, namespaced: route.info.namespaced, name: route.name! });
+      }
+      const plan = planApply({ live: undefined, applied, kind: route.info.kind, managers: [], who, force });
+      ctx.audit.objectName = route.name!;
+      return insert(ctx, route, deps, plan.object, (valid) => withManagedFields(valid, plan.managers));
+    }
+    const plan = planApply({ live: existing, applied, kind: route.info.kind, managers: managersOf(existing), who, force });
+    const merged = mergeForWrite(route, existing, plan.object);
+    const valid = withManagedFields(validate(route.info, merged), plan.managers);
+    return storeUpdate(ctx, route, deps, existing, valid, precondition ?? existing.metadata.resourceVersion);
+  }, { attempts: precondition ? 1 : DEFAULT_CAS_ATTEMPTS + 1 });
+}
+
 async function patch(ctx: RequestContext, route: ResourceRoute, deps: ApiDeps): Promise<Reply> {
   const name = route.name!;
   const contentType = (ctx.req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  checkPatchOptions(contentType, ctx.url.searchParams);
+  if (contentType === APPLY_PATCH_TYPE) return serverSideApply(ctx, route, deps);
   if (!PATCH_TYPES.includes(contentType)) {
     throw apiErrors.unsupportedMediaType(
-      `the patch content type "${contentType}" is not supported: use application/merge-patch+json, application/strategic-merge-patch+json or application/json-patch+json`,
+      `the patch content type "${contentType}" is not supported: use application/merge-patch+json, application/strategic-merge-patch+json, application/json-patch+json or application/apply-patch+yaml`,
     );
   }
   const body = await ctx.readJson();
@@ -263,17 +324,9 @@ async function patch(ctx: RequestContext, route: ResourceRoute, deps: ApiDeps): 
     else delete pm.namespace;
     patched.metadata = pm;
     const merged = mergeForWrite(route, existing, patched);
-    const valid = validate(route.info, merged);
-    checkImmutable(route, existing, valid);
-    admitWrite(ctx, route, deps, valid, existing);
-    const dryRun = isDryRun(ctx.url.searchParams);
+    const valid = trackIfMain(ctx, route, deps, existing, validate(route.info, merged));
     const expected = typeof precondition === 'string' ? precondition : existing.metadata.resourceVersion;
-    if (valid.kind === 'Service') {
-      const write = async (s: Service) => (dryRun ? s : deps.store.update(s, { expectedResourceVersion: expected }));
-      return { code: 200, body: await deps.services.admit(valid as Service, existing as Service, write) };
-    }
-    if (dryRun) return { code: 200, body: valid };
-    return { code: 200, body: await deps.store.update(valid, { expectedResourceVersion: expected }) };
+    return storeUpdate(ctx, route, deps, existing, valid, expected);
   }, { attempts: typeof precondition === 'string' ? 1 : DEFAULT_CAS_ATTEMPTS + 1 });
 }
 
@@ -324,6 +377,8 @@ export async function handleResource(ctx: RequestContext, route: ResourceRoute, 
       ...(route.name !== undefined ? { name: route.name } : {}),
     });
   }
+  if (isNodeLeaseRoute(route)) return asTableIfAsked(ctx, route, deps, await handleNodeLeases(ctx, route, deps, verb));
+  if (isAllNamespacesLeaseList(route, verb)) return asTableIfAsked(ctx, route, deps, await listAllLeases(ctx, deps));
   if (route.subresource === 'status' && (verb === 'create' || verb === 'delete' || verb === 'list' || verb === 'watch')) {
     throw apiErrors.methodNotAllowed(`the status subresource supports get, update and patch, not ${verb}`);
   }

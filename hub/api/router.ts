@@ -4,6 +4,7 @@
  * namespaced objects under .../namespaces/NS/PLURAL[/NAME[/status]], and the legacy /watch/ prefix.
  */
 import { allKinds, type KindInfo } from '../../protocol/kinds.js';
+import { METRICS_GROUP, METRICS_VERSION, parseMetricsRoute, type MetricsRoute } from './resource-metrics.js';
 
 export const DROVER_GROUP = 'drover.io';
 /** authorization.k8s.io/v1: the self reviews `kubectl auth can-i` posts (access-review.ts answers them). */
@@ -27,7 +28,7 @@ export interface ResourceRoute {
 }
 
 /** Kinds and the action subresources they have (besides status): pod logs and exec, scale. */
-export const ACTION_SUBRESOURCES = { log: ['Pod'], exec: ['Pod'], scale: ['Deployment', 'ReplicaSet'] } as const;
+export const ACTION_SUBRESOURCES = { log: ['Pod'], exec: ['Pod'], attach: ['Pod'], portforward: ['Pod'], scale: ['Deployment', 'ReplicaSet'] } as const;
 export type ActionSubresource = keyof typeof ACTION_SUBRESOURCES;
 
 /** .../namespaces/NS/pods/NAME/{log,exec}, .../deployments/NAME/scale: handled outside generic CRUD. */
@@ -52,6 +53,7 @@ export type Route =
   | { type: 'statusJson' }
   | { type: 'version' }
   | { type: 'openApiIndex' }
+  | { type: 'openApiV2' }
   | { type: 'accessReview'; resource: ReviewResource }
   | { type: 'openApiDocument'; path: string }
   | { type: 'coreVersions' }
@@ -60,6 +62,7 @@ export type Route =
   | { type: 'tokens'; resource: TokenResource; id: string | undefined }
   | ResourceRoute
   | SubresourceRoute
+  | MetricsRoute
   | { type: 'notFound' };
 
 /** API groups served: '' (core) and every group of the kind registry, plus drover.io. */
@@ -70,6 +73,7 @@ export function servedGroupVersions(): Array<{ group: string; version: string }>
   }
   if (!out.some((g) => g.group === DROVER_GROUP)) out.push({ group: DROVER_GROUP, version: DROVER_VERSION });
   out.push({ group: AUTHORIZATION_GROUP, version: AUTHORIZATION_VERSION });
+  out.push({ group: METRICS_GROUP, version: METRICS_VERSION });
   return out;
 }
 
@@ -135,6 +139,8 @@ export function parseRoute(pathname: string): Route {
       return { type: 'version' };
     case '/openapi/v3':
       return { type: 'openApiIndex' };
+    case '/openapi/v2':
+      return { type: 'openApiV2' };
     case '/api':
       return { type: 'coreVersions' };
     case '/apis':
@@ -155,6 +161,10 @@ export function parseRoute(pathname: string): Route {
       if (segs.length === 3) return { type: 'resourceList', group, version };
       const resource = segs[3] as ReviewResource;
       return segs.length === 4 && resource in REVIEW_RESOURCES ? { type: 'accessReview', resource } : { type: 'notFound' };
+    }
+    if (group === METRICS_GROUP && version === METRICS_VERSION) {
+      if (segs.length === 3) return { type: 'resourceList', group, version };
+      return parseMetricsRoute(segs.slice(3)) ?? { type: 'notFound' };
     }
     if (group === DROVER_GROUP && version === DROVER_VERSION) {
       if (segs.length === 3) return { type: 'resourceList', group, version };

@@ -13,6 +13,7 @@ import { authorize, type Verb } from './auth.js';
 import type { ApiDeps, Reply, RequestContext } from './context.js';
 import { applyMergePatch } from './merge-patch.js';
 import type { SubresourceRoute } from './router.js';
+import { trackUpdate, writerOf } from './server-side-apply/field-managers.js';
 import { apiErrors } from './status.js';
 
 const MERGE_PATCH_TYPES = ['application/merge-patch+json', 'application/strategic-merge-patch+json'];
@@ -62,8 +63,9 @@ async function current(deps: ApiDeps, route: SubresourceRoute, key: ObjectKey): 
   return obj;
 }
 
-async function write(deps: ApiDeps, obj: Scalable, replicas: number, expectedResourceVersion: string): Promise<Scale> {
-  const next: Scalable = { ...obj, spec: { ...obj.spec, replicas } };
+/** Store the new replicas; the writer's Update entry (subresource scale) owns spec.replicas when it changed it. */
+async function write(ctx: RequestContext, route: SubresourceRoute, deps: ApiDeps, obj: Scalable, replicas: number, expectedResourceVersion: string): Promise<Scale> {
+  const next = trackUpdate(obj, { ...obj, spec: { ...obj.spec, replicas } }, route.info.kind, writerOf(ctx, route.info.apiVersion, deps.clock(), 'Update', 'scale'));
   return scaleOf(await deps.store.update(next, { expectedResourceVersion }));
 }
 
@@ -84,7 +86,7 @@ export async function handleScale(ctx: RequestContext, route: SubresourceRoute, 
     const obj = await current(deps, route, key);
     const precondition = (body as { metadata?: { resourceVersion?: unknown } }).metadata?.resourceVersion;
     const expected = typeof precondition === 'string' && precondition !== '' ? precondition : obj.metadata.resourceVersion!;
-    return { code: 200, body: await write(deps, obj, replicas, expected) };
+    return { code: 200, body: await write(ctx, route, deps, obj, replicas, expected) };
   }
 
   const contentType = (ctx.req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
@@ -95,6 +97,6 @@ export async function handleScale(ctx: RequestContext, route: SubresourceRoute, 
   return retryOnConflict(async () => {
     const obj = await current(deps, route, key);
     const replicas = replicasOf(applyMergePatch(scaleOf(obj), patch));
-    return { code: 200, body: await write(deps, obj, replicas, obj.metadata.resourceVersion!) };
+    return { code: 200, body: await write(ctx, route, deps, obj, replicas, obj.metadata.resourceVersion!) };
   });
 }

@@ -10,6 +10,8 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../../protocol/logger.js';
 import type { NodeCommands } from '../fleet/node-commands.js';
+import type { NodeLeases } from '../leases/node-leases.js';
+import type { NodeStreams } from '../fleet/node-streams.js';
 import type { Store } from '../store/store.js';
 import { createObjectCache, type ObjectCache } from '../cache/object-cache.js';
 import { createServiceRegistry } from '../registry/services.js';
@@ -21,13 +23,16 @@ import { authenticate, bearerToken, type ApiAuth, type ApiPrincipal } from './au
 import { DEFAULT_WATCH_BUFFER_BYTES, type ApiDeps, type Reply, type RequestAudit, type RequestContext } from './context.js';
 import { coreVersions, groupList, resourceList, versionInfo } from './discovery.js';
 import { openApiDocument, openApiIndex } from './openapi.js';
+import { openApiV2Document } from './openapi-v2.js';
 import { review } from './access-review.js';
-import { DEFAULT_BODY_LIMIT, isLoopback, readJsonBody, sendJson, sendText } from './http-io.js';
+import { DEFAULT_BODY_LIMIT, isLoopback, readBodyText, readJsonBody, sendJson, sendText } from './http-io.js';
 import { createFlowControl, type FlowControl, type FlowControlOptions } from './flow-control.js';
 import { createApiMetrics } from './metrics.js';
 import { handlePodCommand } from './pod-commands.js';
+import { createUpgradeHandler } from './stream-upgrade.js';
 import { handleResource, resourceVerb } from './resources.js';
 import { handleScale } from './scale.js';
+import { handleResourceMetrics } from './resource-metrics.js';
 import { parseRoute, type Route } from './router.js';
 import { renderStatusPage } from './status-page.js';
 import { buildFleetSummary } from './status-summary.js';
@@ -61,6 +66,8 @@ export interface ApiServerOptions {
    * answer 503.
    */
   nodeCommands?: NodeCommands;
+  /** How exec/attach (WebSocket) and logs -f reach agents (the fleet's createNodeStreams); without it they answer 503. */
+  nodeStreams?: NodeStreams;
   /** Pod Security admission (hub/admission); without it, one with the default policy over the cache. */
   podSecurity?: PodSecurityAdmission;
   /** Where every request's audit event goes (hub/audit); nothing is audited without it. */
@@ -71,6 +78,12 @@ export interface ApiServerOptions {
   requestTimeoutMs?: number;
   /** A watch client this many bytes behind (buffered in the hub) is cut off (default 1 MiB). */
   maxWatchBufferBytes?: number;
+  /** The hub's node leases: kube-node-lease Leases and metrics.k8s.io come from them (none without). */
+  leases?: Pick<NodeLeases, 'get'>;
+  /** BOOKMARK period of watches that allow them (default 60 s). */
+  bookmarkIntervalMs?: number;
+  /** How often a kube-node-lease watch looks for renewals (default 10 s). */
+  nodeLeasePollMs?: number;
 }
 
 export interface ApiServer {
@@ -124,6 +137,9 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     activeStreams: new Set(),
     maxWatchBufferBytes: opts.maxWatchBufferBytes ?? DEFAULT_WATCH_BUFFER_BYTES,
     metrics,
+    ...(opts.leases ? { leases: opts.leases } : {}),
+    ...(opts.bookmarkIntervalMs !== undefined ? { bookmarkIntervalMs: opts.bookmarkIntervalMs } : {}),
+    ...(opts.nodeLeasePollMs !== undefined ? { nodeLeasePollMs: opts.nodeLeasePollMs } : {}),
   };
   const sockets = new Set<Socket>();
   let serverAddress = '';
@@ -165,6 +181,12 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
         return { code: 201, body: review(ctx.principal, route.resource, await ctx.readJson()) };
       case 'openApiIndex':
         return { code: 200, body: openApiIndex() };
+      case 'openApiV2': {
+        const doc = openApiV2Document(ctx.req.headers.accept);
+        res.setHeader('ETag', doc.etag);
+        sendText(res, 200, doc.text, 'application/json');
+        return { handled: true };
+      }
       case 'openApiDocument':
         sendText(res, 200, openApiDocument(route.path), 'application/json');
         return { handled: true };
@@ -179,7 +201,9 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
       case 'resource':
         return handleResource(ctx, route, deps);
       case 'subresource':
-        return route.subresource === 'scale' ? handleScale(ctx, route, deps) : handlePodCommand(ctx, route, deps, opts.nodeCommands);
+        return route.subresource === 'scale' ? handleScale(ctx, route, deps) : handlePodCommand(ctx, route, deps, opts.nodeCommands, opts.nodeStreams);
+      case 'resourceMetrics':
+        return handleResourceMetrics(ctx, route, deps);
       case 'notFound':
         throw apiErrors.resourceNotFound(ctx.url.pathname);
     }
@@ -258,6 +282,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
         principal,
         audit: requestAudit,
         readJson: (optional = false) => readJsonBody(req, maxBody, optional),
+        readText: () => readBodyText(req, maxBody),
       };
       const reply = await dispatch(ctx, route);
       if ('code' in reply) sendJson(res, reply.code, reply.body);
@@ -292,6 +317,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
+  server.on('upgrade', createUpgradeHandler({ deps, ...(opts.nodeStreams ? { nodeStreams: opts.nodeStreams } : {}) }));
   server.on('clientError', (err, socket) => {
     logger.debug({ err }, 'bad HTTP request from client');
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');

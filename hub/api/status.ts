@@ -31,6 +31,7 @@ export type StatusReason =
   | 'MethodNotAllowed'
   | 'RequestEntityTooLarge'
   | 'UnsupportedMediaType'
+  | 'NotAcceptable'
   | 'ServiceUnavailable'
   | 'Timeout'
   | 'TooManyRequests'
@@ -54,7 +55,8 @@ export interface StatusDetails {
 export interface StatusObject {
   kind: 'Status';
   apiVersion: 'v1';
-  metadata: Record<string, never>;
+  /** Only an expired continue token's answer carries one: the token to continue inconsistently. */
+  metadata: { continue?: string };
   status: 'Success' | 'Failure';
   message?: string;
   reason?: StatusReason;
@@ -75,6 +77,7 @@ const HTTP_CODES: Record<StatusReason, number> = {
   MethodNotAllowed: 405,
   RequestEntityTooLarge: 413,
   UnsupportedMediaType: 415,
+  NotAcceptable: 406,
   ServiceUnavailable: 503,
   Timeout: 504,
   TooManyRequests: 429,
@@ -90,11 +93,12 @@ export const API_ERROR_CODES = {
   EAPI_BAD_REQUEST: '400 BadRequest: a malformed body, query or option',
   EAPI_UNAUTHORIZED: '401 Unauthorized: no token, or one the hub does not know',
   EAPI_FORBIDDEN: "403 Forbidden: the token's role or namespace does not allow the verb",
-  EAPI_GONE: '410 Gone: a watch from a resourceVersion older than the kept history',
-  EAPI_EXPIRED: '410 Expired: a watch client too slow to keep up was cut off (re-list, then watch)',
+  EAPI_GONE: '410 Gone: the resource is gone for good (not used by the hub today; an old resourceVersion is Expired)',
+  EAPI_EXPIRED: '410 Expired: a watch or list from a resourceVersion or continue token older than the kept history, or a watch client too slow to keep up was cut off (re-list, then watch)',
   EAPI_METHOD_NOT_ALLOWED: '405 MethodNotAllowed: a verb the resource does not have',
   EAPI_TOO_LARGE: '413 RequestEntityTooLarge: a body over the limit',
   EAPI_UNSUPPORTED_MEDIA_TYPE: '415 UnsupportedMediaType: a content type the hub does not read',
+  EAPI_NOT_ACCEPTABLE: '406 NotAcceptable: the client accepts no type the hub answers this path in',
   EAPI_UNAVAILABLE: '503 ServiceUnavailable: the node or the hub cannot serve this now',
   EAPI_TIMEOUT: '504 Timeout: the node did not answer in time',
   EAPI_TOO_MANY_REQUESTS: "429 TooManyRequests: the token is over its request rate, its requests in flight or its open watches",
@@ -115,6 +119,7 @@ const CODE_OF_REASON: Record<StatusReason, ApiErrorCode> = {
   MethodNotAllowed: 'EAPI_METHOD_NOT_ALLOWED',
   RequestEntityTooLarge: 'EAPI_TOO_LARGE',
   UnsupportedMediaType: 'EAPI_UNSUPPORTED_MEDIA_TYPE',
+  NotAcceptable: 'EAPI_NOT_ACCEPTABLE',
   ServiceUnavailable: 'EAPI_UNAVAILABLE',
   Timeout: 'EAPI_TIMEOUT',
   TooManyRequests: 'EAPI_TOO_MANY_REQUESTS',
@@ -126,6 +131,8 @@ export class ApiError extends DroverError {
   readonly reason: StatusReason;
   readonly httpCode: number;
   readonly details: StatusDetails | undefined;
+  /** For 410 Expired of a continue token: the token that continues the list from where it was (inconsistently). */
+  listContinue: string | undefined;
   constructor(reason: StatusReason, message: string, details?: StatusDetails, options?: { cause?: unknown }) {
     super(CODE_OF_REASON[reason], message, options);
     this.reason = reason;
@@ -134,7 +141,9 @@ export class ApiError extends DroverError {
   }
 
   toStatus(): StatusObject {
-    return failureStatus(this.reason, this.message, this.details);
+    const status = failureStatus(this.reason, this.message, this.details);
+    if (this.listContinue !== undefined) status.metadata = { continue: this.listContinue };
+    return status;
   }
 }
 
@@ -187,6 +196,7 @@ export const apiErrors = {
   gone: (message: string) => new ApiError('Gone', message),
   tooLarge: (limit: number) => new ApiError('RequestEntityTooLarge', `request body is larger than the limit of ${limit} bytes`),
   unsupportedMediaType: (message: string) => new ApiError('UnsupportedMediaType', message),
+  notAcceptable: (message: string) => new ApiError('NotAcceptable', message),
   /** 429, as kube-apiserver's flow control answers: the client waits `retryAfterSeconds` and retries. */
   tooManyRequests: (message: string, retryAfterSeconds: number) =>
     new ApiError('TooManyRequests', message, { retryAfterSeconds }),
@@ -224,7 +234,8 @@ export function toApiError(err: unknown): ApiError {
   if (err instanceof AlreadyExistsError) return apiErrors.alreadyExists(pluralOf(err.key.kind), err.key.name, groupOf(err.key.kind));
   if (err instanceof ConflictError) return apiErrors.conflict(pluralOf(err.key.kind), err.key.name, groupOf(err.key.kind));
   if (err instanceof RevisionCompactedError) {
-    return new ApiError('Gone', `too old resource version: ${err.requested} (${err.oldest})`, undefined, { cause: err });
+    // kube-apiserver's answer to a watch from a compacted revision: 410 with reason Expired
+    return new ApiError('Expired', `too old resource version: ${err.requested} (${err.oldest})`, undefined, { cause: err });
   }
   if (err instanceof ManifestError) {
     const causes = err.problems.map((p) => ({ field: p.field, message: validationReason(p) }));

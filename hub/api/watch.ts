@@ -3,8 +3,10 @@
  * {"type":"ADDED|MODIFIED|DELETED","object":{...}}, as Kubernetes sends them.
  *
  * - Without resourceVersion (or with "0"), the current objects come first as ADDED events, then
- *   changes after the list's revision. With resourceVersion=N, changes after N.
- * - A revision older than the store's history yields one ERROR event carrying a 410 Gone Status.
+ *   changes after the list's revision. With resourceVersion=N, changes after N. `sendInitialEvents`,
+ *   `allowWatchBookmarks` and `resourceVersionMatch` as Kubernetes (watch-semantics.ts): BOOKMARKs
+ *   every bookmark interval, and one annotated `k8s.io/initial-events-end` after the initial events.
+ * - A revision older than the store's history yields one ERROR event carrying a 410 Expired Status.
  * - With selectors, an object that stops matching is reported DELETED, one that starts matching ADDED.
  * - Asked for a Table (kubectl get -w), each event's object is a one-row Table (watch-table.ts).
  * - timeoutSeconds= ends the stream; so do a client disconnect and the server closing. The store
@@ -28,6 +30,7 @@ import { equalityFields, matchesSelectors, parseSelectors, type Selectors } from
 import { apiErrors, failureStatus, toApiError } from './status.js';
 import { parseIncludeObject, wantsTable } from './table.js';
 import { createWatchTableEncoder } from './watch-table.js';
+import { DEFAULT_BOOKMARK_INTERVAL_MS, bookmarkLine, watchOptionsOf } from './watch-semantics.js';
 
 /** A cut-off client gets this long to take its last event before its connection is destroyed. */
 const CUT_OFF_GRACE_MS = 5000;
@@ -36,26 +39,13 @@ function objectKey(obj: KubeObject): string {
   return `${obj.metadata.namespace ?? ''}/${obj.metadata.name}`;
 }
 
-function parseRevision(text: string | null): number | undefined {
-  if (text === null || text === '' || text === '0') return undefined;
-  const n = Number(text);
-  if (!Number.isSafeInteger(n) || n < 0) throw apiErrors.badRequest(`resourceVersion must be a revision number, not "${text}"`);
-  return n;
-}
-
-function parseTimeout(text: string | null): number | undefined {
-  if (text === null || text === '') return undefined;
-  const n = Number(text);
-  if (!Number.isFinite(n) || n < 0) throw apiErrors.badRequest(`timeoutSeconds must be a non-negative number, not "${text}"`);
-  return n === 0 ? undefined : n;
-}
-
 export async function serveWatch(ctx: RequestContext, route: ResourceRoute, deps: ApiDeps): Promise<Reply> {
   const params = ctx.url.searchParams;
   const selectors: Selectors = parseSelectors(params);
   if (route.name !== undefined) selectors.fields.push({ field: 'metadata.name', operator: '=', value: route.name });
-  const fromParam = parseRevision(params.get('resourceVersion'));
-  const timeoutSeconds = parseTimeout(params.get('timeoutSeconds'));
+  const options = watchOptionsOf(params);
+  const fromParam = options.fromRevision;
+  const timeoutSeconds = options.timeoutSeconds;
   const kind = route.info.kind;
   const namespace = route.info.namespaced ? route.namespace : undefined;
   const filtered = selectors.labels !== undefined || selectors.fields.length > 0;
@@ -69,15 +59,19 @@ export async function serveWatch(ctx: RequestContext, route: ResourceRoute, deps
   // shared and frozen: listing them copies nothing).
   let initial: readonly KubeObject[] = [];
   let fromRevision = fromParam;
-  if (fromRevision === undefined) {
+  if (options.sendInitialEvents) {
     const listOptions = { namespace, labelSelector: selectors.labels, fieldSelector: equalityFields(selectors.fields) };
     const listed = deps.cache.holds(kind)
       ? { items: deps.cache.kind(kind).list(listOptions), revision: deps.cache.revision() }
       : await deps.store.list(kind, listOptions);
     initial = listed.items.filter((o) => matchesSelectors(o, selectors));
     fromRevision = listed.revision;
+  } else if (fromRevision === undefined) {
+    fromRevision = deps.cache.revision(); // sendInitialEvents=false: changes from now on
   }
-  const knownFromStart = fromParam === undefined;
+  const knownFromStart = options.sendInitialEvents;
+  /** The newest revision this stream has sent (or started after): what a BOOKMARK may promise. */
+  let sentRevision = fromRevision;
   const matching = new Set(initial.map(objectKey));
 
   const { res, req } = ctx;
@@ -86,6 +80,7 @@ export async function serveWatch(ctx: RequestContext, route: ResourceRoute, deps
 
   let storeWatch: Watch | undefined;
   let timer: NodeJS.Timeout | undefined;
+  let bookmarks: NodeJS.Timeout | undefined;
   let ended = false;
   const stream = {
     end(): void {
@@ -93,6 +88,7 @@ export async function serveWatch(ctx: RequestContext, route: ResourceRoute, deps
       ended = true;
       storeWatch?.close();
       if (timer) clearTimeout(timer);
+      if (bookmarks) clearInterval(bookmarks);
       deps.activeStreams.delete(stream);
       deps.metrics.watchOpen(-1);
       if (!res.writableEnded) res.end();
@@ -148,6 +144,7 @@ export async function serveWatch(ctx: RequestContext, route: ResourceRoute, deps
 
   const onEvent = (event: RawWatchEvent): void => {
     if (ended) return;
+    sentRevision = Math.max(sentRevision, event.revision);
     if (!filtered) {
       emit(rawLine(event.type, event.json));
       return;
@@ -186,6 +183,17 @@ export async function serveWatch(ctx: RequestContext, route: ResourceRoute, deps
   const backlog = queued;
   queued = undefined;
   for (const line of backlog) write(line);
+  const { apiVersion } = route.info;
+  if (options.allowBookmarks) {
+    // the initial events end at the list's revision (changes after it may already be on their way)
+    if (options.initialEventsEndBookmark) write(bookmarkLine(apiVersion, kind, fromRevision, true));
+    // Store deliveries are microtasks: by the time a timer runs, every change up to the cache's
+    // revision has reached this stream (sent, or filtered out), so the bookmark promises no more than that.
+    bookmarks = setInterval(() => {
+      sentRevision = Math.max(sentRevision, deps.cache.revision());
+      write(bookmarkLine(apiVersion, kind, sentRevision, false));
+    }, deps.bookmarkIntervalMs ?? DEFAULT_BOOKMARK_INTERVAL_MS);
+  }
   return { handled: true };
 }
 

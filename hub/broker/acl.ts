@@ -2,10 +2,12 @@
  * The broker's access rules as pure functions: who may publish or subscribe where. The aedes hooks in
  * authorize-publish.ts and authorize-subscribe.ts apply them; tests call them directly.
  *
- * - A node may publish only to its own drover/v1/nodes/<name>/{status,pods,presence,reply/<id>} and
- *   subscribe only to its own drover/v1/nodes/<name>/{desired,network,cmd} and to the cluster's shared
- *   drover/v1/cluster/{network,network/snapshot}, which only the hub publishes (in-process, past the
+ * - A node may publish only to its own drover/v1/nodes/<name>/{status,heartbeat,pods,presence,reply/<id>,stream/<id>}
+ *   and subscribe only to its own drover/v1/nodes/<name>/{desired,network,cmd,streams} and to the cluster's
+ *   shared drover/v1/cluster/{network,network/snapshot}, which only the hub publishes (in-process, past the
  *   ACL): no client may publish there. No wildcards at all.
+ *   (Which stream ids a node may answer on is the hub's to check: node-streams.ts reads only the
+ *   streams it opened with that node.)
  * - A join client may publish only to drover/v1/join/<its clientId>/request and subscribe only to
  *   drover/v1/join/<its clientId>/reply.
  * - No client may have the hub keep a message: the only retained publish allowed is a node's own

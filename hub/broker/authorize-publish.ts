@@ -82,9 +82,9 @@ export function createAuthorizePublish(deps: AuthorizePublishDeps): AuthorizePub
     // a last will (published as its connection closes, at most one) is never charged nor dropped
     if (!quota || !identity || client?.closed) return callback(null);
     const parsed = parseTopic(packet.topic);
-    const heartbeat = parsed?.kind === 'node' && parsed.channel === 'heartbeat';
+    const channel = parsed?.kind === 'node' ? parsed.channel : undefined;
     const key = quotaKey(identity);
-    const verdict = quota.charge(key, heartbeat, size);
+    const verdict = quota.charge(key, channel === 'stream' ? 'stream' : channel === 'heartbeat', size);
     if (verdict.action === 'accept') return callback(null);
     const fields = { clientId, topic: packet.topic, bytes: size, limit: verdict.limit, reason: verdict.reason };
     if (verdict.action === 'disconnect') {

@@ -8,7 +8,7 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 /** Why a PUBLISH was refused (the client is disconnected). */
 export type PublishRefusal = 'unauthenticated' | 'acl' | 'too-large' | 'retained' | 'qos';
 /** Which of a client's publish quotas a dropped message was over. */
-export type QuotaLimit = 'messages' | 'bytes' | 'heartbeats';
+export type QuotaLimit = 'messages' | 'bytes' | 'heartbeats' | 'stream-messages' | 'stream-bytes';
 
 export interface BrokerMetrics {
   loginFailure(heldBack: boolean): void;

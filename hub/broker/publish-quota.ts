@@ -32,6 +32,11 @@ export interface PublishQuotaOptions {
   /** Heartbeats a second (default 2) and at once (default 10). */
   heartbeatsPerSecond?: number;
   heartbeatBurst?: number;
+  /** Stream frames a second and at once (default 200, 1000), and their bytes (default 4 MiB a second, 16 MiB at once). */
+  streamMessagesPerSecond?: number;
+  streamMessageBurst?: number;
+  streamBytesPerSecond?: number;
+  streamByteBurst?: number;
   /** Drops tolerated before a disconnect (default 100), refilling this many a second (default 1). */
   dropAllowance?: number;
   dropAllowancePerSecond?: number;
@@ -47,6 +52,10 @@ export const PUBLISH_QUOTA_DEFAULTS = {
   byteBurst: 16 * 1024 * 1024,
   heartbeatsPerSecond: 2,
   heartbeatBurst: 10,
+  streamMessagesPerSecond: 200,
+  streamMessageBurst: 1000,
+  streamBytesPerSecond: 4 * 1024 * 1024,
+  streamByteBurst: 16 * 1024 * 1024,
   dropAllowance: 100,
   dropAllowancePerSecond: 1,
   maxTracked: 10_000,
@@ -63,8 +72,8 @@ export function quotaKey(identity: ClientIdentity): string {
 }
 
 export interface PublishQuota {
-  /** Charge one message of `bytes` from `key` (heartbeat or not) against its quotas, now. */
-  charge(key: string, heartbeat: boolean, bytes: number): QuotaVerdict;
+  /** Charge one message of `bytes` from `key` against its quotas, now: a heartbeat (true), a stream frame ('stream') or any other (false). */
+  charge(key: string, kind: boolean | 'stream', bytes: number): QuotaVerdict;
   /** Clients remembered now (for tests of the bound). */
   size(): number;
 }
@@ -73,6 +82,8 @@ interface ClientBuckets {
   messages: TokenBucket;
   bytes: TokenBucket;
   heartbeats: TokenBucket;
+  streamMessages: TokenBucket;
+  streamBytes: TokenBucket;
   drops: TokenBucket;
 }
 
@@ -89,6 +100,8 @@ export function createPublishQuota(opts: PublishQuotaOptions = {}): PublishQuota
         messages: createTokenBucket({ capacity: o.messageBurst, ratePerSecond: o.messagesPerSecond, now }),
         bytes: createTokenBucket({ capacity: o.byteBurst, ratePerSecond: o.bytesPerSecond, now }),
         heartbeats: createTokenBucket({ capacity: o.heartbeatBurst, ratePerSecond: o.heartbeatsPerSecond, now }),
+        streamMessages: createTokenBucket({ capacity: o.streamMessageBurst, ratePerSecond: o.streamMessagesPerSecond, now }),
+        streamBytes: createTokenBucket({ capacity: o.streamByteBurst, ratePerSecond: o.streamBytesPerSecond, now }),
         drops: createTokenBucket({ capacity: o.dropAllowance, ratePerSecond: o.dropAllowancePerSecond, now }),
       };
     }
@@ -98,12 +111,16 @@ export function createPublishQuota(opts: PublishQuotaOptions = {}): PublishQuota
   }
 
   return {
-    charge(key, heartbeat, bytes) {
+    charge(key, kind, bytes) {
       const now = clock();
       const b = bucketsOf(key, now);
       let limit: QuotaLimit | undefined;
       let reason = '';
-      if (heartbeat) {
+      if (kind === 'stream') {
+        if (b.streamMessages.level(now) < 1) [limit, reason] = ['stream-messages', `more than ${o.streamMessagesPerSecond} stream frames a second (burst ${o.streamMessageBurst})`];
+        else if (!b.streamBytes.take(bytes, now)) [limit, reason] = ['stream-bytes', `more than ${o.streamBytesPerSecond} stream bytes a second (burst ${o.streamByteBurst})`];
+        else b.streamMessages.take(1, now);
+      } else if (kind) {
         if (!b.heartbeats.take(1, now)) [limit, reason] = ['heartbeats', `more than ${o.heartbeatsPerSecond} heartbeats a second (burst ${o.heartbeatBurst})`];
       } else if (b.messages.level(now) < 1) {
         [limit, reason] = ['messages', `more than ${o.messagesPerSecond} messages a second (burst ${o.messageBurst})`];

@@ -7,7 +7,7 @@ export const CLI_ERROR_CODES = {
   ECLI_UNREACHABLE: 'the hub could not be reached at all',
   ECLI_SERVER: 'the hub answered with a Kubernetes Status failure',
   ECLI_TIMEOUT: 'a wait (--timeout, rollout status, delete) ran out',
-  ECLI_CONFIG: 'the CLI config file or the hub CA it names cannot be read',
+  ECLI_CONFIG: 'the CLI config file, a kubeconfig (or the context, cluster, user, CA or token file it names) cannot be read or used',
   ECLI_CHILD: "not a failure: end the CLI with a child process's exit code",
   ECLI_ROLLOUT: 'a rollout that cannot finish (progress deadline exceeded, object deleted while waiting)',
 } as const;

@@ -66,6 +66,15 @@ export function listDocument(items: KubeObject[]): Record<string, unknown> {
   return { apiVersion: 'v1', kind: 'List', metadata: { resourceVersion: '' }, items };
 }
 
+/** The objects without metadata.managedFields (what -o json|yaml prints unless --show-managed-fields, as kubectl). */
+export function withoutManagedFields<T extends KubeObject>(objects: T[]): T[] {
+  return objects.map((o) => {
+    if (o.metadata?.managedFields === undefined) return o;
+    const { managedFields: _managedFields, ...metadata } = o.metadata;
+    return { ...o, metadata } as T;
+  });
+}
+
 /** Serialise for -o json|yaml. */
 export function serialize(doc: unknown, format: 'json' | 'yaml'): string {
   return format === 'json' ? `${JSON.stringify(doc, null, 4)}\n` : stringify(doc, { lineWidth: 0 });

@@ -13,6 +13,7 @@ import { registerDescribeCommand } from './commands/describe.js';
 import { registerDrainCommand } from './commands/drain.js';
 import { registerGetCommand } from './commands/get.js';
 import { registerHubCommand } from './commands/hub.js';
+import { registerKubeconfigCommand } from './commands/kubeconfig.js';
 import { registerNodeCommand } from './commands/node.js';
 import { registerTokenCommand } from './commands/token.js';
 import { registerUpCommand } from './commands/up.js';
@@ -25,6 +26,7 @@ import { registerSetCommand } from './commands/set.js';
 import { registerSimCommand } from './commands/sim.js';
 import { registerTopCommand } from './commands/top.js';
 import { ExitRequest } from './errors.js';
+import { applyContextNamespace } from './shared.js';
 import { processIO, type CliIO } from './io.js';
 
 export const CLI_VERSION = '0.1.0';
@@ -33,18 +35,22 @@ export function buildProgram(io: CliIO = processIO()): Command {
   const program = new Command('drover')
     .description('Kubernetes-style orchestration for fleets of edge machines')
     .version(CLI_VERSION)
-    .option('--server <url>', 'the hub API (default: $DROVER_SERVER, the config file, http://127.0.0.1:7070)')
-    .option('--token <token>', 'API token (default: $DROVER_TOKEN, the config file)')
+    .option('--server <url>', 'the hub API (default: $DROVER_SERVER, the kubeconfig context, the config file, https://127.0.0.1:7070)')
+    .option('--token <token>', 'API token (default: $DROVER_TOKEN, the kubeconfig context, the config file)')
+    .option('--kubeconfig <file>', 'read server, CA, token and namespace from this kubeconfig (default: $KUBECONFIG)')
+    .option('--context <name>', 'the kubeconfig context to use (default: its current-context)')
     // Root options only before the subcommand, so `drover agent --token T` reaches the agent untouched;
     // each API command declares --server/--token itself too.
     .enablePositionalOptions()
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s), outputError: () => undefined })
-    .showHelpAfterError(false);
+    .showHelpAfterError(false)
+    .hook('preAction', (_program, action) => applyContextNamespace(action, io));
   registerHubCommand(program, io);
   registerUpCommand(program, io);
   registerAgentCommand(program, io);
   registerSimCommand(program, io);
+  registerKubeconfigCommand(program, io);
   registerTokenCommand(program, io);
   registerNodeCommand(program, io);
   registerApplyCommand(program, io);

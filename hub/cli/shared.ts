@@ -3,23 +3,50 @@ import type { Command } from 'commander';
 import { resolveResource, type KindInfo } from '../../protocol/kinds.js';
 import type { KubeObject } from '../../protocol/objects/meta.js';
 import { createClient, type ApiClient } from './client.js';
-import { resolveConnection } from './config.js';
+import { kubeconfigContext, resolveConnection } from './config.js';
 import { ServerError, UsageError } from './errors.js';
 import type { CliIO } from './io.js';
 
 export interface GlobalFlags {
   server?: string;
   token?: string;
+  kubeconfig?: string;
+  context?: string;
 }
 
-/** Let an API command take --server/--token after its name too (`drover get pods --token T`). */
+/**
+ * Let an API command take --server/--token/--kubeconfig/--context after its name too (`drover get
+ * pods --token T`). Given no -n/--namespace, it takes the kubeconfig context's namespace
+ * (applyContextNamespace; source "config": `apply` enforces only a namespace given on the command
+ * line, as kubectl does).
+ */
 export function withConnectionOptions(cmd: Command): Command {
-  return cmd.option('--server <url>', 'the hub API (default: $DROVER_SERVER, the config file)').option('--token <token>', 'API token (default: $DROVER_TOKEN, the config file)');
+  apiCommands.add(cmd);
+  return cmd
+    .option('--server <url>', 'the hub API (default: $DROVER_SERVER, the kubeconfig context, the config file)')
+    .option('--token <token>', 'API token (default: $DROVER_TOKEN, the kubeconfig context, the config file)')
+    .option('--kubeconfig <file>', 'read server, CA, token and namespace from this kubeconfig (default: $KUBECONFIG)')
+    .option('--context <name>', 'the kubeconfig context to use (default: its current-context)');
+}
+
+/** The commands withConnectionOptions made: those that talk to a hub. */
+const apiCommands = new WeakSet<Command>();
+
+/**
+ * Set an unset --namespace of an API command from the kubeconfig context, if one is in use and names
+ * one (program.ts runs this before every action).
+ */
+export function applyContextNamespace(cmd: Command, io: CliIO): void {
+  // kubectl's -n (the objects' namespace), not token create's --namespace (a token's scope)
+  if (!apiCommands.has(cmd) || !cmd.options.some((o) => o.short === '-n' && o.attributeName() === 'namespace') || cmd.getOptionValue('namespace') !== undefined) return;
+  const flags = cmd.optsWithGlobals<GlobalFlags>();
+  const namespace = kubeconfigContext({ kubeconfig: flags.kubeconfig, context: flags.context }, io)?.namespace;
+  if (namespace) cmd.setOptionValueWithSource('namespace', namespace, 'config');
 }
 
 export function clientFor(cmd: Command, io: CliIO): ApiClient {
   const flags = cmd.optsWithGlobals<GlobalFlags>();
-  return createClient(resolveConnection({ server: flags.server, token: flags.token }, io));
+  return createClient(resolveConnection({ server: flags.server, token: flags.token, kubeconfig: flags.kubeconfig, context: flags.context }, io));
 }
 
 /** "pods", "po", "pod,node", "deployments.apps" -> kinds. */

@@ -7,6 +7,7 @@ export const FLEET_ERROR_CODES = {
   EFLEET_COMMAND_TIMEOUT: 'the node did not answer a command (logs, exec) in time',
   EFLEET_COMMAND_FAILED: "the agent answered a command with ok: false (the message is the agent's reason)",
   EFLEET_COMMANDS_STOPPED: 'node commands were stopped: the hub is shutting down',
+  EFLEET_STREAM_FAILED: "a stream to an agent (exec, attach, logs -f, port-forward) did not open or ended with an error (the agent's reason, frames lost, no answer in time)",
 } as const;
 
 /** A join request the hub answers with ok: false; the message is sent to the device. */
@@ -41,5 +42,12 @@ export class CommandFailedError extends DroverError {
 export class NodeCommandsStoppedError extends DroverError {
   constructor() {
     super('EFLEET_COMMANDS_STOPPED', 'the hub is shutting down: node commands are stopped');
+  }
+}
+
+/** A stream to an agent did not open, or broke: the agent's reason, lost frames, no answer in time. */
+export class StreamFailedError extends DroverError {
+  constructor(readonly node: string, reason: string) {
+    super('EFLEET_STREAM_FAILED', reason);
   }
 }

@@ -1,6 +1,6 @@
 /**
  * drover/v1/nodes/NODE/heartbeat: the agent is alive (every status interval, QoS 0). Renews the
- * node's lease with the live usage it carries; never writes the store, with one exception: a node that
+ * node's lease with the live usage it carries (and its pods' usage, for metrics.k8s.io); never writes the store, with one exception: a node that
  * node health had marked Ready=Unknown (its lease went stale while it stayed connected, e.g. a hub
  * too busy to read) is Ready=True again at once, without waiting for its next full status.
  */
@@ -18,7 +18,7 @@ const readyAgain = { type: 'Ready', status: 'True', reason: 'KubeletReady', mess
 
 export function createHeartbeatHandler(ctx: FleetContext): MessageHandler {
   return nodeMessageHandler(ctx, 'heartbeat', 'heartbeat', nodeHeartbeatMessageSchema, async (node, message, logger) => {
-    ctx.leases.renew(node, ctx.clock(), message.usage);
+    ctx.leases.renew(node, ctx.clock(), message.usage, message.podUsage);
     const known = ctx.cache.kind<Node>('Node').get('', node);
     if (!known) {
       logger.debug({ node }, 'heartbeat from a node the store does not know');

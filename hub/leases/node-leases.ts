@@ -9,6 +9,7 @@
  * to decide when a node is Ready=Unknown. Pure state, no timers.
  */
 import type { NodeUsage } from '../../protocol/objects/node.js';
+import type { PodUsageReport } from '../../protocol/pod-usage.js';
 
 export interface NodeLease {
   node: string;
@@ -20,13 +21,15 @@ export interface NodeLease {
   endedReason?: string;
   /** The live usage the last heartbeat carried. */
   usage?: NodeUsage;
+  /** The per-pod usage the last heartbeat that had one carried (metrics.k8s.io PodMetrics). */
+  podUsage?: PodUsageReport;
   /** Seeded (at hub start, or when the Node was added) and not renewed since (an end keeps it). */
   seeded?: boolean;
 }
 
 export interface NodeLeases {
-  /** The node said something: it is alive and connected at `at` (a heartbeat brings its usage). */
-  renew(node: string, at: number, usage?: NodeUsage): void;
+  /** The node said something: it is alive and connected at `at` (a heartbeat brings its usage and its pods' usage). */
+  renew(node: string, at: number, usage?: NodeUsage, podUsage?: PodUsageReport): void;
   /** The node's agent went offline at `at` (its last will, or a clean shutdown). */
   end(node: string, at: number, reason: string): void;
   /** Start tracking a node not heard from since this hub started: as if renewed at `at` (no-op when tracked). */
@@ -43,13 +46,14 @@ export function createNodeLeases(): NodeLeases {
   const leases = new Map<string, NodeLease>();
   const listeners = new Set<(lease: NodeLease) => void>();
   return {
-    renew(node, at, usage) {
+    renew(node, at, usage, podUsage) {
       const lease = leases.get(node);
       if (!lease) {
-        leases.set(node, { node, renewTime: at, connected: true, ...(usage ? { usage } : {}) });
+        leases.set(node, { node, renewTime: at, connected: true, ...(usage ? { usage } : {}), ...(podUsage ? { podUsage } : {}) });
         return;
       }
       if (usage) lease.usage = usage;
+      if (podUsage) lease.podUsage = podUsage;
       lease.renewTime = Math.max(lease.renewTime, at);
       lease.connected = true;
       delete lease.endedReason;
@@ -58,6 +62,7 @@ export function createNodeLeases(): NodeLeases {
     end(node, at, reason) {
       const lease = leases.get(node) ?? { node, renewTime: at, connected: false };
       lease.connected = false;
+      delete lease.podUsage; // an offline node runs nothing the hub can vouch for
       lease.endedReason = reason;
       leases.set(node, lease);
       for (const listener of listeners) listener(lease);

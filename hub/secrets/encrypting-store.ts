@@ -160,6 +160,7 @@ export async function createEncryptingStore(inner: Store, opts: EncryptingStoreO
       });
     },
     revision: () => inner.revision(),
+    compactedRevision: async () => (await inner.compactedRevision?.()) ?? 0,
     bumpRevision: (to) => inner.bumpRevision(to),
     close: () => inner.close(),
   };

@@ -343,6 +343,11 @@ export async function createSqliteStore(opts: SqliteStoreOptions): Promise<Store
       return withIOErrors('revision', () => readMeta('revision'));
     },
 
+    async compactedRevision(): Promise<number> {
+      ensureOpen();
+      return withIOErrors('revision', () => readMeta('compacted'));
+    },
+
     async bumpRevision(to: number): Promise<number> {
       ensureOpen();
       if (!Number.isSafeInteger(to) || to < 0) throw new ValidationError('bumpRevision', 'to', 'must be a non-negative integer');

@@ -100,6 +100,12 @@ export interface Store {
   /** The current revision. */
   revision(): Promise<number>;
   /**
+   * The history is kept after this revision: a watch from it or a newer one replays every change, an
+   * older one fails with RevisionCompactedError (the API's 410 Expired, also for an old continue token).
+   * Optional for wrappers and test stores (0 = everything kept).
+   */
+  compactedRevision?(): Promise<number>;
+  /**
    * Move the revision forward to `to` if it is below (etcd's --bump-revision): the next write gets a revision
    * after it, and watches from an older revision get 410 and re-list. For a hub on a restored store, so that
    * no revision (and no desired-set generation) is handed out twice. Resolves with the revision now.

@@ -34,6 +34,17 @@ export const ownerReferenceSchema = z.strictObject({
 });
 export type OwnerReference = z.infer<typeof ownerReferenceSchema>;
 
+/** One entry of metadata.managedFields (server-side apply's field ownership; the hub keeps them). */
+export const managedFieldsEntrySchema = z.strictObject({
+  manager: z.string().optional(),
+  operation: z.enum(['Apply', 'Update']).optional(),
+  apiVersion: z.string().optional(),
+  time: z.string().optional(),
+  fieldsType: z.literal('FieldsV1').optional(),
+  fieldsV1: z.record(z.string(), z.unknown()).optional(),
+  subresource: z.string().optional(),
+});
+
 export const objectMetaSchema = z.strictObject({
   name: nameSchema.optional(),
   generateName: z.string().optional(),
@@ -48,6 +59,7 @@ export const objectMetaSchema = z.strictObject({
   deletionGracePeriodSeconds: z.number().int().optional(),
   ownerReferences: z.array(ownerReferenceSchema).optional(),
   finalizers: z.array(z.string()).optional(),
+  managedFields: z.array(managedFieldsEntrySchema).optional(),
 });
 export type ObjectMeta = z.infer<typeof objectMetaSchema>;
 

@@ -14,7 +14,8 @@ import { preciseTimestamp } from '../../protocol/time.js';
 import { ContainerExistsError, ContainerNotFoundError, ImageNotFoundError, ImagePullError, InvalidSpecError, RuntimeCommandError, RuntimeUnavailableError } from '../errors.js';
 import { startLineStream } from '../event-stream.js';
 import { parseCtrImageList } from '../image-list.js';
-import { tailLogLines } from '../log-tail.js';
+import { tailLogFile, tailLogLines } from '../log-tail.js';
+import { startStreamingProcess } from '../streaming-process.js';
 import { createExecaRunner, type ProcessRunner } from '../process-runner.js';
 import type { ContainerInfo, ContainerRuntime, ContainerSpec, ExecResult, LogOptions, PullPolicy } from '../runtime.js';
 import { checkNetworkMode, checkRunAsNonRoot, checkSpec, managedLabels, resolveArgv } from '../spec-checks.js';
@@ -77,6 +78,8 @@ export function createContainerdRuntime(opts: ContainerdRuntimeOptions): Contain
 
   return {
     name: 'containerd',
+    // ctr's default cgroupsPath: /NAMESPACE/ID (cgroupfs), the same path under cgroup v2's unified root
+    cgroupPaths: (id) => [`${namespace}/${id}`, `system.slice/${namespace}-${id}.scope`],
 
     async version() {
       const result = await ctr.run(['version']);
@@ -273,6 +276,20 @@ export function createContainerdRuntime(opts: ContainerdRuntimeOptions): Contain
         throw ctr.failed(`exec in ${id}`, result);
       }
       return { exitCode: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr };
+    },
+
+    async execStream(id, argv, options) {
+      if (argv.length === 0) throw new InvalidSpecError(RUNTIME, 'exec needs a command');
+      await ctr.mustExist(id);
+      const execId = `drover-exec-${randomBytes(6).toString('hex')}`;
+      log.debug({ id, execId, tty: Boolean(options.tty) }, 'ctr tasks exec (stream)');
+      return startStreamingProcess(binary, [...globalArgs, 'tasks', 'exec', `--exec-id=${execId}`, ...(options.tty ? ['--tty'] : []), id, ...argv], options);
+    },
+
+    async logStream(id, options) {
+      await ctr.mustExist(id);
+      const pid = options.follow ? (await ctr.taskList()).get(id) : undefined;
+      return tailLogFile(states.logPath(id), { ...options, follow: options.follow && pid?.status === 'RUNNING', ...(pid ? { pid: pid.pid } : {}) });
     },
   };
 }

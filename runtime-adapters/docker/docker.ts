@@ -11,6 +11,7 @@ import { withEnvFile } from '../env-file.js';
 import { startLineStream } from '../event-stream.js';
 import { hostAddress } from '../host-address.js';
 import { parseDockerImageInspect } from '../image-list.js';
+import { startStreamingProcess } from '../streaming-process.js';
 import { createExecaRunner, type ProcessRunner } from '../process-runner.js';
 import type { ContainerRuntime, ContainerSpec, ExecResult, LogOptions, PullPolicy } from '../runtime.js';
 import { createRuntimeCli } from '../runtime-cli.js';
@@ -92,6 +93,8 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): ContainerRuntim
 
   return {
     name: 'docker',
+    // the cgroupfs driver's docker/ID, else the systemd driver's scope (cgroup v1 and v2 alike)
+    cgroupPaths: (id) => [`docker/${id}`, `system.slice/docker-${id}.scope`],
 
     async version() {
       const result = await docker(['version', '--format', '{{.Server.Version}}']);
@@ -224,6 +227,22 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): ContainerRuntim
         throw failed(`exec in ${id}`, result);
       }
       return { exitCode: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr };
+    },
+
+    async execStream(id, argv, options) {
+      if (argv.length === 0) throw new InvalidSpecError(RUNTIME, 'exec needs a command');
+      const flags = [...(options.stdin ? ['--interactive'] : []), ...(options.tty ? ['--tty'] : [])];
+      return startStreamingProcess(binary, [...globalArgs, 'exec', ...flags, id, ...argv], options);
+    },
+
+    async logStream(id, options) {
+      const args = ['logs'];
+      if (options.follow) args.push('--follow');
+      if (options.tailLines !== undefined) args.push('--tail', String(options.tailLines));
+      if (options.sinceMs !== undefined) args.push('--since', new Date(options.sinceMs).toISOString());
+      if (options.timestamps) args.push('--timestamps');
+      // docker logs writes the container's stderr on its own: both are the pod's log
+      return startStreamingProcess(binary, [...globalArgs, ...args, id], { stdin: false });
     },
   };
 }

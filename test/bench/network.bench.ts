@@ -80,7 +80,7 @@ export async function run(): Promise<BenchResult[]> {
     // Ready -> first connection through the Service (from device a to the pod on b), 5 times
     const token = (JSON.parse(await readFile(cluster.hub.configPath, 'utf8')) as { token: string }).token;
     const lateReady = async () => {
-      const r = await fetch(`${cluster.hub.httpUrl}/api/v1/namespaces/${cluster.namespace}/pods/late-b`, { headers: { authorization: `Bearer ${token}` } });
+      const r = await cluster.hub.fetch(`${cluster.hub.httpUrl}/api/v1/namespaces/${cluster.namespace}/pods/late-b`, { headers: { authorization: `Bearer ${token}` } });
       return ((await r.json()) as PodJson).status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
     };
     const samples: number[] = [];

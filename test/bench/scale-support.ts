@@ -132,10 +132,11 @@ export interface LiveMap<T> {
   close(): void;
 }
 
-export function createApi(baseUrl: () => string, token: () => string): Api {
+/** `fetchImpl`: the hub's API is HTTPS with its own CA (createCaFetch). */
+export function createApi(baseUrl: () => string, token: () => string, fetchImpl: () => typeof fetch = () => fetch): Api {
   const request: Api['request'] = async (method, path, body) => {
     const t0 = performance.now();
-    const res = await fetch(`${baseUrl()}${path}`, {
+    const res = await fetchImpl()(`${baseUrl()}${path}`, {
       method,
       headers: { authorization: `Bearer ${token()}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
@@ -162,7 +163,7 @@ export function createApi(baseUrl: () => string, token: () => string): Api {
         restarts++;
         controller = new AbortController();
         try {
-          const res = await fetch(`${baseUrl()}${path}${path.includes('?') ? '&' : '?'}watch=1`, {
+          const res = await fetchImpl()(`${baseUrl()}${path}${path.includes('?') ? '&' : '?'}watch=1`, {
             headers: { authorization: `Bearer ${token()}` },
             signal: controller.signal,
           });

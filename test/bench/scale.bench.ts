@@ -25,10 +25,11 @@
  * options to every `drover sim`. SCALE_HUB_ARGS adds options to the hub (e.g. `--cluster-cidr 10.64.0.0/10`, so
  * that more than 256 nodes get a pod CIDR and every node is an overlay peer of every other). SCALE_KEEP=1 keeps the data and logs (under $TMPDIR/drover-scale-*).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ProgressLine } from '../../agent/sim/progress.js';
+import { createCaFetch } from '../../hub/cli/tls-fetch.js';
 import type { BenchResult } from './run.js';
 import {
   childPids,
@@ -108,12 +109,14 @@ class Fleet {
   info!: HubInfo;
   api: Api;
   adminToken = '';
+  /** fetch trusting the hub's CA (its API is HTTPS). */
+  fetch: typeof fetch = fetch;
   joinToken = '';
   sims: { proc: GroupProc; first: number; count: number; latest?: ProgressLine }[] = [];
   readonly results: BenchResult[] = [];
 
   constructor(readonly n: number, readonly dir: string) {
-    this.api = createApi(() => this.info.httpUrl, () => this.adminToken);
+    this.api = createApi(() => this.info.httpUrl, () => this.adminToken, () => this.fetch);
   }
 
   get hubDir(): string {
@@ -145,7 +148,9 @@ class Fleet {
     if (!info) throw new Error(`the hub did not start (see ${this.dir}/hub.log)`);
     this.info = info;
     this.adminToken = (await import('node:fs/promises').then((fs) => fs.readFile(join(this.hubDir, 'admin.token'), 'utf8'))).trim();
-    await waitUntil(async () => (await fetch(`${info.httpUrl}/healthz`)).ok, 60_000);
+    const fetchCa = createCaFetch(await readFile(join(this.hubDir, 'pki', 'ca.crt'), 'utf8'));
+    this.fetch = fetchCa;
+    await waitUntil(async () => (await fetchCa(`${info.httpUrl}/healthz`)).ok, 60_000);
   }
 
   async createJoinToken(): Promise<void> {
@@ -261,7 +266,7 @@ async function recordNetworkBytes(f: Fleet, when: string): Promise<void> {
 }
 
 async function metricValue(f: Fleet, name: string): Promise<number | undefined> {
-  const text = await (await fetch(`${f.info.httpUrl}/metrics`, { headers: { authorization: `Bearer ${f.adminToken}` } })).text();
+  const text = await (await f.fetch(`${f.info.httpUrl}/metrics`, { headers: { authorization: `Bearer ${f.adminToken}` } })).text();
   const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`drover_hub_${name} `));
   return line ? Number(line.split(' ')[1]) : undefined;
 }

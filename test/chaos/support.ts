@@ -40,7 +40,7 @@ export interface ApiResponse<T = unknown> {
 
 /** One request to the hub's API with the admin token. */
 export async function api<T = unknown>(hub: TestHub, token: string, method: string, path: string, body?: unknown): Promise<ApiResponse<T>> {
-  const res = await fetch(`${hub.httpUrl}${path}`, {
+  const res = await hub.fetch(`${hub.httpUrl}${path}`, {
     method,
     headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),

@@ -1,6 +1,6 @@
 /**
  * @kubernetes/client-node (1.x, the newest that runs on Node 20) against a real hub over HTTPS: list,
- * create, read, patch, delete, a watch and an Informer, as a program written for Kubernetes uses them.
+ * create, read, patch, server-side apply, delete, a watch and an Informer, as a program written for Kubernetes uses them.
  */
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -45,6 +45,18 @@ describe('@kubernetes/client-node against the hub', () => {
     await core.deleteNamespacedConfigMap({ namespace: 'default', name: 'cfg' });
     const missing = await core.readNamespacedConfigMap({ namespace: 'default', name: 'cfg' }).catch((err: unknown) => err);
     expect((missing as { code?: number }).code).toBe(404);
+  });
+
+  it('server-side apply through KubernetesObjectApi.patch: creates, records the manager, answers a conflict as an error with code 409', async () => {
+    const client = k8s.KubernetesObjectApi.makeApiClient(kc);
+    const cm = (value: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'ssa', namespace: 'default' }, data: { mode: value } });
+    const created = (await client.patch(cm('a'), undefined, undefined, 'operator', undefined, k8s.PatchStrategy.ServerSideApply)) as k8s.V1ConfigMap;
+    expect(created.metadata?.managedFields?.map((m) => [m.manager, m.operation])).toEqual([['operator', 'Apply']]);
+    const conflict = await client.patch(cm('b'), undefined, undefined, 'other', undefined, k8s.PatchStrategy.ServerSideApply).catch((err: unknown) => err);
+    expect((conflict as { code?: number }).code).toBe(409);
+    expect(String((conflict as { body?: unknown }).body)).toContain('conflict with \\"operator\\"');
+    const forced = await client.patch(cm('b'), undefined, undefined, 'other', true, k8s.PatchStrategy.ServerSideApply);
+    expect((forced as k8s.V1ConfigMap).data).toEqual({ mode: 'b' });
   });
 
   it('a watch sees ADDED, MODIFIED and DELETED; an Informer keeps a cache and calls back', async () => {

@@ -17,11 +17,12 @@ import { metadataRows } from './everyday/metadata.js';
 import { nodeRows } from './everyday/nodes.js';
 import type { Row } from './everyday/row.js';
 import { rolloutRows } from './everyday/rollout.js';
+import { serverSideApplyRows } from './everyday/server-side-apply.js';
 import { runRow, type RowOutcome } from './everyday/run-row.js';
 import { startScenario, type Scenario } from './everyday/scenario.js';
 
 /** The areas, in the order they run: later rows build on what earlier ones left (the Deployment `web`). */
-const AREAS: Row[][] = [discoveryRows, applyRows, getRows, describeRows, metadataRows, rolloutRows, logsRows, accessRows, nodeRows, deleteRows];
+const AREAS: Row[][] = [discoveryRows, applyRows, serverSideApplyRows, getRows, describeRows, metadataRows, rolloutRows, logsRows, accessRows, nodeRows, deleteRows];
 
 describe('kubectl 1.32 everyday commands (real hub over HTTPS, two real agents on containerd)', () => {
   let s: Scenario | undefined;

@@ -41,7 +41,35 @@ describe('OpenAPI v3 (real kubectl, real hub)', () => {
     expect(strict.code, strict.out).toBe(0);
   });
 
+  it('kubectl apply --validate=strict names an unknown field, server-side too, and takes a good file', async () => {
+    const bad = await h.kubectl(['apply', '--validate=strict', '-f', '-'], deployment('          imagePullPolice: Never\n'));
+    expect(bad.code).not.toBe(0);
+    expect(bad.out).toContain('imagePullPolice');
+    const badSsa = await h.kubectl(['apply', '--server-side', '--validate=strict', '-f', '-'], deployment('          imagePullPolice: Never\n'));
+    expect(badSsa.code).not.toBe(0);
+    expect(badSsa.out).toContain('imagePullPolice');
+    const good = await h.kubectl(['apply', '--server-side', '--validate=strict', '--force-conflicts', '-f', '-'], deployment());
+    expect(good.code, good.out).toBe(0);
+  });
+
+  it('serves OpenAPI v2 as JSON, and 406 to a client that takes only its protobuf', async () => {
+    const raw = await h.kubectl(['get', '--raw', '/openapi/v2']);
+    expect(raw.code, raw.out).toBe(0);
+    const v2 = JSON.parse(raw.stdout) as { swagger: string; definitions: Record<string, { 'x-kubernetes-group-version-kind': unknown[] }> };
+    expect(v2.swagger).toBe('2.0');
+    expect(v2.definitions['io.k8s.api.apps.v1.Deployment']!['x-kubernetes-group-version-kind']).toEqual([{ group: 'apps', version: 'v1', kind: 'Deployment' }]);
+    const caFetch = createCaFetch(await readFile(h.hub.caCertPath, 'utf8'));
+    const auth = { authorization: `Bearer ${h.hub.adminToken}` };
+    const pb = await caFetch(`${h.hub.httpUrl}/openapi/v2`, { headers: { ...auth, accept: 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf' } });
+    expect(pb.status).toBe(406);
+    expect(((await pb.json()) as { reason: string }).reason).toBe('NotAcceptable');
+    expect((await caFetch(`${h.hub.httpUrl}/openapi/v2`)).status).toBe(401);
+  });
+
   it('kubectl explain finds the kinds and their fields', async () => {
+    const replicas = await h.kubectl(['explain', 'deployment.spec.replicas']);
+    expect(replicas.code, replicas.out).toBe(0);
+    expect(replicas.out).toMatch(/FIELD:\s+replicas <integer>/);
     const spec = await h.kubectl(['explain', 'deployment.spec']);
     expect(spec.code, spec.out).toBe(0);
     expect(spec.out).toMatch(/GROUP:\s+apps/);

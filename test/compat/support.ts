@@ -1,13 +1,16 @@
 /**
- * A real hub in this process, serving HTTPS, and the real kubectl (the one on PATH) pointed at it
- * through a kubeconfig with the hub's CA and the admin token.
+ * A real hub in this process, serving HTTPS (its default), and the real kubectl (the one on PATH)
+ * pointed at it through a kubeconfig built as `drover kubeconfig` builds it, with the hub's CA and the
+ * admin token.
  */
 import { execa } from 'execa';
 import { existsSync, realpathSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { createHub, type Hub } from '../../hub/hub.js';
+import type { Kubeconfig } from '../../hub/cli/kubeconfig.js';
+import { buildKubeconfig, formatKubeconfig, mergeIntoKubeconfig } from '../../hub/cli/kubeconfig-write.js';
+import { createHub, type Hub, type HubOptions } from '../../hub/hub.js';
 import { silentLogger } from '../../protocol/index.js';
 
 export interface CompatHub {
@@ -19,9 +22,9 @@ export interface CompatHub {
   close(): Promise<void>;
 }
 
-export async function startCompatHub(prefix: string): Promise<CompatHub> {
+export async function startCompatHub(prefix: string, options: Partial<HubOptions> = {}): Promise<CompatHub> {
   const dir = await mkdtemp(join(tmpdir(), `drover-compat-${prefix}-`));
-  const hub = await createHub({ dataDir: join(dir, 'hub'), http: { host: '127.0.0.1', port: 0 }, httpTls: true, mqtt: { host: '127.0.0.1', port: 0 }, logger: silentLogger() });
+  const hub = await createHub({ dataDir: join(dir, 'hub'), http: { host: '127.0.0.1', port: 0 }, mqtt: { host: '127.0.0.1', port: 0 }, logger: silentLogger(), ...options });
   const kubeconfig = join(dir, 'kubeconfig');
   await writeKubeconfig(kubeconfig, { server: hub.httpUrl, certificateAuthority: hub.caCertPath, users: { admin: hub.adminToken } });
   return {
@@ -40,25 +43,17 @@ export async function startCompatHub(prefix: string): Promise<CompatHub> {
 }
 
 /**
- * A kubeconfig for a hub: cluster `drover` with the hub's CA, one user and one context per token
- * (`users`, first one current, namespace default): `kubectl --context view ...` runs as the view token.
+ * A kubeconfig for a hub, built and merged as `drover kubeconfig [--merge]` does it: one cluster, user
+ * and context per token (`users`, named after it; the first one current, namespace default), the CA
+ * by its path: `kubectl --context view ...` runs as the view token.
  */
 export async function writeKubeconfig(path: string, o: { server: string; certificateAuthority: string; users: Record<string, string> }): Promise<void> {
-  const names = Object.keys(o.users);
-  const text = [
-    'apiVersion: v1',
-    'kind: Config',
-    'clusters:',
-    `  - name: drover`,
-    `    cluster: { server: "${o.server}", certificate-authority: "${o.certificateAuthority}" }`,
-    'users:',
-    ...names.flatMap((n) => [`  - name: ${n}`, `    user: { token: "${o.users[n]}" }`]),
-    'contexts:',
-    ...names.flatMap((n) => [`  - name: ${n}`, `    context: { cluster: drover, user: ${n}, namespace: default }`]),
-    `current-context: ${names[0]}`,
-    '',
-  ].join('\n');
-  await writeFile(path, text, { mode: 0o600 });
+  let config: Kubeconfig | undefined;
+  for (const [name, token] of Object.entries(o.users)) {
+    const entry = buildKubeconfig({ name, server: o.server, certificateAuthorityPath: o.certificateAuthority, token, namespace: 'default' });
+    config = mergeIntoKubeconfig(config, entry, false).config;
+  }
+  await writeFile(path, formatKubeconfig(config!), { mode: 0o600 });
 }
 
 /**

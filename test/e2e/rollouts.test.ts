@@ -127,7 +127,7 @@ describe('rollouts (real hub, containerd and Docker agents)', () => {
   const agents: Proc[] = [];
 
   async function api<T>(path: string): Promise<T> {
-    const res = await fetch(`${hub.httpUrl}${path}`, { headers: { authorization: `Bearer ${token}` } });
+    const res = await hub.fetch(`${hub.httpUrl}${path}`, { headers: { authorization: `Bearer ${token}` } });
     if (!res.ok) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);
     return (await res.json()) as T;
   }

@@ -7,6 +7,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
+import { createCaFetch } from '../../hub/cli/tls-fetch.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 /** The built CLI; DROVER_CLI points elsewhere (a build of an older commit, to measure a "before"). */
@@ -107,6 +108,10 @@ export interface TestHub {
   mqttUrl: string;
   proc: Proc;
   env: Record<string, string>;
+  /** The hub CA (PEM): its API is HTTPS. */
+  ca: string;
+  /** fetch that trusts the hub CA (for requests to httpUrl). */
+  fetch: typeof fetch;
   /** Run the CLI against this hub. */
   cli(args: string[], opts?: { input?: string; reject?: boolean }): Promise<{ stdout: string; stderr: string; exitCode: number }>;
   json<T = unknown>(args: string[]): Promise<T>;
@@ -142,6 +147,7 @@ export async function startHub(extraArgs: string[] = [], dir?: string): Promise<
     if (r.timedOut) throw new Error(`drover ${args.join(' ')} timed out after 120 s: ${r.stdout} ${r.stderr}`);
     return { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode ?? 1 };
   };
+  const ca = await readFile(join(base, 'hub', 'pki', 'ca.crt'), 'utf8');
   return {
     dir: base,
     configPath,
@@ -149,6 +155,8 @@ export async function startHub(extraArgs: string[] = [], dir?: string): Promise<
     mqttUrl: info.mqttUrl,
     proc,
     env,
+    ca,
+    fetch: createCaFetch(ca),
     cli,
     async json<T>(args: string[]) {
       const r = await cli([...args, '-o', 'json']);

@@ -14,6 +14,16 @@ describe('topics', () => {
       expect(parseTopic(t), t).toBeUndefined();
     }
   });
+  it('builds and parses stream topics: one down topic per node, one up topic per stream', () => {
+    expect(topics.nodeStreams('pi-07')).toBe('drover/v1/nodes/pi-07/streams');
+    expect(topics.nodeStream('pi-07', 'Ab_9-x')).toBe('drover/v1/nodes/pi-07/stream/Ab_9-x');
+    expect(parseTopic(topics.nodeStreams('pi-07'))).toEqual({ kind: 'node', node: 'pi-07', channel: 'streams' });
+    expect(parseTopic(topics.nodeStream('pi-07', 's1'))).toEqual({ kind: 'node', node: 'pi-07', channel: 'stream', streamId: 's1' });
+    expect(topics.allNodesUp('stream')).toBe('drover/v1/nodes/+/stream/+');
+    for (const t of ['drover/v1/nodes/a/stream', 'drover/v1/nodes/a/stream/a.b', 'drover/v1/nodes/a/stream/s/x', 'drover/v1/nodes/a/streams/s']) expect(parseTopic(t), t).toBeUndefined();
+    expect(() => topics.nodeStream('pi-07', 'a/b')).toThrow(RangeError);
+    expect(() => topics.nodeStream('pi-07', 'x'.repeat(65))).toThrow(RangeError);
+  });
   it('refuses to build a topic for an invalid node name', () => {
     expect(() => topics.nodeStatus('a/b')).toThrow(RangeError);
     expect(() => topics.nodeStatus('#')).toThrow(RangeError);

@@ -9,7 +9,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import { connect } from 'node:tls';
 import { join } from 'node:path';
 import { adminToken, api, cleanup, startHub, waitFor, type TestHub } from '../chaos/support.js';
 import { DROVER, rssKiB } from '../e2e/support.js';
@@ -55,10 +56,10 @@ function metricValue(text: string, name: string): number {
   return m ? Number(m[1]) : NaN;
 }
 
-/** A raw HTTP watch that is never read: what the hub writes piles up in the kernel, then in the hub. */
-async function stalledWatch(url: URL, token: string): Promise<{ socket: Socket; status: Promise<number> }> {
-  const socket = connect({ host: url.hostname, port: Number(url.port) });
-  await once(socket, 'connect');
+/** A raw HTTPS watch that is never read: what the hub writes piles up in the kernel, then in the hub. */
+async function stalledWatch(url: URL, token: string, ca: string): Promise<{ socket: Socket; status: Promise<number> }> {
+  const socket = connect({ host: url.hostname, port: Number(url.port), ca });
+  await once(socket, 'secureConnect');
   // the status line is the one thing read, then the socket stops reading for good
   const status = new Promise<number>((resolve) => {
     socket.once('data', (chunk: Buffer) => {
@@ -120,7 +121,7 @@ export async function runStalledWatchScenario(o: StalledWatchOptions, log: (line
     const seen = new Set<string>();
     const reader = new AbortController();
     const readerDone = (async () => {
-      const res = await fetch(`${h.httpUrl}/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=${(await api<{ metadata: { resourceVersion: string } }>(h, admin, 'GET', '/api/v1/configmaps?limit=1')).body.metadata.resourceVersion}`, {
+      const res = await h.fetch(`${h.httpUrl}/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=${(await api<{ metadata: { resourceVersion: string } }>(h, admin, 'GET', '/api/v1/configmaps?limit=1')).body.metadata.resourceVersion}`, {
         headers: { authorization: `Bearer ${admin}` },
         signal: reader.signal,
       });
@@ -144,7 +145,7 @@ export async function runStalledWatchScenario(o: StalledWatchOptions, log: (line
     let opened = 0;
     let refused = 0;
     for (let w = 0; w < o.watches; w++) {
-      const { socket, status } = await stalledWatch(new URL(h.httpUrl), viewTokens[w % viewTokens.length]!);
+      const { socket, status } = await stalledWatch(new URL(h.httpUrl), viewTokens[w % viewTokens.length]!, h.ca);
       sockets.push(socket);
       if ((await status) === 200) opened++;
       else refused++;

@@ -17,13 +17,17 @@ import { clientFor, withConnectionOptions } from '../shared.js';
 
 const CONFLICT_RETRIES = 3;
 
-export async function applyObject(client: ApiClient, desired: KubeObject, defaultNamespace: string | undefined): Promise<'created' | 'configured' | 'unchanged'> {
+/**
+ * `defaultNamespace` goes to objects that name none; when `enforce` (it was given with -n), an object
+ * naming another one is refused, as kubectl does; a kubeconfig context's namespace is not enforced.
+ */
+export async function applyObject(client: ApiClient, desired: KubeObject, defaultNamespace: string | undefined, enforce = true): Promise<'created' | 'configured' | 'unchanged'> {
   const info = kindByName(desired.kind)!;
   const obj = structuredClone(desired);
   let namespace: string | undefined;
   if (info.namespaced) {
     namespace = obj.metadata.namespace ?? defaultNamespace ?? 'default';
-    if (defaultNamespace && obj.metadata.namespace && obj.metadata.namespace !== defaultNamespace) {
+    if (enforce && defaultNamespace && obj.metadata.namespace && obj.metadata.namespace !== defaultNamespace) {
       throw new ServerError(400, 'BadRequest', `the namespace from the provided object "${obj.metadata.namespace}" does not match the namespace "${defaultNamespace}". You must pass '--namespace=${obj.metadata.namespace}' to perform this operation.`);
     }
     obj.metadata.namespace = namespace;
@@ -60,7 +64,7 @@ export function registerApplyCommand(program: Command, io: CliIO): void {
       const objects = await readManifests(flags.filename, io);
       const client = clientFor(cmd, io);
       for (const obj of objects) {
-        const result = await applyObject(client, obj, flags.namespace);
+        const result = await applyObject(client, obj, flags.namespace, cmd.getOptionValueSource('namespace') === 'cli');
         io.out(`${qualifiedName(obj)} ${result}\n`);
       }
     });

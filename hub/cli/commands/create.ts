@@ -45,7 +45,7 @@ function withDataOptions(cmd: Command): Command {
   return withConnectionOptions(cmd)
     .option('--from-literal <key=value>', 'a key and its literal value (repeatable)', collect, [])
     .option('--from-file <[key=]path>', 'a file (key = its name unless given) or a directory of files (repeatable)', collect, [])
-    .option('-n, --namespace <ns>', 'namespace (default: "default")')
+    .option('-n, --namespace <ns>', 'namespace (default: the kubeconfig context\'s, else "default")')
     .option('--dry-run <mode>', '"client": print the object instead of creating it')
     .option('-o, --output <format>', 'json or yaml: print the created object');
 }

@@ -51,7 +51,7 @@ export function registerDeleteCommand(program: Command, io: CliIO): void {
     .description('delete objects by kind and name, or those of a manifest')
     .argument('[kind]', 'kind (pods, nodes, ...) or KIND/NAME')
     .argument('[names...]', 'object names (or more KIND/NAME)')
-    .option('-n, --namespace <ns>', 'namespace (default: "default")')
+    .option('-n, --namespace <ns>', 'namespace (default: the kubeconfig context\'s, else "default")')
     .option('-f, --filename <file...>', 'delete the objects of these manifests')
     .option('--wait [bool]', 'wait until the objects are gone', 'true')
     .option('--timeout <duration>', 'how long to wait', '60s')

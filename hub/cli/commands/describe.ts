@@ -208,7 +208,7 @@ export function registerDescribeCommand(program: Command, io: CliIO): void {
     .description('show an object in detail, with its events')
     .argument('<kind>', 'kind (pod, node, ...) or KIND/NAME')
     .argument('[names...]', 'object names')
-    .option('-n, --namespace <ns>', 'namespace (default: "default")')
+    .option('-n, --namespace <ns>', 'namespace (default: the kubeconfig context\'s, else "default")')
     .action(async (kindArg: string, names: string[], flags: { namespace?: string }, cmd: Command) => {
       const client = clientFor(cmd, io);
       const slashed = splitKindName(kindArg);

@@ -23,7 +23,7 @@ export function registerExecCommand(program: Command, io: CliIO): void {
     .argument('<pod>', 'POD or pod/POD')
     .argument('<command...>', 'the command and its arguments, after --')
     .option('-c, --container <name>', 'the container (needed when the pod has several)')
-    .option('-n, --namespace <ns>', 'namespace (default: "default")')
+    .option('-n, --namespace <ns>', 'namespace (default: the kubeconfig context\'s, else "default")')
     .option('--timeout <duration>', 'stop the command after this long (default 60s, at most 1h)')
     .option('-i, --stdin', 'not supported: Drover exec has no stdin')
     .option('-t, --tty', 'not supported: Drover exec has no TTY')

@@ -53,7 +53,7 @@ export function registerExposeCommand(program: Command, io: CliIO): void {
     .option('--name <name>', "the Service's name (default: the object's)")
     .option('--protocol <protocol>', 'TCP or UDP (default TCP)')
     .option('--node-port <port>', 'the nodePort, for NodePort and LoadBalancer Services (default: allocated)')
-    .option('-n, --namespace <ns>', 'namespace (default: "default")')
+    .option('-n, --namespace <ns>', 'namespace (default: the kubeconfig context\'s, else "default")')
     .action(async (args: string[], flags: ExposeFlags, cmd: Command) => {
       const port = portNumber(flags.port, '--port');
       const type = flags.type ?? 'ClusterIP';

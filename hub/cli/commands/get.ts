@@ -4,7 +4,7 @@ import type { KindInfo } from '../../../protocol/kinds.js';
 import type { KubeObject } from '../../../protocol/objects/meta.js';
 import { resourcePath, type ObjectList } from '../client.js';
 import type { CliIO } from '../io.js';
-import { listDocument, parseOutputFormat, qualifiedName, renderTable, serialize, tableFor, type OutputFormat } from '../printers.js';
+import { listDocument, parseOutputFormat, qualifiedName, renderTable, serialize, tableFor, withoutManagedFields, type OutputFormat } from '../printers.js';
 import { clientFor, withConnectionOptions, namespaceFor, resolveKinds, splitKindName } from '../shared.js';
 
 interface GetFlags {
@@ -15,6 +15,7 @@ interface GetFlags {
   output?: string;
   watch?: boolean;
   noHeaders?: boolean;
+  showManagedFields?: boolean;
 }
 
 interface Group {
@@ -25,7 +26,8 @@ interface Group {
 }
 
 function printGroups(io: CliIO, groups: Group[], format: OutputFormat, flags: GetFlags, now: number, single: boolean): void {
-  const all = groups.flatMap((g) => g.objects);
+  const listed = groups.flatMap((g) => g.objects);
+  const all = flags.showManagedFields ? listed : withoutManagedFields(listed);
   if (format === 'json' || format === 'yaml') {
     io.out(serialize(single && all.length === 1 ? all[0] : listDocument(all), format));
     return;
@@ -60,13 +62,14 @@ export function registerGetCommand(program: Command, io: CliIO): void {
     .description('list objects, or show some by name (nodes, pods, namespaces, events, deployments, ...)')
     .argument('<kinds>', 'kind or kinds, comma-separated (pods, po, nodes, ns, ...), or KIND/NAME')
     .argument('[names...]', 'object names')
-    .option('-n, --namespace <ns>', 'namespace (default: "default")')
+    .option('-n, --namespace <ns>', 'namespace (default: the kubeconfig context\'s, else "default")')
     .option('-A, --all-namespaces', 'list across all namespaces')
     .option('-l, --selector <selector>', 'label selector, e.g. app=web,tier!=db')
     .option('--field-selector <selector>', 'field selector (metadata.name, metadata.namespace, spec.nodeName, status.phase)')
     .option('-o, --output <format>', 'json, yaml, wide or name')
     .option('--no-headers', 'print tables without the header row')
     .option('-w, --watch', 'after listing, watch for changes')
+    .option('--show-managed-fields', 'keep metadata.managedFields in -o json|yaml (left out by default, as kubectl)')
     .action(async (kindsArg: string, names: string[], flags: GetFlags, cmd: Command) => {
       const format = parseOutputFormat(flags.output);
       const client = clientFor(cmd, io);
@@ -122,7 +125,7 @@ async function watchGroup(io: CliIO, group: Group, kindCount: number, names: str
           controller.abort();
           return;
         }
-        if (format === 'json' || format === 'yaml') io.out(serialize(event.object, format));
+        if (format === 'json' || format === 'yaml') io.out(serialize(flags.showManagedFields ? event.object : withoutManagedFields([event.object])[0], format));
         else if (format === 'name') io.out(`${qualifiedName(event.object)}\n`);
         else {
           const { headers, rows } = tableFor(info.kind, [event.object], {

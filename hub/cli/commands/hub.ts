@@ -1,8 +1,10 @@
 /**
  * `drover hub [--data-dir D] [--http HOST:PORT] [--mqtt HOST:PORT] [--mqtt-plain 127.0.0.1:PORT]
- * [--tls] [--tls-san NAME]...`: run a hub in this process until SIGINT/SIGTERM, then close it
- * gracefully. Writes the local admin's CLI config. --mqtt and --http are TLS (mqtts, https; the hub's
- * own CA in D/pki) unless they listen on loopback, where --tls still asks for TLS.
+ * [--tls] [--insecure-http] [--tls-san NAME]...`: run a hub in this process until SIGINT/SIGTERM, then
+ * close it gracefully. Writes the local admin's CLI config (unless the user's is another hub's: then
+ * only into D/cli-config.json). --http is HTTPS on every address (the hub's own CA in D/pki;
+ * --insecure-http for plain HTTP on loopback); --mqtt is mqtts unless it listens on loopback, where
+ * --tls still asks for it.
  */
 import type { Command } from 'commander';
 import { join } from 'node:path';
@@ -31,6 +33,8 @@ export interface HubFlags {
   mqtt: string;
   mqttPlain?: string;
   tls?: boolean;
+  /** --insecure-http: the API over plain HTTP (loopback only; for tests and debugging). */
+  insecureHttp?: boolean;
   tlsSan?: string[];
   maxMqttPayload?: string;
   /** --bump-revision N: move the store revision forward by N at start (after a restore). */
@@ -133,12 +137,14 @@ export function evictionOptions(flags: Pick<HubFlags, 'nodeEvictionRate' | 'seco
 }
 
 export async function startHub(flags: HubFlags, dataDir: string, io: CliIO, logger: Logger): Promise<Hub> {
+  if (flags.tls && flags.insecureHttp) throw new UsageError('--tls and --insecure-http contradict each other');
   return createHub({
     dataDir,
     http: parseHostPort(flags.http, '127.0.0.1'),
     mqtt: parseHostPort(flags.mqtt, '0.0.0.0'),
     ...(flags.mqttPlain ? { mqttPlain: parseHostPort(flags.mqttPlain, '127.0.0.1') } : {}),
-    ...(flags.tls ? { mqttTls: true, httpTls: true } : {}),
+    ...(flags.tls ? { mqttTls: true } : {}),
+    ...(flags.insecureHttp ? { httpTls: false } : {}),
     ...(flags.tlsSan?.length ? { tlsSans: flags.tlsSan } : {}),
     ...(flags.nodeMonitorGrace ? { statusStaleAfterMs: parseDuration(flags.nodeMonitorGrace) * 1000 } : {}),
     ...(flags.evictionGrace ? { evictionGraceMs: parseDuration(flags.evictionGrace) * 1000 } : {}),
@@ -164,6 +170,24 @@ export async function startHub(flags: HubFlags, dataDir: string, io: CliIO, logg
     logger,
     configPath: configPath(io),
   });
+}
+
+/**
+ * Where the admin's CLI config went, how to use it, and how to trust the hub's own CA (the status page
+ * is HTTPS too): printed by `drover hub` and `drover up`.
+ */
+export function cliConfigLines(hub: Hub): string {
+  let out = '';
+  if (hub.configPath && !hub.otherHubConfig) out += `  CLI config:  ${hub.configPath} (admin token)\n`;
+  else {
+    out += `  CLI config:  ${hub.ownConfigPath} (admin token)\n`;
+    if (hub.otherHubConfig) out += `               ${hub.otherHubConfig} is another hub's and stays as it is; for this hub: DROVER_CONFIG=${hub.ownConfigPath} drover get nodes\n`;
+  }
+  if (hub.httpUrl.startsWith('https:')) {
+    out += `  kubectl:     ${hub.otherHubConfig ? `DROVER_CONFIG=${hub.ownConfigPath} ` : ''}drover kubeconfig --merge${hub.otherHubConfig ? ' --context NAME' : ''}   (adds this hub to ~/.kube/config; or drover kubeconfig > FILE)\n`;
+    out += `  Browser:     the page is signed by the hub's own CA; trust ${hub.caCertPath}, or: curl --cacert ${hub.caCertPath} ${hub.httpUrl}/\n`;
+  }
+  return out;
 }
 
 /** Resolves on the first SIGINT/SIGTERM. */
@@ -195,7 +219,8 @@ export function registerHubCommand(program: Command, io: CliIO): void {
     .option('--http <host:port>', 'API and status page address', DEFAULT_HTTP)
     .option('--mqtt <host:port>', 'MQTT broker address for agents (mqtts unless on loopback)', DEFAULT_MQTT)
     .option('--mqtt-plain <host:port>', 'also serve plain MQTT on this loopback address, e.g. 127.0.0.1:1883')
-    .option('--tls', 'serve --mqtt and --http over TLS even on loopback')
+    .option('--tls', 'serve --mqtt as mqtts even on loopback (the API is HTTPS everywhere)')
+    .option('--insecure-http', 'serve the API and status page over plain HTTP, loopback only: for tests and debugging (kubectl sends no token over it)')
     .option('--cluster-cidr <cidr>', "pods' addresses, one block per node (default 10.42.0.0/16)")
     .option('--node-cidr-mask-size <bits>', "the prefix of each node's pod CIDR (default 24)")
     .option('--service-cidr <cidr>', "Services' cluster IPs (default 10.43.0.0/16)")
@@ -220,7 +245,7 @@ export function registerHubCommand(program: Command, io: CliIO): void {
       const stopping = interrupted(io);
       const hub = await startHub(flags, dataDir, io, logger);
       io.out(`Drover hub is running.\n  Status page: ${hub.httpUrl}/\n  API:         ${hub.httpUrl}\n  MQTT:        ${hub.mqttUrl}\n${hub.mqttPlainUrl ? `  MQTT plain:  ${hub.mqttPlainUrl} (loopback)\n` : ''}  CA:          ${hub.caCertPath} (sha256 ${hub.caFingerprint})\n  Data:        ${dataDir}\n`);
-      if (hub.configPath) io.out(`  CLI config:  ${hub.configPath} (admin token)\n`);
+      io.out(cliConfigLines(hub));
       io.out('Add a node: drover token create, then on the device: drover agent --hub MQTT_URL --token TOKEN\n');
       const signal = await stopping;
       logger.info({ signal }, 'stopping the hub');

@@ -24,7 +24,7 @@ export function registerLogsCommand(program: Command, io: CliIO): void {
     .option('-c, --container <name>', 'the container (needed when the pod has several)')
     .option('--tail <n>', 'only the last N lines')
     .option('-p, --previous', "the previous instance's output (not kept by Drover agents)")
-    .option('-n, --namespace <ns>', 'namespace (default: "default")')
+    .option('-n, --namespace <ns>', 'namespace (default: the kubeconfig context\'s, else "default")')
     .action(async (podArg: string, flags: { container?: string; tail?: string; previous?: boolean; namespace?: string }, cmd: Command) => {
       let tail: number | undefined;
       if (flags.tail !== undefined) {

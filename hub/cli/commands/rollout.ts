@@ -134,7 +134,7 @@ export function registerRolloutCommand(program: Command, io: CliIO): void {
   withConnectionOptions(rollout.command('status'))
     .description('watch a rollout until it is done (exit 0) or fails (exit 1)')
     .argument('<objects...>', 'deployment/NAME or daemonset/NAME')
-    .option('-n, --namespace <ns>', 'namespace (default: "default")')
+    .option('-n, --namespace <ns>', 'namespace (default: the kubeconfig context\'s, else "default")')
     .option('--timeout <duration>', 'give up after this long (e.g. 5m; 0 = wait forever)', '0')
     .option('-w, --watch', 'watch until the rollout is done (default)', true)
     .option('--no-watch', 'print the current state once and exit')
@@ -149,7 +149,7 @@ export function registerRolloutCommand(program: Command, io: CliIO): void {
   withConnectionOptions(rollout.command('history'))
     .description("list a deployment's revisions (from its ReplicaSets)")
     .argument('<objects...>', 'deployment/NAME')
-    .option('-n, --namespace <ns>', 'namespace (default: "default")')
+    .option('-n, --namespace <ns>', 'namespace (default: the kubeconfig context\'s, else "default")')
     .option('--revision <n>', 'show the pod template of this revision')
     .action(async (args: string[], flags: NsFlag & { revision?: string }, cmd: Command) => {
       const revision = flags.revision === undefined ? undefined : Number(flags.revision);
@@ -164,7 +164,7 @@ export function registerRolloutCommand(program: Command, io: CliIO): void {
   withConnectionOptions(rollout.command('undo'))
     .description('roll a deployment back to its previous revision, or to --to-revision')
     .argument('<objects...>', 'deployment/NAME')
-    .option('-n, --namespace <ns>', 'namespace (default: "default")')
+    .option('-n, --namespace <ns>', 'namespace (default: the kubeconfig context\'s, else "default")')
     .option('--to-revision <n>', 'the revision to go back to (default: the previous one)', '0')
     .action(async (args: string[], flags: NsFlag & { toRevision: string }, cmd: Command) => {
       const to = Number(flags.toRevision);
@@ -179,7 +179,7 @@ export function registerRolloutCommand(program: Command, io: CliIO): void {
   withConnectionOptions(rollout.command('restart'))
     .description('restart every pod of a deployment or daemonset by a new rollout')
     .argument('<objects...>', 'deployment/NAME or daemonset/NAME')
-    .option('-n, --namespace <ns>', 'namespace (default: "default")')
+    .option('-n, --namespace <ns>', 'namespace (default: the kubeconfig context\'s, else "default")')
     .action(async (args: string[], flags: NsFlag, cmd: Command) => {
       const client = clientFor(cmd, io);
       for (const [info, name] of targetObjects(args, ['Deployment', 'DaemonSet'], 'rollout restart')) {
@@ -199,7 +199,7 @@ export function registerRolloutCommand(program: Command, io: CliIO): void {
     withConnectionOptions(rollout.command(verb))
       .description(paused ? 'stop a deployment from rolling out template changes' : 'let a paused deployment roll out again')
       .argument('<objects...>', 'deployment/NAME')
-      .option('-n, --namespace <ns>', 'namespace (default: "default")')
+      .option('-n, --namespace <ns>', 'namespace (default: the kubeconfig context\'s, else "default")')
       .action(async (args: string[], flags: NsFlag, cmd: Command) => {
         const client = clientFor(cmd, io);
         for (const [info, name] of targetObjects(args, ['Deployment'], `rollout ${verb}`)) {

@@ -11,7 +11,7 @@ export function registerScaleCommand(program: Command, io: CliIO): void {
     .description('set the number of replicas of a deployment or replicaset')
     .argument('<objects...>', 'deployment NAME, or deployment/NAME (also replicaset)')
     .requiredOption('--replicas <n>', 'the new number of replicas')
-    .option('-n, --namespace <ns>', 'namespace (default: "default")')
+    .option('-n, --namespace <ns>', 'namespace (default: the kubeconfig context\'s, else "default")')
     .action(async (args: string[], flags: { replicas: string; namespace?: string }, cmd: Command) => {
       const replicas = Number(flags.replicas);
       if (!/^\d+$/.test(flags.replicas.trim()) || !Number.isSafeInteger(replicas)) {

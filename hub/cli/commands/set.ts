@@ -50,7 +50,7 @@ export function registerSetCommand(program: Command, io: CliIO): void {
   withConnectionOptions(set.command('image'))
     .description('change the container images of a deployment, daemonset or replicaset')
     .argument('<args...>', 'deployment/NAME (or deployment NAME) followed by CONTAINER=IMAGE pairs')
-    .option('-n, --namespace <ns>', 'namespace (default: "default")')
+    .option('-n, --namespace <ns>', 'namespace (default: the kubeconfig context\'s, else "default")')
     .action(async (args: string[], flags: { namespace?: string }, cmd: Command) => {
       const pairs = args.filter((a) => a.includes('='));
       const refs = args.filter((a) => !a.includes('='));

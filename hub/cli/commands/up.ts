@@ -4,13 +4,14 @@
  * token. Ctrl-C stops the agent, then the hub. Hub state in D/hub, agent state in D/agent.
  */
 import type { Command } from 'commander';
+import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { createRootLogger } from '../../../protocol/logger.js';
 import { exitCodeOf, spawnAgent } from '../agent-process.js';
 import { createClient } from '../client.js';
 import type { CliIO } from '../io.js';
-import { DEFAULT_HTTP, DEFAULT_MQTT, flushLogger, interrupted, startHub } from './hub.js';
+import { cliConfigLines, DEFAULT_HTTP, DEFAULT_MQTT, flushLogger, interrupted, startHub } from './hub.js';
 
 const AGENT_STOP_TIMEOUT_MS = 15_000;
 
@@ -32,9 +33,10 @@ export function registerUpCommand(program: Command, io: CliIO): void {
     .option('--data-dir <dir>', 'where to keep state (hub in DIR/hub, agent in DIR/agent; default ~/.drover)')
     .option('--http <host:port>', 'API and status page address', DEFAULT_HTTP)
     .option('--mqtt <host:port>', 'MQTT broker address', DEFAULT_MQTT)
+    .option('--insecure-http', 'serve the API over plain HTTP, loopback only: for tests and debugging')
     .option('--runtime <name>', 'container runtime for the local agent: docker or containerd (default: detect)')
     .option('--name <name>', 'node name of the local agent (default: the hostname)')
-    .action(async (flags: { dataDir?: string; http: string; mqtt: string; runtime?: string; name?: string }) => {
+    .action(async (flags: { dataDir?: string; http: string; mqtt: string; insecureHttp?: boolean; runtime?: string; name?: string }) => {
       const base = flags.dataDir ?? join(io.homedir, '.drover');
       // On a terminal the quick start prints a summary, not JSON: logs go to files beside the state.
       const hubLog = io.env.DROVER_LOG_FILE || join(base, 'hub.log');
@@ -45,7 +47,8 @@ export function registerUpCommand(program: Command, io: CliIO): void {
       let agentExit: Promise<number> | undefined;
       let agent: ReturnType<typeof spawnAgent> | undefined;
       try {
-        const client = createClient({ server: hub.httpUrl, token: hub.adminToken, source: 'drover up', configPath: hub.configPath ?? '' });
+        const certificateAuthority = await readFile(hub.caCertPath, 'utf8');
+        const client = createClient({ server: hub.httpUrl, token: hub.adminToken, certificateAuthority, source: 'drover up', configPath: hub.configPath ?? '' });
         const { token } = await client.request<{ token: string }>('POST', '/apis/drover.io/v1/jointokens', {
           body: { ttlSeconds: 600, singleUse: true, description: 'drover up: local agent' },
         });
@@ -66,7 +69,8 @@ export function registerUpCommand(program: Command, io: CliIO): void {
             `  Status page: ${hub.httpUrl}/\n` +
             `  MQTT:        ${hub.mqttUrl}\n` +
             `  Logs:        ${hubLog}, ${agentLog}\n` +
-            `Try: drover get nodes   (the node shows Ready within a few seconds)\n` +
+            cliConfigLines(hub) +
+            `Try: ${hub.otherHubConfig ? `DROVER_CONFIG=${hub.ownConfigPath} ` : ''}drover get nodes   (the node shows Ready within a few seconds)\n` +
             `Press Ctrl-C to stop.\n`,
         );
         await stopping;

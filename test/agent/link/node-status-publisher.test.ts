@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { NodeFacts } from '../../../agent/host/collector.js';
 import { buildNodeStatusMessage } from '../../../agent/link/node-status.js';
 import { createNodeStatusPublisher } from '../../../agent/link/node-status-publisher.js';
+import type { PodUsageReport } from '../../../protocol/pod-usage.js';
 import { nodeHeartbeatMessageSchema, nodeStatusMessageSchema, type NodeHeartbeatMessage, type NodeStatusMessage } from '../../../protocol/messages.js';
 
 const GiB = 2 ** 30;
@@ -16,7 +17,7 @@ function facts(usedBytes: number, images = ['drover.local/busybox:test']): NodeF
   };
 }
 
-function harness(refreshMs = 60_000) {
+function harness(refreshMs = 60_000, podUsage?: () => PodUsageReport | undefined) {
   let now = Date.parse('2026-12-01T00:00:00Z');
   let current = facts(GiB);
   const statuses: NodeStatusMessage[] = [];
@@ -27,6 +28,7 @@ function harness(refreshMs = 60_000) {
     publishHeartbeat: async (m) => void heartbeats.push(m),
     clock: () => now,
     refreshMs,
+    ...(podUsage ? { podUsage } : {}),
   });
   return {
     publisher,
@@ -38,6 +40,18 @@ function harness(refreshMs = 60_000) {
 }
 
 describe('node status publisher', () => {
+  it('the first heartbeat after a pod usage sample carries it, once; the full status never', async () => {
+    const sample: PodUsageReport = { timestamp: '2026-12-01T00:00:00.000Z', windowSeconds: 5, pods: [{ namespace: 'default', name: 'web', containers: [{ name: 'main', cpuNanoCores: 5, memoryBytes: 7 }] }] };
+    const h = harness(60_000, () => sample);
+    expect(await h.publisher.tick()).toBe('status');
+    expect(await h.publisher.tick()).toBe('heartbeat');
+    expect(await h.publisher.tick()).toBe('heartbeat');
+    expect(h.heartbeats[0]!.podUsage).toEqual(sample);
+    expect(h.heartbeats[1]!.podUsage).toBeUndefined(); // a sample goes once: the hub keeps the last
+    expect(nodeHeartbeatMessageSchema.safeParse(h.heartbeats[0]).success).toBe(true);
+    expect(JSON.stringify(h.statuses[0])).not.toContain('cpuNanoCores');
+  });
+
   it('sends the full status first, then heartbeats with live usage while nothing else changes', async () => {
     const h = harness();
     expect(await h.publisher.tick()).toBe('status');

@@ -1,6 +1,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- tests read untyped JSON answers */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from './support.js';
+import { KUBERNETES_API_LEVEL } from '../../../hub/api/discovery.js';
 
 describe('API discovery, health and metrics', () => {
   let api: TestApi;
@@ -47,7 +48,13 @@ describe('API discovery, health and metrics', () => {
     expect(drover.body.resources.map((r: any) => r.name)).toEqual(['jointokens', 'apitokens']);
 
     const version = await api.call('GET', '/version');
-    expect(version.body).toMatchObject({ major: '1', minor: '30', gitVersion: 'v1.30.0-drover' });
+    expect(version.body).toMatchObject({
+      major: KUBERNETES_API_LEVEL.major,
+      minor: KUBERNETES_API_LEVEL.minor,
+      gitVersion: `v${KUBERNETES_API_LEVEL.major}.${KUBERNETES_API_LEVEL.minor}.0-drover`,
+      platform: expect.stringMatching(/^linux\/(amd64|arm64|arm)$/),
+    });
+    expect(Number(KUBERNETES_API_LEVEL.minor)).toBeGreaterThanOrEqual(31); // kubectl 1.32's skew: at most one minor behind
   });
 
   it('reports readiness from isReady', async () => {

@@ -124,14 +124,18 @@ describe('pod log and exec endpoints', () => {
     expect(refused.body.message).toBe('container main of pod default/refused has not been created yet');
   });
 
-  it('refuses bad requests: no command, bad tailLines, follow, wrong method', async () => {
+  it('refuses bad requests: no command, bad tailLines, follow without streams, exec without an upgrade, wrong method', async () => {
     expect((await call('POST', '/api/v1/namespaces/default/pods/web/exec', { body: { command: [] } })).status).toBe(400);
     expect((await call('POST', '/api/v1/namespaces/default/pods/web/exec', { body: { command: 'ls' } })).status).toBe(400);
     expect((await call('GET', '/api/v1/namespaces/default/pods/web/log?tailLines=-1')).status).toBe(400);
+    // this server has node commands but no node streams (hub/fleet/node-streams.ts): logs -f needs them
     const follow = await call('GET', '/api/v1/namespaces/default/pods/web/log?follow=true');
-    expect(follow.status).toBe(400);
-    expect(follow.body.message).toContain('follow is not supported');
-    expect((await call('GET', '/api/v1/namespaces/default/pods/web/exec')).status).toBe(405);
+    expect(follow.status).toBe(503);
+    expect(follow.body.message).toContain('streaming pod logs is not available');
+    expect((await call('GET', '/api/v1/namespaces/default/pods/web/log?follow=true&sinceSeconds=0')).status).toBe(400);
+    const get = await call('GET', '/api/v1/namespaces/default/pods/web/exec');
+    expect(get.status).toBe(400);
+    expect(get.body.message).toContain('Upgrade request required');
     expect((await call('POST', '/api/v1/namespaces/default/pods/web/log', { body: {} })).status).toBe(405);
   });
 

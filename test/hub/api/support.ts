@@ -81,7 +81,7 @@ export async function startTestApi(
     wrapStore?: (s: Store) => Store;
     auditLog?: ApiServerOptions['auditLog'];
     /** More options of the server (flow control, the watch buffer). */
-    server?: Pick<ApiServerOptions, 'flowControl' | 'maxWatchBufferBytes' | 'requestTimeoutMs'>;
+    server?: Pick<ApiServerOptions, 'flowControl' | 'maxWatchBufferBytes' | 'requestTimeoutMs' | 'leases' | 'bookmarkIntervalMs' | 'nodeLeasePollMs'>;
   } = {},
 ): Promise<TestApi> {
   const dir = await mkdtemp(join(tmpdir(), 'drover-api-'));
@@ -144,4 +144,52 @@ export function pod(name: string, extra: { nodeName?: string; labels?: Record<st
 /** A Node as the fleet layer would store it (nodes cannot be created through the API). */
 export async function putNode(store: Store, name: string, status: Record<string, unknown> = {}): Promise<void> {
   await store.create({ apiVersion: 'v1', kind: 'Node', metadata: { name, namespace: '', labels: { 'kubernetes.io/hostname': name } }, spec: {}, status });
+}
+
+export interface WatchLine {
+  type: string;
+  object: any;
+}
+
+/** Open a watch and read its JSON lines as they come. */
+export async function openWatch(api: TestApi, path: string, token = api.tokens.admin, accept?: string) {
+  const controller = new AbortController();
+  const res = await fetch(`${api.url}${path}`, { headers: { authorization: `Bearer ${token}`, ...(accept ? { accept } : {}) }, signal: controller.signal });
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  const queue: WatchLine[] = [];
+  let done = false;
+  const pump = (async () => {
+    try {
+      for (;;) {
+        const { value, done: d } = await reader.read();
+        if (d) break;
+        buffer += decoder.decode(value, { stream: true });
+        let i: number;
+        while ((i = buffer.indexOf('\n')) >= 0) {
+          queue.push(JSON.parse(buffer.slice(0, i)) as WatchLine);
+          buffer = buffer.slice(i + 1);
+        }
+      }
+    } catch (err) {
+      if ((err as Error).name !== 'AbortError') throw err;
+    } finally {
+      done = true;
+    }
+  })();
+  return {
+    res,
+    async next(n: number, timeoutMs = 5000): Promise<WatchLine[]> {
+      const deadline = Date.now() + timeoutMs;
+      while (queue.length < n) {
+        if (Date.now() > deadline) throw new Error(`only ${queue.length} of ${n} watch events: ${JSON.stringify(queue)}`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      return queue.splice(0, n);
+    },
+    ended: () => done,
+    pump,
+    close: () => controller.abort(),
+  };
 }

@@ -1,57 +1,8 @@
-/* eslint-disable @typescript-eslint/no-explicit-any -- tests read untyped JSON answers */
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from '../../../hub/store/store.js';
-import { pod, startTestApi, type TestApi } from './support.js';
-
-interface WatchLine {
-  type: string;
-  object: any;
-}
-
-/** Open a watch and read its JSON lines as they come. */
-async function openWatch(api: TestApi, path: string, token = api.tokens.admin, accept?: string) {
-  const controller = new AbortController();
-  const res = await fetch(`${api.url}${path}`, { headers: { authorization: `Bearer ${token}`, ...(accept ? { accept } : {}) }, signal: controller.signal });
-  const reader = res.body!.getReader();
-  const decoder = new TextDecoder();
-  let buffer = '';
-  const queue: WatchLine[] = [];
-  let done = false;
-  const pump = (async () => {
-    try {
-      for (;;) {
-        const { value, done: d } = await reader.read();
-        if (d) break;
-        buffer += decoder.decode(value, { stream: true });
-        let i: number;
-        while ((i = buffer.indexOf('\n')) >= 0) {
-          queue.push(JSON.parse(buffer.slice(0, i)) as WatchLine);
-          buffer = buffer.slice(i + 1);
-        }
-      }
-    } catch (err) {
-      if ((err as Error).name !== 'AbortError') throw err;
-    } finally {
-      done = true;
-    }
-  })();
-  return {
-    res,
-    async next(n: number, timeoutMs = 5000): Promise<WatchLine[]> {
-      const deadline = Date.now() + timeoutMs;
-      while (queue.length < n) {
-        if (Date.now() > deadline) throw new Error(`only ${queue.length} of ${n} watch events: ${JSON.stringify(queue)}`);
-        await new Promise((r) => setTimeout(r, 10));
-      }
-      return queue.splice(0, n);
-    },
-    ended: () => done,
-    pump,
-    close: () => controller.abort(),
-  };
-}
+import { openWatch, pod, startTestApi, type TestApi, type WatchLine } from './support.js';
 
 async function waitUntil(what: string, fn: () => boolean, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -129,12 +80,12 @@ describe('API watch streams', () => {
     await waitUntil('the store watch to close', () => streamWatches() === 0);
   });
 
-  it('sends an ERROR event with a 410 Gone Status for a compacted resourceVersion', async () => {
+  it('sends an ERROR event with a 410 Expired Status for a compacted resourceVersion', async () => {
     for (let i = 0; i < 30; i++) await api.call('PATCH', '/api/v1/namespaces/default/pods/other', { body: { metadata: { annotations: { i: String(i) } } }, contentType: 'application/merge-patch+json' });
     const w = await openWatch(api, '/api/v1/namespaces/default/pods?watch=1&resourceVersion=1');
     const [event] = await w.next(1);
     expect(event!.type).toBe('ERROR');
-    expect(event!.object).toMatchObject({ kind: 'Status', status: 'Failure', reason: 'Gone', code: 410 });
+    expect(event!.object).toMatchObject({ kind: 'Status', status: 'Failure', reason: 'Expired', code: 410 });
     await waitUntil('the stream to end', () => w.ended());
   });
 

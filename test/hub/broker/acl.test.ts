@@ -23,6 +23,16 @@ describe('acl', () => {
     }
   });
 
+  it("lets a node publish on its own streams' up topics and read its own streams topic, not another node's", () => {
+    expect(checkPublish(nodeA, 'drover/v1/nodes/a/stream/s1')).toBeUndefined();
+    expect(checkSubscribe(nodeA, 'drover/v1/nodes/a/streams')).toBeUndefined();
+    expect(checkPublish(nodeA, 'drover/v1/nodes/b/stream/s1')).toBe('topic belongs to node b');
+    expect(checkPublish(nodeA, 'drover/v1/nodes/a/streams')).toBe('nodes may not publish on streams');
+    expect(checkSubscribe(nodeA, 'drover/v1/nodes/b/streams')).toBe('topic belongs to node b');
+    expect(checkSubscribe(nodeA, 'drover/v1/nodes/a/stream/s1')).toBe('nodes may not subscribe to stream');
+    expect(checkPublishFlags('drover/v1/nodes/a/stream/s1', { retain: true, qos: 1, bytes: 10 })).toBeTypeOf('string');
+  });
+
   it('lets a node subscribe only to its own desired and cmd, never with wildcards', () => {
     expect(checkSubscribe(nodeA, 'drover/v1/nodes/a/desired')).toBeUndefined();
     expect(checkSubscribe(nodeA, 'drover/v1/nodes/a/cmd')).toBeUndefined();

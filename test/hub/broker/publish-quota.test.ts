@@ -39,6 +39,17 @@ describe('createPublishQuota', () => {
     expect(q.charge('node:a', true, 200)).toMatchObject({ action: 'drop', limit: 'heartbeats' });
   });
 
+  it('stream frames are charged to buckets of their own: a busy exec does not starve the reports, nor they it', () => {
+    const q = createPublishQuota({ ...tight, streamMessagesPerSecond: 1, streamMessageBurst: 3, streamBytesPerSecond: 100, streamByteBurst: 500, clock: () => 0 });
+    for (let i = 0; i < 7; i++) q.charge('node:a', false, 1); // the report buckets are spent
+    expect(['stream', 'stream', 'stream'].map(() => q.charge('node:a', 'stream', 100).action)).toEqual(['accept', 'accept', 'accept']);
+    expect(q.charge('node:a', 'stream', 100)).toMatchObject({ action: 'drop', limit: 'stream-messages' });
+    const q2 = createPublishQuota({ ...tight, streamMessagesPerSecond: 1, streamMessageBurst: 30, streamBytesPerSecond: 100, streamByteBurst: 500, clock: () => 0 });
+    expect(q2.charge('node:a', 'stream', 400)).toEqual({ action: 'accept' });
+    expect(q2.charge('node:a', 'stream', 200)).toMatchObject({ action: 'drop', limit: 'stream-bytes' });
+    expect(q2.charge('node:a', false, 10)).toEqual({ action: 'accept' });
+  });
+
   it('each client has its own quotas, and at most maxTracked are remembered', () => {
     const q = createPublishQuota({ ...tight, maxTracked: 2, clock: () => 0 });
     for (let i = 0; i < 5; i++) q.charge('node:a', false, 1);

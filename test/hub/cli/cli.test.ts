@@ -134,6 +134,10 @@ describe('drover CLI against a real API server', () => {
   it('get -o json prints one object, or a List for several; -o yaml and -o name', async () => {
     const one = JSON.parse((await drover(['get', 'pod', 'web', '-o', 'json'])).stdout);
     expect(one).toMatchObject({ kind: 'Pod', metadata: { name: 'web' } });
+    // managedFields (the API records the writer of every write) are left out unless asked for, as kubectl
+    expect(one.metadata.managedFields).toBeUndefined();
+    const managed = JSON.parse((await drover(['get', 'pod', 'web', '-o', 'json', '--show-managed-fields'])).stdout);
+    expect(managed.metadata.managedFields[0]).toMatchObject({ operation: 'Update', fieldsType: 'FieldsV1' });
     const list = JSON.parse((await drover(['get', 'pods', '-o', 'json'])).stdout);
     expect(list).toMatchObject({ apiVersion: 'v1', kind: 'List' });
     expect(list.items.map((p: any) => p.metadata.name)).toContain('web');

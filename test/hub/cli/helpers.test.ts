@@ -36,7 +36,7 @@ describe('CLI helpers', () => {
 
   it('resolves the server and token: flags, then env, then the config file', () => {
     const io = captureIO({ env: { DROVER_CONFIG: '/nonexistent/config.json' } });
-    expect(resolveConnection({}, io)).toMatchObject({ server: 'http://127.0.0.1:7070', token: undefined });
+    expect(resolveConnection({}, io)).toMatchObject({ server: 'https://127.0.0.1:7070', token: undefined });
     const envIo = captureIO({ env: { DROVER_SERVER: 'http://hub:1/', DROVER_TOKEN: 't', DROVER_CONFIG: '/nonexistent' } });
     expect(resolveConnection({}, envIo)).toMatchObject({ server: 'http://hub:1', token: 't', source: 'DROVER_SERVER' });
     expect(resolveConnection({ server: 'http://x:2', token: 'f' }, envIo)).toMatchObject({ server: 'http://x:2', token: 'f', source: '--server' });

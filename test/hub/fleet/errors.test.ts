@@ -27,6 +27,7 @@ describe('fleet error catalogue', () => {
       new errors.CommandTimeoutError('pi-1', 'logs', 30_000),
       new errors.CommandFailedError('pi-1', 'exec', 'no such container'),
       new errors.NodeCommandsStoppedError(),
+      new errors.StreamFailedError('pi-1', 'container main of pod default/web has not been created yet'),
     ];
     for (const e of samples) expect(e).toBeInstanceOf(DroverError);
     expect(samples.map((e) => e.code).sort()).toEqual([...codes].sort());
