@@ -9,6 +9,7 @@ import { serviceSchema } from './objects/service.js';
 import { endpointSliceSchema } from './objects/endpoint-slice.js';
 import { endpointsSchema } from './objects/endpoints.js';
 import { leaseSchema } from './objects/lease.js';
+import { podDisruptionBudgetSchema } from './objects/pod-disruption-budget.js';
 
 /** What Drover knows of one kind: where it lives in the API and how to validate it. */
 export interface KindInfo {
@@ -40,6 +41,7 @@ const KINDS: readonly KindInfo[] = [
   { kind: 'EndpointSlice', apiVersion: 'discovery.k8s.io/v1', group: 'discovery.k8s.io', version: 'v1', plural: 'endpointslices', singular: 'endpointslice', shortNames: [], namespaced: true, schema: endpointSliceSchema },
   { kind: 'DaemonSet', apiVersion: 'apps/v1', group: 'apps', version: 'v1', plural: 'daemonsets', singular: 'daemonset', shortNames: ['ds'], namespaced: true, schema: daemonSetSchema },
   { kind: 'Lease', apiVersion: 'coordination.k8s.io/v1', group: 'coordination.k8s.io', version: 'v1', plural: 'leases', singular: 'lease', shortNames: [], namespaced: true, schema: leaseSchema },
+  { kind: 'PodDisruptionBudget', apiVersion: 'policy/v1', group: 'policy', version: 'v1', plural: 'poddisruptionbudgets', singular: 'poddisruptionbudget', shortNames: ['pdb'], namespaced: true, schema: podDisruptionBudgetSchema },
 ];
 
 export function allKinds(): readonly KindInfo[] {

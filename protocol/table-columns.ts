@@ -11,6 +11,7 @@ import type { Node } from './objects/node.js';
 import type { Pod } from './objects/pod.js';
 import type { Service } from './objects/service.js';
 import type { DaemonSet, Deployment, ReplicaSet } from './objects/workloads.js';
+import type { PodDisruptionBudget } from './objects/pod-disruption-budget.js';
 import { formatBytes, memoryToBytes, parseQuantity } from './quantity.js';
 import { podDisplayStatus, podPorts, podReady, podRestarts, shortAge } from './pod-display.js';
 import { LABEL_ARCH } from './well-known.js';
@@ -153,6 +154,13 @@ function nodeSelectorText(ds: DaemonSet): string {
   return parts.length ? parts.join(',') : '<none>';
 }
 
+/** kubectl's PodDisruptionBudget columns: MIN AVAILABLE, MAX UNAVAILABLE ("N/A" for the one not set), ALLOWED DISRUPTIONS. */
+const PDB_COLUMNS: Column[] = [
+  { header: 'MIN AVAILABLE', value: (o) => String((o as PodDisruptionBudget).spec.minAvailable ?? 'N/A') },
+  { header: 'MAX UNAVAILABLE', value: (o) => String((o as PodDisruptionBudget).spec.maxUnavailable ?? 'N/A') },
+  { header: 'ALLOWED DISRUPTIONS', value: (o) => n((o as PodDisruptionBudget).status?.disruptionsAllowed) },
+];
+
 const DAEMONSET_COLUMNS: Column[] = [
   { header: 'DESIRED', value: (o) => n((o as DaemonSet).status?.desiredNumberScheduled) },
   { header: 'CURRENT', value: (o) => n((o as DaemonSet).status?.currentNumberScheduled) },
@@ -260,6 +268,8 @@ export function columnsFor(kind: string): Column[] {
       return DAEMONSET_COLUMNS;
     case 'Lease':
       return [{ header: 'HOLDER', value: (o) => (o as KubeObject & { spec?: { holderIdentity?: string } }).spec?.holderIdentity ?? '' }, age];
+    case 'PodDisruptionBudget':
+      return [...PDB_COLUMNS, age];
     default:
       return [age];
   }

@@ -8,15 +8,12 @@ import { METRICS_GROUP, METRICS_VERSION, metricsResources } from './resource-met
 import { apiErrors } from './status.js';
 
 /**
- * The Kubernetes API level Drover implements, what `/version` (and so `kubectl version`) says. The
- * kinds, watch semantics and small APIs are those of kube-apiserver 1.32 (whose kubectl and
- * client-go test/compat drives), but client-go 1.32 sends protobuf request bodies to a server that
- * reports 1.32 or newer (measured: `kubectl auth can-i` posts its SelfSubjectAccessReview as
- * `application/vnd.kubernetes.protobuf` to a "1.32" hub, as JSON to a "1.31" one), and the hub does not
- * read protobuf bodies yet. So it says 1.31 until it does: raise `minor` to '32' with protobuf bodies.
- * kubectl 1.32 against 1.31 is within the supported skew (no warning).
+ * The Kubernetes API level Drover implements, what `/version` (and so `kubectl version`) says: the
+ * kinds, watch semantics and small APIs of kube-apiserver 1.32, whose kubectl and client-go test/compat
+ * drives. client-go 1.32 sends protobuf request bodies to a server that reports 1.32 (`kubectl auth
+ * can-i`, `create`, `drain`): the hub reads them (request-body.ts, protobuf/).
  */
-export const KUBERNETES_API_LEVEL = { major: '1', minor: '31', patch: '0' } as const;
+export const KUBERNETES_API_LEVEL = { major: '1', minor: '32', patch: '0' } as const;
 
 export const SERVER_VERSION = {
   major: KUBERNETES_API_LEVEL.major,
@@ -99,6 +96,8 @@ export function resourceList(group: string, version: string): unknown {
       resources.push({ name: `${k.plural}/scale`, singularName: '', namespaced: k.namespaced, group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: ['get', 'patch', 'update'] });
     }
   }
+  // kubectl drain evicts (instead of deleting) when /api/v1 lists pods/eviction with its group and version.
+  if (group === '' && version === 'v1') resources.push({ name: 'pods/eviction', singularName: '', namespaced: true, group: 'policy', version: 'v1', kind: 'Eviction', verbs: ['create'] });
   if (group === AUTHORIZATION_GROUP && version === AUTHORIZATION_VERSION) {
     for (const [name, kind] of Object.entries(REVIEW_RESOURCES)) resources.push({ name, singularName: '', namespaced: false, kind, verbs: ['create'] });
   }

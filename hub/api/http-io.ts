@@ -1,11 +1,12 @@
 /** Reading request bodies and writing responses on plain node:http. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { decodeRequestBody } from './request-body.js';
 import { apiErrors } from './status.js';
 
 export const DEFAULT_BODY_LIMIT = 3 * 1024 * 1024;
 
-/** Read the whole body as text, at most `limit` bytes (413 beyond). The rest of an oversized body is drained, not kept. */
-export function readBodyText(req: IncomingMessage, limit: number): Promise<string> {
+/** Read the whole body, at most `limit` bytes (413 beyond). The rest of an oversized body is drained, not kept. */
+export function readBodyBytes(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -20,7 +21,7 @@ export function readBodyText(req: IncomingMessage, limit: number): Promise<strin
     });
     req.on('end', () => {
       if (tooLarge) reject(apiErrors.tooLarge(limit));
-      else resolve(Buffer.concat(chunks).toString('utf8'));
+      else resolve(Buffer.concat(chunks));
     });
     req.on('close', () => {
       // Settles only if 'end' never came (client went away, or we cut it off); otherwise a no-op.
@@ -31,18 +32,12 @@ export function readBodyText(req: IncomingMessage, limit: number): Promise<strin
   });
 }
 
-/** Read and parse a JSON body. `optional` bodies may be empty (then undefined). */
+/**
+ * Read and decode a body by its Content-Type (JSON, YAML or Kubernetes protobuf: request-body.ts) into
+ * its JSON object. `optional` bodies may be empty (then undefined).
+ */
 export async function readJsonBody(req: IncomingMessage, limit: number, optional = false): Promise<unknown> {
-  const text = await readBodyText(req, limit);
-  if (text.trim() === '') {
-    if (optional) return undefined;
-    throw apiErrors.badRequest('the request body is empty: send a JSON object');
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (err) {
-    throw apiErrors.badRequest(`the request body is not valid JSON: ${(err as Error).message}`);
-  }
+  return decodeRequestBody(req.headers['content-type'], await readBodyBytes(req, limit), optional);
 }
 
 export function sendJson(res: ServerResponse, code: number, body: unknown): void {

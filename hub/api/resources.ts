@@ -15,6 +15,7 @@ import type { ObjectKey } from '../store/store.js';
 import { admitWrite } from './admission.js';
 import { authorize, type Verb } from './auth.js';
 import { type ApiDeps, type Reply, type RequestContext } from './context.js';
+import { withDisruptionStatus } from './disruption-status.js';
 import { deleteGeneric, deleteNamespace, deleteNode, deletePod, parseDeleteOptions } from './deletion.js';
 import { applyJsonPatch, asOperations } from './json-patch.js';
 import { applyMergePatch } from './merge-patch.js';
@@ -365,6 +366,14 @@ function asTableIfAsked(ctx: RequestContext, route: ResourceRoute, deps: ApiDeps
   return { code: reply.code, body: toTable(route.info.kind, objects, { version, includeObject, now: deps.clock(), ...(listMeta ? { listMeta } : {}) }) };
 }
 
+/** A list of PodDisruptionBudgets with their status computed (disruption-status.ts); other lists as they are. */
+function withComputedStatus(deps: ApiDeps, reply: Reply): Reply {
+  if (!('body' in reply)) return reply;
+  const body = reply.body as { kind?: string; items?: KubeObject[] };
+  if (body.kind !== 'PodDisruptionBudgetList' || !Array.isArray(body.items)) return reply;
+  return { code: reply.code, body: { ...body, items: body.items.map((o) => withDisruptionStatus(deps, o)) } };
+}
+
 export async function handleResource(ctx: RequestContext, route: ResourceRoute, deps: ApiDeps): Promise<Reply> {
   const verb = resourceVerb(ctx.method, route, ctx.url.searchParams);
   if (!verb) throw apiErrors.methodNotAllowed(`method ${ctx.method} is not supported on ${ctx.url.pathname}`);
@@ -386,9 +395,9 @@ export async function handleResource(ctx: RequestContext, route: ResourceRoute, 
     case 'watch':
       return serveWatch(ctx, route, deps);
     case 'list':
-      return asTableIfAsked(ctx, route, deps, await list(ctx, route, deps));
+      return asTableIfAsked(ctx, route, deps, withComputedStatus(deps, await list(ctx, route, deps)));
     case 'get':
-      return asTableIfAsked(ctx, route, deps, { code: 200, body: await getOr404(deps, route, route.name!) });
+      return asTableIfAsked(ctx, route, deps, { code: 200, body: withDisruptionStatus(deps, await getOr404(deps, route, route.name!)) });
     case 'create':
       return create(ctx, route, deps);
     case 'update':

@@ -27,11 +27,11 @@ export interface ResourceRoute {
   watchPath: boolean;
 }
 
-/** Kinds and the action subresources they have (besides status): pod logs and exec, scale. */
-export const ACTION_SUBRESOURCES = { log: ['Pod'], exec: ['Pod'], attach: ['Pod'], portforward: ['Pod'], scale: ['Deployment', 'ReplicaSet'] } as const;
+/** Kinds and the action subresources they have (besides status): pod logs, exec, attach, port-forward and eviction, scale. */
+export const ACTION_SUBRESOURCES = { log: ['Pod'], exec: ['Pod'], attach: ['Pod'], portforward: ['Pod'], eviction: ['Pod'], scale: ['Deployment', 'ReplicaSet'] } as const;
 export type ActionSubresource = keyof typeof ACTION_SUBRESOURCES;
 
-/** .../namespaces/NS/pods/NAME/{log,exec}, .../deployments/NAME/scale: handled outside generic CRUD. */
+/** .../namespaces/NS/pods/NAME/{log,exec,eviction}, .../deployments/NAME/scale: handled outside generic CRUD. */
 export interface SubresourceRoute {
   type: 'subresource';
   info: KindInfo;

@@ -25,7 +25,8 @@ import { coreVersions, groupList, resourceList, versionInfo } from './discovery.
 import { openApiDocument, openApiIndex } from './openapi.js';
 import { openApiV2Document } from './openapi-v2.js';
 import { review } from './access-review.js';
-import { DEFAULT_BODY_LIMIT, isLoopback, readBodyText, readJsonBody, sendJson, sendText } from './http-io.js';
+import { DEFAULT_BODY_LIMIT, isLoopback, readBodyBytes, readJsonBody, sendJson, sendText } from './http-io.js';
+import { checkStreamAcceptable, sendReply } from './response-body.js';
 import { createFlowControl, type FlowControl, type FlowControlOptions } from './flow-control.js';
 import { createApiMetrics } from './metrics.js';
 import { handlePodCommand } from './pod-commands.js';
@@ -33,6 +34,7 @@ import { createUpgradeHandler } from './stream-upgrade.js';
 import { handleResource, resourceVerb } from './resources.js';
 import { handleScale } from './scale.js';
 import { handleResourceMetrics } from './resource-metrics.js';
+import { handleEviction } from './eviction.js';
 import { parseRoute, type Route } from './router.js';
 import { renderStatusPage } from './status-page.js';
 import { buildFleetSummary } from './status-summary.js';
@@ -108,7 +110,7 @@ function metricLabels(route: Route, method: string, url: URL): { verb: string; r
 
 /** Streams that stay open by design: watches, pod logs (follow) and exec. */
 function isLongRunning(route: Route, verb: string): boolean {
-  return verb === 'watch' || (route.type === 'subresource' && route.subresource !== 'scale');
+  return verb === 'watch' || (route.type === 'subresource' && (route.subresource === 'log' || route.subresource === 'exec'));
 }
 
 /** kube-apiserver's default --request-timeout. */
@@ -201,7 +203,9 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
       case 'resource':
         return handleResource(ctx, route, deps);
       case 'subresource':
-        return route.subresource === 'scale' ? handleScale(ctx, route, deps) : handlePodCommand(ctx, route, deps, opts.nodeCommands, opts.nodeStreams);
+        if (route.subresource === 'scale') return handleScale(ctx, route, deps);
+        if (route.subresource === 'eviction') return handleEviction(ctx, route, deps);
+        return handlePodCommand(ctx, route, deps, opts.nodeCommands, opts.nodeStreams);
       case 'resourceMetrics':
         return handleResourceMetrics(ctx, route, deps);
       case 'notFound':
@@ -274,6 +278,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
       principal = await principalFor(req, route, url);
       if (!PUBLIC_ROUTES.has(route.type)) res.once('close', flow.admit(principal, labels.verb === 'watch' ? 'watch' : 'request'));
       if (!isLongRunning(route, labels.verb)) limitDuration(res, requestTimeoutMs, { method, path: url.pathname });
+      if (labels.verb === 'watch' || isLongRunning(route, labels.verb)) checkStreamAcceptable(req.headers.accept);
       const ctx: RequestContext = {
         req,
         res,
@@ -282,10 +287,10 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
         principal,
         audit: requestAudit,
         readJson: (optional = false) => readJsonBody(req, maxBody, optional),
-        readText: () => readBodyText(req, maxBody),
+        readText: async () => (await readBodyBytes(req, maxBody)).toString('utf8'),
       };
       const reply = await dispatch(ctx, route);
-      if ('code' in reply) sendJson(res, reply.code, reply.body);
+      if ('code' in reply) sendReply(req, res, reply.code, reply.body);
       else if (labels.verb === 'watch' && !res.writableEnded) auditStage('ResponseStarted');
     } catch (err) {
       const apiError = toApiError(err);
@@ -299,7 +304,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
       if (apiError.reason === 'RequestEntityTooLarge') res.setHeader('Connection', 'close');
       if (apiError.reason === 'Unauthorized') res.setHeader('WWW-Authenticate', 'Bearer realm="drover"');
       if (apiError.details?.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(apiError.details.retryAfterSeconds));
-      sendJson(res, apiError.httpCode, apiError.toStatus());
+      sendReply(req, res, apiError.httpCode, apiError.toStatus());
     }
     logger.trace({ method, path: url.pathname, code: res.statusCode }, 'request');
   }

@@ -98,10 +98,10 @@ export const API_ERROR_CODES = {
   EAPI_METHOD_NOT_ALLOWED: '405 MethodNotAllowed: a verb the resource does not have',
   EAPI_TOO_LARGE: '413 RequestEntityTooLarge: a body over the limit',
   EAPI_UNSUPPORTED_MEDIA_TYPE: '415 UnsupportedMediaType: a content type the hub does not read',
-  EAPI_NOT_ACCEPTABLE: '406 NotAcceptable: the client accepts no type the hub answers this path in',
+  EAPI_NOT_ACCEPTABLE: '406 NotAcceptable: the client accepts no type the hub answers this path in (e.g. only protobuf, for discovery, Tables, streams or the OpenAPI v2 document)',
   EAPI_UNAVAILABLE: '503 ServiceUnavailable: the node or the hub cannot serve this now',
   EAPI_TIMEOUT: '504 Timeout: the node did not answer in time',
-  EAPI_TOO_MANY_REQUESTS: "429 TooManyRequests: the token is over its request rate, its requests in flight or its open watches",
+  EAPI_TOO_MANY_REQUESTS: "429 TooManyRequests: the token is over its request rate, its requests in flight or its open watches; or an eviction a PodDisruptionBudget forbids",
   EAPI_INTERNAL: '500 InternalError: the hub failed (disk full, a bug): see its log',
 } as const;
 export type ApiErrorCode = keyof typeof API_ERROR_CODES;

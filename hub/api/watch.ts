@@ -27,7 +27,7 @@ import type { RawWatchEvent, Watch } from '../store/store.js';
 import type { ApiDeps, Reply, RequestContext } from './context.js';
 import type { ResourceRoute } from './router.js';
 import { equalityFields, matchesSelectors, parseSelectors, type Selectors } from './selectors.js';
-import { apiErrors, failureStatus, toApiError } from './status.js';
+import { failureStatus, toApiError } from './status.js';
 import { parseIncludeObject, wantsTable } from './table.js';
 import { createWatchTableEncoder } from './watch-table.js';
 import { DEFAULT_BOOKMARK_INTERVAL_MS, bookmarkLine, watchOptionsOf } from './watch-semantics.js';

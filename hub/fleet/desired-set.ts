@@ -4,12 +4,13 @@ import type { Pod } from '../../protocol/objects/pod.js';
 import { preciseTimestamp } from '../../protocol/time.js';
 
 /**
- * What the agent gets of a Pod: everything but status and resourceVersion (status is the agent's own
- * report; resourceVersion changes with every status write and would make identical sets differ).
+ * What the agent gets of a Pod: everything but status, resourceVersion and managedFields (status is the
+ * agent's own report; resourceVersion changes with every status write and would make identical sets
+ * differ; managedFields are the API's bookkeeping of who wrote which field, bytes a node never reads).
  */
 export function desiredPod(pod: Pod): Pod {
   const { status: _status, ...rest } = pod;
-  const { resourceVersion: _rv, ...metadata } = pod.metadata;
+  const { resourceVersion: _rv, managedFields: _managed, ...metadata } = pod.metadata;
   return { ...rest, metadata } as Pod;
 }
 

@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accessRows } from './everyday/access.js';
 import { applyRows } from './everyday/apply.js';
+import { createRows } from './everyday/create.js';
 import { deleteRows } from './everyday/delete.js';
 import { describeRows } from './everyday/describe.js';
 import { discoveryRows } from './everyday/discovery.js';
@@ -22,7 +23,7 @@ import { runRow, type RowOutcome } from './everyday/run-row.js';
 import { startScenario, type Scenario } from './everyday/scenario.js';
 
 /** The areas, in the order they run: later rows build on what earlier ones left (the Deployment `web`). */
-const AREAS: Row[][] = [discoveryRows, applyRows, serverSideApplyRows, getRows, describeRows, metadataRows, rolloutRows, logsRows, accessRows, nodeRows, deleteRows];
+const AREAS: Row[][] = [discoveryRows, applyRows, serverSideApplyRows, createRows, getRows, describeRows, metadataRows, rolloutRows, logsRows, accessRows, nodeRows, deleteRows];
 
 describe('kubectl 1.32 everyday commands (real hub over HTTPS, two real agents on containerd)', () => {
   let s: Scenario | undefined;

@@ -42,4 +42,10 @@ describe('desired sets', () => {
     expect(podFingerprint({ ...pod('a', 'n1'), spec: { nodeName: 'n1', containers: [{ name: 'c', image: 'img:2' }] } })).not.toBe(base);
     expect(desiredPod(pod('a', 'n1')).spec.nodeName).toBe('n1');
   });
+
+  it('leaves managedFields out: the API bookkeeping of writers is no business of the node', () => {
+    const managed = pod('a', 'n1', { managedFields: [{ manager: 'kubectl', operation: 'Update', apiVersion: 'v1', fieldsType: 'FieldsV1', fieldsV1: { 'f:spec': {} } }] } as never);
+    expect(desiredPod(managed).metadata).not.toHaveProperty('managedFields');
+    expect(podFingerprint(managed)).toBe(podFingerprint(pod('a', 'n1')));
+  });
 });
