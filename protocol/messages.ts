@@ -187,15 +187,8 @@ export const networkServiceSchema = z.strictObject({
 });
 export type NetworkService = z.infer<typeof networkServiceSchema>;
 
-/**
- * Hub -> agent, on nodes/NODE/network (retained, QoS 1): everything the node programs into its own
- * packet path: its pod CIDR, the other nodes' pod CIDRs for the overlay, and the Services with their
- * endpoints for the service proxy and cluster DNS. A channel of its own beside the desired set, so that
- * pods and the network change independently (and agents that predate it never see it).
- */
-export const networkSetMessageSchema = z.strictObject({
-  ...envelope,
-  type: z.literal('networkSet'),
+/** What a node's network set says of the node itself, in the whole set (networkSet) and in its own part (nodeNetwork). */
+const nodeNetworkFields = {
   node: z.string(),
   generation: z.number().int().min(0),
   /** This node's pod CIDR; undefined until the hub has allocated one. */
@@ -206,6 +199,18 @@ export const networkSetMessageSchema = z.strictObject({
   clusterDomain: z.string(),
   /** The overlay's MTU (the underlay's less VXLAN's 50 bytes). */
   mtu: z.number().int().min(576),
+};
+
+/**
+ * Hub -> agent, on nodes/NODE/network (retained, QoS 1): everything the node programs into its own
+ * packet path: its pod CIDR, the other nodes' pod CIDRs for the overlay, and the Services with their
+ * endpoints for the service proxy and cluster DNS. A channel of its own beside the desired set, so that
+ * pods and the network change independently (and agents that predate it never see it).
+ */
+export const networkSetMessageSchema = z.strictObject({
+  ...envelope,
+  type: z.literal('networkSet'),
+  ...nodeNetworkFields,
   peers: z.array(networkPeerSchema),
   services: z.array(networkServiceSchema),
 });
@@ -226,13 +231,7 @@ export type NetworkServiceScope = z.infer<typeof networkServiceScopeSchema>;
 export const nodeNetworkMessageSchema = z.strictObject({
   ...envelope,
   type: z.literal('nodeNetwork'),
-  node: z.string(),
-  generation: z.number().int().min(0),
-  podCIDR: z.string().optional(),
-  clusterCIDR: z.string(),
-  serviceCIDR: z.string(),
-  clusterDomain: z.string(),
-  mtu: z.number().int().min(576),
+  ...nodeNetworkFields,
   services: networkServiceScopeSchema,
 });
 export type NodeNetworkMessage = z.infer<typeof nodeNetworkMessageSchema>;
