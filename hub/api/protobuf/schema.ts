@@ -293,6 +293,18 @@ message DaemonSetStatus {
 }
 message DaemonSet { optional ObjectMeta metadata = 1; optional DaemonSetSpec spec = 2; optional DaemonSetStatus status = 3; }
 
+// k8s.io/api/authorization/v1 (kubectl auth can-i)
+message ResourceAttributes {
+  optional string namespace = 1; optional string verb = 2; optional string group = 3; optional string version = 4;
+  optional string resource = 5; optional string subresource = 6; optional string name = 7;
+}
+message NonResourceAttributes { optional string path = 1; optional string verb = 2; }
+message SelfSubjectAccessReviewSpec { optional ResourceAttributes resourceAttributes = 1; optional NonResourceAttributes nonResourceAttributes = 2; }
+message SubjectAccessReviewStatus { optional bool allowed = 1; optional string reason = 2; optional string evaluationError = 3; optional bool denied = 4; }
+message SelfSubjectAccessReview { optional ObjectMeta metadata = 1; optional SelfSubjectAccessReviewSpec spec = 2; optional SubjectAccessReviewStatus status = 3; }
+message SelfSubjectRulesReviewSpec { optional string namespace = 1; }
+message SelfSubjectRulesReview { optional ObjectMeta metadata = 1; optional SelfSubjectRulesReviewSpec spec = 2; }
+
 // k8s.io/api/policy/v1 (and v1beta1, the same messages)
 message Eviction { optional ObjectMeta metadata = 1; optional DeleteOptions deleteOptions = 2; }
 message PodDisruptionBudgetSpec {
