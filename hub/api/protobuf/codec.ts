@@ -39,9 +39,13 @@ const MESSAGES: Record<string, string> = {
   'policy/v1beta1/Eviction': 'Eviction',
   'policy/v1/PodDisruptionBudget': 'PodDisruptionBudget',
   'v1/Status': 'Status',
+  'authorization.k8s.io/v1/SelfSubjectAccessReview': 'SelfSubjectAccessReview',
+  'authorization.k8s.io/v1/SelfSubjectRulesReview': 'SelfSubjectRulesReview',
 };
+/** Kinds that have no list (a request and its answer, never stored). */
+const UNLISTED = new Set(['Eviction', 'Status', 'SelfSubjectAccessReview', 'SelfSubjectRulesReview']);
 // every kind's list: PodList, DeploymentList, ...
-for (const [key, name] of Object.entries(MESSAGES)) if (name !== 'Eviction' && name !== 'Status') MESSAGES[`${key}List`] = `${name}List`;
+for (const [key, name] of Object.entries(MESSAGES)) if (!UNLISTED.has(name)) MESSAGES[`${key}List`] = `${name}List`;
 
 /** Whether encodeKubernetesProtobuf has a message for this object's apiVersion and kind. */
 export function hasProtobufMessage(object: unknown): boolean {
@@ -82,6 +86,8 @@ const KEEP_ZERO: Record<string, readonly string[]> = {
   ReplicaSetSpec: ['replicas'],
   DaemonSetSpec: ['revisionHistoryLimit'],
   Event: ['count'],
+  SubjectAccessReviewStatus: ['allowed'],
+  SubjectRulesReviewStatus: ['incomplete'],
 };
 
 /** Embedded Go structs: their fields appear in the parent's JSON object (`json:",inline"`). */
