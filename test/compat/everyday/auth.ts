@@ -15,7 +15,8 @@ export const authRows: Row[] = [
     name: 'kubectl --context view auth can-i create deployments (no)',
     args: ['--context', 'view', 'auth', 'can-i', 'create', 'deployments'],
     check(r) {
-      expect(r.stdout).toBe('no');
+      // kubectl prints the review's reason after a "no"
+      expect(r.stdout).toMatch(/^no - deployments(\.apps)? is forbidden: token "[^"]+" \(role view\) cannot create resource "deployments"/);
       expect(r.code).toBe(1);
     },
   },
