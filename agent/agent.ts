@@ -276,8 +276,24 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
       logger: log,
     });
 
+    /** The node's part or the shared network data: stored, then applied if the set changed. */
+    const receiveNetwork = (topic: string, payload: Buffer): void => {
+      networkStore.receive(topic, payload).then(
+        (set) => {
+          if (!set) return;
+          void applyNetwork(set).then(() => rec.trigger());
+        },
+        (err: unknown) => log.error({ err }, 'could not store the network set; it is not acted on until stored'),
+      );
+    };
+    // a gap in the shared deltas (or none held yet): read the snapshot until in sync again
+    networkStore.onResync((on) => (on ? conn.subscribe([topics.clusterNetworkSnapshot()]) : conn.unsubscribe([topics.clusterNetworkSnapshot()])));
     conn.onMessage((topic, payload) => {
       const parsed = parseTopic(topic);
+      if (parsed?.kind === 'cluster') {
+        receiveNetwork(topic, payload);
+        return;
+      }
       if (parsed?.kind !== 'node' || parsed.node !== name) {
         log.warn({ topic }, 'message on an unexpected topic dropped');
         return;
@@ -290,13 +306,7 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
           (err: unknown) => log.error({ err }, 'could not store the desired set; it is not acted on until stored'),
         );
       } else if (parsed.channel === 'network') {
-        networkStore.receive(topic, payload).then(
-          (set) => {
-            if (!set) return;
-            void applyNetwork(set).then(() => rec.trigger());
-          },
-          (err: unknown) => log.error({ err }, 'could not store the network set; it is not acted on until stored'),
-        );
+        receiveNetwork(topic, payload);
       } else if (parsed.channel === 'cmd') {
         commands.handle(topic, payload).catch((err: unknown) => log.error({ err }, 'could not answer a command'));
       } else if (parsed.channel === 'streams') {

@@ -187,15 +187,8 @@ export const networkServiceSchema = z.strictObject({
 });
 export type NetworkService = z.infer<typeof networkServiceSchema>;
 
-/**
- * Hub -> agent, on nodes/NODE/network (retained, QoS 1): everything the node programs into its own
- * packet path: its pod CIDR, the other nodes' pod CIDRs for the overlay, and the Services with their
- * endpoints for the service proxy and cluster DNS. A channel of its own beside the desired set, so that
- * pods and the network change independently (and agents that predate it never see it).
- */
-export const networkSetMessageSchema = z.strictObject({
-  ...envelope,
-  type: z.literal('networkSet'),
+/** What a node's network set says of the node itself, in the whole set (networkSet) and in its own part (nodeNetwork). */
+const nodeNetworkFields = {
   node: z.string(),
   generation: z.number().int().min(0),
   /** This node's pod CIDR; undefined until the hub has allocated one. */
@@ -206,10 +199,85 @@ export const networkSetMessageSchema = z.strictObject({
   clusterDomain: z.string(),
   /** The overlay's MTU (the underlay's less VXLAN's 50 bytes). */
   mtu: z.number().int().min(576),
+};
+
+/**
+ * Hub -> agent, on nodes/NODE/network (retained, QoS 1): everything the node programs into its own
+ * packet path: its pod CIDR, the other nodes' pod CIDRs for the overlay, and the Services with their
+ * endpoints for the service proxy and cluster DNS. A channel of its own beside the desired set, so that
+ * pods and the network change independently (and agents that predate it never see it).
+ */
+export const networkSetMessageSchema = z.strictObject({
+  ...envelope,
+  type: z.literal('networkSet'),
+  ...nodeNetworkFields,
   peers: z.array(networkPeerSchema),
   services: z.array(networkServiceSchema),
 });
 export type NetworkSetMessage = z.infer<typeof networkSetMessageSchema>;
+
+/** Which of the cluster's Services a node programs: all of them when it runs pods, else only those with node ports. */
+export const networkServiceScopeSchema = z.enum(['all', 'nodePorts']);
+export type NetworkServiceScope = z.infer<typeof networkServiceScopeSchema>;
+
+/**
+ * Hub -> agent, on nodes/NODE/network (retained, QoS 1), from hubs that share the cluster's network data:
+ * the node's own part of its network set (what networkSet carries but the peers and the Services). The
+ * peers and Services come once for the whole cluster, on cluster/network (clusterNetworkDelta) and
+ * cluster/network/snapshot (clusterNetworkSnapshot); the agent puts the two together into the set it runs
+ * (every peer but itself, the Services `services` says). The topic still accepts a whole networkSet (hubs
+ * before this, and tests), which then stands alone.
+ */
+export const nodeNetworkMessageSchema = z.strictObject({
+  ...envelope,
+  type: z.literal('nodeNetwork'),
+  ...nodeNetworkFields,
+  services: networkServiceScopeSchema,
+});
+export type NodeNetworkMessage = z.infer<typeof nodeNetworkMessageSchema>;
+
+/** A Service's identity in a delta that removes it. */
+export const serviceRefSchema = z.strictObject({ namespace: z.string(), name: z.string() });
+export type ServiceRef = z.infer<typeof serviceRefSchema>;
+
+/**
+ * Hub -> every agent, on cluster/network/snapshot (retained, QoS 1): every overlay peer and every Service
+ * with its endpoints at `generation` (a store revision). Published once for the whole cluster (at most
+ * every second while things change, and after the last change), read only by a node that (re)syncs: one
+ * with no shared data yet, or one that found a gap in the deltas.
+ */
+export const clusterNetworkSnapshotMessageSchema = z.strictObject({
+  ...envelope,
+  type: z.literal('clusterNetworkSnapshot'),
+  generation: z.number().int().min(0),
+  peers: z.array(networkPeerSchema),
+  services: z.array(networkServiceSchema),
+});
+export type ClusterNetworkSnapshotMessage = z.infer<typeof clusterNetworkSnapshotMessageSchema>;
+
+/**
+ * Hub -> every agent, on cluster/network (QoS 1; the last one retained): what changed in the shared data
+ * from generation `from` to `to`: peers added or updated (whole), peers removed (by node), Services added
+ * or updated (whole, with their endpoints), Services removed. Deltas form one chain (each one's `from` is
+ * the previous one's `to`); a node applies a delta only from the generation it holds, ignores one it is
+ * past (`to` at or below its own), and resyncs from the snapshot at a gap. A delta with from = to changes
+ * nothing: the hub's start, telling nodes which generation is current.
+ */
+export const clusterNetworkDeltaMessageSchema = z
+  .strictObject({
+    ...envelope,
+    type: z.literal('clusterNetworkDelta'),
+    from: z.number().int().min(0),
+    to: z.number().int().min(0),
+    peers: z.array(networkPeerSchema).default([]),
+    removedPeers: z.array(z.string()).default([]),
+    services: z.array(networkServiceSchema).default([]),
+    removedServices: z.array(serviceRefSchema).default([]),
+  })
+  .check((ctx) => {
+    if (ctx.value.to < ctx.value.from) ctx.issues.push({ code: 'custom', path: ['to'], message: 'must not be below from', input: ctx.value });
+  });
+export type ClusterNetworkDeltaMessage = z.infer<typeof clusterNetworkDeltaMessageSchema>;
 
 /** Hub -> agent, on nodes/NODE/cmd: a request that expects a reply on nodes/NODE/reply/ID. */
 export const commandMessageSchema = z.discriminatedUnion('command', [
@@ -332,6 +400,9 @@ export type AnyMessage =
   | PresenceMessage
   | DesiredSetMessage
   | NetworkSetMessage
+  | NodeNetworkMessage
+  | ClusterNetworkSnapshotMessage
+  | ClusterNetworkDeltaMessage
   | CommandMessage
   | ReplyMessage
   | StreamFrame

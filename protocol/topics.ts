@@ -3,6 +3,9 @@
  *   drover/v1/nodes/NODE/{status,heartbeat,pods,presence,desired,desired/PART,network,cmd,reply/REQUEST,streams,stream/STREAM}
  * (streams: the hub's frames of every open stream of the node, stream/STREAM: the node's frames of one stream;
  * desired/PART: part PART >= 1 of a desired set too large for one message; part 0 is on desired itself)
+ * plus what every node reads alike, published once for the whole cluster (the overlay's peers and the
+ * Services: deltas on cluster/network, the whole of it retained on cluster/network/snapshot):
+ *   drover/v1/cluster/{network,network/snapshot}
  * plus the join exchange, used once with a join token before a node has its own credentials:
  *   drover/v1/join/CLIENT/{request,reply}
  */
@@ -63,6 +66,10 @@ export const topics = {
   /** Wildcards the hub subscribes to. */
   allNodesUp: (channel: NodeUpChannel) =>
     channel === 'reply' || channel === 'stream' ? `${TOPIC_ROOT}/nodes/+/${channel}/+` : `${TOPIC_ROOT}/nodes/+/${channel}`,
+  /** The cluster's shared network data: deltas (the last one retained), QoS 1; nodes subscribe, only the hub publishes. */
+  clusterNetwork: () => `${TOPIC_ROOT}/cluster/network`,
+  /** The whole of the shared network data at one generation, retained: what a node (re)syncs from. */
+  clusterNetworkSnapshot: () => `${TOPIC_ROOT}/cluster/network/snapshot`,
   joinRequest: (clientId: string) => `${TOPIC_ROOT}/join/${clientId}/request`,
   joinReply: (clientId: string) => `${TOPIC_ROOT}/join/${clientId}/reply`,
   allJoinRequests: () => `${TOPIC_ROOT}/join/+/request`,
@@ -70,7 +77,12 @@ export const topics = {
 
 export type ParsedTopic =
   | { kind: 'node'; node: string; channel: NodeChannel; requestId?: string; part?: number; streamId?: string }
-  | { kind: 'join'; clientId: string; channel: 'request' | 'reply' };
+  | { kind: 'join'; clientId: string; channel: 'request' | 'reply' }
+  | { kind: 'cluster'; channel: ClusterChannel };
+
+/** The cluster-wide channels (drover/v1/cluster/...): every node may read them, none may publish. */
+export const CLUSTER_CHANNELS = ['network', 'network/snapshot'] as const;
+export type ClusterChannel = (typeof CLUSTER_CHANNELS)[number];
 
 /** Parse a concrete topic (no wildcards). Returns undefined for anything outside the layout. */
 export function parseTopic(topic: string): ParsedTopic | undefined {
@@ -97,6 +109,10 @@ export function parseTopic(topic: string): ParsedTopic | undefined {
       return { kind: 'node', node, channel: channel as NodeChannel };
     }
     return undefined;
+  }
+  if (parts[2] === 'cluster') {
+    const channel = parts.slice(3).join('/');
+    return (CLUSTER_CHANNELS as readonly string[]).includes(channel) ? { kind: 'cluster', channel: channel as ClusterChannel } : undefined;
   }
   if (parts[2] === 'join' && parts.length === 5 && parts[3] && (parts[4] === 'request' || parts[4] === 'reply')) {
     return { kind: 'join', clientId: parts[3], channel: parts[4] };

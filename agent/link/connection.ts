@@ -1,9 +1,12 @@
 /**
  * The node's long-lived MQTT connection to the hub: its own credentials, clientId node-<name>, a
  * persistent session (clean: false), keepalive 15 s and a last will that marks it offline (retained,
- * QoS 1). On every connect it publishes presence online (retained) and subscribes to its desired
- * (QoS 1), cmd (QoS 0: a command is interactive, a stale one replayed after a reconnect is
- * unwanted) and streams (QoS 1: the frames of exec/attach/logs -f/port-forward streams) topics, and to the extra topics asked for with subscribe() (the parts of a split desired set). Reconnects with exponential back-off and jitter: mqtt.js' own fixed-period
+ * QoS 1). On every connect it publishes presence online (retained) and subscribes to its desired and
+ * network (QoS 1), cmd (QoS 0: a command is interactive, a stale one replayed after a reconnect is
+ * unwanted) and streams (QoS 1: the frames of exec/attach/logs -f/port-forward streams) topics, to the
+ * cluster's shared network deltas (cluster/network, in a SUBSCRIBE of its own that an older hub may
+ * refuse), and to the extra topics asked for with subscribe() until unsubscribe() (the parts of a split
+ * desired set; the cluster network snapshot while the network store resyncs). Reconnects with exponential back-off and jitter: mqtt.js' own fixed-period
  * reconnect is switched off (reconnectPeriod 0) and client.reconnect() is called on our schedule.
  * An mqtts:// hub is verified against the CA pinned at join (credentials.caCert, dataDir/ca.crt);
  * plain mqtt:// is allowed only to loopback (hub-ca.ts mqttTlsOptions).
@@ -53,6 +56,8 @@ export interface NodeConnection {
    * desired set, topics.nodeDesiredPart). Topics already subscribed are not asked for again.
    */
   subscribe(topicNames: string[]): void;
+  /** Undo subscribe() for these topics (now if connected; they are not asked for at the next connect). */
+  unsubscribe(topicNames: string[]): void;
   /** Called after each (re)connect, once presence is published and subscriptions are made. */
   onConnect(handler: () => void): void;
   onMessage(handler: (topic: string, payload: Buffer) => void): void;
@@ -132,6 +137,11 @@ export function createNodeConnection(opts: NodeConnectionOptions): NodeConnectio
       c.end(true);
       return;
     }
+    // on its own: a hub from before the shared network topics refuses it (its whole network sets come on
+    // the node's own topic), and a refused filter fails the whole SUBSCRIBE
+    c.subscribeAsync({ [topics.clusterNetwork()]: { qos: 1 } }).catch((err: unknown) =>
+      log.info({ err }, "the hub does not share the cluster's network data (a hub before it): the node's network set comes whole on its own topic"),
+    );
     ready = true;
     for (const h of connectHandlers) h();
   }
@@ -238,6 +248,15 @@ export function createNodeConnection(opts: NodeConnectionOptions): NodeConnectio
       c.subscribeAsync(Object.fromEntries(fresh.map((t) => [t, { qos: 1 as const }]))).catch((err: unknown) => {
         // the reconnect that follows a failed subscribe makes it again
         log.warn({ err, topics: fresh }, 'could not subscribe; retried at the next connect');
+      });
+    },
+    unsubscribe(topicNames) {
+      const held = topicNames.filter((t) => extraTopics.delete(t));
+      const c = client;
+      if (held.length === 0 || !ready || !c) return;
+      c.unsubscribeAsync(held).catch((err: unknown) => {
+        // the session keeps the subscription: what arrives on it is ignored, and it is asked for again only if needed
+        log.warn({ err, topics: held }, 'could not unsubscribe');
       });
     },
     onConnect(handler) {

@@ -12,7 +12,10 @@
  *
  * Unlike the agent, the desired set is validated and used but not written to disk: a hollow node
  * has no pods to keep running while the hub is away, and 10,000 fsyncs per rollout would measure
- * the disk of the simulator's machine, not the hub.
+ * the disk of the simulator's machine, not the hub. The network data is followed as the agent follows
+ * it (its own part on nodes/NODE/network; the shared peers and Services by the agent's
+ * cluster-network-sync.ts: deltas on cluster/network, the snapshot at a gap), every message validated,
+ * but only generations are kept: 10,000 hollow nodes holding 10,000 peers each would not fit.
  */
 import { join } from 'node:path';
 import type { Logger } from '../../protocol/logger.js';
@@ -20,7 +23,10 @@ import {
   commandMessageSchema,
   decodeMessage,
   desiredSetMessageSchema,
+  clusterNetworkDeltaMessageSchema,
+  clusterNetworkSnapshotMessageSchema,
   networkSetMessageSchema,
+  nodeNetworkMessageSchema,
   type CommandMessage,
   type NodeStatusMessage,
   type ReplyMessage,
@@ -29,6 +35,7 @@ import { preciseTimestamp } from '../../protocol/time.js';
 import { parseTopic, topics } from '../../protocol/topics.js';
 import type { DesiredSet } from '../desired-set.js';
 import type { NodeFacts } from '../host/collector.js';
+import { createClusterNetworkSync } from '../link/cluster-network-sync.js';
 import { createNodeConnection, type NodeConnection } from '../link/connection.js';
 import { ensureCredentials, type Credentials, type EnsureCredentialsOptions } from '../link/join.js';
 import { AGENT_VERSION, buildNodeStatusMessage } from '../link/node-status.js';
@@ -81,6 +88,8 @@ export interface SimNode {
   /** How many times the session came up. */
   connects(): number;
   pods(): SimPodCounts;
+  /** The generations of the network data followed: the node's own part, the shared data (undefined: none yet), and resyncs so far. */
+  network(): { part: number | undefined; shared: number | undefined; resyncing: boolean; resyncs: number };
 }
 
 export function createSimNode(opts: SimNodeOptions): SimNode {
@@ -96,6 +105,8 @@ export function createSimNode(opts: SimNodeOptions): SimNode {
   let podUsageAt = 0;
   let desired: DesiredSet | undefined;
   let connectCount = 0;
+  let networkGeneration: number | undefined;
+  let resyncs = 0;
   let resolveFirst: (() => void) | undefined;
   const first = new Promise<void>((resolve) => (resolveFirst = resolve));
 
@@ -136,12 +147,36 @@ export function createSimNode(opts: SimNodeOptions): SimNode {
     simPods?.setDesired(set);
   }
 
-  /** A network set (once the agent subscribes to it): validated, then nothing to program on a hollow node. */
+  /** The node's own network part (or a whole set from an older hub): validated; nothing to program on a hollow node. */
   function onNetwork(topic: string, payload: Buffer): void {
     try {
-      decodeMessage(networkSetMessageSchema, topic, payload);
+      const whole = payload.includes('"type":"networkSet"');
+      const part = whole ? decodeMessage(networkSetMessageSchema, topic, payload) : decodeMessage(nodeNetworkMessageSchema, topic, payload);
+      if (networkGeneration === undefined || part.generation >= networkGeneration) networkGeneration = part.generation;
     } catch (err) {
       log.warn({ err, topic }, 'dropping a malformed network set');
+    }
+  }
+
+  /** The shared network data, followed by generation only (the snapshot at a gap, as the agent). */
+  const sharedNetwork = createClusterNetworkSync({
+    handlers: {
+      applySnapshot: () => undefined,
+      applyDelta: () => undefined,
+      resyncing(on) {
+        if (on) resyncs++;
+        const snapshot = [topics.clusterNetworkSnapshot()];
+        if (on) connection?.subscribe(snapshot);
+        else connection?.unsubscribe(snapshot);
+      },
+    },
+  });
+  function onSharedNetwork(topic: string, payload: Buffer): void {
+    try {
+      if (topic === topics.clusterNetworkSnapshot()) sharedNetwork.onSnapshot(decodeMessage(clusterNetworkSnapshotMessageSchema, topic, payload));
+      else sharedNetwork.onDelta(decodeMessage(clusterNetworkDeltaMessageSchema, topic, payload));
+    } catch (err) {
+      log.warn({ err, topic }, 'dropping malformed shared network data');
     }
   }
 
@@ -215,6 +250,10 @@ export function createSimNode(opts: SimNodeOptions): SimNode {
       });
       conn.onMessage((topic, payload) => {
         const parsed = parseTopic(topic);
+        if (parsed?.kind === 'cluster') {
+          onSharedNetwork(topic, payload);
+          return;
+        }
         if (parsed?.kind !== 'node' || parsed.node !== name) {
           log.warn({ topic }, 'message on an unexpected topic dropped');
           return;
@@ -255,6 +294,7 @@ export function createSimNode(opts: SimNodeOptions): SimNode {
     firstConnect: () => first,
     connects: () => connectCount,
     pods: () => simPods?.counts() ?? { desired: 0, pending: 0, running: 0, stopping: 0 },
+    network: () => ({ part: networkGeneration, shared: sharedNetwork.generation(), resyncing: sharedNetwork.isResyncing(), resyncs }),
   };
 }
 

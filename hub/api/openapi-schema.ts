@@ -112,3 +112,22 @@ export function operationsOf(info: KindInfo): Array<{ path: 'collection' | 'name
     { path: 'named', method: 'delete', action: 'delete', description: `Delete a ${info.kind}.`, query: ['dryRun'], body: false },
   ];
 }
+
+/** How one OpenAPI version writes a parameter and an operation (v2 and v3 differ only there). */
+export interface OperationWriter {
+  param(name: string, location: 'path' | 'query', description: string): Json;
+  operation(info: KindInfo, action: string, description: string, parameters: Json[], body: boolean): Json;
+}
+
+/** A kind's two paths (collection, named) with their operations, in the writer's version. */
+export function pathsOf(info: KindInfo, writer: OperationWriter): Record<string, Json> {
+  const paths = resourcePaths(info);
+  const scope = info.namespaced ? [writer.param('namespace', 'path', 'The object namespace.')] : [];
+  const named = [writer.param('name', 'path', `The name of the ${info.kind}.`), ...scope];
+  const out: Record<string, Json> = { [paths.collection]: {}, [paths.named]: {} };
+  for (const op of operationsOf(info)) {
+    const query = op.query.map((q) => writer.param(q, 'query', QUERY_PARAMETERS[q]));
+    out[paths[op.path]]![op.method] = writer.operation(info, op.action, op.description, [...(op.path === 'named' ? named : scope), ...query], op.body);
+  }
+  return out;
+}

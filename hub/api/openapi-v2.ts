@@ -11,7 +11,8 @@
  */
 import { createHash } from 'node:crypto';
 import { allKinds, type KindInfo } from '../../protocol/kinds.js';
-import { gvk, kindSchema, operationsOf, PATCH_CONTENT_TYPES, QUERY_PARAMETERS, resourcePaths, schemaName, tagOf, type Json } from './openapi-schema.js';
+import { gvk, kindSchema, PATCH_CONTENT_TYPES, pathsOf, schemaName, tagOf, type Json, type OperationWriter } from './openapi-schema.js';
+import { SERVER_VERSION } from './discovery.js';
 import { apiErrors } from './status.js';
 
 const param = (name: string, location: 'path' | 'query', description: string): Json => ({
@@ -39,24 +40,14 @@ function operation(info: KindInfo, action: string, description: string, paramete
   };
 }
 
-function pathsOf(info: KindInfo): Record<string, Json> {
-  const paths = resourcePaths(info);
-  const scope = info.namespaced ? [param('namespace', 'path', 'The object namespace.')] : [];
-  const named = [param('name', 'path', `The name of the ${info.kind}.`), ...scope];
-  const out: Record<string, Json> = { [paths.collection]: {}, [paths.named]: {} };
-  for (const op of operationsOf(info)) {
-    const query = op.query.map((q) => param(q, 'query', QUERY_PARAMETERS[q]));
-    out[paths[op.path]]![op.method] = operation(info, op.action, op.description, [...(op.path === 'named' ? named : scope), ...query], op.body);
-  }
-  return out;
-}
+const writer: OperationWriter = { param, operation };
 
 function buildDocument(): { text: string; etag: string } {
   const kinds = allKinds();
   const doc = {
     swagger: '2.0',
-    info: { title: 'Drover', version: 'v1.30.0-drover' },
-    paths: Object.assign({}, ...kinds.map(pathsOf)),
+    info: { title: 'Drover', version: SERVER_VERSION.gitVersion },
+    paths: Object.assign({}, ...kinds.map((k) => pathsOf(k, writer))),
     definitions: Object.fromEntries(kinds.map((k) => [schemaName(k), kindSchema(k, 'v2')])),
     securityDefinitions: { BearerToken: { type: 'apiKey', in: 'header', name: 'authorization', description: 'Bearer token' } },
     security: [{ BearerToken: [] }],

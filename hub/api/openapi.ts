@@ -15,7 +15,8 @@
  */
 import { createHash } from 'node:crypto';
 import { allKinds, type KindInfo } from '../../protocol/kinds.js';
-import { gvk, kindSchema, operationsOf, PATCH_CONTENT_TYPES, QUERY_PARAMETERS, resourcePaths, schemaName, tagOf, type Json } from './openapi-schema.js';
+import { gvk, kindSchema, PATCH_CONTENT_TYPES, pathsOf, schemaName, tagOf, type Json, type OperationWriter } from './openapi-schema.js';
+import { SERVER_VERSION } from './discovery.js';
 import { apiErrors } from './status.js';
 
 export { schemaName } from './openapi-schema.js';
@@ -55,17 +56,7 @@ function operation(info: KindInfo, action: string, description: string, paramete
   };
 }
 
-function pathsOf(info: KindInfo): Record<string, Json> {
-  const paths = resourcePaths(info);
-  const scope = info.namespaced ? [param('namespace', 'path', 'The object namespace.')] : [];
-  const named = [param('name', 'path', `The name of the ${info.kind}.`), ...scope];
-  const out: Record<string, Json> = { [paths.collection]: {}, [paths.named]: {} };
-  for (const op of operationsOf(info)) {
-    const query = op.query.map((q) => param(q, 'query', QUERY_PARAMETERS[q]));
-    out[paths[op.path]]![op.method] = operation(info, op.action, op.description, [...(op.path === 'named' ? named : scope), ...query], op.body);
-  }
-  return out;
-}
+const writer: OperationWriter = { param, operation };
 
 const gvPath = (group: string, version: string): string => (group === '' ? `api/${version}` : `apis/${group}/${version}`);
 
@@ -79,8 +70,8 @@ function buildDocs(): Map<string, GroupVersionDoc> {
   for (const [path, kinds] of byGv) {
     const doc = {
       openapi: '3.0.0',
-      info: { title: 'Drover', version: 'v1.30.0-drover' },
-      paths: Object.assign({}, ...kinds.map(pathsOf)),
+      info: { title: 'Drover', version: SERVER_VERSION.gitVersion },
+      paths: Object.assign({}, ...kinds.map((k) => pathsOf(k, writer))),
       components: {
         schemas: Object.fromEntries(kinds.map((k) => [schemaName(k), kindSchema(k, 'v3')])),
         securitySchemes: { BearerToken: { type: 'apiKey', in: 'header', name: 'authorization', description: 'Bearer token' } },

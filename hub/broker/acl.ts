@@ -3,7 +3,9 @@
  * authorize-publish.ts and authorize-subscribe.ts apply them; tests call them directly.
  *
  * - A node may publish only to its own drover/v1/nodes/<name>/{status,heartbeat,pods,presence,reply/<id>,stream/<id>}
- *   and subscribe only to its own drover/v1/nodes/<name>/{desired,network,cmd,streams}. No wildcards at all.
+ *   and subscribe only to its own drover/v1/nodes/<name>/{desired,network,cmd,streams} and to the cluster's
+ *   shared drover/v1/cluster/{network,network/snapshot}, which only the hub publishes (in-process, past the
+ *   ACL): no client may publish there. No wildcards at all.
  *   (Which stream ids a node may answer on is the hub's to check: node-streams.ts reads only the
  *   streams it opened with that node.)
  * - A join client may publish only to drover/v1/join/<its clientId>/request and subscribe only to
@@ -36,6 +38,7 @@ function check(identity: ClientIdentity, topic: string, access: Access): AclVerd
   const parsed = parseTopic(topic);
   if (!parsed) return 'topic is outside the drover/v1 layout';
   if (identity.kind === 'node') {
+    if (parsed.kind === 'cluster') return verb === 'subscribe' ? undefined : `only the hub publishes on drover/v1/cluster/${parsed.channel}`;
     if (parsed.kind !== 'node') return `a node may ${verb} only under its own drover/v1/nodes/<name>/`;
     if (parsed.node !== identity.node) return `topic belongs to node ${parsed.node}`;
     if (!access.nodeChannels.includes(parsed.channel)) return verb === 'publish' ? `nodes may not publish on ${parsed.channel}` : `nodes may not subscribe to ${parsed.channel}`;

@@ -83,7 +83,14 @@ export async function createFleet(opts: FleetOptions): Promise<Fleet> {
     coalesceMs: opts.desiredCoalesceMs,
     ...(opts.events ? { events: opts.events } : {}),
   });
-  const networkSets = createNetworkPublisher({ cache: opts.cache, broker: opts.broker, network: opts.network ?? DEFAULT_CLUSTER_NETWORK, logger, clock });
+  const networkSets = createNetworkPublisher({
+    cache: opts.cache,
+    broker: opts.broker,
+    network: opts.network ?? DEFAULT_CLUSTER_NETWORK,
+    logger,
+    clock,
+    ...(opts.metrics ? { metrics: opts.metrics } : {}),
+  });
   const guard = createRevisionGuard({
     store: opts.store,
     cache: opts.cache,

@@ -1,7 +1,11 @@
-/** Building a node's network set (protocol networkSetMessageSchema) from the cluster; pure, for tests. */
+/**
+ * Building the network data from the cluster; pure, for tests: a node's own part (nodeNetwork), the
+ * overlay peers and the Services the cluster topics share, and a whole set (networkSet, what the agent
+ * puts together and runs; also the form hubs before the cluster topics sent).
+ */
 import type { ClusterNetwork } from '../../protocol/cluster-network.js';
 import { overlayMTU } from '../../protocol/cluster-network.js';
-import type { NetworkPeer, NetworkService, NetworkSetMessage } from '../../protocol/messages.js';
+import type { NetworkPeer, NetworkService, NetworkServiceScope, NetworkSetMessage, NodeNetworkMessage } from '../../protocol/messages.js';
 import type { EndpointSlice } from '../../protocol/objects/endpoint-slice.js';
 import type { Node } from '../../protocol/objects/node.js';
 import type { Service } from '../../protocol/objects/service.js';
@@ -13,17 +17,46 @@ export function nodeIPOf(node: Node): string | undefined {
   return node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
 }
 
+/** A node as the overlay's peers see it; undefined until it has a pod CIDR and an address. */
+export function overlayPeer(node: Node): NetworkPeer | undefined {
+  const podCIDR = node.spec?.podCIDR;
+  const nodeIP = nodeIPOf(node);
+  if (!podCIDR || !nodeIP) return undefined;
+  const vtepMAC = node.metadata.annotations?.[ANNOTATION_VTEP_MAC];
+  return { node: node.metadata.name, podCIDR, nodeIP, ...(vtepMAC ? { vtepMAC } : {}) };
+}
+
 /** Every node with a pod CIDR and an address, as the overlay's peers see it. */
 export function overlayPeers(nodes: readonly Node[]): NetworkPeer[] {
   const peers: NetworkPeer[] = [];
   for (const node of nodes) {
-    const podCIDR = node.spec?.podCIDR;
-    const nodeIP = nodeIPOf(node);
-    if (!podCIDR || !nodeIP) continue;
-    const vtepMAC = node.metadata.annotations?.[ANNOTATION_VTEP_MAC];
-    peers.push({ node: node.metadata.name, podCIDR, nodeIP, ...(vtepMAC ? { vtepMAC } : {}) });
+    const peer = overlayPeer(node);
+    if (peer) peers.push(peer);
   }
   return peers.sort((a, b) => (a.node < b.node ? -1 : 1));
+}
+
+/** The Services a node programs: all when it runs pods (they may call any), else those with node ports (it must answer them). */
+export function servicesInScope<T extends { type: NetworkService['type'] }>(services: readonly T[], scope: NetworkServiceScope): T[] {
+  return scope === 'all' ? [...services] : services.filter((s) => s.type !== 'ClusterIP');
+}
+
+/** The node's own part of its network set (protocol nodeNetworkMessageSchema); peers and Services come from the cluster topics. */
+export function buildNodeNetwork(opts: { node: Node; runsPods: boolean; network: ClusterNetwork; generation: number; clock: () => number }): NodeNetworkMessage {
+  const { node, network } = opts;
+  return {
+    v: 1,
+    type: 'nodeNetwork',
+    sentAt: preciseTimestamp(opts.clock()),
+    node: node.metadata.name,
+    generation: opts.generation,
+    ...(node.spec?.podCIDR ? { podCIDR: node.spec.podCIDR } : {}),
+    clusterCIDR: network.clusterCIDR,
+    serviceCIDR: network.serviceCIDR,
+    clusterDomain: network.clusterDomain,
+    mtu: overlayMTU(network),
+    services: opts.runsPods ? 'all' : 'nodePorts',
+  };
 }
 
 /** A Service as the proxy and DNS need it: its ports with their target ports, and its endpoints from its slices. */
@@ -103,6 +136,6 @@ export function buildNetworkSet(opts: {
     clusterDomain: network.clusterDomain,
     mtu: overlayMTU(network),
     peers: opts.peers.filter((p) => p.node !== name),
-    services: opts.runsPods ? [...opts.services] : opts.services.filter((s) => s.type !== 'ClusterIP'),
+    services: servicesInScope(opts.services, opts.runsPods ? 'all' : 'nodePorts'),
   };
 }

@@ -22,7 +22,8 @@
  * kill runs last as it takes half the fleet down). SCALE_NODES_PER_PROCESS (2500) nodes per simulator
  * process (at least two processes, an even number, so half the fleet can be killed). SCALE_TIMEOUT_S (600)
  * bounds each wait; a wait that runs out is recorded as -1 with what was reached. SCALE_SIM_ARGS adds
- * options to every `drover sim`. SCALE_KEEP=1 keeps the data and logs (under $TMPDIR/drover-scale-*).
+ * options to every `drover sim`. SCALE_HUB_ARGS adds options to the hub (e.g. `--cluster-cidr 10.64.0.0/10`, so
+ * that more than 256 nodes get a pod CIDR and every node is an overlay peer of every other). SCALE_KEEP=1 keeps the data and logs (under $TMPDIR/drover-scale-*).
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -133,7 +134,8 @@ class Fleet {
   }
 
   async startHub(ports?: { http: number; mqtt: number }): Promise<void> {
-    const proc = startGroup(['hub', '--data-dir', this.hubDir, '--http', `127.0.0.1:${ports?.http ?? 0}`, '--mqtt', `127.0.0.1:${ports?.mqtt ?? 0}`], {
+    const hubArgs = (env.SCALE_HUB_ARGS ?? '').split(/\s+/).filter(Boolean);
+    const proc = startGroup(['hub', '--data-dir', this.hubDir, '--http', `127.0.0.1:${ports?.http ?? 0}`, '--mqtt', `127.0.0.1:${ports?.mqtt ?? 0}`, ...hubArgs], {
       env: { DROVER_CONFIG: join(this.dir, 'config.json'), DROVER_LOG_LEVEL: env.DROVER_LOG_LEVEL ?? 'info' },
       logFile: join(this.dir, 'hub.log'),
     });
@@ -242,9 +244,25 @@ async function scenarioJoin(f: Fleet): Promise<void> {
   nodes.close();
   if (!done) {
     f.notReached(`${f.n} nodes joined and Ready`, `${readyCount(nodes)} Ready, ${total.joined} joined, ${total.connected} connected, ${total.joinFailures} failed join attempts${f.hubAlive() ? '' : '; the hub exited'}`);
+    if (f.hubAlive()) await recordNetworkBytes(f, `until the join timed out (${readyCount(nodes)} Ready)`);
     return;
   }
   f.record(`${f.n} nodes joined and Ready (watched through the API)`, round(marks.get('100%')!), 's', `50% Ready at ${round(marks.get('50%')!)} s, 90% at ${round(marks.get('90%')!)} s; all joined (credentials) at ${round(marks.get('joined') ?? NaN)} s; ${total.joinFailures} failed join attempts (retried); ${f.sims.length} simulator processes`);
+  await recordNetworkBytes(f, 'during the join');
+}
+
+/** What the hub published on the network topics so far (drover_network_publish_bytes_total, by topic). */
+async function recordNetworkBytes(f: Fleet, when: string): Promise<void> {
+  const text = await (await fetch(`${f.info.httpUrl}/metrics`, { headers: { authorization: `Bearer ${f.adminToken}` } })).text();
+  const byTopic = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const m = /^drover_network_publish_bytes_total\{topic="([a-z]+)"\} ([0-9.e+]+)$/.exec(line);
+    if (m) byTopic.set(m[1]!, Number(m[2]));
+  }
+  if (byTopic.size === 0) return; // a hub without the counter
+  const total = [...byTopic.values()].reduce((a, b) => a + b, 0);
+  const parts = [...byTopic].map(([k, v]) => `${k} ${round(v / 2 ** 20, 1)} MiB`).join(', ');
+  f.record(`hub bytes published on the network topics ${when}`, round(total / 2 ** 20, 1), 'MiB', `drover_network_publish_bytes_total from hub start: ${parts}`);
 }
 
 async function metricValue(f: Fleet, name: string): Promise<number | undefined> {

@@ -47,6 +47,20 @@ describe('kubectl patches (real kubectl, real hub over HTTPS)', () => {
   const kubectl = (args: string[], input?: string) => h.kubectl(args, input);
   const get = async () => JSON.parse((await kubectl(['get', 'deployment', 'web', '-o', 'json'])).out) as DeploymentJson;
   const byName = (d: DeploymentJson, name: string) => d.spec.template.spec.containers.find((c) => c.name === name)!;
+  /**
+   * Wait until the Deployment controller made the ReplicaSet of the current template: it reconciles an
+   * object at most every 250 ms, so two template changes in a row can make one revision, as Kubernetes'
+   * controller may too, and `rollout undo` would go back further than the test means.
+   */
+  const waitRevisions = async (n: number) => {
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const rs = JSON.parse((await kubectl(['get', 'replicasets', '-l', 'app=web', '-o', 'json'])).out) as { items: unknown[] };
+      if (rs.items.length >= n) return;
+      if (Date.now() > deadline) throw new Error(`only ${rs.items.length} of ${n} ReplicaSets of web after 20 s`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  };
 
   it('set image changes the image and keeps the command and the other container', async () => {
     expect((await kubectl(['apply', '--validate=false', '-f', '-'], manifest)).code).toBe(0);
@@ -55,6 +69,7 @@ describe('kubectl patches (real kubectl, real hub over HTTPS)', () => {
     const d = await get();
     expect(byName(d, 'web')).toMatchObject({ image: 'registry.local/nginx:1.27', command: ['httpd', '-f', '-p', '8080'] });
     expect(byName(d, 'side')).toMatchObject({ image: 'drover.local/busybox:test', command: ['sleep', '3600'] });
+    await waitRevisions(2);
   });
 
   it('patch: strategic (the default) merges env by name; merge replaces; json applies operations and a failed test changes nothing', async () => {
@@ -62,6 +77,7 @@ describe('kubectl patches (real kubectl, real hub over HTTPS)', () => {
     expect(strategic.out).toContain('deployment.apps/web patched');
     expect(byName(await get(), 'web').env).toEqual([{ name: 'A', value: '1' }, { name: 'B', value: '2' }]);
     expect(byName(await get(), 'side').command).toEqual(['sleep', '3600']);
+    await waitRevisions(3);
 
     const json = await kubectl(['patch', 'deployment', 'web', '--type=json', '-p', '[{"op":"replace","path":"/spec/replicas","value":2},{"op":"add","path":"/metadata/labels","value":{"tier":"front"}}]']);
     expect(json.out).toContain('deployment.apps/web patched');

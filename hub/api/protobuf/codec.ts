@@ -42,10 +42,10 @@ const MESSAGES: Record<string, string> = {
   'authorization.k8s.io/v1/SelfSubjectAccessReview': 'SelfSubjectAccessReview',
   'authorization.k8s.io/v1/SelfSubjectRulesReview': 'SelfSubjectRulesReview',
 };
-/** Kinds that have no list (a request and its answer, never stored). */
-const UNLISTED = new Set(['Eviction', 'Status', 'SelfSubjectAccessReview', 'SelfSubjectRulesReview']);
+/** Kinds that have no list. */
+const LISTLESS = new Set(['Eviction', 'Status', 'SelfSubjectAccessReview', 'SelfSubjectRulesReview']);
 // every kind's list: PodList, DeploymentList, ...
-for (const [key, name] of Object.entries(MESSAGES)) if (!UNLISTED.has(name)) MESSAGES[`${key}List`] = `${name}List`;
+for (const [key, name] of Object.entries(MESSAGES)) if (!LISTLESS.has(name)) MESSAGES[`${key}List`] = `${name}List`;
 
 /** Whether encodeKubernetesProtobuf has a message for this object's apiVersion and kind. */
 export function hasProtobufMessage(object: unknown): boolean {
@@ -86,6 +86,7 @@ const KEEP_ZERO: Record<string, readonly string[]> = {
   ReplicaSetSpec: ['replicas'],
   DaemonSetSpec: ['revisionHistoryLimit'],
   Event: ['count'],
+  // json:"allowed" and json:"incomplete", no omitempty: a protobuf-only client reads a "no" back as false
   SubjectAccessReviewStatus: ['allowed'],
   SubjectRulesReviewStatus: ['incomplete'],
 };

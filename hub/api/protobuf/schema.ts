@@ -1,6 +1,6 @@
 /**
  * The protobuf messages of the Kubernetes kinds Drover serves, as .proto text for protobufjs: the
- * wire format of k8s.io/api (core/v1, apps/v1, policy/v1, authorization/v1) and k8s.io/apimachinery (meta/v1, runtime,
+ * wire format of k8s.io/api (core/v1, apps/v1, policy/v1) and k8s.io/apimachinery (meta/v1, runtime,
  * intstr, resource), with Kubernetes' field numbers and JSON names. Only the messages and fields
  * Drover's schemas read are listed, plus fields that Drover refuses (typed `Opaque`, so that a body
  * setting them still fails validation naming the field, as its JSON would); a field number not listed is
@@ -293,23 +293,10 @@ message DaemonSetStatus {
 }
 message DaemonSet { optional ObjectMeta metadata = 1; optional DaemonSetSpec spec = 2; optional DaemonSetStatus status = 3; }
 
-// k8s.io/api/policy/v1 (and v1beta1, the same messages)
-message Eviction { optional ObjectMeta metadata = 1; optional DeleteOptions deleteOptions = 2; }
-message PodDisruptionBudgetSpec {
-  optional IntOrString minAvailable = 1; optional LabelSelector selector = 2; optional IntOrString maxUnavailable = 3;
-  optional string unhealthyPodEvictionPolicy = 4;
-}
-message PodDisruptionBudgetStatus {
-  optional int64 observedGeneration = 1; map<string, Time> disruptedPods = 2; optional int32 disruptionsAllowed = 3;
-  optional int32 currentHealthy = 4; optional int32 desiredHealthy = 5; optional int32 expectedPods = 6; repeated Condition conditions = 7;
-}
-message PodDisruptionBudget { optional ObjectMeta metadata = 1; optional PodDisruptionBudgetSpec spec = 2; optional PodDisruptionBudgetStatus status = 3; }
-
-// k8s.io/api/authorization/v1: the reviews kubectl auth can-i sends (the answer's status is JSON, or these)
+// k8s.io/api/authorization/v1 (kubectl auth can-i)
 message ResourceAttributes {
   optional string namespace = 1; optional string verb = 2; optional string group = 3; optional string version = 4;
   optional string resource = 5; optional string subresource = 6; optional string name = 7;
-  optional Opaque fieldSelector = 8; optional Opaque labelSelector = 9;
 }
 message NonResourceAttributes { optional string path = 1; optional string verb = 2; }
 message SelfSubjectAccessReviewSpec { optional ResourceAttributes resourceAttributes = 1; optional NonResourceAttributes nonResourceAttributes = 2; }
@@ -322,6 +309,18 @@ message SubjectRulesReviewStatus {
   repeated ResourceRule resourceRules = 1; repeated NonResourceRule nonResourceRules = 2; optional bool incomplete = 3; optional string evaluationError = 4;
 }
 message SelfSubjectRulesReview { optional ObjectMeta metadata = 1; optional SelfSubjectRulesReviewSpec spec = 2; optional SubjectRulesReviewStatus status = 3; }
+
+// k8s.io/api/policy/v1 (and v1beta1, the same messages)
+message Eviction { optional ObjectMeta metadata = 1; optional DeleteOptions deleteOptions = 2; }
+message PodDisruptionBudgetSpec {
+  optional IntOrString minAvailable = 1; optional LabelSelector selector = 2; optional IntOrString maxUnavailable = 3;
+  optional string unhealthyPodEvictionPolicy = 4;
+}
+message PodDisruptionBudgetStatus {
+  optional int64 observedGeneration = 1; map<string, Time> disruptedPods = 2; optional int32 disruptionsAllowed = 3;
+  optional int32 currentHealthy = 4; optional int32 desiredHealthy = 5; optional int32 expectedPods = 6; repeated Condition conditions = 7;
+}
+message PodDisruptionBudget { optional ObjectMeta metadata = 1; optional PodDisruptionBudgetSpec spec = 2; optional PodDisruptionBudgetStatus status = 3; }
 
 // The lists of every kind: ListMeta, then the items (which carry no apiVersion/kind of their own).
 message NamespaceList { optional ListMeta metadata = 1; repeated Namespace items = 2; }

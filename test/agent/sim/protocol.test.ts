@@ -22,6 +22,7 @@ import { deletePodGracefully } from '../../../hub/registry/pod-deletion.js';
 import { findCondition } from '../../../protocol/conditions.js';
 import { silentLogger } from '../../../protocol/logger.js';
 import {
+  clusterNetworkDeltaMessageSchema,
   decodeMessage,
   joinRequestMessageSchema,
   nodeHeartbeatMessageSchema,
@@ -265,6 +266,25 @@ describe('the simulator against a real hub slice, beside a real agent', () => {
     await waitUntil('after-junk Running', async () => (await getPod('after-junk'))?.status?.phase === 'Running', WAIT_MS);
     await deletePodGracefully(h.store, { kind: 'Pod', namespace: 'default', name: 'after-junk' }, { clock: h.clock.fn });
     await waitUntil('after-junk gone', async () => !(await getPod('after-junk')), WAIT_MS);
+  });
+
+  it("follows the shared network data as the agent does: its own part, the snapshot once, then the hub's deltas", async () => {
+    const lastDelta = () =>
+      records
+        .filter((r) => r.from === 'hub' && r.topic === topics.clusterNetwork())
+        .map((r) => decodeMessage(clusterNetworkDeltaMessageSchema, r.topic, r.payload))
+        .at(-1)?.to;
+    // a node gets a pod CIDR: a peer for every other node, in one delta
+    await waitUntil('every node joined', async () => (await Promise.all(SIM_NODES.map(getNode))).every(Boolean), WAIT_MS);
+    const n0 = (await getNode(SIM_NODES[0]!))!;
+    await h.store.update({ ...n0, spec: { ...n0.spec, podCIDR: '10.42.200.0/24' } });
+    await waitUntil('every sim node at the generation of the last delta, not resyncing', () => {
+      const to = lastDelta();
+      return to !== undefined && fleet.nodes.every((n) => n.network().shared === to && !n.network().resyncing && n.network().part !== undefined);
+    }, WAIT_MS);
+    // each node read the snapshot when it had no shared data, and not again while connected
+    for (const n of fleet.nodes) expect(n.network().resyncs).toBeGreaterThanOrEqual(1);
+    expect(simLogs.filter((l) => String(l.msg).includes('malformed') && String(l.msg).includes('network'))).toEqual([]);
   });
 
   it('publishes on the same topic shapes as the real agent, every payload valid for its schema', async () => {

@@ -107,6 +107,33 @@ describe('broker', () => {
     expect(aGot.map((m) => m.payload)).toEqual(['for-a']);
   });
 
+  it('lets every node subscribe to the shared cluster/network topics and none publish there (retained or not); join clients may not subscribe', async () => {
+    await broker.publish('drover/v1/cluster/network/snapshot', 'snap-1', { retain: true, qos: 1 });
+    const a = await node('a');
+    const b = await node('b');
+    const bGot = collect(b);
+    expect(await subscribeGrants(a, ['drover/v1/cluster/network', 'drover/v1/cluster/network/snapshot', 'drover/v1/cluster/+', 'drover/v1/cluster/other'], 1)).toEqual([1, 1, 128, 128]);
+    expect(await subscribeGrants(b, ['drover/v1/cluster/network', 'drover/v1/cluster/network/snapshot'], 1)).toEqual([1, 1]);
+    // the retained snapshot the hub published reaches a node that subscribes after it
+    await eventually(() => bGot.find((m) => m.payload === 'snap-1'));
+    a.publish('drover/v1/cluster/network', 'forged-delta', { qos: 1 });
+    await waitClosed(a);
+    const a2 = await node('a');
+    a2.publish('drover/v1/cluster/network/snapshot', 'forged-snapshot', { qos: 1, retain: true });
+    await waitClosed(a2);
+    // Control: the hub's own delta arrives, after the refused ones; the retained snapshot is still the hub's
+    await broker.publish('drover/v1/cluster/network', 'real-delta', { qos: 1 });
+    await eventually(() => bGot.find((m) => m.payload === 'real-delta'));
+    expect(bGot.map((m) => m.payload)).toEqual(['snap-1', 'real-delta']);
+    expect(seen.filter((m) => m.payload.startsWith('forged'))).toEqual([]);
+    const c = await node('b');
+    const cGot = collect(c);
+    await c.subscribeAsync('drover/v1/cluster/network/snapshot', { qos: 1 });
+    expect((await eventually(() => cGot[0])).payload).toBe('snap-1');
+    const j = await joiner('dev-9');
+    expect(await subscribeGrants(j, ['drover/v1/cluster/network', 'drover/v1/cluster/network/snapshot'])).toEqual([128, 128]);
+  });
+
   it('refuses oversized payloads', async () => {
     const a = await node('a');
     a.publish('drover/v1/nodes/a/status', 'x'.repeat(MAX + 1));

@@ -1,5 +1,10 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { joinReplyMessageSchema, networkSetMessageSchema, type JoinReplyMessage, type NetworkSetMessage, type PodStatusMessage } from '../../../protocol/messages.js';
+import { createNetworkSetStore } from '../../../agent/link/network-set-store.js';
+import { silentLogger } from '../../../protocol/logger.js';
+import { joinReplyMessageSchema, type JoinReplyMessage, type NetworkSetMessage, type PodStatusMessage } from '../../../protocol/messages.js';
 import { topics } from '../../../protocol/topics.js';
 import { connectRefused, eventually } from '../broker/helpers.js';
 import { connectTracked, send, startHarness, type Harness } from './harness.js';
@@ -211,14 +216,19 @@ describe('fleet network sets', () => {
         const n = (await getNode(h, name))!;
         await h.store.update({ ...n, spec: { ...n.spec, podCIDR: cidr } });
       }
+      // pi-2 puts its set together as the agent does: its own part and the shared data (snapshot at a gap)
+      const dataDir = await mkdtemp(join(tmpdir(), 'drover-fleet-net-'));
+      const store = createNetworkSetStore({ dataDir, nodeName: 'pi-2', logger: silentLogger() });
+      store.onResync((on) => void (on ? two.subscribeAsync(topics.clusterNetworkSnapshot(), { qos: 1 }) : two.unsubscribeAsync(topics.clusterNetworkSnapshot())).catch(() => undefined));
       const sets: NetworkSetMessage[] = [];
       two.on('message', (topic, payload) => {
-        if (topic === topics.nodeNetwork('pi-2')) sets.push(networkSetMessageSchema.parse(JSON.parse(payload.toString())));
+        void store.receive(topic, payload).then((set) => set && sets.push(set));
       });
-      await two.subscribeAsync(topics.nodeNetwork('pi-2'), { qos: 1 });
+      await two.subscribeAsync({ [topics.nodeNetwork('pi-2')]: { qos: 1 }, [topics.clusterNetwork()]: { qos: 1 } });
       // pi-1 reports its VXLAN device; pi-2 learns it as its peer
       await send(one, topics.nodeStatus('pi-1'), { ...statusMessage(), network: { vtepMAC: '0a:58:0a:2a:01:00' } });
-      const withPeer = await eventually(() => sets.find((s) => s.peers[0]?.vtepMAC === '0a:58:0a:2a:01:00'));
+      // (its own part and the shared data come on topics of their own: the set is whole once both are in)
+      const withPeer = await eventually(() => sets.find((s) => s.podCIDR && s.peers[0]?.vtepMAC === '0a:58:0a:2a:01:00'));
       expect(withPeer).toMatchObject({ node: 'pi-2', podCIDR: '10.42.2.0/24', clusterCIDR: '10.42.0.0/16', serviceCIDR: '10.43.0.0/16', clusterDomain: 'cluster.local', mtu: 1450 });
       expect(withPeer.peers).toEqual([{ node: 'pi-1', podCIDR: '10.42.1.0/24', nodeIP: '10.0.0.5', vtepMAC: '0a:58:0a:2a:01:00' }]);
       // a node without pods gets NodePort Services only
@@ -231,6 +241,7 @@ describe('fleet network sets', () => {
       await h.store.create(podObject('web', 'pi-2'));
       const all = await eventually(() => sets.find((s) => s.services.length === 2));
       expect(all.services.map((s) => s.name)).toEqual(['internal', 'public']);
+      await rm(dataDir, { recursive: true, force: true });
     } finally {
       await h.close();
     }
