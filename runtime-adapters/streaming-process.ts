@@ -8,15 +8,19 @@
  * echo and line discipline as a terminal's), with the exit status passed through (-e) and nothing
  * logged (/dev/null). No native module needed. The size asked for when the stream opened is set on
  * it with `stty` before the CLI starts (later resizes are not passed on: `script` owns the pty).
+ * The CLI's own messages (its stderr, not the container's, which the terminal carries) go to a pipe of
+ * their own (fd 3 through `script`), so they do not land in the terminal's output: a real error ("executable
+ * file not found") comes out as the stream's stderr; ctr's `resize pty` complaint when the process exited
+ * before ctr's first resize (a command as quick as `tty`) is dropped.
  */
 import { execa } from 'execa';
-import type { Readable, Writable } from 'node:stream';
+import { Transform, type Readable, type Writable } from 'node:stream';
 
 export interface StreamingProcess {
   /** The process' stdin (absent when it was not asked for). */
   readonly stdin?: Writable;
   readonly stdout: Readable;
-  /** Absent with a TTY (the terminal merges stderr into stdout, as Kubernetes does). */
+  /** With a TTY, the CLI's own messages only (the terminal merges the container's stderr into stdout, as Kubernetes does). */
   readonly stderr?: Readable;
   /** The exit code (128 + signal when killed; 126 when it could not start). */
   readonly exited: Promise<number>;
@@ -33,6 +37,23 @@ export function shellQuote(argv: readonly string[]): string {
   return argv.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
 }
 
+/** Line by line, the CLI messages minus ctr's `resize pty` error (a process gone before ctr's first resize). */
+function dropResizeComplaints(): Transform {
+  let partial = '';
+  const keep = (line: string): boolean => !/resize pty/.test(line);
+  return new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      const lines = (partial + chunk.toString()).split('\n');
+      partial = lines.pop() ?? '';
+      const kept = lines.filter(keep);
+      done(null, kept.length ? `${kept.join('\n')}\n` : undefined);
+    },
+    flush(done) {
+      done(null, partial && keep(partial) ? partial : undefined);
+    },
+  });
+}
+
 const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15, SIGPIPE: 13 };
 
 export function startStreamingProcess(file: string, args: readonly string[], opts: StreamingOptions): StreamingProcess {
@@ -41,16 +62,16 @@ export function startStreamingProcess(file: string, args: readonly string[], opt
   if (opts.tty) {
     const size = opts.tty.width && opts.tty.height ? `stty cols ${opts.tty.width} rows ${opts.tty.height} 2>/dev/null; ` : '';
     command = 'script';
-    argv = ['-qfec', `${size}exec ${shellQuote([file, ...args])}`, '/dev/null'];
+    argv = ['-qfec', `${size}exec ${shellQuote([file, ...args])} 2>&3`, '/dev/null'];
   }
   const child = execa(command, argv, {
     reject: false,
     buffer: false,
     stripFinalNewline: false,
-    stdin: opts.stdin || opts.tty ? 'pipe' : 'ignore',
-    stdout: 'pipe',
-    stderr: opts.tty ? 'ignore' : 'pipe',
+    // with a TTY: stdin and stdout the terminal (through script), the CLI's own stderr on fd 3
+    stdio: opts.tty ? ['pipe', 'pipe', 'ignore', 'pipe'] : [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
   });
+  const cliMessages = opts.tty ? (child.stdio[3] as Readable).pipe(dropResizeComplaints()) : undefined;
   const exited = child.then((r) => {
     if (r.exitCode !== undefined) return r.exitCode;
     if (r.signal) return 128 + (SIGNALS[r.signal] ?? 0);
@@ -61,7 +82,7 @@ export function startStreamingProcess(file: string, args: readonly string[], opt
   return {
     ...(child.stdin ? { stdin: child.stdin } : {}),
     stdout: child.stdout!,
-    ...(child.stderr ? { stderr: child.stderr } : {}),
+    ...(child.stderr ? { stderr: child.stderr } : cliMessages ? { stderr: cliMessages } : {}),
     exited,
     kill: () => {
       child.kill('SIGKILL');

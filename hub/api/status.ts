@@ -176,13 +176,16 @@ function groupOf(kind: string): string {
   return kindByName(kind)?.group ?? '';
 }
 
+/** "deployments.apps", "pods": the resource as kube-apiserver names it in NotFound and AlreadyExists messages. */
+const qualified = (plural: string, group: string): string => (group ? `${plural}.${group}` : plural);
+
 export const apiErrors = {
   notFound: (plural: string, name: string, group = '') =>
-    new ApiError('NotFound', `${plural} "${name}" not found`, { name, group, kind: plural }),
+    new ApiError('NotFound', `${qualified(plural, group)} "${name}" not found`, { name, group, kind: plural }),
   resourceNotFound: (path: string) =>
     new ApiError('NotFound', `the server could not find the requested resource (${path})`),
   alreadyExists: (plural: string, name: string, group = '') =>
-    new ApiError('AlreadyExists', `${plural} "${name}" already exists`, { name, group, kind: plural }),
+    new ApiError('AlreadyExists', `${qualified(plural, group)} "${name}" already exists`, { name, group, kind: plural }),
   conflict: (plural: string, name: string, group = '') =>
     new ApiError(
       'Conflict',

@@ -7,23 +7,28 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accessRows } from './everyday/access.js';
+import { authRows } from './everyday/auth.js';
 import { applyRows } from './everyday/apply.js';
 import { createRows } from './everyday/create.js';
 import { deleteRows } from './everyday/delete.js';
 import { describeRows } from './everyday/describe.js';
 import { discoveryRows } from './everyday/discovery.js';
 import { getRows } from './everyday/get.js';
+import { leaseRows } from './everyday/leases.js';
 import { logsRows } from './everyday/logs.js';
 import { metadataRows } from './everyday/metadata.js';
+import { metricsRows } from './everyday/metrics.js';
 import { nodeRows } from './everyday/nodes.js';
+import { policyRows } from './everyday/policy.js';
 import type { Row } from './everyday/row.js';
 import { rolloutRows } from './everyday/rollout.js';
 import { serverSideApplyRows } from './everyday/server-side-apply.js';
+import { streamRows } from './everyday/streams.js';
 import { runRow, type RowOutcome } from './everyday/run-row.js';
 import { startScenario, type Scenario } from './everyday/scenario.js';
 
 /** The areas, in the order they run: later rows build on what earlier ones left (the Deployment `web`). */
-const AREAS: Row[][] = [discoveryRows, applyRows, serverSideApplyRows, createRows, getRows, describeRows, metadataRows, rolloutRows, logsRows, accessRows, nodeRows, deleteRows];
+const AREAS: Row[][] = [discoveryRows, applyRows, serverSideApplyRows, createRows, getRows, describeRows, metadataRows, rolloutRows, logsRows, streamRows, metricsRows, leaseRows, authRows, accessRows, policyRows, nodeRows, deleteRows];
 
 describe('kubectl 1.32 everyday commands (real hub over HTTPS, two real agents on containerd)', () => {
   let s: Scenario | undefined;
@@ -46,5 +51,5 @@ describe('kubectl 1.32 everyday commands (real hub over HTTPS, two real agents o
     console.log(`kubectl compat: ${outcomes.length - failed.length}/${outcomes.length} commands pass (${s!.kubectlPath})`);
     for (const f of failed) console.log(`  FAIL ${f.name}\n    ${f.message.split('\n').join('\n    ')}`);
     expect(failed.map((f) => f.name)).toEqual([]);
-  }, 170_000);
+  }, 300_000);
 });

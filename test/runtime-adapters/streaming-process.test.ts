@@ -37,7 +37,17 @@ describe('streaming processes', () => {
     const [out, code] = await Promise.all([readAll(p.stdout), p.exited]);
     expect(out).toMatch(/\/dev\/pts\/\d+\r?\n33 99/);
     expect(code).toBe(0);
-    expect(p.stderr).toBeUndefined();
+    // the CLI's own stderr is no part of the terminal: here, nothing
+    expect(await readAll(p.stderr!)).toBe('');
+  });
+
+  it("with a TTY, the CLI's own stderr comes apart from the terminal, ctr's resize pty complaint left out", async () => {
+    const script = 'echo on-terminal; echo \'time="x" level=error msg="resize pty" error="cannot resize a stopped container"\' >&2; echo real error >&2';
+    const p = startStreamingProcess('sh', ['-c', script], { stdin: true, tty: {} });
+    const [out, err, code] = await Promise.all([readAll(p.stdout), readAll(p.stderr!), p.exited]);
+    expect(out.trim()).toBe('on-terminal');
+    expect(err).toBe('real error\n');
+    expect(code).toBe(0);
   });
 
   it('stamps every line, across chunks, with an RFC 3339 time in nanoseconds', async () => {

@@ -86,6 +86,9 @@ const KEEP_ZERO: Record<string, readonly string[]> = {
   ReplicaSetSpec: ['replicas'],
   DaemonSetSpec: ['revisionHistoryLimit'],
   Event: ['count'],
+  // json:"allowed" and json:"incomplete", no omitempty: a protobuf-only client reads a "no" back as false
+  SubjectAccessReviewStatus: ['allowed'],
+  SubjectRulesReviewStatus: ['incomplete'],
 };
 
 /** Embedded Go structs: their fields appear in the parent's JSON object (`json:",inline"`). */

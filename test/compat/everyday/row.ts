@@ -13,6 +13,8 @@ export interface Row {
   stdin?: string;
   /** Environment for kubectl (KUBE_EDITOR for `edit`). */
   env?: Record<string, string>;
+  /** Run kubectl with a terminal: under util-linux `script`, as a user's shell would give it (`exec -it`). */
+  tty?: boolean;
   /** Waits or set-up before the command runs (a pod Running, a log long enough). */
   before?: (s: Scenario) => Promise<void>;
   /**

@@ -18,7 +18,9 @@ export async function runRow(row: Row, s: Scenario): Promise<RowOutcome> {
     const args = typeof row.args === 'function' ? await row.args(s) : row.args;
     result = row.watch
       ? await s.watch(args, { ready: row.watch.ready, change: () => row.watch!.change(s), until: row.watch.until })
-      : await s.kubectl(args, { ...(row.stdin !== undefined ? { stdin: row.stdin } : {}), ...(row.env ? { env: row.env } : {}) });
+      : row.tty
+        ? await s.kubectlTty(args)
+        : await s.kubectl(args, { ...(row.stdin !== undefined ? { stdin: row.stdin } : {}), ...(row.env ? { env: row.env } : {}) });
     await row.check(result, s);
     return { name: row.name, passed: true, message: '' };
   } catch (err) {

@@ -36,6 +36,8 @@ export interface Scenario {
   /** What a row leaves for later rows (a revision list, a pod's name). */
   memo: Record<string, unknown>;
   kubectl(args: readonly string[], opts?: { stdin?: string; env?: Record<string, string> }): Promise<KubectlResult>;
+  /** kubectl with a terminal of its own: under util-linux `script` (stdin empty), stdout being the terminal's output. */
+  kubectlTty(args: readonly string[]): Promise<KubectlResult>;
   /** `kubectl get ARGS -o json`, parsed; throws when kubectl fails. */
   json<T>(args: readonly string[]): Promise<T>;
   /** The pods matching `selector` that are not being deleted. */
@@ -94,6 +96,13 @@ export async function startScenario(): Promise<Scenario> {
     return { code, stdout: r.stdout, stderr: r.stderr, out: `${r.stdout}${r.stderr}${r.timedOut ? '\n(timed out after 90 s)' : ''}` };
   };
 
+  const kubectlTty: Scenario['kubectlTty'] = async (args) => {
+    const line = [kubectlPath, '--kubeconfig', kubeconfig, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+    const r = await execa('script', ['-qfec', line, '/dev/null'], { reject: false, timeout: 90_000, input: '', env: { HOME: hub.dir, KUBECONFIG: kubeconfig } });
+    const code = r.timedOut ? 124 : (r.exitCode ?? 1);
+    return { code, stdout: r.stdout, stderr: r.stderr, out: `${r.stdout}${r.stderr}${r.timedOut ? '\n(timed out after 90 s)' : ''}` };
+  };
+
   const json = async <T>(args: readonly string[]): Promise<T> => {
     const r = await kubectl(['get', ...args, '-o', 'json']);
     if (r.code !== 0) throw new Error(`kubectl get ${args.join(' ')} failed: ${r.out}`);
@@ -107,6 +116,7 @@ export async function startScenario(): Promise<Scenario> {
     nodes,
     memo: {},
     kubectl,
+    kubectlTty,
     json,
     async livePods(selector) {
       const list = await json<{ items: PodJson[] }>(['pods', '-l', selector]);

@@ -219,7 +219,7 @@ describe('workload CLI against a real API server', () => {
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('scale is not supported for daemonsets');
     expect((await drover(['scale', 'deploy/sc', '--replicas', '-1'])).code).toBe(1);
-    expect((await drover(['scale', 'deploy/none', '--replicas', '1'])).stderr).toContain('deployments "none" not found');
+    expect((await drover(['scale', 'deploy/none', '--replicas', '1'])).stderr).toContain('deployments.apps "none" not found');
   });
 
   it('set image changes the template image; unknown containers are refused', async () => {

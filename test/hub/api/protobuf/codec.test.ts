@@ -130,6 +130,21 @@ describe('decodeKubernetesProtobuf: every kind', () => {
     expect(decodeKubernetesProtobuf(encodeKubernetesProtobuf(options)).object).toEqual(options);
   });
 
+  it('SelfSubjectAccessReview and SelfSubjectRulesReview (kubectl auth can-i) round-trip, allowed false kept', () => {
+    const review = {
+      apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', metadata: {},
+      spec: { resourceAttributes: { namespace: 'default', verb: 'create', group: 'apps', resource: 'deployments' } },
+      status: { allowed: false, reason: 'role view' },
+    };
+    expect(decodeKubernetesProtobuf(encodeKubernetesProtobuf(review)).object).toEqual(review);
+    const rules = {
+      apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectRulesReview', metadata: {}, spec: { namespace: 'default' },
+      status: { resourceRules: [{ verbs: ['get'], apiGroups: [''], resources: ['pods'] }], nonResourceRules: [{ verbs: ['get'], nonResourceURLs: ['/version'] }], incomplete: false },
+    };
+    expect(decodeKubernetesProtobuf(encodeKubernetesProtobuf(rules)).object).toEqual(rules);
+    expect(() => decodeKubernetesProtobuf(encodeKubernetesProtobuf({ ...review, kind: 'SelfSubjectAccessReviewList' }))).toThrow();
+  });
+
   it('lists and Status (the answers to a protobuf-only client) round-trip', () => {
     const list = { apiVersion: 'v1', kind: 'PodList', metadata: { resourceVersion: '42', continue: 'abc', remainingItemCount: 0 }, items: [{ metadata: { name: 'a' }, spec: { containers: [{ name: 'm', image: 'i' }] } }] };
     expect(decodeKubernetesProtobuf(encodeKubernetesProtobuf(list)).object).toEqual(list);
