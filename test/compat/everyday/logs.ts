@@ -84,11 +84,12 @@ export const logsRows: Row[] = [
   {
     name: 'kubectl logs -l app=web --tail=1 --prefix',
     // kubectl, as against Kubernetes, also reads pods still terminating: wait until the rollout's old pods are gone
-    before: (s) =>
-      waitFor('no terminating web pod left', async () => {
+    async before(s) {
+      await waitFor('no terminating web pod left', async () => {
         const all = (await s.json<{ items: unknown[] }>(['pods', '-l', 'app=web'])).items.length;
         return all === (await s.livePods('app=web')).length;
-      }, 60_000, 200),
+      }, 60_000, 200);
+    },
     args: ['logs', '-l', 'app=web', '--tail=1', '--prefix'],
     async check(r, s) {
       const pods = (await s.livePods('app=web')).map((p) => p.metadata.name).sort();
