@@ -7,7 +7,7 @@ import { execa } from 'execa';
 import { expect } from 'vitest';
 import { DROVER, TEST_IMAGE, waitFor } from '../../e2e/support.js';
 import type { Row } from './row.js';
-import type { Scenario } from './scenario.js';
+import type { PodJson, Scenario } from './scenario.js';
 
 /** A pod whose container counts its starts in an emptyDir, prints `start N`, and exits 1 a second later. */
 const CRASHER_MANIFEST = `apiVersion: v1
@@ -60,6 +60,11 @@ export const logsRows: Row[] = [
       // the crasher starts now, so its first back-off passes while the rows before its own run
       const applied = await s.kubectl(['apply', '-f', '-'], { stdin: CRASHER_MANIFEST });
       expect(applied.code, applied.out).toBe(0);
+      // kubectl (as against Kubernetes) may pick a pod the rollout rows left terminating: wait until they are gone
+      await waitFor('the web pods settled (none terminating, all Running)', async () => {
+        const all = (await s.json<{ items: PodJson[] }>(['pods', '-l', 'app=web'])).items;
+        return all.length > 0 && all.every((p) => !p.metadata.deletionTimestamp && p.status?.phase === 'Running');
+      }, 60_000, 200);
       const pod = (await s.livePods('app=web'))[0]!.metadata.name;
       s.memo.logPod = pod;
       // a line a second: wait until there are more than two
