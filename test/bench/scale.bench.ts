@@ -253,7 +253,7 @@ async function scenarioJoin(f: Fleet): Promise<void> {
 
 /** What the hub published on the network topics so far (drover_network_publish_bytes_total, by topic). */
 async function recordNetworkBytes(f: Fleet, when: string): Promise<void> {
-  const text = await (await fetch(`${f.info.httpUrl}/metrics`, { headers: { authorization: `Bearer ${f.adminToken}` } })).text();
+  const text = await (await f.fetch(`${f.info.httpUrl}/metrics`, { headers: { authorization: `Bearer ${f.adminToken}` } })).text();
   const byTopic = new Map<string, number>();
   for (const line of text.split('\n')) {
     const m = /^drover_network_publish_bytes_total\{topic="([a-z]+)"\} ([0-9.e+]+)$/.exec(line);
