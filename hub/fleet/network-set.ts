@@ -42,19 +42,26 @@ export function servicesInScope<T extends { type: NetworkService['type'] }>(serv
 }
 
 /** The node's own part of its network set (protocol nodeNetworkMessageSchema); peers and Services come from the cluster topics. */
+/** What a node's set says of the node itself: the same in the whole set and in the node's own part. */
+function ownFields(node: Node, network: ClusterNetwork, generation: number) {
+  return {
+    node: node.metadata.name,
+    generation,
+    ...(node.spec?.podCIDR ? { podCIDR: node.spec.podCIDR } : {}),
+    clusterCIDR: network.clusterCIDR,
+    serviceCIDR: network.serviceCIDR,
+    clusterDomain: network.clusterDomain,
+    mtu: overlayMTU(network),
+  };
+}
+
 export function buildNodeNetwork(opts: { node: Node; runsPods: boolean; network: ClusterNetwork; generation: number; clock: () => number }): NodeNetworkMessage {
   const { node, network } = opts;
   return {
     v: 1,
     type: 'nodeNetwork',
     sentAt: preciseTimestamp(opts.clock()),
-    node: node.metadata.name,
-    generation: opts.generation,
-    ...(node.spec?.podCIDR ? { podCIDR: node.spec.podCIDR } : {}),
-    clusterCIDR: network.clusterCIDR,
-    serviceCIDR: network.serviceCIDR,
-    clusterDomain: network.clusterDomain,
-    mtu: overlayMTU(network),
+    ...ownFields(node, network, opts.generation),
     services: opts.runsPods ? 'all' : 'nodePorts',
   };
 }
@@ -128,13 +135,7 @@ export function buildNetworkSet(opts: {
     v: 1,
     type: 'networkSet',
     sentAt: preciseTimestamp(opts.clock()),
-    node: name,
-    generation: opts.generation,
-    ...(node.spec?.podCIDR ? { podCIDR: node.spec.podCIDR } : {}),
-    clusterCIDR: network.clusterCIDR,
-    serviceCIDR: network.serviceCIDR,
-    clusterDomain: network.clusterDomain,
-    mtu: overlayMTU(network),
+    ...ownFields(node, network, opts.generation),
     peers: opts.peers.filter((p) => p.node !== name),
     services: servicesInScope(opts.services, opts.runsPods ? 'all' : 'nodePorts'),
   };

@@ -9,7 +9,7 @@
  */
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanup, DROVER, sleepPodManifest, startAgent, startHub, waitFor, type Proc, type TestHub } from '../e2e/support.js';
+import { cleanup, DROVER, removeNodeContainers, sleepPodManifest, startAgent, startHub, waitFor, type Proc, type TestHub } from '../e2e/support.js';
 
 const NS = 'restricted-team';
 const NODES = [
@@ -57,16 +57,7 @@ describe('restricted pods on containerd and Docker', () => {
   afterAll(async () => {
     await hub?.cli(['delete', 'pods', '--all', '-n', NS, '--grace-period', '0', '--timeout', '60s'], { reject: false });
     for (const a of agents) await a.stop();
-    for (const { node } of NODES) {
-      const docker = (await execa('docker', ['ps', '-aq', '--filter', `label=io.drover.node=${node}`], { reject: false })).stdout.split('\n').filter(Boolean);
-      if (docker.length) await execa('docker', ['rm', '-f', ...docker], { reject: false });
-      const ctr = (await execa('ctr', ['-n', 'drover', 'containers', 'ls', '-q', `labels."io.drover.node"==${node}`], { reject: false })).stdout.split('\n').filter(Boolean);
-      for (const id of ctr) {
-        await execa('ctr', ['-n', 'drover', 'tasks', 'kill', '-s', 'KILL', id], { reject: false });
-        await execa('ctr', ['-n', 'drover', 'tasks', 'delete', '-f', id], { reject: false });
-        await execa('ctr', ['-n', 'drover', 'containers', 'delete', id], { reject: false });
-      }
-    }
+    await removeNodeContainers(NODES.map((n) => n.node));
     await hub?.stop();
     if (hub) await cleanup(hub.dir);
   }, 180_000);
