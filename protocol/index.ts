@@ -12,6 +12,8 @@ export * from './objects/service.js';
 export * from './objects/endpoint-slice.js';
 export * from './objects/endpoints.js';
 export * from './objects/lease.js';
+export * from './objects/job.js';
+export * from './objects/cron-job.js';
 export * from './pod-usage.js';
 export * from './kinds.js';
 export * from './manifest.js';

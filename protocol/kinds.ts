@@ -10,6 +10,8 @@ import { endpointSliceSchema } from './objects/endpoint-slice.js';
 import { endpointsSchema } from './objects/endpoints.js';
 import { leaseSchema } from './objects/lease.js';
 import { podDisruptionBudgetSchema } from './objects/pod-disruption-budget.js';
+import { jobSchema } from './objects/job.js';
+import { cronJobSchema } from './objects/cron-job.js';
 
 /** What Drover knows of one kind: where it lives in the API and how to validate it. */
 export interface KindInfo {
@@ -42,6 +44,8 @@ const KINDS: readonly KindInfo[] = [
   { kind: 'DaemonSet', apiVersion: 'apps/v1', group: 'apps', version: 'v1', plural: 'daemonsets', singular: 'daemonset', shortNames: ['ds'], namespaced: true, schema: daemonSetSchema },
   { kind: 'Lease', apiVersion: 'coordination.k8s.io/v1', group: 'coordination.k8s.io', version: 'v1', plural: 'leases', singular: 'lease', shortNames: [], namespaced: true, schema: leaseSchema },
   { kind: 'PodDisruptionBudget', apiVersion: 'policy/v1', group: 'policy', version: 'v1', plural: 'poddisruptionbudgets', singular: 'poddisruptionbudget', shortNames: ['pdb'], namespaced: true, schema: podDisruptionBudgetSchema },
+  { kind: 'Job', apiVersion: 'batch/v1', group: 'batch', version: 'v1', plural: 'jobs', singular: 'job', shortNames: [], namespaced: true, schema: jobSchema },
+  { kind: 'CronJob', apiVersion: 'batch/v1', group: 'batch', version: 'v1', plural: 'cronjobs', singular: 'cronjob', shortNames: ['cj'], namespaced: true, schema: cronJobSchema },
 ];
 
 export function allKinds(): readonly KindInfo[] {
@@ -54,7 +58,7 @@ export function kindByName(kind: string): KindInfo | undefined {
 
 /** Resolve what a user typed on the CLI ("pods", "pod", "po", "Pod", "deployments.apps"). */
 export function resolveResource(name: string): KindInfo | undefined {
-  const n = name.toLowerCase().replace(/\.(apps|core)$/, '');
+  const n = name.toLowerCase().replace(/\.(apps|core|batch)$/, '');
   return KINDS.find((k) => k.plural === n || k.singular === n || k.shortNames.includes(n) || k.kind.toLowerCase() === n);
 }
 

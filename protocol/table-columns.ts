@@ -15,6 +15,7 @@ import type { PodDisruptionBudget } from './objects/pod-disruption-budget.js';
 import { formatBytes, memoryToBytes, parseQuantity } from './quantity.js';
 import { podDisplayStatus, podPorts, podReady, podRestarts, shortAge } from './pod-display.js';
 import { LABEL_ARCH } from './well-known.js';
+import { CRONJOB_COLUMNS, JOB_COLUMNS } from './batch-columns.js';
 
 export type Workload = Deployment | ReplicaSet | DaemonSet;
 
@@ -270,6 +271,10 @@ export function columnsFor(kind: string): Column[] {
       return [{ header: 'HOLDER', value: (o) => (o as KubeObject & { spec?: { holderIdentity?: string } }).spec?.holderIdentity ?? '' }, age];
     case 'PodDisruptionBudget':
       return [...PDB_COLUMNS, age];
+    case 'Job':
+      return JOB_COLUMNS;
+    case 'CronJob':
+      return CRONJOB_COLUMNS;
     default:
       return [age];
   }

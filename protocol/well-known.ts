@@ -101,3 +101,14 @@ export const COMPONENT_EVENT_SOURCES: readonly string[] = [
   'namespace-controller',
 ];
 export const COMPONENT_EVENT_SOURCE_PREFIX = 'drover-';
+
+/** batch/v1 Job labels and annotations, as Kubernetes' API server and job controller set them. */
+export const LABEL_JOB_CONTROLLER_UID = 'batch.kubernetes.io/controller-uid';
+export const LABEL_JOB_NAME = 'batch.kubernetes.io/job-name';
+/** The legacy forms, still set alongside by Kubernetes. */
+export const LABEL_LEGACY_CONTROLLER_UID = 'controller-uid';
+export const LABEL_LEGACY_JOB_NAME = 'job-name';
+/** An Indexed Job's pod index (annotation and label); the container sees it as JOB_COMPLETION_INDEX. */
+export const JOB_COMPLETION_INDEX = 'batch.kubernetes.io/job-completion-index';
+/** The scheduled time a CronJob created a Job for. */
+export const ANNOTATION_CRONJOB_SCHEDULED_TIMESTAMP = 'batch.kubernetes.io/cronjob-scheduled-timestamp';

@@ -13,6 +13,8 @@ import type { KubeObject } from '../../protocol/objects/meta.js';
 import type { Service } from '../../protocol/objects/service.js';
 import type { ObjectKey } from '../store/store.js';
 import { admitWrite } from './admission.js';
+import { defaultJob } from './job-defaults.js';
+import type { Job } from '../../protocol/objects/job.js';
 import { authorize, type Verb } from './auth.js';
 import { type ApiDeps, type Reply, type RequestContext } from './context.js';
 import { withDisruptionStatus } from './disruption-status.js';
@@ -212,7 +214,8 @@ async function insert(ctx: RequestContext, route: ResourceRoute, deps: ApiDeps, 
   }
   if (route.info.kind === 'Pod') obj.status = { phase: 'Pending' };
   if (route.info.kind === 'Namespace') obj.status = { phase: 'Active' };
-  const valid = track(validate(route.info, obj));
+  let valid = track(validate(route.info, obj));
+  if (valid.kind === 'Job') valid = defaultJob(valid as Job);
   ctx.audit.objectName = valid.metadata.name || String(metadata.generateName ?? '');
   if (route.info.namespaced) await requireNamespace(deps, route.namespace!);
   admitWrite(ctx, route, deps, valid);

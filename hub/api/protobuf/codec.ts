@@ -38,6 +38,8 @@ const MESSAGES: Record<string, string> = {
   'policy/v1/Eviction': 'Eviction',
   'policy/v1beta1/Eviction': 'Eviction',
   'policy/v1/PodDisruptionBudget': 'PodDisruptionBudget',
+  'batch/v1/Job': 'Job',
+  'batch/v1/CronJob': 'CronJob',
   'v1/Status': 'Status',
   'authorization.k8s.io/v1/SelfSubjectAccessReview': 'SelfSubjectAccessReview',
   'authorization.k8s.io/v1/SelfSubjectRulesReview': 'SelfSubjectRulesReview',
@@ -85,6 +87,9 @@ const KEEP_ZERO: Record<string, readonly string[]> = {
   DeploymentSpec: ['replicas', 'revisionHistoryLimit', 'progressDeadlineSeconds'],
   ReplicaSetSpec: ['replicas'],
   DaemonSetSpec: ['revisionHistoryLimit'],
+  JobSpec: ['parallelism', 'completions', 'activeDeadlineSeconds', 'backoffLimit', 'ttlSecondsAfterFinished', 'manualSelector', 'suspend'],
+  CronJobSpec: ['startingDeadlineSeconds', 'suspend', 'successfulJobsHistoryLimit', 'failedJobsHistoryLimit'],
+  JobStatus: ['ready', 'terminating'],
   Event: ['count'],
   // json:"allowed" and json:"incomplete", no omitempty: a protobuf-only client reads a "no" back as false
   SubjectAccessReviewStatus: ['allowed'],

@@ -1,6 +1,6 @@
 /**
  * The protobuf messages of the Kubernetes kinds Drover serves, as .proto text for protobufjs: the
- * wire format of k8s.io/api (core/v1, apps/v1, policy/v1) and k8s.io/apimachinery (meta/v1, runtime,
+ * wire format of k8s.io/api (core/v1, apps/v1, batch/v1, policy/v1) and k8s.io/apimachinery (meta/v1, runtime,
  * intstr, resource), with Kubernetes' field numbers and JSON names. Only the messages and fields
  * Drover's schemas read are listed, plus fields that Drover refuses (typed `Opaque`, so that a body
  * setting them still fails validation naming the field, as its JSON would); a field number not listed is
@@ -322,6 +322,37 @@ message PodDisruptionBudgetStatus {
 }
 message PodDisruptionBudget { optional ObjectMeta metadata = 1; optional PodDisruptionBudgetSpec spec = 2; optional PodDisruptionBudgetStatus status = 3; }
 
+// k8s.io/api/batch/v1
+message JobCondition {
+  optional string type = 1; optional string status = 2; optional Time lastProbeTime = 3; optional Time lastTransitionTime = 4;
+  optional string reason = 5; optional string message = 6;
+}
+message PodFailurePolicyOnExitCodesRequirement { optional string containerName = 1; optional string operator = 2; repeated int32 values = 3; }
+message PodFailurePolicyRule { optional string action = 1; optional PodFailurePolicyOnExitCodesRequirement onExitCodes = 2; repeated Opaque onPodConditions = 3; }
+message PodFailurePolicy { repeated PodFailurePolicyRule rules = 1; }
+message JobSpec {
+  optional int32 parallelism = 1; optional int32 completions = 2; optional int64 activeDeadlineSeconds = 3; optional LabelSelector selector = 4;
+  optional bool manualSelector = 5; optional PodTemplateSpec template = 6; optional int32 backoffLimit = 7; optional int32 ttlSecondsAfterFinished = 8;
+  optional string completionMode = 9; optional bool suspend = 10; optional PodFailurePolicy podFailurePolicy = 11;
+  optional Opaque backoffLimitPerIndex = 12; optional Opaque maxFailedIndexes = 13; optional string podReplacementPolicy = 14;
+  optional Opaque managedBy = 15; optional Opaque successPolicy = 16;
+}
+message UncountedTerminatedPods { repeated string succeeded = 1; repeated string failed = 2; }
+message JobStatus {
+  repeated JobCondition conditions = 1; optional Time startTime = 2; optional Time completionTime = 3; optional int32 active = 4;
+  optional int32 succeeded = 5; optional int32 failed = 6; optional string completedIndexes = 7;
+  optional UncountedTerminatedPods uncountedTerminatedPods = 8; optional int32 ready = 9; optional int32 terminating = 11;
+}
+message Job { optional ObjectMeta metadata = 1; optional JobSpec spec = 2; optional JobStatus status = 3; }
+message JobTemplateSpec { optional ObjectMeta metadata = 1; optional JobSpec spec = 2; }
+message CronJobSpec {
+  optional string schedule = 1; optional int64 startingDeadlineSeconds = 2; optional string concurrencyPolicy = 3; optional bool suspend = 4;
+  optional JobTemplateSpec jobTemplate = 5; optional int32 successfulJobsHistoryLimit = 6; optional int32 failedJobsHistoryLimit = 7;
+  optional string timeZone = 8;
+}
+message CronJobStatus { repeated ObjectReference active = 1; optional Time lastScheduleTime = 4; optional Time lastSuccessfulTime = 5; }
+message CronJob { optional ObjectMeta metadata = 1; optional CronJobSpec spec = 2; optional CronJobStatus status = 3; }
+
 // The lists of every kind: ListMeta, then the items (which carry no apiVersion/kind of their own).
 message NamespaceList { optional ListMeta metadata = 1; repeated Namespace items = 2; }
 message NodeList { optional ListMeta metadata = 1; repeated Node items = 2; }
@@ -335,4 +366,6 @@ message DeploymentList { optional ListMeta metadata = 1; repeated Deployment ite
 message ReplicaSetList { optional ListMeta metadata = 1; repeated ReplicaSet items = 2; }
 message DaemonSetList { optional ListMeta metadata = 1; repeated DaemonSet items = 2; }
 message PodDisruptionBudgetList { optional ListMeta metadata = 1; repeated PodDisruptionBudget items = 2; }
+message JobList { optional ListMeta metadata = 1; repeated Job items = 2; }
+message CronJobList { optional ListMeta metadata = 1; repeated CronJob items = 2; }
 `;
