@@ -13,7 +13,7 @@ import type { KubeObject } from '../../protocol/objects/meta.js';
 import type { Service } from '../../protocol/objects/service.js';
 import type { ObjectKey } from '../store/store.js';
 import { admitWrite } from './admission.js';
-import { defaultJob } from './job-defaults.js';
+import { defaultJob } from '../../protocol/job-defaults.js';
 import type { Job } from '../../protocol/objects/job.js';
 import { authorize, type Verb } from './auth.js';
 import { type ApiDeps, type Reply, type RequestContext } from './context.js';

@@ -5,6 +5,7 @@ import { DroverError } from '../../protocol/errors.js';
 export const CONTROLLER_ERROR_CODES = {
   ECONTROLLER_RECONCILE: 'one reconcile of one key failed (the loop retries it with back-off)',
   ECONTROLLER_HASH_COLLISION: "a Deployment's pod-template hash kept naming a ReplicaSet with another template",
+  ECONTROLLER_INVALID_SCHEDULE: "a CronJob's schedule or timeZone cannot be read (the controller reports it as an InvalidSchedule or UnknownTimeZone event)",
 } as const;
 
 /** One reconcile of one key failed; `cause` is what went wrong. The loop retries it with back-off. */
@@ -25,5 +26,12 @@ export class ReconcileError extends DroverError {
 export class HashCollisionError extends DroverError {
   constructor(readonly deployment: string, attempts: number) {
     super('ECONTROLLER_HASH_COLLISION', `deployment ${deployment}: pod-template hash still collides after ${attempts} attempts`);
+  }
+}
+
+/** A CronJob's schedule (or timeZone) that cannot be read. */
+export class ScheduleError extends DroverError {
+  constructor(readonly reason: 'InvalidSchedule' | 'UnknownTimeZone', message: string, options?: { cause?: unknown }) {
+    super('ECONTROLLER_INVALID_SCHEDULE', message, options);
   }
 }

@@ -1,11 +1,13 @@
 /**
- * The workload controllers as one unit for the composition root: ReplicaSet, Deployment, DaemonSet
- * and the garbage collector, started in that order and stopped in reverse.
+ * The workload controllers as one unit for the composition root: ReplicaSet, Deployment, DaemonSet,
+ * Job, CronJob and the garbage collector, started in that order and stopped in reverse.
  */
 import type { Controller } from './controller.js';
 import { createDaemonSetController } from './daemonset.js';
 import { createDeploymentController } from './deployment.js';
 import { createGarbageCollector } from './garbage-collector.js';
+import { createJobController } from './job/job-controller.js';
+import { createCronJobController } from './cronjob/cronjob-controller.js';
 import { createReplicaSetController, type WorkloadControllerOptions } from './replicaset.js';
 
 export async function createWorkloadControllers(opts: WorkloadControllerOptions): Promise<Controller> {
@@ -13,6 +15,8 @@ export async function createWorkloadControllers(opts: WorkloadControllerOptions)
     await createReplicaSetController(opts),
     await createDeploymentController(opts),
     await createDaemonSetController(opts),
+    await createJobController(opts),
+    await createCronJobController(opts),
     await createGarbageCollector(opts),
   ];
   const started: Controller[] = [];

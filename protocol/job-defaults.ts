@@ -6,8 +6,8 @@
  * completionMode (NonIndexed), suspend (false) and podReplacementPolicy.
  */
 import { randomUUID } from 'node:crypto';
-import type { Job } from '../../protocol/objects/job.js';
-import { LABEL_JOB_CONTROLLER_UID, LABEL_JOB_NAME, LABEL_LEGACY_CONTROLLER_UID, LABEL_LEGACY_JOB_NAME } from '../../protocol/well-known.js';
+import type { Job } from './objects/job.js';
+import { LABEL_JOB_CONTROLLER_UID, LABEL_JOB_NAME, LABEL_LEGACY_CONTROLLER_UID, LABEL_LEGACY_JOB_NAME } from './well-known.js';
 
 export function defaultJob(job: Job): Job {
   const uid = job.metadata.uid || randomUUID();
