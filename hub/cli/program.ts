@@ -25,6 +25,7 @@ import { registerExposeCommand } from './commands/expose.js';
 import { registerSetCommand } from './commands/set.js';
 import { registerSimCommand } from './commands/sim.js';
 import { registerTopCommand } from './commands/top.js';
+import { registerWaitCommand } from './commands/wait.js';
 import { ExitRequest } from './errors.js';
 import { applyContextNamespace } from './shared.js';
 import { processIO, type CliIO } from './io.js';
@@ -65,6 +66,7 @@ export function buildProgram(io: CliIO = processIO()): Command {
   registerLogsCommand(program, io);
   registerExecCommand(program, io);
   registerTopCommand(program, io);
+  registerWaitCommand(program, io);
   registerCordonCommands(program, io);
   registerDrainCommand(program, io);
   return program;
