@@ -149,6 +149,12 @@ spec:
     expect(created.stdout.trim()).toBe('job.batch/jobs-upload-now created');
     const waited = await kubectl(['wait', '--for=condition=complete', 'job/jobs-upload-now', '--timeout=120s']);
     expect(waited.stdout.trim()).toBe('job.batch/jobs-upload-now condition met');
+    const resources = await kubectl(['api-resources', '--api-group=batch']);
+    expect(resources.stdout).toMatch(/^cronjobs\s+cj\s+batch\/v1\s+true\s+CronJob$/m);
+    expect(resources.stdout).toMatch(/^jobs\s+batch\/v1\s+true\s+Job$/m);
+    const jobs = await kubectl(['get', 'jobs']);
+    expect(jobs.stdout.split('\n')[0]).toMatch(/^NAME\s+STATUS\s+COMPLETIONS\s+DURATION\s+AGE$/);
+    expect(jobs.stdout).toMatch(/^jobs-upload-now\s+Complete\s+1\/1\s+\d+s\s+\d+s$/m);
     const table = await kubectl(['get', 'cronjobs']);
     expect(table.stdout).toMatch(/jobs-upload\s+0 3 \* \* \*\s+Europe\/Berlin\s+False\s+0\s+<none>/);
     // drover's own form of the same
