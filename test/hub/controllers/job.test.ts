@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Event, Job, Pod } from '../../../protocol/index.js';
 import { defaultJob } from '../../../protocol/job-defaults.js';
 import { createJobController } from '../../../hub/controllers/job/job-controller.js';
+import { createGarbageCollector } from '../../../hub/controllers/garbage-collector.js';
 import { failureBackoffMs } from '../../../hub/controllers/job/job-state.js';
 import { formatIndexes, parseIndexes } from '../../../hub/controllers/job/indexes.js';
 import { kubeTimestamp } from '../../../protocol/time.js';
@@ -180,6 +181,16 @@ describe('Job controller', () => {
     expect(await h.store.get({ kind: 'Job', namespace: 'default', name: 'job-sus' })).toBeDefined();
     h.advance(61_000);
     await until('deleted after its TTL', async () => (await h!.store.get({ kind: 'Job', namespace: 'default', name: 'job-sus' })) === undefined);
+  });
+
+  it('keeps finished pods until the Job goes, then the garbage collector takes them', async () => {
+    h = await harness('job-gc-');
+    await h.run(createJobController, createGarbageCollector);
+    await h.store.create(job('job-gc', { completions: 2, parallelism: 2, ttlSecondsAfterFinished: 0 }));
+    await until('2 pods', async () => running(await podsOf(h!, 'job-gc')).length === 2);
+    for (const p of running(await podsOf(h, 'job-gc'))) await finish(h, p, 0);
+    await until('Job deleted at once (ttl 0)', async () => (await h!.store.get({ kind: 'Job', namespace: 'default', name: 'job-gc' })) === undefined);
+    await until('its pods deleted', async () => (await podsOf(h!, 'job-gc')).filter((p) => !p.metadata.deletionTimestamp).length === 0);
   });
 
   it('writes completed indexes as Kubernetes does', () => {
