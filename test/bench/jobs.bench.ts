@@ -58,7 +58,7 @@ export async function run(): Promise<BenchResult[]> {
     }, 60_000, 250);
     return [
       { name: 'job pod churn, one containerd node', value: Number((COMPLETIONS / seconds).toFixed(2)), unit: 'pods completed/s', note: `${COMPLETIONS} completions, parallelism ${PARALLELISM}, sh -c 'exit 0', ${seconds.toFixed(1)} s from apply to Complete; load ${load}` },
-      { name: 'cronjob scheduled time to pod running', value: (runningAt - scheduled) / 1000, unit: 's', note: `* * * * *, container startedAt (whole seconds) minus the scheduled time; load ${loadavg()[0]!.toFixed(2)}` },
+      { name: 'cronjob scheduled time to pod running', value: (runningAt - scheduled) / 1000, unit: 's', note: `* * * * *, container startedAt minus the scheduled time; load ${loadavg()[0]!.toFixed(2)}` },
     ];
   } finally {
     await agent.stop();
