@@ -22,6 +22,8 @@ type StreamType = (typeof STREAM_TYPES)[number];
 
 export function serveSpdyExec(pipe: SpdyPipe, streams: NodeStreams, open: Omit<StreamOpenRequest, 'width' | 'height'>, options: ExecOptions, logger: Logger): void {
   const ids = new Map<StreamType, number>();
+  /** The streams whose SYN_REPLY is out: nothing is sent on a stream before its reply. */
+  const replied = new Set<StreamType>();
   const expected: StreamType[] = ['error', ...(options.stdin ? (['stdin'] as const) : []), ...(options.stdout ? (['stdout'] as const) : []), ...(options.stderr ? (['stderr'] as const) : []), ...(options.tty ? (['resize'] as const) : [])];
   let stream: NodeStream | undefined;
   let finished = false;
@@ -41,7 +43,8 @@ export function serveSpdyExec(pipe: SpdyPipe, streams: NodeStreams, open: Omit<S
       }
       ids.set(type, id);
       void spdy.reply(id).then(() => {
-        if (expected.every((t) => ids.has(t))) ready();
+        replied.add(type);
+        if (expected.every((t) => replied.has(t))) ready();
       });
     },
     onData(id, data) {
@@ -75,7 +78,7 @@ export function serveSpdyExec(pipe: SpdyPipe, streams: NodeStreams, open: Omit<S
     if (stream) stream.resize(size.width, size.height);
     else if (!firstSize) {
       firstSize = size;
-      if (expected.every((t) => ids.has(t))) start();
+      if (expected.every((t) => replied.has(t))) start();
     }
   }
 

@@ -122,7 +122,7 @@ describe('kubectl 1.20 and 1.29 over plain SPDY/3.1 (real kubectl, hub, agent, c
   describe('kubectl 1.20 basics', () => {
     it('get, apply and logs work', async () => {
       const cm = 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: legacy-cm }\ndata: { a: "1" }\n';
-      const applied = await run(KUBECTL_1_20, ['apply', '-f', '-'], cm);
+      const applied = await run(KUBECTL_1_20, ['apply', '-v=6', '-f', '-'], cm);
       expect(applied.code, applied.out).toBe(0);
       expect(applied.stdout).toContain('configmap/legacy-cm');
       const got = await run(KUBECTL_1_20, ['get', 'configmap', 'legacy-cm', '-o', 'jsonpath={.data.a}']);
