@@ -88,6 +88,7 @@ export function acceptsV2Protobuf(accept: string | undefined): boolean {
 export function openApiV2Document(accept: string | undefined): { body: string | Buffer; contentType: string; etag: string } {
   const doc = (cached ??= buildDocument());
   if (acceptsJson(accept)) return { body: doc.text, contentType: 'application/json', etag: doc.etag };
-  if (acceptsV2Protobuf(accept)) return { body: doc.protobuf, contentType: OPENAPI_V2_PROTOBUF_MEDIA_TYPE, etag: doc.protobufEtag };
+  // as kube-openapi: the media type asked for is no valid MIME type (its '@'), so the answer is octet-stream
+  if (acceptsV2Protobuf(accept)) return { body: doc.protobuf, contentType: 'application/octet-stream', etag: doc.protobufEtag };
   throw apiErrors.notAcceptable(`only application/json and ${OPENAPI_V2_PROTOBUF_MEDIA_TYPE} are served at /openapi/v2 (asked for ${accept})`);
 }

@@ -79,7 +79,16 @@ function schema(s: Json): Json {
   if (Array.isArray(s.required)) out.required = s.required.filter((r) => typeof r === 'string');
   if (Array.isArray(s.enum)) out.enum = s.enum.map(any);
   if (typeof s.type === 'string') out.type = { value: [s.type] };
-  else if (Array.isArray(s.type)) out.type = { value: s.type };
+  else if (Array.isArray(s.type)) {
+    // kubectl's schema reader takes one type: a nullable field (["string","null"]) is its type
+    // one of a string and a number (a Quantity, an IntOrString) is Kubernetes' `string` of format int-or-string
+    const types = s.type.filter((t) => t !== 'null');
+    if (types.length === 1) out.type = { value: types };
+    else if (types.includes('string')) {
+      out.type = { value: ['string'] };
+      out.format ??= 'int-or-string';
+    } else if (types.length > 0) out.type = { value: [types[0]] };
+  }
   const items = obj(s.items);
   if (items) out.items = { schema: [schema(items)] };
   if (Array.isArray(s.allOf)) out.all_of = s.allOf.map((a) => schema(obj(a) ?? {}));

@@ -42,7 +42,7 @@ describe('OpenAPI v2', () => {
     expect(acceptsJson('application/com.github.proto-openapi.spec.v2@v1.0+protobuf')).toBe(false);
     expect(acceptsJson('application/json;q=0')).toBe(false);
     const pb = openApiV2Document('application/com.github.proto-openapi.spec.v2@v1.0+protobuf');
-    expect(pb.contentType).toBe('application/com.github.proto-openapi.spec.v2@v1.0+protobuf');
+    expect(pb.contentType).toBe('application/octet-stream');
     const decoded = OpenApiV2Document.toObject(OpenApiV2Document.decode(pb.body as Buffer)) as any;
     expect(decoded.swagger).toBe('2.0');
     const named = (list: any[], name: string) => list.find((e: any) => e.name === name)?.value;
