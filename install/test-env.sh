@@ -98,4 +98,17 @@ else
   [ -z "$(missing_images)" ] || die "after the build these are still missing: $(missing_images | tr '\n' ' ')"
   step "images ${TAGS[*]}: loaded into docker and imported into containerd namespace $NAMESPACE"
 fi
+# --- 4. kubectl 1.20 (Debian's kubernetes-client) for the legacy SPDY tests, beside Google's dispatcher ---
+LEGACY_KUBECTL=/opt/drover-test/kubernetes-client/usr/bin/kubectl
+if [ -x "$LEGACY_KUBECTL" ]; then
+  step "kubectl 1.20: present at $LEGACY_KUBECTL"
+else
+  dl="$(mktemp -d)"
+  (cd "$dl" && as_root apt-get download -q kubernetes-client >/dev/null 2>&1 || { as_root apt-get update -q >/dev/null && as_root apt-get download -q kubernetes-client >/dev/null; }) ||
+    die "apt-get download kubernetes-client failed"
+  as_root mkdir -p /opt/drover-test/kubernetes-client && as_root dpkg -x "$dl"/kubernetes-client_*.deb /opt/drover-test/kubernetes-client
+  rm -rf "$dl"
+  [ -x "$LEGACY_KUBECTL" ] || die "kubernetes-client did not hold usr/bin/kubectl"
+  step "kubectl 1.20: unpacked Debian's kubernetes-client into /opt/drover-test/kubernetes-client"
+fi
 step "ready"

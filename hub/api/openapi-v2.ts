@@ -4,16 +4,17 @@
  * (`io.k8s.api.apps.v1.Deployment`, with `x-kubernetes-group-version-kind` and the keyed lists'
  * `x-kubernetes-patch-merge-key`/`x-kubernetes-patch-strategy`) and every resource's paths.
  *
- * JSON only. client-go's `OpenAPISchema()` asks for `application/com.github.proto-openapi.spec.v2@v1.0+protobuf`
- * alone and decodes the answer as protobuf, without a JSON fallback: that Accept is answered 406
- * NotAcceptable (kubectl 1.27+ reads the v3 documents for explain, validation and apply, and uses v2
- * only when v3 is missing). `Accept: application/json`, `*\/*` or none gets the JSON.
+ * JSON, or protobuf: client-go's `OpenAPISchema()` (kubectl before 1.27 for apply, explain and
+ * validation) asks for `application/com.github.proto-openapi.spec.v2@v1.0+protobuf` alone and decodes
+ * the answer as the gnostic openapi.v2.Document message (protobuf/openapi-v2.ts). `Accept:
+ * application/json`, `*\/*` or none gets the JSON; any other Accept is 406.
  */
 import { createHash } from 'node:crypto';
 import { allKinds, type KindInfo } from '../../protocol/kinds.js';
 import { gvk, kindSchema, PATCH_CONTENT_TYPES, pathsOf, schemaName, tagOf, type Json, type OperationWriter } from './openapi-schema.js';
 import { SERVER_VERSION } from './discovery.js';
 import { apiErrors } from './status.js';
+import { encodeOpenApiV2, OPENAPI_V2_PROTOBUF_MEDIA_TYPE } from './protobuf/openapi-v2.js';
 
 const param = (name: string, location: 'path' | 'query', description: string): Json => ({
   name,
@@ -42,7 +43,16 @@ function operation(info: KindInfo, action: string, description: string, paramete
 
 const writer: OperationWriter = { param, operation };
 
-function buildDocument(): { text: string; etag: string } {
+interface V2Document {
+  text: string;
+  etag: string;
+  protobuf: Buffer;
+  protobufEtag: string;
+}
+
+const etagOf = (b: string | Buffer) => `"${createHash('sha512').update(b).digest('hex').slice(0, 128).toUpperCase()}"`;
+
+function buildDocument(): V2Document {
   const kinds = allKinds();
   const doc = {
     swagger: '2.0',
@@ -53,10 +63,11 @@ function buildDocument(): { text: string; etag: string } {
     security: [{ BearerToken: [] }],
   };
   const text = JSON.stringify(doc);
-  return { text, etag: `"${createHash('sha512').update(text).digest('hex').slice(0, 128).toUpperCase()}"` };
+  const protobuf = encodeOpenApiV2(doc);
+  return { text, etag: etagOf(text), protobuf, protobufEtag: etagOf(protobuf) };
 }
 
-let cached: { text: string; etag: string } | undefined;
+let cached: V2Document | undefined;
 
 /** True when the Accept header takes JSON (or anything); false when it asks only for other types (the protobuf one). */
 export function acceptsJson(accept: string | undefined): boolean {
@@ -68,8 +79,16 @@ export function acceptsJson(accept: string | undefined): boolean {
   });
 }
 
-/** `/openapi/v2`: the document's JSON text and its ETag; 406 when the client takes only protobuf. */
-export function openApiV2Document(accept: string | undefined): { text: string; etag: string } {
-  if (!acceptsJson(accept)) throw apiErrors.notAcceptable(`only application/json is served at /openapi/v2 (asked for ${accept})`);
-  return (cached ??= buildDocument());
+/** True when the Accept header takes the v2 document's protobuf. */
+export function acceptsV2Protobuf(accept: string | undefined): boolean {
+  return (accept ?? '').split(',').some((part) => part.split(';')[0]!.trim().toLowerCase() === OPENAPI_V2_PROTOBUF_MEDIA_TYPE.toLowerCase());
+}
+
+/** `/openapi/v2`: the document (JSON text or protobuf bytes), its content type and ETag; 406 for any other Accept. */
+export function openApiV2Document(accept: string | undefined): { body: string | Buffer; contentType: string; etag: string } {
+  const doc = (cached ??= buildDocument());
+  if (acceptsJson(accept)) return { body: doc.text, contentType: 'application/json', etag: doc.etag };
+  // as kube-openapi: the media type asked for is no valid MIME type (its '@'), so the answer is octet-stream
+  if (acceptsV2Protobuf(accept)) return { body: doc.protobuf, contentType: 'application/octet-stream', etag: doc.protobufEtag };
+  throw apiErrors.notAcceptable(`only application/json and ${OPENAPI_V2_PROTOBUF_MEDIA_TYPE} are served at /openapi/v2 (asked for ${accept})`);
 }

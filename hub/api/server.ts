@@ -185,8 +185,8 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
         return { code: 200, body: openApiIndex() };
       case 'openApiV2': {
         const doc = openApiV2Document(ctx.req.headers.accept);
-        res.setHeader('ETag', doc.etag);
-        sendText(res, 200, doc.text, 'application/json');
+        res.writeHead(200, { ETag: doc.etag, 'Content-Type': doc.contentType, 'Content-Length': Buffer.byteLength(doc.body), 'Cache-Control': 'no-store' });
+        res.end(doc.body);
         return { handled: true };
       }
       case 'openApiDocument':

@@ -5,6 +5,8 @@
  * there if the port cannot be reached) and `streamtype: data` (the bytes). Each pair becomes one
  * `portForward` node stream (hub/fleet/node-streams.ts): the agent dials the pod's IP and port and relays.
  * The client's FIN on the data stream ends the agent's socket's write side; the agent's end FINs both.
+ * kubectl before 1.30 speaks the same SPDY directly on the upgraded connection (`Upgrade: SPDY/3.1`,
+ * `portforward.k8s.io`, stream-spdy-upgrade.ts): servePortForwardSession takes any byte pipe.
  */
 import type { WebSocket } from 'ws';
 import type { Logger } from '../../protocol/logger.js';
@@ -23,13 +25,42 @@ interface Pair {
   clientDone: boolean;
 }
 
-export function servePortForward(ws: WebSocket, streams: NodeStreams, target: { node: string; namespace: string; pod: string }, logger: Logger): void {
+/** A byte pipe the SPDY session runs over. */
+export interface SpdyPipe {
+  send(bytes: Buffer): void;
+  /** The session cannot go on. */
+  fail(): void;
+  onBytes(listener: (bytes: Buffer) => void): void;
+  onClose(listener: () => void): void;
+}
+
+export type PortForwardTarget = { node: string; namespace: string; pod: string };
+
+export function servePortForward(ws: WebSocket, streams: NodeStreams, target: PortForwardTarget, logger: Logger): void {
+  ws.on('error', (err) => logger.debug({ err }, 'port-forward WebSocket error'));
+  servePortForwardSession(
+    {
+      send: (bytes) => {
+        if (ws.readyState === ws.OPEN) ws.send(bytes);
+      },
+      fail: () => ws.close(1011),
+      onBytes: (listener) =>
+        ws.on('message', (data: Buffer, isBinary: boolean) => {
+          if (isBinary) listener(data);
+        }),
+      onClose: (listener) => ws.on('close', listener),
+    },
+    streams,
+    target,
+    logger,
+  );
+}
+
+export function servePortForwardSession(pipe: SpdyPipe, streams: NodeStreams, target: PortForwardTarget, logger: Logger): void {
   const pairs = new Map<string, Pair>();
   const byStream = new Map<number, Pair>();
   const spdy = createSpdySession({
-    write: (bytes) => {
-      if (ws.readyState === ws.OPEN) ws.send(bytes);
-    },
+    write: (bytes) => pipe.send(bytes),
     onStream(id, headers) {
       const port = Number(headers.port);
       const requestId = headers.requestid ?? String(id);
@@ -66,7 +97,7 @@ export function servePortForward(ws: WebSocket, streams: NodeStreams, target: { 
     },
     onError(err) {
       logger.debug({ err }, 'port-forward SPDY session failed');
-      ws.close(1011);
+      pipe.fail();
     },
   });
 
@@ -104,13 +135,10 @@ export function servePortForward(ws: WebSocket, streams: NodeStreams, target: { 
     });
   }
 
-  ws.on('message', (data: Buffer, isBinary: boolean) => {
-    if (isBinary) spdy.feed(data);
-  });
-  ws.on('close', () => {
+  pipe.onBytes((data) => spdy.feed(data));
+  pipe.onClose(() => {
     spdy.close();
     for (const pair of pairs.values()) pair.stream?.close();
     pairs.clear();
   });
-  ws.on('error', (err) => logger.debug({ err }, 'port-forward WebSocket error'));
 }

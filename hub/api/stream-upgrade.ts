@@ -5,7 +5,9 @@
  * pod exists and is bound to a node, the container is one of the pod's, a command for exec, at least
  * one of stdin/stdout/stderr); a refusal is answered as a plain HTTP Status, before any upgrade.
  * pods/portforward over WebSocket with SPDY/3.1 tunnelled in it (stream-port-forward.ts). Plain SPDY
- * upgrades (kubectl before 1.30, or its fallback) are refused with a Status that says so.
+ * upgrades (kubectl before 1.30, or its fallback): `101 Switching Protocols`, `Upgrade: SPDY/3.1` and the
+ * `X-Stream-Protocol-Version` chosen (v4.channel.k8s.io, portforward.k8s.io), then the same SPDY session
+ * on the socket itself (stream-spdy-exec.ts, stream-port-forward.ts).
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -17,7 +19,36 @@ import type { ApiDeps } from './context.js';
 import { parseRoute } from './router.js';
 import { ApiError, apiErrors, toApiError } from './status.js';
 import { CHANNEL_PROTOCOLS, serveChannelStream } from './stream-exec.js';
-import { PORT_FORWARD_PROTOCOL, servePortForward } from './stream-port-forward.js';
+import { PORT_FORWARD_PROTOCOL, servePortForward, servePortForwardSession, type SpdyPipe } from './stream-port-forward.js';
+import { SPDY_EXEC_PROTOCOL, serveSpdyExec } from './stream-spdy-exec.js';
+
+/** The stream protocol plain-SPDY port-forward speaks. */
+export const SPDY_PORT_FORWARD_PROTOCOL = 'portforward.k8s.io';
+
+function offeredStreamProtocols(req: IncomingMessage): string[] {
+  const raw = req.headers['x-stream-protocol-version'];
+  return (Array.isArray(raw) ? raw.join(',') : (raw ?? ''))
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
+}
+
+/** Answer 101 with the SPDY upgrade and hand the socket on as a byte pipe. */
+function switchToSpdy(socket: Duplex, head: Buffer, protocol: string): SpdyPipe {
+  socket.write(['HTTP/1.1 101 Switching Protocols', 'Connection: Upgrade', 'Upgrade: SPDY/3.1', `X-Stream-Protocol-Version: ${protocol}`, '', ''].join('\r\n'));
+  const early = head.length > 0 ? [head] : [];
+  return {
+    send: (bytes) => {
+      if (!socket.destroyed && socket.writable) socket.write(bytes);
+    },
+    fail: () => socket.destroy(),
+    onBytes: (listener) => {
+      for (const b of early.splice(0)) setImmediate(() => listener(b));
+      socket.on('data', (b: Buffer) => listener(b));
+    },
+    onClose: (listener) => socket.on('close', listener),
+  };
+}
 
 /** The largest message a client may send on an exec WebSocket (stdin arrives in small pieces). */
 export const MAX_CLIENT_MESSAGE_BYTES = 1024 * 1024;
@@ -81,12 +112,18 @@ export function createUpgradeHandler(opts: UpgradeHandlerOptions): (req: Incomin
     const principal = await authenticate(deps.auth, bearerToken(req));
     authorize(principal, { verb: 'create', resource: `pods/${route.subresource}`, namespace: route.namespace, namespaced: true, name: route.name });
     const served: readonly string[] = route.subresource === 'portforward' ? [PORT_FORWARD_PROTOCOL] : CHANNEL_PROTOCOLS;
-    const isWebSocket = (req.headers.upgrade ?? '').toLowerCase() === 'websocket';
-    if (!isWebSocket) {
-      throw apiErrors.badRequest(`Drover serves ${route.subresource} over WebSocket (${served.join(', ')}), not ${req.headers.upgrade ?? 'plain HTTP'}: use kubectl 1.31 or newer`);
+    const upgradeTo = (req.headers.upgrade ?? '').toLowerCase();
+    const isWebSocket = upgradeTo === 'websocket';
+    const isSpdy = upgradeTo === 'spdy/3.1';
+    if (!isWebSocket && !isSpdy) {
+      throw apiErrors.badRequest(`Drover serves ${route.subresource} over WebSocket (${served.join(', ')}) or SPDY/3.1, not ${req.headers.upgrade ?? 'plain HTTP'}`);
+    }
+    const spdyServed = route.subresource === 'portforward' ? SPDY_PORT_FORWARD_PROTOCOL : SPDY_EXEC_PROTOCOL;
+    if (isSpdy && !offeredStreamProtocols(req).includes(spdyServed)) {
+      throw apiErrors.forbidden(`none of the stream protocols offered (${offeredStreamProtocols(req).join(', ') || 'none'}) is served over SPDY: ${spdyServed}`);
     }
     const offered = offeredProtocols(req);
-    if (!served.some((p) => offered.includes(p))) {
+    if (isWebSocket && !served.some((p) => offered.includes(p))) {
       throw apiErrors.badRequest(`none of the WebSocket subprotocols offered (${offered.join(', ') || 'none'}) is served: ${served.join(', ')}`);
     }
     if (route.subresource === 'portforward') {
@@ -96,7 +133,11 @@ export function createUpgradeHandler(opts: UpgradeHandlerOptions): (req: Incomin
       if (!node) throw apiErrors.badRequest(`pod ${route.name} does not have a host assigned`);
       if (!opts.nodeStreams) throw new ApiError('ServiceUnavailable', 'port-forward is not available: this API server is not connected to the fleet');
       const streams = opts.nodeStreams;
-      deps.logger.info({ pod: `${route.namespace}/${route.name}`, node, by: principal.id, subresource: 'portforward' }, 'portforward');
+      deps.logger.info({ pod: `${route.namespace}/${route.name}`, node, by: principal.id, subresource: 'portforward', spdy: isSpdy }, 'portforward');
+      if (isSpdy) {
+        servePortForwardSession(switchToSpdy(socket, head, spdyServed), streams, { node, namespace: route.namespace, pod: route.name }, logger);
+        return;
+      }
       req.headers['sec-websocket-protocol'] = PORT_FORWARD_STAND_IN;
       portForwardWss.handleUpgrade(req, socket, head, (ws) => servePortForward(ws, streams, { node, namespace: route.namespace, pod: route.name }, logger));
       return;
@@ -121,25 +162,22 @@ export function createUpgradeHandler(opts: UpgradeHandlerOptions): (req: Incomin
     }
     if (!opts.nodeStreams) throw new ApiError('ServiceUnavailable', `${route.subresource} is not available: this API server is not connected to the fleet`);
     const streams = opts.nodeStreams;
-    deps.logger.info({ pod: `${route.namespace}/${route.name}`, node, by: principal.id, subresource: route.subresource, argv0: argv[0], tty: options.tty }, route.subresource);
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      serveChannelStream(
-        ws,
-        streams,
-        {
-          node,
-          kind: route.subresource === 'exec' ? 'exec' : 'attach',
-          namespace: route.namespace,
-          pod: route.name,
-          container,
-          ...(route.subresource === 'exec' ? { argv } : {}),
-          stdin: options.stdin,
-          tty: options.tty,
-        },
-        options,
-        logger,
-      );
-    });
+    deps.logger.info({ pod: `${route.namespace}/${route.name}`, node, by: principal.id, subresource: route.subresource, argv0: argv[0], tty: options.tty, spdy: isSpdy }, route.subresource);
+    const open = {
+      node,
+      kind: route.subresource === 'exec' ? ('exec' as const) : ('attach' as const),
+      namespace: route.namespace,
+      pod: route.name,
+      container,
+      ...(route.subresource === 'exec' ? { argv } : {}),
+      stdin: options.stdin,
+      tty: options.tty,
+    };
+    if (isSpdy) {
+      serveSpdyExec(switchToSpdy(socket, head, spdyServed), streams, open, options, logger);
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => serveChannelStream(ws, streams, open, options, logger));
   }
 
   return (req, socket, head) => {

@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCaFetch } from '../../hub/cli/tls-fetch.js';
+import { OpenApiV2Document } from '../../hub/api/protobuf/openapi-v2.js';
 import { startCompatHub, type CompatHub } from './support.js';
 
 const deployment = (extra = '') => `apiVersion: apps/v1
@@ -52,7 +53,7 @@ describe('OpenAPI v3 (real kubectl, real hub)', () => {
     expect(good.code, good.out).toBe(0);
   });
 
-  it('serves OpenAPI v2 as JSON, and 406 to a client that takes only its protobuf', async () => {
+  it('serves OpenAPI v2 as JSON, and as gnostic protobuf to a client that takes only that', async () => {
     const raw = await h.kubectl(['get', '--raw', '/openapi/v2']);
     expect(raw.code, raw.out).toBe(0);
     const v2 = JSON.parse(raw.stdout) as { swagger: string; definitions: Record<string, { 'x-kubernetes-group-version-kind': unknown[] }> };
@@ -61,8 +62,12 @@ describe('OpenAPI v3 (real kubectl, real hub)', () => {
     const caFetch = createCaFetch(await readFile(h.hub.caCertPath, 'utf8'));
     const auth = { authorization: `Bearer ${h.hub.adminToken}` };
     const pb = await caFetch(`${h.hub.httpUrl}/openapi/v2`, { headers: { ...auth, accept: 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf' } });
-    expect(pb.status).toBe(406);
-    expect(((await pb.json()) as { reason: string }).reason).toBe('NotAcceptable');
+    expect(pb.status).toBe(200);
+    const decoded = OpenApiV2Document.toObject(OpenApiV2Document.decode(Buffer.from(await pb.arrayBuffer()))) as { swagger: string; definitions: { additional_properties: { name: string }[] } };
+    expect(decoded.swagger).toBe('2.0');
+    expect(decoded.definitions.additional_properties.map((d) => d.name).sort()).toEqual(Object.keys(v2.definitions).sort());
+    const other = await caFetch(`${h.hub.httpUrl}/openapi/v2`, { headers: { ...auth, accept: 'application/vnd.kubernetes.protobuf' } });
+    expect(other.status).toBe(406); // its Status in Kubernetes protobuf, as that client asked
     expect((await caFetch(`${h.hub.httpUrl}/openapi/v2`)).status).toBe(401);
   });
 

@@ -1,11 +1,12 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- tests read untyped JSON documents */
 import { describe, expect, it } from 'vitest';
 import { acceptsJson, openApiV2Document } from '../../../hub/api/openapi-v2.js';
+import { OpenApiV2Document } from '../../../hub/api/protobuf/openapi-v2.js';
 import { openApiDocument } from '../../../hub/api/openapi.js';
 import { ApiError } from '../../../hub/api/status.js';
 
 describe('OpenAPI v2', () => {
-  const doc = JSON.parse(openApiV2Document('application/json').text) as any;
+  const doc = JSON.parse(openApiV2Document('application/json').body as string) as any;
 
   it('is a Swagger 2.0 document with every kind under Kubernetes\' definition names', () => {
     expect(doc.swagger).toBe('2.0');
@@ -35,14 +36,24 @@ describe('OpenAPI v2', () => {
     expect(named.get['x-kubernetes-action']).toBe('get');
   });
 
-  it('answers JSON unless only protobuf is acceptable (406, so a client falls back)', () => {
+  it('answers JSON, or the gnostic protobuf to a client that takes only that; 406 otherwise', () => {
     expect(acceptsJson(undefined)).toBe(true);
     expect(acceptsJson('application/json, */*')).toBe(true);
     expect(acceptsJson('application/com.github.proto-openapi.spec.v2@v1.0+protobuf')).toBe(false);
     expect(acceptsJson('application/json;q=0')).toBe(false);
+    const pb = openApiV2Document('application/com.github.proto-openapi.spec.v2@v1.0+protobuf');
+    expect(pb.contentType).toBe('application/octet-stream');
+    const decoded = OpenApiV2Document.toObject(OpenApiV2Document.decode(pb.body as Buffer)) as any;
+    expect(decoded.swagger).toBe('2.0');
+    const named = (list: any[], name: string) => list.find((e: any) => e.name === name)?.value;
+    const deployment = named(decoded.definitions.additional_properties, 'io.k8s.api.apps.v1.Deployment');
+    expect(JSON.parse(named(deployment.vendor_extension, 'x-kubernetes-group-version-kind').yaml)).toEqual(doc.definitions['io.k8s.api.apps.v1.Deployment']['x-kubernetes-group-version-kind']);
+    const spec = named(deployment.properties.additional_properties, 'spec');
+    expect(spec.properties.additional_properties.map((p: any) => p.name)).toEqual(Object.keys(doc.definitions['io.k8s.api.apps.v1.Deployment'].properties.spec.properties));
+    expect(decoded.definitions.additional_properties).toHaveLength(Object.keys(doc.definitions).length);
     let error: unknown;
     try {
-      openApiV2Document('application/com.github.proto-openapi.spec.v2@v1.0+protobuf');
+      openApiV2Document('application/vnd.kubernetes.protobuf');
     } catch (err) {
       error = err;
     }
