@@ -32,6 +32,7 @@ import { createNodeServices, type NodeServices, type NodeServicesOptions } from 
 import { NO_POD_NETWORK } from './pod-sandbox.js';
 import { NO_SERVICE_ENV } from './pod-services.js';
 import { ensureCredentials, type EnsureCredentialsOptions } from './link/join.js';
+import { hubImageSource } from './image-hub.js';
 import { AGENT_VERSION, buildNodeStatusMessage, hostIPOf } from './link/node-status.js';
 import { createNodeStatusLink } from './link/node-status-publisher.js';
 import { createPodUsageSampler } from './pods/pod-usage.js';
@@ -74,6 +75,11 @@ export interface AgentOptions {
   joinTimeoutMs?: number;
   /** With no usable stored desired set: how long to wait for the hub's before a loud warning (default 5 min). */
   desiredWaitMs?: number;
+  /**
+   * The hub's HTTPS listener ("host:port") whose registry serves images pushed with `drover image push`
+   * (default: the MQTT hub's host, port 7070); false: never pull from the hub.
+   */
+  imageHub?: string | false | undefined;
   /** Replaces the host fingerprinters (tests). */
   facts?: FactsCollector;
   /**
@@ -132,6 +138,7 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
     nodeName = name;
     const logger = opts.logger.child({ node: name });
 
+    const hubImages = hubImageSource(opts, credentials);
     const records = createContainerRecords({ dataDir: opts.dataDir, logger });
     await records.load();
     // a split set's parts are on topics of their own: the connection subscribes to them once a part names them
@@ -237,6 +244,7 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
       events,
       sandboxes: podNetwork ?? NO_POD_NETWORK,
       serviceEnv: nodeServices ?? NO_SERVICE_ENV,
+      ...(hubImages ? { hubImages } : {}),
       ...(opts.reconcileIntervalMs === undefined ? {} : { intervalMs: opts.reconcileIntervalMs }),
       onObserved: (observation) => {
         podUsage.observe(observation.containersByPod);
