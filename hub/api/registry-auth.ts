@@ -23,7 +23,8 @@ export async function imageCaller(auth: ImageAuth, req: IncomingMessage): Promis
   if (bearer) token = bearer[1];
   else if (basic) {
     const text = Buffer.from(basic[1]!, 'base64').toString('utf8');
-    const colon = text.indexOf(':');
+    // a node's username has a colon of its own (node:NAME); names never do, so its password starts after the second
+    const colon = text.startsWith('node:') ? text.indexOf(':', 'node:'.length) : text.indexOf(':');
     if (colon < 0) return undefined;
     user = text.slice(0, colon);
     token = text.slice(colon + 1);
