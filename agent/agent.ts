@@ -33,6 +33,10 @@ import { NO_POD_NETWORK } from './pod-sandbox.js';
 import { NO_SERVICE_ENV } from './pod-services.js';
 import { ensureCredentials, type EnsureCredentialsOptions } from './link/join.js';
 import { hubImageSource } from './image-hub.js';
+import { createImageGc, type ImageGc } from './pods/image-gc.js';
+
+/** Where each runtime keeps its images (the filesystem image GC watches). */
+const IMAGE_FS: Partial<Record<string, string>> = { containerd: '/var/lib/containerd', docker: '/var/lib/docker' };
 import { AGENT_VERSION, buildNodeStatusMessage, hostIPOf } from './link/node-status.js';
 import { createNodeStatusLink } from './link/node-status-publisher.js';
 import { createPodUsageSampler } from './pods/pod-usage.js';
@@ -119,6 +123,7 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
   let facts: FactsCollector | undefined;
   let prober: Prober | undefined;
   let statusTimer: NodeJS.Timeout | undefined;
+  let imageGc: ImageGc | undefined;
   let network: NodeNetwork | undefined;
   let desiredWaitTimer: NodeJS.Timeout | undefined;
   let services: NodeServices | undefined;
@@ -253,6 +258,8 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
       },
     });
     reconciler = rec;
+    const gc = createImageGc({ runtime: opts.runtime, logger, ...(IMAGE_FS[opts.runtime.name] ? { path: IMAGE_FS[opts.runtime.name] } : {}) });
+    imageGc = gc;
 
     const commands = createCommandHandler({
       nodeName: name,
@@ -359,6 +366,7 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
     // each interval: the pods' cgroups are read, then the heartbeat (or full status) goes with that sample
     statusTimer = setInterval(() => void podUsage.sample().catch((err: unknown) => log.debug({ err }, 'pod usage sample failed')).finally(() => publishNodeStatus()), statusIntervalMs);
     conn.start();
+    gc.start();
     log.info({ node: name, runtime: opts.runtime.name, dataDir: opts.dataDir }, 'agent started');
   }
 
@@ -370,6 +378,7 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
     async stop() {
       if (statusTimer) clearInterval(statusTimer);
       statusTimer = undefined;
+      imageGc?.stop();
       if (desiredWaitTimer) clearTimeout(desiredWaitTimer);
       reporter?.stop();
       streamHandler?.closeAll('the agent is stopping');

@@ -155,6 +155,8 @@ export interface ContainerRuntime {
    * container of that name runs it; only the layers the runtime lacks are fetched. Throws ImagePullError.
    */
   pullImageFromHub?(image: string, source: HubImageSource): Promise<void>;
+  /** Remove an image by name (image GC); its layers go once no other image uses them. */
+  deleteImage?(image: string): Promise<void>;
   /** Images present locally (untagged ones left out). */
   listImages(): Promise<ImageInfo[]>;
   /** Create (not start) a container. Returns its id. Throws ContainerExistsError if the name is taken. */

@@ -114,6 +114,11 @@ export function createContainerdRuntime(opts: ContainerdRuntimeOptions): Contain
       if (removed.exitCode !== 0) log.warn({ image: remote, error: ctrError(removed.stderr) }, 'could not untag the hub name of a pulled image');
     },
 
+    async deleteImage(image) {
+      const result = await ctr.run(['images', 'rm', normaliseImageRef(image)]);
+      if (result.exitCode !== 0) throw ctr.failed(`images rm ${image}`, result);
+    },
+
     async listImages() {
       const result = await ctr.run(['images', 'ls']);
       if (result.exitCode !== 0) throw ctr.failed('images ls', result);

@@ -149,6 +149,11 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): ContainerRuntim
       if (removed.exitCode !== 0) log.warn({ image: remote, error: removed.stderr.trim() }, 'could not untag the hub name of a pulled image');
     },
 
+    async deleteImage(image) {
+      const result = await docker(['rmi', image]);
+      if (result.exitCode !== 0) throw failed(`rmi ${image}`, result);
+    },
+
     async listImages() {
       // an image removed between the listing and the inspect fails the inspect: list again (bounded)
       for (let attempt = 1; ; attempt++) {
