@@ -32,6 +32,11 @@ import { createNodeServices, type NodeServices, type NodeServicesOptions } from 
 import { NO_POD_NETWORK } from './pod-sandbox.js';
 import { NO_SERVICE_ENV } from './pod-services.js';
 import { ensureCredentials, type EnsureCredentialsOptions } from './link/join.js';
+import { hubImageSource } from './image-hub.js';
+import { createImageGc, type ImageGc } from './pods/image-gc.js';
+
+/** Where each runtime keeps its images (the filesystem image GC watches). */
+const IMAGE_FS: Partial<Record<string, string>> = { containerd: '/var/lib/containerd', docker: '/var/lib/docker' };
 import { AGENT_VERSION, buildNodeStatusMessage, hostIPOf } from './link/node-status.js';
 import { createNodeStatusLink } from './link/node-status-publisher.js';
 import { createPodUsageSampler } from './pods/pod-usage.js';
@@ -74,6 +79,11 @@ export interface AgentOptions {
   joinTimeoutMs?: number;
   /** With no usable stored desired set: how long to wait for the hub's before a loud warning (default 5 min). */
   desiredWaitMs?: number;
+  /**
+   * The hub's HTTPS listener ("host:port") whose registry serves images pushed with `drover image push`
+   * (default: the MQTT hub's host, port 7070); false: never pull from the hub.
+   */
+  imageHub?: string | false | undefined;
   /** Replaces the host fingerprinters (tests). */
   facts?: FactsCollector;
   /**
@@ -113,6 +123,7 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
   let facts: FactsCollector | undefined;
   let prober: Prober | undefined;
   let statusTimer: NodeJS.Timeout | undefined;
+  let imageGc: ImageGc | undefined;
   let network: NodeNetwork | undefined;
   let desiredWaitTimer: NodeJS.Timeout | undefined;
   let services: NodeServices | undefined;
@@ -132,6 +143,7 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
     nodeName = name;
     const logger = opts.logger.child({ node: name });
 
+    const hubImages = hubImageSource(opts, credentials);
     const records = createContainerRecords({ dataDir: opts.dataDir, logger });
     await records.load();
     // a split set's parts are on topics of their own: the connection subscribes to them once a part names them
@@ -237,6 +249,7 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
       events,
       sandboxes: podNetwork ?? NO_POD_NETWORK,
       serviceEnv: nodeServices ?? NO_SERVICE_ENV,
+      ...(hubImages ? { hubImages } : {}),
       ...(opts.reconcileIntervalMs === undefined ? {} : { intervalMs: opts.reconcileIntervalMs }),
       onObserved: (observation) => {
         podUsage.observe(observation.containersByPod);
@@ -245,6 +258,8 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
       },
     });
     reconciler = rec;
+    const gc = createImageGc({ runtime: opts.runtime, logger, ...(IMAGE_FS[opts.runtime.name] ? { path: IMAGE_FS[opts.runtime.name] } : {}) });
+    imageGc = gc;
 
     const commands = createCommandHandler({
       nodeName: name,
@@ -351,6 +366,7 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
     // each interval: the pods' cgroups are read, then the heartbeat (or full status) goes with that sample
     statusTimer = setInterval(() => void podUsage.sample().catch((err: unknown) => log.debug({ err }, 'pod usage sample failed')).finally(() => publishNodeStatus()), statusIntervalMs);
     conn.start();
+    gc.start();
     log.info({ node: name, runtime: opts.runtime.name, dataDir: opts.dataDir }, 'agent started');
   }
 
@@ -362,6 +378,7 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
     async stop() {
       if (statusTimer) clearInterval(statusTimer);
       statusTimer = undefined;
+      imageGc?.stop();
       if (desiredWaitTimer) clearTimeout(desiredWaitTimer);
       reporter?.stop();
       streamHandler?.closeAll('the agent is stopping');

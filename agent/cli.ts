@@ -21,6 +21,8 @@ export interface AgentCliOptions {
   statusRefreshMs: number;
   /** False with --no-pod-network: pods on the runtime's own network, no service proxy or cluster DNS. */
   podNetwork: boolean;
+  /** --image-hub host:port: the hub's HTTPS listener for images pushed to it (default: the hub's host, port 7070). */
+  imageHub: string | undefined;
 }
 
 /** A hostname as a node name: lowercase, a DNS label (a-z, 0-9, "-"), at most 63 characters. */
@@ -66,6 +68,7 @@ export function buildAgentCommand(): Command {
     .option('--status-interval <seconds>', 'heartbeat period (the hub marks a node silent for 15 s NotReady)', positiveSeconds, 5)
     .option('--status-refresh <seconds>', 'the full node status goes on change and at least this often', positiveSeconds, 60)
     .option('--no-pod-network', "run pods on the runtime's own network (containerd: the host's; Docker: its default bridge), without pod IPs, Services or cluster DNS; for a machine that runs another agent's pod network already")
+    .option('--image-hub <host:port>', "the hub's HTTPS address, whose registry serves images pushed with `drover image push` (default: the MQTT hub's host, port 7070)")
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
 }
@@ -74,7 +77,7 @@ export function buildAgentCommand(): Command {
 export function parseAgentArgs(argv: string[], host = hostname(), home = homedir()): AgentCliOptions {
   const cmd = buildAgentCommand();
   cmd.parse(argv, { from: 'user' });
-  const o = cmd.opts<{ hub?: string; token?: string; tokenFile?: string; name?: string; runtime?: 'docker' | 'containerd'; dataDir?: string; statusInterval: number; statusRefresh: number; podNetwork: boolean }>();
+  const o = cmd.opts<{ hub?: string; token?: string; tokenFile?: string; name?: string; runtime?: 'docker' | 'containerd'; dataDir?: string; statusInterval: number; statusRefresh: number; podNetwork: boolean; imageHub?: string }>();
   const name = o.name ?? nodeNameFromHostname(host);
   if (!isValidNodeName(name)) {
     throw new InvalidOptionError(`--name "${name}" is not a valid node name: use lowercase letters, digits, "-" and "." (at most 63)`);
@@ -92,6 +95,7 @@ export function parseAgentArgs(argv: string[], host = hostname(), home = homedir
     statusIntervalMs: Math.round(o.statusInterval * 1000),
     statusRefreshMs: Math.round(o.statusRefresh * 1000),
     podNetwork: o.podNetwork,
+    imageHub: o.imageHub,
   };
 }
 

@@ -53,6 +53,7 @@ async function main(): Promise<void> {
     statusIntervalMs: options.statusIntervalMs,
     statusRefreshMs: options.statusRefreshMs,
     ...(options.podNetwork ? {} : { network: false as const }),
+    ...(options.imageHub ? { imageHub: options.imageHub } : {}),
   });
 
   let stopping = false;

@@ -13,6 +13,7 @@ import { createEncryptingStore } from './secrets/index.js';
 import { AlreadyExistsError } from './store/errors.js';
 import type { Store } from './store/store.js';
 import { createAuthService } from './auth/index.js';
+import { createImageStore } from './images/index.js';
 import { writeFileDurable } from '../protocol/durable-file.js';
 import { formatCliConfig, mayReplaceCliConfig } from '../protocol/cli-config.js';
 import { ensurePki, startCertRenewal } from './pki/index.js';
@@ -317,6 +318,10 @@ export async function createHub(opts: HubOptions): Promise<Hub> {
       nodeStreams,
       podSecurity,
       leases,
+      images: {
+        images: createImageStore({ dataDir: opts.dataDir, logger: opts.logger }),
+        auth: { verifyApiToken: (t) => auth.verifyApiToken(t), verifyNodeCredential: (u, p) => auth.verifyNodeCredential(u, p) },
+      },
       ...(auditLog ? { auditLog } : {}),
       ...(opts.apiFlowControl ? { flowControl: opts.apiFlowControl } : {}),
     });

@@ -23,6 +23,13 @@ export const AGENT_NODE_CONDITION_TYPES = ['MemoryPressure', 'DiskPressure', 'PI
 export const POD_TEMPLATE_HASH_LABEL = 'pod-template-hash';
 export const CONTROLLER_REVISION_HASH_LABEL = 'controller-revision-hash';
 
+/**
+ * A pod annotation: `hub` makes the agent pull the pod's images from the Drover hub's registry (images
+ * pushed with `drover image push`) instead of the registries they name. Without it the agent still turns
+ * to the hub when a registry pull fails.
+ */
+export const IMAGE_SOURCE_ANNOTATION = 'drover.io/image-source';
+
 /** Deployment / ReplicaSet annotations (the Deployment controller's bookkeeping, read by `rollout`). */
 export const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
 export const DESIRED_REPLICAS_ANNOTATION = 'deployment.kubernetes.io/desired-replicas';

@@ -11,6 +11,7 @@ import type { ContainerRuntime, RuntimeName } from './runtime.js';
 
 export * from './runtime.js';
 export * from './errors.js';
+export { hubImageRef, type HubImageSource } from './hub-images.js';
 export { readCgroupUsage, cgroupLayout, type CgroupUsage, type CgroupLayout } from './cgroup-usage.js';
 export type { ProcessRunner, ProcessResult, RunOptions } from './process-runner.js';
 export type { DockerRuntimeOptions } from './docker/docker.js';

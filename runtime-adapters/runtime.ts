@@ -1,3 +1,4 @@
+import type { HubImageSource } from './hub-images.js';
 import type { StreamingOptions, StreamingProcess } from './streaming-process.js';
 /**
  * The ContainerRuntime contract. The agent drives containers only through this interface; the docker,
@@ -149,6 +150,13 @@ export interface ContainerRuntime {
   version(): Promise<string>;
   /** Make the image present per policy. Throws ImageNotFoundError / ImagePullError. */
   ensureImage(image: string, policy: PullPolicy): Promise<void>;
+  /**
+   * Pull the image from the Drover hub's registry (hub-images.ts) and tag it with `image` as written, so a
+   * container of that name runs it; only the layers the runtime lacks are fetched. Throws ImagePullError.
+   */
+  pullImageFromHub?(image: string, source: HubImageSource): Promise<void>;
+  /** Remove an image by name (image GC); its layers go once no other image uses them. */
+  deleteImage?(image: string): Promise<void>;
   /** Images present locally (untagged ones left out). */
   listImages(): Promise<ImageInfo[]>;
   /** Create (not start) a container. Returns its id. Throws ContainerExistsError if the name is taken. */

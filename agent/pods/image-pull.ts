@@ -5,7 +5,9 @@
  * to 5 min, backoff.ts), during which the container waits in ImagePullBackOff.
  */
 import type { Container, Pod } from '../../protocol/objects/pod.js';
-import { ImageNotFoundError } from '../../runtime-adapters/errors.js';
+import { IMAGE_SOURCE_ANNOTATION } from '../../protocol/well-known.js';
+import { ImageNotFoundError, ImagePullError } from '../../runtime-adapters/errors.js';
+import type { HubImageSource } from '../../runtime-adapters/hub-images.js';
 import type { ContainerRuntime, PullPolicy } from '../../runtime-adapters/runtime.js';
 import { nextBackoff } from './backoff.js';
 import type { ContainerRecord, WaitingRecord } from './container-records.js';
@@ -16,6 +18,11 @@ export interface ImagePullOptions {
   runtime: ContainerRuntime;
   clock: () => number;
   events?: PodEventSink | undefined;
+  /**
+   * The hub's registry (images pushed with `drover image push`): pods annotated drover.io/image-source=hub
+   * pull from it; others fall back to it when their registry pull fails. Absent: registries only.
+   */
+  hubImages?: HubImageSource | undefined;
   /** Wake the pass loop when the pull back-off ends. */
   wakeAt: (due: number) => void;
   /** Set (or clear) the container's waiting reason. */
@@ -49,9 +56,31 @@ export function createImagePull(opts: ImagePullOptions): ImagePull {
     }
     event(ref, container.name, 'Normal', 'Pulling', `Pulling image "${image}"`);
     const began = clock();
-    await runtime.ensureImage(image, policy);
+    const from = await pullFromSource(pod, image, policy);
     const took = `${((clock() - began) / 1000).toFixed(3)}s`;
-    event(ref, container.name, 'Normal', 'Pulled', `Successfully pulled image "${image}" in ${took}`);
+    event(ref, container.name, 'Normal', 'Pulled', `Successfully pulled image "${image}" in ${took}${from === 'hub' ? ' from the hub' : ''}`);
+  }
+
+  /** The registry the image names, or the hub (asked for, or when the registry pull fails). */
+  async function pullFromSource(pod: Pod, image: string, policy: PullPolicy): Promise<'registry' | 'hub'> {
+    const hub = opts.hubImages;
+    const pullFromHub = runtime.pullImageFromHub?.bind(runtime);
+    if (hub && pullFromHub && pod.metadata.annotations?.[IMAGE_SOURCE_ANNOTATION] === 'hub') {
+      await pullFromHub(image, hub);
+      return 'hub';
+    }
+    try {
+      await runtime.ensureImage(image, policy);
+      return 'registry';
+    } catch (err) {
+      if (!hub || !pullFromHub || !(err instanceof ImagePullError)) throw err;
+      try {
+        await pullFromHub(image, hub);
+        return 'hub';
+      } catch (hubErr) {
+        throw new ImagePullError(runtime.name, image, `${err.message}; from the hub: ${(hubErr as Error).message}`, { cause: hubErr });
+      }
+    }
   }
 
   return {

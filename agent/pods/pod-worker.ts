@@ -25,6 +25,7 @@ import { forgetPreviousLog, keepPreviousLog } from '../previous-logs.js';
 import { backoffAfterExit, formatDuration, nextBackoff } from './backoff.js';
 import type { ContainerRecord, ContainerRecords, TerminatedRecord, WaitingRecord } from './container-records.js';
 import { createImagePull } from './image-pull.js';
+import type { HubImageSource } from '../../runtime-adapters/hub-images.js';
 import type { ConfigLookup } from './pod-config.js';
 import { podRefOf, type PodEventSink, type PodRef } from './pod-events.js';
 import { containerSpecHash, graceSecondsOf, restartPolicyOf, shouldRestart, toContainerSpec } from './pod-runtime.js';
@@ -52,6 +53,8 @@ export interface PodWorkerOptions {
   clock: () => number;
   logger: Logger;
   events?: PodEventSink | undefined;
+  /** The hub's registry, for images pushed to the hub (image-pull.ts). */
+  hubImages?: HubImageSource | undefined;
   /** Come back at this clock time (a back-off's end). */
   wakeAt: (due: number) => void;
   /** The node's pod network: each pod's sandbox (default: none, the runtime's own network). */
@@ -81,7 +84,7 @@ export function createPodWorker(opts: PodWorkerOptions): PodWorker {
   const event: PodEventSink['record'] = (...args) => opts.events?.record(...args);
   /** Kill requests by `uid/container`. */
   const pendingKills = new Map<string, KillRequest>();
-  const images = createImagePull({ runtime, clock, events: opts.events, wakeAt, setWaiting });
+  const images = createImagePull({ runtime, clock, events: opts.events, hubImages: opts.hubImages, wakeAt, setWaiting });
 
   function setWaiting(rec: ContainerRecord, waiting: WaitingRecord | undefined, pod: Pod, container: string): void {
     if (waiting && rec.waiting?.reason !== waiting.reason) {

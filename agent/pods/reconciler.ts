@@ -32,6 +32,7 @@ import { configLookupFrom } from './pod-config.js';
 import { listPodDirs, removePodDir } from './pod-volumes.js';
 import { createPodWorker, type KillRequest } from './pod-worker.js';
 import { createWakeTimer } from './wake-timer.js';
+import type { HubImageSource } from '../../runtime-adapters/hub-images.js';
 
 export const DEFAULT_RECONCILE_INTERVAL_MS = 2_000;
 /**
@@ -63,6 +64,8 @@ export interface ReconcilerOptions {
   onObserved?: (observation: Observation) => void;
   /** Where pod events go (Pulling, Started, Killing, BackOff, ...). */
   events?: PodEventSink;
+  /** The hub's registry, for images pushed to the hub. */
+  hubImages?: HubImageSource;
   /** The node's pod network: each pod's sandbox (default: none, the runtime's own network). */
   sandboxes?: PodSandboxes;
   /** The node's Services as containers' environment variables (default: none). */
@@ -134,6 +137,7 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
     clock,
     logger: log,
     events: opts.events,
+    hubImages: opts.hubImages,
     sandboxes,
     serviceEnv: opts.serviceEnv,
     wakeAt(due) {

@@ -40,6 +40,7 @@ import { renderStatusPage } from './status-page.js';
 import { buildFleetSummary } from './status-summary.js';
 import { ApiError, apiErrors, failureStatus, toApiError } from './status.js';
 import { handleTokens } from './tokens.js';
+import { createImageEndpoints, type ImageEndpointsOptions } from './registry-images.js';
 
 export interface ApiServerOptions {
   store: Store;
@@ -86,6 +87,8 @@ export interface ApiServerOptions {
   bookmarkIntervalMs?: number;
   /** How often a kube-node-lease watch looks for renewals (default 10 s). */
   nodeLeasePollMs?: number;
+  /** The hub's image store, served at /v2/ (registry, read-only) and /apis/drover.io/v1/images (push, list, rm); 404 without. */
+  images?: Omit<ImageEndpointsOptions, 'logger'>;
 }
 
 export interface ApiServer {
@@ -143,6 +146,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     ...(opts.bookmarkIntervalMs !== undefined ? { bookmarkIntervalMs: opts.bookmarkIntervalMs } : {}),
     ...(opts.nodeLeasePollMs !== undefined ? { nodeLeasePollMs: opts.nodeLeasePollMs } : {}),
   };
+  const imageEndpoints = opts.images ? createImageEndpoints({ ...opts.images, logger: logger.child({ component: 'images' }) }) : undefined;
   const sockets = new Set<Socket>();
   let serverAddress = '';
 
@@ -256,6 +260,11 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     } catch (err) {
       logger.debug({ err, target: target.slice(0, 100) }, 'unparseable request target');
       sendJson(res, 400, failureStatus('BadRequest', 'invalid request target'));
+      return;
+    }
+    if (imageEndpoints?.matches(url.pathname)) {
+      // registry clients (containerd, docker) and pushes: their own auth, error format and no request timeout
+      await imageEndpoints.handle(req, res, url);
       return;
     }
     const route = parseRoute(url.pathname);

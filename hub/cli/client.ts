@@ -22,6 +22,8 @@ export interface WatchEvent<T = KubeObject> {
 
 export interface RequestOptions {
   body?: unknown;
+  /** Bytes sent as they are (an image archive), with `contentType` (default application/octet-stream). */
+  rawBody?: Uint8Array;
   contentType?: string;
   query?: Record<string, string | number | boolean | undefined>;
   signal?: AbortSignal;
@@ -86,8 +88,11 @@ export function createClient(
   async function send(method: string, path: string, opts: RequestOptions): Promise<Response> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (conn.token) headers.authorization = `Bearer ${conn.token}`;
-    let body: string | undefined;
-    if (opts.body !== undefined) {
+    let body: string | Uint8Array | undefined;
+    if (opts.rawBody !== undefined) {
+      body = opts.rawBody;
+      headers['content-type'] = opts.contentType ?? 'application/octet-stream';
+    } else if (opts.body !== undefined) {
       body = JSON.stringify(opts.body);
       headers['content-type'] = opts.contentType ?? 'application/json';
     }

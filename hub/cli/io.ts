@@ -7,6 +7,8 @@ export interface CliIO {
   env: NodeJS.ProcessEnv;
   /** The whole of standard input (for `apply -f -`). */
   readStdin(): Promise<string>;
+  /** The whole of standard input as bytes (for `image push -`); absent: readStdin's text. */
+  readStdinBytes?(): Promise<Buffer>;
   homedir: string;
   /** Resolves when the user asks to stop (Ctrl-C / SIGTERM); used by long-running commands. */
   onInterrupt(handler: (signal: NodeJS.Signals) => void): () => void;
@@ -21,6 +23,11 @@ export function processIO(): CliIO {
       const chunks: Buffer[] = [];
       for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
       return Buffer.concat(chunks).toString('utf8');
+    },
+    async readStdinBytes() {
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks);
     },
     homedir: homedir(),
     onInterrupt(handler) {

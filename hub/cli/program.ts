@@ -16,6 +16,7 @@ import { registerHubCommand } from './commands/hub.js';
 import { registerKubeconfigCommand } from './commands/kubeconfig.js';
 import { registerNodeCommand } from './commands/node.js';
 import { registerTokenCommand } from './commands/token.js';
+import { registerImageCommand } from './commands/image.js';
 import { registerUpCommand } from './commands/up.js';
 import { registerExecCommand } from './commands/exec.js';
 import { registerLogsCommand } from './commands/logs.js';
@@ -53,6 +54,7 @@ export function buildProgram(io: CliIO = processIO()): Command {
   registerSimCommand(program, io);
   registerKubeconfigCommand(program, io);
   registerTokenCommand(program, io);
+  registerImageCommand(program, io);
   registerNodeCommand(program, io);
   registerApplyCommand(program, io);
   registerCreateCommand(program, io);

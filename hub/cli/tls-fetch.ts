@@ -29,6 +29,7 @@ export function createCaFetch(ca: string, fallback: typeof fetch = fetch): typeo
       const headers = headersOf(init);
       // like fetch: a string body goes with its length, never chunked
       if (typeof init.body === 'string') headers['content-length'] = String(Buffer.byteLength(init.body));
+      else if (init.body instanceof Uint8Array) headers['content-length'] = String(init.body.byteLength);
       let answer: IncomingMessage | undefined;
       // like fetch: an abort rejects the request, or errors the body being read, with the signal's reason
       const onAbort = () => {
@@ -58,10 +59,10 @@ export function createCaFetch(ca: string, fallback: typeof fetch = fetch): typeo
         signal?.removeEventListener('abort', onAbort);
         reject(new TypeError('fetch failed', { cause: err }));
       });
-      if (typeof init.body === 'string') req.write(init.body);
+      if (typeof init.body === 'string' || init.body instanceof Uint8Array) req.write(init.body);
       else if (init.body !== undefined && init.body !== null) {
         req.destroy();
-        reject(new TypeError('createCaFetch: only string bodies are supported'));
+        reject(new TypeError('createCaFetch: only string and byte bodies are supported'));
         return;
       }
       req.end();

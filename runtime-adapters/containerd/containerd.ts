@@ -14,6 +14,7 @@ import { preciseTimestamp } from '../../protocol/time.js';
 import { ContainerExistsError, ContainerNotFoundError, ImageNotFoundError, ImagePullError, InvalidSpecError, RuntimeCommandError, RuntimeUnavailableError } from '../errors.js';
 import { startLineStream } from '../event-stream.js';
 import { parseCtrImageList } from '../image-list.js';
+import { hubImageRef, writeContainerdHosts } from '../hub-images.js';
 import { tailLogFile, tailLogLines } from '../log-tail.js';
 import { startStreamingProcess } from '../streaming-process.js';
 import { createExecaRunner, type ProcessRunner } from '../process-runner.js';
@@ -97,6 +98,25 @@ export function createContainerdRuntime(opts: ContainerdRuntimeOptions): Contain
       log.info({ image: ref }, 'pulling image');
       const result = await ctr.run(['images', 'pull', ref], { timeoutMs: 30 * 60_000 });
       if (result.exitCode !== 0) throw new ImagePullError(RUNTIME, image, `pull ${ref} failed: ${ctrError(result.stderr)}`);
+    },
+
+    async pullImageFromHub(image, source) {
+      const ref = normaliseImageRef(image);
+      const remote = hubImageRef(source.host, image);
+      const hostsDir = await writeContainerdHosts(source);
+      log.info({ image: ref, from: source.host }, 'pulling image from the hub');
+      const pulled = await ctr.run(['images', 'pull', '--hosts-dir', hostsDir, remote], { timeoutMs: 30 * 60_000 });
+      if (pulled.exitCode !== 0) throw new ImagePullError(RUNTIME, image, `pull ${remote} from the hub failed: ${ctrError(pulled.stderr)}`);
+      const tagged = await ctr.run(['images', 'tag', '--force', remote, ref]);
+      if (tagged.exitCode !== 0) throw new ImagePullError(RUNTIME, image, `tag ${remote} as ${ref} failed: ${ctrError(tagged.stderr)}`);
+      // the hub's name goes; the content stays, held by the pod's name
+      const removed = await ctr.run(['images', 'rm', remote]);
+      if (removed.exitCode !== 0) log.warn({ image: remote, error: ctrError(removed.stderr) }, 'could not untag the hub name of a pulled image');
+    },
+
+    async deleteImage(image) {
+      const result = await ctr.run(['images', 'rm', normaliseImageRef(image)]);
+      if (result.exitCode !== 0) throw ctr.failed(`images rm ${image}`, result);
     },
 
     async listImages() {

@@ -4,6 +4,8 @@
  * `--pull never`: images arrive only through ensureImage). What a container is comes from
  * `docker inspect` (inspect.ts); its create arguments from create-args.ts.
  */
+import { copyFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Logger } from '../../protocol/logger.js';
 import { RUNTIME_LABELS } from '../../protocol/pod-helpers.js';
 import { ContainerExistsError, ContainerNotFoundError, ImageNotFoundError, ImagePullError, InvalidSpecError, RuntimeCommandError, RuntimeUnavailableError } from '../errors.js';
@@ -11,6 +13,7 @@ import { withEnvFile } from '../env-file.js';
 import { startLineStream } from '../event-stream.js';
 import { hostAddress } from '../host-address.js';
 import { parseDockerImageInspect } from '../image-list.js';
+import { hubImageRef, writeDockerConfig, type HubImageSource } from '../hub-images.js';
 import { startStreamingProcess } from '../streaming-process.js';
 import { createExecaRunner, type ProcessRunner } from '../process-runner.js';
 import type { ContainerRuntime, ContainerSpec, ExecResult, LogOptions, PullPolicy } from '../runtime.js';
@@ -22,7 +25,12 @@ import { toContainerInfo, type DockerInspect } from './inspect.js';
 /** This adapter passes test/contract/ for this version of the interface. */
 export const conformsTo = 'ContainerRuntime/v1';
 
+/** Where dockerd looks for a registry's CA. */
+export const DOCKER_CERTS_DIR = '/etc/docker/certs.d';
+
 export interface DockerRuntimeOptions {
+  /** dockerd's registry certificates directory (default /etc/docker/certs.d), for pulls from the hub. */
+  certsDir?: string;
   logger: Logger;
   /** The docker CLI; default "docker". */
   binary?: string;
@@ -76,6 +84,20 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): ContainerRuntim
     return JSON.parse(result.stdout) as DockerInspect[];
   }
 
+  /**
+   * dockerd verifies a registry against /etc/docker/certs.d/<host:port>/ca.crt (no restart needed); loopback
+   * registries are trusted without it. Written when the directory is writable (the agent runs as root on a device).
+   */
+  async function trustHubCa(source: HubImageSource): Promise<void> {
+    const dir = join(opts.certsDir ?? DOCKER_CERTS_DIR, source.host);
+    try {
+      await mkdir(dir, { recursive: true, mode: 0o755 });
+      await copyFile(source.caFile, join(dir, 'ca.crt'));
+    } catch (err) {
+      log.warn({ err, dir }, 'cannot install the hub CA for dockerd: pulls from the hub work only if it already trusts it');
+    }
+  }
+
   async function imagePresent(image: string): Promise<boolean> {
     const result = await docker(['image', 'inspect', '--format', '{{.Id}}', image]);
     if (result.exitCode === 0) return true;
@@ -112,6 +134,24 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): ContainerRuntim
       if (result.exitCode !== 0) {
         throw new ImagePullError(RUNTIME, image, `pull ${image} failed: ${result.stderr.trim()}`);
       }
+    },
+
+    async pullImageFromHub(image, source) {
+      const remote = hubImageRef(source.host, image);
+      const config = await writeDockerConfig(source);
+      await trustHubCa(source);
+      log.info({ image, from: source.host }, 'pulling image from the hub');
+      const pulled = await docker(['--config', config, 'pull', '--quiet', remote], { timeoutMs: 30 * 60_000 });
+      if (pulled.exitCode !== 0) throw new ImagePullError(RUNTIME, image, `pull ${remote} from the hub failed: ${pulled.stderr.trim()}`);
+      const tagged = await docker(['tag', remote, image]);
+      if (tagged.exitCode !== 0) throw new ImagePullError(RUNTIME, image, `tag ${remote} as ${image} failed: ${tagged.stderr.trim()}`);
+      const removed = await docker(['rmi', remote]);
+      if (removed.exitCode !== 0) log.warn({ image: remote, error: removed.stderr.trim() }, 'could not untag the hub name of a pulled image');
+    },
+
+    async deleteImage(image) {
+      const result = await docker(['rmi', image]);
+      if (result.exitCode !== 0) throw failed(`rmi ${image}`, result);
     },
 
     async listImages() {
