@@ -10,10 +10,12 @@ export const MAIN = join(import.meta.dirname, '..', '..', '..', 'dist', 'hub', '
 const MIB = 1024 * 1024;
 
 /** A 24 MiB image: partition 1 FAT (8 MiB at 1 MiB), partition 2 ext4 (14 MiB) holding /etc and /bin/sh (a copy of busybox). */
-export async function makeTestImage(dir: string, opts: { root?: boolean; shell?: string } = {}): Promise<string> {
+export async function makeTestImage(dir: string, opts: { root?: boolean; shell?: string; gpt?: boolean } = {}): Promise<string> {
   const img = join(dir, 'test.img');
   await run('truncate', ['-s', `${24 * MIB}`, img]);
-  const layout = opts.root === false ? 'label: dos\nstart=2048, size=16384, type=c\n' : 'label: dos\nstart=2048, size=16384, type=c\nstart=18432, type=83\n';
+  const layout = opts.gpt
+    ? 'label: gpt\nstart=2048, size=16384, type=EBD0A0A2-B9E5-4433-87C0-68B6B72699C7\nstart=18432, size=28672, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4\n'
+    : opts.root === false ? 'label: dos\nstart=2048, size=16384, type=c\n' : 'label: dos\nstart=2048, size=16384, type=c\nstart=18432, type=83\n';
   await runWithInput('sfdisk', ['--quiet', img], layout);
   const fat = join(dir, 'boot.fat');
   await run('truncate', ['-s', `${8 * MIB}`, fat]);

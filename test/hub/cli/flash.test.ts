@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BOOT_OFFSET, MAIN, catInImage, makeTestImage, run, statInImage } from './flash-support.js';
 
@@ -15,13 +16,9 @@ let bundle: string;
 const TOKEN = 'K10abcdef.0123456789secret';
 
 async function flash(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await run(process.execPath, [MAIN, 'flash', ...args], { detached: true, maxBuffer: 16 * 1024 * 1024 });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: e.code ?? -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
+  // its own process group (detached); execa ends it with the test's timeout
+  const r = await execa(process.execPath, [MAIN, 'flash', ...args], { detached: true, reject: false, stdin: 'ignore', timeout: 100_000 });
+  return { code: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
 const sha = async (f: string) => createHash('sha256').update(await readFile(f)).digest('hex');
@@ -98,6 +95,15 @@ describe('drover flash', () => {
     expect((await stat(`${img}.xz`)).isFile()).toBe(true);
     expect(await catInImage(join(sub, 'out.img'), '/etc/hostname')).toBe('pi-08\n');
   }, 120_000);
+
+  it('reads a GPT image', async () => {
+    const sub = await mkdtemp(join(dir, 'gpt-'));
+    const img = await makeTestImage(sub, { gpt: true });
+    const r = await flash([img, '--token', TOKEN, '--hub', 'mqtt://h:1883', '--hostname', 'pi-14', '--bundle', bundle, '--in-place']);
+    expect(r.stderr).toContain('boot: FAT partition #1 at byte 1048576; root: ext4 partition #2 at byte 9437184');
+    expect(r.code).toBe(0);
+    expect(await catInImage(img, '/etc/hostname')).toBe('pi-14\n');
+  }, 60_000);
 
   it('names a missing root partition', async () => {
     const sub = await mkdtemp(join(dir, 'noroot-'));
