@@ -15,7 +15,7 @@ set -euo pipefail
 NAMESPACE="${TEST_ENV_NAMESPACE:-drover}"
 read -r -a TAGS <<<"${TEST_ENV_TAGS:-drover.local/busybox:test registry.local/nginx:1.27 registry.local/nginx:1.26}"
 IMAGE="${TAGS[0]}"
-PACKAGES=(containerd runc docker.io busybox-static mosquitto-clients iproute2 curl containernetworking-plugins nftables conntrack iperf3)
+PACKAGES=(containerd runc docker.io busybox-static mosquitto-clients iproute2 curl containernetworking-plugins nftables conntrack iperf3 mtools dosfstools fdisk e2fsprogs xz-utils)
 CONTAINERD_SOCK=/run/containerd/containerd.sock
 WAIT_SECONDS=60
 
@@ -38,7 +38,7 @@ for bin in containerd ctr runc dockerd docker mosquitto_pub; do
 done
 busybox_static || missing+=("busybox-static (/bin/busybox, statically linked)")
 [ -x /usr/lib/cni/bridge ] && [ -x /usr/lib/cni/host-local ] && [ -x /usr/lib/cni/portmap ] && [ -x /usr/lib/cni/loopback ] || missing+=("containernetworking-plugins (/usr/lib/cni)")
-for bin in nft conntrack ip bridge iperf3; do
+for bin in nft conntrack ip bridge iperf3 mcopy mdir mkfs.vfat sfdisk debugfs mke2fs e2fsck xz; do
   command -v "$bin" >/dev/null 2>&1 || PATH="$PATH:/usr/sbin:/sbin" command -v "$bin" >/dev/null 2>&1 || missing+=("$bin")
 done
 if [ "${#missing[@]}" -gt 0 ]; then

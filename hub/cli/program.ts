@@ -11,6 +11,7 @@ import { registerCordonCommands } from './commands/cordon.js';
 import { registerDeleteCommand } from './commands/delete.js';
 import { registerDescribeCommand } from './commands/describe.js';
 import { registerDrainCommand } from './commands/drain.js';
+import { registerFlashCommand } from './commands/flash.js';
 import { registerGetCommand } from './commands/get.js';
 import { registerHubCommand } from './commands/hub.js';
 import { registerKubeconfigCommand } from './commands/kubeconfig.js';
@@ -71,6 +72,7 @@ export function buildProgram(io: CliIO = processIO()): Command {
   registerWaitCommand(program, io);
   registerCordonCommands(program, io);
   registerDrainCommand(program, io);
+  registerFlashCommand(program, io);
   return program;
 }
 
