@@ -29,6 +29,8 @@ const podFactsCache = new WeakMap<Pod, PodFacts>();
 export interface NodeFacts {
   ready: boolean;
   platform: { os: string; arch: string } | undefined;
+  /** "os/arch" of platform, the key filters remember per-platform verdicts by. */
+  platformKey: string | undefined;
   allocatable: NodeAllocatable;
 }
 const nodeFactsCache = new WeakMap<Node, NodeFacts>();
@@ -37,9 +39,11 @@ const nodeFactsCache = new WeakMap<Node, NodeFacts>();
 export function nodeFacts(node: Node): NodeFacts {
   let facts = nodeFactsCache.get(node);
   if (!facts) {
+    const platform = nodePlatform(node);
     facts = {
       ready: node.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True',
-      platform: nodePlatform(node),
+      platform,
+      platformKey: platform ? `${platform.os}/${platform.arch}` : undefined,
       allocatable: computeAllocatable(node),
     };
     nodeFactsCache.set(node, facts);

@@ -8,7 +8,7 @@
 import type { Node, Pod } from '../../protocol/index.js';
 import { isTerminal } from '../../protocol/pod-helpers.js';
 import type { CacheEvent, ObjectCache } from '../cache/object-cache.js';
-import { normalizeImageName, podFacts } from './facts.js';
+import { nodeFacts, normalizeImageName, podFacts } from './facts.js';
 import { imagePlatformIndex } from './image-platforms.js';
 import { addToRequested, emptyRequested, type NodeRequested } from './node-resources.js';
 import type { ClusterSnapshot, NodeView } from './snapshot.js';
@@ -157,7 +157,7 @@ export function createLiveSnapshot(cache: ObjectCache): LiveSnapshot {
     viewOf(node) {
       const d = derived(node.metadata.name);
       // recomputed (a new derived object) whenever the node's pods change; the node object changes with the node
-      if (d.view?.imageSet !== imageSetOf(node)) d.view = { requested: d.requested, owners: d.owners, imageSet: imageSetOf(node) };
+      if (d.view?.node !== node) d.view = { node, facts: nodeFacts(node), requested: d.requested, owners: d.owners, imageSet: imageSetOf(node) };
       return d.view;
     },
     imageSetOnNode(name) {

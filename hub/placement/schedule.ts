@@ -86,44 +86,73 @@ export function schedulePod(
   profile: SchedulerProfile = DEFAULT_PROFILE,
   sampler: NodeSampler = createNodeSampler(),
 ): ScheduleResult {
-  const reasons: Record<string, number> = {};
-  const feasible: Array<{ node: Node; view: NodeView | undefined }> = [];
   const nodes = snapshot.nodes;
   const total = nodes.length;
   const wanted = feasibleNodesToFind(total, profile.percentageOfNodesToScore);
   const start = total > 0 ? sampler.nextStartIndex % total : 0;
   // what each filter works out once per pod (Kubernetes' PreFilter); those with nothing to check drop out
-  const active = profile.filters.map((f) => ({ f, state: f.preFilter?.(pod, snapshot) })).filter((a) => a.state !== SKIP);
-  const filters = active.map((a) => a.f);
-  const states = active.map((a) => a.state);
+  const filters: NodeFilter[] = [];
+  const states: unknown[] = [];
+  for (const f of profile.filters) {
+    const state = f.preFilter?.(pod, snapshot);
+    if (state === SKIP) continue;
+    filters.push(f);
+    states.push(state);
+  }
+  const nFilters = filters.length;
+  const viewOf = snapshot.viewOf?.bind(snapshot);
+  // the feasible nodes and their views, side by side (no object per node per decision)
+  const feasible: Node[] = [];
+  const views: Array<NodeView | undefined> = [];
+  let reasons: Record<string, number> | undefined;
   let processed = 0;
   for (; processed < total && feasible.length < wanted; processed++) {
-    const node = nodes[(start + processed) % total]!;
-    const view = snapshot.viewOf?.(node);
+    let at = start + processed;
+    if (at >= total) at -= total;
+    const node = nodes[at]!;
+    const view = viewOf?.(node);
     let fits = true;
-    for (let i = 0; i < filters.length; i++) {
+    for (let i = 0; i < nFilters; i++) {
       const verdict = filters[i]!.filter(pod, node, snapshot, states[i], view);
       if (verdict.ok) continue;
-      for (const reason of [verdict.reason, ...(verdict.moreReasons ?? [])]) reasons[reason] = (reasons[reason] ?? 0) + 1;
+      reasons ??= {};
+      reasons[verdict.reason] = (reasons[verdict.reason] ?? 0) + 1;
+      for (const reason of verdict.moreReasons ?? []) reasons[reason] = (reasons[reason] ?? 0) + 1;
       fits = false;
       break;
     }
-    if (fits) feasible.push({ node, view });
+    if (fits) {
+      feasible.push(node);
+      views.push(view);
+    }
   }
   if (total > 0) sampler.nextStartIndex = (start + processed) % total;
-  if (feasible.length === 0) {
-    return { node: undefined, message: unschedulableMessage(snapshot.nodes.length, reasons), reasons };
+  const n = feasible.length;
+  if (n === 0) {
+    const counted = reasons ?? {};
+    return { node: undefined, message: unschedulableMessage(total, counted), reasons: counted };
   }
-  feasible.sort((a, b) => (a.node.metadata.name < b.node.metadata.name ? -1 : a.node.metadata.name > b.node.metadata.name ? 1 : 0));
-  if (feasible.length === 1) return { node: feasible[0]!.node.metadata.name, score: 0 };
+  if (n === 1) return { node: feasible[0]!.metadata.name, score: 0 };
 
-  const totals = feasible.map(() => 0);
+  const totals = new Float64Array(n);
+  const raw: number[] = new Array<number>(n);
   for (const { scorer, weight } of profile.scorers) {
-    const raw = feasible.map((f) => scorer.score(pod, f.node, snapshot, f.view));
+    const state = scorer.preScore?.(pod, snapshot);
+    for (let i = 0; i < n; i++) raw[i] = scorer.score(pod, feasible[i]!, snapshot, views[i], state);
     const scores = scorer.normalize ? scorer.normalize(raw) : raw;
-    scores.forEach((s, i) => (totals[i]! += s * weight));
+    for (let i = 0; i < n; i++) totals[i]! += scores[i]! * weight;
   }
+  // the highest total; equal totals go to the node whose name sorts first (no sort of the feasible nodes)
   let best = 0;
-  for (let i = 1; i < feasible.length; i++) if (totals[i]! > totals[best]!) best = i;
-  return { node: feasible[best]!.node.metadata.name, score: totals[best]! };
+  let bestName = feasible[0]!.metadata.name;
+  for (let i = 1; i < n; i++) {
+    const t = totals[i]!;
+    if (t < totals[best]!) continue;
+    const name = feasible[i]!.metadata.name;
+    if (t > totals[best]! || name < bestName) {
+      best = i;
+      bestName = name;
+    }
+  }
+  return { node: bestName, score: totals[best]! };
 }

@@ -1,5 +1,5 @@
 import type { Node, Pod } from '../../protocol/index.js';
-import { normalizeImageName, podFacts } from './facts.js';
+import { nodeFacts, normalizeImageName, podFacts, type NodeFacts } from './facts.js';
 import { isTerminal } from '../../protocol/pod-helpers.js';
 import { imagePlatformIndex } from './image-platforms.js';
 import { addToRequested, emptyRequested, sumRequested, type NodeRequested } from './node-resources.js';
@@ -30,6 +30,10 @@ export interface ClusterSnapshot {
 }
 
 export interface NodeView {
+  /** The node object this view was made for (a changed node gets a new view). */
+  node: Node;
+  /** Readiness, platform and parsed allocatable of the node (facts.ts). */
+  facts: NodeFacts;
   requested: NodeRequested;
   /** controller uid -> running pods of it on the node */
   owners: ReadonlyMap<string, number>;
@@ -117,7 +121,8 @@ export function snapshotFromObjects(nodes: readonly Node[], pods: readonly Pod[]
         lastEntry = e;
       }
       // the entry's totals are updated in place by assume(), so one view per node stays true
-      return (e.view ??= { requested: e.requested, owners: e.owners, imageSet: snapshot.imageSetOnNode!(name) });
+      if (e.view?.node !== node) e.view = { node, facts: nodeFacts(node), requested: e.requested, owners: e.owners, imageSet: snapshot.imageSetOnNode!(name) };
+      return e.view;
     },
     imageSetOnNode: (name) => {
       let set = images.get(name);

@@ -24,7 +24,7 @@ function node(i: number): Node {
     status: {
       allocatable: { cpu: '8', memory: '16Gi', pods: '110' },
       conditions: [{ type: 'Ready', status: 'True' }],
-      images: [{ names: [`drover.local/app-${i % 5}:1`] }],
+      images: [{ names: [`drover.local/app-${i % 5}:1`], platforms: ['linux/amd64', 'linux/arm64'] }],
     },
   };
 }

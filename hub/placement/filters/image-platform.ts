@@ -1,7 +1,7 @@
 import { nodeRunsPlatform } from '../image-platforms.js';
 import { nodeFacts } from '../facts.js';
 import { imagePlatforms } from '../snapshot.js';
-import { FITS, SKIP, unfit, type NodeFilter } from './filter.js';
+import { FITS, SKIP, unfit, type FilterResult, type NodeFilter } from './filter.js';
 import type { Pod } from '../../../protocol/index.js';
 import type { ClusterSnapshot } from '../snapshot.js';
 
@@ -17,6 +17,12 @@ export function imagePlatformReason(image: string, platforms: readonly string[])
  */
 type KnownPlatforms = Array<{ image: string; platforms: string[] }>;
 
+/** The pod's known image platforms, and the verdict for each node platform ("os/arch") met so far. */
+interface PlatformState {
+  known: KnownPlatforms;
+  verdicts: Map<string, FilterResult>;
+}
+
 function knownPlatforms(pod: Pod, snapshot: ClusterSnapshot): KnownPlatforms {
   const out: KnownPlatforms = [];
   for (const c of pod.spec.containers) {
@@ -26,21 +32,32 @@ function knownPlatforms(pod: Pod, snapshot: ClusterSnapshot): KnownPlatforms {
   return out;
 }
 
-export const imagePlatform: NodeFilter<KnownPlatforms | typeof SKIP> = {
+function verdict(known: KnownPlatforms, os: string, arch: string): FilterResult {
+  for (const { image, platforms } of known) {
+    if (!platforms.some((p) => nodeRunsPlatform(os, arch, p))) return unfit(imagePlatformReason(image, platforms));
+  }
+  return FITS;
+}
+
+export const imagePlatform: NodeFilter<PlatformState | typeof SKIP> = {
   name: 'ImagePlatform',
   /** The pod's images whose platforms the fleet knows; none: nothing to check. */
   preFilter(pod, snapshot) {
     const known = knownPlatforms(pod, snapshot);
-    return known.length === 0 ? SKIP : known;
+    return known.length === 0 ? SKIP : { known, verdicts: new Map() };
   },
-  filter(pod, node, snapshot, state) {
-    const known = state === SKIP ? [] : (state ?? knownPlatforms(pod, snapshot));
-    if (known.length === 0) return FITS;
-    const platform = nodeFacts(node).platform;
+  filter(pod, node, snapshot, state, view) {
+    if (state === SKIP) return FITS;
+    const facts = view?.facts ?? nodeFacts(node);
+    const platform = facts.platform;
     if (!platform) return FITS;
-    for (const { image, platforms } of known) {
-      if (!platforms.some((p) => nodeRunsPlatform(platform.os, platform.arch, p))) return unfit(imagePlatformReason(image, platforms));
+    if (!state) {
+      const known = knownPlatforms(pod, snapshot);
+      return known.length === 0 ? FITS : verdict(known, platform.os, platform.arch);
     }
-    return FITS;
+    // a fleet has a handful of platforms: decide once per platform and pod, not once per node
+    let v = state.verdicts.get(facts.platformKey!);
+    if (v === undefined) state.verdicts.set(facts.platformKey!, (v = verdict(state.known, platform.os, platform.arch)));
+    return v;
   },
 };

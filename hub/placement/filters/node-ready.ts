@@ -11,8 +11,8 @@ export const NODE_NOT_READY_REASON = 'node(s) were not ready';
  */
 export const nodeReady: NodeFilter = {
   name: 'NodeReady',
-  filter(pod, node) {
-    if (nodeFacts(node).ready) return FITS;
+  filter(pod, node, _snapshot, _state, view) {
+    if ((view?.facts ?? nodeFacts(node)).ready) return FITS;
     if (podToleratesTaint(pod, { key: TAINT_NODE_NOT_READY, effect: 'NoSchedule' })) return FITS;
     return unfit(NODE_NOT_READY_REASON);
   },

@@ -18,6 +18,8 @@ export function untoleratedTaintReason(taint: Pick<Taint, 'key' | 'value'>): str
 export const nodeSchedulable: NodeFilter = {
   name: 'NodeSchedulable',
   filter(pod, node) {
+    const spec = node.spec;
+    if (spec === undefined || (spec.unschedulable !== true && (spec.taints === undefined || spec.taints.length === 0))) return FITS;
     if (
       node.spec?.unschedulable === true &&
       !podToleratesTaint(pod, { key: TAINT_NODE_UNSCHEDULABLE, effect: 'NoSchedule' })

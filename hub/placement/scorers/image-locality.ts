@@ -8,10 +8,11 @@ import { MAX_NODE_SCORE, type NodeScorer } from './scorer.js';
  * distinct images present, 0..100. (Kubernetes weighs by image size and spread; edge agents do not
  * always report sizes, so Drover counts images.)
  */
-export const imageLocality: NodeScorer = {
+export const imageLocality: NodeScorer<readonly string[]> = {
   name: 'ImageLocality',
-  score(pod, node, snapshot, view) {
-    const wanted = podFacts(pod).images;
+  preScore: (pod) => podFacts(pod).images,
+  score(pod, node, snapshot, view, state) {
+    const wanted = state ?? podFacts(pod).images;
     if (wanted.length === 0) return 0;
     const present = view?.imageSet ?? imageSetOnNode(snapshot, node);
     let have = 0;

@@ -15,12 +15,13 @@ export function leastAllocatedFraction(requested: number, allocatable: number): 
  * and memory (weights 1:1) after placing the pod scores higher. Requests use Kubernetes' non-zero
  * defaults (100m cpu, 200Mi memory) for pods that ask for nothing.
  */
-export const leastAllocated: NodeScorer = {
+export const leastAllocated: NodeScorer<{ cpuMillis: number; memoryBytes: number }> = {
   name: 'LeastAllocated',
-  score(pod, node, snapshot, view) {
-    const allocatable = allocatableOf(node);
+  preScore: (pod) => podFacts(pod).nonZero,
+  score(pod, node, snapshot, view, state) {
+    const allocatable = view?.facts.allocatable ?? allocatableOf(node);
     const used = view?.requested ?? requestedOnNode(snapshot, node.metadata.name);
-    const want = podFacts(pod).nonZero;
+    const want = state ?? podFacts(pod).nonZero;
     const cpu = leastAllocatedFraction(used.nonZeroCpuMillis + want.cpuMillis, allocatable.cpuMillis);
     const memory = leastAllocatedFraction(used.nonZeroMemoryBytes + want.memoryBytes, allocatable.memoryBytes);
     return Math.floor((cpu + memory) / 2);

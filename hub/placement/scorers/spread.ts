@@ -26,10 +26,11 @@ export function isPeer(pod: Pod, other: Pod): boolean {
  * Like Kubernetes' (selector) spreading: the raw score is how many of the pod's peers already run on
  * the node; normalized, the node with the most peers scores 0 and a node with none scores 100.
  */
-export const spread: NodeScorer = {
+export const spread: NodeScorer<{ owner: string | undefined }> = {
   name: 'Spread',
-  score(pod, node, snapshot, view) {
-    const owner = podFacts(pod).ownerUid;
+  preScore: (pod) => ({ owner: podFacts(pod).ownerUid }),
+  score(pod, node, snapshot, view, state) {
+    const owner = state ? state.owner : podFacts(pod).ownerUid;
     if (owner !== undefined && view) return view.owners.get(owner) ?? 0;
     if (owner !== undefined && snapshot.ownedOnNode) return snapshot.ownedOnNode(node.metadata.name, owner);
     let peers = 0;
@@ -39,8 +40,10 @@ export const spread: NodeScorer = {
     return peers;
   },
   normalize(scores) {
-    const max = Math.max(0, ...scores);
-    if (max === 0) return scores.map(() => MAX_NODE_SCORE);
-    return scores.map((s) => Math.floor((MAX_NODE_SCORE * (max - s)) / max));
+    let max = 0;
+    for (const s of scores) if (s > max) max = s;
+    const out = new Array<number>(scores.length);
+    for (let i = 0; i < scores.length; i++) out[i] = max === 0 ? MAX_NODE_SCORE : Math.floor((MAX_NODE_SCORE * (max - scores[i]!)) / max);
+    return out;
   },
 };
