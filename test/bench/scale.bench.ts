@@ -294,7 +294,7 @@ async function scenarioIdle(f: Fleet): Promise<void> {
   const connected = f.simTotal().connected;
   const window = `over ${CPU_WINDOW_MS / 1000} s, ${connected === f.n ? 'every node' : `${connected} of ${f.n} nodes connected (the others still joining),`} heartbeating every 5 s`;
   f.record('hub CPU idle', round(cpu[0]!), '% of a core', `${window}; event loop lag p99 ${round((lagP99 ?? NaN) * 1000)} ms; ${reconnects} node reconnects in the window`);
-  f.record('hub RSS idle', Math.round(hub.rssKiB / 1024), 'MiB', `${f.n} nodes, 0 pods`);
+  f.record('hub RSS idle', Math.round(hub.rssKiB / 1024), 'MiB', `${f.n} nodes, 0 pods; ${await hubMemoryNote(f)}`);
   await heapSnapshot(f, 'idle');
   f.record('simulators CPU idle', round(simCpu), '% of a core', `${simPids.length} processes together, ${window}`);
   const base = await baselineSimRssKiB(f);
@@ -378,6 +378,15 @@ async function measureApi(f: Fleet, label: string, podName?: string): Promise<vo
       : 'the API does not page (limit ignored): every request returned the whole list';
   f.record(`LIST pods, per request p99 (${label})`, round(percentile(pages, 0.99)), 'ms', `${last?.items ?? 0} pods (${round((last?.bytes ?? 0) / 2 ** 20)} MiB); ${how}; whole list p99 ${round(percentile(totals, 0.99))} ms`);
   f.record(`hub RSS after the API reads (${label})`, Math.round((await procStat(f.hub.pid)).rssKiB / 1024), 'MiB', 'right after the last LIST');
+}
+
+/** Where the hub's RSS goes, from its own metrics: the V8 heap (used of allocated) and memory outside it (Buffers). */
+async function hubMemoryNote(f: Fleet): Promise<string> {
+  const mib = (v: number | undefined) => (v === undefined ? '?' : String(Math.round(v / 2 ** 20)));
+  const [used, total, external] = await Promise.all(
+    ['nodejs_heap_size_used_bytes', 'nodejs_heap_size_total_bytes', 'nodejs_external_memory_bytes'].map((m) => metricValue(f, m).catch(() => undefined)),
+  );
+  return `V8 heap ${mib(used)} MiB used of ${mib(total)} MiB, external ${mib(external)} MiB`;
 }
 
 /** NODE_OPTIONS for the hub: SCALE_HUB_NODE_OPTIONS, and the heap-snapshot signal with SCALE_HEAP_SNAPSHOT=1. */
@@ -513,7 +522,7 @@ async function scenarioDeploy(f: Fleet, api: boolean): Promise<void> {
   const { pods, ok } = await rollOut(f, 'scale-deploy', REPLICAS, what);
   await sleep(10_000); // let the rollout's status writes settle
   f.record(`hub RSS with ${REPLICAS} pods`, Math.round((await procStat(f.hub.pid)).rssKiB / 1024), 'MiB',
-    `${ok ? 'all' : 'not all'} Running, 10 s after the rollout, every node heartbeating`);
+    `${ok ? 'all' : 'not all'} Running, 10 s after the rollout, every node heartbeating; ${await hubMemoryNote(f)}`);
   if (ok) await heapSnapshot(f, `${REPLICAS}-pods`);
   if (api) await measureApi(f, ok ? `${REPLICAS} pods Running` : `${REPLICAS} pods, not all Running`, [...pods.items.values()][0]?.metadata.name);
   await deleteAndWait(f, 'scale-deploy', pods, ok ? what : `${what} (not all Running)`);
