@@ -27,8 +27,10 @@ import { createStreamHandler, type StreamHandler } from './link/streams.js';
 import { createNodeConnection, type NodeConnection } from './link/connection.js';
 import { createDesiredStateStore } from './link/desired-state-store.js';
 import { createNetworkSetStore } from './link/network-set-store.js';
-import { createNodeNetwork, type NodeNetwork, type NodeNetworkOptions } from './network/node-network.js';
-import { createNodeServices, type NodeServices, type NodeServicesOptions } from './network/node-services.js';
+// The pod network and the Services (about 30 modules: CNI, overlay, DNS server, service proxy) are imported
+// only by an agent that runs them: an agent with --no-pod-network never loads them (agent/README.md, Memory).
+import type { NodeNetwork, NodeNetworkOptions } from './network/node-network.js';
+import type { NodeServices, NodeServicesOptions } from './network/node-services.js';
 import { NO_POD_NETWORK } from './pod-sandbox.js';
 import { NO_SERVICE_ENV } from './pod-services.js';
 import { ensureCredentials, type EnsureCredentialsOptions } from './link/join.js';
@@ -162,8 +164,11 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
     const networkStore = createNetworkSetStore({ dataDir: opts.dataDir, nodeName: name, logger });
     const storedNetwork = await networkStore.loadOrDiscard();
     let onVtepMac = (): void => undefined;
+    const withNetwork = !(opts.network === false || (opts.network === undefined && opts.runtime.name === 'fake'));
+    const { createNodeNetwork } = withNetwork ? await import('./network/node-network.js') : { createNodeNetwork: undefined };
+    const { createNodeServices } = withNetwork ? await import('./network/node-services.js') : { createNodeServices: undefined };
     const podNetwork =
-      opts.network === false || (opts.network === undefined && opts.runtime.name === 'fake')
+      createNodeNetwork === undefined
         ? undefined
         : createNodeNetwork({
             nodeName: name,
@@ -176,7 +181,7 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
           });
     network = podNetwork;
     // the service proxy, cluster DNS and service variables come with the pod network
-    const nodeServices = podNetwork ? createNodeServices({ logger, ...opts.services }) : undefined;
+    const nodeServices = podNetwork && createNodeServices ? createNodeServices({ logger, ...opts.services }) : undefined;
     services = nodeServices;
     /** A set to the pod network and the Services at once (DNS binds once the bridge has its address). */
     const applyNetwork = (set: NetworkSetMessage): Promise<void> =>

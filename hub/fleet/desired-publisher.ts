@@ -13,7 +13,7 @@
  * - A failed publish is logged and retried after `retryMs`.
  * - A flush publishes `concurrency` (64) sets at once, not one after another.
  */
-import { isDeepStrictEqual } from 'node:util';
+import { createHash } from 'node:crypto';
 import { encodeMessage, MAX_PAYLOAD_BYTES, type DesiredSetMessage } from '../../protocol/messages.js';
 import type { EventRecorder } from '../events/recorder.js';
 import { splitDesiredSet } from './desired-split.js';
@@ -62,8 +62,13 @@ export function createDesiredPublisher(opts: DesiredPublisherOptions): DesiredPu
   const podCache = cache.kind<Pod>('Pod');
   const nodeCache = cache.kind<Node>('Node');
   const logger = opts.logger.child({ part: 'desired-publisher' });
-  /** node -> the pods of the last set published (to skip identical sets). */
-  const published = new Map<string, unknown>();
+  /**
+   * node -> a digest of the last set published (its pods and config, to skip identical sets). A digest, not
+   * the set: the set's pods share their spec with the cache's Pod only until the next status write replaces
+   * it, after which a kept set would be a second copy of every bound pod (hub/fleet/README.md, Memory).
+   */
+  const published = new Map<string, string>();
+  const digestOf = (content: unknown): string => createHash('sha1').update(JSON.stringify(content)).digest('base64');
   /** node -> how many messages its last set took (part topics beyond it hold nothing). */
   const partsUsed = new Map<string, number>();
   const maxMessageBytes = opts.maxMessageBytes ?? MAX_PAYLOAD_BYTES;
@@ -119,8 +124,8 @@ export function createDesiredPublisher(opts: DesiredPublisherOptions): DesiredPu
     const bound = podCache.onNode(node);
     const config = nodeObject ? configFor(podsForNode(node, bound)) : [];
     const set = buildDesiredSet(node, bound, cache.revision(), nodeObject !== undefined, clock, config);
-    const content = { pods: set.pods, config: set.config };
-    if (published.has(node) && isDeepStrictEqual(published.get(node), content)) return;
+    const content = digestOf({ pods: set.pods, config: set.config });
+    if (published.get(node) === content) return;
     const split = splitDesiredSet(set, maxMessageBytes);
     for (const { pod, bytes } of split.undeliverable) {
       const message = `the pod with the ConfigMaps/Secrets it uses is ${bytes} bytes, over the ${maxMessageBytes} bytes one message to node ${node} may carry: it is not sent to the node`;

@@ -24,6 +24,12 @@
  * bounds each wait; a wait that runs out is recorded as -1 with what was reached. SCALE_SIM_ARGS adds
  * options to every `drover sim`. SCALE_HUB_ARGS adds options to the hub (e.g. `--cluster-cidr 10.64.0.0/10`, so
  * that more than 256 nodes get a pod CIDR and every node is an overlay peer of every other). SCALE_KEEP=1 keeps the data and logs (under $TMPDIR/drover-scale-*).
+ * SCALE_HUB_NODE_OPTIONS sets NODE_OPTIONS for the hub process only (e.g. `--max-old-space-size=2048`).
+ * SCALE_HEAP_SNAPSHOT=1 starts the hub with `--heapsnapshot-signal=SIGUSR2` and writes a V8 heap snapshot of it
+ * (into the run's directory, kept) when idle after the join and with the deploy scenario's pods Running; open
+ * them in Chrome DevTools (Memory) or compare their sizes: (with pods - idle) / pods is the per-pod cost.
+ * The hub's RSS is recorded with the deploy's pods Running (settled) and after the API measurements on them.
+ * For 100,000 pods on 10,000 nodes: `SCALE_SCENARIOS=api,deploy SCALE_REPLICAS=100000 npm run bench -- scale 10000`.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -62,6 +68,7 @@ const KILL_REPLICAS = Number(env.SCALE_KILL_REPLICAS ?? REPLICAS);
 const CPU_WINDOW_MS = Number(env.SCALE_CPU_WINDOW_S ?? 60) * 1000;
 const TIMEOUT_MS = Number(env.SCALE_TIMEOUT_S ?? 600) * 1000;
 const SIM_ARGS = (env.SCALE_SIM_ARGS ?? '').split(/\s+/).filter(Boolean);
+const HEAP_SNAPSHOT = env.SCALE_HEAP_SNAPSHOT === '1';
 const PREFIX = 'sim-';
 
 interface NodeJson {
@@ -136,7 +143,7 @@ class Fleet {
   async startHub(ports?: { http: number; mqtt: number }): Promise<void> {
     const hubArgs = (env.SCALE_HUB_ARGS ?? '').split(/\s+/).filter(Boolean);
     const proc = startGroup(['hub', '--data-dir', this.hubDir, '--http', `127.0.0.1:${ports?.http ?? 0}`, '--mqtt', `127.0.0.1:${ports?.mqtt ?? 0}`, ...hubArgs], {
-      env: { DROVER_CONFIG: join(this.dir, 'config.json'), DROVER_LOG_LEVEL: env.DROVER_LOG_LEVEL ?? 'info' },
+      env: { DROVER_CONFIG: join(this.dir, 'config.json'), DROVER_LOG_LEVEL: env.DROVER_LOG_LEVEL ?? 'info', NODE_OPTIONS: hubNodeOptions(this.dir) },
       logFile: join(this.dir, 'hub.log'),
     });
     this.hub = proc;
@@ -287,7 +294,8 @@ async function scenarioIdle(f: Fleet): Promise<void> {
   const connected = f.simTotal().connected;
   const window = `over ${CPU_WINDOW_MS / 1000} s, ${connected === f.n ? 'every node' : `${connected} of ${f.n} nodes connected (the others still joining),`} heartbeating every 5 s`;
   f.record('hub CPU idle', round(cpu[0]!), '% of a core', `${window}; event loop lag p99 ${round((lagP99 ?? NaN) * 1000)} ms; ${reconnects} node reconnects in the window`);
-  f.record('hub RSS idle', Math.round(hub.rssKiB / 1024), 'MiB', `${f.n} nodes, 0 pods`);
+  f.record('hub RSS idle', Math.round(hub.rssKiB / 1024), 'MiB', `${f.n} nodes, 0 pods; ${await hubMemoryNote(f)}`);
+  await heapSnapshot(f, 'idle');
   f.record('simulators CPU idle', round(simCpu), '% of a core', `${simPids.length} processes together, ${window}`);
   const base = await baselineSimRssKiB(f);
   const perNode = (simRssMib * 1024 - base * simPids.length) / f.n;
@@ -369,6 +377,47 @@ async function measureApi(f: Fleet, label: string, podName?: string): Promise<vo
       ? 'one page (no more than 500 pods)'
       : 'the API does not page (limit ignored): every request returned the whole list';
   f.record(`LIST pods, per request p99 (${label})`, round(percentile(pages, 0.99)), 'ms', `${last?.items ?? 0} pods (${round((last?.bytes ?? 0) / 2 ** 20)} MiB); ${how}; whole list p99 ${round(percentile(totals, 0.99))} ms`);
+  f.record(`hub RSS after the API reads (${label})`, Math.round((await procStat(f.hub.pid)).rssKiB / 1024), 'MiB', 'right after the last LIST');
+}
+
+/** Where the hub's RSS goes, from its own metrics: the V8 heap (used of allocated) and memory outside it (Buffers). */
+async function hubMemoryNote(f: Fleet): Promise<string> {
+  const mib = (v: number | undefined) => (v === undefined ? '?' : String(Math.round(v / 2 ** 20)));
+  const [used, total, external] = await Promise.all(
+    ['nodejs_heap_size_used_bytes', 'nodejs_heap_size_total_bytes', 'nodejs_external_memory_bytes'].map((m) => metricValue(f, m).catch(() => undefined)),
+  );
+  return `V8 heap ${mib(used)} MiB used of ${mib(total)} MiB, external ${mib(external)} MiB`;
+}
+
+/** NODE_OPTIONS for the hub: SCALE_HUB_NODE_OPTIONS, and the heap-snapshot signal with SCALE_HEAP_SNAPSHOT=1. */
+function hubNodeOptions(dir: string): string {
+  const opts = [env.SCALE_HUB_NODE_OPTIONS ?? ''];
+  if (HEAP_SNAPSHOT) opts.push('--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${dir}`);
+  return opts.filter(Boolean).join(' ');
+}
+
+/** With SCALE_HEAP_SNAPSHOT=1: have the hub write a heap snapshot, wait until it is complete, rename it after `label`. */
+async function heapSnapshot(f: Fleet, label: string): Promise<void> {
+  if (!HEAP_SNAPSHOT) return;
+  const { readdir, rename, stat } = await import('node:fs/promises');
+  const before = new Set(await readdir(f.dir));
+  process.kill(f.hub.pid, 'SIGUSR2');
+  const t0 = performance.now();
+  // the file appears at once and grows while V8 writes it; done when its size holds still for 3 s
+  let last = -1;
+  let still = 0;
+  const file = await waitUntil(async () => {
+    const name = (await readdir(f.dir)).find((n) => n.endsWith('.heapsnapshot') && !before.has(n));
+    if (!name) return undefined;
+    const size = (await stat(join(f.dir, name))).size;
+    still = size === last && size > 0 ? still + 1 : 0;
+    last = size;
+    return still >= 3 ? name : undefined;
+  }, TIMEOUT_MS, 1000);
+  if (!file) return f.notReached(`heap snapshot (${label})`, `${last} bytes written`);
+  const target = join(f.dir, `hub-${label}.heapsnapshot`);
+  await rename(join(f.dir, file), target);
+  f.record(`heap snapshot (${label})`, round(last / 2 ** 20), 'MiB', `${target}, written in ${round((performance.now() - t0) / 1000)} s`);
 }
 
 /** Apply a Deployment and wait until all its pods are bound and then Running and Ready. */
@@ -471,6 +520,10 @@ async function deleteAndWait(f: Fleet, name: string, pods: LiveMap<PodJson>, wha
 async function scenarioDeploy(f: Fleet, api: boolean): Promise<void> {
   const what = `Deployment of ${REPLICAS} on ${f.n} nodes`;
   const { pods, ok } = await rollOut(f, 'scale-deploy', REPLICAS, what);
+  await sleep(10_000); // let the rollout's status writes settle
+  f.record(`hub RSS with ${REPLICAS} pods`, Math.round((await procStat(f.hub.pid)).rssKiB / 1024), 'MiB',
+    `${ok ? 'all' : 'not all'} Running, 10 s after the rollout, every node heartbeating; ${await hubMemoryNote(f)}`);
+  if (ok) await heapSnapshot(f, `${REPLICAS}-pods`);
   if (api) await measureApi(f, ok ? `${REPLICAS} pods Running` : `${REPLICAS} pods, not all Running`, [...pods.items.values()][0]?.metadata.name);
   await deleteAndWait(f, 'scale-deploy', pods, ok ? what : `${what} (not all Running)`);
 }
@@ -633,7 +686,7 @@ export async function run(): Promise<BenchResult[]> {
     } finally {
       await f.teardown().catch((err: unknown) => log(`teardown: ${(err as Error).message}`));
       results.push(...f.results);
-      if (env.SCALE_KEEP !== '1') await rm(dir, { recursive: true, force: true });
+      if (env.SCALE_KEEP !== '1' && !HEAP_SNAPSHOT) await rm(dir, { recursive: true, force: true });
     }
   }
   return results;
