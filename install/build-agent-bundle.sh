@@ -1,25 +1,48 @@
 #!/usr/bin/env bash
-# Build the agent bundle for devices: the compiled agent, runtime adapters and protocol, with a
-# package.json that lists only what they need (no native modules: installs on a Raspberry Pi with the
-# Node its OS ships and no compiler). Output: dist/drover-agent-VERSION.tgz
+# Build the self-contained agent bundle for devices, one archive per architecture:
+#   bash install/build-agent-bundle.sh [--arch amd64|arm64|armv7 ...]      (default: all three)
+# Output: dist/bundles/drover-agent-<version>-linux-<arch>.tar.gz (+ .sha256), top dir drover-agent/ holding
+#   agent/main.js (+ lazily loaded chunks)  the agent, protocol/ and runtime-adapters/ and their pure-JS
+#                                          dependencies in one ESM bundle (esbuild, code splitting keeps the
+#                                          agent's dynamic imports lazy)
+#   node_modules/systeminformation/       loaded at run time through createRequire (agent/host/systeminformation.ts)
+#   package.json ("type": "module"), VERSION, ARCH, install-agent.sh, drover-agent.service
+# Nothing to install on the device but Node 20: no npm install, no compiler (the agent has no native modules;
+# the build fails if a .node file would be needed). The archives of the three architectures hold the same
+# JavaScript; ARCH names the one each is for.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-npm run build --silent
+arches=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --arch) case "$2" in amd64|arm64|armv7) arches+=("$2") ;; *) echo "unknown --arch $2 (amd64, arm64, armv7)" >&2; exit 2 ;; esac; shift 2 ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+[ ${#arches[@]} -gt 0 ] || arches=(amd64 arm64 armv7)
 version=$(node -p "require('./package.json').version")
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
-mkdir -p "$stage/drover-agent"
-cp -r dist/protocol dist/runtime-adapters dist/agent "$stage/drover-agent/"
-cp install/drover-agent.service install/install-agent.sh "$stage/drover-agent/"
-node - "$stage/drover-agent/package.json" <<'JS'
-const fs = require('node:fs');
-const root = JSON.parse(fs.readFileSync('package.json', 'utf8'));
-const keep = ['mqtt', 'systeminformation', 'execa', 'nanoid', 'pino', 'zod', 'yaml', 'commander'];
-const deps = Object.fromEntries(keep.filter((k) => root.dependencies[k]).map((k) => [k, root.dependencies[k]]));
-fs.writeFileSync(process.argv[2], JSON.stringify({
-  name: 'drover-agent', version: root.version, type: 'module', private: true,
-  engines: root.engines, bin: { 'drover-agent': 'agent/main.js' }, dependencies: deps,
-}, null, 2) + '\n');
-JS
-tar -C "$stage" -czf "dist/drover-agent-$version.tgz" drover-agent
-echo "dist/drover-agent-$version.tgz"
+root="$stage/drover-agent"
+mkdir -p "$root/node_modules" dist/bundles
+# createRequire for the CommonJS dependencies esbuild folds into the ESM output (pino, mqtt, ...)
+node_modules/.bin/esbuild agent/main.ts --bundle --platform=node --target=node20 --format=esm --splitting \
+  --outdir="$root/agent" --external:systeminformation --main-fields=module,main --minify-syntax --log-level=warning \
+  --banner:js="import { createRequire as __droverRequire } from 'node:module'; const require = __droverRequire(import.meta.url);"
+cp -r node_modules/systeminformation "$root/node_modules/"
+if find "$root" -name '*.node' | grep -q .; then echo "the bundle would need a native module: $(find "$root" -name '*.node')" >&2; exit 1; fi
+printf '{\n  "name": "drover-agent",\n  "version": "%s",\n  "type": "module",\n  "private": true\n}\n' "$version" > "$root/package.json"
+printf '%s\n' "$version" > "$root/VERSION"
+cp install/drover-agent.service install/install-agent.sh "$root/"
+chmod 0755 "$root/install-agent.sh" "$root/agent/main.js"
+# the bundle must start with nothing but itself: run its --help from the staging dir
+node "$root/agent/main.js" --help >/dev/null
+for arch in "${arches[@]}"; do
+  case "$arch" in amd64) platform=linux/amd64 ;; arm64) platform=linux/arm64 ;; armv7) platform=linux/arm/v7 ;; esac
+  printf '%s\n' "$platform" > "$root/ARCH"
+  name="drover-agent-$version-linux-$arch.tar.gz"
+  # reproducible: fixed owner, order and mtime
+  tar -C "$stage" --sort=name --owner=0 --group=0 --numeric-owner --mtime='2000-01-01 00:00Z' -cf - drover-agent | gzip -9n > "dist/bundles/$name"
+  (cd dist/bundles && sha256sum "$name" > "$name.sha256")
+  echo "dist/bundles/$name $(stat -c %s "dist/bundles/$name") bytes"
+done

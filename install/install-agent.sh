@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Install a Drover agent on a Debian / Raspberry Pi OS device from the agent bundle, as root:
-#   tar xzf drover-agent-VERSION.tgz && sudo drover-agent/install-agent.sh --hub mqtt://HUB:1883 --token-file F [--name N] [--runtime containerd|docker]
+#   tar xzf drover-agent-VERSION-linux-ARCH.tar.gz && sudo drover-agent/install-agent.sh --hub mqtt://HUB:1883 --token-file F [--name N] [--runtime containerd|docker]
 # (or the token in $DROVER_JOIN_TOKEN: `sudo DROVER_JOIN_TOKEN=... install-agent.sh --hub ...`; --token T still works but
 # is readable by every local user while the script runs). The token is kept in /etc/drover/join-token (0600, root) and
 # the agent reads it with --token-file: it is never on the agent's command line.
-# Installs nodejs, npm, containerd and runc from the OS packages if missing, the agent under /opt/drover-agent,
-# and a systemd unit that starts it at boot.
+# Installs nodejs (20, as Debian and Raspberry Pi OS ship it), containerd and runc from the OS packages if missing,
+# the self-contained agent bundle under /opt/drover-agent (no npm install: its dependencies are inside), and a
+# systemd unit that starts it at boot.
 set -euo pipefail
 hub="" token="${DROVER_JOIN_TOKEN:-}" name="$(hostname | tr 'A-Z' 'a-z' | tr -c 'a-z0-9-\n' '-')" runtime=""
 while [ $# -gt 0 ]; do
@@ -24,7 +25,6 @@ here="$(cd "$(dirname "$0")" && pwd)"
 export DEBIAN_FRONTEND=noninteractive
 need=()
 command -v node >/dev/null || need+=(nodejs)
-command -v npm >/dev/null || need+=(npm)
 if [ -z "$runtime" ]; then
   if command -v ctr >/dev/null; then runtime=containerd; elif command -v docker >/dev/null; then runtime=docker; else runtime=containerd; need+=(containerd runc); fi
 fi
@@ -39,7 +39,6 @@ if [ ${#need[@]} -gt 0 ]; then apt-get update && apt-get install -y "${need[@]}"
 systemctl enable --now "$runtime" 2>/dev/null || true
 rm -rf /opt/drover-agent && mkdir -p /opt/drover-agent /etc/drover /var/lib/drover/agent
 cp -r "$here"/. /opt/drover-agent/
-(cd /opt/drover-agent && npm install --omit=dev --no-audit --no-fund)
 umask 077
 printf 'DROVER_HUB=%s\nDROVER_NAME=%s\nDROVER_RUNTIME=%s\n' "$hub" "$name" "$runtime" > /etc/drover/agent.env
 printf '%s\n' "$token" > /etc/drover/join-token

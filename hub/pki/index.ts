@@ -3,3 +3,4 @@ export { certificateFingerprint, derToPem, issueCertificate, type CertificateReq
 export { serverAltNames, currentHostIdentity, isValidAltName, type HostIdentity } from './sans.js';
 export * from './errors.js';
 export { startCertRenewal, RENEWAL_CHECK_INTERVAL_MS, type CertRenewal, type CertRenewalOptions, type ServerTls } from './renewal.js';
+export { signBundle } from './bundle-signing.js';

@@ -7,7 +7,7 @@
  * start when it is missing, not signed by this CA, due to expire within 90 days, or does not cover
  * every wanted name (a new --tls-san, a new address): the CA, and so the join-token hash, stays.
  */
-import { X509Certificate, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { X509Certificate, createPrivateKey, createPublicKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { chmod, mkdir, readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
@@ -47,6 +47,8 @@ export interface Pki {
   /** The server certificate followed by the CA certificate: what TLS servers present. */
   serverChainPem: string;
   serverAltNames: string[];
+  /** Sign `data` with the CA's key (ECDSA P-256 / SHA-256, DER): what the hub vouches for, e.g. agent bundles. The key itself is never handed out. */
+  signWithCa(data: Buffer): Buffer;
 }
 
 interface LoadedCa {
@@ -190,6 +192,7 @@ export async function ensurePki(opts: PkiOptions): Promise<Pki> {
     caFingerprint: certificateFingerprint(ca.cert.raw),
     serverKeyPem: keyPem!,
     serverChainPem: `${certPem!.trimEnd()}\n${ca.certPem.trimEnd()}\n`,
+    signWithCa: (data) => sign('sha256', data, ca.key),
     serverAltNames: presented.subjectAltName?.split(', ').map((s) => s.replace(/^(DNS|IP Address):/, '')) ?? [],
   };
 }
