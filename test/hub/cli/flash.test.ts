@@ -26,8 +26,10 @@ const sha = async (f: string) => createHash('sha256').update(await readFile(f)).
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'flash-test-'));
   const repo = join(import.meta.dirname, '..', '..', '..');
-  const { stdout } = await run('bash', [join(repo, 'install', 'build-agent-bundle.sh')], { cwd: repo, maxBuffer: 16 * 1024 * 1024 });
-  bundle = join(repo, stdout.trim().split('\n').pop() ?? '');
+  // the script prints one line per bundle: "dist/bundles/drover-agent-V-linux-ARCH.tar.gz SIZE bytes"
+  const { stdout } = await run('bash', [join(repo, 'install', 'build-agent-bundle.sh'), '--arch', 'amd64'], { cwd: repo, maxBuffer: 16 * 1024 * 1024 });
+  const line = stdout.trim().split('\n').find((l) => l.includes('linux-amd64.tar.gz')) ?? '';
+  bundle = join(repo, line.split(' ')[0] ?? '');
   await writeFile(join(dir, 'psk'), 'correct horse battery\n');
   await writeFile(join(dir, 'id.pub'), 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAITEST flash@test\n');
 }, 300_000);
