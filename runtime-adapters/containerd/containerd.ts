@@ -1,13 +1,13 @@
 /**
  * The containerd adapter: drives `ctr` (containerd 1.6), namespace "drover" by default. A container is
- * `ctr containers create` (create-args.ts) + `ctr tasks start --detach --log-uri file://...`; containers
+ * `ctr containers create` (create-args.ts) + `ctr tasks start --detach --log-uri binary://...` (the CRI log driver, cri-logger.ts); containers
  * join their pod's network namespace when the spec names one (`network.mode` netns), else use host networking, with TCP forwarders for a hostPort that differs from its containerPort
  * (port-forwarders.ts). What ctr does not keep (start time, exit code, output) is kept per container under
  * stateDir (run-state.ts); container-status.ts turns it all into ContainerInfo. One operation at a time per
  * container (container-locks.ts).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../../protocol/logger.js';
 import { preciseTimestamp } from '../../protocol/time.js';
@@ -15,12 +15,13 @@ import { ContainerExistsError, ContainerNotFoundError, ImageNotFoundError, Image
 import { startLineStream } from '../event-stream.js';
 import { parseCtrImageList } from '../image-list.js';
 import { hubImageRef, writeContainerdHosts } from '../hub-images.js';
-import { tailLogFile, tailLogLines } from '../log-tail.js';
 import { startStreamingProcess } from '../streaming-process.js';
 import { createExecaRunner, type ProcessRunner } from '../process-runner.js';
 import type { ContainerInfo, ContainerRuntime, ContainerSpec, ExecResult, LogOptions, PullPolicy } from '../runtime.js';
 import { checkNetworkMode, checkRunAsNonRoot, checkSpec, managedLabels, resolveArgv } from '../spec-checks.js';
 import { createContainerLocks } from './container-locks.js';
+import { createContainerLogs } from './container-logs.js';
+import { criLogUri, installCriLogger } from './cri-logger.js';
 import { createContainerStatus } from './container-status.js';
 import { createContainersApi } from './containers-api.js';
 import { ctrCreateArgs, deferredLabels } from './create-args.js';
@@ -56,7 +57,18 @@ export function createContainerdRuntime(opts: ContainerdRuntimeOptions): Contain
   const namespace = opts.namespace ?? 'drover';
   const binary = opts.binary ?? 'ctr';
   const clock = opts.clock ?? Date.now;
-  const states = createContainerStateStore(join(opts.stateDir ?? '/var/lib/drover/containerd-adapter', namespace));
+  const stateRoot = opts.stateDir ?? '/var/lib/drover/containerd-adapter';
+  const states = createContainerStateStore(join(stateRoot, namespace));
+  const logs = createContainerLogs(states);
+  let criLogger: Promise<string> | undefined;
+  /** The log driver's path, written before the first task starts (again after a failed write). */
+  const logDriver = (): Promise<string> => {
+    criLogger ??= installCriLogger(stateRoot).catch((err: unknown) => {
+      criLogger = undefined;
+      throw new RuntimeCommandError(RUNTIME, `cannot write the log driver under ${stateRoot}: ${(err as Error).message}`, undefined, { cause: err });
+    });
+    return criLogger;
+  };
   const globalArgs = [
     ...(opts.address ? [`--address=${opts.address}`] : []),
     `--namespace=${namespace}`,
@@ -195,7 +207,8 @@ export function createContainerdRuntime(opts: ContainerdRuntimeOptions): Contain
         await mkdir(states.dir(id), { recursive: true });
         const started: ContainerRunState = { startedAt: now() };
         await states.write(id, started);
-        const result = await ctr.run(['tasks', 'start', '--detach=true', `--log-uri=file://${states.logPath(id)}`, id]);
+        const logUri = criLogUri(await logDriver(), states.criLogPath(id));
+        const result = await ctr.run(['tasks', 'start', '--detach=true', `--log-uri=${logUri}`, id]);
         if (result.exitCode !== 0) {
           await forwarders.close(id);
           const reason = ctrError(result.stderr);
@@ -269,14 +282,7 @@ export function createContainerdRuntime(opts: ContainerdRuntimeOptions): Contain
 
     async logs(id: string, options: LogOptions = {}) {
       await ctr.mustExist(id);
-      let text: string;
-      try {
-        text = await readFile(states.logPath(id), 'utf8');
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return '';
-        throw new RuntimeCommandError(RUNTIME, `cannot read logs of ${id}: ${(err as Error).message}`, undefined, { cause: err });
-      }
-      return tailLogLines(text, options.tailLines);
+      return logs.read(id, options.tailLines);
     },
 
     async exec(id: string, argv: string[], timeoutMs?: number): Promise<ExecResult> {
@@ -309,7 +315,7 @@ export function createContainerdRuntime(opts: ContainerdRuntimeOptions): Contain
     async logStream(id, options) {
       await ctr.mustExist(id);
       const pid = options.follow ? (await ctr.taskList()).get(id) : undefined;
-      return tailLogFile(states.logPath(id), { ...options, follow: options.follow && pid?.status === 'RUNNING', ...(pid ? { pid: pid.pid } : {}) });
+      return logs.stream(id, { ...options, follow: options.follow && pid?.status === 'RUNNING', ...(pid ? { pid: pid.pid } : {}) });
     },
   };
 }
