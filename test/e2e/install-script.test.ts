@@ -221,4 +221,49 @@ spec:
     }, 60_000, 1000);
     expect(logs).toContain('installed-from-hub');
   }, 400_000);
+
+  it('a second run with a newer bundle installs it beside the first: current switches, previous keeps the old, the agent restarts into it, the pod keeps running', async () => {
+    const l = layout('device');
+    const [major, minor, patch] = VERSION.split('-')[0]!.split('.').map(Number) as [number, number, number];
+    const next = `${major}.${minor}.${patch + 1}`;
+    // the same agent repacked as the next version, copied into the hub's bundle directory
+    const work = await mkdtemp(join(tmpdir(), 'drover-install-next-'));
+    try {
+      await execa('tar', ['-C', work, '-xzf', join(ROOT, 'dist/bundles', FILE)]);
+      await writeFile(join(work, 'drover-agent', 'VERSION'), `${next}\n`);
+      const pkg = JSON.parse(await readFile(join(work, 'drover-agent', 'package.json'), 'utf8')) as Record<string, unknown>;
+      await writeFile(join(work, 'drover-agent', 'package.json'), JSON.stringify({ ...pkg, version: next }, null, 2));
+      await mkdir(join(dir, 'hub', 'bundles'), { recursive: true });
+      await execa('sh', ['-c', `tar -C '${work}' -czf '${join(dir, 'hub', 'bundles', `drover-agent-${next}-linux-amd64.tar.gz`)}' drover-agent`]);
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+    const before = agentPid!;
+    const r = await install(['--token-file', tokenFile, ...layoutArgs(l)]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`stopping the agent running as pid ${before}`);
+    expect(await readlink(join(l.prefix, 'current'))).toBe(`versions/${next}`);
+    expect(await readlink(join(l.prefix, 'previous'))).toBe(`versions/${VERSION}`);
+    expect((await readFile(join(l.prefix, 'versions', VERSION, 'VERSION'), 'utf8')).trim()).toBe(VERSION);
+    agentPid = Number((await readFile(join(l.data, 'agent.pid'), 'utf8')).trim());
+    expect(agentPid).not.toBe(before);
+    expect(existsSync(`/proc/${before}`)).toBe(false);
+    await waitFor(
+      `${NODE} on ${next}`,
+      async () => {
+        const n = await hub.json<{ metadata: { labels?: Record<string, string> } }>(['get', 'node', NODE]);
+        return n.metadata.labels?.['drover.io/agent-version'] === next;
+      },
+      120_000,
+      1000,
+    );
+    expect((await hub.json<{ status?: { phase?: string } }>(['get', 'pod', '-n', NAMESPACE, 'dis-pod'])).status?.phase).toBe('Running');
+  }, 300_000);
+
+  it('refuses a token without a CA hash before fetching anything', async () => {
+    const r = await execa('sh', [join(ROOT, 'install/install.sh'), '--token', 'drover-join.abc.def', '--server', 'https://192.0.2.1:7070', '--no-systemd', '--prefix', join(dir, 'bare', 'opt')], { reject: false });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain('the join token has no CA hash (K10<sha256>::drover-join...)');
+    expect(existsSync(join(dir, 'bare'))).toBe(false);
+  });
 });
