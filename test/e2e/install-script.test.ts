@@ -157,7 +157,9 @@ describe('install.sh from the hub on a fresh network namespace host, no registry
     const half = Math.floor(bundle.length / 2);
     await writeFile(join(l.prefix, 'downloads', `${real.sha256}.part`), bundle.subarray(0, half));
 
+    const started = performance.now();
     const r = await install(['--token-file', tokenFile, ...layoutArgs(l)]);
+    const installed = performance.now();
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stderr).toContain(`resuming ${FILE} at byte ${half}`);
     expect(r.stderr).toContain('hub CA verified against the join token');
@@ -188,6 +190,9 @@ describe('install.sh from the hub on a fresh network namespace host, no registry
     ).catch(async (err: unknown) => {
       throw new Error(`${String(err)}\nagent log:\n${await readFile(join(l.data, 'agent.log'), 'utf8').catch(() => '')}`);
     });
+    console.log(
+      `INSTALL-FIGURE: install.sh (resuming at ${half} of ${bundle.length} bytes) ${((installed - started) / 1000).toFixed(1)} s; node Ready ${((performance.now() - started) / 1000).toFixed(1)} s after the script started; loadavg ${(await readFile('/proc/loadavg', 'utf8')).trim()}`,
+    );
     expect(node.metadata.labels?.['drover.io/agent-version']).toBe(VERSION);
     expect(node.status?.nodeInfo?.kubeletVersion).toBe(`drover-${VERSION}`);
     const listed = await hub.cli(['get', 'nodes', '-L', 'drover.io/agent-version']);
