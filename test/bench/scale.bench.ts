@@ -29,11 +29,15 @@
  * (into the run's directory, kept) when idle after the join and with the deploy scenario's pods Running; open
  * them in Chrome DevTools (Memory) or compare their sizes: (with pods - idle) / pods is the per-pod cost.
  * The hub's RSS is recorded with the deploy's pods Running (settled) and after the API measurements on them.
+ * SCALE_CPU_PROFILE=1 preloads test/bench/cpu-profile-hook.mjs into the hub and writes two CPU profiles of each rollout
+ * into the run's directory (kept): hub-1.cpuprofile from the create until all pods are bound, hub-2 from then until all
+ * are Running and Ready (`node --import tsx test/bench/cpu-profile-summary.ts FILE` prints the hot functions).
  * For 100,000 pods on 10,000 nodes: `SCALE_SCENARIOS=api,deploy SCALE_REPLICAS=100000 npm run bench -- scale 10000`.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { ProgressLine } from '../../agent/sim/progress.js';
 import { createCaFetch } from '../../hub/cli/tls-fetch.js';
 import type { BenchResult } from './run.js';
@@ -69,6 +73,7 @@ const CPU_WINDOW_MS = Number(env.SCALE_CPU_WINDOW_S ?? 60) * 1000;
 const TIMEOUT_MS = Number(env.SCALE_TIMEOUT_S ?? 600) * 1000;
 const SIM_ARGS = (env.SCALE_SIM_ARGS ?? '').split(/\s+/).filter(Boolean);
 const HEAP_SNAPSHOT = env.SCALE_HEAP_SNAPSHOT === '1';
+const CPU_PROFILE = env.SCALE_CPU_PROFILE === '1';
 const PREFIX = 'sim-';
 
 interface NodeJson {
@@ -143,7 +148,7 @@ class Fleet {
   async startHub(ports?: { http: number; mqtt: number }): Promise<void> {
     const hubArgs = (env.SCALE_HUB_ARGS ?? '').split(/\s+/).filter(Boolean);
     const proc = startGroup(['hub', '--data-dir', this.hubDir, '--http', `127.0.0.1:${ports?.http ?? 0}`, '--mqtt', `127.0.0.1:${ports?.mqtt ?? 0}`, ...hubArgs], {
-      env: { DROVER_CONFIG: join(this.dir, 'config.json'), DROVER_LOG_LEVEL: env.DROVER_LOG_LEVEL ?? 'info', NODE_OPTIONS: hubNodeOptions(this.dir) },
+      env: { DROVER_CONFIG: join(this.dir, 'config.json'), DROVER_LOG_LEVEL: env.DROVER_LOG_LEVEL ?? 'info', NODE_OPTIONS: hubNodeOptions(this.dir), DROVER_CPU_PROFILE_DIR: this.dir },
       logFile: join(this.dir, 'hub.log'),
     });
     this.hub = proc;
@@ -393,6 +398,7 @@ async function hubMemoryNote(f: Fleet): Promise<string> {
 function hubNodeOptions(dir: string): string {
   const opts = [env.SCALE_HUB_NODE_OPTIONS ?? ''];
   if (HEAP_SNAPSHOT) opts.push('--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${dir}`);
+  if (CPU_PROFILE) opts.push(`--import=${pathToFileURL(join(import.meta.dirname, 'cpu-profile-hook.mjs')).href}`);
   return opts.filter(Boolean).join(' ');
 }
 
@@ -435,6 +441,8 @@ async function rollOut(f: Fleet, name: string, replicas: number, what: string): 
       const pct = now.map((t, i) => ((t - cpuBefore[i]!) / 100 / seconds) * 100);
       return { hub: round(pct[0]!, 0), sims: round(pct.slice(1).reduce((a, b) => a + b, 0), 0) };
     };
+    // SCALE_CPU_PROFILE=1: the hub's CPU profile covers the rollout, from the create until all are Running
+    if (CPU_PROFILE) process.kill(f.hub.pid, 'SIGWINCH');
     const created = await f.api.request('POST', '/apis/apps/v1/namespaces/default/deployments', deployment(name, replicas));
     if (created.status !== 201) throw new Error(`create deployment ${name}: HTTP ${created.status} ${JSON.stringify(created.body)}`);
     const count = () => {
@@ -460,6 +468,8 @@ async function rollOut(f: Fleet, name: string, replicas: number, what: string): 
     };
     const bound = await waitUntil(() => (progress(), count().bound >= replicas), TIMEOUT_MS, 100);
     const tBound = (performance.now() - t0) / 1000;
+    // two profiles: hub-1 from the create until all bound, hub-2 from then until all Running (or the timeout)
+    if (CPU_PROFILE) process.kill(f.hub.pid, 'SIGWINCH');
     if (!bound) {
       const c = count();
       f.notReached(`${what}: all ${replicas} bound`, `${c.all} pods created, ${c.bound} bound`);
@@ -472,6 +482,7 @@ async function rollOut(f: Fleet, name: string, replicas: number, what: string): 
       return count().ready >= replicas;
     }, TIMEOUT_MS, 100);
     const tRunning = (performance.now() - t0) / 1000;
+    if (CPU_PROFILE) process.kill(f.hub.pid, 'SIGWINCH');
     const perNode = new Map<string, number>();
     for (const p of pods.items.values()) if (p.spec.nodeName) perNode.set(p.spec.nodeName, (perNode.get(p.spec.nodeName) ?? 0) + 1);
     f.record(`${what}: all ${replicas} bound`, round(tBound), 's', `from the create; on ${perNode.size} nodes, at most ${Math.max(...perNode.values())} per node`);
@@ -686,7 +697,7 @@ export async function run(): Promise<BenchResult[]> {
     } finally {
       await f.teardown().catch((err: unknown) => log(`teardown: ${(err as Error).message}`));
       results.push(...f.results);
-      if (env.SCALE_KEEP !== '1' && !HEAP_SNAPSHOT) await rm(dir, { recursive: true, force: true });
+      if (env.SCALE_KEEP !== '1' && !HEAP_SNAPSHOT && !CPU_PROFILE) await rm(dir, { recursive: true, force: true });
     }
   }
   return results;
