@@ -27,6 +27,8 @@ export interface ClusterSnapshot {
    * (Kubernetes' NodeInfo); when absent, they ask the methods above.
    */
   viewOf?(node: Node): NodeView;
+  /** viewOf(nodes[index]), found by position instead of by name (the scheduler walks the nodes in order). */
+  viewAt?(index: number): NodeView;
 }
 
 export interface NodeView {
@@ -105,6 +107,8 @@ export function snapshotFromObjects(nodes: readonly Node[], pods: readonly Pod[]
   }
   const list = [...nodes];
   const byName = new Map(list.map((n) => [n.metadata.name, n]));
+  /** views by position in `list` (the list never changes; the totals a view holds are updated in place) */
+  const views: Array<NodeView | undefined> = new Array<NodeView | undefined>(list.length);
   let platformIndex: Map<string, ReadonlySet<string>> | undefined;
   const snapshot: InMemorySnapshot = {
     nodes: list,
@@ -124,6 +128,7 @@ export function snapshotFromObjects(nodes: readonly Node[], pods: readonly Pod[]
       if (e.view?.node !== node) e.view = { node, facts: nodeFacts(node), requested: e.requested, owners: e.owners, imageSet: snapshot.imageSetOnNode!(name) };
       return e.view;
     },
+    viewAt: (index) => (views[index] ??= snapshot.viewOf!(list[index]!)),
     imageSetOnNode: (name) => {
       let set = images.get(name);
       if (!set) {
