@@ -16,12 +16,13 @@ import { startLineStream } from '../event-stream.js';
 import { parseCtrImageList } from '../image-list.js';
 import { hubImageRef, writeContainerdHosts } from '../hub-images.js';
 import { tailLogFile, tailLogLines } from '../log-tail.js';
-import { startStreamingProcess } from '../streaming-process.js';
+import { shellQuote, startStreamingProcess } from '../streaming-process.js';
 import { createExecaRunner, type ProcessRunner } from '../process-runner.js';
 import type { ContainerInfo, ContainerRuntime, ContainerSpec, ExecResult, LogOptions, PullPolicy } from '../runtime.js';
 import { checkNetworkMode, checkRunAsNonRoot, checkSpec, managedLabels, resolveArgv } from '../spec-checks.js';
 import { createContainerLocks } from './container-locks.js';
 import { createContainerStatus } from './container-status.js';
+import { stdioOf } from './container-labels.js';
 import { createContainersApi } from './containers-api.js';
 import { ctrCreateArgs, deferredLabels } from './create-args.js';
 import { createCtr, RUNTIME } from './ctr.js';
@@ -31,6 +32,8 @@ import { normaliseImageRef, sanitiseContainerId } from './names.js';
 import { completeSpec } from './oci-spec.js';
 import { createPortForwarders } from './port-forwarders.js';
 import { createContainerStateStore, type ContainerRunState } from './run-state.js';
+import { createTaskConsoles } from './task-console.js';
+import { createTasksApi } from './tasks-api.js';
 
 /** This adapter passes test/contract/ for this version of the interface. */
 export const conformsTo = 'ContainerRuntime/v1';
@@ -62,8 +65,24 @@ export function createContainerdRuntime(opts: ContainerdRuntimeOptions): Contain
     `--namespace=${namespace}`,
     `--connect-timeout=${opts.connectTimeoutSeconds ?? 5}s`,
   ];
-  const ctr = createCtr({ binary, globalArgs, run: opts.run ?? createExecaRunner(), logger: log });
+  const runner = opts.run ?? createExecaRunner();
+  const ctr = createCtr({ binary, globalArgs, run: runner, logger: log });
   const api = createContainersApi({ namespace, ...(opts.address ? { address: opts.address } : {}) });
+  const consoles = createTaskConsoles({ states, tasks: createTasksApi({ namespace, ...(opts.address ? { address: opts.address } : {}) }), logger: log });
+  /**
+   * `ctr tasks start --detach --fifo-dir`: the task's stdio on FIFOs the adapter reads (task-console.ts). A task
+   * with a terminal needs ctr to have one of its own (it makes the task's console from it): util-linux `script`.
+   */
+  const startWithConsole = (id: string, fifoDir: string, tty: boolean) => {
+    const args = [...globalArgs, 'tasks', 'start', '--detach=true', `--fifo-dir=${fifoDir}`, id];
+    return tty ? runner('script', ['-qfec', `exec ${shellQuote([binary, ...args])}`, '/dev/null']) : runner(binary, args);
+  };
+  /** A task made with stdin or a TTY whose console the adapter is not reading yet (after an agent restart): read it. */
+  const readConsole = async (id: string, labels: Record<string, string> | null | undefined, task: string | undefined): Promise<void> => {
+    const stdio = stdioOf(labels ?? {});
+    if (!stdio || task !== 'RUNNING') return;
+    await consoles.open(id, stdio).catch((err: unknown) => log.warn({ err, id }, 'cannot read the task console'));
+  };
   const locks = createContainerLocks();
   const forwarders = createPortForwarders({ logger: log });
   const imageConfigs = createImageConfigs(ctr);
@@ -195,7 +214,10 @@ export function createContainerdRuntime(opts: ContainerdRuntimeOptions): Contain
         await mkdir(states.dir(id), { recursive: true });
         const started: ContainerRunState = { startedAt: now() };
         await states.write(id, started);
-        const result = await ctr.run(['tasks', 'start', '--detach=true', `--log-uri=file://${states.logPath(id)}`, id]);
+        const stdio = stdioOf(raw.Labels ?? {});
+        const result = stdio
+          ? await startWithConsole(id, await consoles.prepare(id), stdio.tty)
+          : await ctr.run(['tasks', 'start', '--detach=true', `--log-uri=file://${states.logPath(id)}`, id]);
         if (result.exitCode !== 0) {
           await forwarders.close(id);
           const reason = ctrError(result.stderr);
@@ -205,6 +227,7 @@ export function createContainerdRuntime(opts: ContainerdRuntimeOptions): Contain
           await states.write(id, { ...started, exitCode: 128, finishedAt: now(), reason });
           throw new RuntimeCommandError(RUNTIME, `start ${id}: ${reason}`, result.exitCode);
         }
+        if (stdio) await consoles.open(id, stdio);
         log.info({ id }, 'started container');
       });
     },
@@ -238,6 +261,7 @@ export function createContainerdRuntime(opts: ContainerdRuntimeOptions): Contain
           log.info({ id }, 'removed container');
         }
         await forwarders.close(id);
+        consoles.close(id);
         await states.remove(id);
       });
     },
@@ -257,6 +281,7 @@ export function createContainerdRuntime(opts: ContainerdRuntimeOptions): Contain
         if (!raw) continue; // removed meanwhile
         const all = raw.Labels ?? {};
         if (!Object.entries(wanted).every(([k, v]) => all[k] === v)) continue;
+        await readConsole(id, raw.Labels, tasks.get(id)?.status);
         infos.push(await status.info(raw, tasks.get(id)?.status));
       }
       return infos;
@@ -264,7 +289,9 @@ export function createContainerdRuntime(opts: ContainerdRuntimeOptions): Contain
 
     async inspect(id: string) {
       const raw = await ctr.mustExist(id);
-      return status.info(raw, await ctr.taskStatus(id));
+      const task = await ctr.taskStatus(id);
+      await readConsole(id, raw.Labels, task);
+      return status.info(raw, task);
     },
 
     async logs(id: string, options: LogOptions = {}) {
@@ -303,7 +330,16 @@ export function createContainerdRuntime(opts: ContainerdRuntimeOptions): Contain
       await ctr.mustExist(id);
       const execId = `drover-exec-${randomBytes(6).toString('hex')}`;
       log.debug({ id, execId, tty: Boolean(options.tty) }, 'ctr tasks exec (stream)');
-      return startStreamingProcess(binary, [...globalArgs, 'tasks', 'exec', `--exec-id=${execId}`, ...(options.tty ? ['--tty'] : []), id, ...argv], options);
+      return startStreamingProcess(binary, [...globalArgs, 'tasks', 'exec', `--exec-id=${execId}`, ...(options.tty ? ['--tty'] : []), id, ...argv], options, RUNTIME);
+    },
+
+    async attachStream(id, options) {
+      const raw = await ctr.mustExist(id);
+      const stdio = stdioOf(raw.Labels ?? {});
+      if (!stdio) throw new InvalidSpecError(RUNTIME, `container ${id} was made without stdin or a TTY: its output is its log only`);
+      const task = await ctr.taskStatus(id);
+      if (task !== 'RUNNING') throw new RuntimeCommandError(RUNTIME, `cannot attach to ${id}: its task is ${task ?? 'not started'}`, undefined);
+      return consoles.attach(id, stdio, options);
     },
 
     async logStream(id, options) {
