@@ -224,6 +224,11 @@ export function createStreamHandler(opts: StreamHandlerOptions): StreamHandler {
     const topic = topics.nodeStream(opts.nodeName, open.stream);
     const paused = new Set<NodeJS.ReadableStream>();
     let proc: StreamingProcess | Socket | undefined;
+    let pendingSize: { width: number; height: number } | undefined;
+    const resize = (width: number, height: number): void => {
+      if (proc === undefined || !('exited' in proc) || !proc.resize) return;
+      proc.resize(width, height).catch((err: unknown) => log.warn({ err, stream: open.stream, width, height }, 'could not resize the terminal'));
+    };
     const input = (): NodeJS.WritableStream | undefined => (proc === undefined ? undefined : 'exited' in proc ? proc.stdin : proc);
     const endpoint = createStreamEndpoint({
       id: open.stream,
@@ -240,8 +245,9 @@ export function createStreamHandler(opts: StreamHandlerOptions): StreamHandler {
         if (((open.kind === 'exec' || open.kind === 'attach') && channel === 0) || open.kind === 'portForward') input()?.end();
       },
       onResize(width, height) {
-        if (proc === undefined || !('exited' in proc) || !proc.resize) return;
-        proc.resize(width, height).catch((err: unknown) => log.warn({ err, stream: open.stream, width, height }, 'could not resize the terminal'));
+        // one that comes before the process is there (kubectl attach sends the size + 1, then the size, at once) waits for it
+        if (proc === undefined) pendingSize = { width, height };
+        else resize(width, height);
       },
       onDrain() {
         for (const r of paused) r.resume();
@@ -262,7 +268,12 @@ export function createStreamHandler(opts: StreamHandlerOptions): StreamHandler {
       return;
     }
     streams.set(open.stream, endpoint);
-    start(open, endpoint, paused, (p) => (proc = p)).catch((err: unknown) => {
+    const setProcess = (p: StreamingProcess | Socket): void => {
+      proc = p;
+      if (pendingSize) resize(pendingSize.width, pendingSize.height);
+      pendingSize = undefined;
+    };
+    start(open, endpoint, paused, setProcess).catch((err: unknown) => {
       if (err instanceof DroverError) log.info({ stream: open.stream, kind: open.kind, code: err.code, error: err.message }, 'stream refused');
       else log.warn({ err, stream: open.stream, kind: open.kind }, 'stream failed');
       endpoint.close({ error: (err as Error).message });
