@@ -7,7 +7,9 @@
  * container (container-locks.ts).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
+import { execa } from 'execa';
+import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
 import { join } from 'node:path';
 import type { Logger } from '../../protocol/logger.js';
 import { preciseTimestamp } from '../../protocol/time.js';
@@ -17,7 +19,7 @@ import { parseCtrImageList } from '../image-list.js';
 import { hubImageRef, writeContainerdHosts } from '../hub-images.js';
 import { tailLogFile, tailLogLines } from '../log-tail.js';
 import { shellQuote, startStreamingProcess } from '../streaming-process.js';
-import { createExecaRunner, type ProcessRunner } from '../process-runner.js';
+import { createExecaRunner, type ProcessResult, type ProcessRunner } from '../process-runner.js';
 import type { ContainerInfo, ContainerRuntime, ContainerSpec, ExecResult, LogOptions, PullPolicy } from '../runtime.js';
 import { checkNetworkMode, checkRunAsNonRoot, checkSpec, managedLabels, resolveArgv } from '../spec-checks.js';
 import { createContainerLocks } from './container-locks.js';
@@ -54,6 +56,23 @@ export interface ContainerdRuntimeOptions {
   connectTimeoutSeconds?: number;
 }
 
+/**
+ * `ctr ARGS` on a terminal of its own (util-linux `script`), raw and without echo, its stderr apart (fd 3).
+ * ctr copies that terminal to the task's stdin until it exits, so script's stdin is a pipe left open: script
+ * never sees an end of input, and passes nothing on.
+ */
+async function startOnTerminal(binary: string, args: readonly string[]): Promise<ProcessResult> {
+  const child = execa('script', ['-qfec', `stty raw -echo 2>/dev/null; exec ${shellQuote([binary, ...args])} 2>&3`, '/dev/null'], {
+    reject: false,
+    stdio: ['pipe', 'pipe', 'ignore', 'pipe'],
+    timeout: 60_000,
+  });
+  let stderr = '';
+  (child.stdio[3] as Readable).on('data', (d: Buffer) => (stderr += d.toString()));
+  const r = await child;
+  return { exitCode: r.exitCode, stdout: String(r.stdout ?? ''), stderr, timedOut: Boolean(r.timedOut) };
+}
+
 export function createContainerdRuntime(opts: ContainerdRuntimeOptions): ContainerRuntime {
   const log = opts.logger.child({ component: 'runtime-containerd' });
   const namespace = opts.namespace ?? 'drover';
@@ -73,9 +92,14 @@ export function createContainerdRuntime(opts: ContainerdRuntimeOptions): Contain
    * `ctr tasks start --detach --fifo-dir`: the task's stdio on FIFOs the adapter reads (task-console.ts). A task
    * with a terminal needs ctr to have one of its own (it makes the task's console from it): util-linux `script`.
    */
-  const startWithConsole = (id: string, fifoDir: string, tty: boolean) => {
+  const startWithConsole = async (id: string, fifoDir: string, tty: boolean): Promise<ProcessResult> => {
     const args = [...globalArgs, 'tasks', 'start', '--detach=true', `--fifo-dir=${fifoDir}`, id];
-    return tty ? runner('script', ['-qfec', `exec ${shellQuote([binary, ...args])}`, '/dev/null']) : runner(binary, args);
+    const result = tty ? await startOnTerminal(binary, args) : await runner(binary, args);
+    // until it detached, ctr copied what the task wrote to its own output: the start of the task's log
+    if (result.exitCode === 0 && (result.stdout || (!tty && result.stderr))) {
+      await appendFile(states.logPath(id), tty ? result.stdout : result.stdout + result.stderr);
+    }
+    return result;
   };
   /** A task made with stdin or a TTY whose console the adapter is not reading yet (after an agent restart): read it. */
   const readConsole = async (id: string, labels: Record<string, string> | null | undefined, task: string | undefined): Promise<void> => {

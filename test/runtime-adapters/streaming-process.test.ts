@@ -42,8 +42,9 @@ describe('streaming processes', () => {
   });
 
   it('resizes the terminal during the session: the process sees SIGWINCH and the new size', async () => {
-    // the "CLI" here is sh itself: it waits for a line, and its WINCH trap prints the size it then has
-    const p = startStreamingProcess('sh', ['-c', "trap 'echo winch' WINCH; stty size; read x; stty size"], { stdin: true, tty: { width: 80, height: 24 } });
+    // the "CLI" here is dash (a name apart from script's own sh -c, as ctr and docker are): it waits for a line,
+    // its WINCH trap says the signal came
+    const p = startStreamingProcess('dash', ['-c', "trap 'echo winch' WINCH; stty size; read x; stty size"], { stdin: true, tty: { width: 80, height: 24 } });
     const out = readAll(p.stdout);
     expect(p.resize).toBeDefined();
     await new Promise((r) => setTimeout(r, 300));
