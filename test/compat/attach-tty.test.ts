@@ -9,54 +9,12 @@
  */
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStreamingProcess } from '../../runtime-adapters/streaming-process.js';
 import { removeNodeContainers, sleepPodManifest, waitFor, type Proc } from '../e2e/support.js';
 import { applyPod, startCompatAgent } from './agent-support.js';
-import { kubectlBinary, startCompatHub, type CompatHub } from './support.js';
+import { startCompatHub, type CompatHub } from './support.js';
+import { kubectlOn } from './terminal-support.js';
 
 const IMAGE = 'drover.local/busybox:test';
-
-interface Terminal {
-  /** What the terminal showed so far (kubectl's stderr is apart: `errors`). */
-  screen(): string;
-  errors(): string;
-  type(text: string): void;
-  /** End the input (a pipe's end, for kubectl without -t). */
-  endInput(): void;
-  /** Resize kubectl's terminal (its window), as a terminal emulator does. */
-  resize(width: number, height: number): Promise<void>;
-  /** Wait until the screen, from `from` on, matches. */
-  see(pattern: RegExp, from?: number): Promise<void>;
-  exited: Promise<number>;
-  kill(): void;
-}
-
-function kubectlOn(h: CompatHub, args: string[], tty: boolean): Terminal {
-  const p = startStreamingProcess(kubectlBinary(), ['--kubeconfig', h.kubeconfig, `--cache-dir=${h.dir}/kube-cache`, ...args], {
-    stdin: true,
-    ...(tty ? { tty: { width: 80, height: 24 } } : {}),
-  });
-  let screen = '';
-  let errors = '';
-  p.stdout.on('data', (d: Buffer) => (screen += d.toString()));
-  p.stderr?.on('data', (d: Buffer) => (errors += d.toString()));
-  return {
-    screen: () => screen,
-    errors: () => errors,
-    type: (text) => p.stdin!.write(text),
-    endInput: () => p.stdin!.end(),
-    resize: (w, hgt) => p.resize!(w, hgt),
-    see: (pattern, from = 0) =>
-      waitFor(`${pattern} on kubectl's terminal`, async () => pattern.test(screen.slice(from)), 60_000, 100).then(
-        () => undefined,
-        (err: Error) => {
-          throw new Error(`${err.message}\nscreen: ${JSON.stringify(screen)}\nstderr: ${errors}`);
-        },
-      ),
-    exited: p.exited,
-    kill: () => p.kill(),
-  };
-}
 
 function consolePod(name: string, node: string, o: { tty: boolean; stdinOnce?: boolean; script?: string }): string {
   return `apiVersion: v1
