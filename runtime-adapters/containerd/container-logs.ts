@@ -8,8 +8,8 @@ import { RUNTIME } from './ctr.js';
 import type { ContainerStateStore } from './run-state.js';
 
 /**
- * A container's output for `logs`: the CRI log the log driver writes (real per-line times), or, for a container
- * started by an older agent, its plain output.log.
+ * A container's output for `logs`: the CRI log the log driver writes (real per-line times), or the plain output.log
+ * of a stdin/TTY container (task-console.ts writes it) or of a container an older agent started.
  */
 export interface ContainerLogs {
   read(id: string, tailLines?: number): Promise<string>;
@@ -35,7 +35,9 @@ export function createContainerLogs(states: ContainerStateStore): ContainerLogs 
     },
     async stream(id, options) {
       const cri = states.criLogPath(id);
-      if (!(await exists(cri)) && (await exists(states.logPath(id)))) return tailLogFile(states.logPath(id), options);
+      // the log driver makes container.log before the task starts; without it the output is plain (a stdin/TTY
+      // container's, read by the adapter, or an older agent's)
+      if (!(await exists(cri))) return tailLogFile(states.logPath(id), options);
       const { sinceMs, timestamps, ...tail } = options;
       const proc = await tailLogFile(cri, tail);
       const converted = proc.stdout.pipe(criLogTransform({ ...(sinceMs !== undefined ? { sinceMs } : {}), ...(timestamps ? { timestamps } : {}) }));

@@ -7,7 +7,9 @@
  * container (container-locks.ts).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
+import { execa } from 'execa';
+import { appendFile, mkdir } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
 import { join } from 'node:path';
 import type { Logger } from '../../protocol/logger.js';
 import { preciseTimestamp } from '../../protocol/time.js';
@@ -15,14 +17,15 @@ import { ContainerExistsError, ContainerNotFoundError, ImageNotFoundError, Image
 import { startLineStream } from '../event-stream.js';
 import { parseCtrImageList } from '../image-list.js';
 import { hubImageRef, writeContainerdHosts } from '../hub-images.js';
-import { startStreamingProcess } from '../streaming-process.js';
-import { createExecaRunner, type ProcessRunner } from '../process-runner.js';
+import { shellQuote, startStreamingProcess } from '../streaming-process.js';
+import { createExecaRunner, type ProcessResult, type ProcessRunner } from '../process-runner.js';
 import type { ContainerInfo, ContainerRuntime, ContainerSpec, ExecResult, LogOptions, PullPolicy } from '../runtime.js';
 import { checkNetworkMode, checkRunAsNonRoot, checkSpec, managedLabels, resolveArgv } from '../spec-checks.js';
 import { createContainerLocks } from './container-locks.js';
 import { createContainerLogs } from './container-logs.js';
 import { criLogUri, installCriLogger } from './cri-logger.js';
 import { createContainerStatus } from './container-status.js';
+import { stdioOf } from './container-labels.js';
 import { createContainersApi } from './containers-api.js';
 import { ctrCreateArgs, deferredLabels } from './create-args.js';
 import { createCtr, RUNTIME } from './ctr.js';
@@ -32,6 +35,8 @@ import { normaliseImageRef, sanitiseContainerId } from './names.js';
 import { completeSpec } from './oci-spec.js';
 import { createPortForwarders } from './port-forwarders.js';
 import { createContainerStateStore, type ContainerRunState } from './run-state.js';
+import { createTaskConsoles } from './task-console.js';
+import { createTasksApi } from './tasks-api.js';
 
 /** This adapter passes test/contract/ for this version of the interface. */
 export const conformsTo = 'ContainerRuntime/v1';
@@ -50,6 +55,23 @@ export interface ContainerdRuntimeOptions {
   clock?: () => number;
   /** How long ctr may try to reach the socket; default 5 s. */
   connectTimeoutSeconds?: number;
+}
+
+/**
+ * `ctr ARGS` on a terminal of its own (util-linux `script`), raw and without echo, its stderr apart (fd 3).
+ * ctr copies that terminal to the task's stdin until it exits, so script's stdin is a pipe left open: script
+ * never sees an end of input, and passes nothing on.
+ */
+async function startOnTerminal(binary: string, args: readonly string[]): Promise<ProcessResult> {
+  const child = execa('script', ['-qfec', `stty raw -echo 2>/dev/null; exec ${shellQuote([binary, ...args])} 2>&3`, '/dev/null'], {
+    reject: false,
+    stdio: ['pipe', 'pipe', 'ignore', 'pipe'],
+    timeout: 60_000,
+  });
+  let stderr = '';
+  (child.stdio[3] as Readable).on('data', (d: Buffer) => (stderr += d.toString()));
+  const r = await child;
+  return { exitCode: r.exitCode, stdout: String(r.stdout ?? ''), stderr, timedOut: Boolean(r.timedOut) };
 }
 
 export function createContainerdRuntime(opts: ContainerdRuntimeOptions): ContainerRuntime {
@@ -74,8 +96,29 @@ export function createContainerdRuntime(opts: ContainerdRuntimeOptions): Contain
     `--namespace=${namespace}`,
     `--connect-timeout=${opts.connectTimeoutSeconds ?? 5}s`,
   ];
-  const ctr = createCtr({ binary, globalArgs, run: opts.run ?? createExecaRunner(), logger: log });
+  const runner = opts.run ?? createExecaRunner();
+  const ctr = createCtr({ binary, globalArgs, run: runner, logger: log });
   const api = createContainersApi({ namespace, ...(opts.address ? { address: opts.address } : {}) });
+  const consoles = createTaskConsoles({ states, tasks: createTasksApi({ namespace, ...(opts.address ? { address: opts.address } : {}) }), logger: log });
+  /**
+   * `ctr tasks start --detach --fifo-dir`: the task's stdio on FIFOs the adapter reads (task-console.ts). A task
+   * with a terminal needs ctr to have one of its own (it makes the task's console from it): util-linux `script`.
+   */
+  const startWithConsole = async (id: string, fifoDir: string, tty: boolean): Promise<ProcessResult> => {
+    const args = [...globalArgs, 'tasks', 'start', '--detach=true', `--fifo-dir=${fifoDir}`, id];
+    const result = tty ? await startOnTerminal(binary, args) : await runner(binary, args);
+    // until it detached, ctr copied what the task wrote to its own output: the start of the task's log
+    if (result.exitCode === 0 && (result.stdout || (!tty && result.stderr))) {
+      await appendFile(states.logPath(id), tty ? result.stdout : result.stdout + result.stderr);
+    }
+    return result;
+  };
+  /** A task made with stdin or a TTY whose console the adapter is not reading yet (after an agent restart): read it. */
+  const readConsole = async (id: string, labels: Record<string, string> | null | undefined, task: string | undefined): Promise<void> => {
+    const stdio = stdioOf(labels ?? {});
+    if (!stdio || task !== 'RUNNING') return;
+    await consoles.open(id, stdio).catch((err: unknown) => log.warn({ err, id }, 'cannot read the task console'));
+  };
   const locks = createContainerLocks();
   const forwarders = createPortForwarders({ logger: log });
   const imageConfigs = createImageConfigs(ctr);
@@ -207,8 +250,12 @@ export function createContainerdRuntime(opts: ContainerdRuntimeOptions): Contain
         await mkdir(states.dir(id), { recursive: true });
         const started: ContainerRunState = { startedAt: now() };
         await states.write(id, started);
-        const logUri = criLogUri(await logDriver(), states.criLogPath(id));
-        const result = await ctr.run(['tasks', 'start', '--detach=true', `--log-uri=${logUri}`, id]);
+        const stdio = stdioOf(raw.Labels ?? {});
+        // a stdin/TTY container's output is read by the adapter (task-console.ts, into output.log); any other
+        // goes through the CRI log driver the shim runs (cri-logger.ts, into container.log with each line's time)
+        const result = stdio
+          ? await startWithConsole(id, await consoles.prepare(id), stdio.tty)
+          : await ctr.run(['tasks', 'start', '--detach=true', `--log-uri=${criLogUri(await logDriver(), states.criLogPath(id))}`, id]);
         if (result.exitCode !== 0) {
           await forwarders.close(id);
           const reason = ctrError(result.stderr);
@@ -218,6 +265,7 @@ export function createContainerdRuntime(opts: ContainerdRuntimeOptions): Contain
           await states.write(id, { ...started, exitCode: 128, finishedAt: now(), reason });
           throw new RuntimeCommandError(RUNTIME, `start ${id}: ${reason}`, result.exitCode);
         }
+        if (stdio) await consoles.open(id, stdio);
         log.info({ id }, 'started container');
       });
     },
@@ -251,6 +299,7 @@ export function createContainerdRuntime(opts: ContainerdRuntimeOptions): Contain
           log.info({ id }, 'removed container');
         }
         await forwarders.close(id);
+        consoles.close(id);
         await states.remove(id);
       });
     },
@@ -270,6 +319,7 @@ export function createContainerdRuntime(opts: ContainerdRuntimeOptions): Contain
         if (!raw) continue; // removed meanwhile
         const all = raw.Labels ?? {};
         if (!Object.entries(wanted).every(([k, v]) => all[k] === v)) continue;
+        await readConsole(id, raw.Labels, tasks.get(id)?.status);
         infos.push(await status.info(raw, tasks.get(id)?.status));
       }
       return infos;
@@ -277,7 +327,9 @@ export function createContainerdRuntime(opts: ContainerdRuntimeOptions): Contain
 
     async inspect(id: string) {
       const raw = await ctr.mustExist(id);
-      return status.info(raw, await ctr.taskStatus(id));
+      const task = await ctr.taskStatus(id);
+      await readConsole(id, raw.Labels, task);
+      return status.info(raw, task);
     },
 
     async logs(id: string, options: LogOptions = {}) {
@@ -309,7 +361,16 @@ export function createContainerdRuntime(opts: ContainerdRuntimeOptions): Contain
       await ctr.mustExist(id);
       const execId = `drover-exec-${randomBytes(6).toString('hex')}`;
       log.debug({ id, execId, tty: Boolean(options.tty) }, 'ctr tasks exec (stream)');
-      return startStreamingProcess(binary, [...globalArgs, 'tasks', 'exec', `--exec-id=${execId}`, ...(options.tty ? ['--tty'] : []), id, ...argv], options);
+      return startStreamingProcess(binary, [...globalArgs, 'tasks', 'exec', `--exec-id=${execId}`, ...(options.tty ? ['--tty'] : []), id, ...argv], options, RUNTIME);
+    },
+
+    async attachStream(id, options) {
+      const raw = await ctr.mustExist(id);
+      const stdio = stdioOf(raw.Labels ?? {});
+      if (!stdio) throw new InvalidSpecError(RUNTIME, `container ${id} was made without stdin or a TTY: its output is its log only`);
+      const task = await ctr.taskStatus(id);
+      if (task !== 'RUNNING') throw new RuntimeCommandError(RUNTIME, `cannot attach to ${id}: its task is ${task ?? 'not started'}`, undefined);
+      return consoles.attach(id, stdio, options);
     },
 
     async logStream(id, options) {

@@ -103,6 +103,36 @@ describe('containerd adapter', () => {
     );
   });
 
+  it('a TTY container started before an agent restart: the new adapter reads its console again (logs, attach, resize)', async () => {
+    const id = await rt.create(spec('restart-tty', { command: ['sh', '-c', 'sleep 1; echo late-output; exec sh'], stdin: true, tty: true }));
+    ids.push(id);
+    // started as the previous agent would have, which then died before reading anything
+    const fifoDir = join(stateDir, 'drover', id, 'fifo');
+    await execa('mkdir', ['-p', fifoDir]);
+    await execa('script', ['-qfec', `ctr -n drover tasks start --detach=true --fifo-dir=${fifoDir} ${id}`, '/dev/null'], { input: '' });
+    await new Promise((r) => setTimeout(r, 2000)); // the task writes while no one reads
+    const rt2 = createContainerdRuntime({ logger: silentLogger(), stateDir });
+    expect((await rt2.inspect(id)).state).toBe('running');
+    // what the shell wrote while nobody read waited in the FIFO: it is in the log now
+    await waitFor(async () => ((await rt2.logs(id)).includes('late-output') ? true : undefined));
+    const p = await rt2.attachStream!(id, { stdin: true, tty: { width: 70, height: 20 } });
+    let screen = '';
+    p.stdout.on('data', (d: Buffer) => (screen += d.toString()));
+    p.stdin!.write('stty size\n');
+    await waitFor(async () => (screen.includes('20 70') ? true : undefined));
+    await p.resize!(99, 33);
+    p.stdin!.write('stty size; echo after-$((2*3))\n');
+    await waitFor(async () => (/33 99[\s\S]*after-6/.test(screen) ? true : undefined));
+    p.kill(); // detaching leaves the shell running
+    expect(await p.exited).toBe(0);
+    expect((await rt2.inspect(id)).state).toBe('running');
+    expect(await rt2.logs(id)).toContain('after-6');
+    const again = await rt2.attachStream!(id, { stdin: true, tty: {} });
+    again.stdin!.write('exit 5\n');
+    expect(await again.exited).toBe(0);
+    expect((await exited(id, rt2)).exitCode).toBe(5);
+  }, 60_000);
+
   it('a new adapter instance (agent restart) still knows exit codes and restores port forwarders', async () => {
     const done = await rt.create(spec('restart-exit', { command: ['/bin/sh', '-c', 'exit 7'] }));
     ids.push(done);
