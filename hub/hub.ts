@@ -8,7 +8,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { Logger } from '../protocol/logger.js';
-import { openStoreAt, type StoreLocation } from './store/store-location.js';
+import { openStoreAt, parseStoreLocation, type StoreLocation } from './store/store-location.js';
 import { createEncryptingStore } from './secrets/index.js';
 import { AlreadyExistsError } from './store/errors.js';
 import type { Store } from './store/store.js';
@@ -91,8 +91,11 @@ export interface HubOptions {
    * from a backup: every revision and desired-set generation handed out after the backup is passed.
    */
   bumpRevision?: number;
-  /** Where the state is kept (default SQLite in the data dir; `etcd` for hubs that share it: hub/store/store-location.ts). */
-  store?: StoreLocation;
+  /**
+   * Where the state is kept (default SQLite in the data dir; `etcd` for hubs that share it): a StoreLocation, or
+   * `drover hub`'s --store URL and --etcd-* files, parsed here (hub/store/store-location.ts).
+   */
+  store?: StoreLocation | { url?: string; caFile?: string; certFile?: string; keyFile?: string };
   /** The cluster's address plan (pod and service CIDRs, NodePort range, DNS domain); K3s' defaults for what is left out. */
   network?: Partial<ClusterNetwork>;
   /** Pod Security admission: the policy of namespaces without labels (baseline) and who is exempt (admin tokens). */
@@ -158,7 +161,8 @@ export async function createHub(opts: HubOptions): Promise<Hub> {
   };
 
   try {
-    const backend = await openStoreAt(opts.store ?? { kind: 'sqlite' }, { dataDir: opts.dataDir, logger: opts.logger.child({ component: 'store' }), clock });
+    const location = opts.store === undefined ? ({ kind: 'sqlite' } as const) : 'kind' in opts.store ? opts.store : parseStoreLocation(opts.store.url, opts.store);
+    const backend = await openStoreAt(location, { dataDir: opts.dataDir, logger: opts.logger.child({ component: 'store' }), clock });
     closers.push(() => backend.close());
     if (opts.bumpRevision) {
       const from = await backend.revision();

@@ -11,8 +11,6 @@ import { join } from 'node:path';
 import { createRootLogger, type Logger } from '../../../protocol/logger.js';
 import { memoryToBytes } from '../../../protocol/quantity.js';
 import { parsePolicy, uniformPolicy } from '../../../protocol/pod-security.js';
-import { ValidationError } from '../../../protocol/errors.js';
-import { parseStoreLocation, type StoreLocation } from '../../store/store-location.js';
 import { UsageError } from '../errors.js';
 import { createHub, type Hub, type HubOptions } from '../../hub.js';
 import { configPath } from '../config.js';
@@ -123,18 +121,14 @@ function parsePortRange(text: string): { min: number; max: number } {
   return { min: Number(m[1]), max: Number(m[2]) };
 }
 
-/** --store and the --etcd-* files, as a StoreLocation; a bad URL is a UsageError naming the flag. */
-export function storeLocation(flags: Pick<HubFlags, 'store' | 'etcdCa' | 'etcdCert' | 'etcdKey'>): StoreLocation {
-  try {
-    return parseStoreLocation(flags.store, {
-      ...(flags.etcdCa ? { caFile: flags.etcdCa } : {}),
-      ...(flags.etcdCert ? { certFile: flags.etcdCert } : {}),
-      ...(flags.etcdKey ? { keyFile: flags.etcdKey } : {}),
-    });
-  } catch (err) {
-    if (err instanceof ValidationError) throw new UsageError(err.message.replace(/^hub: /, ''));
-    throw err;
-  }
+/** --store and the --etcd-* files, as createHub takes them (it parses the URL: hub/store/store-location.ts). */
+export function storeFlags(flags: Pick<HubFlags, 'store' | 'etcdCa' | 'etcdCert' | 'etcdKey'>): HubOptions['store'] {
+  return {
+    ...(flags.store ? { url: flags.store } : {}),
+    ...(flags.etcdCa ? { caFile: flags.etcdCa } : {}),
+    ...(flags.etcdCert ? { certFile: flags.etcdCert } : {}),
+    ...(flags.etcdKey ? { keyFile: flags.etcdKey } : {}),
+  };
 }
 
 export const DEFAULT_HTTP = '127.0.0.1:7070';
@@ -173,7 +167,7 @@ export async function startHub(flags: HubFlags, dataDir: string, io: CliIO, logg
     eviction: evictionOptions(flags),
     ...(flags.maxMqttPayload ? { maxPayloadBytes: parsePayloadLimit(flags.maxMqttPayload) } : {}),
     ...(flags.bumpRevision ? { bumpRevision: positiveInt(flags.bumpRevision, 'bump-revision') } : {}),
-    store: storeLocation(flags),
+    store: storeFlags(flags),
     network: {
       ...(flags.clusterCidr ? { clusterCIDR: flags.clusterCidr } : {}),
       ...(flags.serviceCidr ? { serviceCIDR: flags.serviceCidr } : {}),
