@@ -8,7 +8,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { Logger } from '../protocol/logger.js';
-import { createSqliteStore } from './store/sqlite-store.js';
+import { openStoreAt, parseStoreLocation, type StoreLocation } from './store/store-location.js';
 import { createEncryptingStore } from './secrets/index.js';
 import { AlreadyExistsError } from './store/errors.js';
 import type { Store } from './store/store.js';
@@ -92,6 +92,11 @@ export interface HubOptions {
    * from a backup: every revision and desired-set generation handed out after the backup is passed.
    */
   bumpRevision?: number;
+  /**
+   * Where the state is kept (default SQLite in the data dir; `etcd` for hubs that share it): a StoreLocation, or
+   * `drover hub`'s --store URL and --etcd-* files, parsed here (hub/store/store-location.ts).
+   */
+  store?: StoreLocation | { url?: string; caFile?: string; certFile?: string; keyFile?: string };
   /** The cluster's address plan (pod and service CIDRs, NodePort range, DNS domain); K3s' defaults for what is left out. */
   network?: Partial<ClusterNetwork>;
   /** Pod Security admission: the policy of namespaces without labels (baseline) and who is exempt (admin tokens). */
@@ -159,17 +164,18 @@ export async function createHub(opts: HubOptions): Promise<Hub> {
   };
 
   try {
-    const sqlite = await createSqliteStore({ path: join(opts.dataDir, 'state.db'), logger: opts.logger.child({ component: 'store' }), clock });
-    closers.push(() => sqlite.close());
+    const location = opts.store === undefined ? ({ kind: 'sqlite' } as const) : 'kind' in opts.store ? opts.store : parseStoreLocation(opts.store.url, opts.store);
+    const backend = await openStoreAt(location, { dataDir: opts.dataDir, logger: opts.logger.child({ component: 'store' }), clock });
+    closers.push(() => backend.close());
     if (opts.bumpRevision) {
-      const from = await sqlite.revision();
-      const to = await sqlite.bumpRevision(from + opts.bumpRevision);
+      const from = await backend.revision();
+      const to = await backend.bumpRevision(from + opts.bumpRevision);
       logger.warn({ from, to }, `--bump-revision: the store's revision moved from ${from} to ${to}; agents take the sets published from now on, watches re-list`);
     }
     // Secrets are encrypted at rest with the key in <data dir>/secrets.key (created 0600 on first start).
     const diskMonitor = await createDiskMonitor({ path: opts.dataDir, logger: opts.logger.child({ component: 'disk' }) });
     closers.push(async () => diskMonitor.stop());
-    const store = await createEncryptingStore(sqlite, { keyFile: join(opts.dataDir, 'secrets.key'), logger: opts.logger.child({ component: 'secrets' }) });
+    const store = await createEncryptingStore(backend, { keyFile: join(opts.dataDir, 'secrets.key'), logger: opts.logger.child({ component: 'secrets' }) });
     await ensureNamespace(store, 'default');
     await ensureNamespace(store, 'kube-system');
     await ensureNamespace(store, NODE_LEASE_NAMESPACE); // the node Leases' (served from hub/leases, not stored)

@@ -39,6 +39,11 @@ export interface HubFlags {
   maxMqttPayload?: string;
   /** --bump-revision N: move the store revision forward by N at start (after a restore). */
   bumpRevision?: string;
+  /** --store sqlite | etcd://HOST:PORT,... | etcds://... (hub/store/store-location.ts), with --etcd-ca/--etcd-cert/--etcd-key. */
+  store?: string;
+  etcdCa?: string;
+  etcdCert?: string;
+  etcdKey?: string;
   clusterCidr?: string;
   serviceCidr?: string;
   nodeCidrMaskSize?: string;
@@ -116,6 +121,16 @@ function parsePortRange(text: string): { min: number; max: number } {
   return { min: Number(m[1]), max: Number(m[2]) };
 }
 
+/** --store and the --etcd-* files, as createHub takes them (it parses the URL: hub/store/store-location.ts). */
+export function storeFlags(flags: Pick<HubFlags, 'store' | 'etcdCa' | 'etcdCert' | 'etcdKey'>): HubOptions['store'] {
+  return {
+    ...(flags.store ? { url: flags.store } : {}),
+    ...(flags.etcdCa ? { caFile: flags.etcdCa } : {}),
+    ...(flags.etcdCert ? { certFile: flags.etcdCert } : {}),
+    ...(flags.etcdKey ? { keyFile: flags.etcdKey } : {}),
+  };
+}
+
 export const DEFAULT_HTTP = '127.0.0.1:7070';
 export const DEFAULT_MQTT = '0.0.0.0:8883';
 
@@ -152,6 +167,7 @@ export async function startHub(flags: HubFlags, dataDir: string, io: CliIO, logg
     eviction: evictionOptions(flags),
     ...(flags.maxMqttPayload ? { maxPayloadBytes: parsePayloadLimit(flags.maxMqttPayload) } : {}),
     ...(flags.bumpRevision ? { bumpRevision: positiveInt(flags.bumpRevision, 'bump-revision') } : {}),
+    store: storeFlags(flags),
     network: {
       ...(flags.clusterCidr ? { clusterCIDR: flags.clusterCidr } : {}),
       ...(flags.serviceCidr ? { serviceCIDR: flags.serviceCidr } : {}),
@@ -231,6 +247,10 @@ export function registerHubCommand(program: Command, io: CliIO): void {
     .option('--api-max-inflight <n>', 'requests one API token may have in flight, watches aside (default 32)')
     .option('--api-max-watches <n>', 'watches one API token may hold open (default 128)')
     .option('--max-mqtt-payload <bytes>', 'largest MQTT payload the broker accepts, e.g. 4Mi (default 4Mi)')
+    .option('--store <url>', 'where the state is kept: sqlite (default, in the data dir) or etcd://HOST:PORT[,HOST:PORT...][/PREFIX], etcds://... with --etcd-ca')
+    .option('--etcd-ca <file>', "the CA (PEM) of the etcd members' certificates, for an etcds:// --store")
+    .option('--etcd-cert <file>', 'a client certificate (PEM) for etcd, with --etcd-key')
+    .option('--etcd-key <file>', "the client certificate's key (PEM)")
     .option('--bump-revision <n>', 'after restoring the store from a backup: move its revision forward by N (e.g. 1000000), past every generation agents have seen')
     .option('--pod-security-default <policy>', 'Pod Security of namespaces without labels: a level, or enforce=L,warn=L,audit=L (default baseline; kube-system privileged)')
     .option('--pod-security-exempt <list>', 'who Pod Security exempts: admin, token:ID, namespace:NAME, comma-separated, or none (default admin)')
