@@ -4,6 +4,7 @@
  * namespaced objects under .../namespaces/NS/PLURAL[/NAME[/status]], and the legacy /watch/ prefix.
  */
 import { allKinds, type KindInfo } from '../../protocol/kinds.js';
+import { SCALABLE_KINDS } from '../../protocol/scale.js';
 import { METRICS_GROUP, METRICS_VERSION, parseMetricsRoute, type MetricsRoute } from './resource-metrics.js';
 
 export const DROVER_GROUP = 'drover.io';
@@ -28,7 +29,7 @@ export interface ResourceRoute {
 }
 
 /** Kinds and the action subresources they have (besides status): pod logs, exec, attach, port-forward and eviction, scale. */
-export const ACTION_SUBRESOURCES = { log: ['Pod'], exec: ['Pod'], attach: ['Pod'], portforward: ['Pod'], eviction: ['Pod'], scale: ['Deployment', 'ReplicaSet'] } as const;
+export const ACTION_SUBRESOURCES = { log: ['Pod'], exec: ['Pod'], attach: ['Pod'], portforward: ['Pod'], eviction: ['Pod'], scale: SCALABLE_KINDS } as const;
 export type ActionSubresource = keyof typeof ACTION_SUBRESOURCES;
 
 /** .../namespaces/NS/pods/NAME/{log,exec,eviction}, .../deployments/NAME/scale: handled outside generic CRUD. */
