@@ -99,7 +99,12 @@ function metricName(spec: MetricSpec): string {
   return source.target.type === 'Utilization' ? `${source.name} ${kind} utilization (percentage of request)` : `${source.name} ${kind}`;
 }
 
-export async function createHpaController(opts: HpaControllerOptions): Promise<Controller> {
+export interface HpaController extends Controller {
+  /** Evaluate every HPA now and resolve when done (tests, with a fake clock). */
+  sync(): Promise<void>;
+}
+
+export async function createHpaController(opts: HpaControllerOptions): Promise<HpaController> {
   const { store, cache, clock, events } = opts;
   const logger = opts.logger.child({ controller: 'hpa' });
   const source = { component: HPA_CONTROLLER };
@@ -295,7 +300,7 @@ export async function createHpaController(opts: HpaControllerOptions): Promise<C
     listKeys: async () => cache.kind<HorizontalPodAutoscaler>('HorizontalPodAutoscaler').list().map(objectKey),
   });
 
-  return loopController(loop, logger, () => [
+  const controller = loopController(loop, logger, () => [
     cache.kind<HorizontalPodAutoscaler>('HorizontalPodAutoscaler').subscribe((e) => {
       // a new HPA, or a changed spec, is evaluated at once; its own status writes wait for the next period
       if (e.type === 'DELETED') {
@@ -305,4 +310,11 @@ export async function createHpaController(opts: HpaControllerOptions): Promise<C
       if (e.type === 'ADDED' || e.old?.metadata.generation !== e.object.metadata.generation) loop.enqueue(objectKey(e.object));
     }),
   ]);
+  return {
+    ...controller,
+    async sync() {
+      for (const key of cache.kind<HorizontalPodAutoscaler>('HorizontalPodAutoscaler').list().map(objectKey)) loop.enqueue(key);
+      await loop.idle();
+    },
+  };
 }
