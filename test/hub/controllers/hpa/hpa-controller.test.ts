@@ -76,7 +76,7 @@ async function setup(replicas: number, hpaSpec: Partial<HorizontalPodAutoscaler[
   controller = await createHpaController({ ...h.opts, leases, metrics: m, syncPeriodMs: HOUR });
   await controller.start();
   await h.store.create(hpa(hpaSpec));
-  return { h, m, controller };
+  return { h, m: m as ReturnType<typeof fakeMetrics>, controller };
 }
 
 const getHpa = async (h: Harness): Promise<HorizontalPodAutoscaler> => (await h.store.get<HorizontalPodAutoscaler>({ kind: 'HorizontalPodAutoscaler', namespace: 'default', name: 'gateway' }))!;
