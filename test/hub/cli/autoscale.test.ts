@@ -132,4 +132,32 @@ describe('drover autoscale, get hpa, describe hpa, top pods', () => {
     r = await drover(['top', 'pods', '--containers', '-l', 'app=gateway']);
     expect(r.stdout).toMatch(/POD\s+NAME\s+CPU\(cores\)\s+MEMORY\(bytes\)\ngateway-a\s+web\s+250m\s+20Mi\ngateway-a\s+side\s+5m\s+4Mi\n/);
   });
+
+  it('serves autoscaling/v1 (kubectl 1.32 autoscale) from the stored v2 objects', async () => {
+    const path = '/apis/autoscaling/v1/namespaces/default/horizontalpodautoscalers';
+    const created = await post(path, {
+      apiVersion: 'autoscaling/v1',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: { name: 'legacy' },
+      spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'gateway' }, maxReplicas: 5, targetCPUUtilizationPercentage: 70 },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ apiVersion: 'autoscaling/v1', spec: { minReplicas: 1, maxReplicas: 5, targetCPUUtilizationPercentage: 70 } });
+    const v2 = (await api.call('GET', '/apis/autoscaling/v2/namespaces/default/horizontalpodautoscalers/legacy')).body as HorizontalPodAutoscaler;
+    expect(v2.spec.metrics).toEqual([{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }]);
+    // a v2 client adds a behavior; a v1 update keeps it
+    await api.store.update<HorizontalPodAutoscaler>({ ...v2, spec: { ...v2.spec, behavior: { scaleDown: { stabilizationWindowSeconds: 30 } } } });
+    const v1 = (await api.call('GET', `${path}/legacy`)).body as { spec: Record<string, unknown>; metadata: Record<string, unknown> };
+    const put = await api.call('PUT', `${path}/legacy`, { body: { ...v1, spec: { ...v1.spec, maxReplicas: 6 } } });
+    expect(put.status).toBe(200);
+    const after = (await api.call('GET', '/apis/autoscaling/v2/namespaces/default/horizontalpodautoscalers/legacy')).body as HorizontalPodAutoscaler;
+    expect(after.spec).toMatchObject({ maxReplicas: 6, behavior: { scaleDown: { stabilizationWindowSeconds: 30 } } });
+    const list = (await api.call('GET', path)).body as { apiVersion: string; items: { apiVersion: string }[] };
+    expect(list.apiVersion).toBe('autoscaling/v1');
+    expect(list.items.every((i) => i.apiVersion === 'autoscaling/v1')).toBe(true);
+    const bad = await post(path, { apiVersion: 'autoscaling/v1', kind: 'HorizontalPodAutoscaler', metadata: { name: 'x' }, spec: { maxReplicas: 'many' } });
+    expect(bad.status).toBe(422);
+    expect(JSON.stringify(bad.body)).toMatch(/spec\.scaleTargetRef|spec\.maxReplicas/);
+    expect((await api.call('PATCH', `${path}/legacy`, { body: {}, contentType: 'application/merge-patch+json' })).status).toBe(405);
+  });
 });
