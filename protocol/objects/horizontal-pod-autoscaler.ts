@@ -58,7 +58,6 @@ const scalingRulesSchema = z.strictObject({
   stabilizationWindowSeconds: z.number().int().min(0).max(3600, 'must be at most 3600 (one hour)').optional(),
   selectPolicy: z.enum(['Max', 'Min', 'Disabled'], { message: 'must be Max, Min or Disabled' }).optional(),
   policies: z.array(scalingPolicySchema).optional(),
-  tolerance: quantitySchema.optional(),
 });
 export type HPAScalingRules = z.infer<typeof scalingRulesSchema>;
 
