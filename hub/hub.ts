@@ -35,6 +35,7 @@ import { createEndpointSliceController } from './controllers/network/endpoint-sl
 import { createEndpointsController } from './controllers/network/endpoints.js';
 import { checkClusterNetwork, DEFAULT_CLUSTER_NETWORK, type ClusterNetwork } from '../protocol/cluster-network.js';
 import { createWorkloadControllers } from './controllers/workloads.js';
+import { createHpaController } from './controllers/hpa/hpa-controller.js';
 import { createPodSecurityAdmission, type PodSecurityExemptions } from './admission/pod-security/admission.js';
 import type { Policy } from '../protocol/pod-security.js';
 import { createAuditLog, type AuditLog } from './audit/audit-log.js';
@@ -103,6 +104,12 @@ export interface HubOptions {
   podSecurity?: { defaults?: Policy; exemptions?: PodSecurityExemptions };
   /** The API's audit log: level (Metadata; None writes none), file (<data dir>/audit.log), rotation by size. */
   audit?: { level?: AuditLevel; path?: string; maxBytes?: number; maxBackups?: number };
+  /**
+   * The HorizontalPodAutoscaler controller: sync period (15 s), how old a node's pod sample may be (60 s),
+   * the scale-down stabilization of HPAs without a behavior (300 s), the CPU initialization period (5 min),
+   * the tolerance (0.1): kube-controller-manager's --horizontal-pod-autoscaler-* flags.
+   */
+  hpa?: { syncPeriodMs?: number; metricsMaxAgeMs?: number; downscaleStabilizationMs?: number; cpuInitializationPeriodMs?: number; tolerance?: number };
   /** Per-token API request rate, requests in flight and open watches (hub/api/flow-control.ts defaults if absent). */
   apiFlowControl?: FlowControlOptions;
   /** Agent bundle directories searched after `<data dir>/bundles` (default: this installation's dist/bundles). */
@@ -294,6 +301,23 @@ export async function createHub(opts: HubOptions): Promise<Hub> {
     const workloads = await createWorkloadControllers({ store, cache, podSecurity, minReconcileIntervalMs: DEFAULT_MIN_RECONCILE_INTERVAL_MS, logger: opts.logger.child({ component: 'controllers' }), clock, events });
     await workloads.start();
     closers.push(() => workloads.stop());
+
+    // HorizontalPodAutoscalers: the agents' pod samples in the leases against the targets' requests
+    const hpa = await createHpaController({
+      store,
+      cache,
+      leases,
+      logger: opts.logger.child({ component: 'controllers' }),
+      clock,
+      events,
+      ...(opts.hpa?.syncPeriodMs !== undefined ? { syncPeriodMs: opts.hpa.syncPeriodMs } : {}),
+      ...(opts.hpa?.metricsMaxAgeMs !== undefined ? { metricsMaxAgeMs: opts.hpa.metricsMaxAgeMs } : {}),
+      ...(opts.hpa?.downscaleStabilizationMs !== undefined ? { downscaleStabilizationMs: opts.hpa.downscaleStabilizationMs } : {}),
+      ...(opts.hpa?.cpuInitializationPeriodMs !== undefined ? { cpuInitializationPeriodMs: opts.hpa.cpuInitializationPeriodMs } : {}),
+      ...(opts.hpa?.tolerance !== undefined ? { tolerance: opts.hpa.tolerance } : {}),
+    });
+    await hpa.start();
+    closers.push(() => hpa.stop());
 
     // Deleting a Node through the API revokes its credential and drops its live connection at once.
     const apiAuth: ApiAuth = {

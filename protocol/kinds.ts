@@ -12,6 +12,7 @@ import { leaseSchema } from './objects/lease.js';
 import { podDisruptionBudgetSchema } from './objects/pod-disruption-budget.js';
 import { jobSchema } from './objects/job.js';
 import { cronJobSchema } from './objects/cron-job.js';
+import { horizontalPodAutoscalerSchema } from './objects/horizontal-pod-autoscaler.js';
 
 /** What Drover knows of one kind: where it lives in the API and how to validate it. */
 export interface KindInfo {
@@ -46,6 +47,7 @@ const KINDS: readonly KindInfo[] = [
   { kind: 'PodDisruptionBudget', apiVersion: 'policy/v1', group: 'policy', version: 'v1', plural: 'poddisruptionbudgets', singular: 'poddisruptionbudget', shortNames: ['pdb'], namespaced: true, schema: podDisruptionBudgetSchema },
   { kind: 'Job', apiVersion: 'batch/v1', group: 'batch', version: 'v1', plural: 'jobs', singular: 'job', shortNames: [], namespaced: true, schema: jobSchema },
   { kind: 'CronJob', apiVersion: 'batch/v1', group: 'batch', version: 'v1', plural: 'cronjobs', singular: 'cronjob', shortNames: ['cj'], namespaced: true, schema: cronJobSchema },
+  { kind: 'HorizontalPodAutoscaler', apiVersion: 'autoscaling/v2', group: 'autoscaling', version: 'v2', plural: 'horizontalpodautoscalers', singular: 'horizontalpodautoscaler', shortNames: ['hpa'], namespaced: true, schema: horizontalPodAutoscalerSchema },
 ];
 
 export function allKinds(): readonly KindInfo[] {
@@ -58,7 +60,7 @@ export function kindByName(kind: string): KindInfo | undefined {
 
 /** Resolve what a user typed on the CLI ("pods", "pod", "po", "Pod", "deployments.apps"). */
 export function resolveResource(name: string): KindInfo | undefined {
-  const n = name.toLowerCase().replace(/\.(apps|core|batch)$/, '');
+  const n = name.toLowerCase().replace(/\.(apps|core|batch|autoscaling)$/, '');
   return KINDS.find((k) => k.plural === n || k.singular === n || k.shortNames.includes(n) || k.kind.toLowerCase() === n);
 }
 

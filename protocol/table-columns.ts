@@ -16,6 +16,7 @@ import { formatBytes, memoryToBytes, parseQuantity } from './quantity.js';
 import { podDisplayStatus, podPorts, podReady, podRestarts, shortAge } from './pod-display.js';
 import { LABEL_ARCH } from './well-known.js';
 import { CRONJOB_COLUMNS, JOB_COLUMNS } from './batch-columns.js';
+import { HPA_COLUMNS } from './hpa-columns.js';
 
 export type Workload = Deployment | ReplicaSet | DaemonSet;
 
@@ -275,6 +276,8 @@ export function columnsFor(kind: string): Column[] {
       return JOB_COLUMNS;
     case 'CronJob':
       return CRONJOB_COLUMNS;
+    case 'HorizontalPodAutoscaler':
+      return HPA_COLUMNS;
     default:
       return [age];
   }

@@ -111,6 +111,7 @@ export const COMPONENT_EVENT_SOURCES: readonly string[] = [
   'statefulset-controller',
   'job-controller',
   'cronjob-controller',
+  'horizontal-pod-autoscaler',
   'node-controller',
   'node-ipam-controller',
   'taint-eviction-controller',

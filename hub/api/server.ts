@@ -32,10 +32,11 @@ import { createApiMetrics } from './metrics.js';
 import { handlePodCommand } from './pod-commands.js';
 import { createUpgradeHandler } from './stream-upgrade.js';
 import { handleResource, resourceVerb } from './resources.js';
+import { handleHpaV1 } from './hpa-v1.js';
 import { handleScale } from './scale.js';
 import { handleResourceMetrics } from './resource-metrics.js';
 import { handleEviction } from './eviction.js';
-import { parseRoute, type Route } from './router.js';
+import { HPA_V1, parseRoute, type Route } from './router.js';
 import { renderStatusPage } from './status-page.js';
 import { buildFleetSummary } from './status-summary.js';
 import { ApiError, apiErrors, failureStatus, toApiError } from './status.js';
@@ -209,7 +210,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
       case 'tokens':
         return handleTokens(ctx, route.resource, route.id, deps);
       case 'resource':
-        return handleResource(ctx, route, deps);
+        return route.servedAs === HPA_V1 ? handleHpaV1(ctx, route, deps) : handleResource(ctx, route, deps);
       case 'subresource':
         if (route.subresource === 'scale') return handleScale(ctx, route, deps);
         if (route.subresource === 'eviction') return handleEviction(ctx, route, deps);

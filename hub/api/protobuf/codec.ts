@@ -40,6 +40,7 @@ const MESSAGES: Record<string, string> = {
   'policy/v1/PodDisruptionBudget': 'PodDisruptionBudget',
   'batch/v1/Job': 'Job',
   'batch/v1/CronJob': 'CronJob',
+  'autoscaling/v1/HorizontalPodAutoscaler': 'HorizontalPodAutoscalerV1',
   'v1/Status': 'Status',
   'authorization.k8s.io/v1/SelfSubjectAccessReview': 'SelfSubjectAccessReview',
   'authorization.k8s.io/v1/SelfSubjectRulesReview': 'SelfSubjectRulesReview',
@@ -90,6 +91,8 @@ const KEEP_ZERO: Record<string, readonly string[]> = {
   JobSpec: ['parallelism', 'completions', 'activeDeadlineSeconds', 'backoffLimit', 'ttlSecondsAfterFinished', 'manualSelector', 'suspend'],
   CronJobSpec: ['startingDeadlineSeconds', 'suspend', 'successfulJobsHistoryLimit', 'failedJobsHistoryLimit'],
   JobStatus: ['ready', 'terminating'],
+  HorizontalPodAutoscalerV1Spec: ['minReplicas', 'targetCPUUtilizationPercentage'],
+  HorizontalPodAutoscalerV1Status: ['currentReplicas', 'desiredReplicas'],
   Event: ['count'],
   // json:"allowed" and json:"incomplete", no omitempty: a protobuf-only client reads a "no" back as false
   SubjectAccessReviewStatus: ['allowed'],

@@ -353,6 +353,18 @@ message CronJobSpec {
 message CronJobStatus { repeated ObjectReference active = 1; optional Time lastScheduleTime = 4; optional Time lastSuccessfulTime = 5; }
 message CronJob { optional ObjectMeta metadata = 1; optional CronJobSpec spec = 2; optional CronJobStatus status = 3; }
 
+// k8s.io/api/autoscaling/v1 (kubectl autoscale writes it; the message names carry V1, the wire does not)
+message CrossVersionObjectReference { optional string kind = 1; optional string name = 2; optional string apiVersion = 3; }
+message HorizontalPodAutoscalerV1Spec {
+  optional CrossVersionObjectReference scaleTargetRef = 1; optional int32 minReplicas = 2; optional int32 maxReplicas = 3;
+  optional int32 targetCPUUtilizationPercentage = 4;
+}
+message HorizontalPodAutoscalerV1Status {
+  optional int64 observedGeneration = 1; optional Time lastScaleTime = 2; optional int32 currentReplicas = 3; optional int32 desiredReplicas = 4;
+  optional int32 currentCPUUtilizationPercentage = 5;
+}
+message HorizontalPodAutoscalerV1 { optional ObjectMeta metadata = 1; optional HorizontalPodAutoscalerV1Spec spec = 2; optional HorizontalPodAutoscalerV1Status status = 3; }
+
 // The lists of every kind: ListMeta, then the items (which carry no apiVersion/kind of their own).
 message NamespaceList { optional ListMeta metadata = 1; repeated Namespace items = 2; }
 message NodeList { optional ListMeta metadata = 1; repeated Node items = 2; }
@@ -368,4 +380,5 @@ message DaemonSetList { optional ListMeta metadata = 1; repeated DaemonSet items
 message PodDisruptionBudgetList { optional ListMeta metadata = 1; repeated PodDisruptionBudget items = 2; }
 message JobList { optional ListMeta metadata = 1; repeated Job items = 2; }
 message CronJobList { optional ListMeta metadata = 1; repeated CronJob items = 2; }
+message HorizontalPodAutoscalerV1List { optional ListMeta metadata = 1; repeated HorizontalPodAutoscalerV1 items = 2; }
 `;

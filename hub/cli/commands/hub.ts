@@ -59,6 +59,11 @@ export interface HubFlags {
   apiBurst?: string;
   apiMaxInflight?: string;
   apiMaxWatches?: string;
+  /** --horizontal-pod-autoscaler-sync-period and friends (durations). */
+  horizontalPodAutoscalerSyncPeriod?: string;
+  horizontalPodAutoscalerDownscaleStabilization?: string;
+  horizontalPodAutoscalerCpuInitializationPeriod?: string;
+  horizontalPodAutoscalerMetricsMaxAge?: string;
 }
 
 type PodSecurityFlags = NonNullable<Parameters<typeof createHub>[0]['podSecurity']>;
@@ -165,6 +170,12 @@ export async function startHub(flags: HubFlags, dataDir: string, io: CliIO, logg
     ...(flags.evictionGrace ? { evictionGraceMs: parseDuration(flags.evictionGrace) * 1000 } : {}),
     ...(flags.nodeStartupGrace ? { nodeStartupGraceMs: parseDuration(flags.nodeStartupGrace) * 1000 } : {}),
     eviction: evictionOptions(flags),
+    hpa: {
+      ...(flags.horizontalPodAutoscalerSyncPeriod ? { syncPeriodMs: parseDuration(flags.horizontalPodAutoscalerSyncPeriod) * 1000 } : {}),
+      ...(flags.horizontalPodAutoscalerDownscaleStabilization ? { downscaleStabilizationMs: parseDuration(flags.horizontalPodAutoscalerDownscaleStabilization) * 1000 } : {}),
+      ...(flags.horizontalPodAutoscalerCpuInitializationPeriod ? { cpuInitializationPeriodMs: parseDuration(flags.horizontalPodAutoscalerCpuInitializationPeriod) * 1000 } : {}),
+      ...(flags.horizontalPodAutoscalerMetricsMaxAge ? { metricsMaxAgeMs: parseDuration(flags.horizontalPodAutoscalerMetricsMaxAge) * 1000 } : {}),
+    },
     ...(flags.maxMqttPayload ? { maxPayloadBytes: parsePayloadLimit(flags.maxMqttPayload) } : {}),
     ...(flags.bumpRevision ? { bumpRevision: positiveInt(flags.bumpRevision, 'bump-revision') } : {}),
     store: storeFlags(flags),
@@ -232,6 +243,10 @@ export function registerHubCommand(program: Command, io: CliIO): void {
     .option('--secondary-node-eviction-rate <nodes/s>', 'the same while --unhealthy-zone-threshold of the nodes are NotReady (default 1; 0 in a fleet of at most --large-cluster-size-threshold nodes)')
     .option('--unhealthy-zone-threshold <fraction>', 'from this fraction of nodes NotReady, evictions slow down (default 0.55); with none Ready they stop')
     .option('--large-cluster-size-threshold <nodes>', 'a fleet larger than this evicts at the secondary rate when unhealthy, a smaller one not at all (default 50)')
+    .option('--horizontal-pod-autoscaler-sync-period <duration>', 'how often each HorizontalPodAutoscaler is evaluated (default 15s)')
+    .option('--horizontal-pod-autoscaler-downscale-stabilization <duration>', 'scale-down stabilization window of HPAs that do not set one (default 5m)')
+    .option('--horizontal-pod-autoscaler-cpu-initialization-period <duration>', 'after a pod starts, CPU samples taken before it was ready a full window are skipped this long (default 5m)')
+    .option('--horizontal-pod-autoscaler-metrics-max-age <duration>', "a node's pod sample older than this counts as missing, never idle (default 60s)")
     .option('--http <host:port>', 'API and status page address', DEFAULT_HTTP)
     .option('--mqtt <host:port>', 'MQTT broker address for agents (mqtts unless on loopback)', DEFAULT_MQTT)
     .option('--mqtt-plain <host:port>', 'also serve plain MQTT on this loopback address, e.g. 127.0.0.1:1883')
