@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { selfLabelRefusal } from '../../../protocol/node-self-labels.js';
 import { UsageError } from '../errors.js';
 
 export interface ImageFile {
@@ -37,6 +38,9 @@ export function parseLabels(spec: string | undefined): Record<string, string> {
   for (const kv of (spec ?? '').split(',').filter(Boolean)) {
     const m = /^([A-Za-z0-9]([-A-Za-z0-9_./]*[A-Za-z0-9])?)=([-A-Za-z0-9_.]{0,63})$/.exec(kv);
     if (!m) throw new UsageError(`--labels: "${kv}" is not key=value (a Kubernetes label)`);
+    // the agent asks for these when it joins: a label the hub would refuse is refused here, before the image is written
+    const refusal = selfLabelRefusal(m[1] as string);
+    if (refusal) throw new UsageError(`--labels: ${refusal}`);
     out[m[1] as string] = m[3] as string;
   }
   return out;
