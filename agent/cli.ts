@@ -72,7 +72,7 @@ export function buildAgentCommand(): Command {
     .option('--status-interval <seconds>', 'heartbeat period (the hub marks a node silent for 15 s NotReady)', positiveSeconds, 5)
     .option('--status-refresh <seconds>', 'the full node status goes on change and at least this often', positiveSeconds, 60)
     .option('--no-pod-network', "run pods on the runtime's own network (containerd: the host's; Docker: its default bridge), without pod IPs, Services or cluster DNS; for a machine that runs another agent's pod network already")
-    .option('--image-hub <host:port>', "the hub's HTTPS address, whose registry serves images pushed with `drover image push` (default: the MQTT hub's host, port 7070)")
+    .option('--image-hub <host:port>', "the hub's HTTPS address, whose registry serves images pushed with `drover image push` (default: $DROVER_IMAGE_HUB, else the MQTT hub's host, port 7070)")
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
 }
@@ -107,7 +107,7 @@ export function parseAgentArgs(argv: string[], host = hostname(), home = homedir
     statusIntervalMs: Math.round(o.statusInterval * 1000),
     statusRefreshMs: Math.round(o.statusRefresh * 1000),
     podNetwork: o.podNetwork,
-    imageHub: o.imageHub,
+    imageHub: o.imageHub ?? (process.env.DROVER_IMAGE_HUB || undefined),
   };
 }
 

@@ -7,11 +7,16 @@
 # this unit. Wi-Fi settings stay. Logs: journalctl -u drover-firstboot
 set -eu
 fb=/etc/drover/firstboot
-. "$fb/firstboot.env"   # DROVER_HUB, DROVER_NAME, DROVER_LABELS
-if [ -n "${DROVER_LABELS:-}" ]; then
-  # before install-agent.sh starts the agent: the labels go with its first join
+. "$fb/firstboot.env"   # DROVER_HUB, DROVER_NAME, DROVER_LABELS, DROVER_IMAGE_HUB (optional)
+# before install-agent.sh starts the agent: the labels go with its first join; the agent reads both variables as
+# the defaults of its --labels and --image-hub
+if [ -n "${DROVER_LABELS:-}" ] || [ -n "${DROVER_IMAGE_HUB:-}" ]; then
   mkdir -p /etc/systemd/system/drover-agent.service.d
-  printf '[Service]\nEnvironment=DROVER_NODE_LABELS=%s\n' "$DROVER_LABELS" >/etc/systemd/system/drover-agent.service.d/10-flash-labels.conf
+  {
+    printf '[Service]\n'
+    [ -z "${DROVER_LABELS:-}" ] || printf 'Environment=DROVER_NODE_LABELS=%s\n' "$DROVER_LABELS"
+    [ -z "${DROVER_IMAGE_HUB:-}" ] || printf 'Environment=DROVER_IMAGE_HUB=%s\n' "$DROVER_IMAGE_HUB"
+  } >/etc/systemd/system/drover-agent.service.d/10-flash.conf
 fi
 work=$(mktemp -d)
 tar -C "$work" -xzf /opt/drover/firstboot/drover-agent.tar.gz
