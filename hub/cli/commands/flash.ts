@@ -71,6 +71,7 @@ export function registerFlashCommand(program: Command, io: CliIO): void {
       if (!f.hostname) throw new UsageError('drover flash needs --hostname');
       if (f.wifiSsid && !f.wifiPskFile) throw new UsageError('--wifi-ssid needs --wifi-psk-file');
       if (f.inPlace && image.endsWith('.xz')) throw new UsageError('--in-place works on a .img, not a compressed .img.xz');
+      const labels = parseLabels(f.labels); // a bad label is refused before any copy of the image is made
       const progress = (line: string) => io.err(`${line}\n`);
       const work = f.inPlace ? image : f.output ?? defaultOutput(image, f.hostname);
       if (!f.inPlace) await prepareImage(image, work, progress);
@@ -82,7 +83,7 @@ export function registerFlashCommand(program: Command, io: CliIO): void {
         throw new UsageError(`no agent bundle for linux/${arch} at ${bundle} (build one, or pass --bundle FILE)`, { cause: err });
       });
       const plan = await buildPlan({
-        hub: f.hub, token, hostname: f.hostname, labels: parseLabels(f.labels), bundle, ...(f.imageHub ? { imageHub: f.imageHub } : {}),
+        hub: f.hub, token, hostname: f.hostname, labels, bundle, ...(f.imageHub ? { imageHub: f.imageHub } : {}),
         ...(f.wifiSsid && f.wifiPskFile ? { wifi: { ssid: f.wifiSsid, psk: (await readFile(f.wifiPskFile, 'utf8')).trim() } } : {}),
         ...(f.sshKey ? { sshKey: await readFile(f.sshKey, 'utf8') } : {}),
       });
