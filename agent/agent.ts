@@ -64,6 +64,8 @@ export interface AgentOptions {
   token?: string | undefined;
   /** The node name to join as. */
   name: string;
+  /** Labels asked for when joining (--labels): the hub sets those the Node lacks; never sent again after the join. */
+  labels?: Record<string, string> | undefined;
   runtime: ContainerRuntime;
   dataDir: string;
   logger: Logger;
@@ -136,6 +138,7 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
       hubUrl: opts.hubUrl,
       token: opts.token,
       nodeName: opts.name,
+      labels: opts.labels,
       logger: opts.logger,
       clock,
     };

@@ -47,6 +47,7 @@ async function main(): Promise<void> {
     hubUrl: options.hubUrl,
     token: options.token,
     name: options.name,
+    labels: options.labels,
     runtime,
     dataDir: options.dataDir,
     logger,

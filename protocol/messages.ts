@@ -376,6 +376,11 @@ export const joinRequestMessageSchema = z.strictObject({
   type: z.literal('joinRequest'),
   nodeName: z.string(),
   hostname: z.string().optional(),
+  /**
+   * Labels the node asks for at its first registration (the agent's --labels; protocol/node-self-labels.ts says
+   * which it may set). Checked by the hub, which refuses the join naming a bad one; any string here so that it can.
+   */
+  labels: z.record(z.string(), z.string()).optional(),
 });
 export type JoinRequestMessage = z.infer<typeof joinRequestMessageSchema>;
 

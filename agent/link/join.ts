@@ -102,6 +102,8 @@ export interface JoinOptions {
   hubUrl: string;
   token: string;
   nodeName: string;
+  /** Labels to ask for at the first registration (--labels); the hub applies those the Node lacks. */
+  labels?: Record<string, string>;
   logger: Logger;
   clock?: () => number;
   timeoutMs?: number;
@@ -164,6 +166,7 @@ export async function joinHub(opts: JoinOptions): Promise<Credentials> {
     );
     await client.subscribeAsync(replyTopic, { qos: 1 });
     const request: JoinRequestMessage = { v: 1, type: 'joinRequest', sentAt: preciseTimestamp(clock()), nodeName: opts.nodeName, hostname: hostname() };
+    if (opts.labels && Object.keys(opts.labels).length > 0) request.labels = opts.labels;
     await client.publishAsync(topics.joinRequest(clientId), encodeMessage(request), { qos: 1 });
     const outcome = await reply;
     if ('error' in outcome) throw outcome.error;
@@ -182,6 +185,8 @@ export interface EnsureCredentialsOptions {
   hubUrl?: string | undefined;
   token?: string | undefined;
   nodeName: string;
+  /** Labels asked for when joining (not sent again once the node has credentials, as the kubelet's --node-labels). */
+  labels?: Record<string, string> | undefined;
   logger: Logger;
   clock?: () => number;
   joinTimeoutMs?: number;
@@ -211,6 +216,7 @@ export async function ensureCredentials(opts: EnsureCredentialsOptions): Promise
   if (!opts.token) throw new NoCredentialsError(credentialsPath(opts.dataDir));
   if (!opts.hubUrl) throw new InvalidOptionError('--hub mqtt://HOST:PORT is required to join');
   const joinOpts: JoinOptions = { hubUrl: opts.hubUrl, token: opts.token, nodeName: opts.nodeName, logger: opts.logger };
+  if (opts.labels) joinOpts.labels = opts.labels;
   if (opts.clock) joinOpts.clock = opts.clock;
   if (opts.joinTimeoutMs !== undefined) joinOpts.timeoutMs = opts.joinTimeoutMs;
   const credentials = await joinHub(joinOpts);

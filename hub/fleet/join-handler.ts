@@ -21,12 +21,14 @@ import { JoinTokenUnusableError } from '../auth/errors.js';
 import { createKeyedQueue, createKeyedSerializer } from './keyed-queue.js';
 import { preciseTimestamp } from '../../protocol/time.js';
 import { LABEL_HOSTNAME } from '../../protocol/well-known.js';
+import { selfLabelProblems } from '../../protocol/node-self-labels.js';
+import { updateWithRetry } from '../store/update-with-retry.js';
 
-export function newNodeObject(name: string, now: string): Node {
+export function newNodeObject(name: string, now: string, labels: Record<string, string> = {}): Node {
   return {
     apiVersion: 'v1',
     kind: 'Node',
-    metadata: { name, labels: { [LABEL_HOSTNAME]: name } },
+    metadata: { name, labels: { ...labels, [LABEL_HOSTNAME]: name } },
     spec: {},
     status: {
       conditions: [
@@ -52,10 +54,12 @@ export function createJoinHandler(ctx: FleetContext): MessageHandler {
     await ctx.broker.publish(topics.joinReply(clientId), encodeMessage(message), { qos: 1 });
   }
 
-  async function admit(nodeName: string, token: string) {
+  async function admit(nodeName: string, token: string, labels: Record<string, string>) {
     if (!isValidNodeName(nodeName)) {
       throw new JoinRefusedError(`invalid node name "${nodeName}": use lowercase letters, digits, "-" and "." (at most 63)`);
     }
+    const labelProblems = selfLabelProblems(labels);
+    if (labelProblems.length > 0) throw new JoinRefusedError(`labels refused: ${labelProblems.join('; ')}`);
     const verdict = await ctx.auth.verifyJoinToken(token);
     if (!verdict.ok) throw new JoinRefusedError(`join token refused: ${verdict.reason}`);
     const key = { kind: 'Node', namespace: '', name: nodeName };
@@ -73,12 +77,21 @@ export function createJoinHandler(ctx: FleetContext): MessageHandler {
       }
     });
     const credential = await ctx.auth.issueNodeCredential(nodeName);
+    let created = false;
     if (!existing) {
       try {
-        await ctx.store.create(newNodeObject(nodeName, preciseTimestamp(ctx.clock())));
+        await ctx.store.create(newNodeObject(nodeName, preciseTimestamp(ctx.clock()), labels));
+        created = true;
       } catch (err) {
         if (!(err instanceof AlreadyExistsError)) throw err;
       }
+    }
+    if (!created && Object.keys(labels).length > 0) {
+      await updateWithRetry<Node>(ctx.store, { kind: 'Node', namespace: '', name: nodeName }, (node) => {
+        const missing = Object.entries(labels).filter(([k]) => node.metadata.labels?.[k] === undefined);
+        if (missing.length === 0) return undefined;
+        return { ...node, metadata: { ...node.metadata, labels: { ...node.metadata.labels, ...Object.fromEntries(missing) } } };
+      });
     }
     return credential;
   }
@@ -96,9 +109,9 @@ export function createJoinHandler(ctx: FleetContext): MessageHandler {
     if (!request) return;
     await queue.run(`join/${request.nodeName}`, async () => {
       try {
-        const credential = await admit(request.nodeName, identity.token);
+        const credential = await admit(request.nodeName, identity.token, request.labels ?? {});
         await reply(clientId, { ok: true, nodeName: request.nodeName, ...credential });
-        logger.info({ node: request.nodeName, clientId, hostname: request.hostname }, 'node joined');
+        logger.info({ node: request.nodeName, clientId, hostname: request.hostname, labels: request.labels }, 'node joined');
       } catch (err) {
         if (err instanceof JoinRefusedError) {
           logger.warn({ node: request.nodeName, clientId, reason: err.message }, 'join refused');

@@ -227,7 +227,11 @@ export function createContainerdRuntime(opts: ContainerdRuntimeOptions): Contain
         }
         try {
           const made = await ctr.mustExist(id);
-          await api.updateSpec(id, completeSpec(made.Spec ?? {}, spec.env, spec.security), deferredLabels(spec));
+          const full = completeSpec(made.Spec ?? {}, spec.env, spec.security);
+          // the command goes into the spec too: ctr 1.6 drops the "--" before it (its flag parser ends there), ctr 1.7
+          // (Debian 13) keeps it as the first argument ("exec: \"--\": executable file not found")
+          if (argv) (full.process ??= {}).args = [...argv];
+          await api.updateSpec(id, full, deferredLabels(spec));
         } catch (err) {
           const rm = await ctr.run(['containers', 'delete', id]);
           if (rm.exitCode !== 0 && !isNotFound(rm.stderr)) log.warn({ id, stderr: rm.stderr }, 'could not delete a container whose spec could not be completed');

@@ -22,12 +22,31 @@ describe('agent command line', () => {
       token: 't',
       tokenSource: 'argv',
       name: 'edge-box',
+      labels: {},
       runtime: undefined,
       dataDir: '/home/pi/.drover/agent-edge-box',
       statusIntervalMs: 5000,
       statusRefreshMs: 60_000,
       podNetwork: true,
     });
+  });
+
+  it('takes node labels from --labels or $DROVER_NODE_LABELS and refuses bad or reserved ones, naming them', () => {
+    expect(parseAgentArgs(['--labels', 'site=plant-3,rack=a,node.kubernetes.io/edge='], 'h', '/root').labels).toEqual({ site: 'plant-3', rack: 'a', 'node.kubernetes.io/edge': '' });
+    vi.stubEnv('DROVER_NODE_LABELS', 'site=plant-7');
+    try {
+      expect(parseAgentArgs([], 'h', '/root').labels).toEqual({ site: 'plant-7' });
+      expect(parseAgentArgs(['--labels', 'site=x'], 'h', '/root').labels).toEqual({ site: 'x' }); // the option wins
+      vi.stubEnv('DROVER_NODE_LABELS', 'site');
+      expect(() => parseAgentArgs([], 'h', '/root')).toThrow(/DROVER_NODE_LABELS: "site" is not key=value/);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+    expect(() => parseAgentArgs(['--labels', 'kubernetes.io/hostname=x,node-role.kubernetes.io/master='], 'h', '/root')).toThrow(/--labels: node-role\.kubernetes\.io\/master: the kubernetes\.io prefix is reserved/);
+    expect(() => parseAgentArgs(['--labels', 'node-restriction.kubernetes.io/trusted=yes'], 'h', '/root')).toThrow(/admins only/);
+    expect(() => parseAgentArgs(['--labels', 'drover.io/agent-version=1'], 'h', '/root')).toThrow(InvalidOptionError);
+    expect(() => parseAgentArgs(['--labels', 'a=1,a=2'], 'h', '/root')).toThrow(/label a is given twice/);
+    expect(() => parseAgentArgs(['--labels', 'bad key=1'], 'h', '/root')).toThrow(/--labels: .*invalid label key/);
   });
 
   it('takes every option', () => {

@@ -19,7 +19,7 @@ import { buildPlan, parseLabels } from '../flash/plan.js';
 import { debugfsCat } from '../flash/tools.js';
 
 interface FlashFlags {
-  token?: string; tokenFile?: string; hub?: string; hostname?: string; labels?: string; wifiSsid?: string; wifiPskFile?: string;
+  token?: string; tokenFile?: string; hub?: string; hostname?: string; labels?: string; imageHub?: string; wifiSsid?: string; wifiPskFile?: string;
   sshKey?: string; bundle?: string; output?: string; inPlace?: boolean; device?: string; yes?: boolean;
 }
 
@@ -54,7 +54,8 @@ export function registerFlashCommand(program: Command, io: CliIO): void {
     .option('--token-file <file>', 'read the join token from this file')
     .option('--hub <url>', "the hub's MQTT address as the device reaches it, e.g. mqtts://hub.local:8883")
     .option('--hostname <name>', 'the device hostname and node name')
-    .option('--labels <k=v,...>', 'node labels (written to /etc/drover/labels)')
+    .option('--labels <k=v,...>', 'node labels the agent registers with when it first joins (also written to /etc/drover/labels)')
+    .option('--image-hub <host:port>', "the hub's HTTPS address as the device reaches it, for images pushed to the hub (default: the --hub host, port 7070)")
     .option('--wifi-ssid <ssid>', 'a Wi-Fi network to join (NetworkManager connection)')
     .option('--wifi-psk-file <file>', 'a file holding the Wi-Fi passphrase')
     .option('--ssh-key <file>', "a public key for root's authorized_keys; also enables sshd")
@@ -70,6 +71,7 @@ export function registerFlashCommand(program: Command, io: CliIO): void {
       if (!f.hostname) throw new UsageError('drover flash needs --hostname');
       if (f.wifiSsid && !f.wifiPskFile) throw new UsageError('--wifi-ssid needs --wifi-psk-file');
       if (f.inPlace && image.endsWith('.xz')) throw new UsageError('--in-place works on a .img, not a compressed .img.xz');
+      const labels = parseLabels(f.labels); // a bad label is refused before any copy of the image is made
       const progress = (line: string) => io.err(`${line}\n`);
       const work = f.inPlace ? image : f.output ?? defaultOutput(image, f.hostname);
       if (!f.inPlace) await prepareImage(image, work, progress);
@@ -81,7 +83,7 @@ export function registerFlashCommand(program: Command, io: CliIO): void {
         throw new UsageError(`no agent bundle for linux/${arch} at ${bundle} (build one, or pass --bundle FILE)`, { cause: err });
       });
       const plan = await buildPlan({
-        hub: f.hub, token, hostname: f.hostname, labels: parseLabels(f.labels), bundle,
+        hub: f.hub, token, hostname: f.hostname, labels, bundle, ...(f.imageHub ? { imageHub: f.imageHub } : {}),
         ...(f.wifiSsid && f.wifiPskFile ? { wifi: { ssid: f.wifiSsid, psk: (await readFile(f.wifiPskFile, 'utf8')).trim() } } : {}),
         ...(f.sshKey ? { sshKey: await readFile(f.sshKey, 'utf8') } : {}),
       });

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { selfLabelRefusal } from '../../../protocol/node-self-labels.js';
 import { UsageError } from '../errors.js';
 
 export interface ImageFile {
@@ -21,6 +22,8 @@ export interface FlashSettings {
   hostname: string;
   labels: Record<string, string>;
   bundle: string;
+  /** host:port of the hub's HTTPS listener, when the device reaches it elsewhere than the hub host's port 7070 */
+  imageHub?: string;
   wifi?: { ssid: string; psk: string };
   sshKey?: string;
 }
@@ -37,6 +40,9 @@ export function parseLabels(spec: string | undefined): Record<string, string> {
   for (const kv of (spec ?? '').split(',').filter(Boolean)) {
     const m = /^([A-Za-z0-9]([-A-Za-z0-9_./]*[A-Za-z0-9])?)=([-A-Za-z0-9_.]{0,63})$/.exec(kv);
     if (!m) throw new UsageError(`--labels: "${kv}" is not key=value (a Kubernetes label)`);
+    // the agent asks for these when it joins: a label the hub would refuse is refused here, before the image is written
+    const refusal = selfLabelRefusal(m[1] as string);
+    if (refusal) throw new UsageError(`--labels: ${refusal}`);
     out[m[1] as string] = m[3] as string;
   }
   return out;
@@ -55,10 +61,14 @@ export async function buildPlan(s: FlashSettings): Promise<FlashPlan> {
   if (!s.token.trim() || /\s/.test(s.token.trim())) throw new UsageError('--token is empty or holds spaces');
   const inst = installDir();
   const labels = Object.entries(s.labels).map(([k, v]) => `${k}=${v}`).join(',');
+  if (s.imageHub !== undefined && !/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/.test(s.imageHub)) {
+    throw new UsageError(`--image-hub "${s.imageHub}" must be host:port, e.g. hub.local:7070`);
+  }
+  const imageHubLine = s.imageHub !== undefined ? `DROVER_IMAGE_HUB='${s.imageHub}'\n` : '';
   const root: ImageFile[] = [
     { path: '/opt/drover/firstboot/drover-agent.tar.gz', source: s.bundle, mode: 0o644 },
     { path: '/etc/drover/firstboot/join-token', content: `${s.token.trim()}\n`, mode: 0o600 },
-    { path: '/etc/drover/firstboot/firstboot.env', content: `DROVER_HUB='${s.hub}'\nDROVER_NAME='${s.hostname}'\nDROVER_LABELS='${labels}'\n`, mode: 0o600 },
+    { path: '/etc/drover/firstboot/firstboot.env', content: `DROVER_HUB='${s.hub}'\nDROVER_NAME='${s.hostname}'\nDROVER_LABELS='${labels}'\n${imageHubLine}`, mode: 0o600 },
     { path: '/etc/drover/labels', content: Object.entries(s.labels).map(([k, v]) => `${k}=${v}\n`).join(''), mode: 0o644 },
     { path: '/etc/hostname', content: `${s.hostname}\n`, mode: 0o644 },
     { path: '/etc/hosts', content: `127.0.0.1\tlocalhost\n::1\t\tlocalhost ip6-localhost ip6-loopback\nff02::1\t\tip6-allnodes\nff02::2\t\tip6-allrouters\n\n127.0.1.1\t${s.hostname}\n`, mode: 0o644 },

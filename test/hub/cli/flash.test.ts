@@ -115,6 +115,15 @@ describe('drover flash', () => {
     expect(r.stderr).toContain('has no ext4 root partition (found 1 partition(s): #1 fat)');
   }, 60_000);
 
+  it('refuses a label the hub would refuse at join (a reserved prefix) before writing anything', async () => {
+    const sub = await mkdtemp(join(dir, 'reserved-'));
+    const img = await makeTestImage(sub);
+    const r = await flash([img, '--token', TOKEN, '--hub', 'mqtt://h:1883', '--hostname', 'pi-11', '--labels', 'site=a,node-role.kubernetes.io/master=', '--bundle', bundle]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('--labels: node-role.kubernetes.io/master: the kubernetes.io prefix is reserved');
+    await expect(stat(join(sub, 'test-pi-11.img'))).rejects.toThrow(/ENOENT/);
+  }, 60_000);
+
   it('refuses a file that is not a disk image', async () => {
     const f = join(dir, 'not-an-image.img');
     await writeFile(f, Buffer.alloc(4096, 1));

@@ -84,6 +84,28 @@ describe('fleet', () => {
     expect(await getNode(h, 'pi-b')).toBeUndefined();
   });
 
+  it('sets the labels a node asks for at its first join, refuses reserved ones, and keeps what an admin set on a re-join', async () => {
+    h.auth.addJoinToken('tok-l');
+    const refused = await requestJoin(h, 'dev-l0', 'tok-l', 'pi-l', { site: 'plant-3', 'node-role.kubernetes.io/master': '' });
+    expect(refused).toMatchObject({ ok: false, error: expect.stringMatching(/labels refused: node-role\.kubernetes\.io\/master: the kubernetes\.io prefix is reserved/) });
+    const bad = await requestJoin(h, 'dev-l1', 'tok-l', 'pi-l', { 'drover.io/agent-version': '9.9.9' });
+    expect(!bad.ok && bad.error).toMatch(/drover\.io\/agent-version: the drover\.io prefix is reserved/);
+    const invalid = await requestJoin(h, 'dev-l2', 'tok-l', 'pi-l', { site: 'has space' });
+    expect(!invalid.ok && invalid.error).toMatch(/labels refused: site: invalid label value/);
+    expect(await getNode(h, 'pi-l')).toBeUndefined(); // nothing made for a refused device
+
+    const reply = await requestJoin(h, 'dev-l3', 'tok-l', 'pi-l', { site: 'plant-3', rack: 'a', 'topology.kubernetes.io/zone': 'hall-1' });
+    expect(reply.ok).toBe(true);
+    expect((await getNode(h, 'pi-l'))?.metadata.labels).toEqual({ 'kubernetes.io/hostname': 'pi-l', site: 'plant-3', rack: 'a', 'topology.kubernetes.io/zone': 'hall-1' });
+
+    // an admin relabels the node; the device is re-flashed with other labels and joins again: only the missing one is added
+    const node = (await getNode(h, 'pi-l'))!;
+    await h.store.update({ ...node, metadata: { ...node.metadata, labels: { ...node.metadata.labels, site: 'plant-4' } } });
+    const again = await requestJoin(h, 'dev-l4', 'tok-l', 'pi-l', { site: 'plant-9', row: '2' });
+    expect(again.ok).toBe(true);
+    expect((await getNode(h, 'pi-l'))?.metadata.labels).toMatchObject({ site: 'plant-4', rack: 'a', row: '2' });
+  });
+
   it('allows re-joining under an existing name once the old agent is gone', async () => {
     const { client } = await enrolledNode(h, 'pi-1');
     await client.endAsync();

@@ -45,12 +45,12 @@ export const getNode = (h: Harness, name: string) => h.store.get<Node>({ kind: '
 export const getPod = (h: Harness, name: string) => h.store.get<Pod>({ kind: 'Pod', namespace: 'default', name });
 export const ready = (node: Node | undefined) => node?.status?.conditions?.find((c) => c.type === 'Ready');
 
-export async function requestJoin(h: Harness, clientId: string, token: string, nodeName: string): Promise<JoinReplyMessage> {
+export async function requestJoin(h: Harness, clientId: string, token: string, nodeName: string, labels?: Record<string, string>): Promise<JoinReplyMessage> {
   const j = await connectTracked(h, { username: 'join', password: token, clientId });
   const replies: JoinReplyMessage[] = [];
   j.on('message', (_t, payload) => replies.push(joinReplyMessageSchema.parse(JSON.parse(payload.toString()))));
   await j.subscribeAsync(topics.joinReply(clientId), { qos: 1 });
-  await send(j, topics.joinRequest(clientId), { v: 1, type: 'joinRequest', sentAt: sentAt(), nodeName, hostname: nodeName });
+  await send(j, topics.joinRequest(clientId), { v: 1, type: 'joinRequest', sentAt: sentAt(), nodeName, hostname: nodeName, ...(labels ? { labels } : {}) });
   const reply = await eventually(() => replies[0]);
   await j.endAsync();
   return reply;
