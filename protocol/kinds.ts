@@ -12,6 +12,7 @@ import { leaseSchema } from './objects/lease.js';
 import { podDisruptionBudgetSchema } from './objects/pod-disruption-budget.js';
 import { jobSchema } from './objects/job.js';
 import { cronJobSchema } from './objects/cron-job.js';
+import { agentUpgradeSchema } from './objects/agent-upgrade.js';
 
 /** What Drover knows of one kind: where it lives in the API and how to validate it. */
 export interface KindInfo {
@@ -46,6 +47,7 @@ const KINDS: readonly KindInfo[] = [
   { kind: 'PodDisruptionBudget', apiVersion: 'policy/v1', group: 'policy', version: 'v1', plural: 'poddisruptionbudgets', singular: 'poddisruptionbudget', shortNames: ['pdb'], namespaced: true, schema: podDisruptionBudgetSchema },
   { kind: 'Job', apiVersion: 'batch/v1', group: 'batch', version: 'v1', plural: 'jobs', singular: 'job', shortNames: [], namespaced: true, schema: jobSchema },
   { kind: 'CronJob', apiVersion: 'batch/v1', group: 'batch', version: 'v1', plural: 'cronjobs', singular: 'cronjob', shortNames: ['cj'], namespaced: true, schema: cronJobSchema },
+  { kind: 'AgentUpgrade', apiVersion: 'drover.io/v1', group: 'drover.io', version: 'v1', plural: 'agentupgrades', singular: 'agentupgrade', shortNames: ['au'], namespaced: false, schema: agentUpgradeSchema },
 ];
 
 export function allKinds(): readonly KindInfo[] {

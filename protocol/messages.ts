@@ -279,6 +279,17 @@ export const clusterNetworkDeltaMessageSchema = z
   });
 export type ClusterNetworkDeltaMessage = z.infer<typeof clusterNetworkDeltaMessageSchema>;
 
+/** One agent bundle as the hub's /bundles/index.json lists it: fetched from /bundles/<file>, checked against sha256 and the CA's signature. */
+export const agentBundleRefSchema = z.strictObject({
+  version: z.string().min(1),
+  arch: z.string().min(1),
+  file: z.string().regex(/^[A-Za-z0-9._-]+$/, 'must be a plain file name'),
+  size: z.number().int().min(1),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be a lowercase hex SHA-256'),
+  signature: z.string().min(1),
+});
+export type AgentBundleRef = z.infer<typeof agentBundleRefSchema>;
+
 /** Hub -> agent, on nodes/NODE/cmd: a request that expects a reply on nodes/NODE/reply/ID. */
 export const commandMessageSchema = z.discriminatedUnion('command', [
   z.strictObject({
@@ -305,6 +316,21 @@ export const commandMessageSchema = z.discriminatedUnion('command', [
   }),
 ]);
 export type CommandMessage = z.infer<typeof commandMessageSchema>;
+
+/**
+ * Hub -> agent, on nodes/NODE/cmd beside the pod commands: install this agent bundle side by side and restart
+ * into it (hub/controllers/agent-upgrade; agent/upgrade). Answered on nodes/NODE/reply/ID once the bundle is
+ * verified and unpacked and P/current points at it, just before the agent restarts.
+ */
+export const upgradeAgentMessageSchema = z.strictObject({
+  ...envelope,
+  type: z.literal('upgradeAgent'),
+  requestId: z.string().min(1).max(64),
+  bundle: agentBundleRefSchema,
+  /** How long the new agent has to be connected to the hub before the device switches back. */
+  readyDeadlineSeconds: z.number().int().min(10).max(3600),
+});
+export type UpgradeAgentMessage = z.infer<typeof upgradeAgentMessageSchema>;
 
 /** Agent -> hub, on nodes/NODE/reply/ID. */
 export const replyMessageSchema = z.strictObject({
@@ -404,6 +430,7 @@ export type AnyMessage =
   | ClusterNetworkSnapshotMessage
   | ClusterNetworkDeltaMessage
   | CommandMessage
+  | UpgradeAgentMessage
   | ReplyMessage
   | StreamFrame
   | JoinRequestMessage
