@@ -5,6 +5,9 @@
  */
 import { DroverError } from './errors.js';
 
+/** The node label the agent sets from its own bundle's VERSION (agent-owned). */
+export const AGENT_VERSION_LABEL = 'drover.io/agent-version';
+
 /** The oldest agent version this hub speaks to: an AgentUpgrade to an older one is refused. */
 export const MIN_SUPPORTED_AGENT_VERSION = '0.1.0';
 

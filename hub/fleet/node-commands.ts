@@ -48,11 +48,6 @@ export interface UpgradeAgentRequest {
   readyDeadlineSeconds: number;
 }
 
-/** What the agent-upgrade controller uses: resolves once the agent installed the bundle and restarts into it. */
-export interface AgentUpgradeCommands {
-  upgradeAgent(req: UpgradeAgentRequest): Promise<void>;
-}
-
 /** How long an agent has to download, verify and unpack a bundle before the hub stops waiting for its reply. */
 export const UPGRADE_REPLY_TIMEOUT_MS = 10 * 60_000;
 
@@ -62,7 +57,9 @@ export interface NodeCommands {
   exec(req: ExecRequest): Promise<ExecResult>;
 }
 
-export interface NodeCommandsService extends NodeCommands, AgentUpgradeCommands {
+export interface NodeCommandsService extends NodeCommands {
+  /** For hub/controllers/agent-upgrade: resolves once the agent installed the bundle and restarts into it. */
+  upgradeAgent(req: UpgradeAgentRequest): Promise<void>;
   /** Subscribe to replies. */
   start(): void;
   /** Unsubscribe; waiting requests fail with NodeCommandsStoppedError. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isAgentVersion } from '../agent-version.js';
+import { compareAgentVersions, isAgentVersion, MIN_SUPPORTED_AGENT_VERSION } from '../agent-version.js';
 import { conditionSchema, objectMetaSchema } from './meta.js';
 import { labelSelectorSchema } from './workloads.js';
 
@@ -34,7 +34,12 @@ export const agentUpgradeSchema = z.strictObject({
   kind: z.literal('AgentUpgrade'),
   metadata: objectMetaSchema,
   spec: z.strictObject({
-    version: z.string().refine(isAgentVersion, 'must be a semantic version such as 0.2.0'),
+    version: z
+      .string()
+      .refine(isAgentVersion, 'must be a semantic version such as 0.2.0')
+      .refine((v) => !isAgentVersion(v) || compareAgentVersions(v, MIN_SUPPORTED_AGENT_VERSION) >= 0, {
+        message: `is older than ${MIN_SUPPORTED_AGENT_VERSION}, the oldest agent this hub supports`,
+      }),
     nodeSelector: labelSelectorSchema.optional(),
     maxUnavailable: intOrPercent.optional(),
     paused: z.boolean().optional(),

@@ -85,7 +85,7 @@ describe('the agent installer', () => {
     const prefix = await newPrefix();
     const bundle = await makeBundle('0.2.0');
     const bytes = await readFile(bundle.path);
-    bytes[bytes.length - 10] ^= 0xff;
+    bytes.writeUInt8(bytes.readUInt8(bytes.length - 10) ^ 0xff, bytes.length - 10);
     await writeFile(bundle.path, bytes);
     await expect(install(prefix, bundle)).rejects.toMatchObject({ code: 'EAGENT_BUNDLE_INVALID', message: expect.stringContaining('SHA-256') });
     expect(await readlink(join(prefix, 'current'))).toBe(join('versions', '0.1.0'));
