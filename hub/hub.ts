@@ -16,7 +16,8 @@ import { createAuthService } from './auth/index.js';
 import { createImageStore } from './images/index.js';
 import { writeFileDurable } from '../protocol/durable-file.js';
 import { formatCliConfig, mayReplaceCliConfig } from '../protocol/cli-config.js';
-import { ensurePki, startCertRenewal } from './pki/index.js';
+import { ensurePki, signBundle, startCertRenewal } from './pki/index.js';
+import { createBundleCatalogue, shippedBundleDir, shippedInstallScript } from './bundles/index.js';
 import { isLoopbackHost } from '../protocol/join-token.js';
 import { InvalidHubOptionError } from './hub-errors.js';
 import { createBroker } from './broker/index.js';
@@ -99,6 +100,8 @@ export interface HubOptions {
   audit?: { level?: AuditLevel; path?: string; maxBytes?: number; maxBackups?: number };
   /** Per-token API request rate, requests in flight and open watches (hub/api/flow-control.ts defaults if absent). */
   apiFlowControl?: FlowControlOptions;
+  /** Agent bundle directories searched after `<data dir>/bundles` (default: this installation's dist/bundles). */
+  bundleDirs?: string[];
 }
 
 export interface Hub {
@@ -321,6 +324,16 @@ export async function createHub(opts: HubOptions): Promise<Hub> {
       images: {
         images: createImageStore({ dataDir: opts.dataDir, logger: opts.logger }),
         auth: { verifyApiToken: (t) => auth.verifyApiToken(t), verifyNodeCredential: (u, p) => auth.verifyNodeCredential(u, p) },
+      },
+      deviceFiles: {
+        bundles: createBundleCatalogue({
+          dirs: [join(opts.dataDir, 'bundles'), ...(opts.bundleDirs ?? [shippedBundleDir()])],
+          sign: (file, sha256) => signBundle(pki, file, sha256),
+          logger: opts.logger,
+        }),
+        caCertPem: pki.caCertPem,
+        installScript: shippedInstallScript(),
+        mqtt: () => ({ port: mqttBound.port, tls: mqttTls }),
       },
       ...(auditLog ? { auditLog } : {}),
       ...(opts.apiFlowControl ? { flowControl: opts.apiFlowControl } : {}),
