@@ -37,6 +37,7 @@ import { ensureCredentials, type EnsureCredentialsOptions } from './link/join.js
 import { hubImageSource } from './image-hub.js';
 import { createImageGc, type ImageGc } from './pods/image-gc.js';
 import { createUpgradeHandler, isUpgradeMessage } from './upgrade/upgrade-handler.js';
+import { AGENT_BUNDLE_VERSION } from './link/agent-version.js';
 
 /** Where each runtime keeps its images (the filesystem image GC watches). */
 const IMAGE_FS: Partial<Record<string, string>> = { containerd: '/var/lib/containerd', docker: '/var/lib/docker' };
@@ -98,11 +99,10 @@ export interface AgentOptions {
   /** The service proxy and cluster DNS (with the pod network): options to rename or move them (tests). */
   services?: Partial<Pick<NodeServicesOptions, 'table' | 'dnsPort' | 'resolvConf' | 'runner' | 'resyncMs'>>;
   /**
-   * Upgrades from the hub (agent/upgrade): the install prefix the agent runs from, the bundle version it runs,
-   * and how it restarts into a newly installed version (main.ts: stop, then exit 75). Without it an upgrade
+   * Upgrades from the hub (agent/upgrade): the install prefix the agent runs from, and how it restarts into a newly installed version (main.ts: stop, then exit 75). Without it an upgrade
    * command is refused.
    */
-  upgrade?: { prefix: string | undefined; ownVersion: string | undefined; restart: () => void };
+  upgrade?: { prefix: string | undefined; restart: () => void };
 }
 
 export interface Agent {
@@ -362,7 +362,7 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
       nodeStatus.forceFull();
       // an agent on trial after an upgrade is up once its status went out: it confirms, the device keeps it
       void publishNodeStatus()
-        .then(() => upgrades.confirm(opts.upgrade?.ownVersion))
+        .then(() => upgrades.confirm(AGENT_BUNDLE_VERSION))
         .catch((err: unknown) => log.error({ err }, 'could not confirm the agent upgrade'));
       void podReporter.sendFull();
     });

@@ -15,7 +15,6 @@ import { findPrefix } from './upgrade/prefix.js';
 import { beginBoot, rollBack } from './upgrade/rollback.js';
 import { RESTART_EXIT_CODE, SUPERVISED_ENV } from './upgrade/supervisor.js';
 import { readTrial } from './upgrade/trial-marker.js';
-import { ownBundleVersion } from './upgrade/upgrade-handler.js';
 
 /**
  * Without a supervisor (systemd runs main.js itself, Restart=always): this start counts as one of the trial's,
@@ -66,7 +65,6 @@ async function main(): Promise<void> {
 
   const prefix = findPrefix(process.argv[1]);
   if (prefix && !process.env[SUPERVISED_ENV]) await watchOwnTrial(prefix, logger);
-  const ownVersion = await ownBundleVersion(process.argv[1]);
   // set once the agent exists: an upgrade installed, stop (pods keep running) and exit for the new version to start
   let restartIntoNewVersion = (): void => undefined;
 
@@ -90,7 +88,7 @@ async function main(): Promise<void> {
     statusRefreshMs: options.statusRefreshMs,
     ...(options.podNetwork ? {} : { network: false as const }),
     ...(options.imageHub ? { imageHub: options.imageHub } : {}),
-    upgrade: { prefix, ownVersion, restart: () => restartIntoNewVersion() },
+    upgrade: { prefix, restart: () => restartIntoNewVersion() },
   });
 
   let stopping = false;

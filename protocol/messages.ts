@@ -5,6 +5,7 @@ import { podSchema, podStatusSchema } from './objects/pod.js';
 import { labelsSchema } from './objects/meta.js';
 import { MAX_DESIRED_SET_PARTS } from './topics.js';
 import { podUsageReportSchema } from './pod-usage.js';
+import { bundleIndexEntrySchema } from './agent-bundle.js';
 
 /**
  * Every MQTT payload is JSON in a versioned envelope: { v: 1, type, sentAt, ... }.
@@ -279,17 +280,6 @@ export const clusterNetworkDeltaMessageSchema = z
   });
 export type ClusterNetworkDeltaMessage = z.infer<typeof clusterNetworkDeltaMessageSchema>;
 
-/** One agent bundle as the hub's /bundles/index.json lists it: fetched from /bundles/<file>, checked against sha256 and the CA's signature. */
-export const agentBundleRefSchema = z.strictObject({
-  version: z.string().min(1),
-  arch: z.string().min(1),
-  file: z.string().regex(/^[A-Za-z0-9._-]+$/, 'must be a plain file name'),
-  size: z.number().int().min(1),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be a lowercase hex SHA-256'),
-  signature: z.string().min(1),
-});
-export type AgentBundleRef = z.infer<typeof agentBundleRefSchema>;
-
 /** Hub -> agent, on nodes/NODE/cmd: a request that expects a reply on nodes/NODE/reply/ID. */
 export const commandMessageSchema = z.discriminatedUnion('command', [
   z.strictObject({
@@ -326,7 +316,8 @@ export const upgradeAgentMessageSchema = z.strictObject({
   ...envelope,
   type: z.literal('upgradeAgent'),
   requestId: z.string().min(1).max(64),
-  bundle: agentBundleRefSchema,
+  /** The entry of the hub's /bundles/index.json: fetched from /bundles/<file>, checked against sha256 and the CA's signature. */
+  bundle: bundleIndexEntrySchema,
   /** How long the new agent has to be connected to the hub before the device switches back. */
   readyDeadlineSeconds: z.number().int().min(10).max(3600),
 });

@@ -8,7 +8,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { verifyBundleSignature } from '../../protocol/bundle-signature.js';
-import type { AgentBundleRef } from '../../protocol/messages.js';
+import type { BundleIndexEntry as AgentBundleRef } from '../../protocol/agent-bundle.js';
 import { BundleInvalidError } from '../errors.js';
 
 export async function sha256File(path: string): Promise<string> {

@@ -10,9 +10,9 @@
  */
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { compareAgentVersions, MIN_SUPPORTED_AGENT_VERSION } from '../../protocol/agent-version.js';
+import { isSupportedAgentVersion, MIN_SUPPORTED_AGENT_VERSION } from '../../protocol/agent-version.js';
 import type { Logger } from '../../protocol/logger.js';
-import type { AgentBundleRef } from '../../protocol/messages.js';
+import type { BundleIndexEntry as AgentBundleRef } from '../../protocol/agent-bundle.js';
 import type { ProcessRunner } from '../../runtime-adapters/process-runner.js';
 import { BundleInvalidError, UpgradeInstallError, UpgradeRefusedError } from '../errors.js';
 import { downloadBundle, type BundleDownloadOptions } from './bundle-download.js';
@@ -47,7 +47,7 @@ export async function installBundle(opts: InstallBundleOptions): Promise<Install
   const clock = opts.clock ?? Date.now;
   const { bundle } = opts;
   const layout = prefixLayout(opts.prefix);
-  if (compareAgentVersions(bundle.version, MIN_SUPPORTED_AGENT_VERSION) < 0) {
+  if (!isSupportedAgentVersion(bundle.version)) {
     throw new UpgradeRefusedError(`agent ${bundle.version} is older than ${MIN_SUPPORTED_AGENT_VERSION}, the oldest this hub supports`);
   }
   const running = await linkedVersion(layout.current);

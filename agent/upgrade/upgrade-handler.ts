@@ -6,7 +6,6 @@
  * the version on trial confirms it (removes the marker): the device keeps it.
  */
 import { readFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { DroverError } from '../../protocol/errors.js';
 import type { Logger } from '../../protocol/logger.js';
 import { decodeMessage, upgradeAgentMessageSchema, type ReplyMessage, type UpgradeAgentMessage } from '../../protocol/messages.js';
@@ -15,7 +14,6 @@ import { topics } from '../../protocol/topics.js';
 import { createExecaRunner, type ProcessRunner } from '../../runtime-adapters/process-runner.js';
 import { UpgradeRefusedError } from '../errors.js';
 import { installBundle, type InstallBundleOptions } from './installer.js';
-import { bundleVersionOf } from './prefix.js';
 import { clearTrial, readTrial } from './trial-marker.js';
 
 export interface UpgradeHandlerOptions {
@@ -44,17 +42,6 @@ export interface UpgradeHandler {
 export function isUpgradeMessage(payload: Buffer | string): boolean {
   const text = typeof payload === 'string' ? payload : payload.toString('utf8');
   return /"type"\s*:\s*"upgradeAgent"/.test(text);
-}
-
-/** The version of the bundle the running main.js came from (its VERSION file), if it runs from one. */
-export async function ownBundleVersion(mainPath: string | undefined): Promise<string | undefined> {
-  if (!mainPath) return undefined;
-  const { realpath } = await import('node:fs/promises');
-  try {
-    return await bundleVersionOf(dirname(dirname(await realpath(mainPath))));
-  } catch {
-    return undefined;
-  }
 }
 
 export function createUpgradeHandler(opts: UpgradeHandlerOptions): UpgradeHandler {

@@ -10,7 +10,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../../protocol/logger.js';
-import { encodeMessage, type AgentBundleRef, type CommandMessage, type ReplyMessage, type UpgradeAgentMessage } from '../../protocol/messages.js';
+import type { BundleIndexEntry } from '../../protocol/agent-bundle.js';
+import { encodeMessage, type CommandMessage, type ReplyMessage, type UpgradeAgentMessage } from '../../protocol/messages.js';
 import { topics } from '../../protocol/topics.js';
 import type { Broker } from '../broker/broker.js';
 import { CommandFailedError, CommandTimeoutError, NodeCommandsStoppedError, NodeNotConnectedError } from './errors.js';
@@ -44,7 +45,7 @@ export interface ExecResult {
 
 export interface UpgradeAgentRequest {
   node: string;
-  bundle: AgentBundleRef;
+  bundle: BundleIndexEntry;
   readyDeadlineSeconds: number;
 }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { compareAgentVersions, isAgentVersion, MIN_SUPPORTED_AGENT_VERSION } from '../agent-version.js';
+import { isAgentVersion, isSupportedAgentVersion, MIN_SUPPORTED_AGENT_VERSION } from '../agent-version.js';
 import { conditionSchema, objectMetaSchema } from './meta.js';
 import { labelSelectorSchema } from './workloads.js';
 
@@ -37,7 +37,7 @@ export const agentUpgradeSchema = z.strictObject({
     version: z
       .string()
       .refine(isAgentVersion, 'must be a semantic version such as 0.2.0')
-      .refine((v) => !isAgentVersion(v) || compareAgentVersions(v, MIN_SUPPORTED_AGENT_VERSION) >= 0, {
+      .refine((v) => !isAgentVersion(v) || isSupportedAgentVersion(v), {
         message: `is older than ${MIN_SUPPORTED_AGENT_VERSION}, the oldest agent this hub supports`,
       }),
     nodeSelector: labelSelectorSchema.optional(),

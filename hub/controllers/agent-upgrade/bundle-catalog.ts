@@ -1,5 +1,5 @@
 /** Where the controller finds the bundle of a version for a node's architecture (the hub's /bundles/index.json). */
-import type { AgentBundleRef } from '../../../protocol/messages.js';
+import type { BundleIndexEntry as AgentBundleRef } from '../../../protocol/agent-bundle.js';
 
 export interface AgentBundleCatalog {
   /** The bundle of `version` for `arch` (amd64, arm64, armv7), signed; undefined when the hub has none. */

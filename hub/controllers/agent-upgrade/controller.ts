@@ -8,13 +8,13 @@
  * failed. Requeued at each deadline and on every Node change.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { AGENT_VERSION_LABEL, compareAgentVersions, MIN_SUPPORTED_AGENT_VERSION } from '../../../protocol/agent-version.js';
+import { isSupportedAgentVersion, MIN_SUPPORTED_AGENT_VERSION } from '../../../protocol/agent-version.js';
 import { matchesSelector } from '../../../protocol/labels.js';
-import type { AgentBundleRef } from '../../../protocol/messages.js';
+import type { BundleIndexEntry as AgentBundleRef } from '../../../protocol/agent-bundle.js';
 import type { AgentUpgrade, AgentUpgradeNodeStatus } from '../../../protocol/objects/agent-upgrade.js';
 import type { Node } from '../../../protocol/objects/node.js';
 import { kubeTimestamp } from '../../../protocol/time.js';
-import { LABEL_ARCH, NODE_CONDITION_READY } from '../../../protocol/well-known.js';
+import { LABEL_AGENT_VERSION, LABEL_ARCH, NODE_CONDITION_READY } from '../../../protocol/well-known.js';
 import { updateWithRetry } from '../../store/update-with-retry.js';
 import type { Controller, ControllerOptions } from '../controller.js';
 import { createReconcileLoop, loopController } from '../reconcile-loop.js';
@@ -39,7 +39,7 @@ const upgradeKey = (name: string) => ({ kind: 'AgentUpgrade', namespace: '', nam
 
 export function upgradeNodeOf(node: Node): UpgradeNode {
   const ready = node.status?.conditions?.some((c) => c.type === NODE_CONDITION_READY && c.status === 'True') ?? false;
-  return { name: node.metadata.name, labels: node.metadata.labels ?? {}, ready, version: node.metadata.labels?.[AGENT_VERSION_LABEL] };
+  return { name: node.metadata.name, labels: node.metadata.labels ?? {}, ready, version: node.metadata.labels?.[LABEL_AGENT_VERSION] };
 }
 
 export async function createAgentUpgradeController(opts: AgentUpgradeControllerOptions): Promise<Controller> {
@@ -84,7 +84,7 @@ export async function createAgentUpgradeController(opts: AgentUpgradeControllerO
     const u = await store.get<AgentUpgrade>(upgradeKey(name));
     if (!u || u.metadata.deletionTimestamp) return;
     const now = clock();
-    if (compareAgentVersions(u.spec.version, MIN_SUPPORTED_AGENT_VERSION) < 0) {
+    if (!isSupportedAgentVersion(u.spec.version)) {
       // the API refuses this already; an object from an older hub is not acted on
       await writeStatus(u, { phase: 'Failed', message: `agent ${u.spec.version} is older than ${MIN_SUPPORTED_AGENT_VERSION}, the oldest this hub supports: not pushed`, nodes: u.status?.nodes ?? [] });
       return;

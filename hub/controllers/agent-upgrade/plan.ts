@@ -11,6 +11,7 @@
  *   - else Ready Pending nodes start, by name, while fewer than maxUnavailable are Upgrading.
  */
 import { kubeTimestamp } from '../../../protocol/time.js';
+import { agentVersionLabelValue } from '../../../protocol/well-known.js';
 import type { AgentUpgrade, AgentUpgradeNodeStatus } from '../../../protocol/objects/agent-upgrade.js';
 import { DEFAULT_AGENT_UPGRADE_READY_DEADLINE_SECONDS } from '../../../protocol/objects/agent-upgrade.js';
 import { scaledValue } from '../int-or-percent.js';
@@ -51,6 +52,8 @@ export function readyDeadlineMs(upgrade: AgentUpgrade): number {
 /** The next step. `selected` are the nodes the selector matches (the caller filters), in any order. */
 export function planUpgrade(upgrade: AgentUpgrade, selected: readonly UpgradeNode[], now: number): UpgradePlan {
   const target = upgrade.spec.version;
+  /** What a node on the target reports in its drover.io/agent-version label. */
+  const targetLabel = agentVersionLabelValue(target);
   const previous = new Map((upgrade.status?.nodes ?? []).map((n) => [n.name, n]));
   const byName = [...selected].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const finished: AgentUpgradeNodeStatus[] = [];
@@ -61,11 +64,11 @@ export function planUpgrade(upgrade: AgentUpgrade, selected: readonly UpgradeNod
   const nodes: AgentUpgradeNodeStatus[] = byName.map((node) => {
     const was = previous.get(node.name);
     if (!was) {
-      if (node.version === target) return { name: node.name, phase: 'Succeeded', fromVersion: target, finishedAt: at, message: `already on ${target}` };
+      if (node.version === targetLabel) return { name: node.name, phase: 'Succeeded', fromVersion: target, finishedAt: at, message: `already on ${target}` };
       return { name: node.name, phase: 'Pending', ...(node.version ? { fromVersion: node.version } : {}) };
     }
     if (was.phase !== 'Upgrading') return was;
-    if (node.version === target && node.ready) {
+    if (node.version === targetLabel && node.ready) {
       const done: AgentUpgradeNodeStatus = { ...was, phase: 'Succeeded', finishedAt: at, message: `running ${target} and Ready` };
       finished.push(done);
       return done;
@@ -73,7 +76,7 @@ export function planUpgrade(upgrade: AgentUpgrade, selected: readonly UpgradeNod
     if (was.installedAt) {
       const failAt = Date.parse(was.installedAt) + deadlineMs + ROLLBACK_GRACE_MS;
       if (now >= failAt) {
-        const back = node.version !== undefined && node.version !== target;
+        const back = node.version !== undefined && node.version !== targetLabel;
         const failed: AgentUpgradeNodeStatus = {
           ...was,
           phase: 'Failed',

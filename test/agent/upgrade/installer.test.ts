@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensurePki, signBundle, type Pki } from '../../../hub/pki/index.js';
 import { silentLogger } from '../../../protocol/logger.js';
-import type { AgentBundleRef } from '../../../protocol/messages.js';
+import type { BundleIndexEntry as AgentBundleRef } from '../../../protocol/agent-bundle.js';
 import { createExecaRunner } from '../../../runtime-adapters/process-runner.js';
 import { sha256File } from '../../../agent/upgrade/bundle-verify.js';
 import { installBundle } from '../../../agent/upgrade/installer.js';

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Event, Node } from '../../../../protocol/index.js';
-import type { AgentBundleRef } from '../../../../protocol/messages.js';
+import type { BundleIndexEntry as AgentBundleRef } from '../../../../protocol/agent-bundle.js';
 import type { AgentUpgrade } from '../../../../protocol/objects/agent-upgrade.js';
-import { AGENT_VERSION_LABEL } from '../../../../protocol/agent-version.js';
+import { LABEL_AGENT_VERSION as AGENT_VERSION_LABEL } from '../../../../protocol/well-known.js';
 import { createAgentUpgradeController, type AgentUpgradeCommands } from '../../../../hub/controllers/agent-upgrade/controller.js';
 import { ROLLBACK_GRACE_MS } from '../../../../hub/controllers/agent-upgrade/plan.js';
 import { harness, node, type Harness } from '../workload-support.js';
@@ -14,7 +14,7 @@ afterEach(async () => {
   h = undefined;
 });
 
-const bundleRef = (version: string, arch: string): AgentBundleRef => ({ version, arch, file: `drover-agent-${version}-linux-${arch}.tar.gz`, size: 10, sha256: 'a'.repeat(64), signature: 'sig' });
+const bundleRef = (version: string, arch: string): AgentBundleRef => ({ version, arch: arch as AgentBundleRef['arch'], file: `drover-agent-${version}-linux-${arch}.tar.gz`, size: 10, sha256: 'a'.repeat(64), signature: 'sig' });
 const bundles = { find: async (version: string, arch: string) => (version === '0.9.9' ? undefined : bundleRef(version, arch)) };
 
 /** Agents as the controller sees them: an upgradeAgent call, then (unless `broken`) the node's label moves to the version. */
