@@ -54,7 +54,13 @@ export function createUpgradeHandler(opts: UpgradeHandlerOptions): UpgradeHandle
     if (restarting) throw new UpgradeRefusedError('the agent is restarting into a new version already');
     if (!opts.prefix) throw new UpgradeRefusedError('this agent does not run from an install prefix (P/versions/<v>/agent/main.js): it cannot be upgraded from the hub');
     if (!opts.hub) throw new UpgradeRefusedError("the hub's HTTPS address is not known (a plain-MQTT hub, or --image-hub not given): the bundle cannot be fetched");
-    const caPem = await readFile(opts.hub.caFile, 'utf8');
+    let caPem: string;
+    try {
+      caPem = await readFile(opts.hub.caFile, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      throw new UpgradeRefusedError(`no hub CA was pinned at join (${opts.hub.caFile}: the node joined over plain MQTT): a bundle's signature cannot be checked`);
+    }
     await installBundle({
       prefix: opts.prefix,
       bundle: msg.bundle,

@@ -50,7 +50,8 @@ describe('drover fleet upgrade across 3 agents installed from bundles', () => {
     await writeFile(join(stage, 'drover-agent/package.json'), JSON.stringify({ ...pkg, version: BROKEN }));
     await execa('tar', ['-czf', join(built, bundleName(BROKEN)), '-C', stage, 'drover-agent']);
 
-    hub = await startHub();
+    // mqtts on loopback: the agents pin the hub CA at join, which verifies the bundles' signatures and /bundles' HTTPS
+    hub = await startHub(['--tls']);
     // the hub offers what is in <data dir>/bundles
     await mkdir(join(hub.dir, 'hub', 'bundles'), { recursive: true });
     for (const v of [NEWER, BROKEN]) await execa('cp', [join(built, bundleName(v)), join(hub.dir, 'hub', 'bundles')]);
