@@ -94,8 +94,9 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
     const code = await exited;
     clearInterval(poll);
     child = undefined;
-    const trial = await readTrial(opts.prefix);
-    if (trial && !stopping) {
+    // only the child started as the trial can fail it: the previous agent exits 75 right after writing the marker
+    const trial = boot.state === 'trial' ? await readTrial(opts.prefix) : undefined;
+    if (trial && trial.version === (boot.state === 'trial' ? boot.trial.version : undefined) && !stopping) {
       const reason = timedOut ? `agent ${trial.version} was not up within ${trial.readyDeadlineSeconds} s` : `agent ${trial.version} exited with code ${code} before it was up`;
       await rollBack(opts.prefix, trial, reason, clock);
       log.error({ version: trial.version, restored: trial.previousVersion, reason }, 'rolled back the agent upgrade');

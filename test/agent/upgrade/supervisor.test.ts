@@ -49,6 +49,33 @@ describe('the agent supervisor', () => {
     expect(await running).toBe(0);
   });
 
+  it('starts the new version after the running agent installed it and exited 75, and keeps it once it confirms', async () => {
+    const prefix = await mkdtemp(join(tmpdir(), 'agent-supervisor-'));
+    dirs.push(prefix);
+    const trial = JSON.stringify({ version: '0.2.0', previousVersion: '0.1.0', deadline: Date.now() + 60_000, readyDeadlineSeconds: 60, boots: 0 });
+    // 0.1.0 "installs" 0.2.0 as installer.ts does (marker, then the links) and exits 75; 0.2.0 confirms (removes the marker)
+    const install = `const fs = require('fs'), p = require('path'); const P = ${JSON.stringify(prefix)};
+fs.writeFileSync(p.join(P, 'upgrade-trial.json'), ${JSON.stringify(trial)});
+fs.symlinkSync('versions/0.1.0', p.join(P, 'previous.tmp')); fs.renameSync(p.join(P, 'previous.tmp'), p.join(P, 'previous'));
+fs.symlinkSync('versions/0.2.0', p.join(P, 'current.tmp')); fs.renameSync(p.join(P, 'current.tmp'), p.join(P, 'current'));
+process.exit(75);`;
+    const confirm = `require('fs').rmSync(require('path').join(${JSON.stringify(prefix)}, 'upgrade-trial.json')); ${KEEP_RUNNING}`;
+    for (const [v, body] of Object.entries({ '0.1.0': install, '0.2.0': confirm })) {
+      await mkdir(join(prefix, 'versions', v, 'agent'), { recursive: true });
+      await writeFile(join(prefix, 'versions', v, 'agent', 'main.js'), `require('fs').writeFileSync(${JSON.stringify(join(prefix, `started-${v}`))}, '');\n${body}\n`);
+      await writeFile(join(prefix, 'versions', v, 'package.json'), '{"type":"commonjs"}');
+    }
+    await pointLink(join(prefix, 'current'), '0.1.0');
+    const supervisor = createSupervisor({ prefix, agentArgs: [], nodeArgs: [], logger: silentLogger(), pollMs: 50, stopGraceMs: 2000 });
+    const running = supervisor.run();
+    await until('the new version started and confirmed', async () => (await exists(join(prefix, 'started-0.2.0'))) && !(await exists(join(prefix, 'upgrade-trial.json'))));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await readlink(join(prefix, 'current'))).toBe(join('versions', '0.2.0'));
+    expect(await readRollback(prefix)).toBeUndefined();
+    supervisor.stop();
+    await running;
+  });
+
   it('stops a version on trial that is not up by its deadline and rolls back', async () => {
     const prefix = await prefixWith({ '0.1.0': KEEP_RUNNING, '0.2.0': KEEP_RUNNING });
     await pointLink(join(prefix, 'previous'), '0.1.0');
