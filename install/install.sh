@@ -229,6 +229,14 @@ mkdir -p "$config_dir" "$data_dir"
 )
 mv -f "$config_dir/.agent.env.new" "$config_dir/agent.env"
 mv -f "$config_dir/.join-token.new" "$config_dir/join-token"
+# an older flat install (PREFIX/agent/main.js, no PREFIX/current) becomes a version of its own
+if [ -f "$prefix/agent/main.js" ] && [ ! -L "$prefix/current" ]; then
+  flat="$(cat "$prefix/VERSION" 2>/dev/null || echo flat)"
+  [ "$flat" != "$version" ] || flat="$flat-flat"
+  mkdir -p "$prefix/versions/$flat"
+  find "$prefix" -mindepth 1 -maxdepth 1 ! -name versions ! -name downloads -exec mv -t "$prefix/versions/$flat" {} +
+  ln -sfn "versions/$flat" "$prefix/current"
+fi
 old=""
 [ -L "$prefix/current" ] && old=$(readlink "$prefix/current")
 ln -sfn "versions/$version" "$prefix/.current.new"
