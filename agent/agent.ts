@@ -36,6 +36,8 @@ import { NO_SERVICE_ENV } from './pod-services.js';
 import { ensureCredentials, type EnsureCredentialsOptions } from './link/join.js';
 import { hubImageSource } from './image-hub.js';
 import { createImageGc, type ImageGc } from './pods/image-gc.js';
+import { createUpgradeHandler, isUpgradeMessage } from './upgrade/upgrade-handler.js';
+import { AGENT_BUNDLE_VERSION } from './link/agent-version.js';
 
 /** Where each runtime keeps its images (the filesystem image GC watches). */
 const IMAGE_FS: Partial<Record<string, string>> = { containerd: '/var/lib/containerd', docker: '/var/lib/docker' };
@@ -98,6 +100,11 @@ export interface AgentOptions {
   network?: false | Partial<Pick<NodeNetworkOptions, 'names' | 'cniPath' | 'pauseImage' | 'run' | 'nodeDns' | 'resyncMs'>>;
   /** The service proxy and cluster DNS (with the pod network): options to rename or move them (tests). */
   services?: Partial<Pick<NodeServicesOptions, 'table' | 'dnsPort' | 'resolvConf' | 'runner' | 'resyncMs'>>;
+  /**
+   * Upgrades from the hub (agent/upgrade): the install prefix the agent runs from, and how it restarts into a newly installed version (main.ts: stop, then exit 75). Without it an upgrade
+   * command is refused.
+   */
+  upgrade?: { prefix: string | undefined; restart: () => void };
 }
 
 export interface Agent {
@@ -279,6 +286,16 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
       dataDir: opts.dataDir,
     });
 
+    const upgrades = createUpgradeHandler({
+      nodeName: name,
+      prefix: opts.upgrade?.prefix,
+      hub: hubImages ? { host: hubImages.host, caFile: hubImages.caFile } : undefined,
+      publish: (topic, message) => conn.publish(topic, message, { qos: 1 }),
+      restart: () => (opts.upgrade ? opts.upgrade.restart() : log.warn('an upgrade was installed but this agent cannot restart itself')),
+      logger,
+      clock,
+    });
+
     const streams = createStreamHandler({
       nodeName: name,
       runtime: opts.runtime,
@@ -332,6 +349,8 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
         );
       } else if (parsed.channel === 'network') {
         receiveNetwork(topic, payload);
+      } else if (parsed.channel === 'cmd' && isUpgradeMessage(payload)) {
+        upgrades.handle(topic, payload).catch((err: unknown) => log.error({ err }, 'could not answer an upgrade command'));
       } else if (parsed.channel === 'cmd') {
         commands.handle(topic, payload).catch((err: unknown) => log.error({ err }, 'could not answer a command'));
       } else if (parsed.channel === 'streams') {
@@ -344,7 +363,10 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
       // frames of the streams open before may have been lost with the old connection
       streams.closeAll('the node reconnected');
       nodeStatus.forceFull();
-      void publishNodeStatus();
+      // an agent on trial after an upgrade is up once its status went out: it confirms, the device keeps it
+      void publishNodeStatus()
+        .then(() => upgrades.confirm(AGENT_BUNDLE_VERSION))
+        .catch((err: unknown) => log.error({ err }, 'could not confirm the agent upgrade'));
       void podReporter.sendFull();
     });
 

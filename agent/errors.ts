@@ -27,6 +27,10 @@ export const AGENT_ERROR_CODES = {
   EAGENT_NETWORK_COMMAND: 'a command that programs the node network (ip, bridge, nft, docker network) failed',
   EAGENT_SERVICE_PROXY: 'nft refused the service rules or could not be run; the rules applied before stay in force',
   EAGENT_DNS_LISTEN: 'the cluster DNS server cannot listen on its address and port (the address is not up yet, or the port is taken)',
+  EAGENT_UPGRADE_REFUSED: 'an agent upgrade the agent will not do: a version older than supported, no install prefix, no hub HTTPS address, another upgrade in progress',
+  EAGENT_BUNDLE_DOWNLOAD: "an agent bundle could not be downloaded from the hub's /bundles/ (after retries, resuming each time)",
+  EAGENT_BUNDLE_INVALID: 'a downloaded agent bundle does not match its SHA-256 or size, is not signed by the hub CA, or is not the version it claims',
+  EAGENT_UPGRADE_INSTALL: 'an agent bundle could not be unpacked or switched to (disk full, permissions); nothing half-installed is left',
 } as const;
 
 export type AgentErrorCode = keyof typeof AGENT_ERROR_CODES;
@@ -214,5 +218,30 @@ export class DnsListenError extends AgentError {
   constructor(address: string, port: number, options?: { cause?: unknown }) {
     const detail = options?.cause instanceof Error ? `: ${options.cause.message}` : '';
     super('EAGENT_DNS_LISTEN', `the cluster DNS server cannot listen on ${address}:${port}${detail}`, options);
+  }
+}
+
+/** An upgrade the agent refuses before downloading anything. */
+export class UpgradeRefusedError extends AgentError {
+  constructor(message: string) {
+    super('EAGENT_UPGRADE_REFUSED', message);
+  }
+}
+
+export class BundleDownloadError extends AgentError {
+  constructor(file: string, reason: string, options?: { cause?: unknown }) {
+    super('EAGENT_BUNDLE_DOWNLOAD', `could not download the agent bundle ${file}: ${reason}`, options);
+  }
+}
+
+export class BundleInvalidError extends AgentError {
+  constructor(file: string, reason: string) {
+    super('EAGENT_BUNDLE_INVALID', `the agent bundle ${file} is refused: ${reason}`);
+  }
+}
+
+export class UpgradeInstallError extends AgentError {
+  constructor(version: string, reason: string, options?: { cause?: unknown }) {
+    super('EAGENT_UPGRADE_INSTALL', `could not install agent ${version}: ${reason}`, options);
   }
 }

@@ -36,6 +36,7 @@ import { createEndpointsController } from './controllers/network/endpoints.js';
 import { checkClusterNetwork, DEFAULT_CLUSTER_NETWORK, type ClusterNetwork } from '../protocol/cluster-network.js';
 import { createWorkloadControllers } from './controllers/workloads.js';
 import { createHpaController } from './controllers/hpa/hpa-controller.js';
+import { createAgentUpgradeController } from './controllers/agent-upgrade/controller.js';
 import { createPodSecurityAdmission, type PodSecurityExemptions } from './admission/pod-security/admission.js';
 import type { Policy } from '../protocol/pod-security.js';
 import { createAuditLog, type AuditLog } from './audit/audit-log.js';
@@ -298,6 +299,32 @@ export async function createHub(opts: HubOptions): Promise<Hub> {
     await endpoints.start();
     closers.push(() => endpoints.stop());
 
+    // the agent bundles devices install and upgrade to (GET /bundles/..., AgentUpgrade)
+    const bundles = createBundleCatalogue({
+      dirs: [join(opts.dataDir, 'bundles'), ...(opts.bundleDirs ?? [shippedBundleDir()])],
+      sign: (file, sha256) => signBundle(pki, file, sha256),
+      logger: opts.logger,
+    });
+    // `drover fleet upgrade`: AgentUpgrade objects rolled over the nodes through their cmd topics
+    const agentUpgrades = await createAgentUpgradeController({
+      store,
+      cache,
+      logger: opts.logger.child({ component: 'controllers' }),
+      clock,
+      events,
+      commands: nodeCommands,
+      bundles: {
+        async find(version, arch) {
+          const found = (await bundles.list()).find((b) => b.version === version && b.arch === arch);
+          if (!found) return undefined;
+          const { path: _path, ...entry } = found; // the index entry, as GET /bundles/index.json gives it
+          return entry;
+        },
+      },
+    });
+    await agentUpgrades.start();
+    closers.push(() => agentUpgrades.stop());
+
     const workloads = await createWorkloadControllers({ store, cache, podSecurity, minReconcileIntervalMs: DEFAULT_MIN_RECONCILE_INTERVAL_MS, logger: opts.logger.child({ component: 'controllers' }), clock, events });
     await workloads.start();
     closers.push(() => workloads.stop());
@@ -356,11 +383,7 @@ export async function createHub(opts: HubOptions): Promise<Hub> {
         auth: { verifyApiToken: (t) => auth.verifyApiToken(t), verifyNodeCredential: (u, p) => auth.verifyNodeCredential(u, p) },
       },
       deviceFiles: {
-        bundles: createBundleCatalogue({
-          dirs: [join(opts.dataDir, 'bundles'), ...(opts.bundleDirs ?? [shippedBundleDir()])],
-          sign: (file, sha256) => signBundle(pki, file, sha256),
-          logger: opts.logger,
-        }),
+        bundles,
         caCertPem: pki.caCertPem,
         installScript: shippedInstallScript(),
         mqtt: () => ({ port: mqttBound.port, tls: mqttTls }),

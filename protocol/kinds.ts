@@ -13,6 +13,7 @@ import { podDisruptionBudgetSchema } from './objects/pod-disruption-budget.js';
 import { jobSchema } from './objects/job.js';
 import { cronJobSchema } from './objects/cron-job.js';
 import { horizontalPodAutoscalerSchema } from './objects/horizontal-pod-autoscaler.js';
+import { agentUpgradeSchema } from './objects/agent-upgrade.js';
 
 /** What Drover knows of one kind: where it lives in the API and how to validate it. */
 export interface KindInfo {
@@ -48,6 +49,7 @@ const KINDS: readonly KindInfo[] = [
   { kind: 'Job', apiVersion: 'batch/v1', group: 'batch', version: 'v1', plural: 'jobs', singular: 'job', shortNames: [], namespaced: true, schema: jobSchema },
   { kind: 'CronJob', apiVersion: 'batch/v1', group: 'batch', version: 'v1', plural: 'cronjobs', singular: 'cronjob', shortNames: ['cj'], namespaced: true, schema: cronJobSchema },
   { kind: 'HorizontalPodAutoscaler', apiVersion: 'autoscaling/v2', group: 'autoscaling', version: 'v2', plural: 'horizontalpodautoscalers', singular: 'horizontalpodautoscaler', shortNames: ['hpa'], namespaced: true, schema: horizontalPodAutoscalerSchema },
+  { kind: 'AgentUpgrade', apiVersion: 'drover.io/v1', group: 'drover.io', version: 'v1', plural: 'agentupgrades', singular: 'agentupgrade', shortNames: ['au'], namespaced: false, schema: agentUpgradeSchema },
 ];
 
 export function allKinds(): readonly KindInfo[] {

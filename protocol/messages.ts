@@ -5,6 +5,7 @@ import { podSchema, podStatusSchema } from './objects/pod.js';
 import { labelsSchema } from './objects/meta.js';
 import { MAX_DESIRED_SET_PARTS } from './topics.js';
 import { podUsageReportSchema } from './pod-usage.js';
+import { bundleIndexEntrySchema } from './agent-bundle.js';
 
 /**
  * Every MQTT payload is JSON in a versioned envelope: { v: 1, type, sentAt, ... }.
@@ -306,6 +307,22 @@ export const commandMessageSchema = z.discriminatedUnion('command', [
 ]);
 export type CommandMessage = z.infer<typeof commandMessageSchema>;
 
+/**
+ * Hub -> agent, on nodes/NODE/cmd beside the pod commands: install this agent bundle side by side and restart
+ * into it (hub/controllers/agent-upgrade; agent/upgrade). Answered on nodes/NODE/reply/ID once the bundle is
+ * verified and unpacked and P/current points at it, just before the agent restarts.
+ */
+export const upgradeAgentMessageSchema = z.strictObject({
+  ...envelope,
+  type: z.literal('upgradeAgent'),
+  requestId: z.string().min(1).max(64),
+  /** The entry of the hub's /bundles/index.json: fetched from /bundles/<file>, checked against sha256 and the CA's signature. */
+  bundle: bundleIndexEntrySchema,
+  /** How long the new agent has to be connected to the hub before the device switches back. */
+  readyDeadlineSeconds: z.number().int().min(10).max(3600),
+});
+export type UpgradeAgentMessage = z.infer<typeof upgradeAgentMessageSchema>;
+
 /** Agent -> hub, on nodes/NODE/reply/ID. */
 export const replyMessageSchema = z.strictObject({
   ...envelope,
@@ -409,6 +426,7 @@ export type AnyMessage =
   | ClusterNetworkSnapshotMessage
   | ClusterNetworkDeltaMessage
   | CommandMessage
+  | UpgradeAgentMessage
   | ReplyMessage
   | StreamFrame
   | JoinRequestMessage

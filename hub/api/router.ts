@@ -186,7 +186,9 @@ export function parseRoute(pathname: string): Route {
     if (group === DROVER_GROUP && version === DROVER_VERSION) {
       if (segs.length === 3) return { type: 'resourceList', group, version };
       const resource = segs[3] as TokenResource;
-      if (!TOKEN_RESOURCES.includes(resource) || segs.length > 5) return { type: 'notFound' };
+      // drover.io kinds of the registry (AgentUpgrade) are resources like any other; the tokens are not stored objects
+      if (!TOKEN_RESOURCES.includes(resource)) return resourceRoute(group, version, segs.slice(3));
+      if (segs.length > 5) return { type: 'notFound' };
       const id = segs[4] === undefined ? undefined : decode(segs[4]);
       if (segs[4] !== undefined && !id) return { type: 'notFound' };
       return { type: 'tokens', resource, id };

@@ -12,6 +12,7 @@ import { registerDeleteCommand } from './commands/delete.js';
 import { registerDescribeCommand } from './commands/describe.js';
 import { registerDrainCommand } from './commands/drain.js';
 import { registerFlashCommand } from './commands/flash.js';
+import { registerFleetCommand } from './commands/fleet.js';
 import { registerGetCommand } from './commands/get.js';
 import { registerHubCommand } from './commands/hub.js';
 import { registerKubeconfigCommand } from './commands/kubeconfig.js';
@@ -75,6 +76,7 @@ export function buildProgram(io: CliIO = processIO()): Command {
   registerCordonCommands(program, io);
   registerDrainCommand(program, io);
   registerFlashCommand(program, io);
+  registerFleetCommand(program, io);
   return program;
 }
 

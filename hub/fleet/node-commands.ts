@@ -10,7 +10,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../../protocol/logger.js';
-import { encodeMessage, type CommandMessage, type ReplyMessage } from '../../protocol/messages.js';
+import type { BundleIndexEntry } from '../../protocol/agent-bundle.js';
+import { encodeMessage, type CommandMessage, type ReplyMessage, type UpgradeAgentMessage } from '../../protocol/messages.js';
 import { topics } from '../../protocol/topics.js';
 import type { Broker } from '../broker/broker.js';
 import { CommandFailedError, CommandTimeoutError, NodeCommandsStoppedError, NodeNotConnectedError } from './errors.js';
@@ -42,6 +43,15 @@ export interface ExecResult {
   exitCode: number;
 }
 
+export interface UpgradeAgentRequest {
+  node: string;
+  bundle: BundleIndexEntry;
+  readyDeadlineSeconds: number;
+}
+
+/** How long an agent has to download, verify and unpack a bundle before the hub stops waiting for its reply. */
+export const UPGRADE_REPLY_TIMEOUT_MS = 10 * 60_000;
+
 /** What the API uses (hub/api takes this interface as its `nodeCommands` option). */
 export interface NodeCommands {
   logs(req: LogsRequest): Promise<string>;
@@ -49,6 +59,8 @@ export interface NodeCommands {
 }
 
 export interface NodeCommandsService extends NodeCommands {
+  /** For hub/controllers/agent-upgrade: resolves once the agent installed the bundle and restarts into it. */
+  upgradeAgent(req: UpgradeAgentRequest): Promise<void>;
   /** Subscribe to replies. */
   start(): void;
   /** Unsubscribe; waiting requests fail with NodeCommandsStoppedError. */
@@ -78,7 +90,9 @@ interface Waiting {
 }
 
 /** A command without its envelope (distributed over the union, so each command keeps its fields). */
-type CommandBody = CommandMessage extends infer M ? (M extends unknown ? Omit<M, 'v' | 'type' | 'sentAt' | 'requestId'> : never) : never;
+type CommandBody =
+  | (CommandMessage extends infer M ? (M extends unknown ? Omit<M, 'v' | 'type' | 'sentAt' | 'requestId'> : never) : never)
+  | (Omit<UpgradeAgentMessage, 'v' | 'type' | 'sentAt' | 'requestId'> & { command: 'upgradeAgent' });
 
 export function createNodeCommands(opts: NodeCommandsOptions): NodeCommandsService {
   const logger = opts.logger.child({ component: 'node-commands' });
@@ -102,7 +116,10 @@ export function createNodeCommands(opts: NodeCommandsOptions): NodeCommandsServi
     if (!unsubscribe) throw new NodeCommandsStoppedError();
     if (!opts.broker.isNodeConnected(node)) throw new NodeNotConnectedError(node);
     const requestId = newRequestId();
-    const message = { v: 1, type: 'command', sentAt: preciseTimestamp(clock()), requestId, ...body } as CommandMessage;
+    const message: CommandMessage | UpgradeAgentMessage =
+      body.command === 'upgradeAgent'
+        ? { v: 1, type: 'upgradeAgent', sentAt: preciseTimestamp(clock()), requestId, bundle: body.bundle, readyDeadlineSeconds: body.readyDeadlineSeconds }
+        : ({ v: 1, type: 'command', sentAt: preciseTimestamp(clock()), requestId, ...body } as CommandMessage);
     const reply = new Promise<ReplyMessage>((resolve, reject) => {
       const timer = setTimeout(() => {
         waiting.delete(requestId);
@@ -125,7 +142,7 @@ export function createNodeCommands(opts: NodeCommandsOptions): NodeCommandsServi
     reply.catch(() => undefined);
     try {
       await opts.broker.publish(topics.nodeCmd(node), encodeMessage(message), { qos: 1 });
-      logger.debug({ node, command: body.command, requestId, pod: `${body.namespace}/${body.pod}` }, 'command sent');
+      logger.debug({ node, command: body.command, requestId, ...('pod' in body ? { pod: `${body.namespace}/${body.pod}` } : {}) }, 'command sent');
     } catch (err) {
       // the broker's typed error (BrokerPublishError / BrokerClosedError) is what the caller sees
       waiting.get(requestId)?.reject(err as Error);
@@ -179,6 +196,9 @@ export function createNodeCommands(opts: NodeCommandsOptions): NodeCommandsServi
         (req.timeoutSeconds ?? AGENT_DEFAULT_EXEC_TIMEOUT_SECONDS) * 1000 + replyTimeoutMs,
       );
       return { output: reply.output ?? '', exitCode: reply.exitCode ?? 0 };
+    },
+    async upgradeAgent(req) {
+      await send(req.node, { command: 'upgradeAgent', bundle: req.bundle, readyDeadlineSeconds: req.readyDeadlineSeconds }, UPGRADE_REPLY_TIMEOUT_MS);
     },
   };
 }

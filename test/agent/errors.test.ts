@@ -41,6 +41,10 @@ describe('agent error catalogue', () => {
       new errors.NetworkCommandError(['ip', 'link'], 'bad', 1),
       new errors.ServiceProxyError('bad'),
       new errors.DnsListenError('10.42.0.1', 53),
+      new errors.UpgradeRefusedError('bad'),
+      new errors.BundleDownloadError('f.tar.gz', 'bad'),
+      new errors.BundleInvalidError('f.tar.gz', 'bad'),
+      new errors.UpgradeInstallError('0.2.0', 'bad'),
     ];
     const catalogued = new Set<string>(codes);
     for (const e of samples) {

@@ -45,7 +45,7 @@ describe('API discovery, health and metrics', () => {
     expect(apps.body.resources.find((r: any) => r.name === 'deployments/scale')).toMatchObject({ group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: ['get', 'patch', 'update'] });
     expect(apps.body.resources.find((r: any) => r.name === 'replicasets/scale')).toMatchObject({ kind: 'Scale' });
     const drover = await api.call('GET', '/apis/drover.io/v1');
-    expect(drover.body.resources.map((r: any) => r.name)).toEqual(['jointokens', 'apitokens']);
+    expect(drover.body.resources.map((r: any) => r.name)).toEqual(['agentupgrades', 'agentupgrades/status', 'jointokens', 'apitokens']);
 
     const version = await api.call('GET', '/version');
     expect(version.body).toMatchObject({
