@@ -25,7 +25,7 @@ const boundary = (from, forbidden) => restrict([`${from}/**/*.ts`], topLevelPatt
  * hub folder, only hub.ts to run a hub in-process (`drover hub`, `drover up`).
  */
 export const HUB_LAYERS = [
-  ['store', 'pki', 'audit', 'images'],
+  ['store', 'pki', 'audit', 'images', 'bundles'],
   ['secrets', 'cache'],
   ['auth', 'broker', 'events', 'leases', 'registry', 'placement', 'admission'],
   ['scheduler', 'controllers', 'fleet'],

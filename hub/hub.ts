@@ -8,7 +8,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { Logger } from '../protocol/logger.js';
-import { createSqliteStore } from './store/sqlite-store.js';
+import { openStoreAt, parseStoreLocation, type StoreLocation } from './store/store-location.js';
 import { createEncryptingStore } from './secrets/index.js';
 import { AlreadyExistsError } from './store/errors.js';
 import type { Store } from './store/store.js';
@@ -16,7 +16,8 @@ import { createAuthService } from './auth/index.js';
 import { createImageStore } from './images/index.js';
 import { writeFileDurable } from '../protocol/durable-file.js';
 import { formatCliConfig, mayReplaceCliConfig } from '../protocol/cli-config.js';
-import { ensurePki, startCertRenewal } from './pki/index.js';
+import { ensurePki, signBundle, startCertRenewal } from './pki/index.js';
+import { createBundleCatalogue, shippedBundleDir, shippedInstallScript } from './bundles/index.js';
 import { isLoopbackHost } from '../protocol/join-token.js';
 import { InvalidHubOptionError } from './hub-errors.js';
 import { createBroker } from './broker/index.js';
@@ -35,6 +36,7 @@ import { createEndpointsController } from './controllers/network/endpoints.js';
 import { checkClusterNetwork, DEFAULT_CLUSTER_NETWORK, type ClusterNetwork } from '../protocol/cluster-network.js';
 import { createWorkloadControllers } from './controllers/workloads.js';
 import { createVolumeController } from './controllers/volume/volume-controller.js';
+import { createHpaController } from './controllers/hpa/hpa-controller.js';
 import { createPodSecurityAdmission, type PodSecurityExemptions } from './admission/pod-security/admission.js';
 import type { Policy } from '../protocol/pod-security.js';
 import { createAuditLog, type AuditLog } from './audit/audit-log.js';
@@ -92,14 +94,27 @@ export interface HubOptions {
    * from a backup: every revision and desired-set generation handed out after the backup is passed.
    */
   bumpRevision?: number;
+  /**
+   * Where the state is kept (default SQLite in the data dir; `etcd` for hubs that share it): a StoreLocation, or
+   * `drover hub`'s --store URL and --etcd-* files, parsed here (hub/store/store-location.ts).
+   */
+  store?: StoreLocation | { url?: string; caFile?: string; certFile?: string; keyFile?: string };
   /** The cluster's address plan (pod and service CIDRs, NodePort range, DNS domain); K3s' defaults for what is left out. */
   network?: Partial<ClusterNetwork>;
   /** Pod Security admission: the policy of namespaces without labels (baseline) and who is exempt (admin tokens). */
   podSecurity?: { defaults?: Policy; exemptions?: PodSecurityExemptions };
   /** The API's audit log: level (Metadata; None writes none), file (<data dir>/audit.log), rotation by size. */
   audit?: { level?: AuditLevel; path?: string; maxBytes?: number; maxBackups?: number };
+  /**
+   * The HorizontalPodAutoscaler controller: sync period (15 s), how old a node's pod sample may be (60 s),
+   * the scale-down stabilization of HPAs without a behavior (300 s), the CPU initialization period (5 min),
+   * the tolerance (0.1): kube-controller-manager's --horizontal-pod-autoscaler-* flags.
+   */
+  hpa?: { syncPeriodMs?: number; metricsMaxAgeMs?: number; downscaleStabilizationMs?: number; cpuInitializationPeriodMs?: number; tolerance?: number };
   /** Per-token API request rate, requests in flight and open watches (hub/api/flow-control.ts defaults if absent). */
   apiFlowControl?: FlowControlOptions;
+  /** Agent bundle directories searched after `<data dir>/bundles` (default: this installation's dist/bundles). */
+  bundleDirs?: string[];
 }
 
 export interface Hub {
@@ -157,17 +172,18 @@ export async function createHub(opts: HubOptions): Promise<Hub> {
   };
 
   try {
-    const sqlite = await createSqliteStore({ path: join(opts.dataDir, 'state.db'), logger: opts.logger.child({ component: 'store' }), clock });
-    closers.push(() => sqlite.close());
+    const location = opts.store === undefined ? ({ kind: 'sqlite' } as const) : 'kind' in opts.store ? opts.store : parseStoreLocation(opts.store.url, opts.store);
+    const backend = await openStoreAt(location, { dataDir: opts.dataDir, logger: opts.logger.child({ component: 'store' }), clock });
+    closers.push(() => backend.close());
     if (opts.bumpRevision) {
-      const from = await sqlite.revision();
-      const to = await sqlite.bumpRevision(from + opts.bumpRevision);
+      const from = await backend.revision();
+      const to = await backend.bumpRevision(from + opts.bumpRevision);
       logger.warn({ from, to }, `--bump-revision: the store's revision moved from ${from} to ${to}; agents take the sets published from now on, watches re-list`);
     }
     // Secrets are encrypted at rest with the key in <data dir>/secrets.key (created 0600 on first start).
     const diskMonitor = await createDiskMonitor({ path: opts.dataDir, logger: opts.logger.child({ component: 'disk' }) });
     closers.push(async () => diskMonitor.stop());
-    const store = await createEncryptingStore(sqlite, { keyFile: join(opts.dataDir, 'secrets.key'), logger: opts.logger.child({ component: 'secrets' }) });
+    const store = await createEncryptingStore(backend, { keyFile: join(opts.dataDir, 'secrets.key'), logger: opts.logger.child({ component: 'secrets' }) });
     await ensureNamespace(store, 'default');
     await ensureNamespace(store, 'kube-system');
     await ensureNamespace(store, NODE_LEASE_NAMESPACE); // the node Leases' (served from hub/leases, not stored)
@@ -291,6 +307,22 @@ export async function createHub(opts: HubOptions): Promise<Hub> {
     const volumes = await createVolumeController({ store, cache, cleaner: nodeCommands, logger: opts.logger.child({ component: 'controllers' }), clock, events });
     await volumes.start();
     closers.push(() => volumes.stop());
+    // HorizontalPodAutoscalers: the agents' pod samples in the leases against the targets' requests
+    const hpa = await createHpaController({
+      store,
+      cache,
+      leases,
+      logger: opts.logger.child({ component: 'controllers' }),
+      clock,
+      events,
+      ...(opts.hpa?.syncPeriodMs !== undefined ? { syncPeriodMs: opts.hpa.syncPeriodMs } : {}),
+      ...(opts.hpa?.metricsMaxAgeMs !== undefined ? { metricsMaxAgeMs: opts.hpa.metricsMaxAgeMs } : {}),
+      ...(opts.hpa?.downscaleStabilizationMs !== undefined ? { downscaleStabilizationMs: opts.hpa.downscaleStabilizationMs } : {}),
+      ...(opts.hpa?.cpuInitializationPeriodMs !== undefined ? { cpuInitializationPeriodMs: opts.hpa.cpuInitializationPeriodMs } : {}),
+      ...(opts.hpa?.tolerance !== undefined ? { tolerance: opts.hpa.tolerance } : {}),
+    });
+    await hpa.start();
+    closers.push(() => hpa.stop());
 
     // Deleting a Node through the API revokes its credential and drops its live connection at once.
     const apiAuth: ApiAuth = {
@@ -327,6 +359,16 @@ export async function createHub(opts: HubOptions): Promise<Hub> {
       images: {
         images: createImageStore({ dataDir: opts.dataDir, logger: opts.logger }),
         auth: { verifyApiToken: (t) => auth.verifyApiToken(t), verifyNodeCredential: (u, p) => auth.verifyNodeCredential(u, p) },
+      },
+      deviceFiles: {
+        bundles: createBundleCatalogue({
+          dirs: [join(opts.dataDir, 'bundles'), ...(opts.bundleDirs ?? [shippedBundleDir()])],
+          sign: (file, sha256) => signBundle(pki, file, sha256),
+          logger: opts.logger,
+        }),
+        caCertPem: pki.caCertPem,
+        installScript: shippedInstallScript(),
+        mqtt: () => ({ port: mqttBound.port, tls: mqttTls }),
       },
       ...(auditLog ? { auditLog } : {}),
       ...(opts.apiFlowControl ? { flowControl: opts.apiFlowControl } : {}),

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prepare this machine (Debian 12) for Drover's test suite; `npm test` runs it first, and so does CI.
 #   1. packages: containerd, runc, Docker, busybox-static, mosquitto-clients, the pod network's
-#      containernetworking-plugins, nftables and conntrack (the service proxy), iperf3 (the network benchmark)
+#      containernetworking-plugins, nftables and conntrack (the service proxy), iperf3 (the network benchmark), etcd (the etcd store)
 #      (apt, as root or through sudo)
 #   2. daemons: containerd and dockerd answering on their sockets (started in the background if not)
 #   3. test image: drover.local/busybox:test (static busybox + applets, CMD ["/bin/sh"]), also tagged
@@ -15,7 +15,7 @@ set -euo pipefail
 NAMESPACE="${TEST_ENV_NAMESPACE:-drover}"
 read -r -a TAGS <<<"${TEST_ENV_TAGS:-drover.local/busybox:test registry.local/nginx:1.27 registry.local/nginx:1.26}"
 IMAGE="${TAGS[0]}"
-PACKAGES=(containerd runc docker.io busybox-static mosquitto-clients iproute2 curl containernetworking-plugins nftables conntrack iperf3 mtools dosfstools fdisk e2fsprogs xz-utils)
+PACKAGES=(containerd runc docker.io busybox-static mosquitto-clients iproute2 curl containernetworking-plugins nftables conntrack iperf3 mtools dosfstools fdisk e2fsprogs xz-utils etcd-server etcd-client)
 CONTAINERD_SOCK=/run/containerd/containerd.sock
 WAIT_SECONDS=60
 
@@ -38,7 +38,7 @@ for bin in containerd ctr runc dockerd docker mosquitto_pub; do
 done
 busybox_static || missing+=("busybox-static (/bin/busybox, statically linked)")
 [ -x /usr/lib/cni/bridge ] && [ -x /usr/lib/cni/host-local ] && [ -x /usr/lib/cni/portmap ] && [ -x /usr/lib/cni/loopback ] || missing+=("containernetworking-plugins (/usr/lib/cni)")
-for bin in nft conntrack ip bridge iperf3 mcopy mdir mkfs.vfat sfdisk debugfs mke2fs e2fsck xz; do
+for bin in nft conntrack ip bridge iperf3 mcopy mdir mkfs.vfat sfdisk debugfs mke2fs e2fsck xz etcd etcdctl; do
   command -v "$bin" >/dev/null 2>&1 || PATH="$PATH:/usr/sbin:/sbin" command -v "$bin" >/dev/null 2>&1 || missing+=("$bin")
 done
 if [ "${#missing[@]}" -gt 0 ]; then

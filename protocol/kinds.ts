@@ -13,6 +13,7 @@ import { podDisruptionBudgetSchema } from './objects/pod-disruption-budget.js';
 import { jobSchema } from './objects/job.js';
 import { cronJobSchema } from './objects/cron-job.js';
 import { persistentVolumeClaimSchema, persistentVolumeSchema, storageClassSchema } from './objects/storage.js';
+import { horizontalPodAutoscalerSchema } from './objects/horizontal-pod-autoscaler.js';
 
 /** What Drover knows of one kind: where it lives in the API and how to validate it. */
 export interface KindInfo {
@@ -50,6 +51,7 @@ const KINDS: readonly KindInfo[] = [
   { kind: 'PersistentVolumeClaim', apiVersion: 'v1', group: '', version: 'v1', plural: 'persistentvolumeclaims', singular: 'persistentvolumeclaim', shortNames: ['pvc'], namespaced: true, schema: persistentVolumeClaimSchema },
   { kind: 'PersistentVolume', apiVersion: 'v1', group: '', version: 'v1', plural: 'persistentvolumes', singular: 'persistentvolume', shortNames: ['pv'], namespaced: false, schema: persistentVolumeSchema },
   { kind: 'StorageClass', apiVersion: 'storage.k8s.io/v1', group: 'storage.k8s.io', version: 'v1', plural: 'storageclasses', singular: 'storageclass', shortNames: ['sc'], namespaced: false, schema: storageClassSchema },
+  { kind: 'HorizontalPodAutoscaler', apiVersion: 'autoscaling/v2', group: 'autoscaling', version: 'v2', plural: 'horizontalpodautoscalers', singular: 'horizontalpodautoscaler', shortNames: ['hpa'], namespaced: true, schema: horizontalPodAutoscalerSchema },
 ];
 
 export function allKinds(): readonly KindInfo[] {
@@ -62,7 +64,7 @@ export function kindByName(kind: string): KindInfo | undefined {
 
 /** Resolve what a user typed on the CLI ("pods", "pod", "po", "Pod", "deployments.apps"). */
 export function resolveResource(name: string): KindInfo | undefined {
-  const n = name.toLowerCase().replace(/\.(apps|core|batch|storage\.k8s\.io)$/, '');
+  const n = name.toLowerCase().replace(/\.(apps|core|batch|autoscaling|storage\.k8s\.io)$/, '');
   return KINDS.find((k) => k.plural === n || k.singular === n || k.shortNames.includes(n) || k.kind.toLowerCase() === n);
 }
 

@@ -17,6 +17,7 @@ import { podDisplayStatus, podPorts, podReady, podRestarts, shortAge } from './p
 import { LABEL_ARCH } from './well-known.js';
 import { CRONJOB_COLUMNS, JOB_COLUMNS } from './batch-columns.js';
 import { PV_COLUMNS, PVC_COLUMNS, STORAGECLASS_COLUMNS } from './storage-columns.js';
+import { HPA_COLUMNS } from './hpa-columns.js';
 
 export type Workload = Deployment | ReplicaSet | DaemonSet;
 
@@ -282,6 +283,8 @@ export function columnsFor(kind: string): Column[] {
       return PV_COLUMNS;
     case 'StorageClass':
       return STORAGECLASS_COLUMNS;
+    case 'HorizontalPodAutoscaler':
+      return HPA_COLUMNS;
     default:
       return [age];
   }

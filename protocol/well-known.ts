@@ -8,8 +8,20 @@
 export const LABEL_HOSTNAME = 'kubernetes.io/hostname';
 export const LABEL_OS = 'kubernetes.io/os';
 export const LABEL_ARCH = 'kubernetes.io/arch';
+/** The version of the agent bundle a node runs (`0.1.0`), set by the agent itself: `drover get nodes -L drover.io/agent-version`. */
+export const LABEL_AGENT_VERSION = 'drover.io/agent-version';
 /** Labels an agent may set on its own Node (anything else it sends is ignored). */
-export const AGENT_OWNED_NODE_LABELS = [LABEL_ARCH, LABEL_OS, LABEL_HOSTNAME] as const;
+export const AGENT_OWNED_NODE_LABELS = [LABEL_ARCH, LABEL_OS, LABEL_HOSTNAME, LABEL_AGENT_VERSION] as const;
+/** The prefix of nodeInfo.kubeletVersion before the agent's version (`drover-0.1.0`). */
+export const AGENT_KUBELET_VERSION_PREFIX = 'drover-';
+
+/**
+ * An agent version as a label value: a label value allows only [A-Za-z0-9._-] (63 at most), so semver's
+ * build separator `+` becomes `_` (`0.3.0+pi` -> `0.3.0_pi`).
+ */
+export function agentVersionLabelValue(version: string): string {
+  return version.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 63).replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
+}
 
 /**
  * The Node condition types the kubelet sets (k8s.io/api core/v1 NodeConditionType). Ready is the hub's
@@ -99,6 +111,7 @@ export const COMPONENT_EVENT_SOURCES: readonly string[] = [
   'statefulset-controller',
   'job-controller',
   'cronjob-controller',
+  'horizontal-pod-autoscaler',
   'node-controller',
   'node-ipam-controller',
   'taint-eviction-controller',

@@ -18,8 +18,9 @@ function tailFrom(tailLines: number | undefined): string {
 }
 
 /**
- * `logs -f` over a log file that carries no times of its own (containerd's output.log): `tail` (coreutils), following
- * while process `pid` (the task) lives when `follow`. The file has no per-line times, so `timestamps` stamps each line
+ * `logs -f` over a log file: `tail` (coreutils), following while process `pid` (the task) lives when `follow`. For
+ * containerd's CRI log the caller converts the lines (containerd/container-logs.ts) and passes no `sinceMs` or
+ * `timestamps`. A plain file (the output.log of a container an older agent started) has no per-line times, so `timestamps` stamps each line
  * with the time the agent read it, and `sinceMs` keeps either the whole file (it was written to since then) or only
  * what comes next (it was not).
  */

@@ -84,6 +84,11 @@ export interface ContainerSpec {
   /** Memory limit in bytes; undefined = unlimited. */
   memoryLimitBytes?: number;
   security?: ContainerSecurity;
+  /** Keep the container's stdin open for attach (Kubernetes `stdin`); `stdinOnce` closes it after the first attach's stdin ends. */
+  stdin?: boolean;
+  stdinOnce?: boolean;
+  /** Give the container's process a terminal (Kubernetes `tty`). */
+  tty?: boolean;
 }
 
 export type ContainerState = 'created' | 'running' | 'exited' | 'unknown';
@@ -174,6 +179,12 @@ export interface ContainerRuntime {
   exec(id: string, argv: string[], timeoutMs?: number): Promise<ExecResult>;
   /** Optional: run `argv` in the container as a live process (stdin, a TTY) whose stdio the caller relays. */
   execStream?(id: string, argv: string[], options: StreamingOptions): Promise<StreamingProcess>;
+  /**
+   * Optional: attach to the main process of a container created with `stdin` or `tty`: its output from now
+   * on, input to its stdin (when `options.stdin` and the container has one), its terminal's size through
+   * `resize`. Ends when the container's process does (exited: its exit code).
+   */
+  attachStream?(id: string, options: StreamingOptions): Promise<StreamingProcess>;
   /** Optional: the container's output as a live stream (on stdout), ending when it does (follow) or at once. */
   logStream?(id: string, options: LogStreamOptions): Promise<StreamingProcess>;
   /**

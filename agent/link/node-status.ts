@@ -2,7 +2,7 @@
  * Assembles the node status message from the latest facts: capacity, allocatable (capacity minus a
  * small reserve for the system and the agent), nodeInfo, addresses, live usage, images, the agent's
  * own conditions (MemoryPressure, DiskPressure, PIDPressure; Ready is the hub's) and the well-known
- * labels kubernetes.io/{arch,os,hostname}.
+ * labels kubernetes.io/{arch,os,hostname} and drover.io/agent-version.
  */
 import type { NodeStatusMessage } from '../../protocol/messages.js';
 import type { Condition } from '../../protocol/objects/meta.js';
@@ -10,9 +10,10 @@ import type { NodeStatus } from '../../protocol/objects/node.js';
 import { formatMillis } from '../../protocol/quantity.js';
 import { preciseTimestamp } from '../../protocol/time.js';
 import type { NodeFacts } from '../host/collector.js';
-import { LABEL_ARCH, LABEL_HOSTNAME, LABEL_OS } from '../../protocol/well-known.js';
+import { LABEL_AGENT_VERSION, LABEL_ARCH, LABEL_HOSTNAME, LABEL_OS } from '../../protocol/well-known.js';
+import { AGENT_VERSION, AGENT_VERSION_LABEL } from './agent-version.js';
 
-export const AGENT_VERSION = 'drover-0.1.0';
+export { AGENT_VERSION } from './agent-version.js';
 export const MAX_PODS = '110';
 
 /**
@@ -119,9 +120,9 @@ function pressureConditions(facts: NodeFacts, now: string): Condition[] {
   return out;
 }
 
-/** The well-known labels the agent derives from its facts. */
+/** The well-known labels the agent derives from its facts, and its own version. */
 export function nodeLabels(facts: NodeFacts, nodeName: string): Record<string, string> {
-  const labels: Record<string, string> = { [LABEL_HOSTNAME]: nodeName };
+  const labels: Record<string, string> = { [LABEL_HOSTNAME]: nodeName, [LABEL_AGENT_VERSION]: AGENT_VERSION_LABEL };
   if (facts.host) {
     labels[LABEL_ARCH] = facts.host.architecture;
     labels[LABEL_OS] = facts.host.operatingSystem;

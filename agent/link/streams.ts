@@ -5,9 +5,11 @@
  *
  * - exec: the runtime's execStream (ctr tasks exec / docker exec, stdin piped, a pseudo-terminal for
  *   a TTY): stdin on channel 0, stdout 1, stderr 2, the exit code in the close frame.
- * - attach: the container's output from now on (channel 1) until it exits. The runtimes started the
- *   container with its output to a log, not to a pipe the agent holds, so attach cannot write to
- *   its stdin: input is read and dropped.
+ * - attach: to a container made with `stdin` or `tty`, the runtime's attachStream (docker attach; on
+ *   containerd the task's own FIFOs): its output from now on, stdin on channel 0 when the container has
+ *   one, resizes of its terminal; the stream ends when the container's process does. To any other
+ *   container: its output from now on (channel 1) until it exits; it has no stdin, input is dropped.
+ * - resize (exec and attach with a TTY): the process' `resize` (runtime-adapters/streaming-process.ts).
  * - logs: the runtime's logStream (tail, since, timestamps, follow), cut at limitBytes; with previous,
  *   the kept log of the container's previous instance (agent/previous-logs.ts: tail and limitBytes; it
  *   has no times, so since and timestamps are not applied), then the end (that instance cannot write more).
@@ -28,7 +30,7 @@ import { createTokenBucket } from '../../protocol/token-bucket.js';
 import { topics } from '../../protocol/topics.js';
 import type { ContainerRuntime } from '../../runtime-adapters/runtime.js';
 import type { StreamingProcess } from '../../runtime-adapters/streaming-process.js';
-import type { DesiredSet } from '../desired-set.js';
+import { podNamespace, type DesiredSet } from '../desired-set.js';
 import { ContainerNotRunningError } from '../errors.js';
 import { containerFinder, previousLogReader } from './pod-container.js';
 
@@ -174,6 +176,21 @@ export function createStreamHandler(opts: StreamHandlerOptions): StreamHandler {
       throw new ContainerNotRunningError(`cannot ${open.kind} in container ${container} of pod ${open.pod}: it is not running (${info.state})`);
     }
     if (open.kind === 'attach') {
+      const made = desiredContainer(open.namespace, open.pod, container);
+      if ((made?.stdin || made?.tty) && opts.runtime.attachStream) {
+        const proc = await opts.runtime.attachStream(info.id, {
+          stdin: Boolean(open.stdin && made.stdin),
+          ...(made.tty ? { tty: { ...(open.width ? { width: open.width } : {}), ...(open.height ? { height: open.height } : {}) } } : {}),
+        });
+        setProcess(proc);
+        endpoint.control({ op: 'ready', window: STREAM_WINDOW_BYTES });
+        await Promise.all([relay(endpoint, 1, proc.stdout, paused), ...(proc.stderr ? [relay(endpoint, 2, proc.stderr, paused)] : [])]);
+        const exitCode = await proc.exited;
+        log.info({ stream: open.stream, pod: `${open.namespace}/${open.pod}`, container, exitCode }, 'attach ended');
+        // as the kubelet: an attach that ran to its end is a Success, whatever the process' exit code
+        endpoint.close({});
+        return;
+      }
       if (!opts.runtime.logStream) throw new ContainerNotRunningError(`the ${opts.runtime.name} runtime cannot attach`);
       const proc = await opts.runtime.logStream(info.id, { follow: true, tailLines: 0 });
       setProcess(proc);
@@ -196,11 +213,22 @@ export function createStreamHandler(opts: StreamHandlerOptions): StreamHandler {
     endpoint.close({ exitCode });
   }
 
+  /** The container as the pod in the desired set declares it (stdin, tty). */
+  function desiredContainer(namespace: string, pod: string, name: string) {
+    const p = opts.desired()?.pods.find((d) => d.metadata.name === pod && podNamespace(d) === namespace && !d.metadata.deletionTimestamp);
+    return p?.spec.containers.find((c) => c.name === name);
+  }
+
   function onOpen(open: OpenFrame): void {
     if (streams.has(open.stream)) return; // a resend of the open
     const topic = topics.nodeStream(opts.nodeName, open.stream);
     const paused = new Set<NodeJS.ReadableStream>();
     let proc: StreamingProcess | Socket | undefined;
+    let pendingSize: { width: number; height: number } | undefined;
+    const resize = (width: number, height: number): void => {
+      if (proc === undefined || !('exited' in proc) || !proc.resize) return;
+      proc.resize(width, height).catch((err: unknown) => log.warn({ err, stream: open.stream, width, height }, 'could not resize the terminal'));
+    };
     const input = (): NodeJS.WritableStream | undefined => (proc === undefined ? undefined : 'exited' in proc ? proc.stdin : proc);
     const endpoint = createStreamEndpoint({
       id: open.stream,
@@ -208,16 +236,18 @@ export function createStreamHandler(opts: StreamHandlerOptions): StreamHandler {
       send: (frame) => pace(topic, frame),
       onData(channel, data, done) {
         const to = input();
-        const wanted = (open.kind === 'exec' && channel === 0) || (open.kind === 'portForward' && channel === 1);
+        const wanted = ((open.kind === 'exec' || open.kind === 'attach') && channel === 0) || (open.kind === 'portForward' && channel === 1);
         if (!to || !wanted) return done();
         if (to.write(data)) done();
         else to.once('drain', done);
       },
       onEof(channel) {
-        if ((open.kind === 'exec' && channel === 0) || open.kind === 'portForward') input()?.end();
+        if (((open.kind === 'exec' || open.kind === 'attach') && channel === 0) || open.kind === 'portForward') input()?.end();
       },
       onResize(width, height) {
-        log.debug({ stream: open.stream, width, height }, 'terminal resize not passed on (the pty is script\'s)');
+        // one that comes before the process is there (kubectl attach sends the size + 1, then the size, at once) waits for it
+        if (proc === undefined) pendingSize = { width, height };
+        else resize(width, height);
       },
       onDrain() {
         for (const r of paused) r.resume();
@@ -238,7 +268,12 @@ export function createStreamHandler(opts: StreamHandlerOptions): StreamHandler {
       return;
     }
     streams.set(open.stream, endpoint);
-    start(open, endpoint, paused, (p) => (proc = p)).catch((err: unknown) => {
+    const setProcess = (p: StreamingProcess | Socket): void => {
+      proc = p;
+      if (pendingSize) resize(pendingSize.width, pendingSize.height);
+      pendingSize = undefined;
+    };
+    start(open, endpoint, paused, setProcess).catch((err: unknown) => {
       if (err instanceof DroverError) log.info({ stream: open.stream, kind: open.kind, code: err.code, error: err.message }, 'stream refused');
       else log.warn({ err, stream: open.stream, kind: open.kind }, 'stream failed');
       endpoint.close({ error: (err as Error).message });

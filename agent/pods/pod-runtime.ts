@@ -130,6 +130,9 @@ export function toContainerSpec(pod: Pod, container: Container, ctx: PodRuntimeC
   if (container.command) spec.command = container.command.map(expand);
   if (container.args) spec.args = container.args.map(expand);
   if (container.workingDir) spec.workingDir = container.workingDir;
+  if (container.stdin) spec.stdin = true;
+  if (container.stdin && container.stdinOnce) spec.stdinOnce = true;
+  if (container.tty) spec.tty = true;
   const limits = container.resources?.limits ?? {};
   if (limits.cpu !== undefined) spec.cpuLimitMillis = cpuToMillis(limits.cpu);
   if (limits.memory !== undefined) spec.memoryLimitBytes = memoryToBytes(limits.memory);

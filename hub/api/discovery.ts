@@ -96,6 +96,9 @@ export function resourceList(group: string, version: string): unknown {
       resources.push({ name: `${k.plural}/scale`, singularName: '', namespaced: k.namespaced, group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: ['get', 'patch', 'update'] });
     }
   }
+  if (group === 'autoscaling' && version === 'v1') {
+    resources.push({ name: 'horizontalpodautoscalers', singularName: 'horizontalpodautoscaler', namespaced: true, kind: 'HorizontalPodAutoscaler', verbs: ['create', 'delete', 'get', 'list', 'update'], shortNames: ['hpa'], categories: ['all'] });
+  }
   // kubectl drain evicts (instead of deleting) when /api/v1 lists pods/eviction with its group and version.
   if (group === '' && version === 'v1') resources.push({ name: 'pods/eviction', singularName: '', namespaced: true, group: 'policy', version: 'v1', kind: 'Eviction', verbs: ['create'] });
   if (group === AUTHORIZATION_GROUP && version === AUTHORIZATION_VERSION) {

@@ -5,11 +5,10 @@
  * layer download resumes). Errors in the spec's `{"errors":[{code,message}]}` form. containerd and Docker
  * on a device pull from here themselves: only the layers they lack cross the link.
  */
-import { createReadStream } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { pipeline } from 'node:stream/promises';
 import type { ImageStore } from '../images/index.js';
 import { DIGEST_RE } from '../images/index.js';
+import { sendRangedFile } from './ranged-file.js';
 
 const V2_PATH = /^\/v2\/(.+)\/(manifests|blobs)\/([^/]+)$/;
 
@@ -19,36 +18,9 @@ export function sendRegistryError(res: ServerResponse, status: number, code: str
   res.end(body);
 }
 
-/** "bytes=START-" or "bytes=START-END" (one range; others are answered whole, as the spec allows). */
-export function parseRange(header: string | undefined, size: number): { start: number; end: number } | 'unsatisfiable' | undefined {
-  if (!header) return undefined;
-  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
-  if (!m || (m[1] === '' && m[2] === '')) return undefined;
-  if (m[1] === '') {
-    const suffix = Number(m[2]);
-    return suffix === 0 ? 'unsatisfiable' : { start: Math.max(0, size - suffix), end: size - 1 };
-  }
-  const start = Number(m[1]);
-  const end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
-  if (start >= size || end < start) return 'unsatisfiable';
-  return { start, end };
-}
-
 async function sendFile(req: IncomingMessage, res: ServerResponse, path: string, size: number, headers: Record<string, string>): Promise<void> {
-  const range = parseRange(req.headers.range, size);
-  if (range === 'unsatisfiable') {
-    res.writeHead(416, { 'content-range': `bytes */${size}`, ...headers });
-    res.end();
-    return;
-  }
-  const { start, end } = range ?? { start: 0, end: size - 1 };
-  const status = range ? 206 : 200;
-  res.writeHead(status, { ...headers, 'accept-ranges': 'bytes', 'content-length': String(size === 0 ? 0 : end - start + 1), ...(range ? { 'content-range': `bytes ${start}-${end}/${size}` } : {}) });
-  if (req.method === 'HEAD' || size === 0) {
-    res.end();
-    return;
-  }
-  await pipeline(createReadStream(path, { start, end }), res);
+  const { etag, ...rest } = headers;
+  await sendRangedFile(req, res, { path, size, headers: rest, ...(etag ? { etag } : {}) });
 }
 
 /** Answer a /v2/ request (the caller already authenticated it). */

@@ -15,6 +15,8 @@ import type { ObjectKey } from '../store/store.js';
 import { admitWrite } from './admission.js';
 import { defaultJob } from '../../protocol/job-defaults.js';
 import { defaultStorage } from './storage-defaults.js';
+import { defaultHorizontalPodAutoscaler } from '../../protocol/hpa-defaults.js';
+import type { HorizontalPodAutoscaler } from '../../protocol/objects/horizontal-pod-autoscaler.js';
 import type { Job } from '../../protocol/objects/job.js';
 import { authorize, type Verb } from './auth.js';
 import { type ApiDeps, type Reply, type RequestContext } from './context.js';
@@ -78,7 +80,9 @@ function asObject(body: unknown, what: string): Obj {
 function validate(info: KindInfo, obj: Obj): KubeObject {
   const name = String(obj.metadata?.name ?? obj.metadata?.generateName ?? '');
   try {
-    return validateObject(obj, `${info.kind} "${name}"`);
+    const valid = validateObject(obj, `${info.kind} "${name}"`);
+    // kube-apiserver's defaulting, on every write: what the HPA controller and `get -o yaml` see
+    return valid.kind === 'HorizontalPodAutoscaler' ? defaultHorizontalPodAutoscaler(valid as HorizontalPodAutoscaler) : valid;
   } catch (err) {
     if (err instanceof ManifestError) throw manifestErrorToApiError(err, info.kind, name);
     throw err;

@@ -4,6 +4,7 @@
  * namespaced objects under .../namespaces/NS/PLURAL[/NAME[/status]], and the legacy /watch/ prefix.
  */
 import { allKinds, type KindInfo } from '../../protocol/kinds.js';
+import { SCALABLE_KINDS } from '../../protocol/scale.js';
 import { METRICS_GROUP, METRICS_VERSION, parseMetricsRoute, type MetricsRoute } from './resource-metrics.js';
 
 export const DROVER_GROUP = 'drover.io';
@@ -25,10 +26,15 @@ export interface ResourceRoute {
   subresource: 'status' | undefined;
   /** The path carried the legacy /watch/ segment. */
   watchPath: boolean;
+  /** An older version of the kind this path names, converted on the way in and out (hpa-v1.ts). */
+  servedAs?: typeof HPA_V1;
 }
 
+/** autoscaling/v1 HorizontalPodAutoscalers (what kubectl 1.32's `autoscale` writes), served from the stored autoscaling/v2 ones. */
+export const HPA_V1 = 'autoscaling/v1';
+
 /** Kinds and the action subresources they have (besides status): pod logs, exec, attach, port-forward and eviction, scale. */
-export const ACTION_SUBRESOURCES = { log: ['Pod'], exec: ['Pod'], attach: ['Pod'], portforward: ['Pod'], eviction: ['Pod'], scale: ['Deployment', 'ReplicaSet'] } as const;
+export const ACTION_SUBRESOURCES = { log: ['Pod'], exec: ['Pod'], attach: ['Pod'], portforward: ['Pod'], eviction: ['Pod'], scale: SCALABLE_KINDS } as const;
 export type ActionSubresource = keyof typeof ACTION_SUBRESOURCES;
 
 /** .../namespaces/NS/pods/NAME/{log,exec,eviction}, .../deployments/NAME/scale: handled outside generic CRUD. */
@@ -74,11 +80,19 @@ export function servedGroupVersions(): Array<{ group: string; version: string }>
   if (!out.some((g) => g.group === DROVER_GROUP)) out.push({ group: DROVER_GROUP, version: DROVER_VERSION });
   out.push({ group: AUTHORIZATION_GROUP, version: AUTHORIZATION_VERSION });
   out.push({ group: METRICS_GROUP, version: METRICS_VERSION });
+  out.push({ group: 'autoscaling', version: 'v1' }); // after v2: v2 stays the preferred version
   return out;
 }
 
 function kindIn(group: string, version: string, plural: string): KindInfo | undefined {
   return allKinds().find((k) => k.group === group && k.version === version && k.plural === plural);
+}
+
+/** The kind a path names, and the older version it is served as (autoscaling/v1 HPAs). */
+function kindInPath(group: string, version: string, plural: string): { info: KindInfo; servedAs?: typeof HPA_V1 } | undefined {
+  if (group === 'autoscaling' && version === 'v1' && plural === 'horizontalpodautoscalers') return { info: kindIn('autoscaling', 'v2', plural)!, servedAs: HPA_V1 };
+  const info = kindIn(group, version, plural);
+  return info ? { info } : undefined;
 }
 
 function decode(segment: string): string | undefined {
@@ -102,23 +116,26 @@ function resourceRoute(group: string, version: string, rawSegments: string[]): R
 
   // Namespaced: namespaces/NS/PLURAL[/NAME[/status]]
   if (segs[0] === 'namespaces' && segs.length >= 3) {
-    const info = kindIn(group, version, segs[2]!);
-    if (info) {
+    const found = kindInPath(group, version, segs[2]!);
+    if (found) {
+      const { info } = found;
+      const as = found.servedAs ? { servedAs: found.servedAs } : {};
       if (!info.namespaced || segs.length > 5) return { type: 'notFound' };
       const action = actionSubresource(info, segs[4]);
       if (action) return watchPath ? { type: 'notFound' } : { type: 'subresource', info, namespace: segs[1]!, name: segs[3]!, subresource: action };
       const subresource = segs[4];
       if (subresource !== undefined && subresource !== 'status') return { type: 'notFound' };
-      return { type: 'resource', info, namespace: segs[1], name: segs[3], subresource, watchPath };
+      return { type: 'resource', info, namespace: segs[1], name: segs[3], subresource, watchPath, ...as };
     }
   }
   // Cluster-scoped kinds, or a namespaced kind across all namespaces (list/watch only).
-  const info = kindIn(group, version, segs[0]!);
-  if (!info || segs.length > 3) return { type: 'notFound' };
+  const found = kindInPath(group, version, segs[0]!);
+  if (!found || segs.length > 3) return { type: 'notFound' };
+  const { info } = found;
   if (info.namespaced && segs.length > 1) return { type: 'notFound' };
   const subresource = segs[2];
   if (subresource !== undefined && subresource !== 'status') return { type: 'notFound' };
-  return { type: 'resource', info, namespace: undefined, name: segs[1], subresource, watchPath };
+  return { type: 'resource', info, namespace: undefined, name: segs[1], subresource, watchPath, ...(found.servedAs ? { servedAs: found.servedAs } : {}) };
 }
 
 export function parseRoute(pathname: string): Route {

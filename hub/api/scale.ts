@@ -1,13 +1,12 @@
 /**
- * The scale subresource of Deployments and ReplicaSets, as autoscaling/v1 Scale:
+ * The scale subresource of the scalable kinds (protocol/scale.ts), as autoscaling/v1 Scale:
  *   GET   .../deployments/NAME/scale
  *   PUT   .../deployments/NAME/scale   {spec: {replicas: N}, metadata?: {resourceVersion}}  (CAS when given)
  *   PATCH .../deployments/NAME/scale   merge patch on the Scale, e.g. {"spec":{"replicas":3}}
  * Writes change only spec.replicas of the object. RBAC: get/update/patch on `<plural>/scale`.
  */
 import { retryOnConflict } from '../store/update-with-retry.js';
-import { selectorToString, type LabelSelector } from '../../protocol/labels.js';
-import type { KubeObject } from '../../protocol/objects/meta.js';
+import { scaleOf, type Scalable, type Scale } from '../../protocol/scale.js';
 import type { ObjectKey } from '../store/store.js';
 import { authorize, type Verb } from './auth.js';
 import type { ApiDeps, Reply, RequestContext } from './context.js';
@@ -17,37 +16,6 @@ import { trackUpdate, writerOf } from './server-side-apply/field-managers.js';
 import { apiErrors } from './status.js';
 
 const MERGE_PATCH_TYPES = ['application/merge-patch+json', 'application/strategic-merge-patch+json'];
-
-interface Scalable extends KubeObject {
-  spec: { replicas?: number; selector?: LabelSelector };
-  status?: { replicas?: number };
-}
-
-export interface Scale {
-  apiVersion: 'autoscaling/v1';
-  kind: 'Scale';
-  metadata: { name: string; namespace?: string; uid?: string; resourceVersion?: string; creationTimestamp?: string | null };
-  spec: { replicas: number };
-  status: { replicas: number; selector: string };
-}
-
-export function scaleOf(obj: Scalable): Scale {
-  const m = obj.metadata;
-  return {
-    apiVersion: 'autoscaling/v1',
-    kind: 'Scale',
-    metadata: {
-      name: m.name,
-      namespace: m.namespace,
-      ...(m.uid ? { uid: m.uid } : {}),
-      ...(m.resourceVersion ? { resourceVersion: m.resourceVersion } : {}),
-      ...(m.creationTimestamp ? { creationTimestamp: m.creationTimestamp } : {}),
-    },
-    // Kubernetes defaults Deployment and ReplicaSet replicas to 1
-    spec: { replicas: obj.spec.replicas ?? 1 },
-    status: { replicas: obj.status?.replicas ?? 0, selector: obj.spec.selector ? selectorToString(obj.spec.selector) : '' },
-  };
-}
 
 function replicasOf(body: unknown): number {
   const replicas = (body as { spec?: { replicas?: unknown } } | undefined)?.spec?.replicas;
@@ -69,7 +37,7 @@ async function write(ctx: RequestContext, route: SubresourceRoute, deps: ApiDeps
   return scaleOf(await deps.store.update(next, { expectedResourceVersion }));
 }
 
-/** Handle .../NAME/scale for a Deployment or ReplicaSet. */
+/** Handle .../NAME/scale for a Deployment, ReplicaSet or StatefulSet. */
 export async function handleScale(ctx: RequestContext, route: SubresourceRoute, deps: ApiDeps): Promise<Reply> {
   const verbs: Record<string, Verb> = { GET: 'get', PUT: 'update', PATCH: 'patch' };
   const verb = verbs[ctx.method];

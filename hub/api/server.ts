@@ -32,15 +32,17 @@ import { createApiMetrics } from './metrics.js';
 import { handlePodCommand } from './pod-commands.js';
 import { createUpgradeHandler } from './stream-upgrade.js';
 import { handleResource, resourceVerb } from './resources.js';
+import { handleHpaV1 } from './hpa-v1.js';
 import { handleScale } from './scale.js';
 import { handleResourceMetrics } from './resource-metrics.js';
 import { handleEviction } from './eviction.js';
-import { parseRoute, type Route } from './router.js';
+import { HPA_V1, parseRoute, type Route } from './router.js';
 import { renderStatusPage } from './status-page.js';
 import { buildFleetSummary } from './status-summary.js';
 import { ApiError, apiErrors, failureStatus, toApiError } from './status.js';
 import { handleTokens } from './tokens.js';
 import { createImageEndpoints, type ImageEndpointsOptions } from './registry-images.js';
+import { createDeviceEndpoints, type DeviceEndpointsOptions } from './device-endpoints.js';
 
 export interface ApiServerOptions {
   store: Store;
@@ -89,6 +91,8 @@ export interface ApiServerOptions {
   nodeLeasePollMs?: number;
   /** The hub's image store, served at /v2/ (registry, read-only) and /apis/drover.io/v1/images (push, list, rm); 404 without. */
   images?: Omit<ImageEndpointsOptions, 'logger'>;
+  /** What devices fetch before they have credentials: /install.sh, /ca.crt, /bundles/ (device-endpoints.ts); 404 without. */
+  deviceFiles?: Omit<DeviceEndpointsOptions, 'logger' | 'https'>;
 }
 
 export interface ApiServer {
@@ -147,6 +151,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     ...(opts.nodeLeasePollMs !== undefined ? { nodeLeasePollMs: opts.nodeLeasePollMs } : {}),
   };
   const imageEndpoints = opts.images ? createImageEndpoints({ ...opts.images, logger: logger.child({ component: 'images' }) }) : undefined;
+  const deviceEndpoints = opts.deviceFiles ? createDeviceEndpoints({ ...opts.deviceFiles, https: opts.tls !== undefined, logger }) : undefined;
   const sockets = new Set<Socket>();
   let serverAddress = '';
 
@@ -205,7 +210,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
       case 'tokens':
         return handleTokens(ctx, route.resource, route.id, deps);
       case 'resource':
-        return handleResource(ctx, route, deps);
+        return route.servedAs === HPA_V1 ? handleHpaV1(ctx, route, deps) : handleResource(ctx, route, deps);
       case 'subresource':
         if (route.subresource === 'scale') return handleScale(ctx, route, deps);
         if (route.subresource === 'eviction') return handleEviction(ctx, route, deps);
@@ -260,6 +265,11 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     } catch (err) {
       logger.debug({ err, target: target.slice(0, 100) }, 'unparseable request target');
       sendJson(res, 400, failureStatus('BadRequest', 'invalid request target'));
+      return;
+    }
+    if (deviceEndpoints?.matches(url.pathname)) {
+      // signed content for devices that have no credential yet: no auth, no audit
+      await deviceEndpoints.handle(req, res, url);
       return;
     }
     if (imageEndpoints?.matches(url.pathname)) {

@@ -41,6 +41,8 @@ export interface TableOptions {
   withKind: boolean;
   noHeaders?: boolean;
   now: number;
+  /** Label keys shown as extra columns (kubectl's -L/--label-columns): header the key's last segment, uppercased. */
+  labelColumns?: readonly string[];
 }
 
 /** Rows (and headers) for objects of one kind. */
@@ -51,12 +53,15 @@ export function tableFor(kind: string, objects: KubeObject[], opts: TableOptions
   if (kind === 'Event') headers.push('LAST SEEN');
   else headers.push('NAME');
   headers.push(...cols.map((c) => c.header));
+  const labelKeys = opts.labelColumns ?? [];
+  headers.push(...labelKeys.map((k) => (k.split('/').pop() ?? k).toUpperCase()));
   const rows = sortForDisplay(kind, objects).map((o) => {
     const row: string[] = [];
     if (opts.withNamespace) row.push(o.metadata.namespace ?? '');
     if (kind === 'Event') row.push(shortAge(eventTime(o as EventLike & KubeObject), opts.now));
     else row.push(opts.withKind ? qualifiedName(o) : o.metadata.name);
     row.push(...cols.map((c) => c.value(o, opts.now)));
+    row.push(...labelKeys.map((k) => o.metadata.labels?.[k] ?? ''));
     return row;
   });
   return { headers, rows };

@@ -23,6 +23,7 @@ import { registerExecCommand } from './commands/exec.js';
 import { registerLogsCommand } from './commands/logs.js';
 import { registerRolloutCommand } from './commands/rollout.js';
 import { registerScaleCommand } from './commands/scale.js';
+import { registerAutoscaleCommand } from './commands/autoscale.js';
 import { registerExposeCommand } from './commands/expose.js';
 import { registerSetCommand } from './commands/set.js';
 import { registerSimCommand } from './commands/sim.js';
@@ -63,6 +64,7 @@ export function buildProgram(io: CliIO = processIO()): Command {
   registerDescribeCommand(program, io);
   registerDeleteCommand(program, io);
   registerScaleCommand(program, io);
+  registerAutoscaleCommand(program, io);
   registerExposeCommand(program, io);
   registerSetCommand(program, io);
   registerRolloutCommand(program, io);

@@ -131,7 +131,7 @@ export async function createDaemonSetController(opts: WorkloadControllerOptions)
     await Promise.all(doomed.map((d) => deletePod(ds, d.pod, d.why)));
     // at most burstReplicas creates per reconcile, all at once (the store commits them together); the rest next time
     const createNow = toCreate.slice(0, burstReplicas);
-    if (toCreate.length > burstReplicas) loop.enqueue(key);
+    if (toCreate.length > burstReplicas) loop.continueNow(key);
     const created = await Promise.allSettled(createNow.map((nodeName) => createPod(ds, nodeName, hash)));
     created.forEach((r, i) => {
       if (r.status === 'fulfilled') live.set(createNow[i]!, [r.value]);

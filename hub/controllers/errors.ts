@@ -6,6 +6,7 @@ export const CONTROLLER_ERROR_CODES = {
   ECONTROLLER_RECONCILE: 'one reconcile of one key failed (the loop retries it with back-off)',
   ECONTROLLER_HASH_COLLISION: "a Deployment's pod-template hash kept naming a ReplicaSet with another template",
   ECONTROLLER_INVALID_SCHEDULE: "a CronJob's schedule or timeZone cannot be read (the controller reports it as an InvalidSchedule or UnknownTimeZone event)",
+  ECONTROLLER_METRICS_UNAVAILABLE: 'an HPA could not compute a replica count: no fresh metrics, no pods, or pods without requests (ScalingActive=False and a FailedGetResourceMetric event)',
 } as const;
 
 /** One reconcile of one key failed; `cause` is what went wrong. The loop retries it with back-off. */
@@ -33,5 +34,12 @@ export class HashCollisionError extends DroverError {
 export class ScheduleError extends DroverError {
   constructor(readonly reason: 'InvalidSchedule' | 'UnknownTimeZone', message: string, options?: { cause?: unknown }) {
     super('ECONTROLLER_INVALID_SCHEDULE', message, options);
+  }
+}
+
+/** An HPA metric that gives no replica count (Kubernetes' "unable to get metrics for resource cpu: ..."). */
+export class MetricsUnavailableError extends DroverError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ECONTROLLER_METRICS_UNAVAILABLE', message, options);
   }
 }

@@ -15,6 +15,10 @@ export const DEFAULT_RESYNC_MS = 10_000;
 const CONFLICT_RETRY_MS = 20;
 const ERROR_BACKOFF_MS = 1000;
 const MAX_ERROR_BACKOFF_MS = 30_000;
+/** With a minimum interval: a key waits at least this many times its last reconcile's duration. */
+export const BUSY_FACTOR = 4;
+/** The longest wait the duration of a reconcile imposes (the minimum interval itself may be longer). */
+export const MAX_ADAPTIVE_INTERVAL_MS = 5_000;
 
 export interface ReconcileLoopOptions {
   name: string;
@@ -28,8 +32,11 @@ export interface ReconcileLoopOptions {
    * A key whose last reconcile started less than this long ago waits for the rest before it runs
    * again (default 0). For controllers whose reconcile reads many objects (a ReplicaSet's or a
    * Deployment's every pod): under a storm of events they run at most this often per key, however
-   * many events come, instead of back to back. A reconcile that took longer than this is followed at
-   * once (a ReplicaSet creating its next burst of pods does not wait).
+   * many events come, instead of back to back. The wait grows with the reconcile: a key waits at least
+   * BUSY_FACTOR times as long as its last reconcile took (at most MAX_ADAPTIVE_INTERVAL_MS), so a
+   * ReplicaSet of 10,000 pods, whose every reconcile counts them all, keeps its controller busy a
+   * bounded share of the time however slow the machine. Work a reconcile leaves for the next one
+   * (`continueNow`: a ReplicaSet creating its next burst of pods) does not wait.
    */
   minIntervalMs?: number;
   /**
@@ -38,10 +45,17 @@ export interface ReconcileLoopOptions {
    * after).
    */
   concurrency?: number;
+  /** Milliseconds for the minimum interval and reconcile durations (default Date.now; tests pass a fake). */
+  now?: () => number;
 }
 
 export interface ReconcileLoop {
   enqueue(key: string): void;
+  /**
+   * Queue `key` again without waiting out the minimum interval: work the current reconcile left for the
+   * next one (a ReplicaSet's pods beyond one burst), not a reaction to events.
+   */
+  continueNow(key: string): void;
   /** Reconcile `key` again after `ms` (the earliest request wins). */
   requeueAfter(key: string, ms: number): void;
   /** Queue every key now and every resyncMs from now on. */
@@ -60,10 +74,15 @@ export function createReconcileLoop(opts: ReconcileLoopOptions): ReconcileLoop {
   const failures = new Map<string, number>();
   const minIntervalMs = opts.minIntervalMs ?? 0;
   const concurrency = Math.max(1, opts.concurrency ?? 1);
+  const now = opts.now ?? Date.now;
   /** key -> when its last reconcile started (only kept with a minimum interval). */
   const lastStart = new Map<string, number>();
+  /** key -> how long it must wait after its last start (minIntervalMs, or more after a long reconcile). */
+  const interval = new Map<string, number>();
   /** Keys being reconciled now. */
   const inFlight = new Set<string>();
+  /** Keys queued by continueNow: their next reconcile skips the minimum interval. */
+  const continuing = new Set<string>();
   const workers = new Set<Promise<void>>();
   let running = false;
   let stopped = false;
@@ -127,19 +146,22 @@ export function createReconcileLoop(opts: ReconcileLoopOptions): ReconcileLoop {
 
   async function work(): Promise<void> {
     for (let key = takeKey(); running && key !== undefined; key = takeKey()) {
+      const continued = continuing.delete(key);
       if (minIntervalMs > 0) {
-        const wait = (lastStart.get(key) ?? Number.NEGATIVE_INFINITY) + minIntervalMs - Date.now();
+        const wait = continued ? 0 : (lastStart.get(key) ?? Number.NEGATIVE_INFINITY) + (interval.get(key) ?? minIntervalMs) - now();
         if (wait > 0) {
           requeueAfter(key, wait);
           continue;
         }
-        lastStart.set(key, Date.now());
+        lastStart.set(key, now());
       }
       inFlight.add(key);
+      const started = now();
       try {
         await processOne(key);
       } finally {
         inFlight.delete(key);
+        if (minIntervalMs > 0) interval.set(key, Math.max(minIntervalMs, Math.min(BUSY_FACTOR * (now() - started), MAX_ADAPTIVE_INTERVAL_MS)));
       }
     }
   }
@@ -186,6 +208,11 @@ export function createReconcileLoop(opts: ReconcileLoopOptions): ReconcileLoop {
 
   return {
     enqueue,
+    continueNow(key) {
+      if (stopped) return;
+      continuing.add(key);
+      enqueue(key);
+    },
     requeueAfter,
     async start() {
       if (running || stopped) return;
@@ -201,6 +228,7 @@ export function createReconcileLoop(opts: ReconcileLoopOptions): ReconcileLoop {
       for (const d of delayed.values()) clearTimeout(d.timer);
       delayed.clear();
       queue.clear();
+      continuing.clear();
       await Promise.all([...workers]);
       notifyIdle();
     },

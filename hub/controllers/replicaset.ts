@@ -72,11 +72,25 @@ export async function createReplicaSetController(opts: WorkloadControllerOptions
   const burstReplicas = opts.burstReplicas ?? DEFAULT_BURST_REPLICAS;
   const podSecurity = opts.podSecurity ?? createPodSecurityAdmission({ cache });
 
+  /**
+   * ReplicaSet uid -> where its next slow start begins: the batch size its creates had reached, for the
+   * generation they were made from. Kept while one scale-up's creates succeed; dropped at the first failure
+   * (the next attempt starts again at one pod), once the ReplicaSet has its pods, at a new generation (a new
+   * template) and when the ReplicaSet goes.
+   */
+  const slowStart = new Map<string, { generation: number; nextBatch: number }>();
+
   async function createPods(rs: ReplicaSet, count: number): Promise<Pod[]> {
     const namespace = rs.metadata.namespace ?? 'default';
+    const uid = rs.metadata.uid ?? '';
+    const generation = rs.metadata.generation ?? 1;
+    const resumed = slowStart.get(uid);
+    const firstBatch = resumed?.generation === generation ? resumed.nextBatch : 1;
+    slowStart.delete(uid);
     // Kubernetes' slowStartBatch: 1, 2, 4, ... creates at once, so a template that fails costs one
-    // failed create, not `count`; the store commits each batch in one transaction.
-    return slowStartBatch(count, burstReplicas, async () => {
+    // failed create, not `count`; the store commits each batch in one transaction. A ReplicaSet whose
+    // creates succeeded resumes at the size it had reached (bursts of burstReplicas, one transaction each).
+    const { done, nextBatch } = await slowStartBatch(count, burstReplicas, async () => {
       try {
         const fresh = podFromTemplate(rs.spec.template, { base: rs.metadata.name, namespace, owner: rs });
         admitComponentPod(podSecurity, REPLICASET_CONTROLLER, fresh);
@@ -88,7 +102,9 @@ export async function createReplicaSetController(opts: WorkloadControllerOptions
         void events.record(involvedObjectOf(rs), 'Warning', 'FailedCreate', `Error creating: ${(err as Error).message}`, source);
         throw err;
       }
-    });
+    }, firstBatch);
+    slowStart.set(uid, { generation, nextBatch });
+    return done;
   }
 
   async function deletePods(rs: ReplicaSet, pods: readonly Pod[]): Promise<void> {
@@ -113,11 +129,16 @@ export async function createReplicaSetController(opts: WorkloadControllerOptions
     if (active.length < want) {
       const missing = want - active.length;
       active = [...active, ...(await createPods(rs, Math.min(missing, burstReplicas)))];
-      // at most burstReplicas per reconcile (Kubernetes' burstReplicas): the rest in the next one, soon
-      if (missing > burstReplicas) loop.enqueue(key);
-    } else if (active.length > want) {
+      // at most burstReplicas per reconcile (Kubernetes' burstReplicas): the rest in the next one, at once
+      // (not after the minimum interval: the creates are in the cache already, so it counts them)
+      if (missing > burstReplicas) loop.continueNow(key);
+    } else {
+      // the scale-up is over: a later one starts its slow start at one pod again
+      slowStart.delete(rs.metadata.uid ?? '');
+    }
+    if (active.length > want) {
       const doomed = [...active].sort(compareForDeletion).slice(0, Math.min(active.length - want, burstReplicas));
-      if (active.length - want > burstReplicas) loop.enqueue(key);
+      if (active.length - want > burstReplicas) loop.continueNow(key);
       await deletePods(rs, doomed);
       const gone = new Set(doomed);
       active = active.filter((p) => !gone.has(p));
@@ -148,6 +169,7 @@ export async function createReplicaSetController(opts: WorkloadControllerOptions
   return loopController(loop, logger, () => [
     cache.kind('ReplicaSet').subscribe((e) => {
       if (e.type !== 'DELETED') loop.enqueue(objectKey(e.object));
+      else slowStart.delete(e.object.metadata.uid ?? '');
     }),
     cache.kind('Pod').subscribe((e) => {
       const owner = controllerKey(e.object, 'ReplicaSet');

@@ -13,8 +13,8 @@
  * - conditions: only the kubelet's types the agent measures (AGENT_NODE_CONDITION_TYPES); `Ready`
  *   is the hub's (set by the status handler, not taken from the node); reason and message bounded.
  *   Each is rebuilt from type, status, reason and message: times are the hub's.
- * - labels: only `kubernetes.io/{arch,os,hostname}`; hostname must be the node's name, arch and os
- *   what its nodeInfo says.
+ * - labels: only `kubernetes.io/{arch,os,hostname}` and `drover.io/agent-version`; hostname must be the
+ *   node's name, arch, os and the agent version what its nodeInfo says (kubeletVersion `drover-<version>`).
  * - addresses at most 16; images at most the 50 largest with 5 names each (the kubelet's
  *   nodeStatusMaxImages and maxNamesPerImageInNodeStatus; trimmed, not refused).
  *
@@ -26,7 +26,17 @@
 import type { NodeStatusMessage } from '../../protocol/messages.js';
 import type { Condition } from '../../protocol/objects/meta.js';
 import { parseQuantity } from '../../protocol/quantity.js';
-import { AGENT_NODE_CONDITION_TYPES, AGENT_OWNED_NODE_LABELS, LABEL_ARCH, LABEL_HOSTNAME, LABEL_OS, NODE_CONDITION_READY } from '../../protocol/well-known.js';
+import {
+  AGENT_KUBELET_VERSION_PREFIX,
+  AGENT_NODE_CONDITION_TYPES,
+  AGENT_OWNED_NODE_LABELS,
+  LABEL_AGENT_VERSION,
+  LABEL_ARCH,
+  LABEL_HOSTNAME,
+  LABEL_OS,
+  NODE_CONDITION_READY,
+  agentVersionLabelValue,
+} from '../../protocol/well-known.js';
 
 export const NODE_STATUS_BOUNDS = {
   cpuCores: 1024,
@@ -135,7 +145,14 @@ function restrictConditions(conditions: Condition[], refused: Refusal[]): Condit
 
 function restrictLabels(nodeName: string, report: NodeStatusMessage, refused: Refusal[]): Record<string, string> {
   const info = report.status.nodeInfo;
-  const must: Record<string, string | undefined> = { [LABEL_HOSTNAME]: nodeName, [LABEL_ARCH]: info?.architecture, [LABEL_OS]: info?.operatingSystem };
+  const kubelet = info?.kubeletVersion;
+  const must: Record<string, string | undefined> = {
+    [LABEL_HOSTNAME]: nodeName,
+    [LABEL_ARCH]: info?.architecture,
+    [LABEL_OS]: info?.operatingSystem,
+    // the version label says what nodeInfo says (drover-<version>)
+    [LABEL_AGENT_VERSION]: kubelet?.startsWith(AGENT_KUBELET_VERSION_PREFIX) ? agentVersionLabelValue(kubelet.slice(AGENT_KUBELET_VERSION_PREFIX.length)) : undefined,
+  };
   const kept: Record<string, string> = {};
   for (const [key, value] of Object.entries(report.labels ?? {})) {
     if (!(AGENT_OWNED_NODE_LABELS as readonly string[]).includes(key)) refused.push({ field: 'labels', reason: `${key}: only users label nodes` });

@@ -30,8 +30,33 @@ export function storageViewOfCache(cache: ObjectCache): StorageView {
 interface NodeEntry {
   /** pod uid (or namespace/name) -> pod bound here, from the cache. */
   pods: Map<string, Pod>;
-  /** Derived from pods + assumed; undefined = recompute on next read. */
-  derived?: { list: Pod[]; requested: NodeRequested & { hostPorts: Set<string> }; owners: Map<string, number>; view?: NodeView };
+  /**
+   * Derived from pods + assumed; undefined = recompute on next read. The totals are kept up to date in
+   * place when a pod is assumed, bound where it was assumed or changes without changing what it takes of
+   * the node (a status update): only the list is built again then.
+   */
+  derived?: { list?: Pod[]; requested: NodeRequested & { hostPorts: Set<string> }; owners: Map<string, number>; view?: NodeView };
+}
+
+/** Whether `a` and `b` (one pod before and after a change) take the same of their node: requests, host ports, controller, finished or not. */
+function sameFootprint(a: Pod, b: Pod): boolean {
+  if (a === b) return true;
+  if (isTerminal(a) !== isTerminal(b)) return false;
+  const fa = podFacts(a);
+  const fb = podFacts(b);
+  return (
+    fa.requests.cpuMillis === fb.requests.cpuMillis &&
+    fa.requests.memoryBytes === fb.requests.memoryBytes &&
+    fa.ownerUid === fb.ownerUid &&
+    fa.hostPorts.length === fb.hostPorts.length &&
+    fa.hostPorts.every((p, i) => fb.hostPorts[i] === p)
+  );
+}
+
+function addToTotals(d: NonNullable<NodeEntry['derived']>, pod: Pod): void {
+  addToRequested(d.requested, pod);
+  const owner = podFacts(pod).ownerUid;
+  if (owner !== undefined && !isTerminal(pod)) d.owners.set(owner, (d.owners.get(owner) ?? 0) + 1);
 }
 
 export interface LiveSnapshot extends ClusterSnapshot {
@@ -49,18 +74,21 @@ export function createLiveSnapshot(cache: ObjectCache): LiveSnapshot {
   const nodes: Node[] = [];
   const position = new Map<string, number>();
   const entries = new Map<string, NodeEntry>();
+  /** entries of `nodes`, by the same position (the scheduler walks the nodes by position). */
+  const entryAt: NodeEntry[] = [];
   /** pod id -> node it was assumed onto. */
   const assumed = new Map<string, { pod: Pod; node: string }>();
   /** node -> the pods assumed onto it, by id. */
   const assumedOn = new Map<string, Map<string, Pod>>();
-  const dropAssumed = (id: string): void => {
+  /** Stop counting an assumed pod; `counted` = it is counted on that node anyway now (bound there), so its totals stand. */
+  const dropAssumed = (id: string, counted = false): void => {
     const a = assumed.get(id);
     if (!a) return;
     assumed.delete(id);
     const on = assumedOn.get(a.node);
     on?.delete(id);
     if (on && on.size === 0) assumedOn.delete(a.node);
-    touch(a.node);
+    if (!counted) touch(a.node);
   };
   const imageSets = new WeakMap<Node, ReadonlySet<string>>();
   let platformIndex: Map<string, ReadonlySet<string>> | undefined;
@@ -74,6 +102,11 @@ export function createLiveSnapshot(cache: ObjectCache): LiveSnapshot {
     const e = entries.get(name);
     if (e) delete e.derived;
   };
+  /** The node's pods changed but not its totals: only the list is built again. */
+  const relist = (name: string): void => {
+    const d = entries.get(name)?.derived;
+    if (d) delete d.list;
+  };
 
   // filters and scorers ask about one node several times in a row: remember the last one
   let lastName: string | undefined;
@@ -86,19 +119,29 @@ export function createLiveSnapshot(cache: ObjectCache): LiveSnapshot {
       lastName = name;
       lastEntry = e;
     }
+    return derivedOf(e, name);
+  }
+
+  function derivedOf(e: NodeEntry, name: string): NonNullable<NodeEntry['derived']> {
     if (!e.derived) {
-      const list = [...e.pods.values()];
-      for (const [id, pod] of assumedOn.get(name) ?? []) if (!e.pods.has(id)) list.push(pod);
-      const requested = emptyRequested();
-      const owners = new Map<string, number>();
-      for (const pod of list) {
-        addToRequested(requested, pod);
-        const owner = podFacts(pod).ownerUid;
-        if (owner !== undefined && !isTerminal(pod)) owners.set(owner, (owners.get(owner) ?? 0) + 1);
-      }
-      e.derived = { list, requested, owners };
+      const d: NonNullable<NodeEntry['derived']> = { requested: emptyRequested(), owners: new Map() };
+      for (const pod of podsOf(e, name)) addToTotals(d, pod);
+      e.derived = d;
     }
     return e.derived;
+  }
+
+  /** The node's pods from the cache, and those assumed onto it that the cache does not show there yet. */
+  function podsOf(e: NodeEntry, name: string): Pod[] {
+    const list = [...e.pods.values()];
+    for (const [id, pod] of assumedOn.get(name) ?? []) if (!e.pods.has(id)) list.push(pod);
+    return list;
+  }
+
+  function viewFor(d: NonNullable<NodeEntry['derived']>, node: Node): NodeView {
+    // made again when the node's totals are recomputed (a new derived object) or the node object changes
+    if (d.view?.node !== node) d.view = { node, facts: nodeFacts(node), requested: d.requested, owners: d.owners, imageSet: imageSetOf(node) };
+    return d.view;
   }
 
   function imageSetOf(node: Node): ReadonlySet<string> {
@@ -116,6 +159,7 @@ export function createLiveSnapshot(cache: ObjectCache): LiveSnapshot {
     if (at === undefined) {
       position.set(name, nodes.length);
       nodes.push(node);
+      entryAt.push(entryOf(name));
     } else {
       const before = nodes[at]!;
       nodes[at] = node;
@@ -129,9 +173,11 @@ export function createLiveSnapshot(cache: ObjectCache): LiveSnapshot {
     const at = position.get(name);
     if (at === undefined) return;
     const last = nodes.pop()!;
+    const lastEntryAt = entryAt.pop()!;
     position.delete(name);
     if (last.metadata.name !== name) {
       nodes[at] = last;
+      entryAt[at] = lastEntryAt;
       position.set(last.metadata.name, at);
     }
     platformIndex = undefined;
@@ -146,9 +192,15 @@ export function createLiveSnapshot(cache: ObjectCache): LiveSnapshot {
       touch(before);
     }
     if (after) {
-      entryOf(after).pods.set(id, event.object);
-      touch(after);
-      dropAssumed(id);
+      const e = entryOf(after);
+      const a = assumed.get(id);
+      // what was counted for this pod on the node until now: its cached object, or its assumed copy
+      const counted = e.pods.get(id) ?? (a?.node === after ? a.pod : undefined);
+      e.pods.set(id, event.object);
+      const same = counted !== undefined && sameFootprint(counted, event.object);
+      if (same) relist(after);
+      else touch(after);
+      dropAssumed(id, same && a?.node === after);
     } else if (event.type === 'DELETED') {
       dropAssumed(id);
     }
@@ -166,14 +218,18 @@ export function createLiveSnapshot(cache: ObjectCache): LiveSnapshot {
   return {
     nodes,
     storage: storageViewOfCache(cache),
-    podsOnNode: (name) => derived(name).list,
+    podsOnNode(name) {
+      const d = derived(name);
+      return (d.list ??= podsOf(entryOf(name), name));
+    },
     requestedOnNode: (name) => derived(name).requested,
     ownedOnNode: (name, uid) => derived(name).owners.get(uid) ?? 0,
     viewOf(node) {
-      const d = derived(node.metadata.name);
-      // recomputed (a new derived object) whenever the node's pods change; the node object changes with the node
-      if (d.view?.node !== node) d.view = { node, facts: nodeFacts(node), requested: d.requested, owners: d.owners, imageSet: imageSetOf(node) };
-      return d.view;
+      return viewFor(derived(node.metadata.name), node);
+    },
+    viewAt(index) {
+      const node = nodes[index]!;
+      return viewFor(derivedOf(entryAt[index]!, node.metadata.name), node);
     },
     imageSetOnNode(name) {
       const at = position.get(name);
@@ -189,7 +245,12 @@ export function createLiveSnapshot(cache: ObjectCache): LiveSnapshot {
       let on = assumedOn.get(nodeName);
       if (!on) assumedOn.set(nodeName, (on = new Map()));
       on.set(id, bound);
-      touch(nodeName);
+      // counted in place (the next decision reads the node at once), unless the cache has it there already
+      const e = entries.get(nodeName);
+      if (e?.derived && !e.pods.has(id)) {
+        addToTotals(e.derived, bound);
+        delete e.derived.list;
+      } else touch(nodeName);
     },
     forget(pod) {
       dropAssumed(podId(pod));

@@ -1,5 +1,5 @@
 import type { Node, Pod } from '../../protocol/index.js';
-import { SKIP, type NodeFilter } from './filters/filter.js';
+import { SKIP, type FilterResult, type NodeFilter } from './filters/filter.js';
 import { nodeReady } from './filters/node-ready.js';
 import { nodeSchedulable } from './filters/node-schedulable.js';
 import { nodeSelector } from './filters/node-selector.js';
@@ -75,6 +75,17 @@ export function unschedulableMessage(nodeCount: number, reasons: Record<string, 
   return `0/${nodeCount} nodes are available: ${parts.join(', ')}.`;
 }
 
+/** Each reason of the failing verdicts with how many nodes gave it (a verdict may carry several). */
+function countReasons(verdicts: readonly FilterResult[]): Record<string, number> {
+  const counts = new Map<string, number>();
+  for (const v of verdicts) {
+    if (v.ok) continue;
+    counts.set(v.reason, (counts.get(v.reason) ?? 0) + 1);
+    for (const reason of v.moreReasons ?? []) counts.set(reason, (counts.get(reason) ?? 0) + 1);
+  }
+  return Object.fromEntries(counts);
+}
+
 /**
  * Decide where `pod` goes: filter the snapshot's nodes (all of them in a small cluster; in a large
  * one, from the sampler's position until enough feasible nodes are found), score the feasible ones
@@ -101,24 +112,24 @@ export function schedulePod(
     states.push(state);
   }
   const nFilters = filters.length;
-  const viewOf = snapshot.viewOf?.bind(snapshot);
+  const viewAt = snapshot.viewAt?.bind(snapshot);
+  const viewOf = viewAt ? undefined : snapshot.viewOf?.bind(snapshot);
   // the feasible nodes and their views, side by side (no object per node per decision)
   const feasible: Node[] = [];
   const views: Array<NodeView | undefined> = [];
-  let reasons: Record<string, number> | undefined;
+  // each failing node's verdict: turned into counted reasons only if no node fits (most decisions find one)
+  const failed: FilterResult[] = [];
   let processed = 0;
   for (; processed < total && feasible.length < wanted; processed++) {
     let at = start + processed;
     if (at >= total) at -= total;
     const node = nodes[at]!;
-    const view = viewOf?.(node);
+    const view = viewAt ? viewAt(at) : viewOf?.(node);
     let fits = true;
     for (let i = 0; i < nFilters; i++) {
       const verdict = filters[i]!.filter(pod, node, snapshot, states[i], view);
       if (verdict.ok) continue;
-      reasons ??= {};
-      reasons[verdict.reason] = (reasons[verdict.reason] ?? 0) + 1;
-      for (const reason of verdict.moreReasons ?? []) reasons[reason] = (reasons[reason] ?? 0) + 1;
+      failed.push(verdict);
       fits = false;
       break;
     }
@@ -130,7 +141,7 @@ export function schedulePod(
   if (total > 0) sampler.nextStartIndex = (start + processed) % total;
   const n = feasible.length;
   if (n === 0) {
-    const counted = reasons ?? {};
+    const counted = countReasons(failed);
     return { node: undefined, message: unschedulableMessage(total, counted), reasons: counted };
   }
   if (n === 1) return { node: feasible[0]!.metadata.name, score: 0 };

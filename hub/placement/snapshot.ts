@@ -30,6 +30,8 @@ export interface ClusterSnapshot {
   viewOf?(node: Node): NodeView;
   /** Claims, volumes and storage classes, for pods with persistentVolumeClaim volumes (volume-binding.ts). */
   storage?: StorageView;
+  /** viewOf(nodes[index]), found by position instead of by name (the scheduler walks the nodes in order). */
+  viewAt?(index: number): NodeView;
 }
 
 export interface NodeView {
@@ -108,6 +110,8 @@ export function snapshotFromObjects(nodes: readonly Node[], pods: readonly Pod[]
   }
   const list = [...nodes];
   const byName = new Map(list.map((n) => [n.metadata.name, n]));
+  /** views by position in `list` (the list never changes; the totals a view holds are updated in place) */
+  const views: Array<NodeView | undefined> = new Array<NodeView | undefined>(list.length);
   let platformIndex: Map<string, ReadonlySet<string>> | undefined;
   const snapshot: InMemorySnapshot = {
     nodes: list,
@@ -128,6 +132,7 @@ export function snapshotFromObjects(nodes: readonly Node[], pods: readonly Pod[]
       if (e.view?.node !== node) e.view = { node, facts: nodeFacts(node), requested: e.requested, owners: e.owners, imageSet: snapshot.imageSetOnNode!(name) };
       return e.view;
     },
+    viewAt: (index) => (views[index] ??= snapshot.viewOf!(list[index]!)),
     imageSetOnNode: (name) => {
       let set = images.get(name);
       if (!set) {

@@ -3,11 +3,13 @@
  * informer cache, decisions on a live snapshot of the cache (nothing is listed per decision), and
  * binds written with compare-and-swap.
  *
- * Decisions are made in rounds: up to `batchSize` active pods are decided one after another on the
- * snapshot, each assumed onto its node so the next decision sees it; then their binds (or their
- * Unschedulable status) are written together, which the store commits in one transaction. A bind that
- * lost its compare-and-swap is forgotten by the snapshot and the pod goes round again.
+ * Decisions are made in rounds: up to `batchSize` active pods, and no more than `roundBudgetMs` of
+ * deciding, one after another on the snapshot, each assumed onto its node so the next decision sees it;
+ * then their binds (or their Unschedulable status) are written together, which the store commits in one
+ * transaction, and the event loop runs (MQTT, the API, the controllers) before the next round. A bind
+ * that lost its compare-and-swap is forgotten by the snapshot and the pod goes round again.
  */
+import { performance } from 'node:perf_hooks';
 import type { Logger, Node, Pod } from '../../protocol/index.js';
 import { isTerminal } from '../../protocol/pod-helpers.js';
 import { kubeTimestamp } from '../../protocol/time.js';
@@ -30,6 +32,12 @@ export const DEFAULT_SCHEDULER_NAME = 'default-scheduler';
 export const MAX_WRITE_ATTEMPTS = 5;
 /** Most pods decided in one round before their writes go out together. */
 export const DEFAULT_BATCH_SIZE = 256;
+/**
+ * Most time one round spends deciding before its writes go out and the event loop runs: a round of
+ * DEFAULT_BATCH_SIZE pods on a large fleet of a loaded machine would otherwise hold the loop for a
+ * tenth of a second or more.
+ */
+export const DEFAULT_ROUND_BUDGET_MS = 50;
 
 export interface SchedulerRunnerOptions {
   store: Store;
@@ -45,6 +53,12 @@ export interface SchedulerRunnerOptions {
   initialBackoffMs?: number;
   maxBackoffMs?: number;
   batchSize?: number;
+  /** Most milliseconds of deciding in one round (DEFAULT_ROUND_BUDGET_MS); at least one pod is decided. */
+  roundBudgetMs?: number;
+  /** Monotonic milliseconds for the round budget (default performance.now). */
+  monotonicNow?: () => number;
+  /** Called after each round's writes with how many pods it decided (metrics, tests). */
+  onRound?: (decided: number) => void;
 }
 
 export interface SchedulerRunner {
@@ -90,6 +104,8 @@ export async function createSchedulerRunner(opts: SchedulerRunnerOptions): Promi
   const schedulerName = opts.schedulerName ?? DEFAULT_SCHEDULER_NAME;
   const profile = opts.profile ?? DEFAULT_PROFILE;
   const batchSize = opts.batchSize ?? DEFAULT_BATCH_SIZE;
+  const roundBudgetMs = opts.roundBudgetMs ?? DEFAULT_ROUND_BUDGET_MS;
+  const monotonicNow = opts.monotonicNow ?? (() => performance.now());
   const events = opts.events ?? (await createEventRecorder({ store, cache, logger: opts.logger, clock }));
   const source = { component: schedulerName };
   const pods = cache.kind<Pod>('Pod');
@@ -178,10 +194,12 @@ export async function createSchedulerRunner(opts: SchedulerRunnerOptions): Promi
     clusterEvent(`node ${name} ${event.type === 'ADDED' ? 'added' : 'changed'}`);
   }
 
-  /** Decide up to batchSize active pods on the snapshot, assuming each. */
+  /** Decide up to batchSize active pods (for at most roundBudgetMs) on the snapshot, assuming each. */
   function decideRound(): Decision[] {
     const round: Decision[] = [];
-    for (let key = queue.next(); key !== undefined; key = round.length < batchSize ? queue.next() : undefined) {
+    const deadline = monotonicNow() + roundBudgetMs;
+    const more = (): boolean => round.length < batchSize && (round.length === 0 || monotonicNow() < deadline);
+    for (let key = queue.next(); key !== undefined; key = more() ? queue.next() : undefined) {
       const { namespace, name } = splitKey(key);
       const pod = pods.get(namespace, name);
       if (!pod || !needsScheduling(pod)) {
@@ -193,7 +211,6 @@ export async function createSchedulerRunner(opts: SchedulerRunnerOptions): Promi
       if (result.node !== undefined) snapshot!.assume(pod, result.node);
       round.push(decision);
       inFlight.set(key, decision);
-      if (round.length >= batchSize) break;
     }
     return round;
   }
@@ -264,6 +281,7 @@ export async function createSchedulerRunner(opts: SchedulerRunnerOptions): Promi
       } finally {
         for (const d of round) inFlight.delete(d.key);
       }
+      opts.onRound?.(round.length);
       // let I/O (MQTT keepalives, the API) run between rounds
       await new Promise<void>((resolve) => setImmediate(resolve));
     }

@@ -169,6 +169,7 @@ export const containerSchema = z.strictObject({
   terminationMessagePath: z.string().optional(),
   terminationMessagePolicy: z.enum(['File', 'FallbackToLogsOnError']).optional(),
   stdin: z.boolean().optional(),
+  stdinOnce: z.boolean().optional(),
   tty: z.boolean().optional(),
   securityContext: securityContextSchema.optional(),
 });

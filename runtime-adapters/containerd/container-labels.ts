@@ -10,6 +10,8 @@ export const OWN_LABELS = {
   ports: 'io.drover.containerd.ports',
   /** The network namespace the container joins (a pod network), absent for host networking. */
   netns: 'io.drover.containerd.netns',
+  /** How the task's stdio is kept (task-console.ts): `stdin`, `stdin-once`, with `+tty`, or `tty`; absent: a log file only. */
+  stdio: 'io.drover.containerd.stdio',
 } as const;
 
 const OWN = new Set<string>(Object.values(OWN_LABELS));
@@ -21,7 +23,28 @@ export function ownLabels(spec: ContainerSpec): Record<string, string> {
     [OWN_LABELS.image]: spec.image,
     ...(spec.ports.length > 0 ? { [OWN_LABELS.ports]: JSON.stringify(spec.ports) } : {}),
     ...(spec.network?.mode === 'netns' ? { [OWN_LABELS.netns]: spec.network.path } : {}),
+    ...(spec.stdin || spec.tty ? { [OWN_LABELS.stdio]: stdioLabel(spec) } : {}),
   };
+}
+
+/** What a container's task has for stdio: a console (task-console.ts) when it was made with stdin or a TTY. */
+export interface TaskStdio {
+  stdin: boolean;
+  stdinOnce: boolean;
+  tty: boolean;
+}
+
+function stdioLabel(spec: ContainerSpec): string {
+  const parts = [...(spec.stdin ? [spec.stdinOnce ? 'stdin-once' : 'stdin'] : []), ...(spec.tty ? ['tty'] : [])];
+  return parts.join('+');
+}
+
+/** The stdio a container was created with; undefined for one whose output goes to its log file only. */
+export function stdioOf(labels: Record<string, string>): TaskStdio | undefined {
+  const raw = labels[OWN_LABELS.stdio];
+  if (!raw) return undefined;
+  const parts = raw.split('+');
+  return { stdin: parts.includes('stdin') || parts.includes('stdin-once'), stdinOnce: parts.includes('stdin-once'), tty: parts.includes('tty') };
 }
 
 /** Every label but the adapter's own. */

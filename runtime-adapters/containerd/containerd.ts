@@ -1,13 +1,15 @@
 /**
  * The containerd adapter: drives `ctr` (containerd 1.6), namespace "drover" by default. A container is
- * `ctr containers create` (create-args.ts) + `ctr tasks start --detach --log-uri file://...`; containers
+ * `ctr containers create` (create-args.ts) + `ctr tasks start --detach --log-uri binary://...` (the CRI log driver, cri-logger.ts); containers
  * join their pod's network namespace when the spec names one (`network.mode` netns), else use host networking, with TCP forwarders for a hostPort that differs from its containerPort
  * (port-forwarders.ts). What ctr does not keep (start time, exit code, output) is kept per container under
  * stateDir (run-state.ts); container-status.ts turns it all into ContainerInfo. One operation at a time per
  * container (container-locks.ts).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
+import { execa } from 'execa';
+import { appendFile, mkdir } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
 import { join } from 'node:path';
 import type { Logger } from '../../protocol/logger.js';
 import { preciseTimestamp } from '../../protocol/time.js';
@@ -15,13 +17,15 @@ import { ContainerExistsError, ContainerNotFoundError, ImageNotFoundError, Image
 import { startLineStream } from '../event-stream.js';
 import { parseCtrImageList } from '../image-list.js';
 import { hubImageRef, writeContainerdHosts } from '../hub-images.js';
-import { tailLogFile, tailLogLines } from '../log-tail.js';
-import { startStreamingProcess } from '../streaming-process.js';
-import { createExecaRunner, type ProcessRunner } from '../process-runner.js';
+import { shellQuote, startStreamingProcess } from '../streaming-process.js';
+import { createExecaRunner, type ProcessResult, type ProcessRunner } from '../process-runner.js';
 import type { ContainerInfo, ContainerRuntime, ContainerSpec, ExecResult, LogOptions, PullPolicy } from '../runtime.js';
 import { checkNetworkMode, checkRunAsNonRoot, checkSpec, managedLabels, resolveArgv } from '../spec-checks.js';
 import { createContainerLocks } from './container-locks.js';
+import { createContainerLogs } from './container-logs.js';
+import { criLogUri, installCriLogger } from './cri-logger.js';
 import { createContainerStatus } from './container-status.js';
+import { stdioOf } from './container-labels.js';
 import { createContainersApi } from './containers-api.js';
 import { ctrCreateArgs, deferredLabels } from './create-args.js';
 import { createCtr, RUNTIME } from './ctr.js';
@@ -31,6 +35,8 @@ import { normaliseImageRef, sanitiseContainerId } from './names.js';
 import { completeSpec } from './oci-spec.js';
 import { createPortForwarders } from './port-forwarders.js';
 import { createContainerStateStore, type ContainerRunState } from './run-state.js';
+import { createTaskConsoles } from './task-console.js';
+import { createTasksApi } from './tasks-api.js';
 
 /** This adapter passes test/contract/ for this version of the interface. */
 export const conformsTo = 'ContainerRuntime/v1';
@@ -51,19 +57,68 @@ export interface ContainerdRuntimeOptions {
   connectTimeoutSeconds?: number;
 }
 
+/**
+ * `ctr ARGS` on a terminal of its own (util-linux `script`), raw and without echo, its stderr apart (fd 3).
+ * ctr copies that terminal to the task's stdin until it exits, so script's stdin is a pipe left open: script
+ * never sees an end of input, and passes nothing on.
+ */
+async function startOnTerminal(binary: string, args: readonly string[]): Promise<ProcessResult> {
+  const child = execa('script', ['-qfec', `stty raw -echo 2>/dev/null; exec ${shellQuote([binary, ...args])} 2>&3`, '/dev/null'], {
+    reject: false,
+    stdio: ['pipe', 'pipe', 'ignore', 'pipe'],
+    timeout: 60_000,
+  });
+  let stderr = '';
+  (child.stdio[3] as Readable).on('data', (d: Buffer) => (stderr += d.toString()));
+  const r = await child;
+  return { exitCode: r.exitCode, stdout: String(r.stdout ?? ''), stderr, timedOut: Boolean(r.timedOut) };
+}
+
 export function createContainerdRuntime(opts: ContainerdRuntimeOptions): ContainerRuntime {
   const log = opts.logger.child({ component: 'runtime-containerd' });
   const namespace = opts.namespace ?? 'drover';
   const binary = opts.binary ?? 'ctr';
   const clock = opts.clock ?? Date.now;
-  const states = createContainerStateStore(join(opts.stateDir ?? '/var/lib/drover/containerd-adapter', namespace));
+  const stateRoot = opts.stateDir ?? '/var/lib/drover/containerd-adapter';
+  const states = createContainerStateStore(join(stateRoot, namespace));
+  const logs = createContainerLogs(states);
+  let criLogger: Promise<string> | undefined;
+  /** The log driver's path, written before the first task starts (again after a failed write). */
+  const logDriver = (): Promise<string> => {
+    criLogger ??= installCriLogger(stateRoot).catch((err: unknown) => {
+      criLogger = undefined;
+      throw new RuntimeCommandError(RUNTIME, `cannot write the log driver under ${stateRoot}: ${(err as Error).message}`, undefined, { cause: err });
+    });
+    return criLogger;
+  };
   const globalArgs = [
     ...(opts.address ? [`--address=${opts.address}`] : []),
     `--namespace=${namespace}`,
     `--connect-timeout=${opts.connectTimeoutSeconds ?? 5}s`,
   ];
-  const ctr = createCtr({ binary, globalArgs, run: opts.run ?? createExecaRunner(), logger: log });
+  const runner = opts.run ?? createExecaRunner();
+  const ctr = createCtr({ binary, globalArgs, run: runner, logger: log });
   const api = createContainersApi({ namespace, ...(opts.address ? { address: opts.address } : {}) });
+  const consoles = createTaskConsoles({ states, tasks: createTasksApi({ namespace, ...(opts.address ? { address: opts.address } : {}) }), logger: log });
+  /**
+   * `ctr tasks start --detach --fifo-dir`: the task's stdio on FIFOs the adapter reads (task-console.ts). A task
+   * with a terminal needs ctr to have one of its own (it makes the task's console from it): util-linux `script`.
+   */
+  const startWithConsole = async (id: string, fifoDir: string, tty: boolean): Promise<ProcessResult> => {
+    const args = [...globalArgs, 'tasks', 'start', '--detach=true', `--fifo-dir=${fifoDir}`, id];
+    const result = tty ? await startOnTerminal(binary, args) : await runner(binary, args);
+    // until it detached, ctr copied what the task wrote to its own output: the start of the task's log
+    if (result.exitCode === 0 && (result.stdout || (!tty && result.stderr))) {
+      await appendFile(states.logPath(id), tty ? result.stdout : result.stdout + result.stderr);
+    }
+    return result;
+  };
+  /** A task made with stdin or a TTY whose console the adapter is not reading yet (after an agent restart): read it. */
+  const readConsole = async (id: string, labels: Record<string, string> | null | undefined, task: string | undefined): Promise<void> => {
+    const stdio = stdioOf(labels ?? {});
+    if (!stdio || task !== 'RUNNING') return;
+    await consoles.open(id, stdio).catch((err: unknown) => log.warn({ err, id }, 'cannot read the task console'));
+  };
   const locks = createContainerLocks();
   const forwarders = createPortForwarders({ logger: log });
   const imageConfigs = createImageConfigs(ctr);
@@ -195,7 +250,12 @@ export function createContainerdRuntime(opts: ContainerdRuntimeOptions): Contain
         await mkdir(states.dir(id), { recursive: true });
         const started: ContainerRunState = { startedAt: now() };
         await states.write(id, started);
-        const result = await ctr.run(['tasks', 'start', '--detach=true', `--log-uri=file://${states.logPath(id)}`, id]);
+        const stdio = stdioOf(raw.Labels ?? {});
+        // a stdin/TTY container's output is read by the adapter (task-console.ts, into output.log); any other
+        // goes through the CRI log driver the shim runs (cri-logger.ts, into container.log with each line's time)
+        const result = stdio
+          ? await startWithConsole(id, await consoles.prepare(id), stdio.tty)
+          : await ctr.run(['tasks', 'start', '--detach=true', `--log-uri=${criLogUri(await logDriver(), states.criLogPath(id))}`, id]);
         if (result.exitCode !== 0) {
           await forwarders.close(id);
           const reason = ctrError(result.stderr);
@@ -205,6 +265,7 @@ export function createContainerdRuntime(opts: ContainerdRuntimeOptions): Contain
           await states.write(id, { ...started, exitCode: 128, finishedAt: now(), reason });
           throw new RuntimeCommandError(RUNTIME, `start ${id}: ${reason}`, result.exitCode);
         }
+        if (stdio) await consoles.open(id, stdio);
         log.info({ id }, 'started container');
       });
     },
@@ -238,6 +299,7 @@ export function createContainerdRuntime(opts: ContainerdRuntimeOptions): Contain
           log.info({ id }, 'removed container');
         }
         await forwarders.close(id);
+        consoles.close(id);
         await states.remove(id);
       });
     },
@@ -257,6 +319,7 @@ export function createContainerdRuntime(opts: ContainerdRuntimeOptions): Contain
         if (!raw) continue; // removed meanwhile
         const all = raw.Labels ?? {};
         if (!Object.entries(wanted).every(([k, v]) => all[k] === v)) continue;
+        await readConsole(id, raw.Labels, tasks.get(id)?.status);
         infos.push(await status.info(raw, tasks.get(id)?.status));
       }
       return infos;
@@ -264,19 +327,14 @@ export function createContainerdRuntime(opts: ContainerdRuntimeOptions): Contain
 
     async inspect(id: string) {
       const raw = await ctr.mustExist(id);
-      return status.info(raw, await ctr.taskStatus(id));
+      const task = await ctr.taskStatus(id);
+      await readConsole(id, raw.Labels, task);
+      return status.info(raw, task);
     },
 
     async logs(id: string, options: LogOptions = {}) {
       await ctr.mustExist(id);
-      let text: string;
-      try {
-        text = await readFile(states.logPath(id), 'utf8');
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return '';
-        throw new RuntimeCommandError(RUNTIME, `cannot read logs of ${id}: ${(err as Error).message}`, undefined, { cause: err });
-      }
-      return tailLogLines(text, options.tailLines);
+      return logs.read(id, options.tailLines);
     },
 
     async exec(id: string, argv: string[], timeoutMs?: number): Promise<ExecResult> {
@@ -303,13 +361,22 @@ export function createContainerdRuntime(opts: ContainerdRuntimeOptions): Contain
       await ctr.mustExist(id);
       const execId = `drover-exec-${randomBytes(6).toString('hex')}`;
       log.debug({ id, execId, tty: Boolean(options.tty) }, 'ctr tasks exec (stream)');
-      return startStreamingProcess(binary, [...globalArgs, 'tasks', 'exec', `--exec-id=${execId}`, ...(options.tty ? ['--tty'] : []), id, ...argv], options);
+      return startStreamingProcess(binary, [...globalArgs, 'tasks', 'exec', `--exec-id=${execId}`, ...(options.tty ? ['--tty'] : []), id, ...argv], options, RUNTIME);
+    },
+
+    async attachStream(id, options) {
+      const raw = await ctr.mustExist(id);
+      const stdio = stdioOf(raw.Labels ?? {});
+      if (!stdio) throw new InvalidSpecError(RUNTIME, `container ${id} was made without stdin or a TTY: its output is its log only`);
+      const task = await ctr.taskStatus(id);
+      if (task !== 'RUNNING') throw new RuntimeCommandError(RUNTIME, `cannot attach to ${id}: its task is ${task ?? 'not started'}`, undefined);
+      return consoles.attach(id, stdio, options);
     },
 
     async logStream(id, options) {
       await ctr.mustExist(id);
       const pid = options.follow ? (await ctr.taskList()).get(id) : undefined;
-      return tailLogFile(states.logPath(id), { ...options, follow: options.follow && pid?.status === 'RUNNING', ...(pid ? { pid: pid.pid } : {}) });
+      return logs.stream(id, { ...options, follow: options.follow && pid?.status === 'RUNNING', ...(pid ? { pid: pid.pid } : {}) });
     },
   };
 }

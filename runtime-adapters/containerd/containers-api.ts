@@ -53,7 +53,7 @@ export function createContainersApi(opts: { namespace: string; address?: string;
 }
 
 /** One unary gRPC call; resolves with the response message's bytes, throws with grpc-message on a non-OK status. */
-async function unaryCall(socket: string, path: string, body: Uint8Array, namespace: string, timeoutMs: number): Promise<Buffer> {
+export async function unaryCall(socket: string, path: string, body: Uint8Array, namespace: string, timeoutMs: number): Promise<Buffer> {
   const frame = Buffer.alloc(5 + body.length);
   frame.writeUInt32BE(body.length, 1);
   frame.set(body, 5);

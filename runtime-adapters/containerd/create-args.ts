@@ -30,6 +30,7 @@ export function ctrCreateArgs(spec: ContainerSpec, ref: string, argv: string[] |
   if (security.seccomp?.type === 'RuntimeDefault') args.push('--seccomp=true');
   if (security.seccomp?.type === 'Localhost') args.push('--seccomp=true', `--seccomp-profile=${security.seccomp.path}`);
   if (spec.workingDir) args.push(`--cwd=${spec.workingDir}`);
+  if (spec.tty) args.push('--tty=true');
   for (const m of spec.mounts) {
     args.push(`--mount=type=bind,src=${m.hostPath},dst=${m.containerPath},options=rbind:${m.readOnly ? 'ro' : 'rw'}`);
   }

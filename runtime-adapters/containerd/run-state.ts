@@ -4,7 +4,7 @@ import { writeFileDurable } from '../../protocol/durable-file.js';
 
 /**
  * What ctr does not keep for us, per container: when the task started and how it ended. One directory per
- * container under STATE_DIR/NAMESPACE/ID holding state.json and output.log (the task's stdout+stderr).
+ * container under STATE_DIR/NAMESPACE/ID holding state.json and container.log (the task's stdout+stderr in the CRI log format).
  */
 export interface ContainerRunState {
   startedAt?: string;
@@ -15,7 +15,10 @@ export interface ContainerRunState {
 
 export interface ContainerStateStore {
   dir(id: string): string;
+  /** The output of containers started before the CRI log driver: plain text, no times (read, never written now). */
   logPath(id: string): string;
+  /** The task's output in the CRI log format, with each line's time (cri-logger.ts writes it). */
+  criLogPath(id: string): string;
   read(id: string): Promise<ContainerRunState>;
   write(id: string, state: ContainerRunState): Promise<void>;
   remove(id: string): Promise<void>;
@@ -27,6 +30,7 @@ export function createContainerStateStore(root: string): ContainerStateStore {
   return {
     dir,
     logPath: (id) => join(dir(id), 'output.log'),
+    criLogPath: (id) => join(dir(id), 'container.log'),
     async read(id) {
       try {
         return JSON.parse(await readFile(statePath(id), 'utf8')) as ContainerRunState;

@@ -14,6 +14,9 @@ export function dockerCreateArgs(spec: ContainerSpec, envFile?: string, inlineEn
   if (envFile) args.push('--env-file', envFile);
   for (const k of Object.keys(envFile ? inlineEnv : spec.env)) args.push('--env', k);
   if (spec.workingDir) args.push('--workdir', spec.workingDir);
+  // docker create -i always sets StdinOnce: there is no CLI flag for stdin kept open across attaches
+  if (spec.stdin) args.push('--interactive');
+  if (spec.tty) args.push('--tty');
   if (spec.hostNetwork) {
     args.push('--network', 'host');
   } else if (spec.network?.mode === 'container') {

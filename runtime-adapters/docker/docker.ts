@@ -272,7 +272,21 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): ContainerRuntim
     async execStream(id, argv, options) {
       if (argv.length === 0) throw new InvalidSpecError(RUNTIME, 'exec needs a command');
       const flags = [...(options.stdin ? ['--interactive'] : []), ...(options.tty ? ['--tty'] : [])];
-      return startStreamingProcess(binary, [...globalArgs, 'exec', ...flags, id, ...argv], options);
+      return startStreamingProcess(binary, [...globalArgs, 'exec', ...flags, id, ...argv], options, RUNTIME);
+    },
+
+    async attachStream(id, options) {
+      const made = await docker(['inspect', '--type', 'container', '--format', '{{.Config.Tty}} {{.Config.OpenStdin}}', id]);
+      if (made.exitCode !== 0) {
+        if (isNoSuchContainer(made.stderr)) throw new ContainerNotFoundError(RUNTIME, id);
+        throw failed(`inspect ${id}`, made);
+      }
+      const [tty, openStdin] = made.stdout.trim().split(' ').map((v) => v === 'true');
+      const stdin = options.stdin && Boolean(openStdin);
+      // no signal proxying (kubectl's ^C is a byte on stdin), and detach keys nobody types: Kubernetes has none
+      const args = ['attach', '--sig-proxy=false', `--detach-keys=${DETACH_KEYS}`, ...(stdin ? [] : ['--no-stdin']), id];
+      // a container with a terminal is attached to from one (docker refuses a pipe: "the input device is not a TTY")
+      return startStreamingProcess(binary, [...globalArgs, ...args], { stdin, ...(tty ? { tty: options.tty ?? {} } : {}) }, RUNTIME);
     },
 
     async logStream(id, options) {
@@ -282,10 +296,13 @@ export function createDockerRuntime(opts: DockerRuntimeOptions): ContainerRuntim
       if (options.sinceMs !== undefined) args.push('--since', new Date(options.sinceMs).toISOString());
       if (options.timestamps) args.push('--timestamps');
       // docker logs writes the container's stderr on its own: both are the pod's log
-      return startStreamingProcess(binary, [...globalArgs, ...args, id], { stdin: false });
+      return startStreamingProcess(binary, [...globalArgs, ...args, id], { stdin: false }, RUNTIME);
     },
   };
 }
+
+/** `docker attach --detach-keys`: a sequence no one types (the default ctrl-p,ctrl-q would hold back every ctrl-p). */
+const DETACH_KEYS = 'ctrl-^,ctrl-_,ctrl-^,ctrl-_,ctrl-^,ctrl-_';
 
 function memoHostIp(): () => string {
   let ip: string | undefined;

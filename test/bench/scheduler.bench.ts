@@ -15,7 +15,8 @@ const PODS = Number(process.env.BENCH_PODS ?? 1000);
 /** kube-scheduler's percentageOfNodesToScore; 0 = its adaptive default. */
 const PERCENTAGE = Number(process.env.BENCH_PERCENTAGE ?? 0);
 
-function node(i: number): Node {
+/** The bench's node i (exported for comparisons of placements between versions). */
+export function benchNode(i: number): Node {
   return {
     apiVersion: 'v1',
     kind: 'Node',
@@ -29,7 +30,8 @@ function node(i: number): Node {
   };
 }
 
-function pod(i: number): Pod {
+/** The bench's pod i. */
+export function benchPod(i: number): Pod {
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -55,8 +57,8 @@ function pod(i: number): Pod {
 }
 
 export async function run(): Promise<BenchResult[]> {
-  const nodes = Array.from({ length: NODES }, (_, i) => node(i));
-  const pods = Array.from({ length: PODS }, (_, i) => pod(i));
+  const nodes = Array.from({ length: NODES }, (_, i) => benchNode(i));
+  const pods = Array.from({ length: PODS }, (_, i) => benchPod(i));
   const snapshot = snapshotFromObjects(nodes, []);
   const sampler = createNodeSampler();
   const profile = { ...DEFAULT_PROFILE, percentageOfNodesToScore: PERCENTAGE };

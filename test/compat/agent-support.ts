@@ -1,17 +1,17 @@
 /**
  * A real agent (the built dist/, its own process group) joined to a compat hub, running pods on
- * containerd without the pod network (test/e2e/support.ts startDrover), and a pod on it.
+ * containerd (or Docker, when asked) without the pod network (test/e2e/support.ts startDrover), and a pod on it.
  */
 import { join } from 'node:path';
 import { startDrover, waitFor, type Proc } from '../e2e/support.js';
 import type { CompatHub } from './support.js';
 
-export async function startCompatAgent(h: CompatHub, name: string): Promise<Proc> {
+export async function startCompatAgent(h: CompatHub, name: string, runtime: 'containerd' | 'docker' = 'containerd'): Promise<Proc> {
   const r = await h.kubectl(['create', '--raw', '/apis/drover.io/v1/jointokens', '-f', '-'], JSON.stringify({ ttlSeconds: 600 }));
   if (r.code !== 0) throw new Error(`could not create a join token: ${r.out}`);
   const token = (JSON.parse(r.stdout) as { token: string }).token;
   const agent = startDrover(
-    ['agent', '--hub', h.hub.mqttUrl, '--name', name, '--runtime', 'containerd', '--data-dir', join(h.dir, `agent-${name}`), '--status-interval', '2', '--no-pod-network'],
+    ['agent', '--hub', h.hub.mqttUrl, '--name', name, '--runtime', runtime, '--data-dir', join(h.dir, `agent-${name}`), '--status-interval', '2', '--no-pod-network'],
     { DROVER_JOIN_TOKEN: token },
   );
   await waitFor(`node ${name} Ready`, async () => {

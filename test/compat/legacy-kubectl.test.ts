@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sleepPodManifest, waitFor, type Proc } from '../e2e/support.js';
 import { applyPod, startCompatAgent } from './agent-support.js';
 import { startCompatHub, type CompatHub } from './support.js';
+import { kubectlOn } from './terminal-support.js';
 
 const NODE = `legacy-${process.pid}`;
 const IMAGE = 'drover.local/busybox:test';
@@ -77,6 +78,35 @@ describe('kubectl 1.20 and 1.29 over plain SPDY/3.1 (real kubectl, hub, agent, c
       expect(r.stdout, r.stderr).toMatch(/\/dev\/pts\/\d+/);
       expect(r.exitCode).toBe(0);
     }, 60_000);
+
+    it('attach -it to a stdin/TTY container and exec -it: typed into, the terminal resized while it runs', async () => {
+      const name = `console-${_version.replace('.', '-')}`;
+      await applyPod(h, `apiVersion: v1
+kind: Pod
+metadata: { name: ${name} }
+spec:
+  nodeName: ${NODE}
+  restartPolicy: Never
+  terminationGracePeriodSeconds: 1
+  containers:
+    - { name: main, image: ${IMAGE}, imagePullPolicy: Never, stdin: true, tty: true, command: ["sh"] }
+`, name);
+      for (const args of [['attach', '-it', name], ['exec', '-it', 'sleeper', '--', 'sh']]) {
+        const t = kubectlOn(h, args, true, bin);
+        await waitFor(`${args[0]} answers`, async () => {
+          t.type('echo up-$((3*3))\n');
+          await new Promise((r) => setTimeout(r, 500));
+          return /up-9/.test(t.screen());
+        }, 60_000, 0);
+        const from = t.screen().length;
+        await t.resize(111, 37);
+        await new Promise((r) => setTimeout(r, 500));
+        t.type('stty size\n');
+        await t.see(/37 111/, from);
+        t.type('exit\n');
+        expect(await t.exited, t.errors()).toBe(0);
+      }
+    }, 120_000);
 
     it('attach streams the running container\'s output', async () => {
       const attach = execa(bin, ['--kubeconfig', h.kubeconfig, 'attach', 'ticker'], { reject: false, timeout: 60_000, env: { HOME: h.dir } });

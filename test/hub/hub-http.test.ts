@@ -1,5 +1,5 @@
 /** createHub's API listener (HTTPS on every address unless asked otherwise) and where it writes the admin's CLI config. */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import { createCaFetch } from '../../hub/cli/tls-fetch.js';
 import { InvalidHubOptionError } from '../../hub/hub-errors.js';
 import { createHub, type HubOptions } from '../../hub/hub.js';
 import { silentLogger } from '../../protocol/logger.js';
+import { verifyBundleSignature } from '../../protocol/bundle-signature.js';
 
 describe('createHub: the API listener and the CLI config', () => {
   let dir: string;
@@ -31,6 +32,30 @@ describe('createHub: the API listener and the CLI config', () => {
       await expect(fetch(`${hub.httpUrl}/healthz`)).rejects.toThrow();
       const res = await createCaFetch(await readFile(hub.caCertPath, 'utf8'))(`${hub.httpUrl}/healthz`);
       expect(res.status).toBe(200);
+    } finally {
+      await hub.close();
+    }
+  });
+
+  it('serves devices their files on the HTTPS listener without auth: the CA, install.sh, the bundles of <data dir>/bundles and the extra dirs', async () => {
+    const extra = join(dir, 'shipped-bundles');
+    await mkdir(extra, { recursive: true });
+    await writeFile(join(extra, 'drover-agent-0.1.0-linux-amd64.tar.gz'), 'shipped');
+    await mkdir(join(dir, 'devices', 'bundles'), { recursive: true, mode: 0o700 });
+    await writeFile(join(dir, 'devices', 'bundles', 'drover-agent-0.2.0-linux-amd64.tar.gz'), 'copied in');
+    const hub = await createHub(options('devices', { bundleDirs: [extra] }));
+    try {
+      const caFetch = createCaFetch(await readFile(hub.caCertPath, 'utf8'));
+      expect(await (await caFetch(`${hub.httpUrl}/ca.crt`)).text()).toBe(await readFile(hub.caCertPath, 'utf8'));
+      const index = (await (await caFetch(`${hub.httpUrl}/bundles/index.json`)).json()) as { file: string; signature: string; sha256: string }[];
+      expect(index.map((b) => b.file)).toEqual(['drover-agent-0.2.0-linux-amd64.tar.gz', 'drover-agent-0.1.0-linux-amd64.tar.gz']);
+      expect(verifyBundleSignature(await readFile(hub.caCertPath, 'utf8'), index[0]!.file, index[0]!.sha256, index[0]!.signature)).toBe(true);
+      const part = await caFetch(`${hub.httpUrl}/bundles/drover-agent-0.1.0-linux-amd64.tar.gz`, { headers: { range: 'bytes=4-' } });
+      expect(part.status).toBe(206);
+      expect(await part.text()).toBe('ped');
+      const script = await (await caFetch(`${hub.httpUrl}/install.sh`)).text();
+      expect(script).toContain(`DROVER_SERVER_DEFAULT="${hub.httpUrl}"`);
+      expect(script).toContain(`DROVER_MQTT_DEFAULT="${hub.mqttUrl}"`);
     } finally {
       await hub.close();
     }

@@ -41,6 +41,26 @@ describe('streaming processes', () => {
     expect(await readAll(p.stderr!)).toBe('');
   });
 
+  it('resizes the terminal during the session: the process sees SIGWINCH and the new size', async () => {
+    // the "CLI" here is dash (a name apart from script's own sh -c, as ctr and docker are): it waits for a line,
+    // its WINCH trap says the signal came
+    const p = startStreamingProcess('dash', ['-c', "trap 'echo winch' WINCH; stty size; read x; stty size"], { stdin: true, tty: { width: 80, height: 24 } });
+    const out = readAll(p.stdout);
+    expect(p.resize).toBeDefined();
+    await new Promise((r) => setTimeout(r, 300));
+    await p.resize!(132, 43);
+    await new Promise((r) => setTimeout(r, 300));
+    p.stdin!.write('go\n');
+    const [text, code] = await Promise.all([out, p.exited]);
+    expect(text).toMatch(/24 80\r?\n[\s\S]*winch[\s\S]*43 132/);
+    expect(code).toBe(0);
+  });
+
+  it('has no resize without a TTY', () => {
+    const p = startStreamingProcess('true', [], { stdin: false });
+    expect(p.resize).toBeUndefined();
+  });
+
   it("with a TTY, the CLI's own stderr comes apart from the terminal, ctr's resize pty complaint left out", async () => {
     const script = 'echo on-terminal; echo \'time="x" level=error msg="resize pty" error="cannot resize a stopped container"\' >&2; echo real error >&2';
     const p = startStreamingProcess('sh', ['-c', script], { stdin: true, tty: {} });

@@ -43,6 +43,7 @@ const MESSAGES: Record<string, string> = {
   'v1/PersistentVolumeClaim': 'PersistentVolumeClaim',
   'v1/PersistentVolume': 'PersistentVolume',
   'storage.k8s.io/v1/StorageClass': 'StorageClass',
+  'autoscaling/v1/HorizontalPodAutoscaler': 'HorizontalPodAutoscalerV1',
   'v1/Status': 'Status',
   'authorization.k8s.io/v1/SelfSubjectAccessReview': 'SelfSubjectAccessReview',
   'authorization.k8s.io/v1/SelfSubjectRulesReview': 'SelfSubjectRulesReview',
@@ -94,6 +95,8 @@ const KEEP_ZERO: Record<string, readonly string[]> = {
   CronJobSpec: ['startingDeadlineSeconds', 'suspend', 'successfulJobsHistoryLimit', 'failedJobsHistoryLimit'],
   JobStatus: ['ready', 'terminating'],
   StorageClass: ['allowVolumeExpansion'],
+  HorizontalPodAutoscalerV1Spec: ['minReplicas', 'targetCPUUtilizationPercentage'],
+  HorizontalPodAutoscalerV1Status: ['currentReplicas', 'desiredReplicas'],
   Event: ['count'],
   // json:"allowed" and json:"incomplete", no omitempty: a protobuf-only client reads a "no" back as false
   SubjectAccessReviewStatus: ['allowed'],

@@ -393,6 +393,17 @@ message StorageClass {
   optional ObjectMeta metadata = 1; optional string provisioner = 2; map<string, string> parameters = 3; optional string reclaimPolicy = 4;
   repeated string mountOptions = 5; optional bool allowVolumeExpansion = 6; optional string volumeBindingMode = 7; repeated TopologySelectorTerm allowedTopologies = 8;
 }
+// k8s.io/api/autoscaling/v1 (kubectl autoscale writes it; the message names carry V1, the wire does not)
+message CrossVersionObjectReference { optional string kind = 1; optional string name = 2; optional string apiVersion = 3; }
+message HorizontalPodAutoscalerV1Spec {
+  optional CrossVersionObjectReference scaleTargetRef = 1; optional int32 minReplicas = 2; optional int32 maxReplicas = 3;
+  optional int32 targetCPUUtilizationPercentage = 4;
+}
+message HorizontalPodAutoscalerV1Status {
+  optional int64 observedGeneration = 1; optional Time lastScaleTime = 2; optional int32 currentReplicas = 3; optional int32 desiredReplicas = 4;
+  optional int32 currentCPUUtilizationPercentage = 5;
+}
+message HorizontalPodAutoscalerV1 { optional ObjectMeta metadata = 1; optional HorizontalPodAutoscalerV1Spec spec = 2; optional HorizontalPodAutoscalerV1Status status = 3; }
 
 // The lists of every kind: ListMeta, then the items (which carry no apiVersion/kind of their own).
 message NamespaceList { optional ListMeta metadata = 1; repeated Namespace items = 2; }
@@ -412,4 +423,5 @@ message CronJobList { optional ListMeta metadata = 1; repeated CronJob items = 2
 message PersistentVolumeClaimList { optional ListMeta metadata = 1; repeated PersistentVolumeClaim items = 2; }
 message PersistentVolumeList { optional ListMeta metadata = 1; repeated PersistentVolume items = 2; }
 message StorageClassList { optional ListMeta metadata = 1; repeated StorageClass items = 2; }
+message HorizontalPodAutoscalerV1List { optional ListMeta metadata = 1; repeated HorizontalPodAutoscalerV1 items = 2; }
 `;

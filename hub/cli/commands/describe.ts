@@ -4,6 +4,8 @@
  * allocatable, system info, non-terminated pods, events. Deployments and DaemonSets: see
  * describe-workloads.ts. Claims, volumes and storage classes: describe-storage.ts. Other kinds: their fields as YAML, plus events.
  */
+import { describeHorizontalPodAutoscaler } from '../describe-hpa.js';
+import type { HorizontalPodAutoscaler } from '../../../protocol/objects/horizontal-pod-autoscaler.js';
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import type { KubeObject } from '../../../protocol/objects/meta.js';
@@ -191,6 +193,7 @@ export async function describeObject(client: ApiClient, obj: KubeObject, now = D
   }
   if (obj.kind === 'Deployment') return describeDeployment(client, obj as Deployment, events, now);
   if (obj.kind === 'DaemonSet') return describeDaemonSet(obj as DaemonSet, events, now);
+  if (obj.kind === 'HorizontalPodAutoscaler') return describeHorizontalPodAutoscaler(obj as HorizontalPodAutoscaler, events, now);
   if (obj.kind === 'Service') {
     const slices = await client.request<ObjectList<EndpointSlice>>('GET', resourcePath(resolveResource('endpointslices')!, obj.metadata.namespace ?? 'default'), {
       query: { labelSelector: `${LABEL_SERVICE_NAME}=${obj.metadata.name}` },

@@ -1,4 +1,4 @@
-/** `drover get KIND[,KIND] [NAME...] [-n NS] [-A] [-l SELECTOR] [-o json|yaml|wide|name] [-w]` */
+/** `drover get KIND[,KIND] [NAME...] [-n NS] [-A] [-l SELECTOR] [-L KEY,...] [-o json|yaml|wide|name] [-w]` */
 import type { Command } from 'commander';
 import type { KindInfo } from '../../../protocol/kinds.js';
 import type { KubeObject } from '../../../protocol/objects/meta.js';
@@ -16,6 +16,7 @@ interface GetFlags {
   watch?: boolean;
   noHeaders?: boolean;
   showManagedFields?: boolean;
+  labelColumns?: string[];
 }
 
 interface Group {
@@ -45,6 +46,7 @@ function printGroups(io: CliIO, groups: Group[], format: OutputFormat, flags: Ge
       withNamespace: Boolean(flags.allNamespaces) && g.info.namespaced,
       withKind,
       now,
+      ...(flags.labelColumns ? { labelColumns: flags.labelColumns } : {}),
     });
     if (!first) io.out('\n');
     first = false;
@@ -65,6 +67,8 @@ export function registerGetCommand(program: Command, io: CliIO): void {
     .option('-n, --namespace <ns>', 'namespace (default: the kubeconfig context\'s, else "default")')
     .option('-A, --all-namespaces', 'list across all namespaces')
     .option('-l, --selector <selector>', 'label selector, e.g. app=web,tier!=db')
+    .option('-L, --label-columns <keys>', 'label keys shown as columns, comma-separated (repeatable), e.g. -L site,drover.io/agent-version',
+      (value: string, prev: string[] | undefined) => [...(prev ?? []), ...value.split(',').map((k) => k.trim()).filter(Boolean)])
     .option('--field-selector <selector>', 'field selector (metadata.name, metadata.namespace, spec.nodeName, status.phase)')
     .option('-o, --output <format>', 'json, yaml, wide or name')
     .option('--no-headers', 'print tables without the header row')
@@ -133,6 +137,7 @@ async function watchGroup(io: CliIO, group: Group, kindCount: number, names: str
             withNamespace: Boolean(flags.allNamespaces) && info.namespaced,
             withKind: kindCount > 1,
             now: Date.now(),
+            ...(flags.labelColumns ? { labelColumns: flags.labelColumns } : {}),
           });
           io.out(renderTable(headers, rows).split('\n').slice(1).join('\n'));
         }

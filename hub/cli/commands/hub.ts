@@ -39,6 +39,11 @@ export interface HubFlags {
   maxMqttPayload?: string;
   /** --bump-revision N: move the store revision forward by N at start (after a restore). */
   bumpRevision?: string;
+  /** --store sqlite | etcd://HOST:PORT,... | etcds://... (hub/store/store-location.ts), with --etcd-ca/--etcd-cert/--etcd-key. */
+  store?: string;
+  etcdCa?: string;
+  etcdCert?: string;
+  etcdKey?: string;
   clusterCidr?: string;
   serviceCidr?: string;
   nodeCidrMaskSize?: string;
@@ -54,6 +59,11 @@ export interface HubFlags {
   apiBurst?: string;
   apiMaxInflight?: string;
   apiMaxWatches?: string;
+  /** --horizontal-pod-autoscaler-sync-period and friends (durations). */
+  horizontalPodAutoscalerSyncPeriod?: string;
+  horizontalPodAutoscalerDownscaleStabilization?: string;
+  horizontalPodAutoscalerCpuInitializationPeriod?: string;
+  horizontalPodAutoscalerMetricsMaxAge?: string;
 }
 
 type PodSecurityFlags = NonNullable<Parameters<typeof createHub>[0]['podSecurity']>;
@@ -116,6 +126,16 @@ function parsePortRange(text: string): { min: number; max: number } {
   return { min: Number(m[1]), max: Number(m[2]) };
 }
 
+/** --store and the --etcd-* files, as createHub takes them (it parses the URL: hub/store/store-location.ts). */
+export function storeFlags(flags: Pick<HubFlags, 'store' | 'etcdCa' | 'etcdCert' | 'etcdKey'>): HubOptions['store'] {
+  return {
+    ...(flags.store ? { url: flags.store } : {}),
+    ...(flags.etcdCa ? { caFile: flags.etcdCa } : {}),
+    ...(flags.etcdCert ? { certFile: flags.etcdCert } : {}),
+    ...(flags.etcdKey ? { keyFile: flags.etcdKey } : {}),
+  };
+}
+
 export const DEFAULT_HTTP = '127.0.0.1:7070';
 export const DEFAULT_MQTT = '0.0.0.0:8883';
 
@@ -150,8 +170,15 @@ export async function startHub(flags: HubFlags, dataDir: string, io: CliIO, logg
     ...(flags.evictionGrace ? { evictionGraceMs: parseDuration(flags.evictionGrace) * 1000 } : {}),
     ...(flags.nodeStartupGrace ? { nodeStartupGraceMs: parseDuration(flags.nodeStartupGrace) * 1000 } : {}),
     eviction: evictionOptions(flags),
+    hpa: {
+      ...(flags.horizontalPodAutoscalerSyncPeriod ? { syncPeriodMs: parseDuration(flags.horizontalPodAutoscalerSyncPeriod) * 1000 } : {}),
+      ...(flags.horizontalPodAutoscalerDownscaleStabilization ? { downscaleStabilizationMs: parseDuration(flags.horizontalPodAutoscalerDownscaleStabilization) * 1000 } : {}),
+      ...(flags.horizontalPodAutoscalerCpuInitializationPeriod ? { cpuInitializationPeriodMs: parseDuration(flags.horizontalPodAutoscalerCpuInitializationPeriod) * 1000 } : {}),
+      ...(flags.horizontalPodAutoscalerMetricsMaxAge ? { metricsMaxAgeMs: parseDuration(flags.horizontalPodAutoscalerMetricsMaxAge) * 1000 } : {}),
+    },
     ...(flags.maxMqttPayload ? { maxPayloadBytes: parsePayloadLimit(flags.maxMqttPayload) } : {}),
     ...(flags.bumpRevision ? { bumpRevision: positiveInt(flags.bumpRevision, 'bump-revision') } : {}),
+    store: storeFlags(flags),
     network: {
       ...(flags.clusterCidr ? { clusterCIDR: flags.clusterCidr } : {}),
       ...(flags.serviceCidr ? { serviceCIDR: flags.serviceCidr } : {}),
@@ -216,6 +243,10 @@ export function registerHubCommand(program: Command, io: CliIO): void {
     .option('--secondary-node-eviction-rate <nodes/s>', 'the same while --unhealthy-zone-threshold of the nodes are NotReady (default 1; 0 in a fleet of at most --large-cluster-size-threshold nodes)')
     .option('--unhealthy-zone-threshold <fraction>', 'from this fraction of nodes NotReady, evictions slow down (default 0.55); with none Ready they stop')
     .option('--large-cluster-size-threshold <nodes>', 'a fleet larger than this evicts at the secondary rate when unhealthy, a smaller one not at all (default 50)')
+    .option('--horizontal-pod-autoscaler-sync-period <duration>', 'how often each HorizontalPodAutoscaler is evaluated (default 15s)')
+    .option('--horizontal-pod-autoscaler-downscale-stabilization <duration>', 'scale-down stabilization window of HPAs that do not set one (default 5m)')
+    .option('--horizontal-pod-autoscaler-cpu-initialization-period <duration>', 'after a pod starts, CPU samples taken before it was ready a full window are skipped this long (default 5m)')
+    .option('--horizontal-pod-autoscaler-metrics-max-age <duration>', "a node's pod sample older than this counts as missing, never idle (default 60s)")
     .option('--http <host:port>', 'API and status page address', DEFAULT_HTTP)
     .option('--mqtt <host:port>', 'MQTT broker address for agents (mqtts unless on loopback)', DEFAULT_MQTT)
     .option('--mqtt-plain <host:port>', 'also serve plain MQTT on this loopback address, e.g. 127.0.0.1:1883')
@@ -231,6 +262,10 @@ export function registerHubCommand(program: Command, io: CliIO): void {
     .option('--api-max-inflight <n>', 'requests one API token may have in flight, watches aside (default 32)')
     .option('--api-max-watches <n>', 'watches one API token may hold open (default 128)')
     .option('--max-mqtt-payload <bytes>', 'largest MQTT payload the broker accepts, e.g. 4Mi (default 4Mi)')
+    .option('--store <url>', 'where the state is kept: sqlite (default, in the data dir) or etcd://HOST:PORT[,HOST:PORT...][/PREFIX], etcds://... with --etcd-ca')
+    .option('--etcd-ca <file>', "the CA (PEM) of the etcd members' certificates, for an etcds:// --store")
+    .option('--etcd-cert <file>', 'a client certificate (PEM) for etcd, with --etcd-key')
+    .option('--etcd-key <file>', "the client certificate's key (PEM)")
     .option('--bump-revision <n>', 'after restoring the store from a backup: move its revision forward by N (e.g. 1000000), past every generation agents have seen')
     .option('--pod-security-default <policy>', 'Pod Security of namespaces without labels: a level, or enforce=L,warn=L,audit=L (default baseline; kube-system privileged)')
     .option('--pod-security-exempt <list>', 'who Pod Security exempts: admin, token:ID, namespace:NAME, comma-separated, or none (default admin)')

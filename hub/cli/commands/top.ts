@@ -1,5 +1,6 @@
 /**
- * `drover top nodes [NAME] [--sort-by cpu|memory] [--no-headers]`: the usage each agent reports in
+ * `drover top nodes|pods [NAME] [--sort-by cpu|memory] [--no-headers]` (pods: `-n`, `-A`, `-l`, `--containers`,
+ * from metrics.k8s.io PodMetrics, the agents' cgroup samples): the usage each agent reports in
  * its Node's status.usage, as kubectl top shows metrics-server's: CPU in millicores and percent of
  * allocatable, memory in Mi and percent of allocatable. Nodes that have not reported usage show
  * <unknown>, last.
@@ -12,7 +13,7 @@ import { resourcePath, type ObjectList } from '../client.js';
 import { UsageError } from '../errors.js';
 import type { CliIO } from '../io.js';
 import { renderTable } from '../printers.js';
-import { clientFor, withConnectionOptions } from '../shared.js';
+import { clientFor, namespaceFor, withConnectionOptions } from '../shared.js';
 
 const MI = 2 ** 20;
 
@@ -83,4 +84,64 @@ export function registerTopCommand(program: Command, io: CliIO): void {
       const text = renderTable(['NAME', 'CPU(cores)', 'CPU%', 'MEMORY(bytes)', 'MEMORY%'], rows.map(cells));
       io.out(flags.headers ? text : text.split('\n').slice(1).join('\n'));
     });
+
+  withConnectionOptions(top.command('pods').alias('pod').alias('po'))
+    .description('CPU and memory in use by each pod (or container), from the agents\' cgroup samples')
+    .argument('[name]', 'one pod')
+    .option('-n, --namespace <ns>', 'namespace (default: the kubeconfig context\'s, else "default")')
+    .option('-A, --all-namespaces', 'pods of every namespace')
+    .option('-l, --selector <selector>', 'only pods with these labels')
+    .option('--containers', 'one row per container')
+    .option('--sort-by <what>', 'cpu or memory (largest first)')
+    .option('--no-headers', 'print the table without the header row')
+    .action(async (name: string | undefined, flags: TopPodFlags, cmd: Command) => {
+      if (flags.sortBy !== undefined && flags.sortBy !== 'cpu' && flags.sortBy !== 'memory') throw new UsageError(`--sort-by must be cpu or memory, not "${flags.sortBy}"`);
+      const client = clientFor(cmd, io);
+      const namespace = flags.allNamespaces ? undefined : namespaceFor(kindByName('Pod')!, flags.namespace);
+      const base = `/apis/metrics.k8s.io/v1beta1${namespace !== undefined ? `/namespaces/${encodeURIComponent(namespace)}` : ''}/pods`;
+      const items = name
+        ? [await client.request<PodMetrics>('GET', `${base}/${encodeURIComponent(name)}`)]
+        : (await client.request<{ items: PodMetrics[] }>('GET', base, { ...(flags.selector ? { query: { labelSelector: flags.selector } } : {}) })).items;
+      if (items.length === 0) {
+        io.err(`No resources found${namespace !== undefined ? ` in ${namespace} namespace` : ''}.\n`);
+        return;
+      }
+      io.out(podUsageTable(items, flags));
+    });
+}
+
+interface TopPodFlags {
+  namespace?: string;
+  allNamespaces?: boolean;
+  selector?: string;
+  containers?: boolean;
+  sortBy?: string;
+  headers: boolean;
+}
+
+interface PodMetrics {
+  metadata: { name: string; namespace?: string };
+  containers: Array<{ name: string; usage: { cpu: string; memory: string } }>;
+}
+
+/** kubectl top pods' table: CPU in millicores, memory in Mi; per container with --containers. */
+export function podUsageTable(items: readonly PodMetrics[], flags: Pick<TopPodFlags, 'allNamespaces' | 'containers' | 'sortBy' | 'headers'>): string {
+  const rows = items.flatMap((p) => {
+    const per = p.containers.map((c) => ({ pod: p, container: c.name, cpu: cpuToMillis(c.usage.cpu), memory: memoryToBytes(c.usage.memory) }));
+    if (flags.containers) return per;
+    return [{ pod: p, container: '', cpu: per.reduce((s, c) => s + c.cpu, 0), memory: per.reduce((s, c) => s + c.memory, 0) }];
+  });
+  if (flags.sortBy) rows.sort((a, b) => (flags.sortBy === 'memory' ? b.memory - a.memory : b.cpu - a.cpu));
+  const headers = [...(flags.allNamespaces ? ['NAMESPACE'] : []), ...(flags.containers ? ['POD', 'NAME'] : ['NAME']), 'CPU(cores)', 'MEMORY(bytes)'];
+  const text = renderTable(
+    headers,
+    rows.map((r) => [
+      ...(flags.allNamespaces ? [r.pod.metadata.namespace ?? ''] : []),
+      r.pod.metadata.name,
+      ...(flags.containers ? [r.container] : []),
+      `${Math.round(r.cpu)}m`,
+      `${Math.round(r.memory / MI)}Mi`,
+    ]),
+  );
+  return flags.headers ? text : text.split('\n').slice(1).join('\n');
 }

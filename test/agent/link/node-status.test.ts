@@ -62,7 +62,7 @@ describe('node status message', () => {
       { names: ['registry.local/x:1'] },
     ]);
     expect(msg.status.conditions?.map((c) => `${c.type}=${c.status}`)).toEqual(['MemoryPressure=False', 'DiskPressure=False', 'PIDPressure=False']);
-    expect(msg.labels).toEqual({ 'kubernetes.io/hostname': 'pi-4', 'kubernetes.io/arch': 'arm64', 'kubernetes.io/os': 'linux' });
+    expect(msg.labels).toEqual({ 'kubernetes.io/hostname': 'pi-4', 'kubernetes.io/arch': 'arm64', 'kubernetes.io/os': 'linux', 'drover.io/agent-version': '0.1.0' });
     expect(hostIPOf(facts)).toBe('192.168.1.20');
   });
 
@@ -77,6 +77,6 @@ describe('node status message', () => {
   it('is still valid with no facts yet', () => {
     const bare = buildNodeStatusMessage({}, 'n');
     expect(nodeStatusMessageSchema.safeParse(bare).success).toBe(true);
-    expect(bare.labels).toEqual({ 'kubernetes.io/hostname': 'n' });
+    expect(bare.labels).toEqual({ 'kubernetes.io/hostname': 'n', 'drover.io/agent-version': '0.1.0' });
   });
 });

@@ -16,7 +16,9 @@ import { RUNTIME_LABELS } from '../../../protocol/pod-helpers.js';
 import { createStreamEndpoint, type StreamEnd, type StreamEndpoint, type StreamFrameBody } from '../../../protocol/stream-channel.js';
 import { topics } from '../../../protocol/topics.js';
 import type { ContainerInfo, ContainerRuntime } from '../../../runtime-adapters/runtime.js';
-import { startStreamingProcess } from '../../../runtime-adapters/streaming-process.js';
+import { startStreamingProcess, type StreamingOptions, type StreamingProcess } from '../../../runtime-adapters/streaming-process.js';
+import type { DesiredSet } from '../../../agent/desired-set.js';
+import { PassThrough } from 'node:stream';
 import { tempDir } from '../helpers.js';
 
 const NODE = 'agent-streams';
@@ -79,11 +81,11 @@ describe('agent streams', () => {
   let server: Server | undefined;
   const deliver = new Map<string, (f: StreamFrame) => void>();
   const upTopics: string[] = [];
-  function start(runtime: ContainerRuntime, maxStreams?: number, dataDir?: string): void {
+  function start(runtime: ContainerRuntime, maxStreams?: number, dataDir?: string, desired?: DesiredSet): void {
     handler = createStreamHandler({
       nodeName: NODE,
       runtime,
-      desired: () => undefined,
+      desired: () => desired,
       publish: async (topic, frame) => {
         upTopics.push(topic);
         setImmediate(() => deliver.get(frame.stream)?.(frame));
@@ -115,6 +117,57 @@ describe('agent streams', () => {
     expect(hub.out.get(2)).toBe('err\n');
     expect(new Set(upTopics)).toEqual(new Set([topics.nodeStream(NODE, 'ex1')]));
     expect(handler.openCount()).toBe(0);
+  });
+
+  it('attaches to a container made with stdin and a TTY: its stdin, output and every resize, one sent before the process was there too', async () => {
+    const calls: { options: StreamingOptions; typed: string; sizes: string[] } = { options: { stdin: false }, typed: '', sizes: [] };
+    let proc!: StreamingProcess & { stdout: PassThrough };
+    let release!: () => void;
+    const attached = new Promise<void>((r) => (release = r));
+    const runtime = {
+      ...runtimeWith(container),
+      attachStream: async (_id: string, options: StreamingOptions) => {
+        calls.options = options;
+        await attached; // the process comes up late: a resize meanwhile must wait for it
+        const stdin = new PassThrough();
+        stdin.on('data', (d: Buffer) => (calls.typed += d.toString()));
+        let exit!: (code: number) => void;
+        proc = {
+          stdin,
+          stdout: new PassThrough(),
+          exited: new Promise<number>((r) => (exit = r)),
+          kill: () => exit(137),
+          resize: async (w: number, h: number) => {
+            calls.sizes.push(`${w}x${h}`);
+          },
+        };
+        stdin.on('end', () => {
+          proc.stdout.end('bye\n');
+          exit(0);
+        });
+        return proc;
+      },
+    } as ContainerRuntime;
+    const desired = {
+      pods: [{ metadata: { name: 'web', namespace: 'default', uid: 'u1' }, spec: { containers: [{ name: 'main', image: 'busybox', stdin: true, tty: true }] } }],
+    } as unknown as DesiredSet;
+    start(runtime, undefined, undefined, desired);
+    const hub = hubSide(() => handler, 'at1', upTopics, deliver);
+    open(hub, { kind: 'attach', container: 'main', stdin: true, tty: true, width: 81, height: 25 });
+    await new Promise((r) => setTimeout(r, 50));
+    hub.endpoint.control({ op: 'resize', width: 80, height: 24 } as StreamFrameBody);
+    await new Promise((r) => setTimeout(r, 50));
+    release();
+    await hub.ready;
+    hub.endpoint.write(0, Buffer.from('ls\n'));
+    hub.endpoint.control({ op: 'resize', width: 120, height: 40 } as StreamFrameBody);
+    await new Promise((r) => setTimeout(r, 50));
+    hub.endpoint.eof(0);
+    expect(await hub.ended).toEqual({ byPeer: true });
+    expect(calls.options).toEqual({ stdin: true, tty: { width: 81, height: 25 } });
+    expect(calls.typed).toBe('ls\n');
+    expect(calls.sizes).toEqual(['80x24', '120x40']);
+    expect(hub.out.get(1)).toBe('bye\n');
   });
 
   it('ends the process when the hub closes the stream', async () => {

@@ -35,6 +35,15 @@ describe('pod -> ContainerSpec', () => {
     expect(spec.labels[RUNTIME_LABELS.specHash]).toMatch(/^[0-9a-f]{16}$/);
   });
 
+  it('carries stdin, stdinOnce (only with stdin) and tty to the runtime', () => {
+    const pod = makePod('web', { containers: [{ name: 'main', image: TEST_IMAGE, stdin: true, stdinOnce: true, tty: true }] });
+    const spec = toContainerSpec(pod, pod.spec.containers[0]!, ctx);
+    expect([spec.stdin, spec.stdinOnce, spec.tty]).toEqual([true, true, true]);
+    const once = makePod('web', { containers: [{ name: 'main', image: TEST_IMAGE, stdinOnce: true }] });
+    const plain = toContainerSpec(once, once.spec.containers[0]!, ctx);
+    expect([plain.stdin, plain.stdinOnce, plain.tty]).toEqual([undefined, undefined, undefined]);
+  });
+
   it('maps command, args, env, ports, limits, hostNetwork and workingDir', () => {
     const pod = makePod('web', {
       containers: [

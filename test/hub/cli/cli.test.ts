@@ -105,6 +105,9 @@ describe('drover CLI against a real API server', () => {
     const nodes = await drover(['get', 'nodes']);
     expect(nodes.stdout).toMatch(/^NAME\s+STATUS\s+ROLES\s+AGE\s+VERSION\n/);
     expect(nodes.stdout).toMatch(/pi-1\s+Ready\s+<none>\s+\S+\s+drover-0\.1\.0/);
+    const labelled = await drover(['get', 'nodes', '-L', 'kubernetes.io/hostname,drover.io/agent-version', '-L', 'site']);
+    expect(labelled.stdout).toMatch(/^NAME\s+STATUS\s+ROLES\s+AGE\s+VERSION\s+HOSTNAME\s+AGENT-VERSION\s+SITE\n/);
+    expect(labelled.stdout).toMatch(/pi-1\s+Ready\s+<none>\s+\S+\s+drover-0\.1\.0\s+pi-1\s*\n/);
     const nodesWide = await drover(['get', 'no', '-o', 'wide']);
     expect(nodesWide.stdout.split('\n')[0]).toMatch(/INTERNAL-IP\s+OS-IMAGE\s+KERNEL-VERSION\s+CONTAINER-RUNTIME\s+CPU\s+MEMORY\s+ARCH$/);
     expect(nodesWide.stdout).toContain('192.168.1.20');

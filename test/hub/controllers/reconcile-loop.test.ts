@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../protocol/index.js';
-import { createReconcileLoop, type ReconcileLoop } from '../../../hub/controllers/reconcile-loop.js';
+import { BUSY_FACTOR, createReconcileLoop, MAX_ADAPTIVE_INTERVAL_MS, type ReconcileLoop } from '../../../hub/controllers/reconcile-loop.js';
 import { ConflictError } from '../../../hub/store/errors.js';
 import { until } from './workload-support.js';
 
@@ -86,6 +86,58 @@ describe('reconcile loop', () => {
     await until('the coalesced reconcile', async () => seen.length === 2, 10_000);
     await new Promise((r) => setTimeout(r, 50));
     expect(seen).toEqual(['rs', 'rs']);
+  });
+
+  it('continueNow runs the key again at once, past the minimum interval, and only then', async () => {
+    const seen: string[] = [];
+    loop = createReconcileLoop({
+      name: 'test',
+      logger: silentLogger(),
+      listKeys: async () => [],
+      minIntervalMs: 3_600_000,
+      reconcile: async (key) => {
+        seen.push(key);
+        // work left over (a ReplicaSet's next burst), twice
+        if (seen.length < 3) loop!.continueNow(key);
+      },
+    });
+    await loop.start();
+    loop.enqueue('rs');
+    await until('three reconciles', async () => seen.length === 3, 10_000);
+    await loop.idle();
+    // an ordinary event within the interval still waits for it
+    loop.enqueue('rs');
+    await loop.idle();
+    expect(seen).toEqual(['rs', 'rs', 'rs']);
+  });
+
+  it('with a minimum interval, a key waits BUSY_FACTOR times as long as its last reconcile took', async () => {
+    let now = 1_000_000;
+    const seen: string[] = [];
+    loop = createReconcileLoop({
+      name: 'test',
+      logger: silentLogger(),
+      listKeys: async () => [],
+      minIntervalMs: 1,
+      now: () => now,
+      reconcile: async (key) => {
+        seen.push(key);
+        now += 1000; // a reconcile that took a second
+      },
+    });
+    await loop.start();
+    loop.enqueue('rs');
+    await loop.idle();
+    // 1 ms of minimum interval alone would run it again now; after a 1 s reconcile it waits 4 s
+    now += 10;
+    loop.enqueue('rs');
+    await loop.idle();
+    expect(seen).toEqual(['rs']);
+    expect(BUSY_FACTOR * 1000).toBeLessThanOrEqual(MAX_ADAPTIVE_INTERVAL_MS);
+    now += BUSY_FACTOR * 1000;
+    loop.continueNow('other');
+    await until('the other key', async () => seen.includes('other'), 10_000);
+    expect(seen[0]).toBe('rs');
   });
 
   it('runs up to `concurrency` keys at once, never one key twice at once', async () => {

@@ -58,6 +58,33 @@ describe('ReplicaSet controller', () => {
     expect((await rs(h, 'wl-web')).status?.availableReplicas).toBe(3);
   });
 
+  it('creates beyond one burst at once, past its minimum interval, in slow-start batches that resume, never more than asked', async () => {
+    h = await harness('wl-rs-');
+    // batches of creates: runs of store.create calls made without a turn in between
+    const batches: number[] = [];
+    let open = false;
+    const create = h.store.create.bind(h.store);
+    h.store.create = (async (obj: Parameters<typeof create>[0]) => {
+      if (obj.kind === 'Pod') {
+        if (!open) {
+          open = true;
+          batches.push(0);
+          queueMicrotask(() => (open = false));
+        }
+        batches[batches.length - 1]!++;
+      }
+      return create(obj);
+    }) as typeof h.store.create;
+    // no resync and an hour between reconciles: only continueNow can bring the next burst
+    await h.run((o) => createReplicaSetController({ ...o, resyncMs: 3_600_000, minReconcileIntervalMs: 3_600_000, burstReplicas: 4 }));
+    await h.store.create(replicaSet('wl-burst', 11));
+    await until('11 pods', async () => (await owned(h!, 'wl-burst')).length === 11, 30_000);
+    await until('status replicas 11', async () => (await rs(h!, 'wl-burst')).status?.replicas === 11, 30_000);
+    // first reconcile 1, 2, 1 (its burst of 4); the next ones resume at 4: 4, then the 3 left
+    expect(batches).toEqual([1, 2, 1, 4, 3]);
+    expect(await owned(h, 'wl-burst')).toHaveLength(11);
+  });
+
   it('scales down unscheduled pods first, then not ready, then the newest; bound pods terminate gracefully', async () => {
     h = await harness('wl-rs-');
     await h.store.create(node('wl-node-a'));

@@ -93,6 +93,17 @@ describe('restrictNodeStatusReport', () => {
     ]);
   });
 
+  it('takes the agent-version label only as nodeInfo.kubeletVersion says it', () => {
+    const m = honest();
+    m.status.nodeInfo = { ...m.status.nodeInfo, kubeletVersion: 'drover-0.3.0+pi' };
+    m.labels = { ...m.labels, 'drover.io/agent-version': '0.3.0_pi' };
+    expect(restrictNodeStatusReport('pi-1', m).report.labels?.['drover.io/agent-version']).toBe('0.3.0_pi');
+    m.labels = { ...m.labels, 'drover.io/agent-version': '9.9.9' };
+    const forged = restrictNodeStatusReport('pi-1', m);
+    expect(forged.report.labels?.['drover.io/agent-version']).toBeUndefined();
+    expect(forged.refused.map((r) => r.reason)).toEqual(['drover.io/agent-version: "9.9.9" is not "0.3.0_pi"']);
+  });
+
   it('keeps the 50 largest images with 5 names each (as the kubelet does), and at most 16 addresses', () => {
     const m = honest();
     m.status.images = Array.from({ length: 60 }, (_, i) => ({ names: Array.from({ length: 7 }, (_, k) => `img${i}:${k}`), sizeBytes: i }));

@@ -22,7 +22,9 @@ afterEach(async () => {
   await dispose();
 });
 
-async function startRunner(opts: { initialBackoffMs?: number; maxBackoffMs?: number; schedulerName?: string } = {}): Promise<SchedulerRunner> {
+async function startRunner(
+  opts: { initialBackoffMs?: number; maxBackoffMs?: number; schedulerName?: string; roundBudgetMs?: number; monotonicNow?: () => number; onRound?: (n: number) => void } = {},
+): Promise<SchedulerRunner> {
   const runner = await createSchedulerRunner({ store, cache, logger: silentLogger(), ...opts });
   runners.push(runner);
   await runner.start();
@@ -185,6 +187,32 @@ describe('scheduler runner (real SQLite store)', () => {
     } finally {
       w.close();
     }
+  });
+
+  it('ends a round when its time budget is spent, writes it and lets the event loop run before the next', async () => {
+    for (const n of ['n1', 'n2', 'n3']) await store.create(makeNode(n));
+    await cache.waitFor(await store.revision());
+    // every look at the clock is 10 ms later: with a 25 ms budget a round decides 3 pods
+    let now = 0;
+    const rounds: number[] = [];
+    const turns: number[] = [];
+    let turn = 0;
+    const ticking = setInterval(() => turn++, 0);
+    try {
+      await startRunner({ roundBudgetMs: 25, monotonicNow: () => (now += 10), onRound: (n) => (rounds.push(n), turns.push(turn)) });
+      for (let i = 0; i < 10; i++) await store.create(makePod(`budget-${i}`, { cpu: '10m' }));
+      await eventually('10 pods bound', async () => {
+        for (let i = 0; i < 10; i++) if (!(await boundTo(`budget-${i}`)())) return undefined;
+        return true;
+      }, 30_000);
+    } finally {
+      clearInterval(ticking);
+    }
+    expect(rounds.reduce((a, b) => a + b, 0)).toBe(10);
+    expect(Math.max(...rounds)).toBeLessThanOrEqual(3);
+    // timers ran between rounds: the rounds did not hold the event loop
+    for (let i = 1; i < turns.length; i++) expect(turns[i]!).toBeGreaterThanOrEqual(turns[i - 1]!);
+    expect(turns[turns.length - 1]!).toBeGreaterThan(turns[0]!);
   });
 
   it('stop() is idempotent and stops scheduling', async () => {

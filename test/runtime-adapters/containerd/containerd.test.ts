@@ -1,6 +1,6 @@
 /** containerd-specific behaviour beyond the contract: argv semantics, ids, limits, restarts of the adapter. */
 import { execa } from 'execa';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -103,6 +103,36 @@ describe('containerd adapter', () => {
     );
   });
 
+  it('a TTY container started before an agent restart: the new adapter reads its console again (logs, attach, resize)', async () => {
+    const id = await rt.create(spec('restart-tty', { command: ['sh', '-c', 'sleep 1; echo late-output; exec sh'], stdin: true, tty: true }));
+    ids.push(id);
+    // started as the previous agent would have, which then died before reading anything
+    const fifoDir = join(stateDir, 'drover', id, 'fifo');
+    await execa('mkdir', ['-p', fifoDir]);
+    await execa('script', ['-qfec', `ctr -n drover tasks start --detach=true --fifo-dir=${fifoDir} ${id}`, '/dev/null'], { input: '' });
+    await new Promise((r) => setTimeout(r, 2000)); // the task writes while no one reads
+    const rt2 = createContainerdRuntime({ logger: silentLogger(), stateDir });
+    expect((await rt2.inspect(id)).state).toBe('running');
+    // what the shell wrote while nobody read waited in the FIFO: it is in the log now
+    await waitFor(async () => ((await rt2.logs(id)).includes('late-output') ? true : undefined));
+    const p = await rt2.attachStream!(id, { stdin: true, tty: { width: 70, height: 20 } });
+    let screen = '';
+    p.stdout.on('data', (d: Buffer) => (screen += d.toString()));
+    p.stdin!.write('stty size\n');
+    await waitFor(async () => (screen.includes('20 70') ? true : undefined));
+    await p.resize!(99, 33);
+    p.stdin!.write('stty size; echo after-$((2*3))\n');
+    await waitFor(async () => (/33 99[\s\S]*after-6/.test(screen) ? true : undefined));
+    p.kill(); // detaching leaves the shell running
+    expect(await p.exited).toBe(0);
+    expect((await rt2.inspect(id)).state).toBe('running');
+    expect(await rt2.logs(id)).toContain('after-6');
+    const again = await rt2.attachStream!(id, { stdin: true, tty: {} });
+    again.stdin!.write('exit 5\n');
+    expect(await again.exited).toBe(0);
+    expect((await exited(id, rt2)).exitCode).toBe(5);
+  }, 60_000);
+
   it('a new adapter instance (agent restart) still knows exit codes and restores port forwarders', async () => {
     const done = await rt.create(spec('restart-exit', { command: ['/bin/sh', '-c', 'exit 7'] }));
     ids.push(done);
@@ -143,6 +173,39 @@ describe('containerd adapter', () => {
     expect(body).toBe('restored\n');
     await rt2.remove(web2);
     ids.splice(ids.indexOf(web2), 1);
+  });
+
+  it('logs carry the time the shim took each line, read back by a new adapter (agent restart)', async () => {
+    const id = await rt.create(spec('cri-log', { command: ['/bin/sh', '-c', 'echo one; sleep 1.2; echo two >&2; sleep 1.2; echo three'] }));
+    ids.push(id);
+    const before = Date.now();
+    await rt.start(id);
+    await exited(id);
+    const after = Date.now();
+    expect(await rt.logs(id)).toBe('one\ntwo\nthree\n');
+    expect(await readFile(join(stateDir, 'drover', id, 'container.log'), 'utf8')).toMatch(/^\S+ stdout F one\n\S+ stderr F two\n\S+ stdout F three\n$/);
+
+    const rt2 = createContainerdRuntime({ logger: silentLogger(), stateDir });
+    const read = async (options: { sinceMs?: number }) => {
+      const proc = await rt2.logStream!(id, { follow: false, timestamps: true, ...options });
+      const chunks: Buffer[] = [];
+      for await (const c of proc.stdout) chunks.push(Buffer.from(c as Buffer));
+      return Buffer.concat(chunks).toString('utf8');
+    };
+    const lines = (await read({})).trimEnd().split('\n').map((l) => {
+      const [time, text] = l.split(' ');
+      return { time: Date.parse(time!), text, raw: time! };
+    });
+    expect(lines.map((l) => l.text)).toEqual(['one', 'two', 'three']);
+    for (const l of lines) {
+      expect(l.raw).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/);
+      expect(l.time).toBeGreaterThanOrEqual(before - 1000);
+      expect(l.time).toBeLessThanOrEqual(after + 5000);
+    }
+    // the sleeps between the lines show in their times: they are the shim's, not the reader's
+    expect(lines[1]!.time - lines[0]!.time).toBeGreaterThanOrEqual(1000);
+    expect(lines[2]!.time - lines[1]!.time).toBeGreaterThanOrEqual(1000);
+    expect(await read({ sinceMs: lines[1]!.time })).toBe(`${lines[1]!.raw} two\n${lines[2]!.raw} three\n`);
   });
 
   it('exec of a missing binary reports 126 with the runtime message, like docker', async () => {

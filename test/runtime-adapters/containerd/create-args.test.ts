@@ -1,5 +1,6 @@
 /** ctrCreateArgs: no env value and no spec-hash label on ctr's command line; seccomp and privileged as ctr's flags. */
 import { describe, expect, it } from 'vitest';
+import { stdioOf } from '../../../runtime-adapters/containerd/container-labels.js';
 import { ctrCreateArgs, deferredLabels } from '../../../runtime-adapters/containerd/create-args.js';
 import type { ContainerSpec } from '../../../runtime-adapters/runtime.js';
 
@@ -14,6 +15,18 @@ const base: ContainerSpec = {
 };
 
 describe('ctrCreateArgs', () => {
+  it('gives a TTY container a terminal and keeps the stdio it wants in its label', () => {
+    const args = ctrCreateArgs({ ...base, stdin: true, stdinOnce: true, tty: true }, base.image, ['sh']);
+    expect(args).toContain('--tty=true');
+    const label = args.find((a) => a.startsWith('--label=io.drover.containerd.stdio='))!;
+    const [k, v] = label.slice('--label='.length).split('=');
+    expect(stdioOf({ [k!]: v! })).toEqual({ stdin: true, stdinOnce: true, tty: true });
+    const plain = ctrCreateArgs(base, base.image, ['sh']);
+    expect(plain).not.toContain('--tty=true');
+    expect(plain.some((a) => a.includes('io.drover.containerd.stdio'))).toBe(false);
+    expect(stdioOf({ 'io.drover.containerd.stdio': 'stdin' })).toEqual({ stdin: true, stdinOnce: false, tty: false });
+  });
+
   it('carries no environment at all, and leaves the spec-hash label for the spec update', () => {
     const args = ctrCreateArgs(base, base.image, ['sleep', '1']);
     expect(args.filter((a) => a.startsWith('--env'))).toEqual([]);

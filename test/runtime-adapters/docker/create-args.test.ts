@@ -5,6 +5,15 @@ import type { ContainerSpec } from '../../../runtime-adapters/runtime.js';
 const base: ContainerSpec = { name: 'web', image: 'nginx:1', env: {}, ports: [], mounts: [], labels: {}, hostNetwork: false };
 
 describe('dockerCreateArgs', () => {
+  it('keeps stdin open and gives a terminal when the spec asks', () => {
+    const args = dockerCreateArgs({ ...base, stdin: true, tty: true });
+    expect(args).toContain('--interactive');
+    expect(args).toContain('--tty');
+    const plain = dockerCreateArgs(base);
+    expect(plain).not.toContain('--interactive');
+    expect(plain).not.toContain('--tty');
+  });
+
   it('maps ports, entrypoint, limits, labels and mounts to docker flags', () => {
     const args = dockerCreateArgs({
       ...base,
