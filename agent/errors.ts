@@ -31,6 +31,7 @@ export const AGENT_ERROR_CODES = {
   EAGENT_BUNDLE_DOWNLOAD: "an agent bundle could not be downloaded from the hub's /bundles/ (after retries, resuming each time)",
   EAGENT_BUNDLE_INVALID: 'a downloaded agent bundle does not match its SHA-256 or size, is not signed by the hub CA, or is not the version it claims',
   EAGENT_UPGRADE_INSTALL: 'an agent bundle could not be unpacked or switched to (disk full, permissions); nothing half-installed is left',
+  EAGENT_VOLUME_IN_USE: "a deleteVolume command names a local volume a claim of the node's pods still mounts",
 } as const;
 
 export type AgentErrorCode = keyof typeof AGENT_ERROR_CODES;
@@ -134,6 +135,13 @@ export class PodNotFoundError extends AgentError {
 export class ContainerNotRunningError extends AgentError {
   constructor(message: string) {
     super('EAGENT_CONTAINER_NOT_RUNNING', message);
+  }
+}
+
+/** The hub asked to delete a local volume that a pod of the desired set still mounts. */
+export class VolumeInUseError extends AgentError {
+  constructor(readonly volume: string, claims: readonly string[]) {
+    super('EAGENT_VOLUME_IN_USE', `volume ${volume} is still mounted by the node's pods (claim ${claims.join(', ')}): not deleted`);
   }
 }
 

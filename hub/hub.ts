@@ -35,6 +35,7 @@ import { createEndpointSliceController } from './controllers/network/endpoint-sl
 import { createEndpointsController } from './controllers/network/endpoints.js';
 import { checkClusterNetwork, DEFAULT_CLUSTER_NETWORK, type ClusterNetwork } from '../protocol/cluster-network.js';
 import { createWorkloadControllers } from './controllers/workloads.js';
+import { createVolumeController } from './controllers/volume/volume-controller.js';
 import { createHpaController } from './controllers/hpa/hpa-controller.js';
 import { createAgentUpgradeController } from './controllers/agent-upgrade/controller.js';
 import { createPodSecurityAdmission, type PodSecurityExemptions } from './admission/pod-security/admission.js';
@@ -329,6 +330,10 @@ export async function createHub(opts: HubOptions): Promise<Hub> {
     await workloads.start();
     closers.push(() => workloads.stop());
 
+    // local persistent volumes: binding, the local-path provisioner, reclaim (the node's agent deletes a directory)
+    const volumes = await createVolumeController({ store, cache, cleaner: nodeCommands, logger: opts.logger.child({ component: 'controllers' }), clock, events });
+    await volumes.start();
+    closers.push(() => volumes.stop());
     // HorizontalPodAutoscalers: the agents' pod samples in the leases against the targets' requests
     const hpa = await createHpaController({
       store,

@@ -259,14 +259,14 @@ if [ "$systemd" = 1 ]; then
   say "drover agent $version installed and started as node $name; it joins $hub. Follow it: journalctl -u drover-agent -f"
   exit 0
 fi
-cmd="$(command -v node) $node_flags $prefix/current/agent/main.js --hub $hub --token-file $config_dir/join-token --name $name --runtime $runtime --data-dir $data_dir"
+cmd="$(command -v node) $node_flags $prefix/current/agent/supervisor.js --hub $hub --token-file $config_dir/join-token --name $name --runtime $runtime --data-dir $data_dir"
 if [ "$start" = 0 ]; then
   say "drover agent $version installed; start it with:"
   echo "$cmd"
   exit 0
 fi
 pidfile="$data_dir/agent.pid"
-if [ -s "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null && grep -q "agent/main.js" "/proc/$(cat "$pidfile")/cmdline" 2>/dev/null; then
+if [ -s "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null && grep -q "agent/supervisor.js\|agent/main.js" "/proc/$(cat "$pidfile")/cmdline" 2>/dev/null; then
   say "stopping the agent running as pid $(cat "$pidfile")"
   kill "$(cat "$pidfile")" || true
   i=0; while kill -0 "$(cat "$pidfile")" 2>/dev/null && [ "$i" -lt 50 ]; do sleep 0.2; i=$((i + 1)); done

@@ -12,6 +12,7 @@ import { leaseSchema } from './objects/lease.js';
 import { podDisruptionBudgetSchema } from './objects/pod-disruption-budget.js';
 import { jobSchema } from './objects/job.js';
 import { cronJobSchema } from './objects/cron-job.js';
+import { persistentVolumeClaimSchema, persistentVolumeSchema, storageClassSchema } from './objects/storage.js';
 import { horizontalPodAutoscalerSchema } from './objects/horizontal-pod-autoscaler.js';
 import { agentUpgradeSchema } from './objects/agent-upgrade.js';
 
@@ -48,6 +49,9 @@ const KINDS: readonly KindInfo[] = [
   { kind: 'PodDisruptionBudget', apiVersion: 'policy/v1', group: 'policy', version: 'v1', plural: 'poddisruptionbudgets', singular: 'poddisruptionbudget', shortNames: ['pdb'], namespaced: true, schema: podDisruptionBudgetSchema },
   { kind: 'Job', apiVersion: 'batch/v1', group: 'batch', version: 'v1', plural: 'jobs', singular: 'job', shortNames: [], namespaced: true, schema: jobSchema },
   { kind: 'CronJob', apiVersion: 'batch/v1', group: 'batch', version: 'v1', plural: 'cronjobs', singular: 'cronjob', shortNames: ['cj'], namespaced: true, schema: cronJobSchema },
+  { kind: 'PersistentVolumeClaim', apiVersion: 'v1', group: '', version: 'v1', plural: 'persistentvolumeclaims', singular: 'persistentvolumeclaim', shortNames: ['pvc'], namespaced: true, schema: persistentVolumeClaimSchema },
+  { kind: 'PersistentVolume', apiVersion: 'v1', group: '', version: 'v1', plural: 'persistentvolumes', singular: 'persistentvolume', shortNames: ['pv'], namespaced: false, schema: persistentVolumeSchema },
+  { kind: 'StorageClass', apiVersion: 'storage.k8s.io/v1', group: 'storage.k8s.io', version: 'v1', plural: 'storageclasses', singular: 'storageclass', shortNames: ['sc'], namespaced: false, schema: storageClassSchema },
   { kind: 'HorizontalPodAutoscaler', apiVersion: 'autoscaling/v2', group: 'autoscaling', version: 'v2', plural: 'horizontalpodautoscalers', singular: 'horizontalpodautoscaler', shortNames: ['hpa'], namespaced: true, schema: horizontalPodAutoscalerSchema },
   { kind: 'AgentUpgrade', apiVersion: 'drover.io/v1', group: 'drover.io', version: 'v1', plural: 'agentupgrades', singular: 'agentupgrade', shortNames: ['au'], namespaced: false, schema: agentUpgradeSchema },
 ];
@@ -62,7 +66,7 @@ export function kindByName(kind: string): KindInfo | undefined {
 
 /** Resolve what a user typed on the CLI ("pods", "pod", "po", "Pod", "deployments.apps"). */
 export function resolveResource(name: string): KindInfo | undefined {
-  const n = name.toLowerCase().replace(/\.(apps|core|batch|autoscaling)$/, '');
+  const n = name.toLowerCase().replace(/\.(apps|core|batch|autoscaling|storage\.k8s\.io)$/, '');
   return KINDS.find((k) => k.plural === n || k.singular === n || k.shortNames.includes(n) || k.kind.toLowerCase() === n);
 }
 

@@ -16,6 +16,7 @@ import { formatBytes, memoryToBytes, parseQuantity } from './quantity.js';
 import { podDisplayStatus, podPorts, podReady, podRestarts, shortAge } from './pod-display.js';
 import { LABEL_ARCH } from './well-known.js';
 import { CRONJOB_COLUMNS, JOB_COLUMNS } from './batch-columns.js';
+import { PV_COLUMNS, PVC_COLUMNS, STORAGECLASS_COLUMNS } from './storage-columns.js';
 import { HPA_COLUMNS } from './hpa-columns.js';
 
 export type Workload = Deployment | ReplicaSet | DaemonSet;
@@ -276,6 +277,12 @@ export function columnsFor(kind: string): Column[] {
       return JOB_COLUMNS;
     case 'CronJob':
       return CRONJOB_COLUMNS;
+    case 'PersistentVolumeClaim':
+      return PVC_COLUMNS;
+    case 'PersistentVolume':
+      return PV_COLUMNS;
+    case 'StorageClass':
+      return STORAGECLASS_COLUMNS;
     case 'HorizontalPodAutoscaler':
       return HPA_COLUMNS;
     default:

@@ -58,7 +58,12 @@ export interface NodeCommands {
   exec(req: ExecRequest): Promise<ExecResult>;
 }
 
-export interface NodeCommandsService extends NodeCommands {
+/** What the volume controller uses: a node's agent removes a released local-path volume's directory. */
+export interface VolumeCommands {
+  deleteVolume(node: string, volume: string): Promise<void>;
+}
+
+export interface NodeCommandsService extends NodeCommands, VolumeCommands {
   /** For hub/controllers/agent-upgrade: resolves once the agent installed the bundle and restarts into it. */
   upgradeAgent(req: UpgradeAgentRequest): Promise<void>;
   /** Subscribe to replies. */
@@ -142,7 +147,7 @@ export function createNodeCommands(opts: NodeCommandsOptions): NodeCommandsServi
     reply.catch(() => undefined);
     try {
       await opts.broker.publish(topics.nodeCmd(node), encodeMessage(message), { qos: 1 });
-      logger.debug({ node, command: body.command, requestId, ...('pod' in body ? { pod: `${body.namespace}/${body.pod}` } : {}) }, 'command sent');
+      logger.debug({ node, command: body.command, requestId, ...('pod' in body ? { pod: `${body.namespace}/${body.pod}` } : 'volume' in body ? { volume: body.volume } : {}) }, 'command sent');
     } catch (err) {
       // the broker's typed error (BrokerPublishError / BrokerClosedError) is what the caller sees
       waiting.get(requestId)?.reject(err as Error);
@@ -199,6 +204,9 @@ export function createNodeCommands(opts: NodeCommandsOptions): NodeCommandsServi
     },
     async upgradeAgent(req) {
       await send(req.node, { command: 'upgradeAgent', bundle: req.bundle, readyDeadlineSeconds: req.readyDeadlineSeconds }, UPGRADE_REPLY_TIMEOUT_MS);
+    },
+    async deleteVolume(node, volume) {
+      await send(node, { command: 'deleteVolume', volume }, replyTimeoutMs);
     },
   };
 }

@@ -45,6 +45,7 @@ describe('agent error catalogue', () => {
       new errors.BundleDownloadError('f.tar.gz', 'bad'),
       new errors.BundleInvalidError('f.tar.gz', 'bad'),
       new errors.UpgradeInstallError('0.2.0', 'bad'),
+      new errors.VolumeInUseError('pvc-1', ['default/data']),
     ];
     const catalogued = new Set<string>(codes);
     for (const e of samples) {

@@ -174,7 +174,7 @@ describe('install.sh from the hub on a fresh network namespace host, no registry
     expect((await stat(join(l.config, 'join-token'))).mode & 0o777).toBe(0o600);
     expect((await readFile(join(l.config, 'join-token'), 'utf8')).trim()).toBe(token);
     expect(await readFile(join(l.config, 'agent.env'), 'utf8')).toBe(`DROVER_HUB=${hub.mqttUrl}\nDROVER_NAME=${NODE}\nDROVER_RUNTIME=containerd\n`);
-    expect(r.stdout).toContain(`${l.prefix}/current/agent/main.js --hub ${hub.mqttUrl} --token-file ${l.config}/join-token --name ${NODE}`);
+    expect(r.stdout).toContain(`${l.prefix}/current/agent/supervisor.js --hub ${hub.mqttUrl} --token-file ${l.config}/join-token --name ${NODE}`);
 
     // the agent joins, with its version as a label
     type NodeJson = { metadata: { name: string; labels?: Record<string, string> }; status?: { nodeInfo?: { kubeletVersion?: string }; conditions?: { type: string; status: string }[] } };

@@ -38,7 +38,7 @@ describe('the self-contained agent bundle', () => {
     expect((await readFile(join(top, 'VERSION'), 'utf8')).trim()).toBe(VERSION);
     expect((await readFile(join(top, 'ARCH'), 'utf8')).trim()).toBe('linux/arm64');
     await expect(readFile(join(top, 'install-agent.sh'), 'utf8')).resolves.not.toMatch(/^[^#]*npm /m);
-    await expect(readFile(join(top, 'drover-agent.service'), 'utf8')).resolves.toContain('/opt/drover-agent/current/agent/main.js');
+    await expect(readFile(join(top, 'drover-agent.service'), 'utf8')).resolves.toContain('/opt/drover-agent/current/agent/supervisor.js');
     const pkg = JSON.parse(await readFile(join(top, 'package.json'), 'utf8')) as Record<string, unknown>;
     expect(pkg.type).toBe('module');
     expect(pkg.dependencies).toBeUndefined();

@@ -11,7 +11,7 @@ describe('the agent process is started with the small-footprint V8 flags', () =>
     const [node, ...args] = execStart.split(/\s+/);
     expect(node).toBe('/usr/bin/node');
     expect(args.slice(0, AGENT_NODE_FLAGS.length)).toEqual([...AGENT_NODE_FLAGS]);
-    expect(args[AGENT_NODE_FLAGS.length]).toBe('/opt/drover-agent/current/agent/main.js');
+    expect(args[AGENT_NODE_FLAGS.length]).toBe('/opt/drover-agent/current/agent/supervisor.js');
   });
 
   it('by `drover agent` / `drover up`, before the entry point', () => {

@@ -40,6 +40,9 @@ const MESSAGES: Record<string, string> = {
   'policy/v1/PodDisruptionBudget': 'PodDisruptionBudget',
   'batch/v1/Job': 'Job',
   'batch/v1/CronJob': 'CronJob',
+  'v1/PersistentVolumeClaim': 'PersistentVolumeClaim',
+  'v1/PersistentVolume': 'PersistentVolume',
+  'storage.k8s.io/v1/StorageClass': 'StorageClass',
   'autoscaling/v1/HorizontalPodAutoscaler': 'HorizontalPodAutoscalerV1',
   'v1/Status': 'Status',
   'authorization.k8s.io/v1/SelfSubjectAccessReview': 'SelfSubjectAccessReview',
@@ -91,6 +94,7 @@ const KEEP_ZERO: Record<string, readonly string[]> = {
   JobSpec: ['parallelism', 'completions', 'activeDeadlineSeconds', 'backoffLimit', 'ttlSecondsAfterFinished', 'manualSelector', 'suspend'],
   CronJobSpec: ['startingDeadlineSeconds', 'suspend', 'successfulJobsHistoryLimit', 'failedJobsHistoryLimit'],
   JobStatus: ['ready', 'terminating'],
+  StorageClass: ['allowVolumeExpansion'],
   HorizontalPodAutoscalerV1Spec: ['minReplicas', 'targetCPUUtilizationPercentage'],
   HorizontalPodAutoscalerV1Status: ['currentReplicas', 'desiredReplicas'],
   Event: ['count'],
@@ -102,6 +106,7 @@ const KEEP_ZERO: Record<string, readonly string[]> = {
 /** Embedded Go structs: their fields appear in the parent's JSON object (`json:",inline"`). */
 const INLINE: Record<string, readonly string[]> = {
   Volume: ['volumeSource'],
+  PersistentVolumeSpec: ['persistentVolumeSource'],
   Probe: ['handler'],
   ConfigMapKeySelector: ['localObjectReference'],
   SecretKeySelector: ['localObjectReference'],
