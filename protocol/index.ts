@@ -14,6 +14,7 @@ export * from './objects/endpoints.js';
 export * from './objects/lease.js';
 export * from './objects/job.js';
 export * from './objects/cron-job.js';
+export * from './objects/stateful-set.js';
 export * from './pod-usage.js';
 export * from './kinds.js';
 export * from './manifest.js';

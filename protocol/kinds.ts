@@ -12,6 +12,7 @@ import { leaseSchema } from './objects/lease.js';
 import { podDisruptionBudgetSchema } from './objects/pod-disruption-budget.js';
 import { jobSchema } from './objects/job.js';
 import { cronJobSchema } from './objects/cron-job.js';
+import { controllerRevisionSchema, statefulSetSchema } from './objects/stateful-set.js';
 
 /** What Drover knows of one kind: where it lives in the API and how to validate it. */
 export interface KindInfo {
@@ -46,6 +47,8 @@ const KINDS: readonly KindInfo[] = [
   { kind: 'PodDisruptionBudget', apiVersion: 'policy/v1', group: 'policy', version: 'v1', plural: 'poddisruptionbudgets', singular: 'poddisruptionbudget', shortNames: ['pdb'], namespaced: true, schema: podDisruptionBudgetSchema },
   { kind: 'Job', apiVersion: 'batch/v1', group: 'batch', version: 'v1', plural: 'jobs', singular: 'job', shortNames: [], namespaced: true, schema: jobSchema },
   { kind: 'CronJob', apiVersion: 'batch/v1', group: 'batch', version: 'v1', plural: 'cronjobs', singular: 'cronjob', shortNames: ['cj'], namespaced: true, schema: cronJobSchema },
+  { kind: 'StatefulSet', apiVersion: 'apps/v1', group: 'apps', version: 'v1', plural: 'statefulsets', singular: 'statefulset', shortNames: ['sts'], namespaced: true, schema: statefulSetSchema },
+  { kind: 'ControllerRevision', apiVersion: 'apps/v1', group: 'apps', version: 'v1', plural: 'controllerrevisions', singular: 'controllerrevision', shortNames: [], namespaced: true, schema: controllerRevisionSchema },
 ];
 
 export function allKinds(): readonly KindInfo[] {

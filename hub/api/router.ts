@@ -28,7 +28,7 @@ export interface ResourceRoute {
 }
 
 /** Kinds and the action subresources they have (besides status): pod logs, exec, attach, port-forward and eviction, scale. */
-export const ACTION_SUBRESOURCES = { log: ['Pod'], exec: ['Pod'], attach: ['Pod'], portforward: ['Pod'], eviction: ['Pod'], scale: ['Deployment', 'ReplicaSet'] } as const;
+export const ACTION_SUBRESOURCES = { log: ['Pod'], exec: ['Pod'], attach: ['Pod'], portforward: ['Pod'], eviction: ['Pod'], scale: ['Deployment', 'ReplicaSet', 'StatefulSet'] } as const;
 export type ActionSubresource = keyof typeof ACTION_SUBRESOURCES;
 
 /** .../namespaces/NS/pods/NAME/{log,exec,eviction}, .../deployments/NAME/scale: handled outside generic CRUD. */

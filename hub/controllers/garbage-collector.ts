@@ -22,7 +22,7 @@ import type { WorkloadControllerOptions } from './replicaset.js';
 export const GARBAGE_COLLECTOR = 'garbage-collector';
 
 /** Kinds whose objects may own others (their deletion cascades). */
-export const OWNER_KINDS = ['Deployment', 'ReplicaSet', 'DaemonSet', 'Job', 'CronJob'] as const;
+export const OWNER_KINDS = ['Deployment', 'ReplicaSet', 'DaemonSet', 'Job', 'CronJob', 'StatefulSet'] as const;
 
 /** Kinds whose objects are checked for a missing owner. Events are left alone. */
 function dependentKinds(): string[] {
