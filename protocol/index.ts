@@ -15,6 +15,7 @@ export * from './objects/lease.js';
 export * from './objects/job.js';
 export * from './objects/cron-job.js';
 export * from './objects/stateful-set.js';
+export * from './objects/storage.js';
 export * from './pod-usage.js';
 export * from './kinds.js';
 export * from './manifest.js';

@@ -13,6 +13,7 @@ import { podDisruptionBudgetSchema } from './objects/pod-disruption-budget.js';
 import { jobSchema } from './objects/job.js';
 import { cronJobSchema } from './objects/cron-job.js';
 import { controllerRevisionSchema, statefulSetSchema } from './objects/stateful-set.js';
+import { persistentVolumeClaimSchema, persistentVolumeSchema, storageClassSchema } from './objects/storage.js';
 
 /** What Drover knows of one kind: where it lives in the API and how to validate it. */
 export interface KindInfo {
@@ -49,6 +50,9 @@ const KINDS: readonly KindInfo[] = [
   { kind: 'CronJob', apiVersion: 'batch/v1', group: 'batch', version: 'v1', plural: 'cronjobs', singular: 'cronjob', shortNames: ['cj'], namespaced: true, schema: cronJobSchema },
   { kind: 'StatefulSet', apiVersion: 'apps/v1', group: 'apps', version: 'v1', plural: 'statefulsets', singular: 'statefulset', shortNames: ['sts'], namespaced: true, schema: statefulSetSchema },
   { kind: 'ControllerRevision', apiVersion: 'apps/v1', group: 'apps', version: 'v1', plural: 'controllerrevisions', singular: 'controllerrevision', shortNames: [], namespaced: true, schema: controllerRevisionSchema },
+  { kind: 'PersistentVolumeClaim', apiVersion: 'v1', group: '', version: 'v1', plural: 'persistentvolumeclaims', singular: 'persistentvolumeclaim', shortNames: ['pvc'], namespaced: true, schema: persistentVolumeClaimSchema },
+  { kind: 'PersistentVolume', apiVersion: 'v1', group: '', version: 'v1', plural: 'persistentvolumes', singular: 'persistentvolume', shortNames: ['pv'], namespaced: false, schema: persistentVolumeSchema },
+  { kind: 'StorageClass', apiVersion: 'storage.k8s.io/v1', group: 'storage.k8s.io', version: 'v1', plural: 'storageclasses', singular: 'storageclass', shortNames: ['sc'], namespaced: false, schema: storageClassSchema },
 ];
 
 export function allKinds(): readonly KindInfo[] {
@@ -61,7 +65,7 @@ export function kindByName(kind: string): KindInfo | undefined {
 
 /** Resolve what a user typed on the CLI ("pods", "pod", "po", "Pod", "deployments.apps"). */
 export function resolveResource(name: string): KindInfo | undefined {
-  const n = name.toLowerCase().replace(/\.(apps|core|batch)$/, '');
+  const n = name.toLowerCase().replace(/\.(apps|core|batch|storage\.k8s\.io)$/, '');
   return KINDS.find((k) => k.plural === n || k.singular === n || k.shortNames.includes(n) || k.kind.toLowerCase() === n);
 }
 

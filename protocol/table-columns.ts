@@ -17,6 +17,7 @@ import { formatBytes, memoryToBytes, parseQuantity } from './quantity.js';
 import { podDisplayStatus, podPorts, podReady, podRestarts, shortAge } from './pod-display.js';
 import { LABEL_ARCH } from './well-known.js';
 import { CRONJOB_COLUMNS, JOB_COLUMNS } from './batch-columns.js';
+import { PV_COLUMNS, PVC_COLUMNS, STORAGECLASS_COLUMNS } from './storage-columns.js';
 
 export type Workload = Deployment | ReplicaSet | DaemonSet | StatefulSet;
 
@@ -299,6 +300,12 @@ export function columnsFor(kind: string): Column[] {
       return STATEFULSET_COLUMNS;
     case 'ControllerRevision':
       return CONTROLLERREVISION_COLUMNS;
+    case 'PersistentVolumeClaim':
+      return PVC_COLUMNS;
+    case 'PersistentVolume':
+      return PV_COLUMNS;
+    case 'StorageClass':
+      return STORAGECLASS_COLUMNS;
     default:
       return [age];
   }

@@ -122,3 +122,17 @@ export const LABEL_LEGACY_JOB_NAME = 'job-name';
 export const JOB_COMPLETION_INDEX = 'batch.kubernetes.io/job-completion-index';
 /** The scheduled time a CronJob created a Job for. */
 export const ANNOTATION_CRONJOB_SCHEDULED_TIMESTAMP = 'batch.kubernetes.io/cronjob-scheduled-timestamp';
+
+/** Storage: the default StorageClass marker, the node a WaitForFirstConsumer claim's volume goes to, and the finalizers. */
+export const ANNOTATION_DEFAULT_STORAGE_CLASS = 'storageclass.kubernetes.io/is-default-class';
+export const ANNOTATION_SELECTED_NODE = 'volume.kubernetes.io/selected-node';
+/** Set on a claim the binder handles (Kubernetes' pv controller: "bind-completed", "storage-provisioner"). */
+export const ANNOTATION_BIND_COMPLETED = 'pv.kubernetes.io/bind-completed';
+export const ANNOTATION_BOUND_BY_CONTROLLER = 'pv.kubernetes.io/bound-by-controller';
+export const ANNOTATION_STORAGE_PROVISIONER = 'volume.kubernetes.io/storage-provisioner';
+export const ANNOTATION_PROVISIONED_BY = 'pv.kubernetes.io/provisioned-by';
+export const FINALIZER_PVC_PROTECTION = 'kubernetes.io/pvc-protection';
+export const FINALIZER_PV_PROTECTION = 'kubernetes.io/pv-protection';
+/** The built-in node-local provisioner and its StorageClass (K3s' local-path-provisioner, on the agent). */
+export const LOCAL_PATH_PROVISIONER = 'drover.io/local-path';
+export const LOCAL_PATH_STORAGE_CLASS = 'local-path';

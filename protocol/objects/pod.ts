@@ -100,6 +100,8 @@ export const volumeSchema = z.strictObject({
       optional: z.boolean().optional(),
     })
     .optional(),
+  /** A PersistentVolumeClaim in the pod's namespace: its bound volume's directory is bind-mounted (storage.ts). */
+  persistentVolumeClaim: z.strictObject({ claimName: z.string().min(1, 'a claim name is required'), readOnly: z.boolean().optional() }).optional(),
 });
 export type Volume = z.infer<typeof volumeSchema>;
 

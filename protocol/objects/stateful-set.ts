@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { conditionSchema, DNS_LABEL, objectMetaSchema } from './meta.js';
 import { podTemplateSpecSchema } from './pod.js';
 import { labelSelectorSchema } from './workloads.js';
-import { persistentVolumeClaimTemplateSchema } from './stateful-set-claims.js';
+import { persistentVolumeClaimTemplateSchema } from './storage.js';
 
 const intOrPercent = z.union([z.number().int().min(1), z.string().regex(/^[1-9]\d*%$/, 'must be a positive integer or a percentage like "25%"')]);
 const retention = z.enum(['Retain', 'Delete']);
@@ -47,6 +47,10 @@ export const statefulSetSpecSchema = z
     const seen = new Set<string>();
     for (const [i, claim] of (spec.volumeClaimTemplates ?? []).entries()) {
       const name = claim.metadata.name;
+      if (!name) {
+        ctx.addIssue({ code: 'custom', path: ['volumeClaimTemplates', i, 'metadata', 'name'], message: 'Required value: names the pod volume and the claims <name>-<set>-<ordinal>' });
+        continue;
+      }
       if (seen.has(name)) ctx.addIssue({ code: 'custom', path: ['volumeClaimTemplates', i, 'metadata', 'name'], message: `Duplicate value: "${name}"` });
       seen.add(name);
     }
@@ -72,6 +76,8 @@ export const statefulSetSchema = z.strictObject({
     })
     .optional(),
 });
+/** A volumeClaimTemplates entry (its metadata.name is required). */
+export type PersistentVolumeClaimTemplate = z.infer<typeof persistentVolumeClaimTemplateSchema>;
 export type StatefulSet = z.infer<typeof statefulSetSchema> & { metadata: { name: string } };
 
 /** apps/v1 ControllerRevision: an immutable snapshot of a template (data) and its revision number. */

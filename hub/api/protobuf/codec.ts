@@ -40,6 +40,9 @@ const MESSAGES: Record<string, string> = {
   'policy/v1/PodDisruptionBudget': 'PodDisruptionBudget',
   'batch/v1/Job': 'Job',
   'batch/v1/CronJob': 'CronJob',
+  'v1/PersistentVolumeClaim': 'PersistentVolumeClaim',
+  'v1/PersistentVolume': 'PersistentVolume',
+  'storage.k8s.io/v1/StorageClass': 'StorageClass',
   'v1/Status': 'Status',
   'authorization.k8s.io/v1/SelfSubjectAccessReview': 'SelfSubjectAccessReview',
   'authorization.k8s.io/v1/SelfSubjectRulesReview': 'SelfSubjectRulesReview',
@@ -90,6 +93,7 @@ const KEEP_ZERO: Record<string, readonly string[]> = {
   JobSpec: ['parallelism', 'completions', 'activeDeadlineSeconds', 'backoffLimit', 'ttlSecondsAfterFinished', 'manualSelector', 'suspend'],
   CronJobSpec: ['startingDeadlineSeconds', 'suspend', 'successfulJobsHistoryLimit', 'failedJobsHistoryLimit'],
   JobStatus: ['ready', 'terminating'],
+  StorageClass: ['allowVolumeExpansion'],
   Event: ['count'],
   // json:"allowed" and json:"incomplete", no omitempty: a protobuf-only client reads a "no" back as false
   SubjectAccessReviewStatus: ['allowed'],
@@ -99,6 +103,7 @@ const KEEP_ZERO: Record<string, readonly string[]> = {
 /** Embedded Go structs: their fields appear in the parent's JSON object (`json:",inline"`). */
 const INLINE: Record<string, readonly string[]> = {
   Volume: ['volumeSource'],
+  PersistentVolumeSpec: ['persistentVolumeSource'],
   Probe: ['handler'],
   ConfigMapKeySelector: ['localObjectReference'],
   SecretKeySelector: ['localObjectReference'],

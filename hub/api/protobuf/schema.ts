@@ -1,6 +1,6 @@
 /**
  * The protobuf messages of the Kubernetes kinds Drover serves, as .proto text for protobufjs: the
- * wire format of k8s.io/api (core/v1, apps/v1, batch/v1, policy/v1) and k8s.io/apimachinery (meta/v1, runtime,
+ * wire format of k8s.io/api (core/v1, apps/v1, batch/v1, policy/v1, storage/v1) and k8s.io/apimachinery (meta/v1, runtime,
  * intstr, resource), with Kubernetes' field numbers and JSON names. Only the messages and fields
  * Drover's schemas read are listed, plus fields that Drover refuses (typed `Opaque`, so that a body
  * setting them still fails validation naming the field, as its JSON would); a field number not listed is
@@ -147,13 +147,14 @@ message ConfigMapVolumeSource {
 message VolumeSource {
   optional HostPathVolumeSource hostPath = 1; optional EmptyDirVolumeSource emptyDir = 2; optional Opaque gcePersistentDisk = 3;
   optional Opaque awsElasticBlockStore = 4; optional Opaque gitRepo = 5; optional SecretVolumeSource secret = 6; optional Opaque nfs = 7;
-  optional Opaque iscsi = 8; optional Opaque glusterfs = 9; optional Opaque persistentVolumeClaim = 10; optional Opaque rbd = 11;
+  optional Opaque iscsi = 8; optional Opaque glusterfs = 9; optional PersistentVolumeClaimVolumeSource persistentVolumeClaim = 10; optional Opaque rbd = 11;
   optional Opaque flexVolume = 12; optional Opaque cinder = 13; optional Opaque cephfs = 14; optional Opaque flocker = 15;
   optional Opaque downwardAPI = 16; optional Opaque fc = 17; optional Opaque azureFile = 18; optional ConfigMapVolumeSource configMap = 19;
   optional Opaque vsphereVolume = 20; optional Opaque quobyte = 21; optional Opaque azureDisk = 22; optional Opaque photonPersistentDisk = 23;
   optional Opaque portworxVolume = 24; optional Opaque scaleIO = 25; optional Opaque projected = 26; optional Opaque storageos = 27;
   optional Opaque csi = 28; optional Opaque ephemeral = 29; optional Opaque image = 30;
 }
+message PersistentVolumeClaimVolumeSource { optional string claimName = 1; optional bool readOnly = 2; }
 message Volume { optional string name = 1; optional VolumeSource volumeSource = 2; }
 message Toleration { optional string key = 1; optional string operator = 2; optional string value = 3; optional string effect = 4; optional int64 tolerationSeconds = 5; }
 message NodeSelectorRequirement { optional string key = 1; optional string operator = 2; repeated string values = 3; }
@@ -353,6 +354,46 @@ message CronJobSpec {
 message CronJobStatus { repeated ObjectReference active = 1; optional Time lastScheduleTime = 4; optional Time lastSuccessfulTime = 5; }
 message CronJob { optional ObjectMeta metadata = 1; optional CronJobSpec spec = 2; optional CronJobStatus status = 3; }
 
+// k8s.io/api/core/v1 storage and k8s.io/api/storage/v1
+message VolumeResourceRequirements { map<string, Quantity> limits = 1; map<string, Quantity> requests = 2; }
+message PersistentVolumeClaimSpec {
+  repeated string accessModes = 1; optional VolumeResourceRequirements resources = 2; optional string volumeName = 3; optional LabelSelector selector = 4;
+  optional string storageClassName = 5; optional string volumeMode = 6; optional Opaque dataSource = 7; optional Opaque dataSourceRef = 8;
+  optional Opaque volumeAttributesClassName = 9;
+}
+message PersistentVolumeClaimCondition {
+  optional string type = 1; optional string status = 2; optional Time lastProbeTime = 3; optional Time lastTransitionTime = 4;
+  optional string reason = 5; optional string message = 6;
+}
+message PersistentVolumeClaimStatus {
+  optional string phase = 1; repeated string accessModes = 2; map<string, Quantity> capacity = 3; repeated PersistentVolumeClaimCondition conditions = 4;
+  optional Opaque allocatedResources = 5; optional Opaque allocatedResourceStatuses = 7; optional Opaque currentVolumeAttributesClassName = 8;
+  optional Opaque modifyVolumeStatus = 9;
+}
+message PersistentVolumeClaim { optional ObjectMeta metadata = 1; optional PersistentVolumeClaimSpec spec = 2; optional PersistentVolumeClaimStatus status = 3; }
+message LocalVolumeSource { optional string path = 1; optional string fsType = 2; }
+message PersistentVolumeSource {
+  optional Opaque gcePersistentDisk = 1; optional Opaque awsElasticBlockStore = 2; optional HostPathVolumeSource hostPath = 3; optional Opaque glusterfs = 4;
+  optional Opaque nfs = 5; optional Opaque rbd = 6; optional Opaque iscsi = 7; optional Opaque cinder = 8; optional Opaque cephfs = 9; optional Opaque fc = 10;
+  optional Opaque flocker = 11; optional Opaque flexVolume = 12; optional Opaque azureFile = 13; optional Opaque vsphereVolume = 14; optional Opaque quobyte = 15;
+  optional Opaque azureDisk = 16; optional Opaque photonPersistentDisk = 17; optional Opaque portworxVolume = 18; optional Opaque scaleIO = 19;
+  optional LocalVolumeSource local = 20; optional Opaque storageos = 21; optional Opaque csi = 22;
+}
+message VolumeNodeAffinity { optional NodeSelector required = 1; }
+message PersistentVolumeSpec {
+  map<string, Quantity> capacity = 1; optional PersistentVolumeSource persistentVolumeSource = 2; repeated string accessModes = 3;
+  optional ObjectReference claimRef = 4; optional string persistentVolumeReclaimPolicy = 5; optional string storageClassName = 6;
+  repeated string mountOptions = 7; optional string volumeMode = 8; optional VolumeNodeAffinity nodeAffinity = 9; optional Opaque volumeAttributesClassName = 10;
+}
+message PersistentVolumeStatus { optional string phase = 1; optional string message = 2; optional string reason = 3; optional Time lastPhaseTransitionTime = 4; }
+message PersistentVolume { optional ObjectMeta metadata = 1; optional PersistentVolumeSpec spec = 2; optional PersistentVolumeStatus status = 3; }
+message TopologySelectorLabelRequirement { optional string key = 1; repeated string values = 2; }
+message TopologySelectorTerm { repeated TopologySelectorLabelRequirement matchLabelExpressions = 1; }
+message StorageClass {
+  optional ObjectMeta metadata = 1; optional string provisioner = 2; map<string, string> parameters = 3; optional string reclaimPolicy = 4;
+  repeated string mountOptions = 5; optional bool allowVolumeExpansion = 6; optional string volumeBindingMode = 7; repeated TopologySelectorTerm allowedTopologies = 8;
+}
+
 // The lists of every kind: ListMeta, then the items (which carry no apiVersion/kind of their own).
 message NamespaceList { optional ListMeta metadata = 1; repeated Namespace items = 2; }
 message NodeList { optional ListMeta metadata = 1; repeated Node items = 2; }
@@ -368,4 +409,7 @@ message DaemonSetList { optional ListMeta metadata = 1; repeated DaemonSet items
 message PodDisruptionBudgetList { optional ListMeta metadata = 1; repeated PodDisruptionBudget items = 2; }
 message JobList { optional ListMeta metadata = 1; repeated Job items = 2; }
 message CronJobList { optional ListMeta metadata = 1; repeated CronJob items = 2; }
+message PersistentVolumeClaimList { optional ListMeta metadata = 1; repeated PersistentVolumeClaim items = 2; }
+message PersistentVolumeList { optional ListMeta metadata = 1; repeated PersistentVolume items = 2; }
+message StorageClassList { optional ListMeta metadata = 1; repeated StorageClass items = 2; }
 `;

@@ -7,9 +7,8 @@
  * whenScaled=Delete deletes the claims of an ordinal scaled away once its pod is gone. Retain (the
  * default for both) leaves them.
  */
-import type { KubeObject, OwnerReference } from '../../../protocol/index.js';
-import type { StatefulSet } from '../../../protocol/objects/stateful-set.js';
-import type { PersistentVolumeClaimTemplate } from '../../../protocol/objects/stateful-set-claims.js';
+import type { KubeObject, OwnerReference, PersistentVolumeClaim } from '../../../protocol/index.js';
+import type { PersistentVolumeClaimTemplate, StatefulSet } from '../../../protocol/objects/stateful-set.js';
 import { AlreadyExistsError, NotFoundError } from '../../store/errors.js';
 import type { Store } from '../../store/store.js';
 import { updateWithRetry } from '../../store/update-with-retry.js';
@@ -17,9 +16,7 @@ import { claimName } from './identity.js';
 
 export const CLAIM_KIND = 'PersistentVolumeClaim';
 
-interface Claim extends KubeObject {
-  spec: PersistentVolumeClaimTemplate['spec'];
-}
+type Claim = PersistentVolumeClaim;
 
 /** The set's reference on a claim it should take with it (whenDeleted: Delete); not its controller. */
 function setRef(set: StatefulSet): OwnerReference {
@@ -116,7 +113,7 @@ export async function deleteScaledClaims(store: Store, set: StatefulSet, start: 
 
 function ordinalOfClaim(set: StatefulSet, templates: readonly PersistentVolumeClaimTemplate[], name: string): number | undefined {
   for (const t of templates) {
-    const prefix = `${t.metadata.name}-${set.metadata.name}-`;
+    const prefix = `${t.metadata.name ?? ''}-${set.metadata.name}-`;
     if (!name.startsWith(prefix)) continue;
     const rest = name.slice(prefix.length);
     if (/^(0|[1-9]\d*)$/.test(rest)) return Number(rest);

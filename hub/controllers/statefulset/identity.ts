@@ -7,8 +7,7 @@
  * template's volume. Pure.
  */
 import type { Pod, PodTemplateSpec, Volume } from '../../../protocol/index.js';
-import type { StatefulSet } from '../../../protocol/objects/stateful-set.js';
-import type { PersistentVolumeClaimTemplate } from '../../../protocol/objects/stateful-set-claims.js';
+import type { PersistentVolumeClaimTemplate, StatefulSet } from '../../../protocol/objects/stateful-set.js';
 import { CONTROLLER_REVISION_HASH_LABEL, POD_INDEX_LABEL, STATEFULSET_POD_NAME_LABEL } from '../../../protocol/well-known.js';
 import { controllerRefTo } from '../pod-template.js';
 
@@ -30,7 +29,7 @@ export function ordinalOf(set: StatefulSet, pod: Pod): number | undefined {
 }
 
 export function claimName(template: PersistentVolumeClaimTemplate, set: StatefulSet, ordinal: number): string {
-  return `${template.metadata.name}-${set.metadata.name}-${ordinal}`;
+  return `${template.metadata.name ?? ''}-${set.metadata.name}-${ordinal}`;
 }
 
 /** The revision a pod was made from (its controller-revision-hash label). */
@@ -38,18 +37,16 @@ export function revisionOfPod(pod: Pod): string | undefined {
   return pod.metadata.labels?.[CONTROLLER_REVISION_HASH_LABEL];
 }
 
-/** A claim's volume in place of any template volume of the same name. */
-type ClaimVolume = Volume & { persistentVolumeClaim?: { claimName: string; readOnly?: boolean } };
-
 /** The pod of `ordinal` from `template` (the revision's), owned by the set. */
 export function statefulPod(set: StatefulSet, template: PodTemplateSpec, ordinal: number, revision: string): Pod {
   const name = podName(set, ordinal);
   const spec = structuredClone(template.spec);
   const claims = set.spec.volumeClaimTemplates ?? [];
   if (claims.length > 0) {
-    const claimVolumes: ClaimVolume[] = claims.map((c) => ({ name: c.metadata.name, persistentVolumeClaim: { claimName: claimName(c, set, ordinal) } }));
+    // a claim's volume in place of any template volume of the same name
+    const claimVolumes: Volume[] = claims.map((c) => ({ name: c.metadata.name ?? '', persistentVolumeClaim: { claimName: claimName(c, set, ordinal) } }));
     const names = new Set(claims.map((c) => c.metadata.name));
-    spec.volumes = [...(spec.volumes ?? []).filter((v) => !names.has(v.name)), ...(claimVolumes as Volume[])];
+    spec.volumes = [...(spec.volumes ?? []).filter((v) => !names.has(v.name)), ...claimVolumes];
   }
   spec.hostname = name;
   if (set.spec.serviceName) spec.subdomain = set.spec.serviceName;

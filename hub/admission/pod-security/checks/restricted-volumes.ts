@@ -1,13 +1,13 @@
 /**
- * Restricted: only configMap, emptyDir and secret volumes among Drover's volume types (Kubernetes also
- * allows csi, downwardAPI, ephemeral, persistentVolumeClaim and projected, which Drover's pod spec
- * does not have). Replaces the baseline hostPath check at this level.
+ * Restricted: only configMap, emptyDir, persistentVolumeClaim and secret volumes among Drover's volume
+ * types (Kubernetes also allows csi, downwardAPI, ephemeral and projected, which Drover's pod spec does
+ * not have). Replaces the baseline hostPath check at this level.
  */
 import type { Volume } from '../../../../protocol/objects/pod.js';
 import { ALLOWED, forbidden, joinQuote, pluralize, sortedSet, type Check } from '../check.js';
 
 function restrictedType(v: Volume): string | undefined {
-  if (v.configMap || v.emptyDir || v.secret) return undefined;
+  if (v.configMap || v.emptyDir || v.secret || v.persistentVolumeClaim) return undefined;
   return v.hostPath ? 'hostPath' : 'unknown';
 }
 

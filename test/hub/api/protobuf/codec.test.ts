@@ -108,6 +108,22 @@ const OBJECTS: Record<string, Record<string, unknown>> = {
     source: { component: 'kubectl' }, reportingComponent: 'kubectl',
   },
   PodDisruptionBudget: { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: meta, spec: { minAvailable: '50%', selector: { matchLabels: { app: 'x' } } } },
+  PersistentVolumeClaim: {
+    apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: meta,
+    spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } }, storageClassName: 'local-path', volumeName: 'pvc-u-1', volumeMode: 'Filesystem' },
+    status: { phase: 'Bound', accessModes: ['ReadWriteOnce'], capacity: { storage: '1Gi' } },
+  },
+  PersistentVolume: {
+    apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: 'pv-1' },
+    spec: {
+      capacity: { storage: '2Gi' }, accessModes: ['ReadWriteOnce'], persistentVolumeReclaimPolicy: 'Delete', storageClassName: 'local-path', volumeMode: 'Filesystem',
+      claimRef: { kind: 'PersistentVolumeClaim', namespace: 'default', name: 'data', uid: 'u-1', apiVersion: 'v1' },
+      local: { path: '/var/lib/drover/volumes/pv-1' },
+      nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: ['n1'] }] }] } },
+    },
+    status: { phase: 'Bound' },
+  },
+  StorageClass: { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'local-path', annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } }, provisioner: 'drover.io/local-path', reclaimPolicy: 'Delete', volumeBindingMode: 'WaitForFirstConsumer', allowVolumeExpansion: false },
 };
 
 describe('decodeKubernetesProtobuf: every kind', () => {
