@@ -7,10 +7,12 @@
  * whenScaled=Delete deletes the claims of an ordinal scaled away once its pod is gone. Retain (the
  * default for both) leaves them.
  */
+import { isDeepStrictEqual } from 'node:util';
 import type { KubeObject, OwnerReference, PersistentVolumeClaim } from '../../../protocol/index.js';
 import type { PersistentVolumeClaimTemplate, StatefulSet } from '../../../protocol/objects/stateful-set.js';
 import { AlreadyExistsError, NotFoundError } from '../../store/errors.js';
 import type { Store } from '../../store/store.js';
+import type { ObjectCache } from '../../cache/object-cache.js';
 import { updateWithRetry } from '../../store/update-with-retry.js';
 import { claimName } from './identity.js';
 
@@ -51,6 +53,8 @@ function refsUnderPolicy(set: StatefulSet, claim: KubeObject): OwnerReference[] 
   return refs.length > 0 ? refs : undefined;
 }
 
+const sameRefs = (a: OwnerReference[] | undefined, b: OwnerReference[] | undefined): boolean => isDeepStrictEqual(a ?? [], b ?? []);
+
 export interface ClaimResult {
   /** Claim names created now. */
   created: string[];
@@ -60,11 +64,13 @@ export interface ClaimResult {
  * Make sure every claim of `ordinal` exists (created when missing) and carries the owner references the
  * retention policy asks for.
  */
-export async function ensureClaims(store: Store, set: StatefulSet, ordinal: number): Promise<ClaimResult> {
+export async function ensureClaims(store: Store, cache: ObjectCache, set: StatefulSet, ordinal: number): Promise<ClaimResult> {
   const created: string[] = [];
   const namespace = set.metadata.namespace ?? 'default';
   for (const template of set.spec.volumeClaimTemplates ?? []) {
     const want = claimFor(set, template, ordinal);
+    const cached = cache.kind<Claim>(CLAIM_KIND).get(namespace, want.metadata.name);
+    if (cached && (cached.metadata.deletionTimestamp || sameRefs(refsUnderPolicy(set, cached), cached.metadata.ownerReferences))) continue;
     const key = { kind: CLAIM_KIND, namespace, name: want.metadata.name };
     const have = await store.get<Claim>(key);
     if (!have) {
@@ -79,7 +85,7 @@ export async function ensureClaims(store: Store, set: StatefulSet, ordinal: numb
     if (have.metadata.deletionTimestamp) continue;
     await updateWithRetry<Claim>(store, key, (cur) => {
       const refs = refsUnderPolicy(set, cur);
-      if (JSON.stringify(refs ?? []) === JSON.stringify(cur.metadata.ownerReferences ?? [])) return undefined;
+      if (sameRefs(refs, cur.metadata.ownerReferences)) return undefined;
       const { ownerReferences: _old, ...meta } = cur.metadata;
       return { ...cur, metadata: { ...meta, ...(refs ? { ownerReferences: refs } : {}) } };
     });
@@ -91,12 +97,12 @@ export async function ensureClaims(store: Store, set: StatefulSet, ordinal: numb
  * whenScaled=Delete: delete the claims of ordinals outside [start, end) whose pod is gone. Returns the
  * names deleted.
  */
-export async function deleteScaledClaims(store: Store, set: StatefulSet, start: number, end: number, podOrdinals: ReadonlySet<number>): Promise<string[]> {
+export async function deleteScaledClaims(store: Store, cache: ObjectCache, set: StatefulSet, start: number, end: number, podOrdinals: ReadonlySet<number>): Promise<string[]> {
   if (set.spec.persistentVolumeClaimRetentionPolicy?.whenScaled !== 'Delete') return [];
   const templates = set.spec.volumeClaimTemplates ?? [];
   if (templates.length === 0) return [];
   const namespace = set.metadata.namespace ?? 'default';
-  const claims = (await store.list<Claim>(CLAIM_KIND, { namespace })).items;
+  const claims = cache.kind<Claim>(CLAIM_KIND).list({ namespace });
   const deleted: string[] = [];
   for (const claim of claims) {
     const ordinal = ordinalOfClaim(set, templates, claim.metadata.name);

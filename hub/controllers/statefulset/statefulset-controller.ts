@@ -67,7 +67,7 @@ export async function createStatefulSetController(opts: WorkloadControllerOption
     const useCurrent = rolling && ordinal < startOrdinal(set) + (partition !== undefined ? partition : currentReplicas) && revs.current !== revs.update;
     const revision = useCurrent ? revs.current : revs.update;
     try {
-      const claims = await ensureClaims(store, set, ordinal);
+      const claims = await ensureClaims(store, cache, set, ordinal);
       for (const claim of claims.created) {
         void events.record(involvedObjectOf(set), 'Normal', 'SuccessfulCreate', `create Claim ${claim} Pod ${name} in StatefulSet ${set.metadata.name} success`, source);
       }
@@ -126,6 +126,8 @@ export async function createStatefulSetController(opts: WorkloadControllerOption
         if (monotonic) return;
         continue;
       }
+      // the claims of a running pod follow the retention policy (its owner references)
+      await ensureClaims(store, cache, set, ordinal);
       if (!healthy(pod) && monotonic) return;
     }
 
@@ -214,7 +216,7 @@ export async function createStatefulSetController(opts: WorkloadControllerOption
     await step(pass);
 
     const start = startOrdinal(set);
-    const deletedClaims = await deleteScaledClaims(store, set, start, start + (set.spec.replicas ?? 1), new Set(pods.keys()));
+    const deletedClaims = await deleteScaledClaims(store, cache, set, start, start + (set.spec.replicas ?? 1), new Set(pods.keys()));
     for (const claim of deletedClaims) {
       void events.record(involvedObjectOf(set), 'Normal', 'SuccessfulDelete', `delete Claim ${claim} in StatefulSet ${set.metadata.name} successful`, source);
     }
