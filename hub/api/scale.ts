@@ -1,5 +1,5 @@
 /**
- * The scale subresource of Deployments and ReplicaSets, as autoscaling/v1 Scale:
+ * The scale subresource of Deployments, ReplicaSets and StatefulSets, as autoscaling/v1 Scale:
  *   GET   .../deployments/NAME/scale
  *   PUT   .../deployments/NAME/scale   {spec: {replicas: N}, metadata?: {resourceVersion}}  (CAS when given)
  *   PATCH .../deployments/NAME/scale   merge patch on the Scale, e.g. {"spec":{"replicas":3}}
@@ -43,7 +43,7 @@ export function scaleOf(obj: Scalable): Scale {
       ...(m.resourceVersion ? { resourceVersion: m.resourceVersion } : {}),
       ...(m.creationTimestamp ? { creationTimestamp: m.creationTimestamp } : {}),
     },
-    // Kubernetes defaults Deployment and ReplicaSet replicas to 1
+    // Kubernetes defaults Deployment, ReplicaSet and StatefulSet replicas to 1
     spec: { replicas: obj.spec.replicas ?? 1 },
     status: { replicas: obj.status?.replicas ?? 0, selector: obj.spec.selector ? selectorToString(obj.spec.selector) : '' },
   };
@@ -69,7 +69,7 @@ async function write(ctx: RequestContext, route: SubresourceRoute, deps: ApiDeps
   return scaleOf(await deps.store.update(next, { expectedResourceVersion }));
 }
 
-/** Handle .../NAME/scale for a Deployment or ReplicaSet. */
+/** Handle .../NAME/scale for a Deployment, ReplicaSet or StatefulSet. */
 export async function handleScale(ctx: RequestContext, route: SubresourceRoute, deps: ApiDeps): Promise<Reply> {
   const verbs: Record<string, Verb> = { GET: 'get', PUT: 'update', PATCH: 'patch' };
   const verb = verbs[ctx.method];

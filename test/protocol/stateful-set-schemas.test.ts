@@ -45,6 +45,6 @@ describe('apps/v1 StatefulSet schema', () => {
     const headers = columnsFor('StatefulSet').filter((c) => !c.wideOnly).map((c) => c.header);
     expect(headers).toEqual(['READY', 'AGE']);
     const set = { ...sts({}), status: { readyReplicas: 2 } } as unknown as StatefulSet;
-    expect(columnsFor('StatefulSet')[0]!.value(set)).toBe('2/3');
+    expect(columnsFor('StatefulSet')[0]!.value(set, Date.now())).toBe('2/3');
   });
 });

@@ -1,5 +1,5 @@
 /**
- * A StatefulSet's revision history as ControllerRevisions, as Kubernetes keeps it
+ * A StatefulSet's revision history as ControllerRevisions (the data: protocol/workload-helpers.ts revisionDataOf), as Kubernetes keeps it
  * (pkg/controller/history and statefulset's getStatefulSetRevisions / truncateHistory):
  * each revision's data is the template as a patch, `{spec: {template: {..., $patch: replace}}}`; its
  * name `<set>-<hash of the data>` (the hash mixed with status.collisionCount), its number one above the
@@ -9,34 +9,20 @@
  * revisionHistoryLimit (10) goes, oldest first, keeping the current and update revisions and any
  * revision a live pod still runs.
  */
-import { isDeepStrictEqual } from 'node:util';
-import type { PodTemplateSpec } from '../../../protocol/index.js';
 import type { ControllerRevision, StatefulSet } from '../../../protocol/objects/stateful-set.js';
-import { isControlledBy } from '../../../protocol/workload-helpers.js';
+import { isControlledBy, revisionDataOf, revisionHolds } from '../../../protocol/workload-helpers.js';
 import type { ObjectCache } from '../../cache/object-cache.js';
 import { AlreadyExistsError, NotFoundError } from '../../store/errors.js';
 import type { Store } from '../../store/store.js';
 import { updateWithRetry } from '../../store/update-with-retry.js';
 import { HashCollisionError } from '../errors.js';
+import { LAST_APPLIED_ANNOTATION } from '../../../protocol/well-known.js';
 import { controllerRefTo, objectHash } from '../pod-template.js';
 
 /** ControllerRevision label holding the data's hash. */
 export const CONTROLLER_REVISION_HASH_KEY = 'controller.kubernetes.io/hash';
 const DEFAULT_HISTORY_LIMIT = 10;
 const MAX_COLLISIONS = 5;
-
-/** What a StatefulSet's ControllerRevision stores: its template as a replacing patch. */
-export function revisionData(template: PodTemplateSpec): Record<string, unknown> {
-  return { spec: { template: { ...structuredClone(template), $patch: 'replace' } } };
-}
-
-/** The template a revision holds (its data without the patch directive). */
-export function templateOfRevision(revision: ControllerRevision): PodTemplateSpec {
-  const template = (revision.data as { spec?: { template?: PodTemplateSpec & { $patch?: string } } } | undefined)?.spec?.template;
-  if (!template) return { spec: { containers: [] } };
-  const { $patch: _patch, ...rest } = structuredClone(template);
-  return rest;
-}
 
 /** The revisions `owner` controls, oldest revision first. */
 export function revisionsOf(cache: ObjectCache, owner: StatefulSet): ControllerRevision[] {
@@ -54,6 +40,12 @@ export interface SetRevisions {
   revisions: ControllerRevision[];
 }
 
+/** The set's annotations (kubernetes.io/change-cause among them), as Kubernetes copies them; not kubectl's last-applied copy. */
+function annotationsOf(set: StatefulSet): { annotations?: Record<string, string> } {
+  const { [LAST_APPLIED_ANNOTATION]: _lastApplied, ...rest } = set.metadata.annotations ?? {};
+  return Object.keys(rest).length > 0 ? { annotations: rest } : {};
+}
+
 function newRevision(set: StatefulSet, data: Record<string, unknown>, revision: number, collisionCount: number): ControllerRevision {
   const hash = objectHash(data, collisionCount);
   return {
@@ -63,6 +55,7 @@ function newRevision(set: StatefulSet, data: Record<string, unknown>, revision: 
       name: `${set.metadata.name}-${hash}`,
       namespace: set.metadata.namespace ?? 'default',
       labels: { ...(set.spec.template.metadata?.labels ?? {}), [CONTROLLER_REVISION_HASH_KEY]: hash },
+      ...annotationsOf(set),
       ownerReferences: [controllerRefTo(set)],
     },
     data,
@@ -76,10 +69,10 @@ function newRevision(set: StatefulSet, data: Record<string, unknown>, revision: 
  */
 export async function syncRevisions(store: Store, cache: ObjectCache, set: StatefulSet): Promise<SetRevisions> {
   const revisions = revisionsOf(cache, set);
-  const data = revisionData(set.spec.template);
+  const data = revisionDataOf(set.spec.template);
   const next = (revisions.at(-1)?.revision ?? 0) + 1;
   let collisionCount = set.status?.collisionCount ?? 0;
-  const equal = revisions.filter((r) => isDeepStrictEqual(r.data, data));
+  const equal = revisions.filter((r) => revisionHolds(r, set.spec.template));
   let update: ControllerRevision;
   if (equal.length > 0 && equal.at(-1) === revisions.at(-1)) {
     update = equal.at(-1)!;
@@ -98,7 +91,7 @@ export async function syncRevisions(store: Store, cache: ObjectCache, set: State
       } catch (err) {
         if (!(err instanceof AlreadyExistsError)) throw err;
         const existing = await store.get<ControllerRevision>({ kind: 'ControllerRevision', namespace: fresh.metadata.namespace!, name: fresh.metadata.name });
-        if (existing && isControlledBy(existing, set) && isDeepStrictEqual(existing.data, data)) {
+        if (existing && isControlledBy(existing, set) && revisionHolds(existing, set.spec.template)) {
           update = existing;
           break;
         }

@@ -19,7 +19,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Pod } from '../../../protocol/index.js';
 import type { StatefulSet } from '../../../protocol/objects/stateful-set.js';
-import { isControlledBy } from '../../../protocol/workload-helpers.js';
+import { isControlledBy, templateOfRevision } from '../../../protocol/workload-helpers.js';
 import { admitComponentPod, createPodSecurityAdmission } from '../../admission/pod-security/admission.js';
 import { deletePodGracefully } from '../../registry/pod-deletion.js';
 import { AlreadyExistsError } from '../../store/errors.js';
@@ -32,7 +32,7 @@ import { createReconcileLoop, loopController, objectKey, splitObjectKey } from '
 import { involvedObjectOf, type WorkloadControllerOptions } from '../replicaset.js';
 import { deleteScaledClaims, ensureClaims } from './claims.js';
 import { ordinalOf, podName, revisionOfPod, startOrdinal, statefulPod } from './identity.js';
-import { syncRevisions, templateOfRevision, truncateHistory, type SetRevisions } from './revisions.js';
+import { syncRevisions, truncateHistory, type SetRevisions } from './revisions.js';
 
 export const STATEFULSET_CONTROLLER = 'statefulset-controller';
 
