@@ -3,7 +3,7 @@
  * pods `<set>-<ordinal>` for ordinals [start, start + replicas), each with its claims
  * (`<template>-<set>-<ordinal>`, claims.ts) made before it, its hostname and the set's serviceName as
  * subdomain (identity.ts), and the controller-revision-hash of the ControllerRevision it runs
- * (revisions.ts).
+ * (../controller-revisions.ts).
  *
  * OrderedReady (the default): one step at a time. Ordinals are created lowest first, each only once
  * every lower one is Running and Ready (and available for minReadySeconds); a terminating or unhealthy
@@ -32,7 +32,7 @@ import { createReconcileLoop, loopController, objectKey, splitObjectKey } from '
 import { involvedObjectOf, type WorkloadControllerOptions } from '../replicaset.js';
 import { deleteScaledClaims, ensureClaims } from './claims.js';
 import { ordinalOf, podName, revisionOfPod, startOrdinal, statefulPod } from './identity.js';
-import { syncRevisions, truncateHistory, type SetRevisions } from './revisions.js';
+import { syncRevisions, truncateHistory, type SetRevisions } from '../controller-revisions.js';
 
 export const STATEFULSET_CONTROLLER = 'statefulset-controller';
 
