@@ -41,6 +41,7 @@ import { createImageGc, type ImageGc } from './pods/image-gc.js';
 const IMAGE_FS: Partial<Record<string, string>> = { containerd: '/var/lib/containerd', docker: '/var/lib/docker' };
 import { AGENT_VERSION, buildNodeStatusMessage, hostIPOf } from './link/node-status.js';
 import { createNodeStatusLink } from './link/node-status-publisher.js';
+import { localVolumeDir } from './local-volumes.js';
 import { createPodUsageSampler } from './pods/pod-usage.js';
 import { cgroupLayout, readCgroupUsage, type CgroupLayout } from '../runtime-adapters/cgroup-usage.js';
 import { createPodStatusReporter, type PodStatusReporter } from './link/pod-status-reporter.js';
@@ -291,7 +292,7 @@ export async function createAgent(opts: AgentOptions): Promise<Agent> {
     const { publisher: nodeStatus, tick: publishNodeStatus } = createNodeStatusLink({
       conn,
       name,
-      build: () => buildNodeStatusMessage(currentFacts.facts(), name, clock, podNetwork?.vtepMAC()),
+      build: () => buildNodeStatusMessage(currentFacts.facts(), name, clock, podNetwork?.vtepMAC(), localVolumeDir(opts.dataDir)),
       clock,
       refreshMs: opts.statusRefreshMs,
       podUsage: () => podUsage.latest(),

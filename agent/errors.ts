@@ -27,6 +27,7 @@ export const AGENT_ERROR_CODES = {
   EAGENT_NETWORK_COMMAND: 'a command that programs the node network (ip, bridge, nft, docker network) failed',
   EAGENT_SERVICE_PROXY: 'nft refused the service rules or could not be run; the rules applied before stay in force',
   EAGENT_DNS_LISTEN: 'the cluster DNS server cannot listen on its address and port (the address is not up yet, or the port is taken)',
+  EAGENT_VOLUME_IN_USE: "a deleteVolume command names a local volume a claim of the node's pods still mounts",
 } as const;
 
 export type AgentErrorCode = keyof typeof AGENT_ERROR_CODES;
@@ -130,6 +131,13 @@ export class PodNotFoundError extends AgentError {
 export class ContainerNotRunningError extends AgentError {
   constructor(message: string) {
     super('EAGENT_CONTAINER_NOT_RUNNING', message);
+  }
+}
+
+/** The hub asked to delete a local volume that a pod of the desired set still mounts. */
+export class VolumeInUseError extends AgentError {
+  constructor(readonly volume: string, claims: readonly string[]) {
+    super('EAGENT_VOLUME_IN_USE', `volume ${volume} is still mounted by the node's pods (claim ${claims.join(', ')}): not deleted`);
   }
 }
 

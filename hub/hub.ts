@@ -34,6 +34,7 @@ import { createEndpointSliceController } from './controllers/network/endpoint-sl
 import { createEndpointsController } from './controllers/network/endpoints.js';
 import { checkClusterNetwork, DEFAULT_CLUSTER_NETWORK, type ClusterNetwork } from '../protocol/cluster-network.js';
 import { createWorkloadControllers } from './controllers/workloads.js';
+import { createVolumeController } from './controllers/volume/volume-controller.js';
 import { createPodSecurityAdmission, type PodSecurityExemptions } from './admission/pod-security/admission.js';
 import type { Policy } from '../protocol/pod-security.js';
 import { createAuditLog, type AuditLog } from './audit/audit-log.js';
@@ -285,6 +286,11 @@ export async function createHub(opts: HubOptions): Promise<Hub> {
     const workloads = await createWorkloadControllers({ store, cache, podSecurity, minReconcileIntervalMs: DEFAULT_MIN_RECONCILE_INTERVAL_MS, logger: opts.logger.child({ component: 'controllers' }), clock, events });
     await workloads.start();
     closers.push(() => workloads.stop());
+
+    // local persistent volumes: binding, the local-path provisioner, reclaim (the node's agent deletes a directory)
+    const volumes = await createVolumeController({ store, cache, cleaner: nodeCommands, logger: opts.logger.child({ component: 'controllers' }), clock, events });
+    await volumes.start();
+    closers.push(() => volumes.stop());
 
     // Deleting a Node through the API revokes its credential and drops its live connection at once.
     const apiAuth: ApiAuth = {

@@ -23,6 +23,8 @@ export const nodeStatusMessageSchema = z.strictObject({
   /** Labels the agent derives from its facts (kubernetes.io/arch, ...). */
   labels: labelsSchema.optional(),
   status: nodeStatusSchema,
+  /** Where the agent keeps local-path volumes (`<data dir>/volumes`); the hub provisions them there. */
+  volumeDir: z.string().startsWith('/', 'must be an absolute path').max(4096).optional(),
   /** The node's end of the pod overlay, once it has one: its VXLAN device's MAC (the hub tells the other nodes). */
   network: z.strictObject({ vtepMAC: z.string().regex(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/, 'must be a MAC address such as 0a:58:0a:2a:01:00') }).optional(),
 });
@@ -107,6 +109,22 @@ export const configDataSchema = z.strictObject({
 });
 export type ConfigData = z.infer<typeof configDataSchema>;
 
+/**
+ * A claim of the node's pods and the volume it is bound to, sent with a desired set: only those the
+ * node's pods use. `managed` volumes are the local-path provisioner's: the agent keeps them at
+ * `<data dir>/volumes/<volume>` (and creates the directory); others are an admin's `local` (must exist)
+ * or `hostPath` (checked or created by `hostPathType`, as a pod's hostPath volume) directories at `path`.
+ */
+export const claimVolumeSchema = z.strictObject({
+  namespace: z.string(),
+  claim: z.string(),
+  volume: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be a PersistentVolume name'),
+  path: z.string().startsWith('/', 'must be an absolute path'),
+  managed: z.boolean().optional(),
+  hostPathType: z.enum(['', 'DirectoryOrCreate', 'Directory']).optional(),
+});
+export type ClaimVolume = z.infer<typeof claimVolumeSchema>;
+
 export { MAX_DESIRED_SET_PARTS };
 /** The largest whole desired set, once its parts are put together (what an agent keeps in desired.json). */
 export const MAX_DESIRED_SET_BYTES = MAX_DESIRED_SET_PARTS * MAX_PAYLOAD_BYTES;
@@ -128,6 +146,8 @@ export const desiredSetMessageSchema = z
     parts: z.number().int().min(2).max(MAX_DESIRED_SET_PARTS).optional(),
     pods: z.array(podSchema),
     config: z.array(configDataSchema).default([]),
+    /** The claims the node's pods mount and their volumes; absent when none do (what agents before volumes read). Every part carries all of them. */
+    volumes: z.array(claimVolumeSchema).optional(),
   })
   .check((ctx) => {
     const { part, parts } = ctx.value;
@@ -302,6 +322,14 @@ export const commandMessageSchema = z.discriminatedUnion('command', [
     container: z.string().optional(),
     argv: z.array(z.string()).min(1),
     timeoutSeconds: z.number().int().min(1).max(3600).optional(),
+  }),
+  /** Remove a released local-path volume's directory (Delete reclaim policy); refused while a pod of the node uses it. */
+  z.strictObject({
+    ...envelope,
+    type: z.literal('command'),
+    command: z.literal('deleteVolume'),
+    requestId: z.string().min(1).max(64),
+    volume: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be a PersistentVolume name'),
   }),
 ]);
 export type CommandMessage = z.infer<typeof commandMessageSchema>;

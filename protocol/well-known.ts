@@ -136,3 +136,5 @@ export const FINALIZER_PV_PROTECTION = 'kubernetes.io/pv-protection';
 /** The built-in node-local provisioner and its StorageClass (K3s' local-path-provisioner, on the agent). */
 export const LOCAL_PATH_PROVISIONER = 'drover.io/local-path';
 export const LOCAL_PATH_STORAGE_CLASS = 'local-path';
+/** Where a node's agent keeps local-path volumes (`<data dir>/volumes`), as it reports it (written by the hub from its status). */
+export const ANNOTATION_LOCAL_VOLUME_DIR = 'storage.drover.io/local-volume-dir';

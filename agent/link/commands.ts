@@ -1,5 +1,5 @@
 /**
- * Commands from the hub on the node's cmd topic (`drover logs`, `drover exec`): run against the pod's
+ * Commands from the hub on the node's cmd topic (`drover logs`, `drover exec`, and deleteVolume for a released local volume): run against the pod's
  * container in the runtime and answer on drover/v1/nodes/<name>/reply/<requestId>. A malformed command
  * is logged and dropped (there is no request id to answer); every other failure is answered ok:false.
  */
@@ -15,7 +15,8 @@ import { RUNTIME_LABELS } from '../../protocol/pod-helpers.js';
 import { preciseTimestamp } from '../../protocol/time.js';
 import { topics } from '../../protocol/topics.js';
 import type { ContainerRuntime } from '../../runtime-adapters/runtime.js';
-import { ContainerNotRunningError } from '../errors.js';
+import { ContainerNotRunningError, InvalidOptionError } from '../errors.js';
+import { deleteManagedVolume } from '../local-volumes.js';
 import type { DesiredSet } from '../desired-set.js';
 import { containerFinder, previousLogReader } from './pod-container.js';
 
@@ -54,6 +55,12 @@ export function createCommandHandler(opts: CommandHandlerOptions): CommandHandle
   const readPrevious = previousLogReader(opts);
 
   async function run(cmd: CommandMessage): Promise<Omit<ReplyMessage, 'v' | 'type' | 'sentAt' | 'requestId'>> {
+    if (cmd.command === 'deleteVolume') {
+      if (!opts.dataDir) throw new InvalidOptionError('this agent has no data dir: it keeps no local volumes');
+      const path = await deleteManagedVolume(opts.dataDir, cmd.volume, opts.desired()?.volumes ?? []);
+      log.info({ volume: cmd.volume, path }, 'released local volume deleted');
+      return { ok: true, output: path };
+    }
     if (cmd.command === 'logs' && cmd.previous) return { ok: true, output: truncateOutput(await readPrevious(cmd, cmd.tailLines)) };
     const info = await findContainer(cmd);
     if (cmd.command === 'logs') {
@@ -85,7 +92,7 @@ export function createCommandHandler(opts: CommandHandlerOptions): CommandHandle
       try {
         body = await run(cmd);
       } catch (err) {
-        const context = { command: cmd.command, pod: `${cmd.namespace}/${cmd.pod}`, requestId: cmd.requestId };
+        const context = { command: cmd.command, ...(cmd.command === 'deleteVolume' ? { volume: cmd.volume } : { pod: `${cmd.namespace}/${cmd.pod}` }), requestId: cmd.requestId };
         // the agent's own refusals are expected answers; anything else is worth a stack trace
         if (err instanceof DroverError) log.info({ ...context, code: err.code, error: err.message }, 'command failed');
         else log.warn({ ...context, err }, 'command failed');

@@ -161,7 +161,7 @@ function withNamedPods(set: DesiredSetMessage): DesiredSet {
   return set as DesiredSet;
 }
 
-/** Same pods and config: both sides are decoded JSON, so key order and absent keys compare as in JSON. */
+/** Same pods, config and volumes: both sides are decoded JSON, so key order and absent keys compare as in JSON. */
 function sameContent(a: DesiredSet, b: DesiredSet): boolean {
-  return isDeepStrictEqual(a.pods, b.pods) && isDeepStrictEqual(a.config, b.config);
+  return isDeepStrictEqual(a.pods, b.pods) && isDeepStrictEqual(a.config, b.config) && isDeepStrictEqual(a.volumes ?? [], b.volumes ?? []);
 }

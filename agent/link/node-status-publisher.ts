@@ -41,6 +41,7 @@ export function significantPart(message: NodeStatusMessage): unknown {
   return {
     labels: message.labels,
     network: message.network,
+    volumeDir: message.volumeDir,
     status,
     conditions: (conditions ?? []).map(({ lastHeartbeatTime: _h, lastTransitionTime: _t, ...c }) => c),
   };

@@ -131,12 +131,14 @@ export function nodeLabels(facts: NodeFacts, nodeName: string): Record<string, s
 
 /**
  * The node status message. `vtepMAC`: the MAC of the node's VXLAN device once the pod network made it
- * (the hub tells the other nodes, which then route this node's pod CIDR to it).
+ * (the hub tells the other nodes, which then route this node's pod CIDR to it). `volumeDir`: where the
+ * agent keeps local-path volumes (the hub provisions them there).
  */
-export function buildNodeStatusMessage(facts: NodeFacts, nodeName: string, clock: () => number = Date.now, vtepMAC?: string): NodeStatusMessage {
+export function buildNodeStatusMessage(facts: NodeFacts, nodeName: string, clock: () => number = Date.now, vtepMAC?: string, volumeDir?: string): NodeStatusMessage {
   const now = preciseTimestamp(clock());
   const message: NodeStatusMessage = { v: 1, type: 'nodeStatus', sentAt: now, labels: nodeLabels(facts, nodeName), status: buildNodeStatus(facts, now) };
   if (vtepMAC) message.network = { vtepMAC };
+  if (volumeDir) message.volumeDir = volumeDir;
   return message;
 }
 

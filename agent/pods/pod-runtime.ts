@@ -12,6 +12,8 @@ import { podNamespace, podUid } from '../desired-set.js';
 import type { PodSandbox } from '../pod-sandbox.js';
 import type { PodServiceEnv } from '../pod-services.js';
 import { ContainerConfigError } from '../errors.js';
+import { claimVolumeOf, claimVolumePath } from './claim-volumes.js';
+import { noClaimVolumes, type ClaimVolumeLookup } from '../local-volumes.js';
 import { configValue, isValidEnvName, missingKeyMessage, noConfig, requireConfig, type ConfigLookup } from './pod-config.js';
 
 export interface PodRuntimeContext {
@@ -21,6 +23,8 @@ export interface PodRuntimeContext {
   config?: ConfigLookup;
   /** The node's Services as environment variables (service links); none when absent. */
   serviceEnv?: PodServiceEnv;
+  /** The claims of the desired set and their volumes (persistentVolumeClaim volumes); none when absent. */
+  claims?: ClaimVolumeLookup;
 }
 
 export type RestartPolicy = 'Always' | 'OnFailure' | 'Never';
@@ -280,10 +284,11 @@ function buildMounts(pod: Pod, container: Container, ctx: PodRuntimeContext): Mo
     let hostPath: string;
     if (v.hostPath) hostPath = v.hostPath.path;
     else if (v.emptyDir || v.configMap || v.secret) hostPath = emptyDirPath(ctx.dataDir, podUid(pod), v.name);
+    else if (v.persistentVolumeClaim) hostPath = claimVolumePath(claimVolumeOf(v, podNamespace(pod), ctx.claims ?? noClaimVolumes), ctx.dataDir);
     else throw new ContainerConfigError(`container ${container.name}: volume "${v.name}": this kind of volume is not supported by this agent`);
     if (m.subPath) hostPath = join(hostPath, checkedSubPath(container, m.subPath));
     // ConfigMap and Secret volumes are always read-only in the container, as in Kubernetes.
-    const readOnly = v.configMap || v.secret ? true : m.readOnly ?? false;
+    const readOnly = v.configMap || v.secret || v.persistentVolumeClaim?.readOnly ? true : m.readOnly ?? false;
     return { hostPath, containerPath: m.mountPath, readOnly };
   });
 }

@@ -1,7 +1,8 @@
 /**
  * The host side of a pod's volumes: emptyDirs are created under the data dir (and removed with the
- * pod), hostPaths are checked or created according to their `type`, as the kubelet does, and
- * configMap/secret volumes are written as files (config-volume.ts) and kept up to date.
+ * pod), hostPaths are checked or created according to their `type`, as the kubelet does,
+ * configMap/secret volumes are written as files (config-volume.ts) and kept up to date, and
+ * persistentVolumeClaim volumes get their volume's directory (claim-volumes.ts).
  */
 import type { Stats } from 'node:fs';
 import { chmod, mkdir, open, readdir, rm, stat } from 'node:fs/promises';
@@ -12,12 +13,14 @@ import { writeConfigVolume } from './config-volume.js';
 import { ContainerConfigError } from '../errors.js';
 import { noConfig, type ConfigLookup } from './pod-config.js';
 import { emptyDirPath, podDir } from './pod-runtime.js';
+import { prepareClaimVolume } from './claim-volumes.js';
+import { noClaimVolumes, type ClaimVolumeLookup } from '../local-volumes.js';
 
 /**
  * Make every volume the pod's containers mount ready on the host. Throws ContainerConfigError.
  * Called on every sync of the pod, so a changed ConfigMap/Secret reaches its volume files.
  */
-export async function preparePodVolumes(pod: Pod, dataDir: string, config: ConfigLookup = noConfig): Promise<void> {
+export async function preparePodVolumes(pod: Pod, dataDir: string, config: ConfigLookup = noConfig, claims: ClaimVolumeLookup = noClaimVolumes): Promise<void> {
   const mounted = new Set(pod.spec.containers.flatMap((c) => (c.volumeMounts ?? []).map((m) => m.name)));
   for (const volume of pod.spec.volumes ?? []) {
     if (!mounted.has(volume.name)) continue;
@@ -30,6 +33,8 @@ export async function preparePodVolumes(pod: Pod, dataDir: string, config: Confi
       await prepareHostPath(volume as Volume & { hostPath: NonNullable<Volume['hostPath']> });
     } else if (volume.configMap || volume.secret) {
       await writeConfigVolume(volume, podNamespace(pod), emptyDirPath(dataDir, podUid(pod), volume.name), config);
+    } else if (volume.persistentVolumeClaim) {
+      await prepareClaimVolume(volume, podNamespace(pod), dataDir, claims);
     }
   }
 }

@@ -27,6 +27,7 @@ import type { ContainerRecord, ContainerRecords, TerminatedRecord, WaitingRecord
 import { createImagePull } from './image-pull.js';
 import type { HubImageSource } from '../../runtime-adapters/hub-images.js';
 import type { ConfigLookup } from './pod-config.js';
+import { noClaimVolumes, type ClaimVolumeLookup } from '../local-volumes.js';
 import { podRefOf, type PodEventSink, type PodRef } from './pod-events.js';
 import { containerSpecHash, graceSecondsOf, restartPolicyOf, shouldRestart, toContainerSpec } from './pod-runtime.js';
 import { preparePodVolumes, removePodDir } from './pod-volumes.js';
@@ -50,6 +51,8 @@ export interface PodWorkerOptions {
   dataDir: string;
   /** The current desired set's ConfigMaps/Secrets, read at use (env at create, volume files every sync). */
   config: ConfigLookup;
+  /** The current desired set's claims and their volumes (persistentVolumeClaim volumes); none when absent. */
+  claims?: ClaimVolumeLookup | undefined;
   clock: () => number;
   logger: Logger;
   events?: PodEventSink | undefined;
@@ -80,7 +83,7 @@ export function createPodWorker(opts: PodWorkerOptions): PodWorker {
   const sandboxes = opts.sandboxes ?? NO_POD_NETWORK;
   /** The last sandbox failure per pod, so its event is recorded once per message. */
   const sandboxFailures = new Map<string, string>();
-  const ctx = { nodeName: opts.nodeName, dataDir, config: opts.config, serviceEnv: opts.serviceEnv ?? NO_SERVICE_ENV };
+  const ctx = { nodeName: opts.nodeName, dataDir, config: opts.config, serviceEnv: opts.serviceEnv ?? NO_SERVICE_ENV, claims: opts.claims ?? noClaimVolumes };
   const event: PodEventSink['record'] = (...args) => opts.events?.record(...args);
   /** Kill requests by `uid/container`. */
   const pendingKills = new Map<string, KillRequest>();
@@ -283,7 +286,7 @@ export function createPodWorker(opts: PodWorkerOptions): PodWorker {
       }
     }
     try {
-      await preparePodVolumes(pod, dataDir, ctx.config);
+      await preparePodVolumes(pod, dataDir, ctx.config, ctx.claims);
     } catch (err) {
       if (!(err instanceof ContainerConfigError)) throw err;
       for (const c of pod.spec.containers) {

@@ -28,6 +28,7 @@ import type { ContainerRecords } from './container-records.js';
 import { countMutations } from './counting-runtime.js';
 import { createPodDispatch } from './pod-dispatch.js';
 import type { PodEventSink } from './pod-events.js';
+import { claimVolumeLookupFrom } from '../local-volumes.js';
 import { configLookupFrom } from './pod-config.js';
 import { listPodDirs, removePodDir } from './pod-volumes.js';
 import { createPodWorker, type KillRequest } from './pod-worker.js';
@@ -134,6 +135,7 @@ export function createReconciler(opts: ReconcilerOptions): Reconciler {
     dataDir,
     // the current desired set's ConfigMaps/Secrets, read at use (env when a container is created, volume files every sync)
     config: configLookupFrom(() => desired?.config),
+    claims: claimVolumeLookupFrom(() => desired?.volumes),
     clock,
     logger: log,
     events: opts.events,

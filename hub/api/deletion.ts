@@ -14,6 +14,7 @@ import { deletePodGracefully } from '../registry/pod-deletion.js';
 import type { ObjectKey } from '../store/store.js';
 import type { ApiDeps } from './context.js';
 import { apiErrors, pluralOf } from './status.js';
+import { kubeTimestamp } from '../../protocol/time.js';
 
 export { DEFAULT_GRACE_PERIOD_SECONDS } from '../registry/pod-deletion.js';
 
@@ -127,8 +128,23 @@ export async function deleteNode(deps: ApiDeps, name: string, options: DeleteOpt
   return deleteAfterCheck(deps, { kind: 'Node', namespace: '', name }, node, options);
 }
 
+/**
+ * Delete any other object. One with finalizers (a PersistentVolumeClaim's `kubernetes.io/pvc-protection`)
+ * is only marked (metadata.deletionTimestamp) and stays until its finalizers are removed, as in Kubernetes:
+ * by the controller that owns them, or by an update that empties them (resources.ts, storeUpdate).
+ */
 export async function deleteGeneric(deps: ApiDeps, key: ObjectKey, options: DeleteOptions): Promise<KubeObject> {
   const obj = await getOr404(deps, key);
   checkPreconditions(obj, options);
+  if ((obj.metadata.finalizers ?? []).length > 0) {
+    if (obj.metadata.deletionTimestamp) return obj;
+    const marked = { ...obj, metadata: { ...obj.metadata, deletionTimestamp: kubeTimestamp(deps.clock()), deletionGracePeriodSeconds: 0 } };
+    return deps.store.update(marked, { expectedResourceVersion: obj.metadata.resourceVersion });
+  }
   return deleteAfterCheck(deps, key, obj, options);
+}
+
+/** An object being deleted whose last finalizer an update removed goes (never a Pod: its deletion is the agent's to finish). */
+export function finalizedByUpdate(existing: KubeObject, next: KubeObject): boolean {
+  return existing.kind !== 'Pod' && Boolean(existing.metadata.deletionTimestamp) && (existing.metadata.finalizers ?? []).length > 0 && (next.metadata.finalizers ?? []).length === 0;
 }

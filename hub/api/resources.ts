@@ -14,11 +14,12 @@ import type { Service } from '../../protocol/objects/service.js';
 import type { ObjectKey } from '../store/store.js';
 import { admitWrite } from './admission.js';
 import { defaultJob } from '../../protocol/job-defaults.js';
+import { defaultStorage } from './storage-defaults.js';
 import type { Job } from '../../protocol/objects/job.js';
 import { authorize, type Verb } from './auth.js';
 import { type ApiDeps, type Reply, type RequestContext } from './context.js';
 import { withDisruptionStatus } from './disruption-status.js';
-import { deleteGeneric, deleteNamespace, deleteNode, deletePod, parseDeleteOptions } from './deletion.js';
+import { deleteGeneric, deleteNamespace, deleteNode, deletePod, finalizedByUpdate, parseDeleteOptions } from './deletion.js';
 import { applyJsonPatch, asOperations } from './json-patch.js';
 import { applyMergePatch } from './merge-patch.js';
 import { applyStrategicMergePatch } from './strategic-merge-patch.js';
@@ -216,6 +217,7 @@ async function insert(ctx: RequestContext, route: ResourceRoute, deps: ApiDeps, 
   if (route.info.kind === 'Namespace') obj.status = { phase: 'Active' };
   let valid = track(validate(route.info, obj));
   if (valid.kind === 'Job') valid = defaultJob(valid as Job);
+  valid = await defaultStorage(deps, valid);
   ctx.audit.objectName = valid.metadata.name || String(metadata.generateName ?? '');
   if (route.info.namespaced) await requireNamespace(deps, route.namespace!);
   admitWrite(ctx, route, deps, valid);
@@ -273,6 +275,11 @@ async function storeUpdate(ctx: RequestContext, route: ResourceRoute, deps: ApiD
     return { code: 200, body: await deps.services.admit(valid as Service, existing as Service, write) };
   }
   if (dryRun) return { code: 200, body: valid };
+  if (finalizedByUpdate(existing, valid)) {
+    const written = await deps.store.update(valid, { expectedResourceVersion: expected });
+    await deps.store.delete(keyOf(route, existing.metadata.name), { expectedResourceVersion: written.metadata.resourceVersion });
+    return { code: 200, body: written };
+  }
   return { code: 200, body: await deps.store.update(valid, { expectedResourceVersion: expected }) };
 }
 

@@ -9,6 +9,8 @@
  * - generation = the cache's revision when the set was read: monotonic, across hub restarts too.
  * - `config`: the ConfigMaps/Secrets the node's pods reference, nothing more (desired-config.ts). A
  *   change to one of them (or its deletion) marks dirty the nodes whose pods reference it.
+ * - `volumes`: the claims the node's pods mount, with their volumes' paths (desired-volumes.ts); a claim or
+ *   volume change marks dirty the nodes whose pods mount the claim.
  * - A set identical to the last one published for the node is not published again.
  * - A failed publish is logged and retried after `retryMs`.
  * - A flush publishes `concurrency` (64) sets at once, not one after another.
@@ -27,6 +29,9 @@ import type { Broker } from '../broker/broker.js';
 import type { CacheEvent, ObjectCache } from '../cache/object-cache.js';
 import { configRefKey, configRefsOf, podConfigRefs, toConfigData } from './desired-config.js';
 import { buildDesiredSet, podFingerprint, podsForNode } from './desired-set.js';
+import { claimVolumesFor, type ClaimVolumeSource } from './desired-volumes.js';
+import type { PersistentVolume, PersistentVolumeClaim } from '../../protocol/objects/storage.js';
+import { podClaimNames } from '../placement/volumes.js';
 
 export interface DesiredPublisherOptions {
   /** The shared informer cache (started by the caller): pods by node, nodes, config. */
@@ -111,6 +116,18 @@ export function createDesiredPublisher(opts: DesiredPublisherOptions): DesiredPu
     }
   }
 
+  const claimSource: ClaimVolumeSource = {
+    claim: (namespace, name) => (cache.holds('PersistentVolumeClaim') ? cache.kind<PersistentVolumeClaim>('PersistentVolumeClaim').get(namespace, name) : undefined),
+    volume: (name) => (cache.holds('PersistentVolume') ? cache.kind<PersistentVolume>('PersistentVolume').get('', name) : undefined),
+  };
+
+  /** A claim (or the volume naming it) changed: the nodes whose pods mount the claim get a new set. */
+  function onClaimChange(namespace: string, claim: string): void {
+    for (const pod of podCache.list({ namespace })) {
+      if (pod.spec.nodeName && podClaimNames(pod).includes(claim)) markDirty(pod.spec.nodeName);
+    }
+  }
+
   /** The referenced ConfigMaps/Secrets that exist; a missing one is the agent's to report. */
   function configFor(bound: Pod[]): DesiredSetMessage['config'] {
     return configRefsOf(bound)
@@ -122,9 +139,11 @@ export function createDesiredPublisher(opts: DesiredPublisherOptions): DesiredPu
   async function publishFor(node: string): Promise<void> {
     const nodeObject = nodeCache.get('', node);
     const bound = podCache.onNode(node);
-    const config = nodeObject ? configFor(podsForNode(node, bound)) : [];
-    const set = buildDesiredSet(node, bound, cache.revision(), nodeObject !== undefined, clock, config);
-    const content = digestOf({ pods: set.pods, config: set.config });
+    const running = podsForNode(node, bound);
+    const config = nodeObject ? configFor(running) : [];
+    const volumes = nodeObject ? claimVolumesFor(running, claimSource) : [];
+    const set = buildDesiredSet(node, bound, cache.revision(), nodeObject !== undefined, clock, config, volumes);
+    const content = digestOf({ pods: set.pods, config: set.config, volumes: set.volumes });
     if (published.get(node) === content) return;
     const split = splitDesiredSet(set, maxMessageBytes);
     for (const { pod, bytes } of split.undeliverable) {
@@ -171,6 +190,17 @@ export function createDesiredPublisher(opts: DesiredPublisherOptions): DesiredPu
         cache.kind('ConfigMap').subscribe(onConfigEvent),
         cache.kind('Secret').subscribe(onConfigEvent),
       );
+      if (cache.holds('PersistentVolumeClaim')) {
+        subscriptions.push(cache.kind<PersistentVolumeClaim>('PersistentVolumeClaim').subscribe((e) => onClaimChange(e.object.metadata.namespace ?? 'default', e.object.metadata.name)));
+      }
+      if (cache.holds('PersistentVolume')) {
+        subscriptions.push(
+          cache.kind<PersistentVolume>('PersistentVolume').subscribe((e) => {
+            const ref = e.object.spec.claimRef ?? e.old?.spec.claimRef;
+            if (ref?.name) onClaimChange(ref.namespace ?? 'default', ref.name);
+          }),
+        );
+      }
       const nodes = nodeCache.list();
       queue.markAll();
       await queue.flush();

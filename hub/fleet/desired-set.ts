@@ -1,5 +1,5 @@
 /** Building a node's desired set from stored Pods; pure, for tests. */
-import { type ConfigData, type DesiredSetMessage } from '../../protocol/messages.js';
+import { type ClaimVolume, type ConfigData, type DesiredSetMessage } from '../../protocol/messages.js';
 import type { Pod } from '../../protocol/objects/pod.js';
 import { preciseTimestamp } from '../../protocol/time.js';
 
@@ -29,7 +29,8 @@ export function podsForNode(node: string, pods: Pod[]): Pod[] {
  * with their deletionTimestamp and deletionGracePeriodSeconds, so the agent stops them with the grace
  * the deletion asked for (`kubectl delete --grace-period=N`, `--now`), not the spec's; the agent runs
  * none of them. `nodeExists` false (the Node was deleted) gives an empty set. `config` is the
- * ConfigMaps/Secrets the pods that should run reference (see desired-config.ts); the caller fetches them.
+ * ConfigMaps/Secrets the pods that should run reference (see desired-config.ts), `volumes` the claims they
+ * mount with their volumes (desired-volumes.ts); the caller fetches them.
  */
 export function buildDesiredSet(
   node: string,
@@ -38,6 +39,7 @@ export function buildDesiredSet(
   nodeExists: boolean,
   clock: () => number,
   config: ConfigData[] = [],
+  volumes: ClaimVolume[] = [],
 ): DesiredSetMessage {
   const selected = nodeExists
     ? pods
@@ -45,5 +47,8 @@ export function buildDesiredSet(
         .map(desiredPod)
         .sort((a, b) => `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.metadata.name}`))
     : [];
-  return { v: 1, type: 'desiredSet', sentAt: preciseTimestamp(clock()), node, generation, pods: selected, config: selected.length > 0 ? config : [] };
+  const set: DesiredSetMessage = { v: 1, type: 'desiredSet', sentAt: preciseTimestamp(clock()), node, generation, pods: selected, config: selected.length > 0 ? config : [] };
+  // only when some pod mounts a claim: agents before volumes refuse the field
+  if (selected.length > 0 && volumes.length > 0) set.volumes = volumes;
+  return set;
 }

@@ -48,7 +48,12 @@ export interface NodeCommands {
   exec(req: ExecRequest): Promise<ExecResult>;
 }
 
-export interface NodeCommandsService extends NodeCommands {
+/** What the volume controller uses: a node's agent removes a released local-path volume's directory. */
+export interface VolumeCommands {
+  deleteVolume(node: string, volume: string): Promise<void>;
+}
+
+export interface NodeCommandsService extends NodeCommands, VolumeCommands {
   /** Subscribe to replies. */
   start(): void;
   /** Unsubscribe; waiting requests fail with NodeCommandsStoppedError. */
@@ -125,7 +130,7 @@ export function createNodeCommands(opts: NodeCommandsOptions): NodeCommandsServi
     reply.catch(() => undefined);
     try {
       await opts.broker.publish(topics.nodeCmd(node), encodeMessage(message), { qos: 1 });
-      logger.debug({ node, command: body.command, requestId, pod: `${body.namespace}/${body.pod}` }, 'command sent');
+      logger.debug({ node, command: body.command, requestId, ...('pod' in body ? { pod: `${body.namespace}/${body.pod}` } : { volume: body.volume }) }, 'command sent');
     } catch (err) {
       // the broker's typed error (BrokerPublishError / BrokerClosedError) is what the caller sees
       waiting.get(requestId)?.reject(err as Error);
@@ -179,6 +184,9 @@ export function createNodeCommands(opts: NodeCommandsOptions): NodeCommandsServi
         (req.timeoutSeconds ?? AGENT_DEFAULT_EXEC_TIMEOUT_SECONDS) * 1000 + replyTimeoutMs,
       );
       return { output: reply.output ?? '', exitCode: reply.exitCode ?? 0 };
+    },
+    async deleteVolume(node, volume) {
+      await send(node, { command: 'deleteVolume', volume }, replyTimeoutMs);
     },
   };
 }

@@ -3,7 +3,7 @@
  * own Node (node-restriction.ts: measured fields within bounds; what is refused is logged at warn,
  * counted, and left as the Node had it), then written into the Node's status (capacity, allocatable,
  * nodeInfo, addresses, usage, images, the agent's conditions), the well-known labels the agent derives
- * merged into metadata.labels, and Ready=True (KubeletReady) with a fresh heartbeat. Status from a
+ * merged into metadata.labels, the overlay MAC and local volume directory as annotations, and Ready=True (KubeletReady) with a fresh heartbeat. Status from a
  * node the store does not know is logged and dropped.
  */
 import { nodeStatusMessageSchema, type NodeStatusMessage } from '../../protocol/messages.js';
@@ -13,7 +13,7 @@ import { setCondition } from '../../protocol/conditions.js';
 import { nodeMessageHandler, type FleetContext } from './context.js';
 import { updateWithRetry } from '../store/update-with-retry.js';
 import { preciseTimestamp } from '../../protocol/time.js';
-import { AGENT_OWNED_NODE_LABELS, ANNOTATION_VTEP_MAC } from '../../protocol/well-known.js';
+import { AGENT_OWNED_NODE_LABELS, ANNOTATION_LOCAL_VOLUME_DIR, ANNOTATION_VTEP_MAC } from '../../protocol/well-known.js';
 import { restrictNodeStatusReport } from './node-restriction.js';
 
 /** Counts the fields of status reports node restriction refused. */
@@ -50,6 +50,9 @@ export function applyNodeStatusReport(node: Node, report: NodeStatusMessage, now
   let annotations = node.metadata.annotations;
   const vtepMAC = report.network?.vtepMAC;
   if (vtepMAC && annotations?.[ANNOTATION_VTEP_MAC] !== vtepMAC) annotations = { ...annotations, [ANNOTATION_VTEP_MAC]: vtepMAC };
+  // where the agent keeps local-path volumes (the volume controller provisions them there)
+  const volumeDir = report.volumeDir;
+  if (volumeDir && annotations?.[ANNOTATION_LOCAL_VOLUME_DIR] !== volumeDir) annotations = { ...annotations, [ANNOTATION_LOCAL_VOLUME_DIR]: volumeDir };
   return { ...node, metadata: { ...node.metadata, labels, ...(annotations ? { annotations } : {}) }, status };
 }
 

@@ -12,6 +12,20 @@ import { nodeFacts, normalizeImageName, podFacts } from './facts.js';
 import { imagePlatformIndex } from './image-platforms.js';
 import { addToRequested, emptyRequested, type NodeRequested } from './node-resources.js';
 import type { ClusterSnapshot, NodeView } from './snapshot.js';
+import type { PersistentVolume, PersistentVolumeClaim, StorageClass } from '../../protocol/objects/storage.js';
+import type { StorageView } from './volumes.js';
+
+/** The claims, volumes and classes of the informer cache (none when the cache does not hold them). */
+export function storageViewOfCache(cache: ObjectCache): StorageView {
+  const held = (kind: string) => cache.holds(kind);
+  return {
+    claim: (namespace, name) => (held('PersistentVolumeClaim') ? cache.kind<PersistentVolumeClaim>('PersistentVolumeClaim').get(namespace, name) : undefined),
+    volume: (name) => (held('PersistentVolume') ? cache.kind<PersistentVolume>('PersistentVolume').get('', name) : undefined),
+    volumes: () => (held('PersistentVolume') ? cache.kind<PersistentVolume>('PersistentVolume').list() : []),
+    storageClass: (name) => (held('StorageClass') ? cache.kind<StorageClass>('StorageClass').get('', name) : undefined),
+    storageClasses: () => (held('StorageClass') ? cache.kind<StorageClass>('StorageClass').list() : []),
+  };
+}
 
 interface NodeEntry {
   /** pod uid (or namespace/name) -> pod bound here, from the cache. */
@@ -151,6 +165,7 @@ export function createLiveSnapshot(cache: ObjectCache): LiveSnapshot {
 
   return {
     nodes,
+    storage: storageViewOfCache(cache),
     podsOnNode: (name) => derived(name).list,
     requestedOnNode: (name) => derived(name).requested,
     ownedOnNode: (name, uid) => derived(name).owners.get(uid) ?? 0,

@@ -6,6 +6,7 @@ import { nodeSelector } from './filters/node-selector.js';
 import { hostPorts } from './filters/host-ports.js';
 import { imagePlatform } from './filters/image-platform.js';
 import { resourcesFit } from './filters/resources-fit.js';
+import { volumeBinding } from './filters/volume-binding.js';
 import type { WeightedScorer } from './scorers/scorer.js';
 import { leastAllocated } from './scorers/least-allocated.js';
 import { spread } from './scorers/spread.js';
@@ -46,9 +47,9 @@ export function createNodeSampler(): NodeSampler {
   return { nextStartIndex: 0 };
 }
 
-/** Kubernetes' filter order: readiness, unschedulable/taints, affinity/selector, ports, resources. */
+/** Kubernetes' filter order: readiness, unschedulable/taints, affinity/selector, ports, resources, volumes. */
 export const DEFAULT_PROFILE: SchedulerProfile = {
-  filters: [nodeReady, nodeSchedulable, nodeSelector, imagePlatform, hostPorts, resourcesFit],
+  filters: [nodeReady, nodeSchedulable, nodeSelector, imagePlatform, hostPorts, resourcesFit, volumeBinding],
   scorers: [
     { scorer: leastAllocated, weight: 1 },
     { scorer: spread, weight: 2 },

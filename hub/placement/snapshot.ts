@@ -2,6 +2,7 @@ import type { Node, Pod } from '../../protocol/index.js';
 import { nodeFacts, normalizeImageName, podFacts, type NodeFacts } from './facts.js';
 import { isTerminal } from '../../protocol/pod-helpers.js';
 import { imagePlatformIndex } from './image-platforms.js';
+import type { StorageView } from './volumes.js';
 import { addToRequested, emptyRequested, sumRequested, type NodeRequested } from './node-resources.js';
 
 /**
@@ -27,6 +28,8 @@ export interface ClusterSnapshot {
    * (Kubernetes' NodeInfo); when absent, they ask the methods above.
    */
   viewOf?(node: Node): NodeView;
+  /** Claims, volumes and storage classes, for pods with persistentVolumeClaim volumes (volume-binding.ts). */
+  storage?: StorageView;
 }
 
 export interface NodeView {
@@ -74,7 +77,7 @@ interface NodeEntry {
 
 
 /** Pure and in-memory: index `pods` by spec.nodeName (unbound pods are left out). */
-export function snapshotFromObjects(nodes: readonly Node[], pods: readonly Pod[]): InMemorySnapshot {
+export function snapshotFromObjects(nodes: readonly Node[], pods: readonly Pod[], storage?: StorageView): InMemorySnapshot {
   const byNode = new Map<string, NodeEntry>();
   const images = new Map<string, ReadonlySet<string>>();
   const empty = emptyRequested();
@@ -108,6 +111,7 @@ export function snapshotFromObjects(nodes: readonly Node[], pods: readonly Pod[]
   let platformIndex: Map<string, ReadonlySet<string>> | undefined;
   const snapshot: InMemorySnapshot = {
     nodes: list,
+    ...(storage ? { storage } : {}),
     podsOnNode: (name) => entry(name)?.pods ?? [],
     requestedOnNode: (name) => entry(name)?.requested ?? empty,
     ownedOnNode: (name, uid) => entry(name)?.owners.get(uid) ?? 0,
@@ -163,5 +167,6 @@ export function withoutPods(snapshot: ClusterSnapshot, pods: readonly Pod[]): Cl
     ...(snapshot.imagesOnNode ? { imagesOnNode: snapshot.imagesOnNode.bind(snapshot) } : {}),
     ...(snapshot.imageSetOnNode ? { imageSetOnNode: snapshot.imageSetOnNode.bind(snapshot) } : {}),
     ...(snapshot.imagePlatforms ? { imagePlatforms: snapshot.imagePlatforms.bind(snapshot) } : {}),
+    ...(snapshot.storage ? { storage: snapshot.storage } : {}),
   };
 }

@@ -21,6 +21,9 @@ import type { Store } from '../store/store.js';
 import { BindConflictError } from './errors.js';
 import { boundPod, isMarkedUnschedulable, unschedulablePod } from './pod-status.js';
 import { createSchedulingQueue } from './queue.js';
+import { podVolumeState } from '../placement/filters/volume-binding.js';
+import type { PersistentVolumeClaim } from '../../protocol/objects/storage.js';
+import { selectNodeForClaims } from './volume-selection.js';
 
 export const DEFAULT_SCHEDULER_NAME = 'default-scheduler';
 /** How many times one pod is decided again in a row when its compare-and-swap write conflicts. */
@@ -156,6 +159,12 @@ export async function createSchedulerRunner(opts: SchedulerRunnerOptions): Promi
     queue.add(key);
   }
 
+  /** A claim bound (or gone): pods waiting for their volumes are decided again. */
+  function onClaimEvent(event: CacheEvent<PersistentVolumeClaim>): void {
+    const before = event.old?.spec.volumeName;
+    if (event.type === 'DELETED' || (event.object.spec.volumeName && event.object.spec.volumeName !== before)) clusterEvent(`claim ${event.object.metadata.name} bound`);
+  }
+
   function onNodeEvent(event: CacheEvent<Node>): void {
     const node = event.object;
     const name = node.metadata.name;
@@ -195,6 +204,15 @@ export async function createSchedulerRunner(opts: SchedulerRunnerOptions): Promi
     const { namespace, name } = splitKey(d.key);
     try {
       if (d.node !== undefined) {
+        const waiting = podVolumeState(d.pod, snapshot!.storage).unbound;
+        if (waiting.length > 0) {
+          // its claims get their volumes on d.node first (volume-selection.ts); the pod is bound when they are
+          await selectNodeForClaims(store, waiting, d.node);
+          snapshot!.forget(d.pod);
+          log.debug({ pod: d.key, node: d.node, claims: waiting.map((w) => w.claim.metadata.name) }, 'claims waiting for their first consumer: node selected');
+          queue.backoff(d.key);
+          return;
+        }
         const bound = await store.update<Pod>(boundPod(d.pod, d.node, now), { expectedResourceVersion: d.pod.metadata.resourceVersion });
         forget(d.key);
         log.debug({ pod: d.key, node: d.node }, 'pod bound');
@@ -268,7 +286,7 @@ export async function createSchedulerRunner(opts: SchedulerRunnerOptions): Promi
       for (const node of nodes.list()) nodeFingerprints.set(node.metadata.name, nodeSchedulingFingerprint(node));
       running = true;
       const guard =
-        <T extends Pod | Node>(what: string, handler: (event: CacheEvent<T>) => void) =>
+        <T extends Pod | Node | PersistentVolumeClaim>(what: string, handler: (event: CacheEvent<T>) => void) =>
         (event: CacheEvent<T>): void => {
           try {
             handler(event);
@@ -277,6 +295,7 @@ export async function createSchedulerRunner(opts: SchedulerRunnerOptions): Promi
           }
         };
       unsubscribes.push(pods.subscribe(guard('pod', onPodEvent)), nodes.subscribe(guard('node', onNodeEvent)));
+      if (cache.holds('PersistentVolumeClaim')) unsubscribes.push(cache.kind<PersistentVolumeClaim>('PersistentVolumeClaim').subscribe(guard('claim', onClaimEvent)));
       for (const pod of pods.list()) if (needsScheduling(pod)) queue.add(podKeyOf(pod));
       log.info({ schedulerName, nodes: nodes.size(), pending: queue.activeCount }, 'scheduler started');
     },

@@ -60,6 +60,7 @@ describe('pod log and exec endpoints', () => {
     bare = createApiServer({ store: h.store, auth, logger: silentLogger() });
     bareUrl = `http://127.0.0.1:${(await bare.listen('127.0.0.1', 0)).port}`;
     agent = await startFakeAgent(h, 'cw-api-1', (cmd) => {
+      if (cmd.command === 'deleteVolume') return { ok: false, error: 'not a pod command' };
       if (cmd.pod === 'refused') return { ok: false, error: 'container main of pod default/refused has not been created yet' };
       if (cmd.pod === 'silent') return undefined;
       if (cmd.command === 'logs') return { output: `line1\nline2\n(${cmd.container ?? ''}:${cmd.tailLines ?? 'all'})\n` };

@@ -32,7 +32,7 @@ describe('node commands', () => {
   });
 
   it('sends logs on the node cmd topic and returns the reply output', async () => {
-    const agent = await startFakeAgent(h, 'cw-nc1', (cmd) => ({ output: `logs of ${cmd.namespace}/${cmd.pod}/${cmd.container ?? '-'}\n` }));
+    const agent = await startFakeAgent(h, 'cw-nc1', (cmd) => ({ output: cmd.command === 'logs' ? `logs of ${cmd.namespace}/${cmd.pod}/${cmd.container ?? '-'}\n` : '' }));
     const out = await commands.logs({ node: 'cw-nc1', namespace: 'default', pod: 'web', container: 'main', tailLines: 5 });
     expect(out).toBe('logs of default/web/main\n');
     expect(agent.received).toHaveLength(1);
