@@ -8,9 +8,11 @@
  * default for both) leaves them.
  */
 import { isDeepStrictEqual } from 'node:util';
-import type { KubeObject, OwnerReference, PersistentVolumeClaim } from '../../../protocol/index.js';
+import type { KubeObject, OwnerReference, PersistentVolumeClaim, StorageClass } from '../../../protocol/index.js';
+import { defaultStorageClass } from '../../placement/volumes.js';
 import type { PersistentVolumeClaimTemplate, StatefulSet } from '../../../protocol/objects/stateful-set.js';
-import { AlreadyExistsError, NotFoundError } from '../../store/errors.js';
+import { AlreadyExistsError } from '../../store/errors.js';
+import { deleteObjectRespectingFinalizers } from '../../registry/object-deletion.js';
 import type { Store } from '../../store/store.js';
 import type { ObjectCache } from '../../cache/object-cache.js';
 import { updateWithRetry } from '../../store/update-with-retry.js';
@@ -46,6 +48,19 @@ export function claimFor(set: StatefulSet, template: PersistentVolumeClaimTempla
   };
 }
 
+/**
+ * The claim as the API would store it (kube-apiserver's defaults, hub/api/storage-defaults.ts: the set's
+ * claims are written straight to the store): volumeMode Filesystem, the default StorageClass when none.
+ */
+function withStorageDefaults(cache: ObjectCache, claim: Claim): Claim {
+  const spec = { ...claim.spec, volumeMode: claim.spec.volumeMode ?? 'Filesystem' };
+  if (spec.storageClassName === undefined) {
+    const sc = defaultStorageClass(cache.holds('StorageClass') ? cache.kind<StorageClass>('StorageClass').list() : []);
+    if (sc) spec.storageClassName = sc.metadata.name;
+  }
+  return { ...claim, spec };
+}
+
 /** The ownerReferences a claim should have under the set's policy now (others' references kept). */
 function refsUnderPolicy(set: StatefulSet, claim: KubeObject): OwnerReference[] | undefined {
   const others = (claim.metadata.ownerReferences ?? []).filter((r) => r.uid !== set.metadata.uid);
@@ -75,7 +90,7 @@ export async function ensureClaims(store: Store, cache: ObjectCache, set: Statef
     const have = await store.get<Claim>(key);
     if (!have) {
       try {
-        await store.create<Claim>(want);
+        await store.create<Claim>(withStorageDefaults(cache, want));
         created.push(want.metadata.name);
       } catch (err) {
         if (!(err instanceof AlreadyExistsError)) throw err;
@@ -97,7 +112,7 @@ export async function ensureClaims(store: Store, cache: ObjectCache, set: Statef
  * whenScaled=Delete: delete the claims of ordinals outside [start, end) whose pod is gone. Returns the
  * names deleted.
  */
-export async function deleteScaledClaims(store: Store, cache: ObjectCache, set: StatefulSet, start: number, end: number, podOrdinals: ReadonlySet<number>): Promise<string[]> {
+export async function deleteScaledClaims(store: Store, cache: ObjectCache, clock: () => number, set: StatefulSet, start: number, end: number, podOrdinals: ReadonlySet<number>): Promise<string[]> {
   if (set.spec.persistentVolumeClaimRetentionPolicy?.whenScaled !== 'Delete') return [];
   const templates = set.spec.volumeClaimTemplates ?? [];
   if (templates.length === 0) return [];
@@ -107,12 +122,8 @@ export async function deleteScaledClaims(store: Store, cache: ObjectCache, set: 
   for (const claim of claims) {
     const ordinal = ordinalOfClaim(set, templates, claim.metadata.name);
     if (ordinal === undefined || (ordinal >= start && ordinal < end) || podOrdinals.has(ordinal) || claim.metadata.deletionTimestamp) continue;
-    try {
-      await store.delete({ kind: CLAIM_KIND, namespace, name: claim.metadata.name }, { expectedResourceVersion: claim.metadata.resourceVersion });
-      deleted.push(claim.metadata.name);
-    } catch (err) {
-      if (!(err instanceof NotFoundError)) throw err;
-    }
+    // pvc-protection: the volume controller removes the claim once no pod uses it
+    if (await deleteObjectRespectingFinalizers(store, { kind: CLAIM_KIND, namespace, name: claim.metadata.name }, claim, clock)) deleted.push(claim.metadata.name);
   }
   return deleted;
 }

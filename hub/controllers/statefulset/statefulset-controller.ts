@@ -216,7 +216,7 @@ export async function createStatefulSetController(opts: WorkloadControllerOption
     await step(pass);
 
     const start = startOrdinal(set);
-    const deletedClaims = await deleteScaledClaims(store, cache, set, start, start + (set.spec.replicas ?? 1), new Set(pods.keys()));
+    const deletedClaims = await deleteScaledClaims(store, cache, clock, set, start, start + (set.spec.replicas ?? 1), new Set(pods.keys()));
     for (const claim of deletedClaims) {
       void events.record(involvedObjectOf(set), 'Normal', 'SuccessfulDelete', `delete Claim ${claim} in StatefulSet ${set.metadata.name} successful`, source);
     }
