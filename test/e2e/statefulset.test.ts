@@ -3,8 +3,9 @@
  * "device" in a network namespace of its own on a LAN with the pod network (test/e2e/network/cluster.ts),
  * and the real CLI. A StatefulSet `tsdb` of 3 behind the headless Service `tsdb`: its pods come up in
  * ordinal order (each once the one below is Ready, seen by polling), each pod's hostname is its name and
- * `tsdb-N.tsdb.sts.svc.cluster.local` resolves from another pod through the cluster DNS; a deleted pod comes back with its name
- * (and its new IP under the same DNS name); a scale-down removes the highest ordinal first; a rolling
+ * `tsdb-N.tsdb.sts.svc.cluster.local` resolves from another pod through the cluster DNS; each pod has its
+ * claim `data-tsdb-N` (volumeClaimTemplates) on a local-path volume; a deleted pod comes back with its name,
+ * on the same node with the data it wrote (and its new IP under the same DNS name); a scale-down removes the highest ordinal first; a rolling
  * update with a partition replaces only the ordinals at or above it, highest first, and `rollout
  * status|history|undo` follow it through the ControllerRevisions.
  *
@@ -47,10 +48,16 @@ ${o.partition !== undefined ? `  updateStrategy: { type: RollingUpdate, rollingU
           imagePullPolicy: Never
           command: ["sh", "-c", "mkdir -p /tmp/www && hostname > /tmp/www/index.html && echo ok > /tmp/www/ready && exec httpd -f -p 8080 -h /tmp/www"]
           ports: [{ name: http, containerPort: 8080 }]
+          volumeMounts: [{ name: data, mountPath: /data }]
           readinessProbe:
             httpGet: { path: /ready, port: 8080 }
             initialDelaySeconds: 2
             periodSeconds: 1
+  volumeClaimTemplates:
+    - metadata: { name: data }
+      spec:
+        accessModes: [ReadWriteOnce]
+        resources: { requests: { storage: 10Mi } }
 `;
 
 const client = `apiVersion: v1
@@ -162,7 +169,20 @@ describe('StatefulSet across devices', () => {
     for (const p of await pods()) expect(all).toContain(p.status!.podIP!);
   }, 120_000);
 
-  it('a deleted pod comes back with its name, its hostname, and its DNS name pointing at it', async () => {
+  it('each pod has its own claim data-tsdb-N, bound to a local volume on its node', async () => {
+    interface ClaimJson { metadata: { name: string; annotations?: Record<string, string> }; spec: { volumeName?: string; storageClassName?: string }; status?: { phase?: string } }
+    const claims = await waitFor('3 claims Bound', async () => {
+      const items = (await cluster.hub.json<{ items: ClaimJson[] }>(['get', 'pvc', '-n', NS])).items;
+      return items.length === 3 && items.every((c) => c.status?.phase === 'Bound') ? items : undefined;
+    }, 60_000);
+    expect(claims.map((c) => c.metadata.name).sort()).toEqual(['data-tsdb-0', 'data-tsdb-1', 'data-tsdb-2']);
+    for (const c of claims) expect(c.spec.storageClassName).toBe('local-path');
+    for (const p of await pods()) {
+      expect((await cluster.sh(p.metadata.name, `echo data-of-${p.metadata.name} > /data/marker && cat /data/marker`)).stdout.trim()).toBe(`data-of-${p.metadata.name}`);
+    }
+  }, 120_000);
+
+  it('a deleted pod comes back with its name, its hostname, its volume data on the same node, and its DNS name pointing at it', async () => {
     const old = (await pod('tsdb-1'))!;
     await cluster.hub.cli(['delete', 'pod', 'tsdb-1', '-n', NS]);
     const back = await waitFor(
@@ -174,6 +194,8 @@ describe('StatefulSet across devices', () => {
       120_000,
     );
     expect(back.spec.hostname).toBe('tsdb-1');
+    expect(back.spec.nodeName).toBe(old.spec.nodeName);
+    expect((await cluster.sh('tsdb-1', 'cat /data/marker')).stdout.trim()).toBe('data-of-tsdb-1');
     expect((await cluster.sh('tsdb-1', 'hostname')).stdout.trim()).toBe('tsdb-1');
     expect((await pods()).map((p) => p.metadata.name).sort()).toEqual(['tsdb-0', 'tsdb-1', 'tsdb-2']);
     const ip = back.status!.podIP!;

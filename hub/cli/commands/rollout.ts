@@ -1,9 +1,9 @@
 /**
  * `drover rollout status|history|undo|restart|pause|resume deployment/NAME` (status, history, undo and
- * restart also for statefulsets, status and restart for daemonsets), kubectl's way: status watches the
+ * restart also for statefulsets and daemonsets), kubectl's way: status watches the
  * object and prints each new state until done (exit 0) or failed (progress deadline, --timeout: exit 1);
  * undo copies an old ReplicaSet's template into the Deployment (an old ControllerRevision's into the
- * StatefulSet) on the client side; restart sets the template annotation
+ * StatefulSet or DaemonSet) on the client side; restart sets the template annotation
  * kubectl.kubernetes.io/restartedAt; pause/resume flip spec.paused.
  */
 import type { Command } from 'commander';
@@ -101,8 +101,8 @@ async function history(io: CliIO, client: ApiClient, d: Deployment, revision: nu
   io.out('\n');
 }
 
-/** kubectl's history of a StatefulSet: its ControllerRevisions. */
-async function revisionHistory(io: CliIO, client: ApiClient, owner: StatefulSet, revision: number | undefined): Promise<void> {
+/** kubectl's history of a StatefulSet or DaemonSet: its ControllerRevisions. */
+async function revisionHistory(io: CliIO, client: ApiClient, owner: StatefulSet | DaemonSet, revision: number | undefined): Promise<void> {
   const revs = await controllerRevisionsOf(client, owner);
   if (revision !== undefined) {
     const rev = revs.find((r) => r.revision === revision);
@@ -117,9 +117,9 @@ async function revisionHistory(io: CliIO, client: ApiClient, owner: StatefulSet,
   io.out('\n');
 }
 
-/** kubectl's StatefulSet rollback: the chosen ControllerRevision's template becomes the set's. */
+/** kubectl's StatefulSet and DaemonSet rollback: the chosen ControllerRevision's template becomes the object's. */
 async function undoFromRevisions(client: ApiClient, path: string, toRevision: number): Promise<string> {
-  const owner = await client.request<StatefulSet>('GET', path);
+  const owner = await client.request<StatefulSet | DaemonSet>('GET', path);
   const revs = await controllerRevisionsOf(client, owner);
   if (revs.length === 0) throw new UsageError(`no rollout history found for ${qualifiedName(owner)}`);
   let target: ControllerRevision | undefined;
@@ -131,7 +131,7 @@ async function undoFromRevisions(client: ApiClient, path: string, toRevision: nu
     if (!target) throw new UsageError(`no rollout history found for ${qualifiedName(owner)}: there is no previous revision`);
   }
   const chosen = target;
-  const result = await updateObject<StatefulSet>(client, path, (cur) => {
+  const result = await updateObject<StatefulSet | DaemonSet>(client, path, (cur) => {
     if (revisionHolds(chosen, cur.spec.template)) return false;
     cur.spec.template = templateOfRevision(chosen);
     return true;
@@ -189,31 +189,31 @@ export function registerRolloutCommand(program: Command, io: CliIO): void {
     });
 
   withConnectionOptions(rollout.command('history'))
-    .description("list a deployment's revisions (from its ReplicaSets) or a statefulset's (its ControllerRevisions)")
-    .argument('<objects...>', 'deployment/NAME or statefulset/NAME')
+    .description("list a deployment's revisions (from its ReplicaSets), a statefulset's or daemonset's (its ControllerRevisions)")
+    .argument('<objects...>', 'deployment/NAME, statefulset/NAME or daemonset/NAME')
     .option('-n, --namespace <ns>', 'namespace (default: the kubeconfig context\'s, else "default")')
     .option('--revision <n>', 'show the pod template of this revision')
     .action(async (args: string[], flags: NsFlag & { revision?: string }, cmd: Command) => {
       const revision = flags.revision === undefined ? undefined : Number(flags.revision);
       if (revision !== undefined && (!Number.isInteger(revision) || revision < 1)) throw new UsageError(`--revision must be a positive integer, not "${flags.revision}"`);
       const client = clientFor(cmd, io);
-      for (const [info, name] of targetObjects(args, ['Deployment', 'StatefulSet'], 'rollout history')) {
-        const obj = await client.request<Deployment | StatefulSet>('GET', resourcePath(info, namespaceFor(info, flags.namespace), name));
+      for (const [info, name] of targetObjects(args, ['Deployment', 'StatefulSet', 'DaemonSet'], 'rollout history')) {
+        const obj = await client.request<Deployment | StatefulSet | DaemonSet>('GET', resourcePath(info, namespaceFor(info, flags.namespace), name));
         if (obj.kind === 'Deployment') await history(io, client, obj as Deployment, revision);
-        else await revisionHistory(io, client, obj as StatefulSet, revision);
+        else await revisionHistory(io, client, obj as StatefulSet | DaemonSet, revision);
       }
     });
 
   withConnectionOptions(rollout.command('undo'))
-    .description('roll a deployment or statefulset back to its previous revision, or to --to-revision')
-    .argument('<objects...>', 'deployment/NAME or statefulset/NAME')
+    .description('roll a deployment, statefulset or daemonset back to its previous revision, or to --to-revision')
+    .argument('<objects...>', 'deployment/NAME, statefulset/NAME or daemonset/NAME')
     .option('-n, --namespace <ns>', 'namespace (default: the kubeconfig context\'s, else "default")')
     .option('--to-revision <n>', 'the revision to go back to (default: the previous one)', '0')
     .action(async (args: string[], flags: NsFlag & { toRevision: string }, cmd: Command) => {
       const to = Number(flags.toRevision);
       if (!Number.isInteger(to) || to < 0) throw new UsageError(`--to-revision must be a non-negative integer, not "${flags.toRevision}"`);
       const client = clientFor(cmd, io);
-      for (const [info, name] of targetObjects(args, ['Deployment', 'StatefulSet'], 'rollout undo')) {
+      for (const [info, name] of targetObjects(args, ['Deployment', 'StatefulSet', 'DaemonSet'], 'rollout undo')) {
         const path = resourcePath(info, namespaceFor(info, flags.namespace), name);
         const message = info.kind === 'Deployment' ? await undo(client, path, to) : await undoFromRevisions(client, path, to);
         io.out(`${qualifiedName({ apiVersion: info.apiVersion, kind: info.kind, metadata: { name } })} ${message}\n`);
