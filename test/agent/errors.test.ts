@@ -41,6 +41,7 @@ describe('agent error catalogue', () => {
       new errors.NetworkCommandError(['ip', 'link'], 'bad', 1),
       new errors.ServiceProxyError('bad'),
       new errors.DnsListenError('10.42.0.1', 53),
+      new errors.VolumeInUseError('pvc-1', ['default/data']),
     ];
     const catalogued = new Set<string>(codes);
     for (const e of samples) {

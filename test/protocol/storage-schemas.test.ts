@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { validateObject } from '../../protocol/manifest.js';
+import { readFileSync } from 'node:fs';
+import { parseManifests, validateObject } from '../../protocol/manifest.js';
 import { columnsFor } from '../../protocol/table-columns.js';
 import { resolveResource } from '../../protocol/kinds.js';
 import type { KubeObject } from '../../protocol/objects/meta.js';
@@ -34,6 +35,11 @@ describe('storage schemas', () => {
     expect(validateObject(sc, 'StorageClass "fast"').kind).toBe('StorageClass');
     expect(() => validateObject({ ...sc, volumeBindingMode: 'Later' }, 'StorageClass "fast"')).toThrow(/volumeBindingMode/);
     expect(() => validateObject({ ...sc, spec: {} }, 'StorageClass "fast"')).toThrow('spec: unknown field');
+  });
+
+  it('the example claim and pod validate', () => {
+    const objects = parseManifests(readFileSync(new URL('../../install/examples/local-volume.yaml', import.meta.url), 'utf8'));
+    expect(objects.map((o) => o.kind)).toEqual(['PersistentVolumeClaim', 'Pod']);
   });
 
   it('a pod volume names its claim', () => {

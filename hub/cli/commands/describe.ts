@@ -2,7 +2,7 @@
  * `drover describe KIND NAME [-n NS]`: kubectl-like human text. Pods: node, status, IP, containers,
  * conditions, events. Nodes: labels, taints, unschedulable, conditions, addresses, capacity,
  * allocatable, system info, non-terminated pods, events. Deployments and DaemonSets: see
- * describe-workloads.ts. Other kinds: their fields as YAML, plus events.
+ * describe-workloads.ts. Claims, volumes and storage classes: describe-storage.ts. Other kinds: their fields as YAML, plus events.
  */
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
@@ -17,6 +17,8 @@ import { eventsFor, eventsSection, shownAnnotations, Text, type EventObject } fr
 import { describeDaemonSet, describeDeployment, describeStatefulSet } from '../describe-workloads.js';
 import type { StatefulSet } from '../../../protocol/objects/stateful-set.js';
 import { selectorToString } from '../../../protocol/labels.js';
+import { describeClaim, describeStorageClass, describeVolume } from '../describe-storage.js';
+import type { PersistentVolume, PersistentVolumeClaim, StorageClass } from '../../../protocol/objects/storage.js';
 import { LABEL_SERVICE_NAME, LAST_APPLIED_ANNOTATION } from '../../../protocol/well-known.js';
 import type { EndpointSlice } from '../../../protocol/objects/endpoint-slice.js';
 import type { Service } from '../../../protocol/objects/service.js';
@@ -207,6 +209,12 @@ export async function describeObject(client: ApiClient, obj: KubeObject, now = D
     const pods = await client.request<ObjectList<Pod>>('GET', resourcePath(podInfo, undefined), { query: { fieldSelector: `spec.nodeName=${obj.metadata.name}` } });
     return describeNode(obj as Node, pods.items, events, now);
   }
+  if (obj.kind === 'PersistentVolumeClaim') {
+    const pods = await client.request<ObjectList<Pod>>('GET', resourcePath(resolveResource('pods')!, obj.metadata.namespace ?? 'default'));
+    return describeClaim(obj as PersistentVolumeClaim, pods.items, events, now);
+  }
+  if (obj.kind === 'PersistentVolume') return describeVolume(obj as PersistentVolume, events, now);
+  if (obj.kind === 'StorageClass') return describeStorageClass(obj as StorageClass, events, now);
   return describeGeneric(obj, events, now);
 }
 

@@ -47,6 +47,8 @@ export interface VolumeCleaner {
 export interface VolumeControllerOptions extends ControllerOptions {
   cleaner: VolumeCleaner;
   resyncMs?: number;
+  /** How soon a volume whose node could not delete its directory is tried again (default CLEANUP_RETRY_MS). */
+  cleanupRetryMs?: number;
   /** Create the default `local-path` StorageClass when no class of that name exists (default true). */
   ensureDefaultClass?: boolean;
 }
@@ -276,7 +278,7 @@ export async function createVolumeController(opts: VolumeControllerOptions): Pro
       const message = `waiting for node ${node} to delete the volume's directory: ${(err as Error).message}`;
       logger.info({ volume: name, node, err }, 'volume directory not deleted yet; retrying');
       await setVolumePhase(pv, 'Released', message);
-      loop.requeueAfter(volumeKey(name), CLEANUP_RETRY_MS);
+      loop.requeueAfter(volumeKey(name), opts.cleanupRetryMs ?? CLEANUP_RETRY_MS);
       return;
     }
     try {
