@@ -14,6 +14,7 @@ export * from './objects/endpoints.js';
 export * from './objects/lease.js';
 export * from './objects/job.js';
 export * from './objects/cron-job.js';
+export * from './objects/stateful-set.js';
 export * from './objects/storage.js';
 export * from './objects/horizontal-pod-autoscaler.js';
 export * from './pod-usage.js';

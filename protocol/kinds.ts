@@ -12,6 +12,7 @@ import { leaseSchema } from './objects/lease.js';
 import { podDisruptionBudgetSchema } from './objects/pod-disruption-budget.js';
 import { jobSchema } from './objects/job.js';
 import { cronJobSchema } from './objects/cron-job.js';
+import { controllerRevisionSchema, statefulSetSchema } from './objects/stateful-set.js';
 import { persistentVolumeClaimSchema, persistentVolumeSchema, storageClassSchema } from './objects/storage.js';
 import { horizontalPodAutoscalerSchema } from './objects/horizontal-pod-autoscaler.js';
 import { agentUpgradeSchema } from './objects/agent-upgrade.js';
@@ -49,6 +50,8 @@ const KINDS: readonly KindInfo[] = [
   { kind: 'PodDisruptionBudget', apiVersion: 'policy/v1', group: 'policy', version: 'v1', plural: 'poddisruptionbudgets', singular: 'poddisruptionbudget', shortNames: ['pdb'], namespaced: true, schema: podDisruptionBudgetSchema },
   { kind: 'Job', apiVersion: 'batch/v1', group: 'batch', version: 'v1', plural: 'jobs', singular: 'job', shortNames: [], namespaced: true, schema: jobSchema },
   { kind: 'CronJob', apiVersion: 'batch/v1', group: 'batch', version: 'v1', plural: 'cronjobs', singular: 'cronjob', shortNames: ['cj'], namespaced: true, schema: cronJobSchema },
+  { kind: 'StatefulSet', apiVersion: 'apps/v1', group: 'apps', version: 'v1', plural: 'statefulsets', singular: 'statefulset', shortNames: ['sts'], namespaced: true, schema: statefulSetSchema },
+  { kind: 'ControllerRevision', apiVersion: 'apps/v1', group: 'apps', version: 'v1', plural: 'controllerrevisions', singular: 'controllerrevision', shortNames: [], namespaced: true, schema: controllerRevisionSchema },
   { kind: 'PersistentVolumeClaim', apiVersion: 'v1', group: '', version: 'v1', plural: 'persistentvolumeclaims', singular: 'persistentvolumeclaim', shortNames: ['pvc'], namespaced: true, schema: persistentVolumeClaimSchema },
   { kind: 'PersistentVolume', apiVersion: 'v1', group: '', version: 'v1', plural: 'persistentvolumes', singular: 'persistentvolume', shortNames: ['pv'], namespaced: false, schema: persistentVolumeSchema },
   { kind: 'StorageClass', apiVersion: 'storage.k8s.io/v1', group: 'storage.k8s.io', version: 'v1', plural: 'storageclasses', singular: 'storageclass', shortNames: ['sc'], namespaced: false, schema: storageClassSchema },

@@ -11,6 +11,7 @@ import type { Node } from './objects/node.js';
 import type { Pod } from './objects/pod.js';
 import type { Service } from './objects/service.js';
 import type { DaemonSet, Deployment, ReplicaSet } from './objects/workloads.js';
+import type { ControllerRevision, StatefulSet } from './objects/stateful-set.js';
 import type { PodDisruptionBudget } from './objects/pod-disruption-budget.js';
 import { formatBytes, memoryToBytes, parseQuantity } from './quantity.js';
 import { podDisplayStatus, podPorts, podReady, podRestarts, shortAge } from './pod-display.js';
@@ -19,7 +20,7 @@ import { CRONJOB_COLUMNS, JOB_COLUMNS } from './batch-columns.js';
 import { PV_COLUMNS, PVC_COLUMNS, STORAGECLASS_COLUMNS } from './storage-columns.js';
 import { HPA_COLUMNS } from './hpa-columns.js';
 
-export type Workload = Deployment | ReplicaSet | DaemonSet;
+export type Workload = Deployment | ReplicaSet | DaemonSet | StatefulSet;
 
 export function containerNames(obj: Workload): string {
   return obj.spec.template.spec.containers.map((c) => c.name).join(',');
@@ -175,6 +176,25 @@ const DAEMONSET_COLUMNS: Column[] = [
   ...WORKLOAD_WIDE,
 ];
 
+/** kubectl's StatefulSet columns: READY as ready/desired, then AGE (and the wide workload columns). */
+const STATEFULSET_COLUMNS: Column[] = [
+  { header: 'READY', value: (o) => `${n((o as StatefulSet).status?.readyReplicas)}/${(o as StatefulSet).spec.replicas ?? 1}` },
+  age,
+  ...WORKLOAD_WIDE,
+];
+
+const CONTROLLERREVISION_COLUMNS: Column[] = [
+  {
+    header: 'CONTROLLER',
+    value: (o) => {
+      const ref = (o.metadata.ownerReferences ?? []).find((r) => r.controller);
+      return ref ? `${ref.kind.toLowerCase()}.${ref.apiVersion.split('/')[0]}/${ref.name}` : '<none>';
+    },
+  },
+  { header: 'REVISION', value: (o) => String((o as ControllerRevision).revision) },
+  age,
+];
+
 type ConfigObject = KubeObject & { data?: Record<string, string>; binaryData?: Record<string, string>; type?: string };
 
 const dataCount = (o: KubeObject): string => {
@@ -277,6 +297,10 @@ export function columnsFor(kind: string): Column[] {
       return JOB_COLUMNS;
     case 'CronJob':
       return CRONJOB_COLUMNS;
+    case 'StatefulSet':
+      return STATEFULSET_COLUMNS;
+    case 'ControllerRevision':
+      return CONTROLLERREVISION_COLUMNS;
     case 'PersistentVolumeClaim':
       return PVC_COLUMNS;
     case 'PersistentVolume':

@@ -34,6 +34,9 @@ export const AGENT_NODE_CONDITION_TYPES = ['MemoryPressure', 'DiskPressure', 'PI
 /** Pod labels the workload controllers add. */
 export const POD_TEMPLATE_HASH_LABEL = 'pod-template-hash';
 export const CONTROLLER_REVISION_HASH_LABEL = 'controller-revision-hash';
+/** A StatefulSet pod's own name and ordinal, as labels (Kubernetes adds both, so a Service can select one pod). */
+export const STATEFULSET_POD_NAME_LABEL = 'statefulset.kubernetes.io/pod-name';
+export const POD_INDEX_LABEL = 'apps.kubernetes.io/pod-index';
 
 /**
  * A pod annotation: `hub` makes the agent pull the pod's images from the Drover hub's registry (images

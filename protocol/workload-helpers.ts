@@ -1,11 +1,13 @@
 /**
  * Pure helpers on workload objects that the controllers and the CLI read the same way (kubectl
  * and the Deployment controller share them in Kubernetes too): who controls an object, a
- * ReplicaSet's revision, and whether a ReplicaSet runs a Deployment's current template.
+ * ReplicaSet's revision, whether a ReplicaSet runs a Deployment's current template, and the
+ * template a ControllerRevision holds (StatefulSets).
  */
 import type { KubeObject, OwnerReference } from './objects/meta.js';
 import type { PodTemplateSpec } from './objects/pod.js';
 import type { Deployment, ReplicaSet } from './objects/workloads.js';
+import type { ControllerRevision } from './objects/stateful-set.js';
 import { semanticallyEqual } from './semantic-equal.js';
 import { POD_TEMPLATE_HASH_LABEL, REVISION_ANNOTATION } from './well-known.js';
 
@@ -43,4 +45,22 @@ export function templateWithoutLabel(template: PodTemplateSpec, key: string): Po
  */
 export function runsTemplate(rs: ReplicaSet, d: Deployment): boolean {
   return semanticallyEqual(templateWithoutLabel(rs.spec.template, POD_TEMPLATE_HASH_LABEL), templateWithoutLabel(d.spec.template, POD_TEMPLATE_HASH_LABEL));
+}
+
+/** What a StatefulSet's ControllerRevision stores, as Kubernetes does: its template as a replacing patch. */
+export function revisionDataOf(template: PodTemplateSpec): Record<string, unknown> {
+  return { spec: { template: { ...structuredClone(template), $patch: 'replace' } } };
+}
+
+/** The template a ControllerRevision holds (its data without the patch directive). */
+export function templateOfRevision(revision: ControllerRevision): PodTemplateSpec {
+  const template = (revision.data as { spec?: { template?: PodTemplateSpec & { $patch?: string } } } | undefined)?.spec?.template;
+  if (!template) return { spec: { containers: [] } };
+  const { $patch: _patch, ...rest } = structuredClone(template);
+  return rest;
+}
+
+/** Does this ControllerRevision hold `template` (compared as Kubernetes compares templates)? */
+export function revisionHolds(revision: ControllerRevision, template: PodTemplateSpec): boolean {
+  return semanticallyEqual(templateOfRevision(revision), template);
 }

@@ -9,6 +9,7 @@ import type { KubeObject } from '../../protocol/objects/meta.js';
 import type { Namespace } from '../../protocol/objects/namespace.js';
 import type { Pod } from '../../protocol/objects/pod.js';
 import type { DaemonSet, Deployment, ReplicaSet } from '../../protocol/objects/workloads.js';
+import type { StatefulSet } from '../../protocol/objects/stateful-set.js';
 import type { CronJob } from '../../protocol/objects/cron-job.js';
 import type { Job } from '../../protocol/objects/job.js';
 import { claimedComponent } from '../admission/event-sources.js';
@@ -19,7 +20,7 @@ import { addWarning } from './http-io.js';
 import type { ResourceRoute } from './router.js';
 
 /** Kinds whose spec.template is a pod template (a CronJob's is spec.jobTemplate.spec.template). */
-const POD_TEMPLATE_KINDS = new Set(['Deployment', 'ReplicaSet', 'DaemonSet', 'Job', 'CronJob']);
+const POD_TEMPLATE_KINDS = new Set(['Deployment', 'ReplicaSet', 'DaemonSet', 'StatefulSet', 'Job', 'CronJob']);
 
 /** Kubernetes' group-resource, as its Forbidden messages print it: "pods", "deployments.apps". */
 export function groupResource(route: ResourceRoute): string {
@@ -56,7 +57,7 @@ export function admitWrite(ctx: RequestContext, route: ResourceRoute, deps: ApiD
   if (obj.kind === 'Pod') {
     enforce(ctx, route, name, deps.podSecurity.admitPod({ requester, namespace, pod: obj as Pod, ...(existing ? { old: existing as Pod } : {}) }));
   } else if (POD_TEMPLATE_KINDS.has(obj.kind)) {
-    const template = obj.kind === 'CronJob' ? (obj as CronJob).spec.jobTemplate.spec.template : (obj as Deployment | ReplicaSet | DaemonSet | Job).spec.template;
+    const template = obj.kind === 'CronJob' ? (obj as CronJob).spec.jobTemplate.spec.template : (obj as Deployment | ReplicaSet | DaemonSet | StatefulSet | Job).spec.template;
     enforce(ctx, route, name, deps.podSecurity.admitTemplate({ requester, namespace, template }));
   } else if (obj.kind === 'Namespace') {
     enforce(ctx, route, name, deps.podSecurity.admitNamespace({ requester, namespace: obj as Namespace, ...(existing ? { old: existing as Namespace } : {}) }));

@@ -67,7 +67,7 @@ export interface ObjectCacheOptions {
 }
 
 /** What the control loops read. The hub's internal credential kinds stay with hub/auth. */
-export const CACHED_KINDS = ['Namespace', 'Node', 'Pod', 'Event', 'ConfigMap', 'Secret', 'Deployment', 'ReplicaSet', 'DaemonSet', 'Service', 'Endpoints', 'EndpointSlice', 'Job', 'CronJob', 'HorizontalPodAutoscaler', 'PersistentVolumeClaim', 'PersistentVolume', 'StorageClass', 'AgentUpgrade'] as const;
+export const CACHED_KINDS = ['Namespace', 'Node', 'Pod', 'Event', 'ConfigMap', 'Secret', 'Deployment', 'ReplicaSet', 'DaemonSet', 'Service', 'Endpoints', 'EndpointSlice', 'Job', 'CronJob', 'HorizontalPodAutoscaler', 'PersistentVolumeClaim', 'PersistentVolume', 'StorageClass', 'AgentUpgrade', 'StatefulSet', 'ControllerRevision'] as const;
 
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object' && !Object.isFrozen(value)) {

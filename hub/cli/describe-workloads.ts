@@ -1,10 +1,12 @@
 /**
- * `drover describe deployment|daemonset`, laid out as kubectl does: replicas line, strategy, pod
- * template, conditions, OldReplicaSets/NewReplicaSet (Deployments), events.
+ * `drover describe deployment|daemonset|statefulset`, laid out as kubectl does: replicas line, strategy, pod
+ * template, conditions, OldReplicaSets/NewReplicaSet (Deployments), Volume Claims (StatefulSets), events.
  */
 import type { Condition } from '../../protocol/objects/meta.js';
 import type { PodTemplateSpec } from '../../protocol/objects/pod.js';
 import type { DaemonSet, Deployment, ReplicaSet } from '../../protocol/objects/workloads.js';
+import type { StatefulSet } from '../../protocol/objects/stateful-set.js';
+import type { Pod } from '../../protocol/objects/pod.js';
 import type { ApiClient } from './client.js';
 import { eventsSection, shownAnnotations, Text, type EventObject } from './describe-text.js';
 import { renderTable } from './printers.js';
@@ -48,7 +50,7 @@ function rsSummary(rs: ReplicaSet): string {
   return `${rs.metadata.name} (${rs.status?.replicas ?? 0}/${rs.spec.replicas ?? 1} replicas created)`;
 }
 
-function header(t: Text, obj: Deployment | DaemonSet): void {
+function header(t: Text, obj: Deployment | DaemonSet | StatefulSet): void {
   t.field('Name', obj.metadata.name)
     .field('Namespace', obj.metadata.namespace)
     .field('CreationTimestamp', obj.metadata.creationTimestamp ?? undefined)
@@ -97,6 +99,45 @@ export function describeDaemonSet(ds: DaemonSet, events: EventObject[], now: num
     .field('Pods Status', `${st.numberReady ?? 0} Ready / ${(st.currentNumberScheduled ?? 0) - (st.numberReady ?? 0)} Not Ready`);
   t.field('UpdateStrategy', ds.spec.updateStrategy?.type ?? 'RollingUpdate');
   podTemplate(t, ds.spec.template);
+  conditions(t, st.conditions);
+  eventsSection(t, events, now);
+  return t.toString();
+}
+
+/** kubectl's StatefulSet description; `pods` are the set's pods (for the Pods Status line). */
+export function describeStatefulSet(set: StatefulSet, pods: Pod[], events: EventObject[], now: number): string {
+  const t = new Text();
+  const st = set.status ?? {};
+  header(t, set);
+  t.field('Replicas', `${set.spec.replicas ?? 1} desired | ${st.replicas ?? 0} total`);
+  const strategy = set.spec.updateStrategy?.type ?? 'RollingUpdate';
+  t.field('Update Strategy', strategy);
+  if (strategy === 'RollingUpdate') {
+    t.field('Partition', set.spec.updateStrategy?.rollingUpdate?.partition ?? 0, 2);
+    const maxUnavailable = set.spec.updateStrategy?.rollingUpdate?.maxUnavailable;
+    if (maxUnavailable !== undefined) t.field('MaxUnavailable', maxUnavailable, 2);
+  }
+  t.field('Pod Management Policy', set.spec.podManagementPolicy ?? 'OrderedReady');
+  t.field('Service Name', set.spec.serviceName ?? '<none>');
+  const phase = (p: string) => pods.filter((pod) => pod.status?.phase === p).length;
+  t.field('Pods Status', `${phase('Running')} Running / ${phase('Pending')} Waiting / ${phase('Succeeded')} Succeeded / ${phase('Failed')} Failed`);
+  t.field('Current Revision', st.currentRevision ?? '<none>').field('Update Revision', st.updateRevision ?? '<none>');
+  podTemplate(t, set.spec.template);
+  const claims = set.spec.volumeClaimTemplates ?? [];
+  if (claims.length === 0) t.field('Volume Claims', '<none>');
+  else {
+    t.line('Volume Claims:');
+    for (const c of claims) {
+      t.field('Name', c.metadata.name, 2)
+        .field('StorageClass', c.spec.storageClassName ?? '', 2)
+        .map('Labels', c.metadata.labels, 2)
+        .map('Annotations', c.metadata.annotations, 2)
+        .field('Capacity', c.spec.resources.requests.storage, 2)
+        .field('Access Modes', `[${c.spec.accessModes.join(' ')}]`, 2);
+    }
+  }
+  const policy = set.spec.persistentVolumeClaimRetentionPolicy;
+  t.field('PVC Retention Policy', `WhenDeleted: ${policy?.whenDeleted ?? 'Retain'}, WhenScaled: ${policy?.whenScaled ?? 'Retain'}`);
   conditions(t, st.conditions);
   eventsSection(t, events, now);
   return t.toString();

@@ -5,7 +5,8 @@
  * on nodes that stop matching, or that are gone, are deleted; a Failed pod is replaced; extra pods on
  * one node are deleted (the oldest stays). Updates: RollingUpdate (maxUnavailable, default 1) deletes
  * old-hash pods a few nodes at a time, waiting for the replacement to be available; OnDelete only
- * replaces a pod when someone deletes it.
+ * replaces a pod when someone deletes it. Each template is kept as a ControllerRevision `<ds>-<hash>`
+ * (controller-revisions.ts; revisionHistoryLimit, 10), which `rollout history|undo` read.
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { DaemonSet, Node, Pod } from '../../protocol/index.js';
@@ -24,6 +25,7 @@ import { isControlledBy } from '../../protocol/workload-helpers.js';
 import { controllerKey, podFromTemplate, podTemplateHash } from './pod-template.js';
 import { CONTROLLER_REVISION_HASH_LABEL } from '../../protocol/well-known.js';
 import { createReconcileLoop, loopController, objectKey, splitObjectKey } from './reconcile-loop.js';
+import { syncRevisions, truncateHistory } from './controller-revisions.js';
 import { DEFAULT_BURST_REPLICAS, involvedObjectOf, type WorkloadControllerOptions } from './replicaset.js';
 
 export const DAEMONSET_CONTROLLER = 'daemonset-controller';
@@ -165,6 +167,10 @@ export async function createDaemonSetController(opts: WorkloadControllerOptions)
       const next = { ...status, ...(cur.status?.conditions ? { conditions: cur.status.conditions } : {}) };
       return isDeepStrictEqual(next, cur.status) ? undefined : { ...cur, status: next };
     });
+    // the revision history (rollout history / undo): one ControllerRevision per template, named by the pods' hash
+    const revs = await syncRevisions(store, cache, ds, () => hash);
+    const inUse = new Set(own.map((p) => p.metadata.labels?.[CONTROLLER_REVISION_HASH_LABEL]).filter((h): h is string => h !== undefined).map((h) => `${ds.metadata.name}-${h}`));
+    await truncateHistory(store, ds, revs, inUse);
     const waits = [...live.values()].flat().map((p) => msUntilAvailable(p, minReady, now)).filter((ms): ms is number => ms !== undefined);
     if (waits.length > 0) loop.requeueAfter(key, Math.min(...waits) + 10);
   }

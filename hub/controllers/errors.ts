@@ -4,7 +4,7 @@ import { DroverError } from '../../protocol/errors.js';
 /** Every code this area's errors carry, with what it means (listed in its README.md too). */
 export const CONTROLLER_ERROR_CODES = {
   ECONTROLLER_RECONCILE: 'one reconcile of one key failed (the loop retries it with back-off)',
-  ECONTROLLER_HASH_COLLISION: "a Deployment's pod-template hash kept naming a ReplicaSet with another template",
+  ECONTROLLER_HASH_COLLISION: "a Deployment's pod-template hash kept naming a ReplicaSet with another template (a StatefulSet's, a ControllerRevision)",
   ECONTROLLER_INVALID_SCHEDULE: "a CronJob's schedule or timeZone cannot be read (the controller reports it as an InvalidSchedule or UnknownTimeZone event)",
   ECONTROLLER_METRICS_UNAVAILABLE: 'an HPA could not compute a replica count: no fresh metrics, no pods, or pods without requests (ScalingActive=False and a FailedGetResourceMetric event)',
 } as const;
@@ -25,8 +25,8 @@ export class ReconcileError extends DroverError {
  * status.collisionCount (Kubernetes' way out) several times.
  */
 export class HashCollisionError extends DroverError {
-  constructor(readonly deployment: string, attempts: number) {
-    super('ECONTROLLER_HASH_COLLISION', `deployment ${deployment}: pod-template hash still collides after ${attempts} attempts`);
+  constructor(readonly deployment: string, attempts: number, readonly kind = 'deployment') {
+    super('ECONTROLLER_HASH_COLLISION', `${kind} ${deployment}: pod-template hash still collides after ${attempts} attempts`);
   }
 }
 

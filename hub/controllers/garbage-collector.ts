@@ -16,13 +16,14 @@ import type { ObjectKey } from '../store/store.js';
 import { CACHED_KINDS, type CacheEvent } from '../cache/object-cache.js';
 import type { Controller } from './controller.js';
 import { deletePodGracefully } from '../registry/pod-deletion.js';
+import { deleteObjectRespectingFinalizers } from '../registry/object-deletion.js';
 import { createReconcileLoop, loopController } from './reconcile-loop.js';
 import type { WorkloadControllerOptions } from './replicaset.js';
 
 export const GARBAGE_COLLECTOR = 'garbage-collector';
 
 /** Kinds whose objects may own others (their deletion cascades). */
-export const OWNER_KINDS = ['Deployment', 'ReplicaSet', 'DaemonSet', 'Job', 'CronJob'] as const;
+export const OWNER_KINDS = ['Deployment', 'ReplicaSet', 'DaemonSet', 'Job', 'CronJob', 'StatefulSet'] as const;
 
 /** Kinds whose objects are checked for a missing owner. Events are left alone. */
 function dependentKinds(): string[] {
@@ -62,8 +63,8 @@ export async function createGarbageCollector(opts: WorkloadControllerOptions): P
         const deleted = await deletePodGracefully(store, key, { clock, uid: obj.metadata.uid });
         if (deleted) logger.info({ object: text, owners }, 'owner gone: deleting pod');
       } else {
-        await store.delete(key, { expectedResourceVersion: obj.metadata.resourceVersion });
-        logger.info({ object: text, owners }, 'owner gone: deleted dependent');
+        // finalizers (a claim's pvc-protection) are their controller's to clear: the object is only marked then
+        if (await deleteObjectRespectingFinalizers(store, key, obj, clock)) logger.info({ object: text, owners }, 'owner gone: deleted dependent');
       }
     } catch (err) {
       if (!(err instanceof NotFoundError)) throw err;

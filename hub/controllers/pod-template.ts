@@ -27,7 +27,12 @@ export function fnv32a(text: string): number {
  * characters of [a-z0-9]. Stable: the same template always gives the same hash.
  */
 export function podTemplateHash(template: PodTemplateSpec, collisionCount = 0): string {
-  const text = canonicalJson(template) + (collisionCount > 0 ? `#${collisionCount}` : '');
+  return objectHash(template, collisionCount);
+}
+
+/** The same hash of any JSON value (a ControllerRevision's data). */
+export function objectHash(value: unknown, collisionCount = 0): string {
+  const text = canonicalJson(value) + (collisionCount > 0 ? `#${collisionCount}` : '');
   const digits = String(fnv32a(text)).padStart(8, '0');
   let out = '';
   for (let i = 0; i < digits.length; i++) out += SAFE_ALPHABET[digits.charCodeAt(i) % SAFE_ALPHABET.length];

@@ -1,6 +1,6 @@
 /**
  * The workload controllers as one unit for the composition root: ReplicaSet, Deployment, DaemonSet,
- * Job, CronJob and the garbage collector, started in that order and stopped in reverse.
+ * StatefulSet, Job, CronJob and the garbage collector, started in that order and stopped in reverse.
  */
 import type { Controller } from './controller.js';
 import { createDaemonSetController } from './daemonset.js';
@@ -8,6 +8,7 @@ import { createDeploymentController } from './deployment.js';
 import { createGarbageCollector } from './garbage-collector.js';
 import { createJobController } from './job/job-controller.js';
 import { createCronJobController } from './cronjob/cronjob-controller.js';
+import { createStatefulSetController } from './statefulset/statefulset-controller.js';
 import { createReplicaSetController, type WorkloadControllerOptions } from './replicaset.js';
 
 export async function createWorkloadControllers(opts: WorkloadControllerOptions): Promise<Controller> {
@@ -15,6 +16,7 @@ export async function createWorkloadControllers(opts: WorkloadControllerOptions)
     await createReplicaSetController(opts),
     await createDeploymentController(opts),
     await createDaemonSetController(opts),
+    await createStatefulSetController(opts),
     await createJobController(opts),
     await createCronJobController(opts),
     await createGarbageCollector(opts),

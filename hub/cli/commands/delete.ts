@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import { kindByName, type KindInfo } from '../../../protocol/kinds.js';
+import type { KubeObject } from '../../../protocol/objects/meta.js';
 import { resourcePath, type ApiClient } from '../client.js';
 import { TimeoutError, UsageError } from '../errors.js';
 import type { CliIO } from '../io.js';
@@ -25,13 +26,17 @@ interface Target {
   info: KindInfo;
   namespace: string | undefined;
   name: string;
+  /** The uid of the object deleted: an object of the same name with another uid (a StatefulSet's pod made again) is not it. */
+  uid?: string;
 }
 
 const POLL_MS = 500;
 
 async function waitGone(client: ApiClient, target: Target, deadline: number): Promise<void> {
   const path = resourcePath(target.info, target.namespace, target.name);
-  while ((await client.getOptional(path)) !== undefined) {
+  for (;;) {
+    const current = await client.getOptional<KubeObject>(path);
+    if (current === undefined || (target.uid !== undefined && current.metadata.uid !== target.uid)) return;
     if (Date.now() > deadline) {
       throw new TimeoutError(`timed out waiting for ${target.info.singular} "${target.name}" to be deleted (it is still terminating; see drover describe ${target.info.singular} ${target.name})`);
     }
@@ -93,13 +98,14 @@ export function registerDeleteCommand(program: Command, io: CliIO): void {
       for (const t of targets) {
         const path = resourcePath(t.info, t.namespace, t.name);
         if (flags.ignoreNotFound && (await client.getOptional(path)) === undefined) continue;
-        await client.request('DELETE', path, {
+        const answer = await client.request<{ metadata?: { uid?: string }; details?: { uid?: string } }>('DELETE', path, {
           query: { gracePeriodSeconds: grace },
           body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background', ...(grace !== undefined ? { gracePeriodSeconds: grace } : {}) },
         });
         if (flags.force) io.err('warning: immediate deletion does not wait for the node to confirm that the pod has stopped; its containers may keep running for a while.\n');
         io.out(`${t.info.singular} "${t.name}" deleted\n`);
-        deleted.push(t);
+        const uid = answer?.metadata?.uid ?? answer?.details?.uid;
+        deleted.push(uid !== undefined ? { ...t, uid } : t);
       }
       if (wait) for (const t of deleted) await waitGone(client, t, deadline);
     });

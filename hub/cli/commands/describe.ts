@@ -16,7 +16,9 @@ import { resolveResource } from '../../../protocol/kinds.js';
 import { podDisplayStatus, podReady, podRestarts, shortAge } from '../../../protocol/pod-display.js';
 import { resourcePath, type ApiClient, type ObjectList } from '../client.js';
 import { eventsFor, eventsSection, shownAnnotations, Text, type EventObject } from '../describe-text.js';
-import { describeDaemonSet, describeDeployment } from '../describe-workloads.js';
+import { describeDaemonSet, describeDeployment, describeStatefulSet } from '../describe-workloads.js';
+import type { StatefulSet } from '../../../protocol/objects/stateful-set.js';
+import { selectorToString } from '../../../protocol/labels.js';
 import { describeClaim, describeStorageClass, describeVolume } from '../describe-storage.js';
 import type { PersistentVolume, PersistentVolumeClaim, StorageClass } from '../../../protocol/objects/storage.js';
 import { LABEL_SERVICE_NAME, LAST_APPLIED_ANNOTATION } from '../../../protocol/well-known.js';
@@ -194,6 +196,11 @@ export async function describeObject(client: ApiClient, obj: KubeObject, now = D
   if (obj.kind === 'Deployment') return describeDeployment(client, obj as Deployment, events, now);
   if (obj.kind === 'DaemonSet') return describeDaemonSet(obj as DaemonSet, events, now);
   if (obj.kind === 'HorizontalPodAutoscaler') return describeHorizontalPodAutoscaler(obj as HorizontalPodAutoscaler, events, now);
+  if (obj.kind === 'StatefulSet') {
+    const set = obj as StatefulSet;
+    const pods = await client.request<ObjectList<Pod>>('GET', resourcePath(resolveResource('pods')!, set.metadata.namespace ?? 'default'), { query: { labelSelector: selectorToString(set.spec.selector) } });
+    return describeStatefulSet(set, pods.items.filter((p) => p.metadata.ownerReferences?.some((r) => r.uid === set.metadata.uid)), events, now);
+  }
   if (obj.kind === 'Service') {
     const slices = await client.request<ObjectList<EndpointSlice>>('GET', resourcePath(resolveResource('endpointslices')!, obj.metadata.namespace ?? 'default'), {
       query: { labelSelector: `${LABEL_SERVICE_NAME}=${obj.metadata.name}` },

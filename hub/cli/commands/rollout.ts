@@ -1,8 +1,9 @@
 /**
- * `drover rollout status|history|undo|restart|pause|resume deployment/NAME` (status and restart also
- * for daemonsets), kubectl's way: status watches the object and prints each new state until done
- * (exit 0) or failed (progress deadline, --timeout: exit 1); undo copies an old ReplicaSet's template
- * into the Deployment on the client side; restart sets the template annotation
+ * `drover rollout status|history|undo|restart|pause|resume deployment/NAME` (status, history, undo and
+ * restart also for statefulsets and daemonsets), kubectl's way: status watches the
+ * object and prints each new state until done (exit 0) or failed (progress deadline, --timeout: exit 1);
+ * undo copies an old ReplicaSet's template into the Deployment (an old ControllerRevision's into the
+ * StatefulSet or DaemonSet) on the client side; restart sets the template annotation
  * kubectl.kubernetes.io/restartedAt; pause/resume flip spec.paused.
  */
 import type { Command } from 'commander';
@@ -14,10 +15,11 @@ import { resourcePath, type ApiClient } from '../client.js';
 import { RolloutFailedError, TimeoutError, UsageError } from '../errors.js';
 import type { CliIO } from '../io.js';
 import { qualifiedName, renderTable } from '../printers.js';
-import { daemonSetRolloutStatus, deploymentRolloutStatus, type RolloutState } from '../rollout-status.js';
+import { daemonSetRolloutStatus, deploymentRolloutStatus, statefulSetRolloutStatus, type RolloutState } from '../rollout-status.js';
+import type { ControllerRevision, StatefulSet } from '../../../protocol/objects/stateful-set.js';
 import { clientFor, namespaceFor, parseDuration, targetObjects, updateObject, withConnectionOptions } from '../shared.js';
-import { replicaSetsOf } from '../workloads.js';
-import { revisionOf, runsTemplate, templateWithoutLabel } from '../../../protocol/workload-helpers.js';
+import { controllerRevisionsOf, replicaSetsOf } from '../workloads.js';
+import { revisionHolds, revisionOf, runsTemplate, templateOfRevision, templateWithoutLabel } from '../../../protocol/workload-helpers.js';
 import { CHANGE_CAUSE_ANNOTATION, POD_TEMPLATE_HASH_LABEL, RESTARTED_AT_ANNOTATION } from '../../../protocol/well-known.js';
 import { kubeTimestamp } from '../../../protocol/time.js';
 
@@ -26,7 +28,9 @@ interface NsFlag {
 }
 
 function evaluate(obj: KubeObject): RolloutState {
-  return obj.kind === 'DaemonSet' ? daemonSetRolloutStatus(obj as DaemonSet) : deploymentRolloutStatus(obj as Deployment);
+  if (obj.kind === 'DaemonSet') return daemonSetRolloutStatus(obj as DaemonSet);
+  if (obj.kind === 'StatefulSet') return statefulSetRolloutStatus(obj as StatefulSet);
+  return deploymentRolloutStatus(obj as Deployment);
 }
 
 /** Print each new state until the rollout is done; watch the object between states. */
@@ -97,6 +101,44 @@ async function history(io: CliIO, client: ApiClient, d: Deployment, revision: nu
   io.out('\n');
 }
 
+/** kubectl's history of a StatefulSet or DaemonSet: its ControllerRevisions. */
+async function revisionHistory(io: CliIO, client: ApiClient, owner: StatefulSet | DaemonSet, revision: number | undefined): Promise<void> {
+  const revs = await controllerRevisionsOf(client, owner);
+  if (revision !== undefined) {
+    const rev = revs.find((r) => r.revision === revision);
+    if (!rev) throw new UsageError(`unable to find the specified revision ${revision} of ${qualifiedName(owner)}`);
+    io.out(`${qualifiedName(owner)} with revision #${revision}\nPod Template:\n`);
+    io.out(stringify(templateOfRevision(rev), { lineWidth: 0 }).replace(/^/gm, '  '));
+    return;
+  }
+  io.out(`${qualifiedName(owner)}\n`);
+  const rows = revs.map((r) => [String(r.revision), r.metadata.annotations?.[CHANGE_CAUSE_ANNOTATION] ?? '<none>']);
+  io.out(renderTable(['REVISION', 'CHANGE-CAUSE'], rows));
+  io.out('\n');
+}
+
+/** kubectl's StatefulSet and DaemonSet rollback: the chosen ControllerRevision's template becomes the object's. */
+async function undoFromRevisions(client: ApiClient, path: string, toRevision: number): Promise<string> {
+  const owner = await client.request<StatefulSet | DaemonSet>('GET', path);
+  const revs = await controllerRevisionsOf(client, owner);
+  if (revs.length === 0) throw new UsageError(`no rollout history found for ${qualifiedName(owner)}`);
+  let target: ControllerRevision | undefined;
+  if (toRevision > 0) {
+    target = revs.find((r) => r.revision === toRevision);
+    if (!target) throw new UsageError(`unable to find specified revision ${toRevision} in history`);
+  } else {
+    target = revs.length > 1 ? revs[revs.length - 2] : undefined;
+    if (!target) throw new UsageError(`no rollout history found for ${qualifiedName(owner)}: there is no previous revision`);
+  }
+  const chosen = target;
+  const result = await updateObject<StatefulSet | DaemonSet>(client, path, (cur) => {
+    if (revisionHolds(chosen, cur.spec.template)) return false;
+    cur.spec.template = templateOfRevision(chosen);
+    return true;
+  });
+  return result.changed ? 'rolled back' : `skipped rollback (current template already matches revision ${chosen.revision})`;
+}
+
 function refusePaused(d: Deployment): void {
   if (d.spec.paused) {
     throw new UsageError(`you cannot rollback a paused deployment; resume it first with 'drover rollout resume ${qualifiedName(d)}' and try again`);
@@ -133,7 +175,7 @@ export function registerRolloutCommand(program: Command, io: CliIO): void {
 
   withConnectionOptions(rollout.command('status'))
     .description('watch a rollout until it is done (exit 0) or fails (exit 1)')
-    .argument('<objects...>', 'deployment/NAME or daemonset/NAME')
+    .argument('<objects...>', 'deployment/NAME, daemonset/NAME or statefulset/NAME')
     .option('-n, --namespace <ns>', 'namespace (default: the kubeconfig context\'s, else "default")')
     .option('--timeout <duration>', 'give up after this long (e.g. 5m; 0 = wait forever)', '0')
     .option('-w, --watch', 'watch until the rollout is done (default)', true)
@@ -141,49 +183,51 @@ export function registerRolloutCommand(program: Command, io: CliIO): void {
     .action(async (args: string[], flags: NsFlag & { timeout: string; watch: boolean }, cmd: Command) => {
       const timeoutMs = parseDuration(flags.timeout) * 1000;
       const client = clientFor(cmd, io);
-      for (const [info, name] of targetObjects(args, ['Deployment', 'DaemonSet'], 'rollout status')) {
+      for (const [info, name] of targetObjects(args, ['Deployment', 'DaemonSet', 'StatefulSet'], 'rollout status')) {
         await waitForRollout(io, client, info, namespaceFor(info, flags.namespace), name, timeoutMs, flags.watch);
       }
     });
 
   withConnectionOptions(rollout.command('history'))
-    .description("list a deployment's revisions (from its ReplicaSets)")
-    .argument('<objects...>', 'deployment/NAME')
+    .description("list a deployment's revisions (from its ReplicaSets), a statefulset's or daemonset's (its ControllerRevisions)")
+    .argument('<objects...>', 'deployment/NAME, statefulset/NAME or daemonset/NAME')
     .option('-n, --namespace <ns>', 'namespace (default: the kubeconfig context\'s, else "default")')
     .option('--revision <n>', 'show the pod template of this revision')
     .action(async (args: string[], flags: NsFlag & { revision?: string }, cmd: Command) => {
       const revision = flags.revision === undefined ? undefined : Number(flags.revision);
       if (revision !== undefined && (!Number.isInteger(revision) || revision < 1)) throw new UsageError(`--revision must be a positive integer, not "${flags.revision}"`);
       const client = clientFor(cmd, io);
-      for (const [info, name] of targetObjects(args, ['Deployment'], 'rollout history')) {
-        const d = await client.request<Deployment>('GET', resourcePath(info, namespaceFor(info, flags.namespace), name));
-        await history(io, client, d, revision);
+      for (const [info, name] of targetObjects(args, ['Deployment', 'StatefulSet', 'DaemonSet'], 'rollout history')) {
+        const obj = await client.request<Deployment | StatefulSet | DaemonSet>('GET', resourcePath(info, namespaceFor(info, flags.namespace), name));
+        if (obj.kind === 'Deployment') await history(io, client, obj as Deployment, revision);
+        else await revisionHistory(io, client, obj as StatefulSet | DaemonSet, revision);
       }
     });
 
   withConnectionOptions(rollout.command('undo'))
-    .description('roll a deployment back to its previous revision, or to --to-revision')
-    .argument('<objects...>', 'deployment/NAME')
+    .description('roll a deployment, statefulset or daemonset back to its previous revision, or to --to-revision')
+    .argument('<objects...>', 'deployment/NAME, statefulset/NAME or daemonset/NAME')
     .option('-n, --namespace <ns>', 'namespace (default: the kubeconfig context\'s, else "default")')
     .option('--to-revision <n>', 'the revision to go back to (default: the previous one)', '0')
     .action(async (args: string[], flags: NsFlag & { toRevision: string }, cmd: Command) => {
       const to = Number(flags.toRevision);
       if (!Number.isInteger(to) || to < 0) throw new UsageError(`--to-revision must be a non-negative integer, not "${flags.toRevision}"`);
       const client = clientFor(cmd, io);
-      for (const [info, name] of targetObjects(args, ['Deployment'], 'rollout undo')) {
-        const message = await undo(client, resourcePath(info, namespaceFor(info, flags.namespace), name), to);
+      for (const [info, name] of targetObjects(args, ['Deployment', 'StatefulSet', 'DaemonSet'], 'rollout undo')) {
+        const path = resourcePath(info, namespaceFor(info, flags.namespace), name);
+        const message = info.kind === 'Deployment' ? await undo(client, path, to) : await undoFromRevisions(client, path, to);
         io.out(`${qualifiedName({ apiVersion: info.apiVersion, kind: info.kind, metadata: { name } })} ${message}\n`);
       }
     });
 
   withConnectionOptions(rollout.command('restart'))
-    .description('restart every pod of a deployment or daemonset by a new rollout')
-    .argument('<objects...>', 'deployment/NAME or daemonset/NAME')
+    .description('restart every pod of a deployment, daemonset or statefulset by a new rollout')
+    .argument('<objects...>', 'deployment/NAME, daemonset/NAME or statefulset/NAME')
     .option('-n, --namespace <ns>', 'namespace (default: the kubeconfig context\'s, else "default")')
     .action(async (args: string[], flags: NsFlag, cmd: Command) => {
       const client = clientFor(cmd, io);
-      for (const [info, name] of targetObjects(args, ['Deployment', 'DaemonSet'], 'rollout restart')) {
-        const { obj } = await updateObject<Deployment | DaemonSet>(client, resourcePath(info, namespaceFor(info, flags.namespace), name), (o) => {
+      for (const [info, name] of targetObjects(args, ['Deployment', 'DaemonSet', 'StatefulSet'], 'rollout restart')) {
+        const { obj } = await updateObject<Deployment | DaemonSet | StatefulSet>(client, resourcePath(info, namespaceFor(info, flags.namespace), name), (o) => {
           if (o.kind === 'Deployment' && (o as Deployment).spec.paused) {
             throw new UsageError(`can't restart paused deployment (run 'drover rollout resume ${qualifiedName(o)}' first)`);
           }

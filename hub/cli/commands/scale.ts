@@ -1,4 +1,4 @@
-/** `drover scale deployment NAME --replicas N` (or deployment/NAME, replicaset/NAME): through the /scale subresource. */
+/** `drover scale deployment NAME --replicas N` (or deployment/NAME, replicaset/NAME, statefulset/NAME): through the /scale subresource. */
 import type { Command } from 'commander';
 import { resourcePath } from '../client.js';
 import { UsageError } from '../errors.js';
@@ -8,8 +8,8 @@ import { qualifiedName } from '../printers.js';
 
 export function registerScaleCommand(program: Command, io: CliIO): void {
   withConnectionOptions(program.command('scale'))
-    .description('set the number of replicas of a deployment or replicaset')
-    .argument('<objects...>', 'deployment NAME, or deployment/NAME (also replicaset)')
+    .description('set the number of replicas of a deployment, replicaset or statefulset')
+    .argument('<objects...>', 'deployment NAME, or deployment/NAME (also replicaset, statefulset)')
     .requiredOption('--replicas <n>', 'the new number of replicas')
     .option('-n, --namespace <ns>', 'namespace (default: the kubeconfig context\'s, else "default")')
     .action(async (args: string[], flags: { replicas: string; namespace?: string }, cmd: Command) => {
@@ -17,7 +17,7 @@ export function registerScaleCommand(program: Command, io: CliIO): void {
       if (!/^\d+$/.test(flags.replicas.trim()) || !Number.isSafeInteger(replicas)) {
         throw new UsageError(`--replicas must be a non-negative integer, not "${flags.replicas}"`);
       }
-      const targets = targetObjects(args, ['Deployment', 'ReplicaSet'], 'scale');
+      const targets = targetObjects(args, ['Deployment', 'ReplicaSet', 'StatefulSet'], 'scale');
       const client = clientFor(cmd, io);
       for (const [info, name] of targets) {
         await client.request('PATCH', `${resourcePath(info, namespaceFor(info, flags.namespace), name)}/scale`, {

@@ -56,7 +56,7 @@ export function registerSetCommand(program: Command, io: CliIO): void {
       const refs = args.filter((a) => !a.includes('='));
       if (pairs.length === 0) throw new UsageError('set image: give at least one CONTAINER=IMAGE');
       const images = parseImagePairs(pairs);
-      const targets = targetObjects(refs, ['Deployment', 'DaemonSet', 'ReplicaSet'], 'set image');
+      const targets = targetObjects(refs, ['Deployment', 'DaemonSet', 'StatefulSet', 'ReplicaSet'], 'set image');
       const client = clientFor(cmd, io);
       for (const [info, name] of targets) {
         const { obj, changed } = await updateObject<Workload>(client, resourcePath(info, namespaceFor(info, flags.namespace), name), (o) => setImages(o, images));

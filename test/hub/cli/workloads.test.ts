@@ -263,6 +263,52 @@ describe('workload CLI against a real API server', () => {
     expect(missing.stderr).toContain('unable to find specified revision 9 in history');
   });
 
+  it('rollout history and undo of a DaemonSet and a StatefulSet read their ControllerRevisions; rollout status of a StatefulSet', async () => {
+    const owned = async (kind: string, name: string, image: string) => {
+      const o = await put(store, {
+        apiVersion: 'apps/v1',
+        kind,
+        metadata: { name, namespace: 'default' },
+        spec: { ...(kind === 'StatefulSet' ? { replicas: 2, serviceName: name } : {}), selector: { matchLabels: { app: name } }, template: template(name, image) },
+      });
+      const ref = [{ apiVersion: 'apps/v1', kind, name, uid: o.metadata.uid, controller: true }];
+      const rev = (hash: string, revision: number, img: string) =>
+        put(store, {
+          apiVersion: 'apps/v1',
+          kind: 'ControllerRevision',
+          metadata: { name: `${name}-${hash}`, namespace: 'default', ownerReferences: ref, annotations: revision === 1 ? { 'kubernetes.io/change-cause': 'first' } : {} },
+          data: { spec: { template: { ...template(name, img), $patch: 'replace' } } },
+          revision,
+        });
+      await rev('aaa', 1, IMAGE_OLD);
+      await rev('bbb', 2, image);
+    };
+    await owned('DaemonSet', 'hist-ds', IMAGE_NEW);
+    await owned('StatefulSet', 'hist-sts', IMAGE_NEW);
+    for (const [kind, name] of [['daemonset', 'hist-ds'], ['statefulset', 'hist-sts']] as const) {
+      const h = await drover(['rollout', 'history', `${kind}/${name}`]);
+      expect(h.stdout).toMatch(new RegExp(`^${kind}\\.apps/${name}\\nREVISION\\s+CHANGE-CAUSE\\n1\\s+first\\n2\\s+<none>\\n`));
+      const one = await drover(['rollout', 'history', `${kind}/${name}`, '--revision', '1']);
+      expect(one.stdout).toContain(`${kind}.apps/${name} with revision #1`);
+      expect(one.stdout).toContain(IMAGE_OLD);
+      expect(one.stdout).not.toContain('$patch');
+      expect((await drover(['rollout', 'undo', `${kind}/${name}`])).stdout).toBe(`${kind}.apps/${name} rolled back\n`);
+      const kindName = kind === 'daemonset' ? 'DaemonSet' : 'StatefulSet';
+      expect((await get(kindName, name)).spec.template).toEqual(template(name, IMAGE_OLD));
+      expect((await drover(['rollout', 'undo', `${kind}/${name}`, '--to-revision', '1'])).stdout).toBe(`${kind}.apps/${name} skipped rollback (current template already matches revision 1)\n`);
+    }
+
+    const sts = await get('StatefulSet', 'hist-sts');
+    await setStatus(store, 'StatefulSet', 'hist-sts', () => ({ observedGeneration: sts.metadata.generation, replicas: 2, readyReplicas: 1, updatedReplicas: 1, currentReplicas: 1, currentRevision: 'hist-sts-bbb', updateRevision: 'hist-sts-aaa' }));
+    expect((await drover(['rollout', 'status', 'sts/hist-sts', '--no-watch'])).stdout).toBe('Waiting for 1 pods to be ready...\n');
+    await setStatus(store, 'StatefulSet', 'hist-sts', () => ({ observedGeneration: sts.metadata.generation, replicas: 2, readyReplicas: 2, updatedReplicas: 1, currentReplicas: 1, currentRevision: 'hist-sts-bbb', updateRevision: 'hist-sts-aaa' }));
+    expect((await drover(['rollout', 'status', 'sts/hist-sts', '--no-watch'])).stdout).toBe('waiting for statefulset rolling update to complete 1 pods at revision hist-sts-aaa...\n');
+    await setStatus(store, 'StatefulSet', 'hist-sts', () => ({ observedGeneration: sts.metadata.generation, replicas: 2, readyReplicas: 2, updatedReplicas: 2, currentReplicas: 2, currentRevision: 'hist-sts-aaa', updateRevision: 'hist-sts-aaa' }));
+    expect(await drover(['rollout', 'status', 'sts/hist-sts', '--no-watch'])).toMatchObject({ code: 0, stdout: 'statefulset rolling update complete 2 pods at revision hist-sts-aaa...\n' });
+    const table = (await drover(['get', 'sts', 'hist-sts'])).stdout;
+    expect(table).toMatch(/^NAME\s+READY\s+AGE\nhist-sts\s+2\/2\s+/);
+  });
+
   it('rollout restart, pause and resume', async () => {
     await putDeployment(store, 'pr');
     expect((await drover(['rollout', 'restart', 'deployment/pr'])).stdout).toBe('deployment.apps/pr restarted\n');

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { DaemonSet, Event, Node, Pod } from '../../../protocol/index.js';
+import type { ControllerRevision, DaemonSet, Event, Node, Pod } from '../../../protocol/index.js';
 import { createDaemonSetController } from '../../../hub/controllers/daemonset.js';
 import { DAEMON_POD_TOLERATIONS } from '../../../hub/controllers/daemonset-placement.js';
 import { finishTerminating, harness, isActive, isReadyPod, makeReady, node, podsIn, settle, template, until, type Harness } from './workload-support.js';
@@ -162,5 +162,24 @@ describe('DaemonSet controller', () => {
     expect(DAEMON_POD_TOLERATIONS.map((t) => `${t.key}:${t.effect}`)).toEqual(expect.arrayContaining([
       'node.kubernetes.io/not-ready:NoExecute', 'node.kubernetes.io/unreachable:NoExecute', 'node.kubernetes.io/unschedulable:NoSchedule',
     ]));
+  });
+  it('keeps a ControllerRevision <ds>-<hash> per template, named by the pods\' hash; a template that comes back renumbers its old one', async () => {
+    h = await harness('wl-ds-');
+    await h.store.create(node('wl-ds-rv'));
+    await h.run(createDaemonSetController);
+    await h.store.create(daemonSet('wl-rev'));
+    const revisions = async () => (await h!.store.list<ControllerRevision>('ControllerRevision', { namespace: 'default' })).items;
+    await until('first revision', async () => (await revisions()).length === 1 && (await podsIn(h!.store)).length === 1);
+    const hash = (await podsIn(h.store))[0]!.metadata.labels?.['controller-revision-hash'];
+    expect((await revisions()).map((r) => [r.metadata.name, r.revision])).toEqual([[`wl-rev-${hash}`, 1]]);
+    const set = async (image: string) => {
+      const cur = await getDs(h!, 'wl-rev');
+      await h!.store.update<DaemonSet>({ ...cur, spec: { ...cur.spec, template: template({ app: 'wl-rev' }, image) } });
+    };
+    await set('registry.local/nginx:1.27');
+    await until('second revision', async () => (await revisions()).length === 2);
+    await set('registry.local/nginx:1.26');
+    await until('first one renumbered', async () => (await revisions()).find((r) => r.metadata.name === `wl-rev-${hash}`)?.revision === 3);
+    expect((await revisions()).map((r) => r.revision).sort()).toEqual([2, 3]);
   });
 });
