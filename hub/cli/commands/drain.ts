@@ -1,6 +1,8 @@
 /**
- * `drover drain NODE [--ignore-daemonsets] [--force] [--grace-period N] [--timeout 5m]`, as kubectl:
- * cordon the node, then evict (delete gracefully) every pod on it, and wait until they are gone.
+ * `drover drain NODE [--ignore-daemonsets] [--force] [--grace-period N] [--timeout 5m] [--disable-eviction]`, as
+ * kubectl: cordon the node, then evict every pod on it through the Eviction API (policy/v1, so PodDisruptionBudgets
+ * hold: a 429 is retried every 5 s, as kubectl does, until the budget allows it or --timeout), and wait until they
+ * are gone. --disable-eviction deletes the pods instead, past any budget.
  * - DaemonSet pods would come straight back: refused unless --ignore-daemonsets, which leaves them.
  * - Pods no controller would replace are refused unless --force (finished pods always go).
  * Prints `evicting pod NS/NAME`, then `pod/NAME evicted` as each one is gone, then `node/NODE drained`.
@@ -17,6 +19,7 @@ import { clientFor, parseDuration, sleep, withConnectionOptions } from '../share
 import { setUnschedulable } from './cordon.js';
 
 interface DrainFlags {
+  disableEviction?: boolean;
   ignoreDaemonsets?: boolean;
   force?: boolean;
   gracePeriod: string;
@@ -24,6 +27,8 @@ interface DrainFlags {
 }
 
 export const DRAIN_POLL_MS = 500;
+/** How long kubectl waits before it asks again for an eviction a disruption budget refused. */
+export const EVICTION_RETRY_MS = 5000;
 
 const podRef = (pod: Pod) => `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}`;
 
@@ -77,20 +82,29 @@ async function isGone(client: ApiClient, pod: Pod): Promise<boolean> {
   return current === undefined || current.metadata.uid !== pod.metadata.uid;
 }
 
-async function evict(client: ApiClient, pod: Pod, grace: number | undefined): Promise<void> {
+/** Evicted (or deleted), already gone, or refused for now by a disruption budget (429: try again later). */
+type EvictOutcome = 'requested' | 'gone' | 'budget';
+
+async function evict(client: ApiClient, pod: Pod, grace: number | undefined, useEviction: boolean): Promise<EvictOutcome> {
+  const deleteOptions = {
+    kind: 'DeleteOptions',
+    apiVersion: 'v1',
+    ...(pod.metadata.uid ? { preconditions: { uid: pod.metadata.uid } } : {}),
+    ...(grace !== undefined ? { gracePeriodSeconds: grace } : {}),
+  };
   try {
-    await client.request('DELETE', podPath(pod), {
-      query: { gracePeriodSeconds: grace },
-      body: {
-        kind: 'DeleteOptions',
-        apiVersion: 'v1',
-        ...(pod.metadata.uid ? { preconditions: { uid: pod.metadata.uid } } : {}),
-        ...(grace !== undefined ? { gracePeriodSeconds: grace } : {}),
-      },
-    });
+    if (useEviction) {
+      await client.request('POST', `${podPath(pod)}/eviction`, {
+        body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: pod.metadata.name, namespace: pod.metadata.namespace ?? 'default' }, deleteOptions },
+      });
+    } else {
+      await client.request('DELETE', podPath(pod), { query: { gracePeriodSeconds: grace }, body: deleteOptions });
+    }
+    return 'requested';
   } catch (err) {
     // Already gone (or replaced by a pod of the same name): nothing to evict.
-    if (err instanceof ServerError && (err.httpStatus === 404 || err.httpStatus === 409)) return;
+    if (err instanceof ServerError && (err.httpStatus === 404 || err.httpStatus === 409)) return 'gone';
+    if (useEviction && err instanceof ServerError && err.httpStatus === 429) return 'budget';
     throw err;
   }
 }
@@ -109,6 +123,7 @@ export function registerDrainCommand(program: Command, io: CliIO): void {
     .option('--force', 'also evict pods that no controller manages (they are not recreated)')
     .option('--grace-period <seconds>', "seconds each pod gets to stop (-1: the pod's own terminationGracePeriodSeconds)", '-1')
     .option('--timeout <duration>', 'give up after this long (0: wait as long as it takes)', '0s')
+    .option('--disable-eviction', 'delete the pods instead of evicting them: PodDisruptionBudgets are not checked')
     .action(async (name: string, flags: DrainFlags, cmd: Command) => {
       const grace = parseGrace(flags.gracePeriod);
       const timeoutSeconds = parseDuration(flags.timeout);
@@ -126,22 +141,38 @@ export function registerDrainCommand(program: Command, io: CliIO): void {
       if (plan.ignored.length > 0) io.err(`Warning: ignoring DaemonSet-managed Pods: ${plan.ignored.map(podRef).join(', ')}\n`);
       if (plan.unmanaged.length > 0) io.err(`Warning: deleting Pods that declare no controller: ${plan.unmanaged.map(podRef).join(', ')}\n`);
 
-      for (const pod of plan.evict) {
-        io.out(`evicting pod ${podRef(pod)}\n`);
-        await evict(client, pod, grace);
-      }
+      // evictions a budget refuses are asked again every 5 s, as kubectl does; the others are waited for until gone
+      let refused: Pod[] = [];
+      let nextTry = 0;
+      const ask = async (list: Pod[]): Promise<Pod[]> => {
+        const again: Pod[] = [];
+        for (const pod of list) {
+          const outcome = await evict(client, pod, grace, !flags.disableEviction);
+          if (outcome === 'budget') {
+            io.err(`error when evicting pods/"${pod.metadata.name}" -n "${pod.metadata.namespace ?? 'default'}" (will retry after 5s): Cannot evict pod as it would violate the pod's disruption budget.\n`);
+            again.push(pod);
+          } else {
+            io.out(`evicting pod ${podRef(pod)}\n`);
+          }
+        }
+        nextTry = Date.now() + EVICTION_RETRY_MS;
+        return again;
+      };
+      refused = await ask(plan.evict);
       let remaining = plan.evict;
       while (remaining.length > 0) {
+        if (refused.length > 0 && Date.now() >= nextTry) refused = await ask(refused);
         const still: Pod[] = [];
         for (const pod of remaining) {
-          if (await isGone(client, pod)) io.out(`pod/${pod.metadata.name} evicted\n`);
+          if (!refused.includes(pod) && (await isGone(client, pod))) io.out(`pod/${pod.metadata.name} evicted\n`);
           else still.push(pod);
         }
         remaining = still;
         if (remaining.length === 0) break;
         if (Date.now() >= deadline) {
+          const blocked = refused.length > 0 ? `; evictions refused by a PodDisruptionBudget: ${refused.map(podRef).join(', ')}` : '';
           throw new TimeoutError(
-            `drain of node "${name}" timed out after ${flags.timeout}; pods still terminating: ${remaining.map(podRef).join(', ')} ` +
+            `drain of node "${name}" timed out after ${flags.timeout}; pods still terminating: ${remaining.filter((p) => !refused.includes(p)).map(podRef).join(', ') || 'none'}${blocked} ` +
               '(a pod on an unreachable node goes only once the node is back or deleted). The node stays cordoned.',
           );
         }

@@ -45,7 +45,7 @@ describe('drover cordon, uncordon and drain against a real API server', () => {
   beforeAll(async () => {
     api = await startTestApi();
     env = { DROVER_SERVER: api.url, DROVER_TOKEN: api.tokens.admin, DROVER_CONFIG: join(api.dir, 'none.json') };
-    for (const name of ['nf-cli-1', 'nf-cli-2', 'nf-cli-3', 'nf-cli-4', 'nf-cli-5']) await putNode(api.store, name, { conditions: [{ type: 'Ready', status: 'True' }] });
+    for (const name of ['nf-cli-1', 'nf-cli-2', 'nf-cli-3', 'nf-cli-4', 'nf-cli-5', 'nf-cli-7']) await putNode(api.store, name, { conditions: [{ type: 'Ready', status: 'True' }] });
   });
   afterAll(async () => {
     await api.close();
@@ -122,6 +122,59 @@ describe('drover cordon, uncordon and drain against a real API server', () => {
     expect(r.stderr).toMatch(/error: drain of node "nf-cli-4" timed out after 1s; pods still terminating: default\/(elsewhere, default\/stuck|stuck, default\/elsewhere)/);
     expect((await getPod('stuck'))?.metadata.deletionGracePeriodSeconds).toBe(20);
   });
+
+  it('drain evicts through the Eviction API: a PodDisruptionBudget holds a pod back, retried every 5 s until the budget allows it', async () => {
+    const readyPod = (name: string, nodeName: string) =>
+      api.store.create<Pod>({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name, namespace: 'default', labels: { app: 'budgeted' }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'budgeted', uid: 'uid-budgeted', controller: true }] },
+        spec: { nodeName, containers: [{ name: 'main', image: 'drover.local/busybox:test' }] },
+        status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] },
+      });
+    await readyPod('budget-a', 'nf-cli-5');
+    await readyPod('budget-b', 'nf-cli-5');
+    await readyPod('budget-c', 'nf-cli-6');
+    await api.store.create({
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
+      metadata: { name: 'budgeted', namespace: 'default' },
+      spec: { minAvailable: 2, selector: { matchLabels: { app: 'budgeted' } } },
+    });
+    const agent = simulateAgent(200);
+    try {
+      // 3 healthy, at least 2: one may go; once it has, the other is refused until a replacement is Ready
+      const run = drover(['drain', 'nf-cli-5', '--timeout', '60s']);
+      await expect.poll(async () => (await getPod('budget-a')) === undefined || (await getPod('budget-b')) === undefined, { timeout: 20_000 }).toBe(true);
+      await new Promise((r) => setTimeout(r, 1000));
+      expect([await getPod('budget-a'), await getPod('budget-b')].filter(Boolean)).toHaveLength(1);
+      await readyPod('budget-d', 'nf-cli-6');
+      const r = await run;
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/error when evicting pods\/"budget-[ab]" -n "default" \(will retry after 5s\): Cannot evict pod as it would violate the pod's disruption budget\./);
+      expect(r.stdout).toContain('node/nf-cli-5 drained');
+      expect(await getPod('budget-a')).toBeUndefined();
+      expect(await getPod('budget-b')).toBeUndefined();
+    } finally {
+      agent.close();
+    }
+    // a budget that never allows it: --timeout names the refused pod; --disable-eviction deletes past the budget
+    await readyPod('budget-e', 'nf-cli-7');
+    await api.store.delete({ kind: 'PodDisruptionBudget', namespace: 'default', name: 'budgeted' });
+    await api.store.create({
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
+      metadata: { name: 'strict', namespace: 'default' },
+      spec: { maxUnavailable: 0, selector: { matchLabels: { app: 'budgeted' } } },
+    });
+    const blocked = await drover(['drain', 'nf-cli-7', '--timeout', '1s']);
+    expect(blocked.code).toBe(1);
+    expect(blocked.stderr).toContain('evictions refused by a PodDisruptionBudget: default/budget-e');
+    expect((await getPod('budget-e'))?.metadata.deletionTimestamp).toBeUndefined();
+    const forced = await drover(['drain', 'nf-cli-7', '--disable-eviction', '--timeout', '1s', '--grace-period', '30']);
+    expect(forced.stdout).toContain('evicting pod default/budget-e');
+    expect((await getPod('budget-e'))?.metadata.deletionTimestamp).toBeDefined();
+  }, 60_000);
 
   it('drain rejects a bad --grace-period', async () => {
     const r = await drover(['drain', 'nf-cli-1', '--grace-period', 'soon']);
