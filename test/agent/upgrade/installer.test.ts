@@ -24,11 +24,12 @@ beforeAll(async () => {
 afterAll(async () => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
 
 /** A bundle archive as build-agent-bundle.sh lays it out (drover-agent/VERSION, agent/main.js), signed by `signer`. */
-async function makeBundle(version: string, opts: { versionFile?: string; signer?: Pki } = {}): Promise<{ path: string; ref: AgentBundleRef }> {
+async function makeBundle(version: string, opts: { versionFile?: string; signer?: Pki; padBytes?: number } = {}): Promise<{ path: string; ref: AgentBundleRef }> {
   const stage = await mkdtemp(join(work, 'stage-'));
   await mkdir(join(stage, 'drover-agent', 'agent'), { recursive: true });
   await writeFile(join(stage, 'drover-agent', 'VERSION'), `${opts.versionFile ?? version}\n`);
   await writeFile(join(stage, 'drover-agent', 'agent', 'main.js'), `// agent ${version}\n`);
+  if (opts.padBytes) await writeFile(join(stage, 'drover-agent', 'agent', 'pad.bin'), Buffer.alloc(opts.padBytes));
   const file = `drover-agent-${version}-linux-amd64.tar.gz`;
   const path = join(stage, file);
   execFileSync('tar', ['-czf', path, '-C', stage, 'drover-agent']);
@@ -37,9 +38,9 @@ async function makeBundle(version: string, opts: { versionFile?: string; signer?
   return { path, ref: { version, arch: 'amd64', file, size, sha256, signature: signBundle(opts.signer ?? pki, file, sha256) } };
 }
 
-/** A prefix with 0.1.0 installed and current. */
-async function newPrefix(): Promise<string> {
-  const prefix = await mkdtemp(join(work, 'prefix-'));
+/** A prefix with 0.1.0 installed and current (under `parent`, default the test's work dir). */
+async function newPrefix(parent = work): Promise<string> {
+  const prefix = await mkdtemp(join(parent, 'prefix-'));
   await mkdir(join(prefix, 'versions', '0.1.0', 'agent'), { recursive: true });
   await writeFile(join(prefix, 'versions', '0.1.0', 'VERSION'), '0.1.0\n');
   await pointLink(join(prefix, 'current'), '0.1.0');
@@ -100,6 +101,26 @@ describe('the agent installer', () => {
     await expect(install(prefix, await makeBundle('0.3.0', { versionFile: '0.0.9' }))).rejects.toMatchObject({ code: 'EAGENT_BUNDLE_INVALID', message: expect.stringContaining('holds agent 0.0.9') });
     expect(await readdir(join(prefix, 'versions'))).toEqual(['0.1.0']);
     expect(await readlink(join(prefix, 'current'))).toBe(join('versions', '0.1.0'));
+  });
+
+  it('a full disk while unpacking fails as an install error and leaves nothing half-installed', async () => {
+    // a 1 MiB file system (tmpfs, as root) for the device's prefix; the bundle unpacks to 3 MiB
+    const disk = await mkdtemp(join(work, 'small-disk-'));
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', disk]);
+    try {
+      const prefix = await newPrefix(disk);
+      const bundle = await makeBundle('0.2.0', { padBytes: 3 * 1024 * 1024 });
+      await expect(install(prefix, bundle)).rejects.toMatchObject({ code: 'EAGENT_UPGRADE_INSTALL' });
+      expect(await readlink(join(prefix, 'current'))).toBe(join('versions', '0.1.0'));
+      expect(await readdir(join(prefix, 'versions'))).toEqual(['0.1.0']);
+      expect(await readTrial(prefix)).toBeUndefined();
+      // the space is given back: no staging directory or download left behind
+      const left = (await readdir(prefix)).filter((f) => !['versions', 'current', 'downloads'].includes(f));
+      expect(left).toEqual([]);
+      expect(await readdir(join(prefix, 'downloads')).catch(() => [])).toEqual([]);
+    } finally {
+      execFileSync('umount', [disk]);
+    }
   });
 
   it('refuses a version older than the oldest supported, and the version already current', async () => {
