@@ -10,6 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
+import { ExponentialBackoff } from 'cockatiel';
 import { Etcd3, type IKeyValue, type IOptions } from 'etcd3';
 import { ValidationError } from '../../protocol/errors.js';
 import { matchesSelector } from '../../protocol/labels.js';
@@ -39,6 +40,8 @@ export interface EtcdStoreOptions {
   callTimeoutMs?: number;
 }
 
+type WatchBackoff = NonNullable<NonNullable<IOptions['faultHandling']>['watchBackoff']>;
+
 const GENERATE_NAME_ATTEMPTS = 8;
 /** An update or delete without an expected resourceVersion retries its own read-modify-write this often. */
 const CAS_ATTEMPTS = 16;
@@ -67,6 +70,9 @@ export async function createEtcdStore(opts: EtcdStoreOptions): Promise<Store> {
   const clientOptions: IOptions = {
     hosts: opts.endpoints,
     dialTimeout: timeout,
+    // the watch cache resumes soon after etcd is back (the etcd3 default grows to 30 s between attempts)
+    // (etcd3 calls the factory's next() itself, as with its own default; its type names the backoff it returns)
+    faultHandling: { watchBackoff: new ExponentialBackoff({ initialDelay: 200, maxDelay: 3000 }) as unknown as WatchBackoff },
     defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + timeout }),
     ...(opts.tls
       ? { credentials: { rootCertificate: opts.tls.ca, ...(opts.tls.cert ? { certChain: opts.tls.cert } : {}), ...(opts.tls.key ? { privateKey: opts.tls.key } : {}) } }

@@ -44,7 +44,8 @@ describe('ensurePki', () => {
     expect(server.checkPrivateKey(createPrivateKey(pki.serverKeyPem))).toBe(true);
 
     expect(pki.caFingerprint).toBe(certificateFingerprint(ca.raw));
-    const opensslDer = await execa('openssl', ['x509', '-in', join(pkiDir, 'ca.crt'), '-outform', 'DER'], { encoding: 'buffer' });
+    // stripFinalNewline off: a DER that happens to end in 0x0a (1 in 256) must keep its last byte
+    const opensslDer = await execa('openssl', ['x509', '-in', join(pkiDir, 'ca.crt'), '-outform', 'DER'], { encoding: 'buffer', stripFinalNewline: false });
     expect(certificateFingerprint(Buffer.from(opensslDer.stdout))).toBe(pki.caFingerprint);
     const text = await execa('openssl', ['x509', '-in', join(pkiDir, 'server.crt'), '-noout', '-text']);
     expect(text.stdout).toContain('DNS:hub.example.com');
